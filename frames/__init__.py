@@ -1,0 +1,19 @@
+"""Lazy, partitioned collections over Arrow tables that mirror the pandas API."""
+
+from frames.api import concat, from_arrow, from_pandas, read_csv, read_parquet
+from frames.base import Lazy, compute
+from frames.collection import DataFrame, Scalar, Series, map_partitions
+from frames.errors import (
+    ColumnNotFoundError,
+    DataSourceError,
+    DataTypeError,
+    FramesError,
+    InvalidArgumentError,
+    WriteError,
+)
+
+__all__ = [
+    "DataFrame", "Series", "Scalar", "Lazy", "compute", "concat", "from_arrow", "from_pandas",
+    "read_csv", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
+    "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
+]

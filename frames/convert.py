@@ -1,0 +1,47 @@
+"""Conversions at the boundary between the Arrow partitions inside and the pandas objects users see."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from frames.errors import DataTypeError
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """A pandas DataFrame with pandas' default dtypes (what ``pyarrow.Table.to_pandas`` gives)."""
+    return table.to_pandas()
+
+
+def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function") -> pa.Table:
+    """Convert a pandas DataFrame/Series returned by user code, coerced to ``schema`` when given."""
+    if isinstance(obj, pd.Series):
+        name = schema.names[0] if schema is not None and len(schema) == 1 else (obj.name if obj.name is not None else 0)
+        obj = obj.to_frame(name=name)
+    if not isinstance(obj, pd.DataFrame):
+        raise DataTypeError(f"{where} returned {type(obj).__name__}, expected a pandas DataFrame or Series")
+    try:
+        table = pa.Table.from_pandas(obj, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DataTypeError(f"{where} returned data Arrow cannot hold: {exc}") from None
+    if schema is None:
+        return table
+    if table.schema.names != schema.names:
+        raise DataTypeError(f"{where} returned columns {table.schema.names}, but its declared meta has {schema.names}")
+    if table.schema != schema:
+        try:
+            table = table.cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            raise DataTypeError(f"{where} returned {table.schema} which does not match its meta {schema}: {exc}") from None
+    return table
+
+
+def concat_tables(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table:
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        if schema is None:
+            raise ValueError("no tables to concatenate")
+        return schema.empty_table()
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive")

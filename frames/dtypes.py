@@ -1,0 +1,43 @@
+"""Translating pandas-style dtype names to Arrow types, and Arrow schemas to pandas dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from frames.errors import DataTypeError
+
+_NAMES = {
+    "int8": pa.int8(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
+    "uint8": pa.uint8(), "uint16": pa.uint16(), "uint32": pa.uint32(), "uint64": pa.uint64(),
+    "float32": pa.float32(), "float64": pa.float64(), "float": pa.float64(), "int": pa.int64(),
+    "bool": pa.bool_(), "boolean": pa.bool_(), "str": pa.string(), "string": pa.string(), "object": pa.string(),
+    "date": pa.date32(), "date32": pa.date32(), "datetime64[ns]": pa.timestamp("ns"), "datetime64[us]": pa.timestamp("us"),
+    "datetime64[ms]": pa.timestamp("ms"), "datetime64[s]": pa.timestamp("s"),
+}
+
+
+def to_arrow_type(dtype) -> pa.DataType:
+    """Accept an Arrow type, a pandas/NumPy dtype or its name, or Python's int/float/str/bool."""
+    if isinstance(dtype, pa.DataType):
+        return dtype
+    if dtype in (int, float, str, bool):
+        return _NAMES[dtype.__name__]
+    if isinstance(dtype, pd.ArrowDtype):
+        return dtype.pyarrow_dtype
+    if isinstance(dtype, str):
+        key = dtype.lower()
+        if key in _NAMES:
+            return _NAMES[key]
+        if key.endswith("[pyarrow]"):
+            return to_arrow_type(key[: -len("[pyarrow]")])
+    try:
+        return pa.from_numpy_dtype(np.dtype(dtype))
+    except (TypeError, pa.ArrowNotImplementedError):
+        raise DataTypeError(f"unknown dtype {dtype!r}; use a pandas/NumPy dtype name or a pyarrow type") from None
+
+
+def pandas_dtypes(schema: pa.Schema) -> pd.Series:
+    """The dtypes ``compute()`` will produce for ``schema`` (from converting an empty table)."""
+    return schema.empty_table().to_pandas().dtypes

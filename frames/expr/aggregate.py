@@ -1,0 +1,313 @@
+"""Grouped and global aggregation as a tree reduction.
+
+Every input partition is aggregated on its own (``chunk``) into partial results, partials are merged
+``split_every`` at a time (``combine``) and the last merge computes the final values (``finalize``).
+Each aggregate function is described by the partial aggregates it needs, how partials combine and how
+the final value follows from them (mean = sum / count; variance from count, sum and sum of squares).
+All steps run on ``pyarrow.Table.group_by`` hash kernels.
+
+``count_distinct`` cannot be combined from per-partition counts, so its partials are the distinct
+(keys, value) pairs; it gets its own reduction tree and the two trees meet in ``finalize``, aligned by
+sorting both on the group keys (both trees see the same rows, hence the same groups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from exec import Ref, Task
+from frames.convert import concat_tables
+from frames.errors import DataTypeError, InvalidArgumentError
+from frames.expr.node import Lowering, Node
+
+SPLIT_EVERY = 8
+
+
+@dataclass(frozen=True)
+class AggSpec:
+    """One output column: ``func`` applied to ``column`` (None for ``count_all``)."""
+
+    name: str
+    func: str
+    column: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
+
+    def __repr__(self) -> str:
+        arg = "*" if self.column is None else self.column
+        return f"{self.func}({arg}) AS {self.name}"
+
+
+# func -> (partial aggregations over the input column, how each partial combines)
+_PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sum": (("sum", "sum"),),
+    "count": (("count", "sum"),),
+    "count_all": (("count_all", "sum"),),
+    "min": (("min", "min"),),
+    "max": (("max", "max"),),
+    "mean": (("sum", "sum"), ("count", "sum")),
+    "var": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),
+    "std": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),
+    "first": (("first", "first"),),
+    "last": (("last", "last"),),
+    "any": (("any", "any"),),
+    "all": (("all", "all"),),
+}
+AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | {"count_distinct"}
+
+
+def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.ChunkedArray | None:
+    if spec.column is None:
+        return None
+    values = table.column(spec.column)
+    if spec.func in ("var", "std") and kind in ("sum", "sumsq"):
+        values = pc.cast(values, pa.float64())
+        if kind == "sumsq":
+            values = pc.multiply(values, values)
+    return values
+
+
+def _pa_func(kind: str) -> str:
+    return {"sumsq": "sum", "count_all": "count_all"}.get(kind, kind)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    keys: tuple[str, ...]
+    aggs: tuple[AggSpec, ...]
+    dropna: bool
+
+    @property
+    def regular(self) -> list[tuple[int, AggSpec]]:
+        return [(i, a) for i, a in enumerate(self.aggs) if a.func != "count_distinct"]
+
+    @property
+    def distinct(self) -> list[tuple[int, AggSpec]]:
+        return [(i, a) for i, a in enumerate(self.aggs) if a.func == "count_distinct"]
+
+
+def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
+    return table.group_by(keys, use_threads=False).aggregate(aggs)
+
+
+def _drop_null_keys(table: pa.Table, plan: _Plan) -> pa.Table:
+    if not plan.dropna or not plan.keys:
+        return table
+    mask = None
+    for k in plan.keys:
+        valid = pc.is_valid(table.column(k))
+        mask = valid if mask is None else pc.and_(mask, valid)
+    return table.filter(mask)
+
+
+def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
+    """Partial aggregates of one partition: keys, then one column per (agg, partial)."""
+    table = _drop_null_keys(table, plan)
+    cols: dict[str, Any] = {k: table.column(k) for k in plan.keys}
+    aggs: list = []
+    for i, spec in plan.regular:
+        for j, (kind, _) in enumerate(_PARTIALS[spec.func]):
+            name = f"__p{i}_{j}"
+            if kind == "count_all":
+                aggs.append(([], "count_all"))
+                continue
+            cols[name] = _partial_input(spec, kind, table)
+            opts = pc.ScalarAggregateOptions(skip_nulls=True, min_count=1) if kind in ("sum", "sumsq") else None
+            aggs.append((name, _pa_func(kind), opts) if opts else (name, _pa_func(kind)))
+    work = pa.table(cols) if cols else pa.table({"__dummy": pa.nulls(table.num_rows)})
+    out = _group(work, list(plan.keys), aggs)
+    return out.rename_columns(_partial_names(out.column_names, plan))
+
+
+def _partial_names(names: list[str], plan: _Plan) -> list[str]:
+    """Map pyarrow's output names (``__p0_0_sum``, ``count_all``) back to ``__p{i}_{j}``."""
+    expected = [f"__p{i}_{j}" for i, spec in plan.regular for j, _ in enumerate(_PARTIALS[spec.func])]
+    aggregated = [n for n in names if n not in plan.keys]
+    mapping = dict(zip(aggregated, expected))
+    return [mapping.get(n, n) for n in names]
+
+
+def combine(tables: list[pa.Table], plan: _Plan) -> pa.Table:
+    table = concat_tables(tables)
+    aggs = []
+    for i, spec in plan.regular:
+        for j, (_, how) in enumerate(_PARTIALS[spec.func]):
+            aggs.append((f"__p{i}_{j}", how))
+    out = _group(table, list(plan.keys), aggs)
+    return out.rename_columns(_partial_names(out.column_names, plan))
+
+
+def distinct_chunk(table: pa.Table, plan: _Plan, column: str) -> pa.Table:
+    table = _drop_null_keys(table, plan)
+    return _group(table.select(list(plan.keys) + [column]), list(plan.keys) + [column], [])
+
+
+def distinct_combine(tables: list[pa.Table], plan: _Plan, column: str) -> pa.Table:
+    return _group(concat_tables(tables), list(plan.keys) + [column], [])
+
+
+def _sort_by_keys(table: pa.Table, keys: tuple[str, ...]) -> pa.Table:
+    if not keys or table.num_rows <= 1:
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys]))
+
+
+def finalize(partials: pa.Table, distinct_partials: list[pa.Table], plan: _Plan, schema: pa.Schema, sort: bool) -> pa.Table:
+    partials = _sort_by_keys(partials, plan.keys) if (sort or distinct_partials) else partials
+    n = partials.num_rows
+    out: dict[str, Any] = {k: partials.column(k) for k in plan.keys}
+    counted = []
+    for (i, spec), table in zip(plan.distinct, distinct_partials):
+        counted.append((i, _sort_by_keys(_group(table, list(plan.keys), [(spec.column, "count")]), plan.keys)))
+    distinct_by_index = dict(counted)
+    if plan.distinct and not plan.regular:
+        # no regular partials: the groups come from the distinct tree
+        first = counted[0][1]
+        n = first.num_rows
+        out = {k: first.column(k) for k in plan.keys}
+    for i, spec in enumerate(plan.aggs):
+        if spec.func == "count_distinct":
+            values = distinct_by_index[i].column(f"{spec.column}_count")
+        else:
+            values = _final_value(spec, [partials.column(f"__p{i}_{j}") for j in range(len(_PARTIALS[spec.func]))])
+        out[spec.name] = values
+    if not plan.keys and n == 0:  # pragma: no cover - group_by([]) always yields one row
+        return schema.empty_table()
+    table = pa.table(out)
+    return table.cast(schema) if table.schema != schema else table
+
+
+def _final_value(spec: AggSpec, parts: list) -> Any:
+    func = spec.func
+    if func in ("count", "count_all"):
+        return pc.cast(pc.fill_null(parts[0], 0), pa.int64())
+    if func == "mean":
+        total, count = parts
+        return pc.divide(pc.cast(total, pa.float64()), pc.cast(count, pa.float64()))
+    if func in ("var", "std"):
+        count, total, sumsq = (pc.cast(p, pa.float64()) for p in parts)
+        ddof = spec.option("ddof", 1)
+        denom = pc.subtract(count, float(ddof))
+        num = pc.subtract(sumsq, pc.divide(pc.multiply(total, total), count))
+        var = pc.divide(pc.max_element_wise(num, 0.0), denom)
+        var = pc.if_else(pc.greater(denom, 0.0), var, pa.scalar(None, pa.float64()))
+        return pc.sqrt(var) if func == "std" else var
+    return parts[0]
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregate(Node):
+    """GROUP BY ``keys`` computing ``aggs``; one output partition.
+
+    With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0).
+    ``dropna`` drops groups whose key is NULL (pandas); SQL keeps them. ``sort`` orders the groups
+    by key (pandas' ``groupby(sort=True)``).
+    """
+
+    child: Node
+    keys: tuple[str, ...]
+    aggs: tuple[AggSpec, ...]
+    dropna: bool = False
+    sort: bool = False
+
+    label = "aggregate"
+
+    def __post_init__(self) -> None:
+        from frames.errors import ColumnNotFoundError
+
+        names = self.child.schema.names
+        for k in self.keys:
+            if k not in names:
+                raise ColumnNotFoundError(k, names)
+        for a in self.aggs:
+            if a.func not in AGGREGATE_FUNCTIONS:
+                raise InvalidArgumentError(f"unknown aggregate function {a.func!r}; known: {sorted(AGGREGATE_FUNCTIONS)}")
+            if a.column is None and a.func != "count_all":
+                raise InvalidArgumentError(f"aggregate {a.func!r} needs a column")
+            if a.column is not None and a.column not in names:
+                raise ColumnNotFoundError(a.column, names)
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def _npartitions(self) -> int:
+        return 1
+
+    def _plan(self) -> _Plan:
+        return _Plan(self.keys, self.aggs, self.dropna)
+
+    def _schema(self) -> pa.Schema:
+        """Types from running the kernels on an empty input, so they match real results exactly."""
+        plan = self._plan()
+        empty = self.child.schema.empty_table()
+        try:
+            partial = chunk(empty, plan)
+            fields = [self.child.schema.field(k) for k in self.keys]
+            for i, spec in enumerate(self.aggs):
+                if spec.func == "count_distinct":
+                    fields.append(pa.field(spec.name, pa.int64()))
+                    continue
+                parts = [partial.column(f"__p{i}_{j}") for j in range(len(_PARTIALS[spec.func]))]
+                fields.append(pa.field(spec.name, _final_value(spec, parts).type))
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise DataTypeError(f"cannot aggregate {', '.join(map(repr, self.aggs))}: {exc}") from None
+        return pa.schema(fields)
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        plan = self._plan()
+        src = lowering.keys(self.child)
+        graph = lowering.graph
+        reduced = None
+        if plan.regular or not plan.distinct:
+            level = []
+            for i, k in enumerate(src):
+                key = (self.name + "-chunk", i)
+                graph[key] = Task(chunk, Ref(k), plan)
+                level.append(key)
+            reduced = _tree(graph, level, self.name + "-combine", combine, plan)
+        distinct_keys = []
+        for d, (_, spec) in enumerate(plan.distinct):
+            level = []
+            for i, k in enumerate(src):
+                key = (f"{self.name}-dchunk{d}", i)
+                graph[key] = Task(distinct_chunk, Ref(k), plan, spec.column)
+                level.append(key)
+            distinct_keys.append(_tree(graph, level, f"{self.name}-dcombine{d}", distinct_combine, plan, spec.column))
+        key = (self.name, 0)
+        partials = Ref(reduced) if reduced is not None else _empty_partials(plan, self.child.schema)
+        graph[key] = Task(finalize, partials, [Ref(k) for k in distinct_keys], plan, self.schema, self.sort)
+        return [key]
+
+    def estimated_bytes(self) -> float:
+        return self.child.estimated_bytes() * (0.1 if self.keys else 0.0) + 1000
+
+    def describe(self) -> str:
+        keys = f"keys=[{', '.join(self.keys)}] " if self.keys else ""
+        return f"Aggregate {keys}aggs=[{', '.join(map(repr, self.aggs))}]"
+
+
+def _empty_partials(plan: _Plan, schema: pa.Schema) -> pa.Table:
+    return chunk(schema.empty_table(), plan)
+
+
+def _tree(graph: dict, level: list, name: str, func, *args) -> Hashable:
+    """Merge ``level`` keys ``SPLIT_EVERY`` at a time until one remains; returns its key.
+
+    A single partition still goes through one combine so every tree ends in a combined result.
+    """
+    depth = 0
+    while True:
+        nxt = []
+        for j in range(0, len(level), SPLIT_EVERY):
+            key = (name, depth, j // SPLIT_EVERY)
+            graph[key] = Task(func, [Ref(k) for k in level[j : j + SPLIT_EVERY]], *args)
+            nxt.append(key)
+        level, depth = nxt, depth + 1
+        if len(level) == 1:
+            return level[0]

@@ -1,0 +1,152 @@
+"""Partition-wise nodes: each output partition depends on the same-numbered input partition only.
+
+These are the cheap operations (projection, filtering, user functions) that the exec layer's fusion
+collapses into one task per partition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from exec import Ref, Task
+from frames.errors import DataTypeError, FramesError
+from frames.expr.node import Lowering, Node
+from frames.expr.scalar import ScalarExpr, as_array, conjuncts
+
+
+def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, *args: Any) -> list[Hashable]:
+    keys = []
+    for i, k in enumerate(lowering.keys(child)):
+        key = (node.name, i)
+        lowering.graph[key] = Task(func, Ref(k), *args)
+        keys.append(key)
+    return keys
+
+
+def project_table(table: pa.Table, exprs: tuple[tuple[str, ScalarExpr], ...]) -> pa.Table:
+    n = table.num_rows
+    arrays = [as_array(e.evaluate(table), n) for _, e in exprs]
+    return pa.Table.from_arrays(arrays, names=[name for name, _ in exprs])
+
+
+def filter_table(table: pa.Table, predicate: ScalarExpr) -> pa.Table:
+    mask = predicate.evaluate(table)
+    if isinstance(mask, pa.Scalar):
+        return table if mask.as_py() else table.slice(0, 0)
+    if not pa.types.is_boolean(mask.type):
+        raise DataTypeError(f"filter condition {predicate!r} is {mask.type}, not boolean")
+    return table.filter(mask)  # NULL counts as false, as in SQL and pandas
+
+
+@dataclass(frozen=True, eq=False)
+class Project(Node):
+    """Compute named expressions over the input; the output has exactly these columns, in order."""
+
+    child: Node
+    exprs: tuple[tuple[str, ScalarExpr], ...]
+
+    label = "project"
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def _schema(self) -> pa.Schema:
+        schema = self.child.schema
+        return pa.schema([(name, e.dtype(schema)) for name, e in self.exprs])
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        return _blockwise(lowering, self, self.child, project_table, self.exprs)
+
+    def estimated_bytes(self) -> float:
+        width = max(len(self.child.schema), 1)
+        return self.child.estimated_bytes() * len(self.exprs) / width
+
+    def describe(self) -> str:
+        parts = [name if repr(e) == name else f"{e!r} AS {name}" for name, e in self.exprs]
+        return f"Project {', '.join(parts)}"
+
+
+@dataclass(frozen=True, eq=False)
+class Filter(Node):
+    """Keep the rows where ``predicate`` is true (NULL counts as false)."""
+
+    child: Node
+    predicate: ScalarExpr
+
+    label = "filter"
+
+    def __post_init__(self) -> None:
+        dtype = self.predicate.dtype(self.child.schema)
+        if not (pa.types.is_boolean(dtype) or pa.types.is_null(dtype)):
+            raise DataTypeError(f"filter condition {self.predicate!r} is {dtype}, not boolean")
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def _schema(self) -> pa.Schema:
+        return self.child.schema
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        return _blockwise(lowering, self, self.child, filter_table, self.predicate)
+
+    def estimated_bytes(self) -> float:
+        return self.child.estimated_bytes() * 0.5 ** len(conjuncts(self.predicate))
+
+    def describe(self) -> str:
+        return f"Filter {self.predicate!r}"
+
+
+@dataclass(frozen=True, eq=False)
+class MapPartitions(Node):
+    """Apply a function to every partition.
+
+    With ``pandas=True`` (the public ``map_partitions``) the function receives and returns pandas
+    DataFrames, converted at the boundary; internal users pass Arrow functions with ``pandas=False``.
+    ``out_schema`` is the declared output schema (from ``meta`` or from a trial run on an empty frame).
+    """
+
+    child: Node
+    func: Callable
+    out_schema: pa.Schema
+    args: tuple = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    pandas: bool = True
+    func_name: str = ""
+    partition_info: bool = False
+
+    label = "map-partitions"
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def _schema(self) -> pa.Schema:
+        return self.out_schema
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        keys = []
+        n = self.child.npartitions
+        for i, k in enumerate(lowering.keys(self.child)):
+            key = (self.name, i)
+            info = {"number": i, "npartitions": n} if self.partition_info else None
+            lowering.graph[key] = Task(apply_partition, self.func, Ref(k), self.args, self.kwargs, self.out_schema, self.pandas, info)
+            keys.append(key)
+        return keys
+
+    def describe(self) -> str:
+        return f"MapPartitions {self.func_name or getattr(self.func, '__name__', 'function')}"
+
+
+def apply_partition(func, table, args, kwargs, schema, pandas, info=None):
+    kw = dict(kwargs)
+    if info is not None:
+        kw["partition_info"] = info
+    if not pandas:
+        return func(table, *args, **kw)
+    from frames.convert import pandas_to_arrow, arrow_to_pandas
+
+    result = func(arrow_to_pandas(table), *args, **kw)
+    return pandas_to_arrow(result, schema, where=getattr(func, "__name__", "map_partitions function"))

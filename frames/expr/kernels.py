@@ -1,0 +1,295 @@
+"""The registry of scalar functions: name -> vectorized Arrow implementation.
+
+Every ``Call`` node looks its function up here, so the DataFrame API and the SQL planner share one
+implementation of each operation. A kernel has an implementation over Arrow arrays/scalars, an
+optional translation to ``pyarrow.compute.Expression`` (which lets a filter reach Parquet row-group
+statistics), and a rendering for plans and error messages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from frames.errors import DataTypeError, InvalidArgumentError
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    impl: Callable[..., Any]
+    arrow_expression: Callable[..., pc.Expression] | None = None
+    symbol: str | None = None  # infix operator for rendering, e.g. "+"
+
+    def render(self, args: tuple, options: dict) -> str:
+        if self.symbol and len(args) == 2:
+            return f"({args[0]!r} {self.symbol} {args[1]!r})"
+        if self.symbol and len(args) == 1:
+            return f"{self.symbol}{args[0]!r}"
+        opts = "".join(f", {k}={v!r}" for k, v in options.items())
+        return f"{self.name}({', '.join(repr(a) for a in args)}{opts})"
+
+
+KERNELS: dict[str, Kernel] = {}
+
+
+def register(name: str, impl: Callable, arrow_expression: Callable | None = None, symbol: str | None = None) -> None:
+    KERNELS[name] = Kernel(name, impl, arrow_expression, symbol)
+
+
+def get_kernel(name: str) -> Kernel:
+    try:
+        return KERNELS[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, KERNELS, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise InvalidArgumentError(f"unknown function {name!r}{hint}") from None
+
+
+# -- type helpers ---------------------------------------------------------------------------------
+
+def common_type(types: Iterable[pa.DataType]) -> pa.DataType:
+    """The type values of ``types`` can all be cast to (NULL literals adopt the others' type)."""
+    types = [t for t in types if not pa.types.is_null(t)]
+    if not types:
+        return pa.null()
+    target = types[0]
+    for t in types[1:]:
+        target = _unify(target, t)
+    return target
+
+
+def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType:
+    if a == b:
+        return a
+    if pa.types.is_decimal(a) and pa.types.is_decimal(b):
+        scale = max(a.scale, b.scale)
+        digits = max(a.precision - a.scale, b.precision - b.scale)
+        return pa.decimal128(min(38, digits + scale), scale)
+    if pa.types.is_decimal(a) and pa.types.is_integer(b):
+        return a
+    if pa.types.is_integer(a) and pa.types.is_decimal(b):
+        return b
+    if _is_numeric(a) and _is_numeric(b):
+        if pa.types.is_floating(a) or pa.types.is_floating(b) or pa.types.is_decimal(a) or pa.types.is_decimal(b):
+            return pa.float64()
+        return pa.int64()
+    if _is_stringish(a) and _is_stringish(b):
+        return pa.large_string() if pa.types.is_large_string(a) or pa.types.is_large_string(b) else pa.string()
+    if pa.types.is_temporal(a) and pa.types.is_temporal(b):
+        return pa.timestamp("us") if pa.types.is_timestamp(a) or pa.types.is_timestamp(b) else a
+    raise DataTypeError(f"values of type {a} and {b} cannot be combined")
+
+
+def _is_numeric(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+
+
+def _is_stringish(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def cast_value(value, to: pa.DataType, safe: bool = True):
+    """Cast an Arrow array or scalar, turning Arrow's failure into a DataTypeError naming both types."""
+    if value.type == to:
+        return value
+    try:
+        if pa.types.is_null(value.type):
+            return pa.scalar(None, to) if isinstance(value, pa.Scalar) else pa.nulls(len(value), to)
+        if _is_stringish(value.type) and pa.types.is_date(to):
+            return pc.cast(pc.strptime(value, "%Y-%m-%d", "s"), to)
+        return pc.cast(value, to, safe=safe)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise DataTypeError(f"cannot cast {value.type} to {to}: {exc}") from None
+
+
+# -- arithmetic -----------------------------------------------------------------------------------
+
+def _divide(a, b):
+    """True division, as pandas and DuckDB do: integers and decimals divide to float64."""
+    if not pa.types.is_floating(a.type):
+        a = pc.cast(a, pa.float64())
+    if not pa.types.is_floating(b.type):
+        b = pc.cast(b, pa.float64())
+    return pc.divide(a, b)
+
+
+def _floordiv(a, b):
+    if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
+        q = pc.divide(a, b)  # truncates toward zero
+        fix = pc.and_(pc.not_equal(pc.multiply(q, b), a), pc.less(pc.multiply(pc.sign(a), pc.sign(b)), 0))
+        return pc.subtract(q, pc.cast(fix, q.type))
+    return pc.floor(_divide(a, b))
+
+
+def _mod_sql(a, b):
+    """SQL modulo: the sign follows the dividend (truncated division)."""
+    if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
+        return pc.subtract(a, pc.multiply(pc.divide(a, b), b))
+    af, bf = pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+    return pc.subtract(af, pc.multiply(pc.trunc(pc.divide(af, bf)), bf))
+
+
+def _mod_python(a, b):
+    """pandas/Python modulo: the sign follows the divisor."""
+    r = _mod_sql(a, b)
+    fix = pc.and_(pc.not_equal(r, 0), pc.not_equal(pc.less(r, 0), pc.less(b, 0)))
+    return pc.if_else(fix, pc.add(r, b), r)
+
+
+for _name, _fn, _sym in [
+    ("add", pc.add, "+"),
+    ("subtract", pc.subtract, "-"),
+    ("multiply", pc.multiply, "*"),
+    ("power", pc.power, "**"),
+]:
+    register(_name, _fn, _fn, _sym)
+register("divide", _divide, lambda a, b: pc.divide(a.cast(pa.float64()), b.cast(pa.float64())), "/")
+register("floordiv", _floordiv, None, "//")
+register("mod", _mod_sql, None, "%")
+register("pymod", _mod_python, None, "%")
+register("negate", pc.negate, pc.negate, "-")
+register("abs", pc.abs, pc.abs)
+register("sqrt", lambda a: pc.sqrt(pc.cast(a, pa.float64())))
+register("exp", pc.exp)
+register("ln", pc.ln)
+register("floor", pc.floor)
+register("ceil", pc.ceil)
+register("sign", pc.sign)
+register("round", lambda a, ndigits=0, mode="half_away_from_zero": pc.round(a, ndigits=ndigits, round_mode=mode))  # SQL rounds half away from zero; pandas passes mode="half_to_even"
+
+# -- comparison and logic -------------------------------------------------------------------------
+
+for _name, _fn, _sym in [
+    ("eq", pc.equal, "="),
+    ("ne", pc.not_equal, "!="),
+    ("lt", pc.less, "<"),
+    ("le", pc.less_equal, "<="),
+    ("gt", pc.greater, ">"),
+    ("ge", pc.greater_equal, ">="),
+    ("and", pc.and_kleene, "AND"),
+    ("or", pc.or_kleene, "OR"),
+]:
+    register(_name, _fn, _fn, _sym)
+register("xor", pc.xor, pc.xor, "XOR")
+register("not", pc.invert, pc.invert, "NOT ")
+register("is_null", lambda a: pc.is_null(a, nan_is_null=True), lambda a: pc.is_null(a, nan_is_null=True))
+register("is_not_null", lambda a: pc.invert(pc.is_null(a, nan_is_null=True)), lambda a: pc.invert(pc.is_null(a, nan_is_null=True)))
+register("fill_null", lambda a, b: pc.coalesce(a, cast_value(b, common_type([a.type, b.type])) if not pa.types.is_null(a.type) else b))
+register("coalesce", lambda *args: pc.coalesce(*[cast_value(x, common_type(a.type for a in args)) for x in args]))
+register("if_else", lambda c, a, b: pc.if_else(pc.fill_null(c, False), *(cast_value(x, common_type([a.type, b.type])) for x in (a, b))))
+
+
+def _is_in(a, values: tuple = ()):
+    value_set = pa.array(list(values))
+    if len(value_set) and not pa.types.is_null(value_set.type) and value_set.type != a.type:
+        try:
+            value_set = cast_value(value_set, a.type)
+        except DataTypeError:
+            a = cast_value(a, common_type([a.type, value_set.type]))
+            value_set = cast_value(value_set, a.type)
+    return pc.is_in(a, value_set=value_set, skip_nulls=True)
+
+
+def _is_in_expression(a, values: tuple = ()):
+    return pc.is_in(a, value_set=pa.array(list(values)), skip_nulls=True)
+
+
+register("is_in", _is_in, _is_in_expression)
+
+# -- strings --------------------------------------------------------------------------------------
+
+register("lower", pc.utf8_lower)
+register("upper", pc.utf8_upper)
+register("length", pc.utf8_length)
+register("strip", lambda a, chars=None: pc.utf8_trim_whitespace(a) if chars is None else pc.utf8_trim(a, characters=chars))
+register("lstrip", lambda a, chars=None: pc.utf8_ltrim_whitespace(a) if chars is None else pc.utf8_ltrim(a, characters=chars))
+register("rstrip", lambda a, chars=None: pc.utf8_rtrim_whitespace(a) if chars is None else pc.utf8_rtrim(a, characters=chars))
+register("contains", lambda a, pattern="", regex=False, case=True: (pc.match_substring_regex if regex else pc.match_substring)(a, pattern, ignore_case=not case))
+register("startswith", lambda a, pattern="": pc.starts_with(a, pattern), lambda a, pattern="": pc.starts_with(a, pattern))
+register("endswith", lambda a, pattern="": pc.ends_with(a, pattern), lambda a, pattern="": pc.ends_with(a, pattern))
+register("like", lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case), lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case))
+register("replace", lambda a, pattern="", replacement="", regex=False: (pc.replace_substring_regex if regex else pc.replace_substring)(a, pattern, replacement))
+
+
+def _slice(a, start=0, stop=None, step=1):
+    return pc.utf8_slice_codeunits(a, start=start, stop=stop if stop is not None else 2**62, step=step)
+
+
+def _substring(a, start, length=None):
+    """SQL ``substring(s, start[, length])`` with 1-based ``start`` (columns or literals)."""
+    start_v = start.as_py() if isinstance(start, pa.Scalar) else None
+    length_v = length.as_py() if isinstance(length, pa.Scalar) else length
+    if start_v is None or (length is not None and not isinstance(length, pa.Scalar)):
+        raise DataTypeError("substring needs constant start and length")
+    begin = max(start_v - 1, 0)
+    stop = None if length_v is None else max(start_v - 1 + length_v, 0)
+    return _slice(a, begin, stop)
+
+
+register("slice", _slice)
+register("substring", _substring)
+register("concat", lambda *args: pc.binary_join_element_wise(*[cast_value(x, pa.string()) if not _is_stringish(x.type) else x for x in args], ""), None, None)
+
+# -- dates ----------------------------------------------------------------------------------------
+
+for _part in ["year", "month", "day", "quarter", "day_of_week", "day_of_year", "hour", "minute", "second"]:
+    register(_part, getattr(pc, _part), getattr(pc, _part))
+
+
+def _date_trunc(a, unit: str = "day"):
+    unit = unit.lower()
+    result = pc.floor_temporal(a, unit=unit)
+    return result
+
+
+register("date_trunc", _date_trunc)
+
+
+def _add_days(a, days):
+    """date + n days, for date32 columns or scalars (``days`` may be a column)."""
+    if pa.types.is_date32(a.type):
+        as_int = pc.cast(a, pa.int32())
+        return pc.cast(pc.add(as_int, pc.cast(days, pa.int32())), pa.date32())
+    return pc.add(a, pc.cast(pc.multiply(pc.cast(days, pa.int64()), 86_400_000_000), pa.duration("us")))
+
+
+def _add_months(a, months):
+    """date + n months; the day is clamped to the last of the target month, as SQL engines do."""
+    n = months.as_py() if isinstance(months, pa.Scalar) else None
+    if n is None:
+        raise DataTypeError("adding a month interval needs a constant number of months")
+    if isinstance(a, pa.Scalar):
+        return pa.scalar(_shift_month(a.as_py(), n), a.type)
+    arr = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    days = np.asarray(pc.cast(pc.cast(arr, pa.date32()), pa.int32()).fill_null(0), dtype="int64").astype("datetime64[D]")
+    month_start = days.astype("datetime64[M]")
+    day_offset = (days - month_start.astype("datetime64[D]")).astype("int64")
+    target_month = month_start + np.timedelta64(n, "M")
+    month_len = ((target_month + np.timedelta64(1, "M")).astype("datetime64[D]") - target_month.astype("datetime64[D]")).astype("int64")
+    result = target_month.astype("datetime64[D]") + np.minimum(day_offset, month_len - 1).astype("timedelta64[D]")
+    out = pa.array(result.astype("int64").astype("int32"), pa.int32(), mask=np.asarray(arr.is_null()))
+    return pc.cast(pc.cast(out, pa.date32()), a.type)
+
+
+def _shift_month(d: _dt.date | None, n: int):
+    if d is None:
+        return None
+    m = d.year * 12 + d.month - 1 + n
+    y, mo = divmod(m, 12)
+    import calendar
+
+    day = min(d.day, calendar.monthrange(y, mo + 1)[1])
+    return type(d)(y, mo + 1, day) if isinstance(d, _dt.date) and not isinstance(d, _dt.datetime) else d.replace(year=y, month=mo + 1, day=day)
+
+
+register("add_days", _add_days)
+register("add_months", _add_months)
+register("strftime", lambda a, format="%Y-%m-%d": pc.strftime(a, format=format))

@@ -1,0 +1,108 @@
+"""The base of relational expressions and the lowering of an expression tree to a task graph.
+
+A ``Node`` describes a partitioned table: its schema and partition count are known without
+computing anything. Lowering walks the tree once, memoized per node, so a sub-tree used twice (a CTE,
+a self-join) becomes one set of tasks; each node adds its tasks to the graph and returns the keys of
+its output partitions, in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from typing import Any, Hashable
+
+import pyarrow as pa
+
+_token_counter = itertools.count()
+
+
+def _new_token() -> int:
+    return next(_token_counter)
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A relational expression over partitioned Arrow tables.
+
+    Subclasses are frozen dataclasses listing their child nodes in ``inputs()`` and implementing
+    ``_schema()``, ``_npartitions()`` and ``lower()``. Identity is object identity: two equal-looking
+    nodes are still two computations unless they are the same object.
+    """
+
+    token: int = field(default_factory=_new_token, init=False, repr=False)
+
+    label = "node"
+
+    def inputs(self) -> tuple["Node", ...]:
+        return ()
+
+    def with_inputs(self, *inputs: "Node") -> "Node":
+        """A copy with new children, in the order ``inputs()`` returns them."""
+        names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), Node)]
+        if len(names) != len(inputs):  # nodes with a tuple of children override this
+            raise NotImplementedError(type(self).__name__)
+        return replace(self, **dict(zip(names, inputs)))
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self._schema()
+
+    @cached_property
+    def npartitions(self) -> int:
+        return self._npartitions()
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    def _schema(self) -> pa.Schema:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _npartitions(self) -> int:
+        return self.inputs()[0].npartitions
+
+    def lower(self, lowering: "Lowering") -> list[Hashable]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def estimated_bytes(self) -> float:
+        """A rough size of the output, for choosing broadcast joins; children's sum by default."""
+        return sum(i.estimated_bytes() for i in self.inputs())
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}-{self.token}"
+
+    def describe(self) -> str:
+        """One line for EXPLAIN: the node kind and its parameters."""
+        return self.label
+
+    def explain(self, indent: int = 0) -> str:
+        lines = ["  " * indent + self.describe()]
+        for child in self.inputs():
+            lines.append(child.explain(indent + 1))
+        return "\n".join(lines)
+
+
+class Lowering:
+    """Accumulates the task graph while lowering a tree; memoized per node object."""
+
+    def __init__(self) -> None:
+        self.graph: dict[Hashable, Any] = {}
+        self._keys: dict[int, list[Hashable]] = {}
+        self._alive: list[Node] = []  # keep nodes alive so ids stay unique while lowering
+
+    def keys(self, node: Node) -> list[Hashable]:
+        cached = self._keys.get(id(node))
+        if cached is None:
+            cached = node.lower(self)
+            self._keys[id(node)] = cached
+            self._alive.append(node)
+        return cached
+
+
+def build_graph(node: Node) -> tuple[dict, list[Hashable]]:
+    lowering = Lowering()
+    keys = lowering.keys(node)
+    return lowering.graph, keys
