@@ -134,6 +134,10 @@ class DataFrame(_Frame):
     def _result_node(self) -> Node:
         return self._node
 
+    def copy(self) -> "DataFrame":
+        """A new collection over the same expression (``df["c"] = ...`` on it leaves this one alone)."""
+        return DataFrame(self._node, self._index, self._column_labels)
+
     # -- metadata -----------------------------------------------------------------------------
     @property
     def schema(self) -> pa.Schema:
