@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from frames.collection import DataFrame, Series
+from frames.convert import normalize_table
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.reshape import Concat
 from frames.expr.blockwise import Project
@@ -26,6 +27,7 @@ def from_arrow(table: pa.Table, npartitions: int = 1) -> DataFrame:
     if not isinstance(table, pa.Table):
         raise DataTypeError(f"from_arrow needs a pyarrow.Table, not {type(table).__name__}")
     n = _check_npartitions(npartitions)
+    table = normalize_table(table.replace_schema_metadata(None))
     return DataFrame(FromTables(split_table(table, n), table.schema))
 
 
@@ -55,6 +57,7 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
         table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataTypeError(f"cannot convert the pandas DataFrame to Arrow: {exc}") from None
+    table = normalize_table(table)
     return DataFrame(FromTables(split_table(table, n), table.schema), index)
 
 

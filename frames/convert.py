@@ -45,3 +45,25 @@ def concat_tables(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")
+
+
+def engine_type(t: pa.DataType) -> pa.DataType:
+    """The type partitions carry for ``t``: view types become their plain forms, which every Arrow
+    kernel supports (filter/take/join do not all accept ``string_view`` yet)."""
+    if pa.types.is_string_view(t):
+        return pa.string()
+    if pa.types.is_binary_view(t):
+        return pa.binary()
+    if pa.types.is_dictionary(t):
+        return engine_type(t.value_type)
+    return t
+
+
+def engine_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, engine_type(f.type), f.nullable) for f in schema])
+
+
+def normalize_table(table: pa.Table) -> pa.Table:
+    """Cast ``table`` to ``engine_schema`` when it differs (no copy otherwise)."""
+    target = engine_schema(table.schema)
+    return table if target.equals(table.schema) else table.cast(target)

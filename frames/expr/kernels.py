@@ -144,13 +144,73 @@ def _mod_python(a, b):
     return pc.if_else(fix, pc.add(r, b), r)
 
 
+_INT_DIGITS = {8: 3, 16: 5, 32: 10, 64: 19}
+
+
+def _as_decimal(value):
+    """Integers meeting decimals become decimals of just enough digits (a literal 1 is DECIMAL(1,0),
+    as in DuckDB), so results keep their precision small."""
+    t = value.type
+    if not pa.types.is_integer(t):
+        return value
+    if isinstance(value, pa.Scalar) and value.is_valid:
+        import decimal
+
+        v = value.as_py()
+        return pa.scalar(decimal.Decimal(v), pa.decimal128(max(1, len(str(abs(v)))), 0))
+    return pc.cast(value, pa.decimal128(_INT_DIGITS[t.bit_width], 0))
+
+
+def _narrow(value, precision: int):
+    t = value.type
+    precision = max(precision, t.scale + 1)
+    if precision >= t.precision:
+        return value
+    return pc.cast(value, pa.decimal128(precision, t.scale))  # safe: raises if a value does not fit
+
+
+def _fit_decimals(a, b, op: str):
+    """Arrow widens decimal results past 38 digits and then refuses; like DuckDB, cap at 38 by
+    narrowing the operands' integer digits to what the result can hold (checked at run time)."""
+    if not (pa.types.is_decimal(a.type) or pa.types.is_decimal(b.type)):
+        return a, b
+    if pa.types.is_floating(a.type) or pa.types.is_floating(b.type):
+        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+    a, b = _as_decimal(a), _as_decimal(b)
+    ta, tb = a.type, b.type
+    if op == "multiply":
+        excess = ta.precision + tb.precision + 1 - 38
+        if excess > 0:
+            wide_a = ta.precision - ta.scale >= tb.precision - tb.scale
+            cut_a = min(excess, ta.precision - ta.scale - 1) if wide_a else 0
+            a = _narrow(a, ta.precision - cut_a)
+            b = _narrow(b, tb.precision - (excess - cut_a))
+    else:
+        digits = max(ta.precision - ta.scale, tb.precision - tb.scale) + 1
+        scale = max(ta.scale, tb.scale)
+        excess = digits + scale - 38
+        if excess > 0:
+            a = _narrow(a, ta.precision - excess)
+            b = _narrow(b, tb.precision - excess)
+    return a, b
+
+
+def _decimal_aware(fn, op: str):
+    def kernel(a, b):
+        a, b = _fit_decimals(a, b, op)
+        return fn(a, b)
+
+    kernel.__name__ = op
+    return kernel
+
+
 for _name, _fn, _sym in [
     ("add", pc.add, "+"),
     ("subtract", pc.subtract, "-"),
     ("multiply", pc.multiply, "*"),
-    ("power", pc.power, "**"),
 ]:
-    register(_name, _fn, _fn, _sym)
+    register(_name, _decimal_aware(_fn, _name), _fn, _sym)
+register("power", pc.power, pc.power, "**")
 register("divide", _divide, lambda a, b: pc.divide(a.cast(pa.float64()), b.cast(pa.float64())), "/")
 register("floordiv", _floordiv, None, "//")
 register("mod", _mod_sql, None, "%")
