@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exec import Ref, Task
-from frames.convert import concat_tables
+from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.node import Lowering, Node
 
@@ -155,7 +155,7 @@ def distinct_combine(tables: list[pa.Table], plan: _Plan, column: str) -> pa.Tab
 def _sort_by_keys(table: pa.Table, keys: tuple[str, ...]) -> pa.Table:
     if not keys or table.num_rows <= 1:
         return table
-    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys]))
+    return take_rows(table, pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys]))
 
 
 def finalize(partials: pa.Table, distinct_partials: list[pa.Table], plan: _Plan, schema: pa.Schema, sort: bool) -> pa.Table:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exec import Ref, Task
-from frames.convert import concat_tables
+from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.kernels import cast_value, common_type
 from frames.expr.node import Lowering, Node
@@ -98,7 +98,7 @@ def _cross(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
     nl, nr = left.num_rows, right.num_rows
     li = np.repeat(np.arange(nl, dtype=np.int64), nr)
     ri = np.tile(np.arange(nr, dtype=np.int64), nl)
-    lt, rt = left.take(pa.array(li)), right.take(pa.array(ri))
+    lt, rt = take_rows(left, li), take_rows(right, ri)
     return pa.Table.from_arrays(lt.columns + rt.columns, names=list(spec.output_names))
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exec import Ref, Task
-from frames.convert import concat_tables
+from frames.convert import concat_tables, take_rows
 from frames.expr.node import Lowering, Node
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -57,7 +57,7 @@ def hash_buckets(table: pa.Table, keys: tuple[str, ...], n: int) -> np.ndarray:
 def split_by_buckets(table: pa.Table, buckets: np.ndarray, n: int) -> list[pa.Table]:
     order = np.argsort(buckets, kind="stable")
     counts = np.bincount(buckets, minlength=n)
-    ordered = table.take(pa.array(order))
+    ordered = take_rows(table, order)
     bounds = np.concatenate([[0], np.cumsum(counts)])
     return [ordered.slice(int(bounds[j]), int(counts[j])) for j in range(n)]
 

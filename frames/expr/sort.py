@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exec import Ref, Task
-from frames.convert import concat_tables
+from frames.convert import concat_tables, take_rows
 from frames.errors import ColumnNotFoundError
 from frames.expr.node import Lowering, Node
 
@@ -38,7 +38,7 @@ class SortKey:
 def sort_table(table: pa.Table, keys: tuple[SortKey, ...]) -> pa.Table:
     if table.num_rows <= 1:
         return table
-    return table.take(sort_indices(table, keys))
+    return take_rows(table, sort_indices(table, keys))
 
 
 def sort_indices(table: pa.Table, keys: tuple[SortKey, ...]) -> pa.Array:
