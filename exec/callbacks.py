@@ -1,0 +1,45 @@
+"""Scheduler callbacks: hooks called as a computation starts, as tasks run, and as it ends.
+
+A callback is any object with some of ``start(graph)``, ``pretask(key)``,
+``posttask(key, result, elapsed)`` and ``finish(graph, errored)``. Pass them per call
+(``callbacks=[...]``) or activate them for a block with ``with ProgressBar(): ...``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_active: list[Any] = []
+_lock = threading.Lock()
+
+
+class Callback:
+    """Base class usable as a context manager that registers itself globally while active."""
+
+    def start(self, graph: dict) -> None:
+        pass
+
+    def pretask(self, key: Any) -> None:
+        pass
+
+    def posttask(self, key: Any, result: Any, elapsed: float) -> None:
+        pass
+
+    def finish(self, graph: dict, errored: bool) -> None:
+        pass
+
+    def __enter__(self):
+        with _lock:
+            _active.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        with _lock:
+            if self in _active:
+                _active.remove(self)
+
+
+def active_callbacks() -> list[Any]:
+    with _lock:
+        return list(_active)

@@ -1,0 +1,57 @@
+"""Configuration: the default scheduler and worker count, set globally or for a block.
+
+``exec.config.set(scheduler="sync")`` applies at once; used as a context manager it restores the
+previous values on exit.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from exec.errors import ConfigError
+
+_DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None}
+_config: dict[str, Any] = dict(_DEFAULTS)
+_lock = threading.RLock()
+
+
+def _validate(key: str, value: Any) -> None:
+    if key not in _DEFAULTS:
+        import difflib
+
+        close = difflib.get_close_matches(key, _DEFAULTS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {sorted(_DEFAULTS)}"
+        raise ConfigError(f"unknown configuration key {key!r}{hint}")
+    if key == "num_workers" and value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ConfigError(f"num_workers must be a positive integer or None, not {value!r}")
+    if key == "scheduler" and value is not None:
+        from exec.schedulers import resolve_scheduler
+
+        resolve_scheduler(value)  # raises SchedulerError naming the bad value
+
+
+class set:  # noqa: A001 - mirrors dask.config.set
+    """Set configuration values now; as a context manager, restore them on exit."""
+
+    def __init__(self, **values: Any):
+        for k, v in values.items():
+            _validate(k, v)
+        with _lock:
+            self._previous = {k: _config[k] for k in values}
+            _config.update(values)
+
+    def __enter__(self) -> "set":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        with _lock:
+            _config.update(self._previous)
+
+
+def get(key: str, default: Any = None) -> Any:
+    with _lock:
+        if key not in _DEFAULTS:
+            _validate(key, None)
+        value = _config.get(key)
+        return default if value is None else value

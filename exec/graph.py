@@ -1,0 +1,278 @@
+"""Task graphs: plain dicts of key -> ``Task`` (or a literal value), inspectable and rewritable.
+
+A ``Task`` is a callable with arguments; ``Ref(key)`` inside the arguments (also nested in lists,
+tuples and dicts) stands for the result of another key. The graph functions here are pure: ``cull``
+keeps what requested keys need, ``fuse`` merges linear chains into one task so a chain of
+partition-wise steps costs one scheduling round-trip, ``toposort`` orders keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable, Iterable, Mapping
+
+from exec.errors import SqlEngineError
+
+Key = Hashable
+
+
+class MissingKeyError(SqlEngineError, KeyError):
+    """A task refers to a key that the graph does not have."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class Ref:
+    """A placeholder for the result of ``key`` inside a Task's arguments."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Key):
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Ref and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(("Ref", self.key))
+
+    def __repr__(self) -> str:
+        return f"Ref({self.key!r})"
+
+    def __reduce__(self):
+        return (Ref, (self.key,))
+
+
+def _collect(obj: Any, out: set) -> bool:
+    """Add the keys of Refs inside ``obj`` to ``out``; True if any Ref is nested in a container."""
+    t = type(obj)
+    if t is Ref:
+        out.add(obj.key)
+        return False
+    nested = False
+    if t is list or t is tuple:
+        for item in obj:
+            if type(item) is Ref:
+                out.add(item.key)
+                nested = True
+            elif type(item) in (list, tuple, dict):
+                _collect(item, out)
+                nested = True
+    elif t is dict:
+        for item in obj.values():
+            _collect(item, out)
+        nested = True
+    return nested
+
+
+def substitute(obj: Any, data: Mapping[Key, Any]) -> Any:
+    """``obj`` with every Ref replaced by its value in ``data`` (containers are rebuilt)."""
+    t = type(obj)
+    if t is Ref:
+        return data[obj.key]
+    if t is list:
+        return [substitute(x, data) for x in obj]
+    if t is tuple:
+        return tuple(substitute(x, data) for x in obj)
+    if t is dict:
+        return {k: substitute(v, data) for k, v in obj.items()}
+    return obj
+
+
+class Task:
+    """``func(*args, **kwargs)`` where Refs in the arguments are other keys' results."""
+
+    __slots__ = ("func", "args", "kwargs", "dependencies", "_deep")
+
+    def __init__(self, func: Callable, *args: Any, **kwargs: Any):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        deps: set = set()
+        deep = False
+        for a in args:
+            if type(a) is Ref:
+                deps.add(a.key)
+            elif type(a) in (list, tuple, dict):
+                _collect(a, deps)
+                deep = True
+        if kwargs:
+            for v in kwargs.values():
+                if type(v) in (Ref, list, tuple, dict):
+                    _collect(v, deps) if type(v) is not Ref else deps.add(v.key)
+                    deep = True
+        self.dependencies = frozenset(deps)
+        self._deep = deep
+
+    def execute(self, data: Mapping[Key, Any]) -> Any:
+        """Run with dependency results taken from ``data``."""
+        if not self.dependencies:
+            return self.func(*self.args, **self.kwargs)
+        if self._deep:
+            args = substitute(self.args, data)
+            kwargs = substitute(self.kwargs, data) if self.kwargs else self.kwargs
+            return self.func(*args, **kwargs)
+        args = [data[a.key] if type(a) is Ref else a for a in self.args]
+        return self.func(*args, **self.kwargs)
+
+    @property
+    def name(self) -> str:
+        if self.func is _fused_call:
+            return self.args[0].name
+        return getattr(self.func, "__qualname__", None) or getattr(self.func, "__name__", None) or type(self.func).__name__
+
+    def __repr__(self) -> str:
+        def short(a: Any) -> str:
+            r = repr(a)
+            return r if len(r) <= 40 else r[:37] + "..."
+
+        parts = [short(a) for a in self.args] + [f"{k}={short(v)}" for k, v in self.kwargs.items()]
+        return f"Task({self.name}({', '.join(parts)}))"
+
+    def __reduce__(self):
+        return (_make_task, (self.func, self.args, self.kwargs))
+
+
+def _make_task(func, args, kwargs):
+    return Task(func, *args, **kwargs)
+
+
+def is_task(value: Any) -> bool:
+    return type(value) is Task
+
+
+def dependencies(graph: Mapping[Key, Any]) -> dict[Key, frozenset]:
+    """Every key's dependencies; a Ref to a key the graph lacks raises MissingKeyError."""
+    out = {}
+    for key, value in graph.items():
+        deps = value.dependencies if type(value) is Task else frozenset()
+        for d in deps:
+            if d not in graph:
+                raise MissingKeyError(f"task {key!r} depends on {d!r}, which is not in the graph")
+        out[key] = deps
+    return out
+
+
+def dependents(graph: Mapping[Key, Any]) -> dict[Key, set]:
+    out: dict[Key, set] = {k: set() for k in graph}
+    for key, deps in dependencies(graph).items():
+        for d in deps:
+            out[d].add(key)
+    return out
+
+
+def toposort(graph: Mapping[Key, Any]) -> list[Key]:
+    """Keys ordered so that every key comes after its dependencies."""
+    deps = dependencies(graph)
+    remaining = {k: len(d) for k, d in deps.items()}
+    users = dependents(graph)
+    ready = [k for k, n in remaining.items() if n == 0]
+    order = []
+    while ready:
+        k = ready.pop()
+        order.append(k)
+        for u in users[k]:
+            remaining[u] -= 1
+            if remaining[u] == 0:
+                ready.append(u)
+    if len(order) != len(graph):
+        raise SqlEngineError("the task graph has a cycle")
+    return order
+
+
+def _check_keys(graph: Mapping[Key, Any], keys: Iterable[Key]) -> list[Key]:
+    keys = list(keys)
+    for k in keys:
+        if k not in graph:
+            raise MissingKeyError(f"requested key {k!r} is not in the graph")
+    return keys
+
+
+def cull(graph: Mapping[Key, Any], keys: Iterable[Key]) -> dict[Key, Any]:
+    """Only the tasks that ``keys`` need, transitively."""
+    stack = _check_keys(graph, keys)
+    out: dict[Key, Any] = {}
+    while stack:
+        k = stack.pop()
+        if k in out:
+            continue
+        value = graph[k]
+        out[k] = value
+        if type(value) is Task:
+            for d in value.dependencies:
+                if d not in graph:
+                    raise MissingKeyError(f"task {k!r} depends on {d!r}, which is not in the graph")
+                if d not in out:
+                    stack.append(d)
+    return out
+
+
+class FusedTask:
+    """The callable of a fused chain: runs the member tasks in order, each feeding the next.
+
+    ``members`` is ``[(key, task), ...]`` from first to last; the first may have outside
+    dependencies, each later one depends on its predecessor (and possibly outside keys).
+    """
+
+    __slots__ = ("members",)
+
+    def __init__(self, members: list[tuple[Key, Task]]):
+        self.members = members
+
+    def __call__(self, data: dict) -> Any:
+        local = dict(data)
+        result = None
+        for key, task in self.members:
+            result = task.execute(local)
+            local[key] = result
+        return result
+
+    @property
+    def name(self) -> str:
+        return "fused[" + " -> ".join(t.name for _, t in self.members) + "]"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _fused_call(fused: FusedTask, keys: tuple, *values: Any) -> Any:
+    return fused(dict(zip(keys, values)))
+
+
+def fuse(graph: Mapping[Key, Any], keys: Iterable[Key]) -> dict[Key, Any]:
+    """Merge linear chains into single tasks keyed by the chain's last key.
+
+    The edge ``d -> u`` is fused when ``d`` is a task that is not requested and whose only user is
+    ``u``, and ``d`` is ``u``'s only task dependency. Each key then has at most one fused edge in
+    and one out, so the fused edges form disjoint chains.
+    """
+    requested = set(_check_keys(graph, keys))
+    users = dependents(graph)
+    up: dict[Key, Key] = {}
+    absorbed: set = set()
+    for u, value in graph.items():
+        if type(value) is not Task:
+            continue
+        task_deps = [d for d in value.dependencies if type(graph[d]) is Task]
+        if len(task_deps) != 1:
+            continue
+        d = task_deps[0]
+        if d not in requested and len(users[d]) == 1:
+            up[u] = d
+            absorbed.add(d)
+    out: dict[Key, Any] = {}
+    for key, value in graph.items():
+        if key in absorbed:
+            continue
+        if key not in up:
+            out[key] = value
+            continue
+        chain = [key]
+        while chain[-1] in up:
+            chain.append(up[chain[-1]])
+        chain.reverse()
+        members = [(k, graph[k]) for k in chain]
+        inside = set(chain)
+        outside = sorted({d for k in chain for d in graph[k].dependencies if d not in inside}, key=repr)
+        out[key] = Task(_fused_call, FusedTask(members), tuple(outside), *[Ref(d) for d in outside])
+    return out
