@@ -111,7 +111,7 @@ def get_async(
     for cb in callbacks:
         getattr(cb, "start", _noop)(graph)
     done_queue: queue.SimpleQueue = queue.SimpleQueue()
-    pending: list[Future] = []
+    pending: set[Future] = set()  # not yet collected; collected futures are dropped to free results
     inflight = 0
     max_inflight = max(1, num_workers) * 2
     avg_elapsed = 0.0
@@ -134,7 +134,8 @@ def get_async(
                         cb(k)
                 fut = submit(run_batch, batch)
                 fut.add_done_callback(done_queue.put)
-                pending.append(fut)
+                pending.add(fut)
+                batch = []  # the worker holds it now
                 inflight += 1
             if inflight == 0:
                 break
@@ -145,7 +146,9 @@ def get_async(
                 except queue.Empty:
                     continue
             inflight -= 1
+            pending.discard(fut)
             outcomes = fut.result()
+            del fut
             for key, ok, value, tb, elapsed in outcomes:
                 if not ok:
                     _raise_task_failure(key, graph[key], value, tb, remote)
@@ -161,6 +164,7 @@ def get_async(
                     remaining[u] -= 1
                     if remaining[u] == 0:
                         ready.append(u)
+            del outcomes, value
         errored = False
         return [results[k] for k in keys]
     except KeyboardInterrupt:

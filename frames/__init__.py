@@ -3,6 +3,8 @@
 from frames.api import concat, from_arrow, from_pandas, read_csv, read_parquet
 from frames.base import Lazy, compute
 from frames.collection import DataFrame, Scalar, Series, map_partitions
+from frames.delayed import Delayed, delayed
+from frames import futures
 from frames.errors import (
     ColumnNotFoundError,
     DataSourceError,
@@ -13,7 +15,7 @@ from frames.errors import (
 )
 
 __all__ = [
-    "DataFrame", "Series", "Scalar", "Lazy", "compute", "concat", "from_arrow", "from_pandas",
+    "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "concat", "from_arrow", "from_pandas",
     "read_csv", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
     "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
 ]

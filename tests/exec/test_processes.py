@@ -1,0 +1,114 @@
+"""The processes scheduler: cloudpickle, no main guard needed, reused workers, crashes, Ctrl-C."""
+
+from __future__ import annotations
+
+import _thread
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import exec
+from exec import Ref, Task
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_lambdas_and_closures():
+    factor = 7
+    g = {"a": 3, "b": Task(lambda x: x * factor, Ref("a"))}
+    assert exec.get(g, "b", scheduler="processes") == 21
+
+
+def test_workers_are_reused():
+    g = {("pid", i): Task(lambda i: (time.sleep(0.05), os.getpid())[1], i) for i in range(6)}
+    keys = list(g)
+    first = set(exec.get(g, keys, scheduler="processes"))
+    pool = exec.get_scheduler("processes").pool()
+    before = sorted(pool.pids())
+    second = set(exec.get(g, keys, scheduler="processes"))
+    assert first | second <= set(before)
+    assert sorted(pool.pids()) == before  # no new worker started for the second compute
+
+
+@pytest.mark.parametrize("spawn", [False, True])
+def test_script_without_main_guard(tmp_path, spawn):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        import multiprocessing
+        if {spawn}:
+            multiprocessing.set_start_method("spawn", force=True)
+        import pandas as pd
+        import frames
+
+        def square_plus(part):
+            return part.assign(y=part.x ** 2 + 1)
+
+        df = frames.from_pandas(pd.DataFrame({{"x": range(10)}}), npartitions=4)
+        print(int(df.map_partitions(square_plus).y.sum().compute(scheduler="processes")))
+        print(int(df.map_partitions(lambda p: p.assign(y=p.x * 0)).y.sum().compute(scheduler="processes")))
+    """))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(sum(x * x + 1 for x in range(10))), "0"]
+
+
+def test_crashing_worker_is_replaced():
+    g = {"die": Task(os._exit, 3)}
+    with pytest.raises(exec.WorkerDiedError, match="exit code 3"):
+        exec.get(g, "die", scheduler="processes")
+    assert exec.get({"a": 1, "b": Task(lambda x: x + 1, Ref("a"))}, "b", scheduler="processes") == 2
+
+
+def test_unpicklable_task_error_is_clear():
+    import threading as th
+
+    lock = th.Lock()
+    with pytest.raises(Exception, match="lock|pickle"):
+        exec.get({"a": Task(lambda l: 1, lock)}, "a", scheduler="processes")
+    assert exec.get({"a": Task(int, "5")}, "a", scheduler="processes") == 5
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_ctrl_c_cancels_and_scheduler_stays_usable(scheduler):
+    # many short sleeping tasks: an interrupt lands between them on every scheduler
+    g = {("sleep", i): Task(time.sleep, 0.05) for i in range(400)}
+    g["all"] = Task(len, [Ref(("sleep", i)) for i in range(400)])
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        exec.get(g, "all", scheduler=scheduler)
+    assert time.perf_counter() - t0 < 8  # 400 * 0.05 s would be 20 s sequentially
+    timer.cancel()
+    assert exec.get({"a": 1, "b": Task(lambda x: x + 1, Ref("a"))}, "b", scheduler=scheduler) == 2
+
+
+def test_sigint_to_a_script_stops_a_long_process_computation(tmp_path):
+    script = tmp_path / "long.py"
+    script.write_text(textwrap.dedent("""
+        import time, exec
+        from exec import Task, Ref
+        g = {("s", i): Task(time.sleep, 30) for i in range(4)}
+        g["all"] = Task(len, [Ref(("s", i)) for i in range(4)])
+        print("started", flush=True)
+        try:
+            exec.get(g, "all", scheduler="processes")
+        except KeyboardInterrupt:
+            print("cancelled", flush=True)
+    """))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=20)
+    assert "cancelled" in out
+    assert proc.returncode == 0
