@@ -73,7 +73,10 @@ class _Worker:
 
     def _died(self) -> None:
         job, self.job = self.job, None
-        code = self.proc.poll()
+        try:
+            code = self.proc.wait(timeout=2)  # its pipe closed: it is exiting
+        except subprocess.TimeoutExpired:
+            code = None
         if job is not None and not job[1].done():
             job[1].set_exception(WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks"))
         self.pool._worker_lost(self)
