@@ -1,0 +1,234 @@
+"""Lazy Parquet scans: one partition per group of row groups, columns and filters pushed in.
+
+The footers are read once when the scan is built; they give the schema, the partition layout and
+the min/max statistics that let a pushed filter skip row groups (and ``key=value`` directories skip
+whole files) before any data is read. The filter is then applied exactly to the rows read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, Hashable, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from exec import Task
+from frames.convert import concat_tables, engine_schema, normalize_table
+from frames.errors import ColumnNotFoundError, DataSourceError
+from frames.expr.blockwise import filter_table
+from frames.expr.node import Lowering
+from frames.expr.scalar import ScalarExpr
+from frames.expr.scan import Scan
+from frames.io.files import expand_paths, hive_partitions
+from frames.io.pruning import may_match
+
+TARGET_ROWS = 1_000_000  # rows per partition when splitting a file by row groups
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Some row groups of one file, with their statistics and the file's partition values."""
+
+    path: str
+    row_groups: tuple[int, ...]
+    num_rows: int
+    nbytes: int
+    stats: tuple[tuple[tuple[str, tuple[Any, Any, int, int]], ...], ...]  # per row group
+    partition: tuple[tuple[str, Any], ...]
+
+
+def _row_group_stats(meta: pq.FileMetaData, rg: int) -> dict[str, tuple]:
+    out = {}
+    group = meta.row_group(rg)
+    for j in range(group.num_columns):
+        col = group.column(j)
+        st = col.statistics
+        name = col.path_in_schema
+        if st is None:
+            continue
+        lo, hi = (st.min, st.max) if st.has_min_max else (None, None)
+        out[name] = (lo, hi, st.null_count if st.has_null_count else 0, st.num_values + (st.null_count or 0))
+    return out
+
+
+def _infer_partition_value(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+@dataclass(frozen=True, eq=False)
+class ParquetScan(Scan):
+    """Read Parquet files lazily; ``pieces`` are what survive pruning, ``all_pieces`` what exist."""
+
+    fs: Any
+    all_pieces: tuple[Piece, ...]
+    file_schema: pa.Schema
+    partition_fields: tuple[tuple[str, pa.DataType], ...] = ()
+    read_columns: tuple[str, ...] | None = None
+    filter: ScalarExpr | None = None
+    source: str = ""
+
+    label = "parquet-scan"
+
+    def full_schema(self) -> pa.Schema:
+        return engine_schema(pa.schema(list(self.file_schema) + [pa.field(n, t) for n, t in self.partition_fields]))
+
+    @cached_property
+    def pieces(self) -> tuple[Piece, ...]:
+        """The pieces left after pruning, each with only its row groups that may match."""
+        if self.filter is None:
+            return self.all_pieces
+        kept = []
+        for piece in self.all_pieces:
+            groups = [(rg, st) for rg, st in zip(piece.row_groups, piece.stats) if self._may_match(piece, st)]
+            if groups:
+                kept.append(replace(piece, row_groups=tuple(g for g, _ in groups), stats=tuple(s for _, s in groups),
+                                    num_rows=piece.num_rows * len(groups) // max(len(piece.row_groups), 1),
+                                    nbytes=piece.nbytes * len(groups) // max(len(piece.row_groups), 1)))
+        return tuple(kept) or self.all_pieces[:1]
+
+    def _may_match(self, piece: Piece, rg_stats: tuple) -> bool:
+        stats = dict(rg_stats)
+        for name, value in piece.partition:
+            stats[name] = (value, value, 0, max(piece.num_rows, 1))
+        return may_match(self.filter, stats)
+
+    def _piece_may_match(self, piece: Piece) -> bool:
+        return self.filter is None or any(self._may_match(piece, st) for st in piece.stats)
+
+    def _npartitions(self) -> int:
+        return len(self.pieces)
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        out_schema = self.schema
+        filter_cols = sorted(self.filter.columns()) if self.filter is not None else []
+        wanted = list(out_schema.names)
+        needed = wanted + [c for c in filter_cols if c not in wanted]
+        file_cols = [c for c in needed if c in self.file_schema.names]
+        keys = []
+        pieces = self.pieces
+        pruned_all = not any(self._piece_may_match(p) for p in self.all_pieces)
+        for i, piece in enumerate(pieces):
+            key = (self.name, i)
+            lowering.graph[key] = Task(read_piece, self.fs, piece, file_cols, dict(self.partition_fields), needed,
+                                       self.filter, out_schema, pruned_all)
+            keys.append(key)
+        return keys
+
+    def estimated_bytes(self) -> float:
+        total_cols = max(len(self.full_schema()), 1)
+        share = len(self.schema) / total_cols
+        return float(sum(p.nbytes for p in self.pieces)) * share
+
+    def describe(self) -> str:
+        cols = ", ".join(self.schema.names)
+        total_rg = sum(len(p.row_groups) for p in self.all_pieces)
+        kept_rg = sum(len(p.row_groups) for p in self.pieces)
+        files = len({p.path for p in self.all_pieces})
+        kept_files = len({p.path for p in self.pieces})
+        filt = f" filter={self.filter!r}" if self.filter is not None else ""
+        return f"ParquetScan {self.source} columns=[{cols}]{filt} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
+
+
+def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
+               predicate: ScalarExpr | None, out_schema: pa.Schema, empty: bool) -> pa.Table:
+    if empty:
+        return out_schema.empty_table()
+    try:
+        with fs.open(piece.path, "rb") as f:
+            pf = pq.ParquetFile(f, pre_buffer=True)
+            table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataSourceError(f"cannot read {piece.path!r}: {exc}") from None
+    table = normalize_table(table.replace_schema_metadata(None))
+    for name, value in piece.partition:
+        if name in needed:
+            table = table.append_column(name, pa.array([value] * table.num_rows, partition_types[name]))
+    if predicate is not None:
+        table = filter_table(table, predicate)
+    return table.select(out_schema.names)
+
+
+def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,
+                      storage_options: dict | None = None, split_row_groups: Any = "auto", **kwargs: Any) -> ParquetScan:
+    if kwargs:
+        from frames.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"read_parquet got unknown options: {sorted(kwargs)}")
+    fs, files, base = expand_paths(path, storage_options, suffixes=(".parquet", ".parq", ".pq"))
+    pieces: list[Piece] = []
+    schema: pa.Schema | None = None
+    schema_file = None
+    partition_fields: dict[str, pa.DataType] = {}
+    for file in files:
+        try:
+            with fs.open(file, "rb") as f:
+                meta = pq.ParquetFile(f).metadata
+                file_schema = meta.schema.to_arrow_schema().remove_metadata()
+        except (OSError, pa.ArrowInvalid, pa.ArrowException) as exc:
+            raise DataSourceError(f"{file!r} is not a readable Parquet file: {exc}") from None
+        if schema is None:
+            schema, schema_file = file_schema, file
+        elif not engine_schema(file_schema).equals(engine_schema(schema)):
+            raise DataSourceError(f"Parquet files have different schemas: {schema_file!r} and {file!r}")
+        partition = tuple((k, _infer_partition_value(v)) for k, v in hive_partitions(file, base))
+        for k, v in partition:
+            t = pa.int64() if isinstance(v, int) else pa.string()
+            if partition_fields.get(k, t) != t:
+                t = pa.string()
+            partition_fields[k] = t
+        groups: list[list[int]] = []
+        rows = 0
+        for rg in range(meta.num_row_groups):
+            n = meta.row_group(rg).num_rows
+            if not groups or (split_row_groups is not False and rows + n > TARGET_ROWS and rows > 0):
+                groups.append([])
+                rows = 0
+            groups[-1].append(rg)
+            rows += n
+        for g in groups or [[]]:
+            stats = tuple(tuple(_row_group_stats(meta, rg).items()) for rg in g)
+            num_rows = sum(meta.row_group(rg).num_rows for rg in g)
+            nbytes = sum(meta.row_group(rg).total_byte_size for rg in g)
+            pieces.append(Piece(file, tuple(g), num_rows, nbytes, stats, partition))
+    # partition values typed consistently across files
+    fixed = []
+    for p in pieces:
+        part = tuple((k, str(v) if partition_fields[k] == pa.string() else v) for k, v in p.partition)
+        fixed.append(replace(p, partition=part))
+    source = path if isinstance(path, str) else f"{len(files)} files"
+    node = ParquetScan(fs, tuple(fixed), schema, tuple(partition_fields.items()), source=str(source).rsplit("/", 1)[-1] or str(source))
+    if columns is not None:
+        missing = [c for c in columns if c not in node.full_schema().names]
+        if missing:
+            raise ColumnNotFoundError(missing[0], node.full_schema().names, where=f"Parquet file {files[0]!r}")
+        node = replace(node, read_columns=tuple(columns))
+    if filters is not None:
+        node = node.with_filter(_filters_to_expr(filters))
+    return node
+
+
+def _filters_to_expr(filters: Any) -> ScalarExpr:
+    """Accept a ScalarExpr or pyarrow-style ``[(col, op, value), ...]`` conjunctions."""
+    from frames.expr.scalar import Col, Lit, call, conjunction
+
+    if isinstance(filters, ScalarExpr):
+        return filters
+    ops = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+    parts = []
+    for column, op, value in filters:
+        if op == "in":
+            parts.append(call("is_in", Col(column), values=tuple(value)))
+        elif op == "not in":
+            parts.append(call("not", call("is_in", Col(column), values=tuple(value))))
+        elif op in ops:
+            parts.append(call(ops[op], Col(column), Lit(value)))
+        else:
+            from frames.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"unsupported filter operator {op!r}")
+    return conjunction(parts)
