@@ -1,0 +1,329 @@
+"""Lowering an optimized sqlglot query (qualified, subqueries unnested) onto frames nodes.
+
+Inside a SELECT every column is named ``alias.column`` so joined relations never collide; a query's
+output columns carry the SELECT's names. sqlglot has already qualified names, expanded ``*``,
+decorrelated subqueries into joins and folded constants; this module owns what reaches the engine:
+join keys taken from ON conditions (the rest of a condition stays as a filter), WHERE conjuncts
+placed on the join that first has all their columns, aggregation in three steps (project the
+arguments, aggregate, project the results), ORDER BY ... LIMIT as top-k, set operations.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pyarrow as pa
+from sqlglot import exp
+
+from frames.expr.aggregate import Aggregate, AggSpec
+from frames.expr.blockwise import Filter, Project
+from frames.expr.join import Join
+from frames.expr.node import Node
+from frames.expr.reshape import Concat, Limit
+from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction, conjuncts
+from frames.expr.sort import Sort, SortKey
+from frames.errors import ColumnNotFoundError
+from planner.errors import UnsupportedFeatureError
+from planner.expressions import ExpressionTranslator
+
+_AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
+         exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
+         exp.VariancePop: "var", exp.AnyValue: "first"}
+
+
+def _rename(node: Node, prefix: str) -> Node:
+    return Project(node, tuple((f"{prefix}.{n}", Col(n)) for n in node.schema.names))
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}_{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+class QueryBuilder:
+    """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
+
+    def __init__(self, table_node: Callable[[str], Node]):
+        self.table_node = table_node
+
+    # -- queries ------------------------------------------------------------------------------
+    def query(self, q: exp.Expression, ctes: dict[str, Node] | None = None) -> Node:
+        ctes = dict(ctes or {})
+        with_ = q.args.get("with_") or q.args.get("with")
+        if with_ is not None:
+            for cte in with_.expressions:
+                ctes[cte.alias] = self.query(cte.this, ctes)
+        if isinstance(q, exp.Subquery):
+            return self.query(q.this, ctes)
+        if isinstance(q, exp.SetOperation):
+            return self._set_operation(q, ctes)
+        if isinstance(q, exp.Select):
+            return self._select(q, ctes)
+        raise UnsupportedFeatureError(f"{type(q).__name__} queries")
+
+    def _source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
+        alias = source.alias_or_name
+        if isinstance(source, exp.Table):
+            name = source.name
+            node = ctes[name] if name in ctes and not source.db else self.table_node(name)
+            return _rename(node, alias), alias
+        if isinstance(source, exp.Subquery):
+            return _rename(self.query(source.this, ctes), alias), alias
+        if isinstance(source, exp.Values):
+            raise UnsupportedFeatureError("VALUES lists")
+        raise UnsupportedFeatureError(f"FROM {type(source).__name__}")
+
+    def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
+        where = sel.args.get("where")
+        pending = conjuncts_sql(where.this) if where is not None else []
+        from_ = sel.args.get("from_") or sel.args.get("from")
+        if from_ is None:
+            node: Node = _one_row()
+            available: set[str] = set()
+        else:
+            node, alias = self._source(from_.this, ctes)
+            available = {alias}
+        for join in sel.args.get("joins") or []:
+            right, ralias = self._source(join.this, ctes)
+            node, pending = self._join(node, available, right, ralias, join, pending)
+            available.add(ralias)
+        if pending:
+            node = Filter(node, self._expr(node, None)(exp.and_(*pending)) if len(pending) > 1 else self._expr(node, None)(pending[0]))
+        return self._project(sel, node)
+
+    def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
+              pending: list[exp.Expression]) -> tuple[Node, list[exp.Expression]]:
+        side = (join.side or "").upper()
+        kind = (join.kind or "").upper()
+        how = {"LEFT": "left", "RIGHT": "right", "FULL": "outer"}.get(side, "inner")
+        if kind == "CROSS":
+            how = "cross"
+        if kind in ("SEMI", "ANTI"):
+            how = kind.lower()
+        on = join.args.get("on")
+        conds = conjuncts_sql(on) if on is not None else []
+        using = join.args.get("using")
+        if using:
+            for ident in using:
+                name = ident.name
+                owner = next((a for a in left_aliases if f"{a}.{name}" in left.schema.names), None)
+                if owner is None:
+                    raise ColumnNotFoundError(name, [n.split(".", 1)[1] for n in left.schema.names], where="USING")
+                conds.append(exp.EQ(this=exp.column(name, owner), expression=exp.column(name, ralias)))
+        if how in ("inner", "cross"):
+            # WHERE conjuncts whose columns are all available now belong to this join
+            scope = left_aliases | {ralias}
+            movable = [p for p in pending if _tables(p) <= scope and ralias in _tables(p)]
+            pending = [p for p in pending if p not in movable]
+            conds += movable
+            if conds and how == "cross":
+                how = "inner"
+        lkeys, rkeys, residual = [], [], []
+        for c in conds:
+            if isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column):
+                a, b = c.this, c.expression
+                if a.table in left_aliases and b.table == ralias:
+                    lkeys.append(f"{a.table}.{a.name}"); rkeys.append(f"{b.table}.{b.name}")
+                    continue
+                if b.table in left_aliases and a.table == ralias:
+                    lkeys.append(f"{b.table}.{b.name}"); rkeys.append(f"{a.table}.{a.name}")
+                    continue
+            residual.append(c)
+        if how in ("left", "right", "outer", "semi", "anti") and residual:
+            # conditions on one side only can be applied to that side before an outer join
+            keep = []
+            for c in residual:
+                tabs = _tables(c)
+                if tabs <= {ralias} and how in ("left", "semi", "anti"):
+                    right = Filter(right, self._expr(right, None)(c))
+                elif tabs <= left_aliases and how == "right":
+                    left = Filter(left, self._expr(left, None)(c))
+                else:
+                    keep.append(c)
+            if keep:
+                raise UnsupportedFeatureError(f"{how.upper()} JOIN with a non-equality condition {keep[0].sql()!r}")
+            residual = []
+        if not lkeys:
+            if how not in ("inner", "cross"):
+                raise UnsupportedFeatureError(f"{how.upper()} JOIN without an equality condition")
+            node: Node = Join(left, right, "cross")
+        else:
+            node = Join(left, right, how, tuple(lkeys), tuple(rkeys))
+        if residual:
+            tr = self._expr(node, None)
+            node = Filter(node, tr(exp.and_(*residual)) if len(residual) > 1 else tr(residual[0]))
+        return node, pending
+
+    def _expr(self, node: Node, replacements) -> ExpressionTranslator:
+        names = set(node.schema.names)
+
+        def resolve(c: exp.Column) -> ScalarExpr:
+            name = f"{c.table}.{c.name}" if c.table else c.name
+            if name in names:
+                return Col(name)
+            matches = [n for n in names if n.endswith("." + c.name)] if not c.table else []
+            if len(matches) == 1:
+                return Col(matches[0])
+            raise ColumnNotFoundError(c.name, sorted({n.split(".", 1)[-1] for n in names}))
+
+        return ExpressionTranslator(resolve, replacements)
+
+    def _project(self, sel: exp.Select, node: Node) -> Node:
+        projections = list(sel.expressions)
+        names = _unique([p.alias_or_name or f"col{i}" for i, p in enumerate(projections)])
+        having = sel.args.get("having")
+        group = sel.args.get("group")
+        order = sel.args.get("order")
+        order_items = list(order.expressions) if order is not None else []
+        aggregates = [a for p in projections + ([having.this] if having else []) + [o.this for o in order_items]
+                      for a in p.find_all(exp.AggFunc) if not _inside_window(a)]
+        replacements: dict = {}
+        if group is not None or aggregates:
+            if group is not None and (group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets")):
+                raise UnsupportedFeatureError("ROLLUP / CUBE / GROUPING SETS")
+            node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
+            if having is not None:
+                node = Filter(node, self._expr(node, replacements)(having.this))
+        tr = self._expr(node, replacements)
+        exprs = [(n, tr(p)) for n, p in zip(names, projections)]
+        hidden: list[tuple[str, ScalarExpr]] = []
+        sort_keys = []
+        for i, o in enumerate(order_items):
+            target = o.this
+            name = None
+            if isinstance(target, exp.Column) and not target.table and target.name in names:
+                name = target.name
+            elif isinstance(target, exp.Literal) and target.is_int:
+                name = names[int(target.this) - 1]
+            else:
+                for n, p in zip(names, projections):
+                    if (p.this if isinstance(p, exp.Alias) else p) == target:
+                        name = n
+                        break
+            if name is None:
+                name = f"__order{i}"
+                hidden.append((name, tr(target)))
+            desc = bool(o.args.get("desc"))
+            nulls_first = o.args.get("nulls_first")
+            if nulls_first is None:
+                nulls_first = False  # DuckDB's default: NULLS LAST in both directions
+            sort_keys.append(SortKey(name, not desc, bool(nulls_first)))
+        out: Node = Project(node, tuple(exprs + hidden))
+        if sel.args.get("distinct"):
+            if hidden:
+                raise UnsupportedFeatureError("SELECT DISTINCT with ORDER BY on a column not selected")
+            out = Aggregate(out, tuple(out.schema.names), ())
+        limit, offset = _limit(sel)
+        if sort_keys:
+            top = None if limit is None else limit + offset
+            out = Sort(out, tuple(sort_keys), limit=top)
+        if limit is not None or offset:
+            out = Limit(out, limit, offset)
+        if hidden:
+            out = Project(out, tuple((n, Col(n)) for n in names))
+        return out
+
+    def _aggregate(self, node: Node, group_exprs: list, aggregates: list, projections: list):
+        tr = self._expr(node, None)
+        pre: list[tuple[str, ScalarExpr]] = []
+        replacements: dict = {}
+        keys = []
+        for i, g in enumerate(group_exprs):
+            if isinstance(g, exp.Literal) and g.is_int:  # GROUP BY ordinal
+                g = projections[int(g.this) - 1]
+                g = g.this if isinstance(g, exp.Alias) else g
+            name = f"__g{i}"
+            pre.append((name, tr(g)))
+            keys.append(name)
+            replacements[g] = Col(name)
+        specs = []
+        seen: dict = {}
+        for agg in aggregates:
+            if agg in seen:
+                continue
+            j = len(seen)
+            seen[agg] = j
+            func, column = self._agg_spec(agg, tr, pre, j)
+            options = (("ddof", 0),) if isinstance(agg, (exp.StddevPop, exp.VariancePop)) else ()
+            specs.append(AggSpec(f"__agg{j}", func, column, options))
+            replacements[agg] = Col(f"__agg{j}")
+        if not pre:
+            pre.append(("__dummy", Lit(0)))
+        projected = Project(node, tuple(pre))
+        return Aggregate(projected, tuple(keys), tuple(specs)), replacements
+
+    def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int) -> tuple[str, str | None]:
+        for klass, func in _AGGS.items():
+            if type(agg) is klass:
+                break
+        else:
+            raise UnsupportedFeatureError(f"aggregate function {agg.sql()}")
+        arg = agg.this
+        if isinstance(agg, exp.Count):
+            if arg is None or isinstance(arg, exp.Star):
+                return "count_all", None
+            if isinstance(arg, exp.Distinct):
+                func = "count_distinct"
+                if len(arg.expressions) != 1:
+                    raise UnsupportedFeatureError("COUNT(DISTINCT) over several columns")
+                arg = arg.expressions[0]
+        elif isinstance(arg, exp.Distinct):
+            raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
+        name = f"__arg{j}"
+        pre.append((name, tr(arg)))
+        return func, name
+
+    def _set_operation(self, q: exp.SetOperation, ctes: dict[str, Node]) -> Node:
+        left, right = self.query(q.left, ctes), self.query(q.right, ctes)
+        if len(left.schema) != len(right.schema):
+            raise UnsupportedFeatureError("set operation with different column counts")
+        distinct = q.args.get("distinct", True) is not False
+        names = left.schema.names
+        right = Project(right, tuple((n, Col(r)) for n, r in zip(names, right.schema.names)))
+        if isinstance(q, exp.Union):
+            node: Node = Concat((left, right))
+        else:
+            how = "semi" if isinstance(q, exp.Intersect) else "anti"
+            node = Join(left, _rename(right, "__r"), how, tuple(names), tuple(f"__r.{n}" for n in names))
+        if distinct:
+            node = Aggregate(node, tuple(names), ())
+        return node
+
+
+def _one_row() -> Node:
+    from frames.expr.sources import FromTables
+
+    t = pa.table({"__one": [1]})
+    return FromTables((t,), t.schema)
+
+
+def _limit(sel: exp.Select) -> tuple[int | None, int]:
+    limit = sel.args.get("limit")
+    offset = sel.args.get("offset")
+    n = int(limit.expression.this) if limit is not None else None
+    off = int(offset.expression.this) if offset is not None else 0
+    return n, off
+
+
+def _tables(e: exp.Expression) -> set[str]:
+    return {c.table for c in e.find_all(exp.Column)}
+
+
+def _inside_window(node: exp.Expression) -> bool:
+    return node.find_ancestor(exp.Window) is not None
+
+
+def conjuncts_sql(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.And):
+        return conjuncts_sql(e.this) + conjuncts_sql(e.expression)
+    if isinstance(e, exp.Paren):
+        return conjuncts_sql(e.this)
+    return [e]

@@ -1,0 +1,49 @@
+"""SQL-level errors. All derive from ``SqlEngineError``; ``sqlengine.errors`` re-exports them."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+from exec.errors import SqlEngineError
+
+
+class SqlError(SqlEngineError):
+    """Base class of errors about SQL text."""
+
+
+class SqlSyntaxError(SqlError):
+    """The text does not parse; ``line`` and ``col`` (1-based) point at the culprit."""
+
+    def __init__(self, message: str, sql: str = "", line: int | None = None, col: int | None = None):
+        self.sql, self.line, self.col = sql, line, col
+        where = f" at line {line}, column {col}" if line is not None else ""
+        super().__init__(f"syntax error{where}: {message}")
+
+    def caret(self) -> str:
+        """The offending line with a caret under the column (for terminals)."""
+        if self.line is None or not self.sql:
+            return ""
+        lines = self.sql.splitlines() or [""]
+        text = lines[min(self.line, len(lines)) - 1]
+        return f"{text}\n{' ' * max((self.col or 1) - 1, 0)}^"
+
+
+class TableNotFoundError(SqlError, LookupError):
+    def __init__(self, name: str, available: Iterable[str]):
+        self.name = name
+        available = sorted(available)
+        close = difflib.get_close_matches(name, available, n=3)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else (f"; tables: {', '.join(available)}" if available else "; no tables are registered")
+        super().__init__(f"table {name!r} not found{hint}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class UnsupportedFeatureError(SqlError, NotImplementedError):
+    """Valid SQL that sqlengine does not support yet; names the feature."""
+
+    def __init__(self, feature: str):
+        self.feature = feature
+        super().__init__(f"not supported yet: {feature}")

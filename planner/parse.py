@@ -1,0 +1,39 @@
+"""Parsing and sqlglot's semantic passes, with sqlglot's errors turned into ours."""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.optimizer import optimize
+
+from frames.errors import ColumnNotFoundError
+from planner.errors import SqlSyntaxError
+
+
+def parse(sql: str, dialect: str) -> list[exp.Expression]:
+    """All statements in ``sql`` (empty ones dropped)."""
+    try:
+        statements = sqlglot.parse(sql, read=dialect)
+    except ParseError as exc:
+        err = exc.errors[0] if exc.errors else {}
+        message = err.get("description") or str(exc).splitlines()[0]
+        raise SqlSyntaxError(message, sql, err.get("line"), err.get("col")) from None
+    return [s for s in statements if s is not None]
+
+
+def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expression:
+    """Qualify, expand ``*``, unnest subqueries and simplify (sqlglot's optimizer)."""
+    try:
+        return optimize(query, schema=schema, dialect=dialect)
+    except OptimizeError as exc:
+        text = str(exc)
+        m = re.search(r"Column '([^']+)' could not be resolved", text)
+        if m:
+            available = sorted({c for cols in schema.values() for c in cols})
+            raise ColumnNotFoundError(m.group(1), available) from None
+        from planner.errors import UnsupportedFeatureError
+
+        raise UnsupportedFeatureError(f"this query shape ({text.splitlines()[0]})") from None

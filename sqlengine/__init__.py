@@ -1,0 +1,12 @@
+"""sqlengine: SQL over lazy, partitioned Arrow dataframes.
+
+``Context`` holds named tables; ``sql()`` runs one-shot SQL over your variables.
+"""
+
+from sqlengine.api import sql
+from sqlengine.context import DEFAULT_DIALECT, Context
+from sqlengine.errors import *  # noqa: F401,F403
+from sqlengine.errors import __all__ as _errors
+
+__all__ = ["Context", "sql", "DEFAULT_DIALECT", *_errors]
+__version__ = "0.1.0"

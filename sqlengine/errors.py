@@ -1,0 +1,19 @@
+"""The whole exception family of sqlengine, in one place."""
+
+from exec.core import TaskError, WorkerDiedError
+from exec.errors import ConfigError, SchedulerError, SqlEngineError
+from frames.errors import (
+    ColumnNotFoundError,
+    DataSourceError,
+    DataTypeError,
+    FramesError,
+    InvalidArgumentError,
+    WriteError,
+)
+from planner.errors import SqlError, SqlSyntaxError, TableNotFoundError, UnsupportedFeatureError
+
+__all__ = [
+    "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
+    "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
+    "SqlError", "SqlSyntaxError", "TableNotFoundError", "UnsupportedFeatureError",
+]
