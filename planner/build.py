@@ -83,7 +83,7 @@ class QueryBuilder:
 
     def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
         where = sel.args.get("where")
-        pending = conjuncts_sql(where.this) if where is not None else []
+        pending = [f for c in (conjuncts_sql(where.this) if where is not None else []) for f in factor_or(c)]
         from_ = sel.args.get("from_") or sel.args.get("from")
         if from_ is None:
             node: Node = _one_row()
@@ -95,9 +95,41 @@ class QueryBuilder:
             right, ralias = self._source(join.this, ctes)
             node, pending = self._join(node, available, right, ralias, join, pending)
             available.add(ralias)
-        if pending:
-            node = Filter(node, self._expr(node, None)(exp.and_(*pending)) if len(pending) > 1 else self._expr(node, None)(pending[0]))
+        remaining = []
+        for i, p in enumerate(pending):
+            negated = isinstance(p, exp.Not) and isinstance(p.this, exp.In)
+            test = p.this if negated else p
+            if isinstance(test, exp.In) and test.args.get("query") is not None:
+                node = self._in_subquery(node, test, negated, ctes, i)
+            else:
+                remaining.append(p)
+        if remaining:
+            tr = self._expr(node, None)
+            node = Filter(node, tr(exp.and_(*remaining)) if len(remaining) > 1 else tr(remaining[0]))
         return self._project(sel, node)
+
+    def _in_subquery(self, node: Node, test: exp.In, negated: bool, ctes: dict[str, Node], i: int) -> Node:
+        """``x [NOT] IN (SELECT y ...)`` as a semi (anti) join on x = y.
+
+        NOT IN returns no rows when the subquery yields a NULL (SQL's three-valued logic): the anti
+        join is guarded by a check on the subquery's NULL count."""
+        sub = self.query(test.args["query"].this if isinstance(test.args["query"], exp.Subquery) else test.args["query"], ctes)
+        if len(sub.schema) != 1:
+            raise UnsupportedFeatureError("IN (subquery) returning several columns")
+        alias = f"__in{i}"
+        right = _rename(sub, alias)
+        rcol = right.schema.names[0]
+        value = self._expr(node, None)(test.this)
+        lname = f"__in{i}_key"
+        cols = tuple((n, Col(n)) for n in node.schema.names)
+        keyed = Project(node, cols + ((lname, value),))
+        if negated:
+            nulls = Aggregate(Filter(right, call("is_null", Col(rcol))), (), (AggSpec("n", "count_all"),))
+            guard = _rename(nulls, f"{alias}_nulls")
+            keyed = Filter(Join(keyed, guard, "cross"), call("eq", Col(f"{alias}_nulls.n"), Lit(0)))
+            keyed = Project(keyed, cols + ((lname, Col(lname)),))
+        joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
+        return Project(joined, cols)
 
     def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
               pending: list[exp.Expression]) -> tuple[Node, list[exp.Expression]]:
@@ -319,6 +351,30 @@ def _tables(e: exp.Expression) -> set[str]:
 
 def _inside_window(node: exp.Expression) -> bool:
     return node.find_ancestor(exp.Window) is not None
+
+
+def factor_or(e: exp.Expression) -> list[exp.Expression]:
+    """``(a AND x) OR (a AND y)`` -> ``a``, ``x OR y``: the shared part can then act as a join key
+    (TPC-H q19 would otherwise be a cross join)."""
+    if not isinstance(e, exp.Or):
+        return [e]
+    branches = _disjuncts(e)
+    parts = [conjuncts_sql(b) for b in branches]
+    common = [c for c in parts[0] if all(any(c == d for d in other) for other in parts[1:])]
+    if not common:
+        return [e]
+    rests = [[c for c in p if not any(c == d for d in common)] for p in parts]
+    if any(not r for r in rests):
+        return common
+    return common + [exp.or_(*[exp.and_(*r) if len(r) > 1 else r[0] for r in rests])]
+
+
+def _disjuncts(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.Or):
+        return _disjuncts(e.this) + _disjuncts(e.expression)
+    if isinstance(e, exp.Paren):
+        return _disjuncts(e.this)
+    return [e]
 
 
 def conjuncts_sql(e: exp.Expression) -> list[exp.Expression]:

@@ -48,6 +48,12 @@ class ExpressionTranslator:
         return self.translate(e)
 
     def translate(self, e: exp.Expression) -> ScalarExpr:
+        out = self._translate(e)
+        if e.args.get("negate") and isinstance(e, (exp.Like, exp.ILike, exp.In, exp.Between, exp.Is)):
+            return call("not", out)  # sqlglot marks NOT LIKE / NOT IN ... with a flag
+        return out
+
+    def _translate(self, e: exp.Expression) -> ScalarExpr:
         if self.replacements:
             hit = self.replacements.get(e)
             if hit is not None:

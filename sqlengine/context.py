@@ -80,10 +80,12 @@ class Context:
 
     # -- SQL ----------------------------------------------------------------------------------
     def sql(self, text: str) -> frames.DataFrame | None:
-        """Run one or more statements; returns the last query's lazy result (None for statements)."""
+        """Run one or more statements; returns the last query's lazy result (None when there is no query:
+        CREATE, DROP and the like take effect at once)."""
         result = None
         for statement in parse(text, self.dialect):
-            result = self._execute(statement)
+            out = self._execute(statement)
+            result = out if out is not None else result
         return result
 
     execute = sql
@@ -136,7 +138,10 @@ class Context:
             self._tables[name.lower()] = node
             return None
         if isinstance(st, exp.Drop):
-            name = st.this.name
+            target = st.this if st.this is not None else (st.args.get("tables") or [None])[0]
+            if target is None:
+                raise UnsupportedFeatureError(f"DROP {st.args.get('kind', '')}")
+            name = target.name
             if name.lower() not in self._tables:
                 if st.args.get("exists"):
                     return None

@@ -227,6 +227,32 @@ register("round", lambda a, ndigits=0, mode="half_away_from_zero": pc.round(a, n
 
 # -- comparison and logic -------------------------------------------------------------------------
 
+def _comparable(a, b):
+    """Decimals of different scales compare exactly when a common decimal type fits in 38 digits,
+    otherwise as float64 (Arrow would refuse the widened type)."""
+    ta, tb = a.type, b.type
+    if ta == tb or not (pa.types.is_decimal(ta) or pa.types.is_decimal(tb)):
+        return a, b
+    if pa.types.is_floating(ta) or pa.types.is_floating(tb):
+        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+    a, b = _as_decimal(a), _as_decimal(b)
+    ta, tb = a.type, b.type
+    digits = max(ta.precision - ta.scale, tb.precision - tb.scale)
+    scale = max(ta.scale, tb.scale)
+    if digits + scale <= 38:
+        target = pa.decimal128(digits + scale, scale)
+        return cast_value(a, target), cast_value(b, target)
+    return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+
+
+def _comparison(fn):
+    def kernel(a, b):
+        return fn(*_comparable(a, b))
+
+    kernel.__name__ = fn.__name__
+    return kernel
+
+
 for _name, _fn, _sym in [
     ("eq", pc.equal, "="),
     ("ne", pc.not_equal, "!="),
@@ -237,7 +263,7 @@ for _name, _fn, _sym in [
     ("and", pc.and_kleene, "AND"),
     ("or", pc.or_kleene, "OR"),
 ]:
-    register(_name, _fn, _fn, _sym)
+    register(_name, _comparison(_fn) if _name not in ("and", "or") else _fn, _fn, _sym)
 register("xor", pc.xor, pc.xor, "XOR")
 register("not", pc.invert, pc.invert, "NOT ")
 register("is_null", lambda a: pc.is_null(a, nan_is_null=True), lambda a: pc.is_null(a, nan_is_null=True))
