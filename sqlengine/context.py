@@ -106,6 +106,7 @@ class Context:
         return schema
 
     def _query(self, query: exp.Expression) -> frames.DataFrame:
+        query = _name_projections(query, self.dialect)
         optimized = semantic(query, self._schema(query), self.dialect)
         node = QueryBuilder(self._node).query(optimized)
         return frames.DataFrame(node)
@@ -167,3 +168,16 @@ class Context:
             text = self._query(inner).explain()
             return frames.from_arrow(pa.table({"plan": text.splitlines()}))
         raise UnsupportedFeatureError(f"the {type(st).__name__.upper()} statement")
+
+
+def _name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
+    """Unnamed output expressions get DuckDB-style names (``sum(x)``), not sqlglot's ``_col_0``."""
+    if not isinstance(query, exp.Select):
+        return query
+    query = query.copy()
+    for e in list(query.expressions):
+        if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
+            continue
+        head, paren, rest = e.sql(dialect=dialect).partition("(")
+        e.replace(exp.alias_(e.copy(), head.lower() + paren + rest, quoted=True))
+    return query

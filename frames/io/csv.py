@@ -87,7 +87,8 @@ class CsvScan(Scan):
 
     def describe(self) -> str:
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
-        return f"CsvScan {self.source} columns=[{', '.join(self.schema.names)}]{filt} blocks={len(self.blocks)}"
+        read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)
+        return f"CsvScan {self.source} columns=[{', '.join(read)}]{filt} blocks={len(self.blocks)}"
 
 
 def _read_range(f, block: Block) -> bytes:

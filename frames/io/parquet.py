@@ -125,7 +125,8 @@ class ParquetScan(Scan):
         return float(sum(p.nbytes for p in self.pieces)) * share
 
     def describe(self) -> str:
-        cols = ", ".join(self.schema.names)
+        read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)
+        cols = ", ".join(read)  # every column the scan reads, those only its filter needs included
         total_rg = sum(len(p.row_groups) for p in self.all_pieces)
         kept_rg = sum(len(p.row_groups) for p in self.pieces)
         files = len({p.path for p in self.all_pieces})

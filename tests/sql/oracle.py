@@ -1,0 +1,27 @@
+"""Compare a sqlengine result with DuckDB's answer to the same SQL on the same data."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True).copy()
+    frame.columns = [str(c).lower() for c in frame.columns]
+    for c in frame.columns:
+        col = frame[c]
+        if col.dtype.kind in "fiub" or str(col.dtype).startswith(("Int", "Float", "decimal")):
+            frame[c] = pd.to_numeric(col, errors="coerce").astype("float64")
+        elif col.dtype.kind == "M" or "date" in str(col.dtype) or (len(col) and col.map(lambda v: hasattr(v, "isoformat")).all()):
+            frame[c] = pd.to_datetime(col).astype("datetime64[ns]")
+        else:
+            frame[c] = col.astype(object).where(col.notna(), None).map(lambda v: None if v is None else str(v))
+    if not ordered and len(frame.columns):
+        frame = frame.sort_values(list(frame.columns), na_position="last", kind="stable").reset_index(drop=True)
+    return frame
+
+
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame, ordered: bool) -> None:
+    g, e = normalize(got, ordered), normalize(expected, ordered)
+    assert list(g.columns) == list(e.columns), f"columns {list(g.columns)} != {list(e.columns)}"
+    pd.testing.assert_frame_equal(g, e, check_dtype=False, rtol=1e-6, atol=1e-9)
