@@ -95,6 +95,7 @@ class QueryBuilder:
             right, ralias = self._source(join.this, ctes)
             node, pending = self._join(node, available, right, ralias, join, pending)
             available.add(ralias)
+        node = self._scalar_subqueries(sel, node, ctes)
         remaining = []
         for i, p in enumerate(pending):
             negated = isinstance(p, exp.Not) and isinstance(p.this, exp.In)
@@ -107,6 +108,25 @@ class QueryBuilder:
             tr = self._expr(node, None)
             node = Filter(node, tr(exp.and_(*remaining)) if len(remaining) > 1 else tr(remaining[0]))
         return self._project(sel, node)
+
+    def _scalar_subqueries(self, sel: exp.Select, node: Node, ctes: dict[str, Node]) -> Node:
+        """Uncorrelated scalar subqueries left in the SELECT list or WHERE: computed once (one row)
+        and joined onto every row; the expression then reads the joined column."""
+        found = []
+        for e in list(sel.expressions) + ([sel.args["where"].this] if sel.args.get("where") else []):
+            for sub in e.find_all(exp.Subquery):
+                if isinstance(sub.parent, exp.In) or sub.find_ancestor(exp.Exists):
+                    continue
+                found.append(sub)
+        for k, sub in enumerate(found):
+            value = self.query(sub.this, ctes)
+            if len(value.schema) != 1:
+                raise UnsupportedFeatureError("a scalar subquery returning several columns")
+            alias = f"__sq{k}"
+            one = Limit(_rename(value, alias), 2)
+            node = Join(node, one, "cross")
+            sub.replace(exp.column(value.schema.names[0], alias))
+        return node
 
     def _in_subquery(self, node: Node, test: exp.In, negated: bool, ctes: dict[str, Node], i: int) -> Node:
         """``x [NOT] IN (SELECT y ...)`` as a semi (anti) join on x = y.
@@ -123,7 +143,8 @@ class QueryBuilder:
         lname = f"__in{i}_key"
         cols = tuple((n, Col(n)) for n in node.schema.names)
         keyed = Project(node, cols + ((lname, value),))
-        if negated:
+        if negated:  # a NULL value is NOT IN nothing: its comparison is unknown
+            keyed = Filter(keyed, call("is_not_null", Col(lname)))
             nulls = Aggregate(Filter(right, call("is_null", Col(rcol))), (), (AggSpec("n", "count_all"),))
             guard = _rename(nulls, f"{alias}_nulls")
             keyed = Filter(Join(keyed, guard, "cross"), call("eq", Col(f"{alias}_nulls.n"), Lit(0)))

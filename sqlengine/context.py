@@ -178,6 +178,9 @@ def _name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
     for e in list(query.expressions):
         if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
             continue
+        if isinstance(e, exp.Count) and isinstance(e.this, exp.Star):
+            e.replace(exp.alias_(e.copy(), "count_star()", quoted=True))
+            continue
         head, paren, rest = e.sql(dialect=dialect).partition("(")
         e.replace(exp.alias_(e.copy(), head.lower() + paren + rest, quoted=True))
     return query

@@ -223,7 +223,7 @@ register("ln", pc.ln)
 register("floor", pc.floor)
 register("ceil", pc.ceil)
 register("sign", pc.sign)
-register("round", lambda a, ndigits=0, mode="half_away_from_zero": pc.round(a, ndigits=ndigits, round_mode=mode))  # SQL rounds half away from zero; pandas passes mode="half_to_even"
+register("round", lambda a, ndigits=0, mode="half_towards_infinity": pc.round(a, ndigits=ndigits, round_mode=mode))  # SQL rounds half away from zero; pandas passes mode="half_to_even"
 
 # -- comparison and logic -------------------------------------------------------------------------
 
@@ -322,7 +322,12 @@ def _substring(a, start, length=None):
 
 register("slice", _slice)
 register("substring", _substring)
-register("concat", lambda *args: pc.binary_join_element_wise(*[cast_value(x, pa.string()) if not _is_stringish(x.type) else x for x in args], ""), None, None)
+def _concat(*args):
+    target = pa.large_string() if any(pa.types.is_large_string(a.type) for a in args) else pa.string()
+    return pc.binary_join_element_wise(*[cast_value(x, target) for x in args], pa.scalar("", target))
+
+
+register("concat", _concat)
 
 # -- dates ----------------------------------------------------------------------------------------
 

@@ -160,8 +160,9 @@ def _collect_needs(root: Node) -> dict[int, set[str]]:
 
 def _child_needs(node: Node, required: set[str]) -> list[set[str]]:
     if isinstance(node, Project):
-        used = set().union(*(e.columns() for name, e in node.exprs if name in required)) if required else set()
-        return [used]
+        if not required or not any(name in required for name, _ in node.exprs):
+            required = {node.exprs[0][0]}  # a projection keeps at least one column (see _prune)
+        return [set().union(*(e.columns() for name, e in node.exprs if name in required))]
     if isinstance(node, Filter):
         return [required | node.predicate.columns()]
     if isinstance(node, Sort):
@@ -205,7 +206,7 @@ def _prune(node: Node, required: set[str], needs: dict, memo: dict) -> Node:
         new = node.with_columns(cols) if len(cols) < len(node.schema.names) else node
     else:
         if isinstance(node, Project):
-            kept = tuple((n, e) for n, e in node.exprs if n in want) or node.exprs[:1]
+            kept = tuple((n, e) for n, e in node.exprs if n in want) or node.exprs[:1]  # same rule as _child_needs
             node = node if len(kept) == len(node.exprs) else Project(node.child, kept)
         elif isinstance(node, Aggregate):
             kept_aggs = tuple(a for a in node.aggs if a.name in want)
