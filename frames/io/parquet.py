@@ -7,8 +7,9 @@ whole files) before any data is read. The filter is then applied exactly to the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from urllib.parse import unquote
 from typing import Any, Hashable, Sequence
 
 import pyarrow as pa
@@ -25,6 +26,8 @@ from frames.io.files import expand_paths, hive_partitions
 from frames.io.pruning import may_match
 
 TARGET_ROWS = 1_000_000  # rows per partition when splitting a file by row groups
+TARGET_BYTES = 100 << 20  # uncompressed bytes per partition when splitting a file by row groups
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class Piece:
     nbytes: int
     stats: tuple[tuple[tuple[str, tuple[Any, Any, int, int]], ...], ...]  # per row group
     partition: tuple[tuple[str, Any], ...]
+    column_bytes: tuple[tuple[str, int], ...] = ()  # uncompressed bytes per column, these row groups
+    meta: Any = field(default=None, compare=False, repr=False)  # the file's footer, read once
+
+    def scaled(self, row_groups: tuple[int, ...], stats: tuple) -> "Piece":
+        """This piece restricted to ``row_groups`` (sizes scaled by the share kept)."""
+        share = len(row_groups) / max(len(self.row_groups), 1)
+        return replace(self, row_groups=row_groups, stats=stats, num_rows=int(self.num_rows * share),
+                       nbytes=int(self.nbytes * share),
+                       column_bytes=tuple((c, int(b * share)) for c, b in self.column_bytes))
 
 
 def _row_group_stats(meta: pq.FileMetaData, rg: int) -> dict[str, tuple]:
@@ -54,10 +66,15 @@ def _row_group_stats(meta: pq.FileMetaData, rg: int) -> dict[str, tuple]:
 
 
 def _infer_partition_value(text: str) -> Any:
+    """Like ``pyarrow.dataset`` hive partitioning: URL-decoded; integers are int32, else strings."""
+    text = unquote(text)
+    if text == HIVE_NULL:
+        return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         return text
+    return value if -(2**31) <= value < 2**31 else text
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,15 +103,14 @@ class ParquetScan(Scan):
         for piece in self.all_pieces:
             groups = [(rg, st) for rg, st in zip(piece.row_groups, piece.stats) if self._may_match(piece, st)]
             if groups:
-                kept.append(replace(piece, row_groups=tuple(g for g, _ in groups), stats=tuple(s for _, s in groups),
-                                    num_rows=piece.num_rows * len(groups) // max(len(piece.row_groups), 1),
-                                    nbytes=piece.nbytes * len(groups) // max(len(piece.row_groups), 1)))
+                kept.append(piece.scaled(tuple(g for g, _ in groups), tuple(s for _, s in groups)))
         return tuple(kept) or self.all_pieces[:1]
 
     def _may_match(self, piece: Piece, rg_stats: tuple) -> bool:
         stats = dict(rg_stats)
         for name, value in piece.partition:
-            stats[name] = (value, value, 0, max(piece.num_rows, 1))
+            n = max(piece.num_rows, 1)
+            stats[name] = (None, None, n, n) if value is None else (value, value, 0, n)
         return may_match(self.filter, stats)
 
     def _piece_may_match(self, piece: Piece) -> bool:
@@ -112,17 +128,24 @@ class ParquetScan(Scan):
         keys = []
         pieces = self.pieces
         pruned_all = not any(self._piece_may_match(p) for p in self.all_pieces)
+        local = _is_local(self.fs)
         for i, piece in enumerate(pieces):
             key = (self.name, i)
-            lowering.graph[key] = Task(read_piece, self.fs, piece, file_cols, dict(self.partition_fields), needed,
+            task_piece = replace(piece, stats=(), column_bytes=())  # the task needs no statistics
+            lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
                                        self.filter, out_schema, pruned_all)
             keys.append(key)
         return keys
 
     def estimated_bytes(self) -> float:
-        total_cols = max(len(self.full_schema()), 1)
-        share = len(self.schema) / total_cols
-        return float(sum(p.nbytes for p in self.pieces)) * share
+        """Uncompressed size of the columns read in the row groups kept (from the footers)."""
+        names = set(self.schema.names)
+        total = 0.0
+        for p in self.pieces:
+            sizes = dict(p.column_bytes)
+            total += sum(b for c, b in sizes.items() if c in names)
+            total += 4.0 * p.num_rows * sum(1 for c, _ in p.partition if c in names)
+        return total
 
     def describe(self) -> str:
         read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)
@@ -137,18 +160,23 @@ class ParquetScan(Scan):
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
                predicate: ScalarExpr | None, out_schema: pa.Schema, empty: bool) -> pa.Table:
-    if empty:
+    if empty or not piece.row_groups:
         return out_schema.empty_table()
     try:
-        with fs.open(piece.path, "rb") as f:
-            pf = pq.ParquetFile(f, pre_buffer=True)
+        if fs is None:  # a local file: Arrow's own reader, without a Python file object in between
+            pf = pq.ParquetFile(piece.path, metadata=piece.meta, pre_buffer=True)
             table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
-    except (OSError, pa.ArrowInvalid) as exc:
+        else:
+            with fs.open(piece.path, "rb") as f:
+                pf = pq.ParquetFile(f, metadata=piece.meta, pre_buffer=True)
+                table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
+    except (OSError, pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read {piece.path!r}: {exc}") from None
     table = normalize_table(table.replace_schema_metadata(None))
     for name, value in piece.partition:
         if name in needed:
-            table = table.append_column(name, pa.array([value] * table.num_rows, partition_types[name]))
+            table = table.append_column(name, pa.nulls(table.num_rows, partition_types[name]) if value is None
+                                        else pa.repeat(pa.scalar(value, partition_types[name]), table.num_rows))
     if predicate is not None:
         table = filter_table(table, predicate)
     return table.select(out_schema.names)
@@ -161,45 +189,43 @@ def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None =
 
         raise InvalidArgumentError(f"read_parquet got unknown options: {sorted(kwargs)}")
     fs, files, base = expand_paths(path, storage_options, suffixes=(".parquet", ".parq", ".pq"))
+    metas = _read_footers(fs, files)
     pieces: list[Piece] = []
     schema: pa.Schema | None = None
     schema_file = None
     partition_fields: dict[str, pa.DataType] = {}
-    for file in files:
-        try:
-            with fs.open(file, "rb") as f:
-                meta = pq.ParquetFile(f).metadata
-                file_schema = meta.schema.to_arrow_schema().remove_metadata()
-        except (OSError, pa.ArrowInvalid, pa.ArrowException) as exc:
-            raise DataSourceError(f"{file!r} is not a readable Parquet file: {exc}") from None
+    for file, meta in zip(files, metas):
+        file_schema = meta.schema.to_arrow_schema().remove_metadata()
         if schema is None:
             schema, schema_file = file_schema, file
-        elif not engine_schema(file_schema).equals(engine_schema(schema)):
-            raise DataSourceError(f"Parquet files have different schemas: {schema_file!r} and {file!r}")
-        partition = tuple((k, _infer_partition_value(v)) for k, v in hive_partitions(file, base))
+        elif not _compatible(file_schema, schema):
+            raise DataSourceError(f"Parquet files have different schemas: {schema_file!r} has {_render(schema)} "
+                                  f"but {file!r} has {_render(file_schema)}")
+        partition = tuple((k, _infer_partition_value(v)) for k, v in hive_partitions(file, base)
+                          if k not in file_schema.names)
         for k, v in partition:
-            t = pa.int64() if isinstance(v, int) else pa.string()
-            if partition_fields.get(k, t) != t:
-                t = pa.string()
-            partition_fields[k] = t
-        groups: list[list[int]] = []
-        rows = 0
-        for rg in range(meta.num_row_groups):
-            n = meta.row_group(rg).num_rows
-            if not groups or (split_row_groups is not False and rows + n > TARGET_ROWS and rows > 0):
-                groups.append([])
-                rows = 0
-            groups[-1].append(rg)
-            rows += n
-        for g in groups or [[]]:
+            t = partition_fields.get(k)
+            if v is not None:
+                kind = pa.int32() if isinstance(v, int) else pa.string()
+                t = kind if t is None or t == kind or t == pa.null() else pa.string()
+            partition_fields[k] = t if t is not None else pa.null()
+        for g in _group_row_groups(meta, split_row_groups):
             stats = tuple(tuple(_row_group_stats(meta, rg).items()) for rg in g)
             num_rows = sum(meta.row_group(rg).num_rows for rg in g)
             nbytes = sum(meta.row_group(rg).total_byte_size for rg in g)
-            pieces.append(Piece(file, tuple(g), num_rows, nbytes, stats, partition))
+            sizes: dict[str, int] = {}
+            for rg in g:
+                group = meta.row_group(rg)
+                for j in range(group.num_columns):
+                    c = group.column(j)
+                    top = c.path_in_schema.split(".", 1)[0]
+                    sizes[top] = sizes.get(top, 0) + c.total_uncompressed_size
+            pieces.append(Piece(file, tuple(g), num_rows, nbytes, stats, partition, tuple(sizes.items()), meta))
+    partition_fields = {k: (pa.string() if t == pa.null() else t) for k, t in partition_fields.items()}
     # partition values typed consistently across files
     fixed = []
     for p in pieces:
-        part = tuple((k, str(v) if partition_fields[k] == pa.string() else v) for k, v in p.partition)
+        part = tuple((k, str(v) if v is not None and partition_fields[k] == pa.string() else v) for k, v in p.partition)
         fixed.append(replace(p, partition=part))
     source = path if isinstance(path, str) else f"{len(files)} files"
     node = ParquetScan(fs, tuple(fixed), schema, tuple(partition_fields.items()), source=str(source).rsplit("/", 1)[-1] or str(source))
@@ -211,6 +237,78 @@ def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None =
     if filters is not None:
         node = node.with_filter(_filters_to_expr(filters))
     return node
+
+
+def _is_local(fs) -> bool:
+    protocol = getattr(fs, "protocol", ())
+    protocol = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+    return "file" in protocol or "local" in protocol
+
+
+def _read_footer(fs, file: str) -> pq.FileMetaData:
+    try:
+        if _is_local(fs):
+            return pq.ParquetFile(file).metadata
+        with fs.open(file, "rb") as f:
+            return pq.ParquetFile(f).metadata
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        raise DataSourceError(f"{file!r} is not a readable Parquet file: {exc}") from None
+
+
+def _read_footers(fs, files: list[str]) -> list[pq.FileMetaData]:
+    """Every file's footer, once (concurrently when there are many: remote stores have latency)."""
+    if len(files) < 4:
+        return [_read_footer(fs, f) for f in files]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(16, len(files))) as pool:
+        return list(pool.map(lambda f: _read_footer(fs, f), files))
+
+
+def _compatible(a: pa.Schema, b: pa.Schema) -> bool:
+    """Same column names and engine types (nullability and metadata may differ)."""
+    a, b = engine_schema(a), engine_schema(b)
+    return a.names == b.names and all(x.type.equals(y.type) for x, y in zip(a, b))
+
+
+def _render(schema: pa.Schema) -> str:
+    return "(" + ", ".join(f"{f.name}: {f.type}" for f in schema) + ")"
+
+
+def _group_row_groups(meta: pq.FileMetaData, split_row_groups: Any) -> list[list[int]]:
+    """Row groups of one file, grouped into partitions.
+
+    ``"auto"``: about TARGET_ROWS rows or TARGET_BYTES uncompressed bytes each; ``True``: one row group
+    each; an integer n: n row groups each; ``False``: the whole file.
+    """
+    n = meta.num_row_groups
+    if n == 0:
+        return [[]]
+    if split_row_groups is False or split_row_groups is None:
+        return [list(range(n))]
+    if split_row_groups is True:
+        return [[rg] for rg in range(n)]
+    if isinstance(split_row_groups, int):
+        if split_row_groups < 1:
+            from frames.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"split_row_groups must be a positive integer, got {split_row_groups}")
+        return [list(range(i, min(i + split_row_groups, n))) for i in range(0, n, split_row_groups)]
+    if split_row_groups != "auto":
+        from frames.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"split_row_groups must be 'auto', True, False or an integer, not {split_row_groups!r}")
+    groups: list[list[int]] = []
+    rows = size = 0
+    for rg in range(n):
+        group = meta.row_group(rg)
+        if not groups or (rows + group.num_rows > TARGET_ROWS or size + group.total_byte_size > TARGET_BYTES) and rows > 0:
+            groups.append([])
+            rows = size = 0
+        groups[-1].append(rg)
+        rows += group.num_rows
+        size += group.total_byte_size
+    return groups
 
 
 def _filters_to_expr(filters: Any) -> ScalarExpr:
