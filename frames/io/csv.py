@@ -108,6 +108,20 @@ def _read_range(f, block: Block) -> bytes:
     return data
 
 
+def _parse_error(block: Block, names: tuple[str, ...], schema: pa.Schema, exc: Exception) -> str:
+    """Name the file and the column (pyarrow only gives the column's position)."""
+    import re
+
+    text = str(exc)
+    where = f"bytes {block.start}-{block.end if block.end >= 0 else 'end'}"
+    m = re.search(r"column #(\d+)", text)
+    if m and int(m.group(1)) < len(names):
+        name = names[int(m.group(1))]
+        return (f"cannot parse CSV file {block.path!r}, column {name!r} ({schema.field(name).type}, inferred from the "
+                f"first rows or given by dtype=) in {where}: {text}; pass dtype={{{name!r}: ...}} to read it differently")
+    return f"cannot parse CSV file {block.path!r} ({where}): {text}"
+
+
 def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], header: bool, sep: str,
                needed: list[str], predicate: ScalarExpr | None, out_schema: pa.Schema) -> pa.Table:
     try:
@@ -128,7 +142,7 @@ def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], head
             convert_options=pacsv.ConvertOptions(column_types=schema, include_columns=needed, strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise DataSourceError(f"cannot parse {block.path!r} (bytes {block.start}-{block.end}): {exc}") from None
+        raise DataSourceError(_parse_error(block, names, schema, exc)) from None
     table = normalize_table(table)
     if predicate is not None:
         table = filter_table(table, predicate)
@@ -138,13 +152,20 @@ def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], head
 def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB", columns: Sequence[str] | None = None,
                   sep: str = ",", header: bool = True, names: Sequence[str] | None = None, dtype: Any = None,
                   parse_dates: Sequence[str] | None = None, storage_options: dict | None = None, **options: Any) -> CsvScan:
+    if "delimiter" in options:  # pandas spellings
+        sep = options.pop("delimiter")
+    if "usecols" in options:
+        columns = options.pop("usecols")
     if options:
         raise InvalidArgumentError(f"read_csv got unknown options: {sorted(options)}")
     size = parse_size(blocksize)
     fs, files, _ = expand_paths(path, storage_options, suffixes=(".csv", ".txt", ".tsv"))
-    with fs.open(files[0], "rb") as f:
-        sample = f.read(SAMPLE_BYTES)
-        more = f.read(1)
+    try:
+        with fs.open(files[0], "rb") as f:
+            sample = f.read(SAMPLE_BYTES)
+            more = f.read(1)
+    except OSError as exc:
+        raise DataSourceError(f"cannot read CSV file {files[0]!r}: {exc}") from None
     if not sample.strip():
         raise DataSourceError(f"CSV file {files[0]!r} is empty")
     if more and b"\n" in sample:

@@ -41,41 +41,72 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
     return concat_tables(tables, schema)
 
 
+def _sibling(fs, target: str, kind: str) -> str:
+    """A hidden name next to ``target`` (readers skip names starting with a dot)."""
+    parent, _, base = target.rpartition("/")
+    name = f".{base}.{kind}-{uuid.uuid4().hex[:10]}"
+    return f"{parent}/{name}" if parent or target.startswith("/") else name
+
+
+def _remove(fs, path: str) -> None:
+    try:
+        if fs.exists(path):
+            fs.rm(path, recursive=True)
+    except OSError:
+        pass
+
+
 def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overwrite: bool,
            storage_options: dict | None, scheduler: Any, single_file: bool | None) -> None:
-    fs, target = fsspec.core.url_to_fs(path, **(storage_options or {}))
-    target = target.rstrip("/")
-    if fs.exists(target) and not overwrite:
+    try:
+        fs, target = fsspec.core.url_to_fs(path, **(storage_options or {}))
+    except (ImportError, ValueError) as exc:
+        raise WriteError(f"cannot write {path!r}: {exc}") from None
+    target = target.rstrip("/") or target
+    existed = fs.exists(target)
+    if existed and not overwrite:
         raise WriteError(f"{path!r} already exists; pass overwrite=True to replace it")
-    single = target.endswith(suffix) if single_file is None else single_file
-    tmp = f"{target}.tmp-{uuid.uuid4().hex[:8]}"
+    single = target.endswith(suffix) if single_file is None else bool(single_file)
+    tmp = _sibling(fs, target, "tmp")
     graph, keys = build_graph(node)
+    tag = f"write-{uuid.uuid4().hex[:10]}"
     if single:
-        graph[("write", 0)] = Task(writer, fs, Ref(("concat", 0)), tmp, *writer_args)
-        graph[("concat", 0)] = Task(_concat, [Ref(k) for k in keys], node.schema)
-        write_keys = [("write", 0)]
+        graph[(tag, "concat")] = Task(_concat, [Ref(k) for k in keys], node.schema)
+        graph[(tag, 0)] = Task(writer, fs, Ref((tag, "concat")), tmp, *writer_args)
+        write_keys = [(tag, 0)]
     else:
-        fs.makedirs(tmp, exist_ok=True)
         write_keys = []
         for i, k in enumerate(keys):
-            graph[("write", i)] = Task(writer, fs, Ref(k), f"{tmp}/part.{i}{suffix}", *writer_args)
-            write_keys.append(("write", i))
+            graph[(tag, i)] = Task(writer, fs, Ref(k), f"{tmp}/part.{i}{suffix}", *writer_args)
+            write_keys.append((tag, i))
+    backup = None
     try:
+        parent = target.rpartition("/")[0]
+        if parent:
+            fs.makedirs(parent, exist_ok=True)
+        if not single:
+            fs.makedirs(tmp, exist_ok=True)
         _exec.get(_exec.cull(graph, write_keys), write_keys, scheduler=scheduler)
-        if fs.exists(target):
-            fs.rm(target, recursive=True)
-        fs.mv(tmp, target, recursive=not single)
-    except BaseException as exc:
+        if existed:  # keep the old output until the new one is in place
+            backup = _sibling(fs, target, "old")
+            fs.mv(target, backup, recursive=fs.isdir(target))
         try:
-            if fs.exists(tmp):
-                fs.rm(tmp, recursive=True)
-        except OSError:
-            pass
+            fs.mv(tmp, target, recursive=not single)
+        except BaseException:
+            if backup is not None:
+                _remove(fs, target)
+                fs.mv(backup, target, recursive=fs.isdir(backup))
+                backup = None
+            raise
+    except BaseException as exc:
+        _remove(fs, tmp)
         if isinstance(exc, (KeyboardInterrupt, WriteError)):
             raise
         if isinstance(exc, Exception):
             raise WriteError(f"writing {path!r} failed, nothing was written: {type(exc).__name__}: {exc}") from exc
         raise
+    if backup is not None:
+        _remove(fs, backup)
 
 
 def to_parquet(node: Node, path: str, compression: str = "snappy", overwrite: bool = False,
