@@ -1,0 +1,1 @@
+"""The ``sqlengine`` command and its interactive REPL (the top layer: it may use every other)."""

@@ -1,0 +1,3 @@
+from repl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The interactive REPL: multi-line statements ended by ``;``, highlighting, completion, history,
+psql/DuckDB-style meta-commands. An error or Ctrl-C never ends the session; Ctrl-D does."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.lexers import PygmentsLexer
+from pygments.lexers.sql import SqlLexer
+
+from repl.completion import SqlCompleter
+from repl.format import FORMATS, render
+from repl.run import Settings, describe_error, execute
+
+HELP = """Statements end with ';' and may span lines. Meta-commands:
+  .tables              list tables            (also \\dt)
+  .describe NAME       columns of a table     (also \\d NAME)
+  .timer on|off        show elapsed time      (also \\timing)
+  .mode FORMAT         table, csv, json, markdown
+  .read FILE           run a SQL file         (also \\i FILE)
+  .help                this text              (also \\?)
+  .quit                leave (or Ctrl-D)      (also \\q)
+Ctrl-C cancels a running query and keeps the session."""
+
+
+def history_file() -> Path | None:
+    try:
+        import platformdirs
+
+        d = Path(platformdirs.user_data_dir("sqlengine"))
+        d.mkdir(parents=True, exist_ok=True)
+        return d / "history"
+    except OSError:
+        return None
+
+
+def _bindings() -> KeyBindings:
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _(event):
+        buf = event.current_buffer
+        text = buf.text.strip()
+        if not text or text.endswith(";") or text.startswith((".", "\\")):
+            buf.validate_and_handle()
+        else:
+            buf.insert_text("\n")
+
+    return kb
+
+
+class Shell:
+    def __init__(self, ctx, settings: Settings, input=None, output=None, history: bool = True):
+        self.ctx = ctx
+        self.settings = settings
+        hist = history_file() if history else None
+        self.session = PromptSession(
+            message="sql> ",
+            prompt_continuation="...> ",
+            multiline=True,
+            key_bindings=_bindings(),
+            lexer=PygmentsLexer(SqlLexer),
+            completer=SqlCompleter(ctx),
+            complete_while_typing=False,
+            history=FileHistory(str(hist)) if hist else InMemoryHistory(),
+            input=input,
+            output=output,
+        )
+        self.out = sys.stdout
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def run(self) -> int:
+        self.say("sqlengine — type .help for help, end statements with ';', Ctrl-D to quit")
+        while True:
+            try:
+                text = self.session.prompt()
+            except KeyboardInterrupt:
+                continue  # Ctrl-C at the prompt clears the line
+            except EOFError:
+                return 0
+            text = text.strip()
+            if not text:
+                continue
+            if text.startswith((".", "\\")):
+                if self.meta(text) == "quit":
+                    return 0
+                continue
+            self.run_sql(text)
+
+    def run_sql(self, text: str) -> None:
+        try:
+            execute(self.ctx, text, self.settings, out=self.out)
+        except KeyboardInterrupt:
+            self.say("cancelled")
+        except Exception as exc:  # never end the session on an error
+            self.say(describe_error(exc, self.settings.debug))
+
+    def meta(self, text: str) -> str | None:
+        cmd, _, arg = text.rstrip(";").partition(" ")
+        cmd, arg = cmd.lower(), arg.strip()
+        if cmd in (".quit", ".exit", "\\q"):
+            return "quit"
+        if cmd in (".help", "\\?", ".h"):
+            self.say(HELP)
+        elif cmd in (".tables", "\\dt"):
+            self.say("\n".join(self.ctx.tables()) or "(no tables)")
+        elif cmd in (".describe", "\\d", ".schema"):
+            if not arg:
+                self.say("usage: .describe TABLE")
+            else:
+                self.run_sql(f"DESCRIBE {arg}")
+        elif cmd in (".timer", "\\timing"):
+            self.settings.timing = (arg.lower() != "off") if arg else not self.settings.timing
+            self.say(f"timing {'on' if self.settings.timing else 'off'}")
+        elif cmd in (".mode", "\\pset"):
+            if arg not in FORMATS:
+                self.say(f"usage: .mode {'|'.join(FORMATS)}")
+            else:
+                self.settings.format = arg
+        elif cmd in (".read", "\\i"):
+            try:
+                self.run_sql(Path(arg).read_text())
+            except OSError as exc:
+                self.say(f"Error: cannot read {arg!r}: {exc.strerror}")
+        else:
+            self.say(f"unknown command {cmd!r}; type .help")
+        return None
