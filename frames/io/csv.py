@@ -190,8 +190,8 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
     for k in parse_dates or []:
         if k not in fields:
             raise ColumnNotFoundError(k, list(fields), where=f"CSV file {files[0]!r}")
-        if not pa.types.is_temporal(fields[k]):
-            fields[k] = pa.timestamp("ns")
+        if not pa.types.is_timestamp(fields[k]):
+            fields[k] = pa.timestamp("us")  # what pandas' parse_dates gives (datetime64[us])
     for k, t in list(fields.items()):
         if pa.types.is_null(t):
             fields[k] = pa.string()
