@@ -238,20 +238,10 @@ class QueryBuilder:
         order_items = list(order.expressions) if order is not None else []
         aggregates = [a for p in projections + ([having.this] if having else []) + [o.this for o in order_items]
                       for a in p.find_all(exp.AggFunc) if not _inside_window(a)]
-        replacements: dict = {}
-        if group is not None or aggregates:
-            if group is not None and (group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets")):
-                raise UnsupportedFeatureError("ROLLUP / CUBE / GROUPING SETS")
-            node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
-            if having is not None:
-                node = Filter(node, self._expr(node, replacements)(having.this))
-        tr = self._expr(node, replacements)
-        exprs = [(n, tr(p)) for n, p in zip(names, projections)]
-        hidden: list[tuple[str, ScalarExpr]] = []
-        sort_keys = []
+        # ORDER BY items: an output column by alias, ordinal or same expression, else a hidden one
+        sort_keys, hidden = [], []
         for i, o in enumerate(order_items):
-            target = o.this
-            name = None
+            target, name = o.this, None
             if isinstance(target, exp.Column) and not target.table and target.name in names:
                 name = target.name
             elif isinstance(target, exp.Literal) and target.is_int:
@@ -263,26 +253,101 @@ class QueryBuilder:
                         break
             if name is None:
                 name = f"__order{i}"
-                hidden.append((name, tr(target)))
-            desc = bool(o.args.get("desc"))
-            nulls_first = o.args.get("nulls_first")
-            if nulls_first is None:
-                nulls_first = False  # DuckDB's default: NULLS LAST in both directions
-            sort_keys.append(SortKey(name, not desc, bool(nulls_first)))
-        out: Node = Project(node, tuple(exprs + hidden))
+                hidden.append((name, target))
+            # DuckDB's default is NULLS LAST in both directions
+            sort_keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+
+        def finish(agg_node: Node, replacements: dict) -> Node:
+            if having is not None:
+                agg_node = Filter(agg_node, self._expr(agg_node, replacements)(having.this))
+            windows = [w for p in projections + [o.this for o in order_items] for w in p.find_all(exp.Window)]
+            if windows:
+                agg_node, replacements = self._windows(agg_node, windows, replacements, sel)
+            tr = self._expr(agg_node, replacements)
+            return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, projections)] + [(n, tr(t)) for n, t in hidden]))
+
+        sets = _grouping_sets(group)
+        if sets is not None:
+            every = [g for gs in sets for g in gs]
+            parts = []
+            for gs in sets:
+                agg_node, replacements = self._aggregate(node, gs, aggregates, projections)
+                for g in every:
+                    if not any(g == x for x in gs):
+                        replacements[g] = Lit(None)  # rolled up: NULL in this grouping set
+                parts.append(finish(agg_node, replacements))
+            out: Node = Concat(tuple(parts)) if len(parts) > 1 else parts[0]
+        elif group is not None or aggregates:
+            agg_node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
+            out = finish(agg_node, replacements)
+        else:
+            out = finish(node, {})
         if sel.args.get("distinct"):
             if hidden:
                 raise UnsupportedFeatureError("SELECT DISTINCT with ORDER BY on a column not selected")
             out = Aggregate(out, tuple(out.schema.names), ())
         limit, offset = _limit(sel)
         if sort_keys:
-            top = None if limit is None else limit + offset
-            out = Sort(out, tuple(sort_keys), limit=top)
+            out = Sort(out, tuple(sort_keys), limit=None if limit is None else limit + offset)
         if limit is not None or offset:
             out = Limit(out, limit, offset)
         if hidden:
             out = Project(out, tuple((n, Col(n)) for n in names))
         return out
+
+    def _windows(self, node: Node, windows: list, replacements: dict, sel: exp.Select):
+        """Each window function becomes a column ``__w{k}`` computed by a frames Window node."""
+        named = {w.this.name: w for w in sel.args.get("windows") or []}
+        replacements = dict(replacements)
+        for k, w in enumerate(windows):
+            if w in replacements:
+                continue
+            ref = w.args.get("alias")
+            base = named.get(ref.name) if isinstance(ref, exp.Identifier) else None
+            partition = w.args.get("partition_by") or (base.args.get("partition_by") if base else None) or []
+            order = w.args.get("order") or (base.args.get("order") if base else None)
+            spec = w.args.get("spec") or (base.args.get("spec") if base else None)
+            tr = self._expr(node, replacements)
+            extra = []
+            pcols = []
+            for i, e in enumerate(partition):
+                extra.append((f"__wp{k}_{i}", tr(e)))
+                pcols.append(f"__wp{k}_{i}")
+            okeys = []
+            for i, o in enumerate(order.expressions if order is not None else []):
+                extra.append((f"__wo{k}_{i}", tr(o.this)))
+                okeys.append(SortKey(f"__wo{k}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+            func, column, offset, default = self._window_function(w.this, tr, extra, k)
+            from frames.expr.window import Window, WindowFunction
+
+            base_cols = tuple((n, Col(n)) for n in node.schema.names)
+            node = Project(node, base_cols + tuple(extra))
+            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), _frame(spec, bool(okeys)), offset, default)
+            node = Window(node, (wf,))
+            replacements[w] = Col(f"__w{k}")
+        return node, replacements
+
+    def _window_function(self, f: exp.Expression, tr, extra: list, k: int):
+        simple = {exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank"}
+        for klass, name in simple.items():
+            if isinstance(f, klass):
+                return name, None, 1, None
+        if isinstance(f, (exp.Lag, exp.Lead)):
+            extra.append((f"__wa{k}", tr(f.this)))
+            off = f.args.get("offset")
+            default = f.args.get("default")
+            dv = tr(default).value if default is not None else None
+            return ("lag" if isinstance(f, exp.Lag) else "lead"), f"__wa{k}", int(off.this) if off is not None else 1, dv
+        if isinstance(f, (exp.FirstValue, exp.LastValue)):
+            extra.append((f"__wa{k}", tr(f.this)))
+            return ("first_value" if isinstance(f, exp.FirstValue) else "last_value"), f"__wa{k}", 1, None
+        if isinstance(f, exp.Count) and (f.this is None or isinstance(f.this, exp.Star)):
+            return "count_all", None, 1, None
+        for klass, name in {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count"}.items():
+            if type(f) is klass:
+                extra.append((f"__wa{k}", tr(f.this)))
+                return name, f"__wa{k}", 1, None
+        raise UnsupportedFeatureError(f"window function {f.sql()}")
 
     def _aggregate(self, node: Node, group_exprs: list, aggregates: list, projections: list):
         tr = self._expr(node, None)
@@ -349,6 +414,60 @@ class QueryBuilder:
         if distinct:
             node = Aggregate(node, tuple(names), ())
         return node
+
+
+def _grouping_sets(group) -> list[list[exp.Expression]] | None:
+    """The grouping sets of ROLLUP / CUBE / GROUPING SETS (None for a plain GROUP BY)."""
+    if group is None:
+        return None
+    plain, sets = [], None
+    for e in group.expressions:
+        if isinstance(e, exp.Rollup):
+            items = list(e.expressions)
+            new = [items[:i] for i in range(len(items), -1, -1)]
+        elif isinstance(e, exp.Cube):
+            import itertools
+
+            items = list(e.expressions)
+            new = [list(c) for r in range(len(items), -1, -1) for c in itertools.combinations(items, r)]
+        elif isinstance(e, exp.GroupingSets):
+            new = [list(x.expressions) if isinstance(x, exp.Tuple) else [x.unnest()] for x in e.expressions]
+        else:
+            plain.append(e)
+            continue
+        sets = new if sets is None else [a + b for a in sets for b in new]
+    for key in ("rollup", "cube", "grouping_sets"):
+        if group.args.get(key):
+            raise UnsupportedFeatureError(f"GROUP BY {key.upper()} in this form")
+    if sets is None:
+        return None
+    return [plain + s for s in sets]
+
+
+def _frame(spec, ordered: bool):
+    """A ROWS frame as (start, end) offsets; None for the default frame."""
+    if spec is None:
+        return None
+    kind = (spec.args.get("kind") or "").upper()
+
+    def bound(value, side):
+        text = value if isinstance(value, str) else (value.name if value is not None else "")
+        if str(text).upper() == "UNBOUNDED":
+            return None
+        if str(text).upper() in ("CURRENT ROW", "CURRENT"):
+            return 0
+        n = int(value.this if isinstance(value, exp.Literal) else text)
+        return -n if (side or "").upper() == "PRECEDING" else n
+
+    start = bound(spec.args.get("start"), spec.args.get("start_side"))
+    end = bound(spec.args.get("end"), spec.args.get("end_side")) if spec.args.get("end") is not None else 0
+    if kind == "RANGE":
+        if start is None and end == 0 and ordered:
+            return None
+        if start is None and end is None:
+            return (None, None)
+        raise UnsupportedFeatureError("RANGE frames other than the default")
+    return (start, end)
 
 
 def _one_row() -> Node:

@@ -10,6 +10,9 @@ def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
     frame.columns = [str(c).lower() for c in frame.columns]
     for c in frame.columns:
         col = frame[c]
+        if col.dtype == object and len(col) and col.map(lambda v: v is None or isinstance(v, bool) or v != v).all():
+            col = col.map(lambda v: float(v) if isinstance(v, bool) else None).astype("float64")  # nullable booleans
+            frame[c] = col
         if col.dtype.kind in "fiub" or str(col.dtype).startswith(("Int", "Float", "decimal")):
             frame[c] = pd.to_numeric(col, errors="coerce").astype("float64")
         elif col.dtype.kind == "M" or "date" in str(col.dtype) or (len(col) and col.map(lambda v: hasattr(v, "isoformat")).all()):
