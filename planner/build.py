@@ -98,10 +98,12 @@ class QueryBuilder:
         node = self._scalar_subqueries(sel, node, ctes)
         remaining = []
         for i, p in enumerate(pending):
-            negated = isinstance(p, exp.Not) and isinstance(p.this, exp.In)
+            negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))
             test = p.this if negated else p
             if isinstance(test, exp.In) and test.args.get("query") is not None:
                 node = self._in_subquery(node, test, negated, ctes, i)
+            elif isinstance(test, exp.Exists):
+                node = self._exists(node, available, test.this, negated, ctes, i)
             else:
                 remaining.append(p)
         if remaining:
@@ -127,6 +129,54 @@ class QueryBuilder:
             node = Join(node, one, "cross")
             sub.replace(exp.column(value.schema.names[0], alias))
         return node
+
+    def _exists(self, node: Node, outer: set[str], sub: exp.Expression, negated: bool, ctes: dict[str, Node], i: int) -> Node:
+        """Correlated ``[NOT] EXISTS``: a semi (anti) join on the equality correlations; other
+        correlations become a filter on the inner join of outer row ids with inner rows."""
+        sub = sub.this if isinstance(sub, exp.Subquery) else sub
+        if not isinstance(sub, exp.Select) or sub.args.get("group") or sub.args.get("with_"):
+            raise UnsupportedFeatureError("this EXISTS subquery shape")
+        inner = {s.alias_or_name for s in [sub.args["from_"].this] + [j.this for j in sub.args.get("joins") or []]}
+        where = sub.args.get("where")
+        equi, residual, local = [], [], []
+        for c in conjuncts_sql(where.this) if where is not None else []:
+            tabs = _tables(c)
+            if tabs <= inner:
+                local.append(c)
+            elif (isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column)
+                  and {c.this.table, c.expression.table} & inner and {c.this.table, c.expression.table} & outer):
+                o, n = (c.this, c.expression) if c.this.table in outer else (c.expression, c.this)
+                equi.append((o, n))
+            else:
+                residual.append(c)
+        alias = f"__ex{i}"
+        needed = sorted({(col.table, col.name) for c in [n for _, n in equi] + residual for col in c.find_all(exp.Column) if col.table in inner}
+                        | {(n.table, n.name) for _, n in equi})
+        inner_sel = sub.copy()
+        inner_sel.set("expressions", [exp.alias_(exp.column(n, t), f"{t}__{n}") for t, n in needed] or [exp.alias_(exp.Literal.number(1), "one")])
+        inner_sel.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        right = _rename(self.query(inner_sel, ctes), alias)
+
+        def inner_ref(e: exp.Expression) -> exp.Expression:
+            return e.transform(lambda x: exp.column(f"{x.table}__{x.name}", alias) if isinstance(x, exp.Column) and x.table in inner else x)
+
+        lkeys = tuple(f"{o.table}.{o.name}" for o, _ in equi)
+        rkeys = tuple(f"{alias}.{n.table}__{n.name}" for _, n in equi)
+        cols = tuple((n, Col(n)) for n in node.schema.names)
+        if not residual:
+            if not lkeys:
+                raise UnsupportedFeatureError("an uncorrelated EXISTS")
+            return Join(node, right, "anti" if negated else "semi", lkeys, rkeys)
+        from frames.expr.blockwise import MapPartitions
+
+        rid = f"__rid{i}"
+        with_id = MapPartitions(node, _add_row_id, node.schema.append(pa.field(rid, pa.int64())), (rid,), pandas=False, partition_info=True)
+        pairs: Node = Join(with_id, right, "inner", lkeys, rkeys) if lkeys else Join(with_id, right, "cross")
+        cond = exp.and_(*[inner_ref(r) for r in residual]) if len(residual) > 1 else inner_ref(residual[0])
+        pairs = Filter(pairs, self._expr(pairs, None)(cond))
+        matched = _rename(Aggregate(Project(pairs, ((rid, Col(rid)),)), (rid,), ()), "__m")
+        out = Join(with_id, matched, "anti" if negated else "semi", (rid,), (f"__m.{rid}",))
+        return Project(out, cols)
 
     def _in_subquery(self, node: Node, test: exp.In, negated: bool, ctes: dict[str, Node], i: int) -> Node:
         """``x [NOT] IN (SELECT y ...)`` as a semi (anti) join on x = y.
@@ -179,6 +229,11 @@ class QueryBuilder:
             conds += movable
             if conds and how == "cross":
                 how = "inner"
+        if how in ("inner", "cross"):
+            # subquery predicates wait until every join is done (they become semi/anti joins)
+            deferred = [c for c in conds if _is_subquery_predicate(c)]
+            conds = [c for c in conds if not _is_subquery_predicate(c)]
+            pending = pending + deferred
         lkeys, rkeys, residual = [], [], []
         for c in conds:
             if isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column):
@@ -442,6 +497,19 @@ def _grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _is_subquery_predicate(c: exp.Expression) -> bool:
+    test = c.this if isinstance(c, exp.Not) else c
+    return isinstance(test, exp.Exists) or (isinstance(test, exp.In) and test.args.get("query") is not None)
+
+
+def _add_row_id(table: pa.Table, name: str, partition_info: dict) -> pa.Table:
+    """Row ids unique across partitions: the partition number in the high bits."""
+    import numpy as np
+
+    base = partition_info["number"] << 40
+    return table.append_column(name, pa.array(np.arange(base, base + table.num_rows, dtype=np.int64)))
 
 
 def _frame(spec, ordered: bool):

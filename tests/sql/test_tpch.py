@@ -14,7 +14,7 @@ from tests.sql.oracle import assert_same
 duckdb = pytest.importorskip("duckdb")
 QUERIES = Path(__file__).parent / "tpch_queries"
 TABLES = ["lineitem", "orders", "customer", "part", "partsupp", "supplier", "nation", "region"]
-KNOWN_FAILURES = {21: "EXISTS with a non-equality correlation is unnested by sqlglot into ARRAY_AGG, not supported yet"}
+KNOWN_FAILURES: dict[int, str] = {}
 
 
 @pytest.fixture(scope="module")
