@@ -23,8 +23,8 @@ from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.node import Lowering, Node
+from frames.expr.patterns import tree_reduce
 
-SPLIT_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ class Aggregate(Node):
                 key = (self.name + "-chunk", i)
                 graph[key] = Task(chunk, Ref(k), plan)
                 level.append(key)
-            reduced = _tree(graph, level, self.name + "-combine", combine, plan)
+            reduced = tree_reduce(graph, level, self.name + "-combine", combine, plan)
         distinct_keys = []
         for d, (_, spec) in enumerate(plan.distinct):
             level = []
@@ -278,7 +278,7 @@ class Aggregate(Node):
                 key = (f"{self.name}-dchunk{d}", i)
                 graph[key] = Task(distinct_chunk, Ref(k), plan, spec.column)
                 level.append(key)
-            distinct_keys.append(_tree(graph, level, f"{self.name}-dcombine{d}", distinct_combine, plan, spec.column))
+            distinct_keys.append(tree_reduce(graph, level, f"{self.name}-dcombine{d}", distinct_combine, plan, spec.column))
         key = (self.name, 0)
         partials = Ref(reduced) if reduced is not None else _empty_partials(plan, self.child.schema)
         graph[key] = Task(finalize, partials, [Ref(k) for k in distinct_keys], plan, self.schema, self.sort)
@@ -294,20 +294,3 @@ class Aggregate(Node):
 
 def _empty_partials(plan: _Plan, schema: pa.Schema) -> pa.Table:
     return chunk(schema.empty_table(), plan)
-
-
-def _tree(graph: dict, level: list, name: str, func, *args) -> Hashable:
-    """Merge ``level`` keys ``SPLIT_EVERY`` at a time until one remains; returns its key.
-
-    A single partition still goes through one combine so every tree ends in a combined result.
-    """
-    depth = 0
-    while True:
-        nxt = []
-        for j in range(0, len(level), SPLIT_EVERY):
-            key = (name, depth, j // SPLIT_EVERY)
-            graph[key] = Task(func, [Ref(k) for k in level[j : j + SPLIT_EVERY]], *args)
-            nxt.append(key)
-        level, depth = nxt, depth + 1
-        if len(level) == 1:
-            return level[0]

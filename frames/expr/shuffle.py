@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.expr.node import Lowering, Node
+from frames.expr.patterns import exchange
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -68,10 +69,6 @@ def hash_split(table: pa.Table, keys: tuple[str, ...], n: int) -> list[pa.Table]
     return split_by_buckets(table, hash_buckets(table, keys, n), n)
 
 
-def _piece(pieces: list[pa.Table], j: int) -> pa.Table:
-    return pieces[j]
-
-
 def _gather(pieces: list[pa.Table], schema: pa.Schema) -> pa.Table:
     return concat_tables(pieces, schema).combine_chunks() if pieces else schema.empty_table()
 
@@ -104,17 +101,7 @@ class Shuffle(Node):
             key = (self.name + "-split", i)
             graph[key] = Task(hash_split, Ref(k), self.keys, n)
             splits.append(key)
-        out = []
-        for j in range(n):
-            pieces = []
-            for i, s in enumerate(splits):
-                pk = (self.name + "-piece", i, j)
-                graph[pk] = Task(_piece, Ref(s), j)
-                pieces.append(Ref(pk))
-            key = (self.name, j)
-            graph[key] = Task(_gather, pieces, self.schema)
-            out.append(key)
-        return out
+        return exchange(graph, self.name, splits, n, _gather, self.schema)
 
     def describe(self) -> str:
         return f"Shuffle keys=[{', '.join(self.keys)}] npartitions={self.target}"

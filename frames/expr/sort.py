@@ -20,9 +20,9 @@ from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import ColumnNotFoundError
 from frames.expr.node import Lowering, Node
+from frames.expr.patterns import exchange, tree_reduce
 
 SAMPLES_PER_PARTITION = 256
-SPLIT_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -146,17 +146,9 @@ class Sort(Node):
     def lower(self, lowering: Lowering) -> list[Hashable]:
         graph, src = lowering.graph, lowering.keys(self.child)
         if self.limit is not None:
-            level, depth = src, 0
-            while True:
-                nxt = []
-                for j in range(0, len(level), SPLIT_EVERY):
-                    key = (self.name + "-topk", depth, j // SPLIT_EVERY)
-                    graph[key] = Task(top_k, [Ref(k) for k in level[j : j + SPLIT_EVERY]], self.keys, self.limit, self.schema)
-                    nxt.append(key)
-                level, depth = nxt, depth + 1
-                if len(level) == 1:
-                    graph[(self.name, 0)] = Task(_identity, Ref(level[0]))
-                    return [(self.name, 0)]
+            last = tree_reduce(graph, src, self.name + "-topk", top_k, self.keys, self.limit, self.schema)
+            graph[(self.name, 0)] = Task(_identity, Ref(last))
+            return [(self.name, 0)]
         if len(src) == 1:
             graph[(self.name, 0)] = Task(sort_table, Ref(src[0]), self.keys)
             return [(self.name, 0)]
@@ -172,17 +164,7 @@ class Sort(Node):
             key = (self.name + "-split", i)
             graph[key] = Task(range_split, Ref(k), Ref(bounds_key), n, first)
             splits.append(key)
-        out = []
-        for j in range(n):
-            pieces = []
-            for i, s in enumerate(splits):
-                pk = (self.name + "-piece", i, j)
-                graph[pk] = Task(_getitem, Ref(s), j)
-                pieces.append(Ref(pk))
-            key = (self.name, j)
-            graph[key] = Task(_merge_range, pieces, self.keys, self.schema)
-            out.append(key)
-        return out
+        return exchange(graph, self.name, splits, n, _merge_range, self.keys, self.schema)
 
     def estimated_bytes(self) -> float:
         full = self.child.estimated_bytes()
@@ -196,10 +178,6 @@ class Sort(Node):
 
 def _identity(x):
     return x
-
-
-def _getitem(pieces, j):
-    return pieces[j]
 
 
 def _merge_range(pieces: list[pa.Table], keys: tuple[SortKey, ...], schema: pa.Schema) -> pa.Table:
