@@ -343,7 +343,7 @@ class QueryBuilder:
             out = Aggregate(out, tuple(out.schema.names), ())
         limit, offset = _limit(sel)
         if sort_keys:
-            out = Sort(out, tuple(sort_keys), limit=None if limit is None else limit + offset)
+            out = Sort(out, tuple(sort_keys))  # push_down_limit makes ORDER BY ... LIMIT a top-k
         if limit is not None or offset:
             out = Limit(out, limit, offset)
         if hidden:

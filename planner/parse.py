@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import sqlglot
@@ -15,12 +16,17 @@ from planner.errors import SqlSyntaxError
 
 def parse(sql: str, dialect: str) -> list[exp.Expression]:
     """All statements in ``sql`` (empty ones dropped)."""
+    quiet = logging.getLogger("sqlglot")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # sqlglot warns when it keeps a statement as a raw Command
     try:
         statements = sqlglot.parse(sql, read=dialect)
     except ParseError as exc:
         err = exc.errors[0] if exc.errors else {}
         message = err.get("description") or str(exc).splitlines()[0]
         raise SqlSyntaxError(message, sql, err.get("line"), err.get("col")) from None
+    finally:
+        quiet.setLevel(level)
     return [s for s in statements if s is not None]
 
 

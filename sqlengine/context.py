@@ -15,6 +15,7 @@ from frames.expr.sources import FromTables
 from planner.build import QueryBuilder
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.parse import parse, semantic
+from planner.rules import optimize
 from planner.types import sql_type
 from frames.errors import InvalidArgumentError
 
@@ -91,8 +92,16 @@ class Context:
     execute = sql
 
     def explain(self, text: str) -> str:
-        (statement,) = parse(text, self.dialect)
-        return self._query(statement).explain()
+        """The optimized plan of the last query in ``text``, after the list of optimizer rules."""
+        statements = parse(text, self.dialect)
+        for st in statements[:-1]:  # e.g. the CREATE VIEW of TPC-H q15
+            self._execute(st)
+        return self._explain(statements[-1])
+
+    def _explain(self, statement: exp.Expression) -> str:
+        frame, applied = self._plan(statement)
+        rules = "\n".join(f"  {name}: {'applied' if changed else 'no change'}" for name, changed in applied)
+        return f"Optimizer rules (in order):\n{rules}\nPlan:\n{frame.explain()}"
 
     def _schema(self, query: exp.Expression) -> dict:
         ctes = {c.alias for c in query.find_all(exp.CTE)}
@@ -105,11 +114,14 @@ class Context:
             schema[name] = {f.name: sql_type(f.type) for f in node.schema}
         return schema
 
-    def _query(self, query: exp.Expression) -> frames.DataFrame:
+    def _plan(self, query: exp.Expression) -> tuple[frames.DataFrame, list]:
         query = _name_projections(query, self.dialect)
-        optimized = semantic(query, self._schema(query), self.dialect)
-        node = QueryBuilder(self._node).query(optimized)
-        return frames.DataFrame(node)
+        analyzed = semantic(query, self._schema(query), self.dialect)
+        plan, applied = optimize(QueryBuilder(self._node).query(analyzed))
+        return frames.DataFrame(plan), applied
+
+    def _query(self, query: exp.Expression) -> frames.DataFrame:
+        return self._plan(query)[0]
 
     def _execute(self, st: exp.Expression) -> frames.DataFrame | None:
         if isinstance(st, (exp.Select, exp.SetOperation, exp.Subquery)):
@@ -165,7 +177,7 @@ class Context:
             return None
         if isinstance(st, exp.Command) and st.name.upper() == "EXPLAIN":
             (inner,) = parse(st.expression.name if isinstance(st.expression, exp.Literal) else st.expression.sql(), self.dialect)
-            text = self._query(inner).explain()
+            text = self._explain(inner)
             return frames.from_arrow(pa.table({"plan": text.splitlines()}))
         raise UnsupportedFeatureError(f"the {type(st).__name__.upper()} statement")
 
