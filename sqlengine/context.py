@@ -49,6 +49,7 @@ class Context:
         self.scheduler = scheduler
         self._tables: dict[str, Node] = {}
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
+        self._files: dict[str, Node] = {}  # read_parquet(...) / read_csv(...) met in queries
 
     # -- catalog ------------------------------------------------------------------------------
     def register(self, name: str, source: Any) -> None:
@@ -71,6 +72,8 @@ class Context:
         key = name.lower()
         if key in self._tables:
             return self._tables[key]
+        if name in self._files:
+            return self._files[name]
         if self._lookup is not None:
             found = self._lookup(name)
             if found is not None:
@@ -103,6 +106,23 @@ class Context:
         rules = "\n".join(f"  {name}: {'applied' if changed else 'no change'}" for name, changed in applied)
         return f"Optimizer rules (in order):\n{rules}\nPlan:\n{frame.explain()}"
 
+    def _table_functions(self, query: exp.Expression) -> exp.Expression:
+        """``read_parquet('path')`` / ``read_csv('path')`` in FROM become tables over those files."""
+        query = query.copy()
+        for i, t in enumerate(list(query.find_all(exp.Table))):
+            fn = t.this
+            if not isinstance(fn, (exp.ReadParquet, exp.ReadCSV)):
+                continue
+            arg = fn.this if fn.this is not None else (fn.expressions[0] if fn.expressions else None)
+            if not isinstance(arg, exp.Literal) or not arg.is_string:
+                raise UnsupportedFeatureError(f"{fn.sql()} without a literal path")
+            reader = frames.read_parquet if isinstance(fn, exp.ReadParquet) else frames.read_csv
+            name = f"__file{i}"
+            self._files[name] = reader(arg.this)._node
+            alias = t.alias or ("read_parquet" if isinstance(fn, exp.ReadParquet) else "read_csv")
+            t.replace(exp.table_(name, alias=alias))
+        return query
+
     def _schema(self, query: exp.Expression) -> dict:
         ctes = {c.alias for c in query.find_all(exp.CTE)}
         schema = {}
@@ -115,7 +135,7 @@ class Context:
         return schema
 
     def _plan(self, query: exp.Expression) -> tuple[frames.DataFrame, list]:
-        query = _name_projections(query, self.dialect)
+        query = self._table_functions(_name_projections(query, self.dialect))
         analyzed = semantic(query, self._schema(query), self.dialect)
         plan, applied = optimize(QueryBuilder(self._node).query(analyzed))
         return frames.DataFrame(plan), applied

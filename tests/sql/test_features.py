@@ -76,6 +76,7 @@ CASES = [
     "SELECT round(salary / 7, 2) AS r, abs(salary - 100) AS a, id % 7 AS m FROM emp",
     "SELECT extract(year FROM hired) AS y, date_trunc('month', hired) AS m, count(*) AS n FROM emp GROUP BY 1, 2",
     "SELECT sum(salary) AS s, count(*) AS n, count(boss) AS b, avg(salary) AS a FROM emp WHERE salary < 0",
+    "SELECT id, CAST(hired AS DATE) + INTERVAL 3 DAY AS d3, CAST(hired AS DATE) - INTERVAL 1 MONTH AS m1, CAST(hired AS DATE) + INTERVAL 1 YEAR AS y1 FROM emp",
     "SELECT dept, sum(boss) AS s FROM emp WHERE boss IS NULL GROUP BY dept",
     "SELECT id, dept, row_number() OVER (PARTITION BY dept ORDER BY salary, id) AS rn, rank() OVER (ORDER BY salary) AS r, dense_rank() OVER (ORDER BY salary) AS dr FROM emp",
     "SELECT id, lag(salary) OVER (PARTITION BY dept ORDER BY id) AS prev, lead(salary, 2, 0) OVER (PARTITION BY dept ORDER BY id) AS nxt FROM emp",
@@ -110,6 +111,10 @@ def test_statements(engines, tmp_path):
     ctx.sql(f"COPY (SELECT id, salary FROM rich) TO '{tmp_path / 'rich.parquet'}'")
     back = sqlengine.sql(f"SELECT count(*) AS n FROM '{tmp_path / 'rich.parquet'}'").compute()
     assert back.n[0] == len(ctx.table("rich").compute())
+    ctx.sql(f"CREATE VIEW rich_file AS SELECT * FROM read_parquet('{tmp_path / 'rich.parquet'}')")
+    assert len(ctx.sql("SELECT * FROM rich_file").compute()) == back.n[0]
+    ctx.sql(f"COPY (SELECT id FROM emp WHERE id < 3) TO '{tmp_path / 'few.csv'}' (FORMAT csv)")
+    assert ctx.sql(f"SELECT count(*) AS n FROM read_csv('{tmp_path / 'few.csv'}')").compute().n[0] == 3
     ctx.sql("DROP VIEW eng")
     ctx.sql("DROP TABLE rich")
     assert "rich" not in ctx.tables() and "eng" not in ctx.tables()
@@ -144,3 +149,19 @@ def test_errors_name_the_culprit(engines):
         ctx.sql("SELECT sum(salary) OVER (ORDER BY id RANGE BETWEEN 5 PRECEDING AND CURRENT ROW) FROM emp")
     with pytest.raises(sqlengine.DataSourceError, match="missing.parquet"):
         ctx.sql("SELECT * FROM 'missing.parquet'")
+
+
+def test_hive_partitions_and_row_groups_pruned_by_sql_filters(tmp_path):
+    con = duckdb.connect()
+    for year in (2021, 2022, 2023):
+        d = tmp_path / "sales" / f"year={year}"
+        d.mkdir(parents=True)
+        pa_table = pd.DataFrame({"id": range(100), "amount": [float(i + year) for i in range(100)]})
+        pa_table.to_parquet(d / "part.parquet", index=False, row_group_size=25)
+    ctx = sqlengine.Context()
+    ctx.register("sales", str(tmp_path / "sales"))
+    sql = "SELECT year, count(*) AS n, sum(amount) AS s FROM sales WHERE year = 2022 AND id >= 90 GROUP BY year"
+    scan = next(line for line in ctx.explain(sql).splitlines() if "ParquetScan" in line)
+    assert "files=1/3" in scan and "row_groups=1/12" in scan
+    expected = con.execute(f"SELECT year, count(*) AS n, sum(amount) AS s FROM read_parquet('{tmp_path}/sales/*/*.parquet', hive_partitioning=true) WHERE year = 2022 AND id >= 90 GROUP BY year").df()
+    assert_same(ctx.sql(sql).compute(), expected, ordered=False)
