@@ -85,16 +85,19 @@ class QueryBuilder:
         where = sel.args.get("where")
         pending = [f for c in (conjuncts_sql(where.this) if where is not None else []) for f in factor_or(c)]
         from_ = sel.args.get("from_") or sel.args.get("from")
+        joins = sel.args.get("joins") or []
         if from_ is None:
             node: Node = _one_row()
             available: set[str] = set()
+        elif joins and all(_plain_inner(j) for j in joins):
+            node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins], joins, pending, ctes)
         else:
             node, alias = self._source(from_.this, ctes)
             available = {alias}
-        for join in sel.args.get("joins") or []:
-            right, ralias = self._source(join.this, ctes)
-            node, pending = self._join(node, available, right, ralias, join, pending)
-            available.add(ralias)
+            for join in joins:
+                right, ralias = self._source(join.this, ctes)
+                node, pending = self._join(node, available, right, ralias, join, pending)
+                available.add(ralias)
         node = self._scalar_subqueries(sel, node, ctes)
         remaining = []
         for i, p in enumerate(pending):
@@ -201,6 +204,43 @@ class QueryBuilder:
             keyed = Project(keyed, cols + ((lname, Col(lname)),))
         joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
         return Project(joined, cols)
+
+    def _ordered_joins(self, tables: list, joins: list, pending: list, ctes: dict[str, Node]):
+        """Inner joins in an order that avoids cross products (join ordering).
+
+        Conditions from ON and WHERE are pooled (inner joins commute) and conjuncts on one table
+        filter it before any join. Tables are taken in the order written, except that a table not
+        yet connected by an equality to what is joined so far waits until it is (a cross join only
+        when nothing else is left). Which side of each join is built or broadcast is then chosen from
+        size estimates (``choose_build_side`` and the join's own strategy). A greedy order by
+        estimated size alone was tried and rejected: without key statistics it joined TPC-H q5's
+        customer on the nation key before orders, a many-to-many blow-up."""
+        pending = list(pending)
+        for j in joins:
+            on = j.args.get("on")
+            pending += [f for c in (conjuncts_sql(on) if on is not None else []) for f in factor_or(c)]
+        sources: dict[str, Node] = {}
+        for t in tables:
+            node, alias = self._source(t, ctes)
+            local = [p for p in pending if _tables(p) == {alias} and not _is_subquery_predicate(p)]
+            if local:
+                tr = self._expr(node, None)
+                node = Filter(node, tr(exp.and_(*local)) if len(local) > 1 else tr(local[0]))
+                pending = [p for p in pending if p not in local]
+            sources[alias] = node
+        start = next(iter(sources))
+        node, available = sources.pop(start), {start}
+
+        def connected(alias: str) -> bool:
+            return any(isinstance(p, exp.EQ) and alias in _tables(p) and (_tables(p) - {alias}) and (_tables(p) - {alias}) <= available
+                       for p in pending)
+
+        while sources:
+            linked = [a for a in sources if connected(a)]
+            nxt = (linked or list(sources))[0]
+            node, pending = self._join(node, available, sources.pop(nxt), nxt, exp.Join(this=exp.to_identifier(nxt)), pending)
+            available.add(nxt)
+        return node, available, pending
 
     def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
               pending: list[exp.Expression]) -> tuple[Node, list[exp.Expression]]:
@@ -497,6 +537,11 @@ def _grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _plain_inner(join: exp.Join) -> bool:
+    """An inner or comma join without USING (free to reorder)."""
+    return not join.side and (join.kind or "").upper() in ("", "INNER", "CROSS") and not join.args.get("using")
 
 
 def _is_subquery_predicate(c: exp.Expression) -> bool:

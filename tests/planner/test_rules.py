@@ -91,3 +91,15 @@ def test_explain_lists_rules_by_name():
     for rule in RULES:
         assert rule.__name__ in text
     assert "TopK" in text
+
+
+def test_join_order_avoids_cross_products_and_filters_tables_first():
+    ctx = sqlengine.Context()
+    ctx.register("a", pd.DataFrame({"x": [1, 2, 3], "p": [1, 1, 2]}))
+    ctx.register("b", pd.DataFrame({"y": [1, 2], "q": ["u", "v"]}))
+    ctx.register("c", pd.DataFrame({"x": [1, 2, 3], "y": [1, 2, 2]}))
+    sql = "SELECT a.x, b.q FROM a, b, c WHERE a.x = c.x AND c.y = b.y AND a.p = 1"
+    plan = ctx.explain(sql)
+    assert "cross" not in plan  # b waits until c connects it
+    got = ctx.sql(sql).compute().sort_values("x").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, pd.DataFrame({"x": [1, 2], "q": ["u", "v"]}), check_dtype=False)
