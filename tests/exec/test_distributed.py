@@ -1,0 +1,33 @@
+"""Running graphs on an existing Dask ``distributed`` cluster through the same ``get`` protocol."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import exec
+import frames
+from exec import Ref, Task
+from frames.testing import assert_eq
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def test_graph_on_a_client(client):
+    g = {"a": 1, "b": Task(lambda x: x + 1, Ref("a")), ("c", 0): Task(sum, [Ref("a"), Ref("b")])}
+    assert exec.get(g, [("c", 0), "b"], scheduler=client) == [3, 2]
+    assert exec.get(g, "b", scheduler="distributed") == 2  # the default client, by name
+
+
+def test_collections_on_a_client(client):
+    pdf = pd.DataFrame({"x": range(50), "g": [i % 4 for i in range(50)]})
+    df = frames.from_pandas(pdf, npartitions=5)
+    assert_eq(df.groupby("g").x.sum(), pdf.groupby("g").x.sum(), scheduler=client)
+    assert_eq(df[df.x > 10].merge(df, on="g", strategy="shuffle"), pdf[pdf.x > 10].merge(pdf, on="g"), check_order=False, check_index=False, scheduler=client)
