@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.patterns import tree_reduce
 
 
@@ -202,7 +202,7 @@ def _final_value(spec: AggSpec, parts: list) -> Any:
 
 
 @dataclass(frozen=True, eq=False)
-class Aggregate(Node):
+class Aggregate(UnaryNode):
     """GROUP BY ``keys`` computing ``aggs``; one output partition.
 
     With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0).
@@ -232,9 +232,6 @@ class Aggregate(Node):
                 raise InvalidArgumentError(f"aggregate {a.func!r} needs a column")
             if a.column is not None and a.column not in names:
                 raise ColumnNotFoundError(a.column, names)
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
 
     def _npartitions(self) -> int:
         return 1

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from exec import Ref, Task
 from frames.errors import DataTypeError, FramesError
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.scalar import ScalarExpr, as_array, conjuncts
 
 
@@ -54,16 +54,13 @@ def filter_columns(table: pa.Table, mask) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Project(Node):
+class Project(UnaryNode):
     """Compute named expressions over the input; the output has exactly these columns, in order."""
 
     child: Node
     exprs: tuple[tuple[str, ScalarExpr], ...]
 
     label = "project"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
 
     def _schema(self) -> pa.Schema:
         schema = self.child.schema
@@ -82,7 +79,7 @@ class Project(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Filter(Node):
+class Filter(UnaryNode):
     """Keep the rows where ``predicate`` is true (NULL counts as false)."""
 
     child: Node
@@ -95,12 +92,6 @@ class Filter(Node):
         if not (pa.types.is_boolean(dtype) or pa.types.is_null(dtype)):
             raise DataTypeError(f"filter condition {self.predicate!r} is {dtype}, not boolean")
 
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
-
-    def _schema(self) -> pa.Schema:
-        return self.child.schema
-
     def lower(self, lowering: Lowering) -> list[Hashable]:
         return _blockwise(lowering, self, self.child, filter_table, self.predicate)
 
@@ -112,7 +103,7 @@ class Filter(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class MapPartitions(Node):
+class MapPartitions(UnaryNode):
     """Apply a function to every partition.
 
     With ``pandas=True`` (the public ``map_partitions``) the function receives and returns pandas
@@ -130,9 +121,6 @@ class MapPartitions(Node):
     partition_info: bool = False
 
     label = "map-partitions"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
 
     def _schema(self) -> pa.Schema:
         return self.out_schema

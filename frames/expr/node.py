@@ -85,6 +85,37 @@ class Node:
         return "\n".join(lines)
 
 
+class UnaryNode(Node):
+    """A node over one ``child`` (a dataclass field of the subclass); by default it keeps the
+    child's columns."""
+
+    child: Node
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.child,)
+
+    def _schema(self) -> pa.Schema:
+        return self.child.schema
+
+
+def transform_up(plan: Node, rewrite) -> Node:
+    """Rebuild ``plan`` bottom-up, applying ``rewrite(node) -> node`` to every node once (shared
+    subtrees stay shared); unchanged subtrees come back as the same objects."""
+    memo: dict[int, Node] = {}
+
+    def visit(node: Node) -> Node:
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        children = [visit(c) for c in node.inputs()]
+        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+        new = rewrite(new)
+        memo[id(node)] = new
+        return new
+
+    return visit(plan)
+
+
 class Lowering:
     """Accumulates the task graph while lowering a tree; memoized per node object."""
 

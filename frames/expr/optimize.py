@@ -20,7 +20,7 @@ from __future__ import annotations
 from frames.expr.aggregate import Aggregate
 from frames.expr.blockwise import Filter, Project
 from frames.expr.join import Join
-from frames.expr.node import Node
+from frames.expr.node import Node, transform_up
 from frames.expr.reshape import Concat, Limit, Repartition
 from frames.expr.scalar import Col, ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
@@ -29,7 +29,7 @@ from frames.expr.sort import Sort
 
 
 def optimize(node: Node) -> Node:
-    pushed = push_filters(node, {})
+    pushed = push_filters(node)
     pruned = prune_columns(pushed, set(pushed.schema.names), {})
     if pruned.schema.names != node.schema.names:
         pruned = Project(pruned, tuple((n, Col(n)) for n in node.schema.names))
@@ -38,17 +38,9 @@ def optimize(node: Node) -> Node:
 
 # -- filter pushdown ------------------------------------------------------------------------------
 
-def push_filters(node: Node, memo: dict) -> Node:
+def push_filters(node: Node) -> Node:
     """Rewrite bottom-up, sinking every Filter as deep as it can go. Shared subtrees stay shared."""
-    done = memo.get(id(node))
-    if done is not None:
-        return done
-    children = [push_filters(c, memo) for c in node.inputs()]
-    new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
-    if isinstance(new, Filter):
-        new = _sink(new.child, conjuncts(new.predicate))
-    memo[id(node)] = new
-    return new
+    return transform_up(node, lambda n: _sink(n.child, conjuncts(n.predicate)) if isinstance(n, Filter) else n)
 
 
 def _sink(child: Node, preds: list[ScalarExpr]) -> Node:

@@ -11,7 +11,7 @@ import pyarrow as pa
 from exec import Ref, Task
 from frames.convert import concat_tables
 from frames.expr.kernels import common_type
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.sources import split_table
 
 
@@ -64,19 +64,13 @@ def _rename_and_cast(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Repartition(Node):
+class Repartition(UnaryNode):
     """Change the number of partitions, keeping row order: merge neighbours or split each evenly."""
 
     child: Node
     target: int
 
     label = "repartition"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
-
-    def _schema(self) -> pa.Schema:
-        return self.child.schema
 
     def _npartitions(self) -> int:
         return self.target
@@ -112,7 +106,7 @@ def _piece(pieces: tuple, i: int, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Limit(Node):
+class Limit(UnaryNode):
     """The first ``n`` rows after skipping ``offset``, in partition order; one output partition.
 
     Each input partition is cut to ``offset + n`` rows first, so no partition ships more than that.
@@ -123,12 +117,6 @@ class Limit(Node):
     offset: int = 0
 
     label = "limit"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
-
-    def _schema(self) -> pa.Schema:
-        return self.child.schema
 
     def _npartitions(self) -> int:
         return 1

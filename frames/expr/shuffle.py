@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.patterns import exchange
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -74,7 +74,7 @@ def _gather(pieces: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Shuffle(Node):
+class Shuffle(UnaryNode):
     """Repartition rows by the hash of ``keys`` into ``target`` partitions."""
 
     child: Node
@@ -82,12 +82,6 @@ class Shuffle(Node):
     target: int
 
     label = "shuffle"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
-
-    def _schema(self) -> pa.Schema:
-        return self.child.schema
 
     def _npartitions(self) -> int:
         return self.target

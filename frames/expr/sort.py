@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import ColumnNotFoundError
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.patterns import exchange, tree_reduce
 
 SAMPLES_PER_PARTITION = 256
@@ -120,7 +120,7 @@ def range_split(table: pa.Table, bounds: np.ndarray, n: int, key: SortKey) -> li
 
 
 @dataclass(frozen=True, eq=False)
-class Sort(Node):
+class Sort(UnaryNode):
     """Rows ordered by ``keys``; with ``limit`` only the first ``limit`` rows (top-k), in one partition."""
 
     child: Node
@@ -133,12 +133,6 @@ class Sort(Node):
         for k in self.keys:
             if k.column not in self.child.schema.names:
                 raise ColumnNotFoundError(k.column, self.child.schema.names)
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
-
-    def _schema(self) -> pa.Schema:
-        return self.child.schema
 
     def _npartitions(self) -> int:
         return 1 if self.limit is not None else self.child.npartitions

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import take_rows
 from frames.errors import InvalidArgumentError
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.reshape import Repartition
 from frames.expr.shuffle import Shuffle
 from frames.expr.sort import SortKey, sort_indices
@@ -173,16 +173,13 @@ def _minmax(values, f: WindowFunction, lo, hi, gstart, gend):
 
 
 @dataclass(frozen=True, eq=False)
-class Window(Node):
+class Window(UnaryNode):
     """Adds the columns of ``functions`` (which share PARTITION BY and ORDER BY) to ``child``."""
 
     child: Node
     functions: tuple[WindowFunction, ...]
 
     label = "window"
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.child,)
 
     def _schema(self) -> pa.Schema:
         empty = compute_windows(self.child.schema.empty_table(), self.functions)

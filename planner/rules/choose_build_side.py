@@ -16,24 +16,16 @@ from dataclasses import replace
 
 from frames.expr.blockwise import Project
 from frames.expr.join import Join
-from frames.expr.node import Node
+from frames.expr.node import Node, transform_up
 from frames.expr.scalar import Col
 
 
 def choose_build_side(plan: Node, ctx) -> Node:
-    memo: dict[int, Node] = {}
-
-    def visit(node: Node) -> Node:
-        done = memo.get(id(node))
-        if done is not None:
-            return done
-        children = [visit(c) for c in node.inputs()]
-        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+    def rewrite(new: Node) -> Node:
         if (isinstance(new, Join) and new.how == "inner" and new.suffixes is None and not new.coalesce_keys
                 and new.strategy is None and new.left.estimated_bytes() < 0.5 * new.right.estimated_bytes()):
             swapped = replace(new, left=new.right, right=new.left, left_on=new.right_on, right_on=new.left_on)
             new = Project(swapped, tuple((n, Col(n)) for n in new.schema.names))
-        memo[id(node)] = new
         return new
 
-    return visit(plan)
+    return transform_up(plan, rewrite)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from frames.expr.blockwise import Filter, Project
-from frames.expr.node import Node
+from frames.expr.node import Node, transform_up
 from frames.expr.scalar import Call, Case, Cast, Lit, ScalarExpr
 
 
@@ -34,14 +34,7 @@ def _fold(e: ScalarExpr) -> ScalarExpr:
 
 
 def fold_constants(plan: Node, ctx) -> Node:
-    memo: dict[int, Node] = {}
-
-    def visit(node: Node) -> Node:
-        done = memo.get(id(node))
-        if done is not None:
-            return done
-        children = [visit(c) for c in node.inputs()]
-        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+    def rewrite(new: Node) -> Node:
         if isinstance(new, Filter):
             pred = _fold(new.predicate)
             if isinstance(pred, Lit) and pred.value is True:
@@ -52,7 +45,6 @@ def fold_constants(plan: Node, ctx) -> Node:
             exprs = tuple((n, _fold(e)) for n, e in new.exprs)
             if any(a[1] is not b[1] for a, b in zip(exprs, new.exprs)):
                 new = Project(new.child, exprs)
-        memo[id(node)] = new
         return new
 
-    return visit(plan)
+    return transform_up(plan, rewrite)

@@ -18,5 +18,5 @@ from frames.expr.optimize import push_filters
 
 
 def push_down_filter(plan: Node, ctx) -> Node:
-    new = push_filters(plan, {})
+    new = push_filters(plan)
     return plan if new.explain() == plan.explain() else new

@@ -13,27 +13,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from frames.expr.blockwise import Project
-from frames.expr.node import Node
+from frames.expr.node import Node, transform_up
 from frames.expr.reshape import Limit
 from frames.expr.sort import Sort
 
 
 def push_down_limit(plan: Node, ctx) -> Node:
-    memo: dict[int, Node] = {}
-
-    def visit(node: Node) -> Node:
-        done = memo.get(id(node))
-        if done is not None:
-            return done
-        children = [visit(c) for c in node.inputs()]
-        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+    def rewrite(new: Node) -> Node:
         if isinstance(new, Limit) and new.n is not None:
             child = new.child
             if isinstance(child, Sort) and (child.limit is None or child.limit > new.n + new.offset):
                 new = Limit(replace(child, limit=new.n + new.offset), new.n, new.offset)
             elif isinstance(child, Project) and not isinstance(child.child, Limit):
                 new = child.with_inputs(Limit(child.child, new.n, new.offset))
-        memo[id(node)] = new
         return new
 
-    return visit(plan)
+    return transform_up(plan, rewrite)
