@@ -89,12 +89,17 @@ class QueryBuilder:
         if from_ is None:
             node: Node = _one_row()
             available: set[str] = set()
-        elif joins and all(_plain_inner(j) for j in joins):
-            node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins], joins, pending, ctes)
         else:
-            node, alias = self._source(from_.this, ctes)
-            available = {alias}
-            for join in joins:
+            # the leading run of inner joins is reordered; outer joins (e.g. from decorrelation) follow
+            lead = 0
+            while lead < len(joins) and _plain_inner(joins[lead]):
+                lead += 1
+            if lead:
+                node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins[:lead]], joins[:lead], pending, ctes)
+            else:
+                node, alias = self._source(from_.this, ctes)
+                available = {alias}
+            for join in joins[lead:]:
                 right, ralias = self._source(join.this, ctes)
                 node, pending = self._join(node, available, right, ralias, join, pending)
                 available.add(ralias)
