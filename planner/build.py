@@ -175,6 +175,12 @@ class QueryBuilder:
             if not lkeys:
                 raise UnsupportedFeatureError("an uncorrelated EXISTS")
             return Join(node, right, "anti" if negated else "semi", lkeys, rkeys)
+        single = residual[0] if len(residual) == 1 and lkeys else None
+        if isinstance(single, exp.NEQ) and all(isinstance(x, exp.Column) for x in (single.this, single.expression)):
+            inner_col, outer_col = (single.this, single.expression) if single.this.table in inner else (single.expression, single.this)
+            if inner_col.table in inner and outer_col.table in outer:
+                return self._exists_other_value(node, right, lkeys, rkeys, f"{alias}.{inner_col.table}__{inner_col.name}",
+                                                f"{outer_col.table}.{outer_col.name}", negated, cols, i)
         from frames.expr.blockwise import MapPartitions
 
         rid = f"__rid{i}"
@@ -185,6 +191,18 @@ class QueryBuilder:
         matched = _rename(Aggregate(Project(pairs, ((rid, Col(rid)),)), (rid,), ()), "__m")
         out = Join(with_id, matched, "anti" if negated else "semi", (rid,), (f"__m.{rid}",))
         return Project(out, cols)
+
+    def _exists_other_value(self, node: Node, right: Node, lkeys, rkeys, inner: str, outer: str, negated: bool, cols, i: int) -> Node:
+        """``EXISTS (... k = outer.k AND x <> outer.y)``: some matching row has another value of x
+        exactly when x's min or max per key differs from y (NULLs never compare), so one grouped
+        min/max joined back replaces the pairwise join (TPC-H q21)."""
+        stats = Aggregate(right, rkeys, (AggSpec("mn", "min", inner), AggSpec("mx", "max", inner)))
+        stats = _rename(stats, f"__ov{i}")
+        joined = Join(node, stats, "left", lkeys, tuple(f"__ov{i}.{k}" for k in rkeys))
+        y = Col(outer)
+        other = call("or", call("ne", Col(f"__ov{i}.mn"), y), call("ne", Col(f"__ov{i}.mx"), y))
+        found = call("fill_null", other, Lit(False))
+        return Project(Filter(joined, call("not", found) if negated else found), cols)
 
     def _in_subquery(self, node: Node, test: exp.In, negated: bool, ctes: dict[str, Node], i: int) -> Node:
         """``x [NOT] IN (SELECT y ...)`` as a semi (anti) join on x = y.

@@ -55,6 +55,8 @@ CASES = [
     "SELECT name FROM emp e WHERE EXISTS (SELECT 1 FROM dept d WHERE d.dept = e.dept)",
     "SELECT name FROM emp e WHERE NOT EXISTS (SELECT 1 FROM dept d WHERE d.dept = e.dept)",
     "SELECT a.name FROM emp a WHERE EXISTS (SELECT 1 FROM emp b WHERE b.dept = a.dept AND b.salary > a.salary + 100)",
+    "SELECT a.name FROM emp a WHERE EXISTS (SELECT 1 FROM emp b WHERE b.dept = a.dept AND b.boss <> a.boss)",
+    "SELECT a.name FROM emp a WHERE NOT EXISTS (SELECT 1 FROM emp b WHERE b.dept = a.dept AND b.boss <> a.boss)",
     "SELECT a.name FROM emp a WHERE NOT EXISTS (SELECT 1 FROM emp b WHERE b.dept = a.dept AND b.id <> a.id AND b.salary > a.salary)",
     "SELECT name, salary FROM emp WHERE salary > (SELECT avg(salary) FROM emp)",
     "SELECT name, (SELECT max(floor) FROM dept) AS top FROM emp WHERE id < 3",
