@@ -24,6 +24,7 @@ from frames.expr.node import Lowering
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
 from frames.io.files import expand_paths
+from frames.io.pruning import filter_selectivity
 
 SAMPLE_BYTES = 1 << 20
 
@@ -83,7 +84,7 @@ class CsvScan(Scan):
         total = 0
         for b in self.blocks:
             total += (b.end - b.start) if b.end >= 0 else 64 << 20
-        return float(total) * 2 * len(self.schema) / max(len(self.file_schema), 1)
+        return float(total) * 2 * len(self.schema) / max(len(self.file_schema), 1) * filter_selectivity(self.filter)
 
     def describe(self) -> str:
         filt = f" filter={self.filter!r}" if self.filter is not None else ""

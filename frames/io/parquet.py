@@ -23,7 +23,7 @@ from frames.expr.node import Lowering
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
 from frames.io.files import expand_paths, hive_partitions
-from frames.io.pruning import may_match
+from frames.io.pruning import filter_selectivity, may_match
 
 TARGET_ROWS = 1_000_000  # rows per partition when splitting a file by row groups
 TARGET_BYTES = 100 << 20  # uncompressed bytes per partition when splitting a file by row groups
@@ -145,7 +145,7 @@ class ParquetScan(Scan):
             sizes = dict(p.column_bytes)
             total += sum(b for c, b in sizes.items() if c in names)
             total += 4.0 * p.num_rows * sum(1 for c, _ in p.partition if c in names)
-        return total
+        return total * filter_selectivity(self.filter)
 
     def describe(self) -> str:
         read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)

@@ -60,3 +60,11 @@ def may_match(predicate: ScalarExpr | None, stats: Mapping[str, tuple[Any, Any, 
         except TypeError:
             continue  # incomparable kinds: keep the chunk
     return True
+
+
+def filter_selectivity(predicate: ScalarExpr | None) -> float:
+    """A rough fraction of rows a filter keeps (half per conjunct, at least 1%), for size estimates
+    once a filter lives inside a scan rather than in a Filter node above it."""
+    if predicate is None:
+        return 1.0
+    return max(0.5 ** len(conjuncts(predicate)), 0.01)
