@@ -90,7 +90,12 @@ class QueryBuilder:
             node: Node = _one_row()
             available: set[str] = set()
         else:
-            # the leading run of inner joins is reordered; outer joins (e.g. from decorrelation) follow
+            # a LEFT JOIN whose right side WHERE requires to be non-NULL is an inner join (this is
+            # how sqlglot's decorrelated IN looks); then the leading run of inner joins is
+            # reordered and the outer joins follow
+            rejected = {c.this.this.table for c in pending if isinstance(c, exp.Not) and isinstance(c.this, exp.Is)
+                        and isinstance(c.this.this, exp.Column) and isinstance(c.this.expression, exp.Null)}
+            joins = [_as_inner(j) if (j.side or "").upper() == "LEFT" and j.this.alias_or_name in rejected else j for j in joins]
             lead = 0
             while lead < len(joins) and _plain_inner(joins[lead]):
                 lead += 1
@@ -260,7 +265,9 @@ class QueryBuilder:
 
         while sources:
             linked = [a for a in sources if connected(a)]
-            nxt = (linked or list(sources))[0]
+            # a grouped input joined on its keys cannot multiply rows and is usually small: first
+            grouped = [a for a in linked if _is_grouped(sources[a])]
+            nxt = (grouped or linked or list(sources))[0]
             node, pending = self._join(node, available, sources.pop(nxt), nxt, exp.Join(this=exp.to_identifier(nxt)), pending)
             available.add(nxt)
         return node, available, pending
@@ -560,6 +567,18 @@ def _grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _as_inner(join: exp.Join) -> exp.Join:
+    join = join.copy()
+    join.set("side", None)
+    return join
+
+
+def _is_grouped(node: Node) -> bool:
+    while isinstance(node, (Project, Filter)):
+        node = node.child
+    return isinstance(node, Aggregate)
 
 
 def _plain_inner(join: exp.Join) -> bool:
