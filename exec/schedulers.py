@@ -13,7 +13,7 @@ import difflib
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any, Callable, Sequence
 
 from exec import config
 from exec.callbacks import active_callbacks

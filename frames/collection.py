@@ -12,7 +12,6 @@ There is no stored row index: a pandas index on results (after ``groupby``, ``va
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import pandas as pd
@@ -21,14 +20,14 @@ import pyarrow as pa
 from frames.base import Lazy
 from frames.convert import arrow_to_pandas, concat_tables
 from frames.dtypes import pandas_dtypes, to_arrow_type
-from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
+from frames.errors import ColumnNotFoundError, InvalidArgumentError
 from frames.expr import optimize as _optimize
 from frames.expr.aggregate import Aggregate, AggSpec
 from frames.expr.blockwise import Filter, MapPartitions, Project
 from frames.expr.join import Join
 from frames.expr.node import Node, build_graph
-from frames.expr.reshape import Concat, Limit, Repartition
-from frames.expr.scalar import Call, Cast, Col, Lit, ScalarExpr, call
+from frames.expr.reshape import Limit, Repartition
+from frames.expr.scalar import Cast, Col, Lit, ScalarExpr, call
 from frames.expr.sort import Sort, SortKey
 from frames.expr.sources import FromTables
 

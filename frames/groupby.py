@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import pyarrow as pa
 
 from frames.collection import DataFrame, Series, _is_numeric, map_partitions
-from frames.errors import ColumnNotFoundError, InvalidArgumentError
+from frames.errors import InvalidArgumentError
 from frames.expr.aggregate import AGGREGATE_FUNCTIONS, Aggregate, AggSpec
 from frames.expr.scalar import Col
 

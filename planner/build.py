@@ -20,7 +20,7 @@ from frames.expr.blockwise import Filter, Project
 from frames.expr.join import Join
 from frames.expr.node import Node
 from frames.expr.reshape import Concat, Limit
-from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction, conjuncts
+from frames.expr.scalar import Col, Lit, ScalarExpr, call
 from frames.expr.sort import Sort, SortKey
 from frames.errors import ColumnNotFoundError
 from planner.errors import UnsupportedFeatureError

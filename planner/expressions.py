@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Case, Cast, Col, Lit, ScalarExpr, call
+from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, call
 from planner.errors import UnsupportedFeatureError
 from planner.types import arrow_type
 

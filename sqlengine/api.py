@@ -31,7 +31,4 @@ def sql(text: str, dialect: str = "duckdb", **tables: Any):
         return None
 
     ctx._lookup = lookup
-    try:
-        return ctx.sql(text)
-    finally:
-        del frame
+    return ctx.sql(text)  # names resolve while planning; the lazy result keeps no frame alive

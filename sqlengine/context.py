@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import pandas as pd
@@ -11,7 +10,6 @@ from sqlglot import exp
 
 import frames
 from frames.expr.node import Node
-from frames.expr.sources import FromTables
 from planner.build import QueryBuilder
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.parse import parse, semantic

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Hashable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from exec import Ref, Task
-from frames.errors import DataTypeError, FramesError
+from frames.errors import DataTypeError
 from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.scalar import ScalarExpr, as_array, conjuncts
 

@@ -107,7 +107,6 @@ def compute_windows(table: pa.Table, functions: tuple[WindowFunction, ...]) -> p
 
 
 def _one(table, f: WindowFunction, pos, gid, gstart, gend, peer_flag, peer_start, peer_last):
-    n = table.num_rows
     if f.func == "row_number":
         return pa.array(pos - gstart + 1, pa.int64())
     if f.func == "rank":

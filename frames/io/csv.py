@@ -9,7 +9,7 @@ newlines are not supported when a file is split; pass ``blocksize=None`` for suc
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
 import pyarrow as pa

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exec import Task
-from frames.convert import concat_tables, engine_schema, normalize_table
+from frames.convert import engine_schema, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.expr.blockwise import filter_table
 from frames.expr.node import Lowering

@@ -7,9 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest

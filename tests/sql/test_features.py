@@ -132,7 +132,7 @@ def test_result_is_a_lazy_frame_that_can_be_registered_back(engines):
 
 
 def test_one_shot_sql_sees_caller_variables():
-    local_frame = pd.DataFrame({"x": [1, 2, 3]})
+    local_frame = pd.DataFrame({"x": [1, 2, 3]})  # noqa: F841 - found by name, as DuckDB does
     assert sqlengine.sql("SELECT sum(x) AS s FROM local_frame").compute().s[0] == 6
 
 
