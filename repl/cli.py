@@ -3,65 +3,109 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from repl.format import FORMATS
 from repl.run import Settings, describe_error, execute
 
+EPILOG = """examples:
+  sqlengine --demo                                   the REPL over the embedded demo shop
+  sqlengine --demo -c "SELECT * FROM orders LIMIT 5"
+  sqlengine --table trips=data/trips/*.parquet -c "SELECT count(*) FROM trips"
+  sqlengine --demo report.sql --format csv --output report.csv
+  echo "SELECT 42;" | sqlengine"""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="sqlengine", description="SQL over lazy, partitioned dataframes (Parquet, CSV, any fsspec URL).")
-    ap.add_argument("script", nargs="?", help="a .sql file to run")
+    ap = argparse.ArgumentParser(
+        prog="sqlengine",
+        description="SQL over lazy, partitioned dataframes (Parquet, CSV, any fsspec URL). "
+        "Without -c, a script or piped input, opens the interactive REPL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("script", nargs="?", help="a .sql file to run ('-' reads standard input)")
     ap.add_argument("-c", "--command", help="SQL to run (several statements allowed; the last result is printed)")
     ap.add_argument("--table", action="append", default=[], metavar="NAME=PATH", help="register a file, glob or URL as a table (repeatable)")
     ap.add_argument("--demo", action="store_true", help="register the embedded demo shop tables (customers, products, orders, order_items)")
-    ap.add_argument("--format", choices=FORMATS, default="table")
-    ap.add_argument("--scheduler", choices=("sync", "threads", "processes"), default=None)
-    ap.add_argument("--output", metavar="PATH", help="write the result to PATH instead of printing it")
+    ap.add_argument("--format", choices=FORMATS, default="table", help="how results are printed (default: table)")
+    ap.add_argument("--scheduler", choices=("sync", "threads", "processes"), default=None, help="where queries run (default: threads)")
+    ap.add_argument("--output", metavar="PATH", help="write the result to PATH instead of printing it (.parquet, or the --format text)")
     ap.add_argument("--dialect", default="duckdb", help="SQL dialect read by sqlglot (default: duckdb)")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
+    from sqlengine import __version__
+
+    ap.add_argument("--version", action="version", version=f"sqlengine {__version__}")
     return ap.parse_args(argv)
+
+
+def build_context(args: argparse.Namespace):
+    import sqlengine
+
+    if args.scheduler:
+        import exec.config
+
+        exec.config.set(scheduler=args.scheduler)
+    ctx = sqlengine.Context(dialect=args.dialect, scheduler=args.scheduler)
+    if args.demo:
+        from sqlengine.demo_data import paths
+
+        for name, path in paths().items():
+            ctx.register(name, path)
+    for spec in args.table:
+        name, sep, path = spec.partition("=")
+        name, path = name.strip(), path.strip()
+        if not sep or not name or not path:
+            raise _UsageError(f"--table needs NAME=PATH, got {spec!r}")
+        if not name.isidentifier():
+            raise _UsageError(f"--table {spec!r}: {name!r} is not a valid table name")
+        ctx.register(name, path)
+    return ctx
+
+
+class _UsageError(Exception):
+    pass
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
     try:
-        import sqlengine
-
-        ctx = sqlengine.Context(dialect=args.dialect, scheduler=args.scheduler)
-        if args.demo:
-            from sqlengine.demo_data import paths
-
-            for name, path in paths().items():
-                ctx.register(name, path)
-        for spec in args.table:
-            name, sep, path = spec.partition("=")
-            if not sep or not name or not path:
-                print(f"Error: --table needs NAME=PATH, got {spec!r}", file=sys.stderr)
-                return 2
-            ctx.register(name, path)
+        ctx = build_context(args)
         if args.command is not None:
             text = args.command
-        elif args.script:
+        elif args.script and args.script != "-":
             try:
-                with open(args.script) as f:
+                with open(args.script, encoding="utf-8") as f:
                     text = f.read()
             except OSError as exc:
                 print(f"Error: cannot read {args.script!r}: {exc.strerror}", file=sys.stderr)
                 return 2
-        elif not sys.stdin.isatty():
+        elif args.script == "-" or not sys.stdin.isatty():
             text = sys.stdin.read()
         else:
             from repl.shell import Shell
 
             settings.timing = True
             return Shell(ctx, settings).run()
-        execute(ctx, text, settings)
+        if text.strip():
+            execute(ctx, text, settings)
         return 0
+    except _UsageError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``sqlengine ... | head``): not an error worth a message
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return 0
     except Exception as exc:
         print(describe_error(exc, args.debug), file=sys.stderr)
         return 1

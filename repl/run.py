@@ -12,7 +12,6 @@ import pandas as pd
 
 from exec.diagnostics import ProgressBar
 from exec.errors import SqlEngineError
-from planner.errors import SqlSyntaxError
 from repl.format import render, write_output
 
 
@@ -23,43 +22,65 @@ class Settings:
     timing: bool = True
     debug: bool = False
     output: str | None = None
+    progress: bool | None = None  # None: only when stderr is a terminal
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def describe_error(exc: BaseException, debug: bool) -> str:
-    """One readable line naming the culprit (plus the caret for syntax errors)."""
+    """One readable line naming the culprit (plus the offending line and a caret for syntax errors).
+
+    Project errors (``SqlEngineError``) and I/O errors (a missing file, a full disk) are the user's to
+    fix; anything else is a bug in sqlengine and says so."""
     if debug:
         return "".join(traceback.format_exception(exc)).rstrip()
-    if isinstance(exc, SqlSyntaxError):
-        caret = exc.caret()
-        return f"Error: {exc}" + (f"\n{caret}" if caret else "")
+    caret = getattr(exc, "caret", None)
+    if isinstance(exc, SqlEngineError) and callable(caret):
+        text = caret()
+        return f"Error: {_first_line(str(exc))}" + (f"\n{text}" if text else "")
     if isinstance(exc, SqlEngineError):
-        return f"Error: {exc}"
-    if isinstance(exc, (ValueError, TypeError, KeyError, OSError, ArithmeticError)) and type(exc).__module__ == "builtins":
-        return f"Error: {type(exc).__name__}: {exc}"
-    return f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+        return f"Error: {_first_line(str(exc))}"
+    if isinstance(exc, OSError):
+        what = exc.strerror or str(exc)
+        return f"Error: {what}: {exc.filename!r}" if exc.filename else f"Error: {_first_line(what)}"
+    return f"internal error: {type(exc).__name__}: {_first_line(str(exc))} (rerun with --debug for the traceback)"
 
 
-def execute(ctx, text: str, settings: Settings, out: TextIO = sys.stdout) -> pd.DataFrame | None:
-    """Run ``text``; print (or write) the last result. Exceptions propagate to the caller."""
+def _result_schema(result):
+    try:
+        return result.schema
+    except Exception:  # the schema is only a rendering hint
+        return None
+
+
+def execute(ctx, text: str, settings: Settings, out: TextIO | None = None) -> pd.DataFrame | None:
+    """Run ``text``; print (or write) the last result. Exceptions (KeyboardInterrupt included)
+    propagate to the caller."""
+    out = out if out is not None else sys.stdout
     t0 = time.perf_counter()
     result = ctx.sql(text)
     frame = None
+    schema = None
     if result is not None:
-        show_progress = sys.stderr.isatty()
-        if show_progress:
-            with ProgressBar(min_time=1.0, file=sys.stderr, desc="query"):
+        schema = _result_schema(result)
+        show = settings.progress if settings.progress is not None else sys.stderr.isatty()
+        if show:
+            with ProgressBar(min_time=0.5, file=sys.stderr, desc="query"):
                 frame = result.compute(scheduler=settings.scheduler)
         else:
             frame = result.compute(scheduler=settings.scheduler)
     elapsed = time.perf_counter() - t0
     if frame is not None:
         if settings.output:
-            write_output(frame, settings.output, settings.format)
-            print(f"wrote {len(frame):,} rows to {settings.output}", file=sys.stderr)
+            write_output(frame, settings.output, settings.format, schema)
+            print(f"wrote {len(frame):,} row{'s' if len(frame) != 1 else ''} to {settings.output}", file=sys.stderr)
         else:
-            print(render(frame, settings.format), file=out)
-            if settings.format == "table" and settings.timing:
-                print(f"{len(frame):,} row{'s' if len(frame) != 1 else ''} in {elapsed:.3f} s", file=out)
-    elif settings.timing and settings.format == "table":
-        print(f"OK in {elapsed:.3f} s", file=out)
+            print(render(frame, settings.format, schema), file=out, flush=True)
+            if settings.timing:
+                rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+                print(f"{rows}, {len(frame.columns)} column{'s' if len(frame.columns) != 1 else ''} ({elapsed:.3f} s)", file=out, flush=True)
+    elif settings.timing:
+        print(f"OK ({elapsed:.3f} s)", file=out, flush=True)
     return frame

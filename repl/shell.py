@@ -28,14 +28,32 @@ Ctrl-C cancels a running query and keeps the session."""
 
 
 def history_file() -> Path | None:
+    """``history`` in the user's data directory (``~/.local/share/sqlengine`` on Linux), or None
+    when it cannot be created (a read-only home must not stop the REPL)."""
     try:
         import platformdirs
 
-        d = Path(platformdirs.user_data_dir("sqlengine"))
+        d = Path(platformdirs.user_data_dir("sqlengine", appauthor=False))
         d.mkdir(parents=True, exist_ok=True)
         return d / "history"
     except OSError:
         return None
+
+
+class _SafeFileHistory(FileHistory):
+    """FileHistory that keeps the session going when the file cannot be read or written."""
+
+    def load_history_strings(self):
+        try:
+            yield from super().load_history_strings()
+        except (OSError, UnicodeDecodeError):
+            return
+
+    def store_string(self, string: str) -> None:
+        try:
+            super().store_string(string)
+        except OSError:
+            pass
 
 
 def _bindings() -> KeyBindings:
@@ -54,7 +72,7 @@ def _bindings() -> KeyBindings:
 
 
 class Shell:
-    def __init__(self, ctx, settings: Settings, input=None, output=None, history: bool = True):
+    def __init__(self, ctx, settings: Settings, input=None, output=None, history: bool = True, out=None):
         self.ctx = ctx
         self.settings = settings
         hist = history_file() if history else None
@@ -66,17 +84,20 @@ class Shell:
             lexer=PygmentsLexer(SqlLexer),
             completer=SqlCompleter(ctx),
             complete_while_typing=False,
-            history=FileHistory(str(hist)) if hist else InMemoryHistory(),
+            history=_SafeFileHistory(str(hist)) if hist else InMemoryHistory(),
             input=input,
             output=output,
         )
-        self.out = sys.stdout
+        self.out = out if out is not None else sys.stdout
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
     def run(self) -> int:
-        self.say("sqlengine — type .help for help, end statements with ';', Ctrl-D to quit")
+        tables = self.ctx.tables()
+        self.say("sqlengine — end statements with ';'; .help for help, .tables to list tables, Ctrl-D to quit")
+        if tables:
+            self.say(f"tables: {', '.join(tables)}")
         while True:
             try:
                 text = self.session.prompt()
@@ -88,8 +109,11 @@ class Shell:
             if not text:
                 continue
             if text.startswith((".", "\\")):
-                if self.meta(text) == "quit":
-                    return 0
+                try:
+                    if self.meta(text) == "quit":
+                        return 0
+                except Exception as exc:  # a meta-command's error never ends the session either
+                    self.say(describe_error(exc, self.settings.debug))
                 continue
             self.run_sql(text)
 
@@ -119,11 +143,16 @@ class Shell:
             self.settings.timing = (arg.lower() != "off") if arg else not self.settings.timing
             self.say(f"timing {'on' if self.settings.timing else 'off'}")
         elif cmd in (".mode", "\\pset"):
-            if arg not in FORMATS:
-                self.say(f"usage: .mode {'|'.join(FORMATS)}")
+            if not arg:
+                self.say(f"mode {self.settings.format}")
+            elif arg not in FORMATS:
+                self.say(f"unknown mode {arg!r}; use .mode {'|'.join(FORMATS)}")
             else:
                 self.settings.format = arg
         elif cmd in (".read", "\\i"):
+            if not arg:
+                self.say("usage: .read FILE")
+                return None
             try:
                 self.run_sql(Path(arg).read_text())
             except OSError as exc:

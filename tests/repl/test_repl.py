@@ -80,7 +80,7 @@ def test_command_formats_pipe_and_script(tmp_path):
     r = run_cli("--demo", "--format", "json", "-c", "SELECT 1 AS a; SELECT 2 AS b")
     assert r.returncode == 0 and r.stdout.strip() == '[{"b": 2}]'
     r = run_cli("--demo", "--format", "markdown", input="SELECT 3 AS c;")
-    assert r.stdout.splitlines()[:2] == ["| c |", "|---|"]
+    assert r.stdout.splitlines()[:2] == ["| c |", "|--:|"]
     script = tmp_path / "q.sql"
     script.write_text("CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;\nSELECT count(*) AS n FROM big;")
     out = tmp_path / "out.csv"
