@@ -114,11 +114,14 @@ def render_table(frame: pd.DataFrame, schema: pa.Schema | None = None, max_rows:
     shown = pd.concat([frame.head(half), frame.tail(max_rows - half)]) if n > max_rows else frame
     columns = [str(c) for c in frame.columns]
     fmts = _formatters(frame, schema)
+    # no single cell wider than the terminal allows (room for the borders and a "…" column)
+    cell_width = max(5, min(MAX_CELL, max_width - 4 - (4 if len(columns) > 1 else 0)))
     cells = [
-        [_clip("NULL" if _is_null(v) else fmts[i](v), MAX_CELL) for i, v in enumerate(row)]
+        [_clip("NULL" if _is_null(v) else fmts[i](v), cell_width) for i, v in enumerate(row)]
         for row in shown.itertuples(index=False, name=None)
     ]
-    widths = [max([len(_clip(c, MAX_CELL))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    columns = [_clip(c, cell_width) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = _numeric(frame, schema)
     # keep the columns that fit; when some are left out, keep room for the "…" column
     kept: list[int] = []
@@ -133,7 +136,7 @@ def render_table(frame: pd.DataFrame, schema: pa.Schema | None = None, max_rows:
     ellipsis_col = dropped > 0
 
     def line(values: list[str]) -> str:
-        parts = [(_clip(values[i], MAX_CELL).rjust(widths[i]) if numeric[i] else _clip(values[i], MAX_CELL).ljust(widths[i])) for i in kept]
+        parts = [(values[i].rjust(widths[i]) if numeric[i] else values[i].ljust(widths[i])) for i in kept]
         if ellipsis_col:
             parts.append("…")
         return "│ " + " │ ".join(parts) + " │"
@@ -153,7 +156,8 @@ def render_table(frame: pd.DataFrame, schema: pa.Schema | None = None, max_rows:
         notes.append(f"… {n - max_rows:,} more rows ({n:,} in all)")
     if dropped:
         names = ", ".join(columns[i] for i in range(len(columns)) if i not in kept)
-        notes.append(f"… {dropped} more column{'s' if dropped != 1 else ''} ({_clip(names, 80)})")
+        note = f"… {dropped} more column{'s' if dropped != 1 else ''}"
+        notes.append(f"{note} ({_clip(names, max(max_width - len(note) - 3, 10))})")
     out.extend(notes)
     return "\n".join(out)
 

@@ -1,0 +1,205 @@
+"""The ``sqlengine`` command as a subprocess (``python -m sqlengine``), Ctrl-C as a real SIGINT, and
+the REPL on a real terminal (a pty)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.parquet as pq
+
+from tests.repl.conftest import ROOT, SLOW
+
+README_QUERY = ("SELECT c.country, count(*) AS orders, sum(o.total) AS revenue FROM orders o JOIN customers c "
+                "USING (customer_id) GROUP BY c.country ORDER BY revenue DESC LIMIT 5")
+
+
+def test_readme_first_command_on_the_embedded_demo(run_cli):
+    readme = (ROOT / "README.md").read_text()
+    assert f'sqlengine --demo -c "{README_QUERY}"' in readme  # the README runs exactly this
+    r = run_cli("--demo", "-c", README_QUERY)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert re.match(r"│ country +│ +orders │ +revenue │", lines[1])
+    assert len([l for l in lines if l.startswith("│")]) == 6
+    assert re.search(r"│ \w+ +│ +\d+ │ +\d+\.\d\d │", lines[3])  # DECIMAL revenue with its 2 digits
+    assert r.stderr == ""
+
+
+def test_formats(run_cli):
+    r = run_cli("--demo", "--format", "csv", "-c", "SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status")
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == "status,n" and r.stdout.splitlines()[1].startswith("delivered,")
+    r = run_cli("--demo", "--format", "json", "-c", "SELECT 1 AS a; SELECT order_id, order_date, total FROM orders ORDER BY order_id LIMIT 2")
+    rows = json.loads(r.stdout)
+    assert [sorted(x) for x in rows] == [["order_date", "order_id", "total"]] * 2 and re.fullmatch(r"\d{4}-\d\d-\d\d", rows[0]["order_date"])
+    r = run_cli("--demo", "--format", "markdown", "-c", "SELECT name, country FROM customers ORDER BY customer_id LIMIT 2")
+    assert r.stdout.splitlines()[:2] == ["| name | country |", "|---|---|"] and len(r.stdout.splitlines()) == 4
+
+
+def test_tables_from_files_script_and_stdin(run_cli, tmp_path):
+    (tmp_path / "t.csv").write_text("x,y\n1,2\n3,4\n")
+    (tmp_path / "u.csv").write_text("x,z\n1,a\n3,b\n")
+    r = run_cli("--table", f"t={tmp_path / 't.csv'}", "--table", f"u={tmp_path / 'u.csv'}", "--format", "csv",
+                "-c", "SELECT sum(y) AS s, max(z) AS m FROM t JOIN u USING (x)")
+    assert r.returncode == 0 and r.stdout.strip() == "s,m\n6,b"
+    script = tmp_path / "q.sql"
+    script.write_text("-- a script\nCREATE VIEW big AS SELECT * FROM orders WHERE total > 100;\n\nSELECT count(*) > 0 AS ok FROM big;\n")
+    r = run_cli("--demo", str(script), "--format", "csv")
+    assert r.returncode == 0 and r.stdout.strip() == "ok\ntrue"
+    r = run_cli("--demo", "--format", "csv", input="SELECT 3 AS c;\nSELECT 4 AS d;\n")  # a pipe
+    assert r.returncode == 0 and r.stdout.strip() == "d\n4"
+    r = run_cli("--format", "csv", "-", input="SELECT 5 AS e")
+    assert r.stdout.strip() == "e\n5"
+
+
+def test_scheduler_and_output(run_cli, tmp_path):
+    for scheduler in ("sync", "processes"):
+        r = run_cli("--demo", "--scheduler", scheduler, "--format", "csv", "-c", "SELECT count(*) AS n FROM order_items")
+        assert r.returncode == 0, r.stderr
+        assert int(r.stdout.splitlines()[1]) > 2000
+    r = run_cli("--demo", "--output", str(tmp_path / "top.parquet"), "-c", "SELECT * FROM orders ORDER BY total DESC LIMIT 10")
+    assert r.returncode == 0 and r.stdout == "" and "wrote 10 rows" in r.stderr
+    assert pq.read_table(tmp_path / "top.parquet").num_rows == 10
+    r = run_cli("--demo", "--format", "json", "--output", str(tmp_path / "o.json"), "-c", "SELECT 1 AS a")
+    assert json.loads((tmp_path / "o.json").read_text()) == [{"a": 1}]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sqlengine-")]
+
+
+def one_line_error(r, *needles):
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    for n in needles:
+        assert n in r.stderr, r.stderr
+    return r.stderr.splitlines()
+
+
+def test_syntax_error_shows_the_line_and_a_caret(run_cli):
+    lines = one_line_error(run_cli("--demo", "-c", "SELECT *\nFROM customers WHERE country = 'x' AND"), "syntax error at line 2")
+    assert len(lines) == 3 and lines[0].startswith("Error: ")
+    assert lines[1] == "FROM customers WHERE country = 'x' AND" and lines[2].strip() == "^"
+
+
+def test_errors_name_the_culprit_in_one_line(run_cli, tmp_path):
+    lines = one_line_error(run_cli("--demo", "-c", "SELECT * FROM custmers"), "table 'custmers' not found; did you mean 'customers'?")
+    assert len(lines) == 1
+    lines = one_line_error(run_cli("--demo", "-c", "SELECT nme FROM customers"), "column 'nme' not found; did you mean 'name'?")
+    assert len(lines) == 1
+    assert len(one_line_error(run_cli("--table", "t=/nope/missing.parquet", "-c", "SELECT 1"), "missing.parquet")) == 1
+    assert one_line_error(run_cli(str(tmp_path / "nope.sql")), "cannot read", "nope.sql")
+    r = run_cli("--table", "no_equals_sign", "-c", "SELECT 1")
+    assert r.returncode == 2 and "NAME=PATH" in r.stderr
+
+
+def test_debug_shows_the_traceback(run_cli):
+    r = run_cli("--debug", "--demo", "-c", "SELECT * FROM custmers")
+    assert r.returncode != 0 and "Traceback" in r.stderr and "TableNotFoundError" in r.stderr
+
+
+def test_sigint_cancels_a_long_query_cleanly(cli_env, tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "sqlengine", "--demo", "-c", SLOW], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env, cwd=tmp_path)
+    time.sleep(2.5)
+    assert proc.poll() is None, "the slow query finished before it could be cancelled"
+    t0 = time.time()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert time.time() - t0 < 10
+    assert err.strip() == "cancelled" and out == ""
+    assert proc.returncode == 130
+
+
+class Terminal:
+    """The REPL on a pseudo-terminal: what a user at a real terminal sees."""
+
+    def __init__(self, env, cwd):
+        self.pid, self.fd = os.forkpty()
+        if self.pid == 0:  # child
+            try:
+                os.chdir(cwd)
+                os.execve(sys.executable, [sys.executable, "-m", "sqlengine", "--demo"], env)
+            finally:
+                os._exit(127)
+        self.out = b""
+
+    def read_until(self, marker: bytes, timeout: float = 30) -> bytes:
+        start = len(self.out)
+        end = time.time() + timeout
+        while marker not in self.out[start:] and time.time() < end:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    break
+        return self.out[start:]
+
+    def wait_prompt(self) -> None:
+        """Until the next prompt is up: keys typed while a query runs meet the terminal's cooked
+        mode (where Ctrl-D is the line discipline's EOF, not a key for the REPL)."""
+        assert b"sql>" in self.read_until(b"sql>")
+        time.sleep(0.3)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def close(self) -> int:
+        end = time.time() + 10
+        while time.time() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            try:
+                self.read_until(b"\0", 0.2)
+            except OSError:
+                pass
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        return -9
+
+
+def test_repl_on_a_terminal_ctrl_c_cancels_and_the_session_goes_on(cli_env, tmp_path):
+    term = Terminal(dict(cli_env, PROMPT_TOOLKIT_NO_CPR="1"), tmp_path)
+    try:
+        assert b"sql>" in term.read_until(b"sql>")
+        term.send(b"SELECT count(*) AS n\r FROM orders;\r")  # multi-line, ended by ';'
+        assert b"2000" in term.read_until(b"2000")
+        term.send(b"CREATE VIEW mine AS SELECT 40 AS x;\r")
+        assert b"OK (" in term.read_until(b"OK (")
+        term.send(SLOW.encode() + b";\r")
+        time.sleep(2.5)
+        term.send(b"\x03")  # Ctrl-C
+        assert b"cancelled" in term.read_until(b"cancelled")
+        term.send(b"SELECT x + 2 AS answer FROM mine;\r")  # the session and its tables are intact
+        assert b"42" in term.read_until(b"42")
+        term.send(b"SELECT * FROM nowhere;\r")
+        assert b"table 'nowhere' not found" in term.read_until(b"not found")
+        term.wait_prompt()
+        term.send(b"\x04")  # Ctrl-D
+        assert term.close() == 0
+    finally:
+        if term.pid:
+            try:
+                os.kill(term.pid, signal.SIGKILL)
+                os.waitpid(term.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    assert b"Traceback" not in term.out
+    assert "SELECT x + 2" in (tmp_path / "xdg" / "sqlengine" / "history").read_text()  # persistent history
+
+
+def test_demo_data_is_regenerated_identically():
+    from sqlengine.demo_data import TABLES, build, paths
+
+    built = build()
+    for name in TABLES:
+        assert pq.read_table(paths()[name]).equals(built[name]), name
+    assert sum(os.path.getsize(p) for p in paths().values()) < 300_000
+    customers, orders = built["customers"], built["orders"]
+    assert {"customer_id", "name", "country"} <= set(customers.column_names)
+    assert {"order_id", "customer_id", "order_date", "total", "status"} <= set(orders.column_names)
