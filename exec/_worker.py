@@ -32,21 +32,32 @@ def write_frame(stream, payload: bytes) -> None:
     stream.flush()
 
 
-def _dumps_outcomes(outcomes: list) -> bytes:
+def _encode(worker: str, outcomes: list) -> bytes:
+    """Pickle a batch's outcomes; failures travel as ``RemoteFailure`` so the parent can fall back
+    to a readable ``TaskError`` when it cannot rebuild the exception, and a result that cannot be
+    pickled becomes that task's failure instead of killing the worker."""
     import cloudpickle
 
+    from exec.core import RemoteFailure
+
+    outcomes = [o if o[1] else (o[0], False, RemoteFailure(o[2], cloudpickle.dumps), o[3], o[4], o[5]) for o in outcomes]
     try:
-        return cloudpickle.dumps(outcomes)
+        return cloudpickle.dumps((worker, outcomes))
     except Exception:
-        safe = []
-        for key, ok, value, tb, elapsed in outcomes:
-            if not ok:
-                try:
-                    cloudpickle.dumps(value)
-                except Exception:
-                    value = f"{type(value).__name__}: {value}"
-            safe.append((key, ok, value, tb, elapsed))
-        return cloudpickle.dumps(safe)
+        pass
+    safe = []
+    for key, ok, value, tb, t0, t1 in outcomes:
+        if ok:
+            try:
+                cloudpickle.dumps(value)
+            except Exception as exc:
+                import traceback
+
+                err = TypeError(f"the result of task {key!r} ({type(value).__name__}) cannot be sent back from a worker process: {exc}")
+                safe.append((key, False, RemoteFailure(err, cloudpickle.dumps), traceback.format_exc(), t0, t1))
+                break
+        safe.append((key, ok, value, tb, t0, t1))
+    return cloudpickle.dumps((worker, safe))
 
 
 def main() -> None:
@@ -54,22 +65,25 @@ def main() -> None:
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # user prints must not corrupt frames
     protocol_in = sys.stdin.buffer
+    import time
+    import traceback
+
     import cloudpickle
 
-    from exec.core import run_batch
+    from exec import core
 
+    core.process_label = f"process-{os.getpid()}"
     while True:
         frame = read_frame(protocol_in)
         if frame is None:
             return
-        job_id, batch = cloudpickle.loads(frame)
+        job_id, keys, payload = cloudpickle.loads(frame)
         try:
-            outcomes = run_batch(batch)
-        except BaseException as exc:  # e.g. unpicklable arguments
-            import traceback
-
-            outcomes = [(batch[0][0] if batch else None, False, exc, traceback.format_exc(), 0.0)]
-        write_frame(protocol_out, cloudpickle.dumps((job_id, _dumps_outcomes(outcomes))))
+            worker, outcomes = core.run_batch(cloudpickle.loads(payload))
+        except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module)
+            now = time.perf_counter()
+            worker, outcomes = core.process_label, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]
+        write_frame(protocol_out, cloudpickle.dumps((job_id, keys, _encode(worker, outcomes))))
 
 
 if __name__ == "__main__":

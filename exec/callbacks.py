@@ -1,8 +1,10 @@
 """Scheduler callbacks: hooks called as a computation starts, as tasks run, and as it ends.
 
 A callback is any object with some of ``start(graph)``, ``pretask(key)``,
-``posttask(key, result, elapsed)`` and ``finish(graph, errored)``. Pass them per call
-(``callbacks=[...]``) or activate them for a block with ``with ProgressBar(): ...``.
+``posttask(key, result, elapsed)`` and ``finish(graph, errored)``; ``task_timing(key, worker,
+start, end)`` additionally reports where and when (``time.perf_counter``) a task ran, for
+profilers. Pass them per call (``callbacks=[...]``) or activate them for a block with
+``with ProgressBar(): ...``. Hooks run in the thread that called ``get``.
 """
 
 from __future__ import annotations

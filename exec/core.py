@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from exec.errors import SqlEngineError
-from exec.graph import Task
+from exec.graph import MissingKeyError, Task
 
 Key = Hashable
 _worker_state = threading.local()
@@ -36,32 +36,78 @@ def in_worker() -> bool:
     return getattr(_worker_state, "active", False)
 
 
-def run_batch(batch: Sequence[tuple[Key, Task, dict]]) -> list[tuple]:
-    """Run tasks in order; stop at the first failure. Returns (key, ok, value, traceback, elapsed)."""
+# Set by ``exec._worker`` in worker processes: how a process worker names itself to the Profiler.
+process_label: str | None = None
+
+
+def run_batch(batch: Sequence[tuple[Key, Task, dict]]) -> tuple[str, list[tuple]]:
+    """Run tasks in order; stop at the first failure.
+
+    Returns ``(worker, outcomes)``: the worker's name and, per task run,
+    ``(key, ok, value_or_exception, traceback_text, start, end)`` (``time.perf_counter`` seconds,
+    which on the supported platforms is a system-wide clock, so process workers' times line up).
+    """
     out = []
+    clock = time.perf_counter
     _worker_state.active = True
     try:
         for key, task, data in batch:
-            t0 = time.perf_counter()
+            t0 = clock()
             try:
                 value = task.execute(data)
             except Exception as exc:  # reported to the caller with its original type
-                out.append((key, False, exc, traceback.format_exc(), time.perf_counter() - t0))
+                out.append((key, False, exc, traceback.format_exc(), t0, clock()))
                 break
-            out.append((key, True, value, None, time.perf_counter() - t0))
+            out.append((key, True, value, None, t0, clock()))
     finally:
         _worker_state.active = False
-    return out
+    return process_label or threading.current_thread().name, out
 
 
-def _raise_task_failure(key: Key, task: Any, exc: BaseException, tb: str | None, remote: bool) -> None:
-    name = task.name if isinstance(task, Task) else repr(task)
-    if isinstance(exc, BaseException):
-        exc.add_note(f"while running task {key!r} ({name})")
-        if remote and tb:
-            exc.add_note("remote traceback:\n" + tb.rstrip())
-        raise exc
-    raise TaskError(f"task {key!r} ({name}) failed: {exc}")  # pragma: no cover
+class RemoteFailure:
+    """An exception raised in a worker process, carried back as bytes plus a readable fallback.
+
+    The parent may be unable to rebuild the exception (its class lives in a module the parent lacks,
+    or its ``__init__`` does not accept its own ``args``); then ``TaskError`` stands in for it.
+    """
+
+    __slots__ = ("type_name", "message", "payload")
+
+    def __init__(self, exc: BaseException, dumps: Callable[[Any], bytes]):
+        self.type_name = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+        self.message = str(exc)
+        try:
+            self.payload: bytes | None = dumps(exc)
+        except Exception:
+            self.payload = None
+
+    def load(self) -> tuple[BaseException | None, str]:
+        if self.payload is None:
+            return None, "it could not be pickled in the worker"
+        import pickle
+
+        try:
+            return pickle.loads(self.payload), ""
+        except Exception as exc:
+            return None, f"it could not be unpickled here ({type(exc).__name__}: {exc})"
+
+
+def task_exception(key: Key, task: Any, exc: Any, tb: str | None, remote: bool) -> BaseException:
+    """The exception to raise in the caller for a failed task: the original one, with notes."""
+    what = f"task {key!r}" + (f" ({task.name})" if isinstance(task, Task) else "")
+    if isinstance(exc, RemoteFailure):
+        loaded, why = exc.load()
+        if loaded is None:
+            err = TaskError(f"{what} failed with {exc.type_name}: {exc.message}")
+            err.add_note(f"the original {exc.type_name} is not re-raised because {why}")
+            if tb:
+                err.add_note("remote traceback:\n" + tb.rstrip())
+            return err
+        exc = loaded
+    exc.add_note(f"while running {what}")
+    if remote and tb:
+        exc.add_note("remote traceback:\n" + tb.rstrip())
+    return exc
 
 
 def get_async(
@@ -72,95 +118,108 @@ def get_async(
     *,
     callbacks: Iterable[Any] = (),
     remote: bool = False,
-    on_interrupt: Callable[[], None] | None = None,
+    on_interrupt: Callable[[set], None] | None = None,
+    max_batch: int = 256,
 ) -> list[Any]:
-    """Compute ``keys`` of ``graph``; returns their results in order."""
+    """Compute ``keys`` of ``graph``; returns their results in order.
+
+    ``submit(run_batch, batch)`` must return a Future of ``run_batch(batch)``. ``remote`` says the
+    workers are other processes (their tracebacks are added to errors). ``on_interrupt(futures)``
+    is called on Ctrl-C with the futures still running, so a pool can stop them.
+    """
     callbacks = list(callbacks)
+    num_workers = max(1, num_workers)
     for k in keys:
         if k not in graph:
-            from exec.graph import MissingKeyError
-
             raise MissingKeyError(f"requested key {k!r} is not in the graph")
+
+    # Bookkeeping: per task, how many task dependencies are unfinished; per key, who uses it and
+    # how many uses are left (results are dropped when that reaches zero, keeping memory bounded).
     results: dict[Key, Any] = {}
     remaining: dict[Key, int] = {}
     users: dict[Key, list[Key]] = {}
-    need: dict[Key, int] = {}
     ready: list[Key] = []
     for key, value in graph.items():
-        users.setdefault(key, [])
         if type(value) is Task:
-            deps = value.dependencies
-            for d in deps:
+            waiting = 0
+            for d in value.dependencies:
                 if d not in graph:
-                    from exec.graph import MissingKeyError
-
                     raise MissingKeyError(f"task {key!r} depends on {d!r}, which is not in the graph")
-                users.setdefault(d, []).append(key)
-            waiting = sum(1 for d in deps if type(graph[d]) is Task)  # literal values are ready
-            remaining[key] = waiting
-            if not waiting:
+                if d in users:
+                    users[d].append(key)
+                else:
+                    users[d] = [key]
+                if type(graph[d]) is Task:  # literal values are available at once
+                    waiting += 1
+            if waiting:
+                remaining[key] = waiting
+            else:
                 ready.append(key)
         else:
             results[key] = value
-    for key in graph:
-        need[key] = len(users[key])
+    need = {k: len(u) for k, u in users.items()}
     for k in keys:
         need[k] = need.get(k, 0) + 1
     ready.reverse()  # pop() from the end: the first partitions run first
 
     for cb in callbacks:
         getattr(cb, "start", _noop)(graph)
-    done_queue: queue.SimpleQueue = queue.SimpleQueue()
-    pending: set[Future] = set()  # not yet collected; collected futures are dropped to free results
-    inflight = 0
-    max_inflight = max(1, num_workers) * 2
-    avg_elapsed = 0.0
-    errored = True
     pretasks = [cb.pretask for cb in callbacks if hasattr(cb, "pretask")]
     posttasks = [cb.posttask for cb in callbacks if hasattr(cb, "posttask")]
+    timings = [cb.task_timing for cb in callbacks if hasattr(cb, "task_timing")]
+    done_queue: queue.SimpleQueue = queue.SimpleQueue()
+    pending: set[Future] = set()  # submitted, not yet collected (collected ones are dropped)
+    max_inflight = 2 * num_workers  # one batch running and one queued per worker
+    avg_elapsed = 0.0
+    errored = True
     try:
         while True:
-            while ready and inflight < max_inflight:
+            while ready and len(pending) < max_inflight:
+                # Many cheap ready tasks go out in batches (one job per worker, several per
+                # worker in flight); expensive or few tasks go one at a time to balance load.
                 n = len(ready)
                 size = 1
                 if n > 4 * num_workers and avg_elapsed < 1e-3:
-                    size = min(n // (4 * max(num_workers, 1)), 256)
+                    size = min(n // (4 * num_workers), max_batch)
                 batch = []
                 for _ in range(size):
                     k = ready.pop()
                     task = graph[k]
-                    batch.append((k, task, {d: results[d] for d in task.dependencies}))
+                    deps = task.dependencies
+                    batch.append((k, task, {d: results[d] for d in deps} if deps else _NO_DATA))
                     for cb in pretasks:
                         cb(k)
                 fut = submit(run_batch, batch)
-                fut.add_done_callback(done_queue.put)
                 pending.add(fut)
-                batch = []  # the worker holds it now
-                inflight += 1
-            if inflight == 0:
+                fut.add_done_callback(done_queue.put)
+                del batch  # the worker holds it now; it must not keep results alive here
+            if not pending:
                 break
             while True:
                 try:
-                    fut = done_queue.get(timeout=0.2)  # a timeout keeps Ctrl-C responsive
+                    fut = done_queue.get(timeout=0.2)  # wake up now and then: keeps Ctrl-C prompt
                     break
                 except queue.Empty:
                     continue
-            inflight -= 1
             pending.discard(fut)
-            outcomes = fut.result()
+            worker, outcomes = fut.result()
             del fut
-            for key, ok, value, tb, elapsed in outcomes:
+            for key, ok, value, tb, t0, t1 in outcomes:
                 if not ok:
-                    _raise_task_failure(key, graph[key], value, tb, remote)
+                    raise task_exception(key, graph[key], value, tb, remote)
+                elapsed = t1 - t0
                 avg_elapsed = 0.9 * avg_elapsed + 0.1 * elapsed
-                results[key] = value
                 for cb in posttasks:
                     cb(key, value, elapsed)
+                for cb in timings:
+                    cb(key, worker, t0, t1)
+                if need.get(key):
+                    results[key] = value
                 for d in graph[key].dependencies:
                     need[d] -= 1
                     if need[d] == 0:
-                        results.pop(d, None)
-                for u in users[key]:
+                        del results[d]
+                for u in users.get(key, ()):
                     remaining[u] -= 1
                     if remaining[u] == 0:
                         ready.append(u)
@@ -171,7 +230,7 @@ def get_async(
         for f in pending:
             f.cancel()
         if on_interrupt is not None:
-            on_interrupt()
+            on_interrupt(pending)
         raise
     except BaseException:
         for f in pending:
@@ -179,12 +238,11 @@ def get_async(
         raise
     finally:
         for cb in callbacks:
-            getattr(cb, "finish", _noop2)(graph, errored)
+            getattr(cb, "finish", _noop)(graph, errored)
+
+
+_NO_DATA: dict = {}
 
 
 def _noop(*args: Any) -> None:
-    pass
-
-
-def _noop2(*args: Any) -> None:
     pass

@@ -44,25 +44,25 @@ class Ref:
 
 
 def _collect(obj: Any, out: set) -> bool:
-    """Add the keys of Refs inside ``obj`` to ``out``; True if any Ref is nested in a container."""
+    """Add the keys of Refs anywhere inside ``obj`` to ``out``; True if there was any."""
     t = type(obj)
     if t is Ref:
         out.add(obj.key)
-        return False
-    nested = False
+        return True
+    found = False
     if t is list or t is tuple:
         for item in obj:
-            if type(item) is Ref:
+            ti = type(item)
+            if ti is Ref:
                 out.add(item.key)
-                nested = True
-            elif type(item) in (list, tuple, dict):
-                _collect(item, out)
-                nested = True
+                found = True
+            elif (ti is list or ti is tuple or ti is dict) and _collect(item, out):
+                found = True
     elif t is dict:
         for item in obj.values():
-            _collect(item, out)
-        nested = True
-    return nested
+            if _collect(item, out):
+                found = True
+    return found
 
 
 def substitute(obj: Any, data: Mapping[Key, Any]) -> Any:
@@ -70,50 +70,60 @@ def substitute(obj: Any, data: Mapping[Key, Any]) -> Any:
     t = type(obj)
     if t is Ref:
         return data[obj.key]
-    if t is list:
-        return [substitute(x, data) for x in obj]
+    if t is list:  # the common fan-in: a list of thousands of Refs, one pass without recursion
+        return [data[x.key] if type(x) is Ref else substitute(x, data) if type(x) in _CONTAINERS else x for x in obj]
     if t is tuple:
-        return tuple(substitute(x, data) for x in obj)
+        return tuple([data[x.key] if type(x) is Ref else substitute(x, data) if type(x) in _CONTAINERS else x for x in obj])
     if t is dict:
         return {k: substitute(v, data) for k, v in obj.items()}
     return obj
 
 
-class Task:
-    """``func(*args, **kwargs)`` where Refs in the arguments are other keys' results."""
+_CONTAINERS = (list, tuple, dict)
 
-    __slots__ = ("func", "args", "kwargs", "dependencies", "_deep")
+
+class Task:
+    """``func(*args, **kwargs)`` where Refs in the arguments are other keys' results.
+
+    ``dependencies`` (the keys of all Refs, also inside lists, tuples and dicts) is computed once
+    here; ``execute(data)`` substitutes and calls.
+    """
+
+    __slots__ = ("func", "args", "kwargs", "dependencies", "_deep", "_kwrefs")
 
     def __init__(self, func: Callable, *args: Any, **kwargs: Any):
+        if not callable(func):
+            raise TypeError(f"a Task needs a callable, not {type(func).__name__}")
         self.func = func
         self.args = args
         self.kwargs = kwargs
         deps: set = set()
         deep = False
         for a in args:
-            if type(a) is Ref:
+            ta = type(a)
+            if ta is Ref:
                 deps.add(a.key)
-            elif type(a) in (list, tuple, dict):
-                _collect(a, deps)
+            elif (ta is list or ta is tuple or ta is dict) and _collect(a, deps):
                 deep = True
+        kwrefs = False
         if kwargs:
             for v in kwargs.values():
-                if type(v) in (Ref, list, tuple, dict):
-                    _collect(v, deps) if type(v) is not Ref else deps.add(v.key)
-                    deep = True
+                if _collect(v, deps):
+                    kwrefs = True
         self.dependencies = frozenset(deps)
         self._deep = deep
+        self._kwrefs = kwrefs
 
     def execute(self, data: Mapping[Key, Any]) -> Any:
-        """Run with dependency results taken from ``data``."""
+        """Run with dependency results taken from ``data`` (a mapping with at least those keys)."""
         if not self.dependencies:
             return self.func(*self.args, **self.kwargs)
         if self._deep:
-            args = substitute(self.args, data)
-            kwargs = substitute(self.kwargs, data) if self.kwargs else self.kwargs
-            return self.func(*args, **kwargs)
-        args = [data[a.key] if type(a) is Ref else a for a in self.args]
-        return self.func(*args, **self.kwargs)
+            args = [substitute(a, data) for a in self.args]
+        else:
+            args = [data[a.key] if type(a) is Ref else a for a in self.args]
+        kwargs = substitute(self.kwargs, data) if self._kwrefs else self.kwargs
+        return self.func(*args, **kwargs)
 
     @property
     def name(self) -> str:
@@ -243,23 +253,29 @@ def fuse(graph: Mapping[Key, Any], keys: Iterable[Key]) -> dict[Key, Any]:
     """Merge linear chains into single tasks keyed by the chain's last key.
 
     The edge ``d -> u`` is fused when ``d`` is a task that is not requested and whose only user is
-    ``u``, and ``d`` is ``u``'s only task dependency. Each key then has at most one fused edge in
-    and one out, so the fused edges form disjoint chains.
+    ``u``, and ``d`` is ``u``'s only task dependency (literal dependencies do not count). Each key
+    then has at most one fused edge in and one out, so the fused edges form disjoint chains. The
+    fused task's callable is a ``FusedTask`` listing its members, so the result stays inspectable.
     """
     requested = set(_check_keys(graph, keys))
-    users = dependents(graph)
-    up: dict[Key, Key] = {}
-    absorbed: set = set()
+    nusers = dict.fromkeys(graph, 0)
+    single: dict[Key, Key] = {}  # task -> its only task dependency
     for u, value in graph.items():
         if type(value) is not Task:
             continue
-        task_deps = [d for d in value.dependencies if type(graph[d]) is Task]
-        if len(task_deps) != 1:
-            continue
-        d = task_deps[0]
-        if d not in requested and len(users[d]) == 1:
-            up[u] = d
-            absorbed.add(d)
+        only, count = None, 0
+        for d in value.dependencies:
+            if d not in nusers:
+                raise MissingKeyError(f"task {u!r} depends on {d!r}, which is not in the graph")
+            nusers[d] += 1
+            if type(graph[d]) is Task:
+                only, count = d, count + 1
+        if count == 1:
+            single[u] = only
+    up = {u: d for u, d in single.items() if nusers[d] == 1 and d not in requested}
+    if not up:  # nothing to fuse
+        return dict(graph)
+    absorbed = set(up.values())
     out: dict[Key, Any] = {}
     for key, value in graph.items():
         if key in absorbed:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import cloudpickle
 
 from exec._worker import read_frame, write_frame
-from exec.core import WorkerDiedError
+from exec.core import TaskError, WorkerDiedError, run_batch
 
 _BOOT = (
     "import json, os, sys; sys.path[:0] = json.loads(os.environ['SQLENGINE_WORKER_PATH']); "
@@ -62,13 +62,14 @@ class _Worker:
             if frame is None:
                 self._died()
                 return
-            job_id, outcomes = cloudpickle.loads(frame)
+            job_id, keys, outcomes = cloudpickle.loads(frame)
             job, self.job = self.job, None
             if job is not None and job[0] == job_id and not job[1].done():
                 try:
                     job[1].set_result(cloudpickle.loads(outcomes))
-                except Exception as exc:  # an exception type the parent cannot import
-                    job[1].set_exception(WorkerDiedError(f"could not read a worker's result: {exc}"))
+                except Exception as exc:  # e.g. a result whose class the parent cannot import
+                    err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
+                    job[1].set_exception(err)
             self.pool._worker_free(self)
 
     def _died(self) -> None:
@@ -80,6 +81,13 @@ class _Worker:
         if job is not None and not job[1].done():
             job[1].set_exception(WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks"))
         self.pool._worker_lost(self)
+
+    def close(self) -> None:
+        """Ask the worker to exit once its current job is done (it stops at end of input)."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
 
     def kill(self) -> None:
         try:
@@ -99,31 +107,35 @@ class ProcessPool:
         self._queue: collections.deque[tuple[int, Future, bytes]] = collections.deque()
         self._ids = 0
 
-    def submit(self, fn: Callable, *args: Any) -> Future:
+    def submit(self, fn: Callable, batch: list) -> Future:
+        """Run ``exec.core.run_batch(batch)`` in a worker; the only job workers do."""
+        if fn is not run_batch:
+            raise TypeError("the process pool runs exec.core.run_batch jobs only")
         future: Future = Future()
-        try:
-            payload_obj = args[0] if fn.__name__ == "run_batch" else None
-            if payload_obj is None:
-                raise TypeError("the process pool runs task batches only")
-        except AttributeError:
-            raise TypeError("the process pool runs task batches only") from None
         with self._lock:
             self._ids += 1
             job_id = self._ids
+        keys = [item[0] for item in batch]
         try:
-            payload = cloudpickle.dumps((job_id, payload_obj))
-        except Exception as exc:
+            payload = cloudpickle.dumps((job_id, keys, cloudpickle.dumps(batch)))
+        except Exception as exc:  # an argument that cannot be pickled: that task fails, clearly
+            exc.add_note(f"while sending task {keys[0]!r} to a worker process (its arguments must be picklable)" if len(keys) == 1
+                         else f"while sending tasks {keys!r} to a worker process (their arguments must be picklable)")
             future.set_exception(exc)
             return future
         future.set_running_or_notify_cancel()
         with self._lock:
             self._queue.append((job_id, future, payload))
-            while len(self._workers) < self.num_workers and not self._idle:
-                worker = _Worker(self)
-                self._workers.append(worker)
-                self._idle.append(worker)
+            self._grow_locked()
         self._dispatch()
         return future
+
+    def _grow_locked(self) -> None:
+        """Start a worker when jobs wait, none is idle and the pool is below its size (lazy start)."""
+        while self._queue and not self._idle and len(self._workers) < self.num_workers:
+            worker = _Worker(self)
+            self._workers.append(worker)
+            self._idle.append(worker)
 
     def _dispatch(self) -> None:
         while True:
@@ -139,9 +151,30 @@ class ProcessPool:
             worker.send(job_id, future, payload)
 
     def _worker_free(self, worker: _Worker) -> None:
+        retire = False
         with self._lock:
             if worker in self._workers:
-                self._idle.append(worker)
+                if len(self._workers) > self.num_workers:  # the pool was shrunk
+                    self._workers.remove(worker)
+                    retire = True
+                else:
+                    self._idle.append(worker)
+        if retire:
+            worker.close()
+        self._dispatch()
+
+    def resize(self, num_workers: int) -> None:
+        """Change the worker count: extra idle workers stop now, busy ones when they finish."""
+        with self._lock:
+            self.num_workers = num_workers
+            retire = []
+            while len(self._workers) > num_workers and self._idle:
+                worker = self._idle.pop()
+                self._workers.remove(worker)
+                retire.append(worker)
+            self._grow_locked()
+        for worker in retire:
+            worker.close()
         self._dispatch()
 
     def _worker_lost(self, worker: _Worker) -> None:
@@ -150,21 +183,20 @@ class ProcessPool:
                 self._workers.remove(worker)
             if worker in self._idle:
                 self._idle.remove(worker)
-            need_new = bool(self._queue) and len(self._workers) < self.num_workers
-            if need_new:
-                replacement = _Worker(self)
-                self._workers.append(replacement)
-                self._idle.append(replacement)
-        if need_new:
-            self._dispatch()
+            self._grow_locked()  # a replacement, if jobs are waiting (else on the next submit)
+        self._dispatch()
 
-    def interrupt(self) -> None:
-        """Drop queued jobs and kill busy workers (their tasks cannot be stopped otherwise)."""
+    def interrupt(self, futures: set | None = None) -> None:
+        """Drop queued jobs and kill the workers running them (a running task cannot be stopped
+        otherwise); with ``futures``, only those jobs, so other users of the pool are unaffected."""
         with self._lock:
-            queued, self._queue = list(self._queue), collections.deque()
-            busy = [w for w in self._workers if w.job is not None]
-        for _, fut, _ in queued:
-            fut.cancel()
+            mine = (lambda f: True) if futures is None else (lambda f: f in futures)
+            dropped = [job for job in self._queue if mine(job[1])]
+            self._queue = collections.deque(job for job in self._queue if not mine(job[1]))
+            busy = [w for w in self._workers if w.job is not None and mine(w.job[1])]
+        for _, fut, _ in dropped:
+            if not fut.done():
+                fut.set_exception(KeyboardInterrupt())
         for w in busy:
             w.kill()
 

@@ -44,6 +44,10 @@ class SyncScheduler:
 
     name = "sync"
 
+    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
+        """``(submit, remote)`` for jobs on this scheduler's workers (used by ``frames.futures``)."""
+        return _InlineExecutor.submit, False
+
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         return get_async(_InlineExecutor.submit, 1, graph, keys, callbacks=callbacks)
 
@@ -57,18 +61,20 @@ class ThreadScheduler:
     name = "threads"
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._size = 0
+        # One pool per requested size: a computation asking for 1 worker must not tear down the
+        # pool another thread's computation is using. Threads start lazily, so spares are cheap.
+        self._pools: dict[int, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
 
     def _executor(self, n: int) -> ThreadPoolExecutor:
         with self._lock:
-            if self._pool is None or self._size != n:
-                if self._pool is not None:
-                    self._pool.shutdown(wait=False)
-                self._pool = ThreadPoolExecutor(n, thread_name_prefix="sqlengine")
-                self._size = n
-            return self._pool
+            pool = self._pools.get(n)
+            if pool is None:
+                pool = self._pools[n] = ThreadPoolExecutor(n, thread_name_prefix=f"sqlengine{n}")
+            return pool
+
+    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
+        return self._executor(num_workers or _default_workers()).submit, False
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         if in_worker():  # a compute inside a task: waiting on our own pool could deadlock
@@ -78,9 +84,9 @@ class ThreadScheduler:
 
     def shutdown(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ProcessScheduler:
@@ -97,17 +103,21 @@ class ProcessScheduler:
 
         n = n or _default_workers()
         with self._lock:
-            if self._pool is None or self._pool.num_workers != n:
-                if self._pool is not None:
-                    self._pool.shutdown()
+            if self._pool is None:
                 self._pool = ProcessPool(n)
+            elif self._pool.num_workers != n:
+                self._pool.resize(n)  # keeps warm workers and jobs already queued
             return self._pool
+
+    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
+        return self.pool(num_workers).submit, True
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         if in_worker():
             return SyncScheduler().get(graph, keys, callbacks=callbacks)
-        pool = self.pool(num_workers)
-        return get_async(pool.submit, pool.num_workers, graph, keys, callbacks=callbacks, remote=True, on_interrupt=pool.interrupt)
+        n = num_workers or _default_workers()
+        pool = self.pool(n)
+        return get_async(pool.submit, n, graph, keys, callbacks=callbacks, remote=True, on_interrupt=pool.interrupt)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -12,13 +12,15 @@ from exec.callbacks import Callback
 class ProgressBar(Callback):
     """``with ProgressBar(): df.compute()`` or ``compute(callbacks=[ProgressBar()])``.
 
-    ``min_time``: show nothing for computations faster than this many seconds.
+    ``min_time``: show nothing for computations faster than this many seconds. ``leave``: keep the
+    finished bar on screen (a bar that was never shown stays hidden).
     """
 
-    def __init__(self, min_time: float = 0.5, file: Any = None, desc: str = "tasks"):
+    def __init__(self, min_time: float = 0.5, file: Any = None, desc: str = "tasks", leave: bool = True):
         self.min_time = min_time
         self.file = file
         self.desc = desc
+        self.leave = leave
         self._bar = None
         self._lock = threading.Lock()
 
@@ -28,7 +30,7 @@ class ProgressBar(Callback):
         from exec.graph import Task
 
         total = sum(1 for v in graph.values() if type(v) is Task)
-        self._bar = tqdm(total=total, desc=self.desc, file=self.file or sys.stderr, delay=self.min_time, leave=False, unit="task")
+        self._bar = tqdm(total=total, desc=self.desc, file=self.file or sys.stderr, delay=self.min_time, leave=self.leave, unit="task")
 
     def posttask(self, key: Any, result: Any, elapsed: float) -> None:
         with self._lock:

@@ -26,6 +26,22 @@ def test_graph_on_a_client(client):
     assert exec.get(g, "b", scheduler="distributed") == 2  # the default client, by name
 
 
+def test_literals_that_look_like_keys_or_tasks_stay_values(client):
+    g = {"a": 1, "looks-like-key": ("a",), "looks-like-task": (sum, [1, 2]), "items": [Ref("a")],
+         "both": Task(lambda x, y: (x, y), Ref("looks-like-key"), Ref("looks-like-task"))}
+    assert exec.get(g, ["both", "items"], scheduler=client) == [(("a",), (sum, [1, 2])), [Ref("a")]]
+
+
+def test_errors_and_fused_graphs_on_a_client(client):
+    def boom(x):
+        raise ValueError(f"bad {x}")
+
+    with pytest.raises(ValueError, match="bad 1"):
+        exec.get({"a": 1, "b": Task(boom, Ref("a"))}, "b", scheduler=client)
+    g = {"a": 1, "b": Task(lambda x: x + 1, Ref("a")), "c": Task(lambda x: x * 10, Ref("b"))}
+    assert exec.get(exec.fuse(g, ["c"]), "c", scheduler=client) == 20
+
+
 def test_collections_on_a_client(client):
     pdf = pd.DataFrame({"x": range(50), "g": [i % 4 for i in range(50)]})
     df = frames.from_pandas(pdf, npartitions=5)

@@ -76,6 +76,59 @@ def test_unpicklable_task_error_is_clear():
     assert exec.get({"a": Task(int, "5")}, "a", scheduler="processes") == 5
 
 
+class TwoArgError(Exception):
+    """Pickles, but cannot be unpickled: ``__init__`` does not accept its own ``args``."""
+
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+
+
+def raise_two_arg_error():
+    raise TwoArgError("left", "right")
+
+
+def test_remote_error_keeps_type_and_carries_remote_traceback():
+    def fail(x):
+        raise KeyError(f"no such thing: {x}")
+
+    with pytest.raises(KeyError, match="no such thing: 5") as info:
+        exec.get({"a": 5, "failing-key": Task(fail, Ref("a"))}, "failing-key", scheduler="processes")
+    notes = "\n".join(info.value.__notes__)
+    assert "failing-key" in notes and "remote traceback" in notes and "in fail" in notes
+
+
+def test_exception_that_cannot_be_unpickled_becomes_task_error():
+    with pytest.raises(exec.TaskError) as info:
+        exec.get({"odd": Task(raise_two_arg_error)}, "odd", scheduler="processes")
+    text = str(info.value)
+    assert "'odd'" in text and "TwoArgError" in text and "left and right" in text
+    assert any("unpickled" in n for n in info.value.__notes__)
+
+
+def test_result_that_cannot_be_pickled_is_a_clear_error():
+    import threading as th
+
+    with pytest.raises(TypeError, match="cannot be sent back") as info:
+        exec.get({"lock": Task(th.Lock)}, "lock", scheduler="processes")
+    assert any("'lock'" in n for n in info.value.__notes__)
+    assert exec.get({"a": Task(int, "7")}, "a", scheduler="processes") == 7
+
+
+def test_ctrl_c_kills_long_running_process_tasks():
+    pool = exec.get_scheduler("processes").pool()
+    exec.get({"warm": Task(int, 1)}, "warm", scheduler="processes")
+    g = {("s", i): Task(time.sleep, 60) for i in range(2)}
+    g["all"] = Task(len, [Ref(("s", 0)), Ref(("s", 1))])
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        exec.get(g, "all", scheduler="processes")
+    assert time.perf_counter() - t0 < 30
+    assert exec.get({"a": 1, "b": Task(lambda x: x + 1, Ref("a"))}, "b", scheduler="processes") == 2
+    assert len(pool.pids()) <= pool.num_workers
+
+
 @pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
 def test_ctrl_c_cancels_and_scheduler_stays_usable(scheduler):
     # many short sleeping tasks: an interrupt lands between them on every scheduler
@@ -112,3 +165,21 @@ def test_sigint_to_a_script_stops_a_long_process_computation(tmp_path):
     out, _ = proc.communicate(timeout=20)
     assert "cancelled" in out
     assert proc.returncode == 0
+
+
+def test_pool_resizes_in_place():
+    sched = exec.get_scheduler("processes")
+    g = {("pid", i): Task(lambda i: (time.sleep(0.02), os.getpid())[1], i) for i in range(4)}
+    assert len(set(exec.get(g, list(g), scheduler="processes", num_workers=1))) == 1
+    pool = sched.pool(1)
+    assert len(pool.pids()) == 1
+    assert len(exec.get(g, list(g), scheduler="processes", num_workers=2)) == 4
+    assert sched.pool(2) is pool and len(pool.pids()) <= 2
+
+
+def test_shutdown_then_compute_again():
+    assert exec.get({"a": Task(int, "1")}, "a", scheduler="processes") == 1
+    exec.shutdown()
+    assert exec.get_scheduler("processes").pool().pids() == []
+    assert exec.get({"a": Task(int, "2")}, "a", scheduler="processes") == 2
+    assert exec.get({"a": Task(int, "3")}, "a", scheduler="threads") == 3

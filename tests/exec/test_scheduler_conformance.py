@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import weakref
 
 import pytest
 
@@ -113,25 +114,81 @@ def test_fused_graph_same_results(scheduler):
     assert exec.get(fused, [prev, "side"], scheduler=scheduler) == exec.get(g, [prev, "side"], scheduler="sync") == [11, 106]
 
 
-def test_intermediate_results_released():
-    """Results no longer needed are dropped while the graph runs (memory stays bounded)."""
-    import weakref
+class Blob:
+    """A result that can be weakly referenced, to see when the scheduler lets go of it."""
 
-    class Blob:
-        pass
 
-    refs = []
+def make_blob(*_):
+    return Blob()
 
-    def make(i):
-        b = Blob()
-        refs.append(weakref.ref(b))
-        return b
 
-    def alive(_prev):
-        return sum(r() is not None for r in refs)
+class AliveCounter(Callback):
+    """Counts, after each task, how many of the results so far the caller's process still holds."""
 
-    g = {"b0": Task(make, 0)}
-    for i in range(1, 6):
-        g[f"b{i}"] = Task(lambda prev, i=i: make(i), Ref(f"b{i-1}"))
-    g["count"] = Task(alive, Ref("b5"))
-    assert exec.get(g, "count", scheduler="sync") <= 2
+    def start(self, graph):
+        self.refs, self.max_alive = [], 0
+
+    def posttask(self, key, result, elapsed):
+        if isinstance(result, Blob):
+            self.refs.append(weakref.ref(result))
+        self.max_alive = max(self.max_alive, sum(r() is not None for r in self.refs))
+
+
+def test_intermediate_results_released(scheduler):
+    """A result is dropped once its last user has run, so a long chain holds O(1) results."""
+    n = 30
+    g = {"b0": Task(make_blob)}
+    for i in range(1, n):
+        g[f"b{i}"] = Task(make_blob, Ref(f"b{i - 1}"))
+    g["done"] = Task(type, Ref(f"b{n - 1}"))
+    counter = AliveCounter()
+    assert exec.get(g, "done", scheduler=scheduler, callbacks=[counter]).__name__ == "Blob"
+    assert len(counter.refs) == n
+    assert counter.max_alive <= 4  # not n: the chain's earlier links were freed as it ran
+
+
+def test_fan_out_result_kept_until_last_user(scheduler):
+    g = {"root": Task(list, range(5))}
+    for i in range(30):
+        g[("use", i)] = Task(operator.getitem, Ref("root"), i % 5)
+    assert exec.get(g, [("use", i) for i in range(30)], scheduler=scheduler) == [i % 5 for i in range(30)]
+
+
+def test_single_key_list_of_keys_and_tuple_keys(scheduler):
+    g = {("x", 0): 1, ("x", 1): Task(inc, Ref(("x", 0))), "y": Task(add, Ref(("x", 0)), Ref(("x", 1)))}
+    assert exec.get(g, ("x", 1), scheduler=scheduler) == 2  # a tuple is one key
+    assert exec.get(g, [("x", 1)], scheduler=scheduler) == [2]  # a list is several
+    assert exec.get(g, ["y", ("x", 0), "y"], scheduler=scheduler) == [3, 1, 3]
+    assert exec.get(g, [], scheduler=scheduler) == []
+
+
+def test_literal_containers_are_values(scheduler):
+    g = {"pair": ("not", "a task"), "items": [1, 2], "c": Task(lambda p, i: (p, sum(i)), Ref("pair"), Ref("items"))}
+    assert exec.get(g, ["pair", "c"], scheduler=scheduler) == [("not", "a task"), (("not", "a task"), 3)]
+
+
+def test_failure_reaches_callbacks_and_num_workers(scheduler):
+    rec = Recorder()
+    g = {"a": 1, "bad": Task(boom, Ref("a"))}
+    with pytest.raises(ZeroDivisionError):
+        exec.get(g, "bad", scheduler=scheduler, callbacks=[rec])
+    assert rec.finished == 1 and rec.errored
+    g = {("x", i): Task(inc, i) for i in range(50)}
+    assert exec.get(g, list(g), scheduler=scheduler, num_workers=1) == list(range(1, 51))
+
+
+def test_profiler_records_workers_and_times(scheduler):
+    g = {("x", i): Task(inc, i) for i in range(10)}
+    g["total"] = Task(sum, [Ref(("x", i)) for i in range(10)])
+    with exec.Profiler() as prof:
+        assert exec.get(g, "total", scheduler=scheduler) == 55
+    assert len(prof.results) == 11
+    assert all(r.end >= r.start for r in prof.results)
+    workers = {r.worker for r in prof.results}
+    if scheduler == "processes":
+        assert all(w.startswith("process-") for w in workers)
+    elif scheduler == "sync":
+        assert workers == {"MainThread"}
+    frame = prof.frame()
+    assert list(frame.columns) == ["key", "name", "worker", "start", "end", "elapsed"]
+    assert prof.summary().loc["inc", "count"] == 10
