@@ -8,6 +8,7 @@ direct dependencies, and the graph is collected once, iteratively, at compute ti
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import operator
 import uuid
@@ -16,17 +17,33 @@ from typing import Any, Callable
 from exec import Ref, Task
 from frames.base import Lazy
 
+# Keys are "<name>-<session>-<counter>": unique within and across processes, and O(1) to make.
 _counter = itertools.count()
 _session = uuid.uuid4().hex[:8]
+_ATOMIC = frozenset({int, float, str, bytes, bool, complex, type(None), slice})
 
 
 def _new_key(name: str) -> str:
     return f"{name}-{_session}-{next(_counter)}"
 
 
+def _pure_key(name: str, func: Callable, args: list, kwargs: dict) -> str:
+    """A key from the call's content, so equal pure calls share one task; a counter key when the
+    call cannot be pickled (nothing is shared then, which is always correct)."""
+    import cloudpickle
+
+    try:
+        data = cloudpickle.dumps((func, args, kwargs), protocol=5)
+    except Exception:
+        return _new_key(name)
+    return f"{name}-{hashlib.md5(data, usedforsecurity=False).hexdigest()[:20]}"
+
+
 def _unpack(obj: Any, deps: list) -> Any:
     """Replace Delayed objects inside ``obj`` by Refs, collecting them in ``deps``."""
     t = type(obj)
+    if t in _ATOMIC:
+        return obj
     if isinstance(obj, Delayed):
         deps.append(obj)
         return Ref(obj._key)
@@ -74,8 +91,8 @@ class Delayed(Lazy):
         return f"Delayed({self._key!r})"
 
     def __getattr__(self, name: str) -> "Delayed":
-        if name.startswith("__"):
-            raise AttributeError(name)
+        if name.startswith("_"):  # private and protocol probes (IPython, pickle, copy) are not calls
+            raise AttributeError(f"Delayed has no attribute {name!r}")
         return _call(getattr, (self, name), {}, "getattr")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -107,12 +124,15 @@ def _apply(func: Callable, args: list, kwargs: dict) -> Any:
     return func(*args, **kwargs)
 
 
-def _call(func: Callable, args: tuple, kwargs: dict, name: str, key: str | None = None, nout: int | None = None) -> Delayed:
+def _call(func: Callable, args: tuple, kwargs: dict, name: str, key: str | None = None, nout: int | None = None,
+          pure: bool = False) -> Delayed:
     deps: list = []
-    task_args = [_unpack(a, deps) for a in args]
-    task_kwargs = {k: _unpack(v, deps) for k, v in kwargs.items()}
+    task_args = [a if type(a) in _ATOMIC else _unpack(a, deps) for a in args]
+    task_kwargs = {k: _unpack(v, deps) for k, v in kwargs.items()} if kwargs else kwargs
     task = Task(func, *task_args, **task_kwargs)
-    return Delayed(key or _new_key(name), task, tuple(deps), nout)
+    if key is None:
+        key = _pure_key(name, func, task_args, task_kwargs) if pure else _new_key(name)
+    return Delayed(key, task, tuple(deps), nout)
 
 
 def _binop(op: Callable, reflected: bool = False):
@@ -139,13 +159,16 @@ class DelayedFunction:
     """What ``delayed(func)`` returns: calling it records a task."""
 
     def __init__(self, func: Callable, name: str | None = None, pure: bool = False, nout: int | None = None):
+        if nout is not None and (not isinstance(nout, int) or nout < 0):
+            raise TypeError(f"nout must be None or a non-negative integer, not {nout!r}")
         self.func = func
-        self.name = name or getattr(func, "__name__", "delayed")
+        self.name = name or getattr(func, "__name__", None) or type(func).__name__
         self.pure = pure
         self.nout = nout
 
     def __call__(self, *args: Any, dask_key_name: str | None = None, **kwargs: Any) -> Delayed:
-        return _call(self.func, args, kwargs, self.name, key=dask_key_name, nout=self.nout)
+        """Record ``func(*args, **kwargs)``; ``dask_key_name=`` sets the key explicitly."""
+        return _call(self.func, args, kwargs, self.name, key=dask_key_name, nout=self.nout, pure=self.pure)
 
     def __repr__(self) -> str:
         return f"delayed({self.name})"

@@ -1,4 +1,4 @@
-"""frames.delayed and futures give plain Python's answers on every scheduler."""
+"""frames.delayed gives plain Python's answers on every scheduler."""
 
 from __future__ import annotations
 
@@ -52,17 +52,65 @@ def test_compute_several_shares_work(scheduler):
         assert calls == [1]
 
 
-def test_many_tasks(scheduler):
-    n = 5000 if scheduler != "processes" else 1000
+def test_twenty_thousand_tasks(scheduler):
+    n = 20_000
     parts = [delayed(inc)(i) for i in range(n)]
     assert delayed(sum)(parts).compute(scheduler=scheduler) == sum(range(1, n + 1))
 
 
+def test_nested_containers(scheduler):
+    a, b = delayed(inc)(1), delayed(inc)(2)
+
+    def combine(d, pairs, *, extra):
+        return d["x"] + sum(p[0] * p[1] for p in pairs) + extra["y"][0]
+
+    out = delayed(combine)({"x": a}, [(a, b), (b, 10)], extra={"y": [b]})
+    assert out.compute(scheduler=scheduler) == 2 + (2 * 3 + 3 * 10) + 3
+    lazy_value = delayed({"k": [a, (b, 5)]})
+    assert lazy_value.compute(scheduler=scheduler) == {"k": [2, (3, 5)]}
+    assert delayed([1, 2]).compute(scheduler=scheduler) == [1, 2]
+
+
+def test_keys_names_and_purity():
+    f = delayed(inc)
+    assert f(1).key != f(1).key  # impure by default: two calls, two tasks
+    pf = delayed(inc, pure=True)
+    assert pf(1).key == pf(1).key != pf(2).key
+    assert pf(1).key.startswith("inc-")
+    assert delayed(inc, name="plus_one")(1).key.startswith("plus_one-")
+    assert f(1, dask_key_name="mine").key == "mine"
+    assert delayed(5, name="five").key == "five"
+    x = pf(f(1))
+    graph, keys = x._build_graph()
+    assert keys == [x.key] and len(graph) == 2
+    shared = pf(3)
+    assert frames.compute(shared + pf(3), scheduler="sync") == (8,)
+
+
+def test_nout_and_iteration():
+    a, b, c = delayed(lambda: (1, 2, 3), nout=3)()
+    assert (a + b + c).compute(scheduler="sync") == 6
+    with pytest.raises(TypeError, match="nout"):
+        iter(delayed(inc)(1))
+    with pytest.raises(TypeError, match="nout"):
+        delayed(inc, nout=-1)
+
+
+def test_graph_building_stores_only_direct_dependencies():
+    x = delayed(0)
+    for _ in range(100):
+        x = x + 1
+    assert len(x._deps) == 1 and x._deps[0]._deps[0]._deps  # a linked chain, no copied graphs
+    graph, _ = x._build_graph()
+    assert len(graph) == 101
+
+
 def test_long_chain_does_not_recurse():
     x = delayed(0)
-    for _ in range(5000):
+    for _ in range(20_000):
         x = x + 1
-    assert x.compute(scheduler="sync") == 5000
+    assert x.compute(scheduler="sync") == 20_000
+    assert x.compute(scheduler="threads", optimize_graph=False) == 20_000
 
 
 def test_errors_keep_type():
@@ -70,13 +118,7 @@ def test_errors_keep_type():
         delayed(operator.truediv)(1, 0).compute(scheduler="sync")
     with pytest.raises(TypeError, match="truth value"):
         bool(delayed(1))
-
-
-def test_futures(scheduler):
-    ex = frames.futures.Executor(scheduler)
-    futs = ex.map(lambda a, b: a * b, range(5), range(5))
-    assert frames.futures.gather(futs) == [0, 1, 4, 9, 16]
-    done = list(frames.futures.as_completed([ex.submit(inc, 1), ex.submit(inc, 2)]))
-    assert sorted(f.result() for f in done) == [2, 3]
-    with pytest.raises(ValueError, match="bad"):
-        ex.submit(lambda: (_ for _ in ()).throw(ValueError("bad"))).result()
+    with pytest.raises(TypeError, match="immutable"):
+        delayed(1).x = 2
+    with pytest.raises(AttributeError):
+        delayed(1)._private
