@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -48,6 +49,44 @@ def describe_error(exc: BaseException, debug: bool) -> str:
     return f"internal error: {type(exc).__name__}: {_first_line(str(exc))} (rerun with --debug for the traceback)"
 
 
+class _TickingProgressBar(ProgressBar):
+    """exec's ProgressBar, redrawn twice a second: a query whose few tasks each run for long still
+    shows its bar (and the elapsed time moving) once ``min_time`` has passed."""
+
+    def start(self, graph: dict) -> None:
+        super().start(graph)
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="sqlengine-progress", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        t0 = time.monotonic()
+        while not self._stop.wait(0.5):
+            if time.monotonic() - t0 < self.min_time:
+                continue
+            with self._lock:
+                if self._bar is None:
+                    return
+                try:
+                    self._bar.refresh()
+                except Exception:  # a progress bar never breaks a query
+                    return
+
+    def finish(self, graph: dict, errored: bool) -> None:
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.set()
+        super().finish(graph, errored)
+
+
+def _progress_bar() -> ProgressBar:
+    """A bar on stderr after half a second, erased when the query ends (the result replaces it)."""
+    try:
+        return _TickingProgressBar(min_time=0.5, file=sys.stderr, desc="query", leave=False)
+    except TypeError:  # a ProgressBar without ``leave`` erases its bar anyway
+        return _TickingProgressBar(min_time=0.5, file=sys.stderr, desc="query")
+
+
 def _result_schema(result):
     try:
         return result.schema
@@ -67,7 +106,7 @@ def execute(ctx, text: str, settings: Settings, out: TextIO | None = None) -> pd
         schema = _result_schema(result)
         show = settings.progress if settings.progress is not None else sys.stderr.isatty()
         if show:
-            with ProgressBar(min_time=0.5, file=sys.stderr, desc="query"):
+            with _progress_bar():
                 frame = result.compute(scheduler=settings.scheduler)
         else:
             frame = result.compute(scheduler=settings.scheduler)

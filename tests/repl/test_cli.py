@@ -3,13 +3,16 @@ the REPL on a real terminal (a pty)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 import pyarrow.parquet as pq
@@ -121,14 +124,17 @@ class Terminal:
         self.pid, self.fd = os.forkpty()
         if self.pid == 0:  # child
             try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a real size
                 os.chdir(cwd)
                 os.execve(sys.executable, [sys.executable, "-m", "sqlengine", "--demo"], env)
             finally:
                 os._exit(127)
         self.out = b""
+        self.seen = 0  # how far read_until has matched
 
     def read_until(self, marker: bytes, timeout: float = 30) -> bytes:
-        start = len(self.out)
+        """Output from the end of the previous match through ``marker`` (or all there is)."""
+        start = self.seen
         end = time.time() + timeout
         while marker not in self.out[start:] and time.time() < end:
             ready, _, _ = select.select([self.fd], [], [], 0.2)
@@ -137,7 +143,9 @@ class Terminal:
                     self.out += os.read(self.fd, 65536)
                 except OSError:
                     break
-        return self.out[start:]
+        found = self.out.find(marker, start)
+        self.seen = found + len(marker) if found >= 0 else len(self.out)
+        return self.out[start:self.seen]
 
     def wait_prompt(self) -> None:
         """Until the next prompt is up: keys typed while a query runs meet the terminal's cooked
@@ -174,7 +182,9 @@ def test_repl_on_a_terminal_ctrl_c_cancels_and_the_session_goes_on(cli_env, tmp_
         term.send(SLOW.encode() + b";\r")
         time.sleep(2.5)
         term.send(b"\x03")  # Ctrl-C
-        assert b"cancelled" in term.read_until(b"cancelled")
+        running = term.read_until(b"cancelled")
+        assert b"cancelled" in running
+        assert b"query:" in running and b"task" in running  # the progress bar was up
         term.send(b"SELECT x + 2 AS answer FROM mine;\r")  # the session and its tables are intact
         assert b"42" in term.read_until(b"42")
         term.send(b"SELECT * FROM nowhere;\r")
