@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
 
 from repl.format import FORMATS
 from repl.run import Settings, describe_error, execute
@@ -68,6 +70,30 @@ class _UsageError(Exception):
     pass
 
 
+def _finish(code: int) -> int:
+    """Leave promptly. A cancelled query's task may still be running in a worker thread (threads
+    cannot be interrupted), and interpreter exit would wait for it: stop the pools, give idle
+    threads a moment, and if some work is still running, exit without waiting for it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        from exec.schedulers import shutdown
+
+        shutdown()
+    except Exception:  # leaving must not fail
+        pass
+    deadline = time.monotonic() + 0.5
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for t in others:
+        t.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in others):
+        os._exit(code)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
@@ -88,16 +114,16 @@ def main(argv: list[str] | None = None) -> int:
             from repl.shell import Shell
 
             settings.timing = True
-            return Shell(ctx, settings).run()
+            return _finish(Shell(ctx, settings).run())
         if text.strip():
             execute(ctx, text, settings)
-        return 0
+        return _finish(0)
     except _UsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
-        return 130
+        return _finish(130)
     except BrokenPipeError:
         # the reader went away (``sqlengine ... | head``): not an error worth a message
         try:
