@@ -12,7 +12,8 @@ from frames.errors import DataSourceError
 def expand_paths(path: str | Sequence[str], storage_options: dict | None = None, suffixes: tuple[str, ...] = ()) -> tuple[object, list[str], str | None]:
     """Return ``(filesystem, files, base_dir)``; files sorted, directories walked recursively.
 
-    ``base_dir`` is the directory given (for hive-style partition names), else None.
+    ``base_dir`` is the directory given, or the part of a glob before its first wildcard (hive-style
+    ``key=value`` names below it become partition columns), else None.
     """
     paths = [path] if isinstance(path, str) else list(path)
     if not paths:
@@ -31,6 +32,8 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
                 if not found:
                     raise DataSourceError(f"no files match {p!r}")
                 files += found
+                if len(paths) == 1:  # ``key=value`` directories under the glob's fixed prefix
+                    base = _glob_base(stripped)
             elif fs.isdir(stripped):
                 found = sorted(f for f in fs.find(stripped) if not _hidden(f, stripped))
                 if suffixes:
@@ -48,6 +51,12 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
         except OSError as exc:
             raise DataSourceError(f"cannot read {p!r}: {exc}") from None
     return fs, files, base
+
+
+def _glob_base(pattern: str) -> str:
+    """``/data/year=*/x*.parquet`` -> ``/data``: the directory holding the first wildcard."""
+    first = min(i for i, ch in enumerate(pattern) if ch in "*?[")
+    return pattern[:first].rpartition("/")[0]
 
 
 def _hidden(path: str, base: str) -> bool:

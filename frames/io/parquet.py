@@ -20,7 +20,7 @@ from frames.convert import engine_schema, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.expr.blockwise import filter_table
 from frames.expr.node import Lowering
-from frames.expr.scalar import ScalarExpr
+from frames.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
 from frames.io.files import expand_paths, hive_partitions
 from frames.io.pruning import filter_selectivity, may_match
@@ -61,7 +61,8 @@ def _row_group_stats(meta: pq.FileMetaData, rg: int) -> dict[str, tuple]:
         if st is None:
             continue
         lo, hi = (st.min, st.max) if st.has_min_max else (None, None)
-        out[name] = (lo, hi, st.null_count if st.has_null_count else 0, st.num_values + (st.null_count or 0))
+        nulls = st.null_count if st.has_null_count else None  # None: unknown
+        out[name] = (lo, hi, nulls, st.num_values + (nulls or 0))
     return out
 
 
@@ -96,15 +97,28 @@ class ParquetScan(Scan):
 
     @cached_property
     def pieces(self) -> tuple[Piece, ...]:
-        """The pieces left after pruning, each with only its row groups that may match."""
+        """The pieces left after pruning, each with only its row groups that may match.
+
+        When nothing can match, one piece without row groups remains: the scan still has a
+        partition (an empty table with the right schema) and EXPLAIN shows ``row_groups=0/n``.
+        """
         if self.filter is None:
             return self.all_pieces
+        on_partitions = self._partition_predicate()
+        verdicts: dict[tuple, bool] = {}
         kept = []
         for piece in self.all_pieces:
+            if on_partitions is not None:
+                if piece.partition not in verdicts:
+                    verdicts[piece.partition] = self._partition_may_match(piece.partition, on_partitions)
+                if not verdicts[piece.partition]:
+                    continue
             groups = [(rg, st) for rg, st in zip(piece.row_groups, piece.stats) if self._may_match(piece, st)]
             if groups:
                 kept.append(piece.scaled(tuple(g for g, _ in groups), tuple(s for _, s in groups)))
-        return tuple(kept) or self.all_pieces[:1]
+        if not kept and self.all_pieces:
+            kept.append(self.all_pieces[0].scaled((), ()))
+        return tuple(kept)
 
     def _may_match(self, piece: Piece, rg_stats: tuple) -> bool:
         stats = dict(rg_stats)
@@ -113,8 +127,23 @@ class ParquetScan(Scan):
             stats[name] = (None, None, n, n) if value is None else (value, value, 0, n)
         return may_match(self.filter, stats)
 
-    def _piece_may_match(self, piece: Piece) -> bool:
-        return self.filter is None or any(self._may_match(piece, st) for st in piece.stats)
+    def _partition_predicate(self) -> ScalarExpr | None:
+        """The filter's conjuncts that read only hive partition columns (any expression, not just
+        comparisons: they are evaluated on each file's partition values)."""
+        names = {n for n, _ in self.partition_fields}
+        if not names:
+            return None
+        parts = [c for c in conjuncts(self.filter) if c.columns() and c.columns() <= names]
+        return conjunction(parts)
+
+    def _partition_may_match(self, partition: tuple, predicate: ScalarExpr) -> bool:
+        values = dict(partition)
+        types = dict(self.partition_fields)
+        one_row = pa.table({c: pa.array([values.get(c)], types[c]) for c in sorted(predicate.columns())})
+        try:
+            return filter_table(one_row, predicate).num_rows > 0
+        except Exception:  # noqa: BLE001 - cannot tell (a type error the row-level filter will report): keep
+            return True
 
     def _npartitions(self) -> int:
         return len(self.pieces)
@@ -126,14 +155,12 @@ class ParquetScan(Scan):
         needed = wanted + [c for c in filter_cols if c not in wanted]
         file_cols = [c for c in needed if c in self.file_schema.names]
         keys = []
-        pieces = self.pieces
-        pruned_all = not any(self._piece_may_match(p) for p in self.all_pieces)
         local = _is_local(self.fs)
-        for i, piece in enumerate(pieces):
+        for i, piece in enumerate(self.pieces):
             key = (self.name, i)
             task_piece = replace(piece, stats=(), column_bytes=())  # the task needs no statistics
             lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
-                                       self.filter, out_schema, pruned_all)
+                                       self.filter, out_schema)
             keys.append(key)
         return keys
 
@@ -153,14 +180,15 @@ class ParquetScan(Scan):
         total_rg = sum(len(p.row_groups) for p in self.all_pieces)
         kept_rg = sum(len(p.row_groups) for p in self.pieces)
         files = len({p.path for p in self.all_pieces})
-        kept_files = len({p.path for p in self.pieces})
+        kept_files = len({p.path for p in self.pieces if p.row_groups or self.filter is None})
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
         return f"ParquetScan {self.source} columns=[{cols}]{filt} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
 
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
-               predicate: ScalarExpr | None, out_schema: pa.Schema, empty: bool) -> pa.Table:
-    if empty or not piece.row_groups:
+               predicate: ScalarExpr | None, out_schema: pa.Schema) -> pa.Table:
+    """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter."""
+    if not piece.row_groups:
         return out_schema.empty_table()
     try:
         if fs is None:  # a local file: Arrow's own reader, without a Python file object in between
@@ -173,10 +201,12 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
     except (OSError, pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read {piece.path!r}: {exc}") from None
     table = normalize_table(table.replace_schema_metadata(None))
-    for name, value in piece.partition:
-        if name in needed:
-            table = table.append_column(name, pa.nulls(table.num_rows, partition_types[name]) if value is None
-                                        else pa.repeat(pa.scalar(value, partition_types[name]), table.num_rows))
+    values = dict(piece.partition)
+    for name, kind in partition_types.items():
+        if name in needed:  # a file without this key (shallower directory) gets NULLs
+            value = values.get(name)
+            table = table.append_column(name, pa.nulls(table.num_rows, kind) if value is None
+                                        else pa.repeat(pa.scalar(value, kind), table.num_rows))
     if predicate is not None:
         table = filter_table(table, predicate)
     return table.select(out_schema.names)
@@ -266,9 +296,12 @@ def _read_footers(fs, files: list[str]) -> list[pq.FileMetaData]:
 
 
 def _compatible(a: pa.Schema, b: pa.Schema) -> bool:
-    """Same column names and engine types (nullability and metadata may differ)."""
+    """Same column names and engine types; order, nullability and metadata may differ (tasks read
+    columns by name and put them in the scan's order)."""
     a, b = engine_schema(a), engine_schema(b)
-    return a.names == b.names and all(x.type.equals(y.type) for x, y in zip(a, b))
+    if len(set(a.names)) != len(a.names):
+        return a.names == b.names and all(x.type.equals(y.type) for x, y in zip(a, b))
+    return sorted(a.names) == sorted(b.names) and all(f.type.equals(b.field(f.name).type) for f in a)
 
 
 def _render(schema: pa.Schema) -> str:
