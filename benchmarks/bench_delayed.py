@@ -67,11 +67,10 @@ def best(fn) -> tuple[float, int]:
 def main() -> int:
     expected = sum(i + 1 for i in range(N))
     try:
-        import dask  # noqa: F401
-
-        have_dask = True
+        import dask
     except ImportError:
-        have_dask = False
+        dask = None
+    have_dask = dask is not None
     cases = [("frames.delayed, threads", frames_delayed, "dask.delayed, threaded", dask_delayed),
              ("exec.get on a dict graph, threads", exec_raw, "dask.threaded.get on a dict graph", dask_raw)]
     rows = []
@@ -86,8 +85,6 @@ def main() -> int:
         print(f"{ours_name}: {t_ours:.3f} s" + (f"; {theirs_name}: {t_theirs:.3f} s" if have_dask else ""), flush=True)
     versions = f"Python {sys.version.split()[0]}"
     if have_dask:
-        import dask
-
         versions += f", dask {dask.__version__}"
     lines = [
         "# delayed per-task overhead",

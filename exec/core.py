@@ -223,7 +223,7 @@ def get_async(
                     remaining[u] -= 1
                     if remaining[u] == 0:
                         ready.append(u)
-            del outcomes, value
+            outcomes = value = None  # let go of results the loop no longer needs
         errored = False
         return [results[k] for k in keys]
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Callable
 
 import cloudpickle
 
