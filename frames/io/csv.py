@@ -81,9 +81,8 @@ class CsvScan(Scan):
         return keys
 
     def estimated_bytes(self) -> float:
-        total = 0
-        for b in self.blocks:
-            total += (b.end - b.start) if b.end >= 0 else 64 << 20
+        """Text bytes of the blocks (about twice their size once parsed), scaled to the columns read."""
+        total = sum((b.end - b.start) if b.end >= 0 else 64 << 20 for b in self.blocks)
         return float(total) * 2 * len(self.schema) / max(len(self.file_schema), 1) * filter_selectivity(self.filter)
 
     def describe(self) -> str:
@@ -203,7 +202,7 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
         if not total:
             raise DataSourceError(f"CSV file {file!r} is empty")
         if size is None or total <= size:
-            blocks.append(Block(file, 0, -1, True))
+            blocks.append(Block(file, 0, total, True))  # to its end: _read_range finishes the last line
             continue
         for start in range(0, total, size):
             blocks.append(Block(file, start, min(start + size, total), start == 0))

@@ -3,13 +3,17 @@
 Every partition is written under a temporary name next to the target; only when all writes
 succeeded is the temporary output renamed onto the target. On any failure the temporary output is
 removed and an existing target is left as it was.
+
+The final rename is atomic on a local filesystem (``os.rename`` of a file or directory). Object
+stores (``s3://``) have no rename: fsspec copies then deletes, so readers may briefly see a partial
+target there, but a failed write still leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import fsspec
 import pyarrow as pa
@@ -19,7 +23,7 @@ import pyarrow.parquet as pq
 import exec as _exec
 from exec import Ref, Task
 from frames.convert import concat_tables
-from frames.errors import WriteError
+from frames.errors import InvalidArgumentError, WriteError
 from frames.expr.node import Node, build_graph
 
 
@@ -56,19 +60,45 @@ def _remove(fs, path: str) -> None:
         pass
 
 
+def _part_names(n: int, suffix: str, name_function: Callable[[int], str] | None) -> list[str]:
+    """File names of a directory output: ``part.{i}{suffix}`` or ``name_function(i)``, all distinct."""
+    if name_function is None:
+        return [f"part.{i}{suffix}" for i in range(n)]
+    names = [str(name_function(i)) for i in range(n)]
+    bad = [x for x in names if not x or "/" in x or x.startswith((".", "_"))]
+    if bad:
+        raise InvalidArgumentError(f"name_function gave {bad[0]!r}: a file name must be non-empty, without '/', "
+                                   "and not start with '.' or '_' (readers skip those)")
+    if len(set(names)) != n:
+        raise InvalidArgumentError("name_function gave the same name to two partitions")
+    return names
+
+
+def _is_empty_dir(fs, path: str) -> bool:
+    try:
+        return fs.isdir(path) and not fs.ls(path, detail=False)
+    except OSError:
+        return False
+
+
 def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overwrite: bool,
-           storage_options: dict | None, scheduler: Any, single_file: bool | None) -> None:
+           storage_options: dict | None, scheduler: Any, single_file: bool | None,
+           name_function: Callable[[int], str] | None = None) -> None:
     try:
         fs, target = fsspec.core.url_to_fs(path, **(storage_options or {}))
     except (ImportError, ValueError) as exc:
         raise WriteError(f"cannot write {path!r}: {exc}") from None
     target = target.rstrip("/") or target
     existed = fs.exists(target)
-    if existed and not overwrite:
+    if existed and not overwrite and not _is_empty_dir(fs, target):
         raise WriteError(f"{path!r} already exists; pass overwrite=True to replace it")
     single = target.endswith(suffix) if single_file is None else bool(single_file)
+    names = [] if single else _part_names(node.npartitions, suffix, name_function)
     tmp = _sibling(fs, target, "tmp")
     graph, keys = build_graph(node)
+    if len(keys) != len(names) and not single:  # npartitions is a promise lower() must keep
+        raise WriteError(f"cannot write {path!r}: {type(node).__name__} lowered to {len(keys)} partitions, "
+                         f"not the {len(names)} it declares")
     tag = f"write-{uuid.uuid4().hex[:10]}"
     if single:
         graph[(tag, "concat")] = Task(_concat, [Ref(k) for k in keys], node.schema)
@@ -77,7 +107,7 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
     else:
         write_keys = []
         for i, k in enumerate(keys):
-            graph[(tag, i)] = Task(writer, fs, Ref(k), f"{tmp}/part.{i}{suffix}", *writer_args)
+            graph[(tag, i)] = Task(writer, fs, Ref(k), f"{tmp}/{names[i]}", *writer_args)
             write_keys.append((tag, i))
     backup = None
     try:
@@ -110,12 +140,19 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
 
 
 def to_parquet(node: Node, path: str, compression: str = "snappy", overwrite: bool = False,
-               storage_options: dict | None = None, scheduler: Any = None, single_file: bool | None = None) -> None:
-    """Write ``node`` as one Parquet file (``path`` ending in .parquet) or a directory of parts."""
-    _write(node, path, _write_parquet, ".parquet", (compression,), overwrite, storage_options, scheduler, single_file)
+               storage_options: dict | None = None, scheduler: Any = None, single_file: bool | None = None,
+               name_function: Callable[[int], str] | None = None) -> None:
+    """Write ``node`` as one Parquet file (``path`` ending in .parquet, or ``single_file=True``) or a
+    directory of parts named ``part.{i}.parquet`` (or ``name_function(i)``).
+
+    An existing non-empty target is an error unless ``overwrite=True``; an empty directory is reused.
+    """
+    _write(node, path, _write_parquet, ".parquet", (compression,), overwrite, storage_options, scheduler, single_file,
+           name_function)
 
 
 def to_csv(node: Node, path: str, header: bool = True, overwrite: bool = False, storage_options: dict | None = None,
-           scheduler: Any = None, single_file: bool | None = None) -> None:
-    """Write ``node`` as one CSV file (``path`` ending in .csv) or a directory of parts."""
-    _write(node, path, _write_csv, ".csv", (header,), overwrite, storage_options, scheduler, single_file)
+           scheduler: Any = None, single_file: bool | None = None, name_function: Callable[[int], str] | None = None) -> None:
+    """Write ``node`` as one CSV file (``path`` ending in .csv, or ``single_file=True``) or a
+    directory of parts named ``part.{i}.csv`` (or ``name_function(i)``); each part has the header."""
+    _write(node, path, _write_csv, ".csv", (header,), overwrite, storage_options, scheduler, single_file, name_function)

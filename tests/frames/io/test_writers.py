@@ -1,0 +1,105 @@
+"""The node-level writers: round trips, part names, and nothing half-written on failure."""
+
+from __future__ import annotations
+
+import os
+
+import fsspec
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import exec as ex
+import frames
+from frames.expr.blockwise import MapPartitions
+from frames.expr.node import build_graph
+from frames.expr.sources import FromTables, split_table
+from frames.io import read_csv_node, read_parquet_node, to_csv, to_parquet
+
+
+def table(n=500) -> pa.Table:
+    return pa.table({"id": pa.array(range(n), pa.int64()), "s": [f"v{i % 13}" for i in range(n)],
+                     "d": pa.array([i / 7 for i in range(n)], pa.float64())})
+
+
+def node_of(t: pa.Table, npartitions: int):
+    return FromTables(split_table(t, npartitions), t.schema)
+
+
+def run(node) -> pa.Table:
+    graph, keys = build_graph(node)
+    return pa.concat_tables(ex.get(graph, keys, scheduler="sync"))
+
+
+def failing(node, on_partition: int):
+    """``node`` whose partition ``on_partition`` raises (the others succeed)."""
+    def fail(t: pa.Table, partition_info=None):
+        if partition_info["number"] == on_partition:
+            raise RuntimeError("disk on fire")
+        return t
+    return MapPartitions(node, fail, node.schema, pandas=False, partition_info=True)
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 7])
+def test_round_trips(tmp_path, npartitions, scheduler):
+    t = table()
+    node = node_of(t, npartitions)
+    to_parquet(node, str(tmp_path / "dir"), scheduler=scheduler)
+    assert sorted(os.listdir(tmp_path / "dir")) == sorted(f"part.{i}.parquet" for i in range(npartitions))
+    back = read_parquet_node(str(tmp_path / "dir"))
+    assert back.npartitions == npartitions
+    assert run(back).sort_by("id").equals(t)
+    to_parquet(node, str(tmp_path / "one.parquet"), scheduler=scheduler)
+    assert pq.read_table(tmp_path / "one.parquet").equals(t)
+    to_csv(node, str(tmp_path / "one.csv"), scheduler=scheduler)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), t.to_pandas())
+    to_csv(node, str(tmp_path / "csvdir"), scheduler=scheduler)
+    assert run(read_csv_node(str(tmp_path / "csvdir"))).sort_by("id").equals(t)
+
+
+def test_name_function_and_empty_directory(tmp_path):
+    t = table()
+    (tmp_path / "out").mkdir()  # an empty directory is not output to protect
+    to_parquet(node_of(t, 3), str(tmp_path / "out"), name_function=lambda i: f"chunk-{i:03d}.parquet")
+    assert sorted(os.listdir(tmp_path / "out")) == ["chunk-000.parquet", "chunk-001.parquet", "chunk-002.parquet"]
+    with pytest.raises(frames.InvalidArgumentError, match="same name"):
+        to_parquet(node_of(t, 3), str(tmp_path / "o2"), name_function=lambda i: "x.parquet")
+    with pytest.raises(frames.InvalidArgumentError, match="'.hidden'"):
+        to_parquet(node_of(t, 3), str(tmp_path / "o3"), name_function=lambda i: ".hidden")
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+
+
+@pytest.mark.parametrize("target", ["dir", "one.parquet", "one.csv", "csvdir/"])
+def test_failure_keeps_existing_target_and_leaves_nothing(tmp_path, target, scheduler):
+    t = table()
+    write = to_csv if "csv" in target else to_parquet
+    path = str(tmp_path / target)
+    write(node_of(t.slice(0, 10), 2), path)
+    before = {p: open(os.path.join(r, p), "rb").read() for r, _, files in os.walk(tmp_path) for p in files}
+    with pytest.raises(frames.WriteError, match="already exists"):
+        write(node_of(t, 3), path)
+    with pytest.raises(frames.WriteError, match=r"disk on fire") as info:
+        write(failing(node_of(t, 4), on_partition=2), path, overwrite=True, scheduler=scheduler)
+    assert target.rstrip("/") in str(info.value)
+    after = {p: open(os.path.join(r, p), "rb").read() for r, _, files in os.walk(tmp_path) for p in files}
+    assert after == before  # same files, same bytes: no temporary left, old output intact
+    assert sorted(os.listdir(tmp_path)) == [target.rstrip("/")]
+    # a new target that fails leaves no trace either
+    with pytest.raises(frames.WriteError):
+        write(failing(node_of(t, 4), on_partition=0), str(tmp_path / ("new." + target.split(".")[-1])))
+    assert sorted(os.listdir(tmp_path)) == [target.rstrip("/")]
+    write(node_of(t, 3), path, overwrite=True, scheduler=scheduler)  # and a good overwrite replaces it
+    reader = read_csv_node if "csv" in target else read_parquet_node
+    assert run(reader(path)).sort_by("id").equals(t)
+
+
+def test_memory_filesystem_failure_leaves_nothing():
+    fs = fsspec.filesystem("memory")
+    t = table()
+    with pytest.raises(frames.WriteError, match="disk on fire"):
+        to_parquet(failing(node_of(t, 3), on_partition=1), "memory://w-test/out")
+    assert not fs.exists("/w-test/out") and fs.ls("/w-test", detail=False) == []
+    to_parquet(node_of(t, 3), "memory://w-test/out")
+    assert run(read_parquet_node("memory://w-test/out")).sort_by("id").equals(t)
+    fs.rm("/w-test", recursive=True)
