@@ -2,8 +2,12 @@
 
 The schema is inferred once from a sample of the first file and then imposed on every block, so
 partitions always agree. A block starting mid-line skips to the next line; a block reads past its
-end to finish its last line: every line is parsed by exactly one block. (Quoted fields holding
-newlines are not supported when a file is split; pass ``blocksize=None`` for such files.)
+end to finish its last line: every line is parsed by exactly one block.
+
+Quoted fields holding line breaks cannot be split that way (a block boundary may fall inside one).
+When the sample has such fields, files are read whole (with pyarrow's ``newlines_in_values``) and a
+file larger than ``blocksize`` is refused with a message saying to pass ``blocksize=None``; such
+fields appearing only after the sample surface as a parse error naming the file.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from exec import Task
@@ -61,6 +66,7 @@ class CsvScan(Scan):
     read_columns: tuple[str, ...] | None = None
     filter: ScalarExpr | None = None
     source: str = ""
+    newlines_in_values: bool = False  # quoted line breaks seen in the sample: files are read whole
 
     label = "csv-scan"
 
@@ -76,7 +82,8 @@ class CsvScan(Scan):
         keys = []
         for i, block in enumerate(self.blocks):
             key = (self.name, i)
-            lowering.graph[key] = Task(read_block, self.fs, block, self.file_schema, self.names, self.header, self.sep, needed, self.filter, out)
+            lowering.graph[key] = Task(read_block, self.fs, block, self.file_schema, self.names, self.header, self.sep, needed, self.filter, out,
+                                       self.newlines_in_values)
             keys.append(key)
         return keys
 
@@ -123,7 +130,9 @@ def _parse_error(block: Block, names: tuple[str, ...], schema: pa.Schema, exc: E
 
 
 def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], header: bool, sep: str,
-               needed: list[str], predicate: ScalarExpr | None, out_schema: pa.Schema) -> pa.Table:
+               needed: list[str], predicate: ScalarExpr | None, out_schema: pa.Schema,
+               newlines_in_values: bool = False) -> pa.Table:
+    """One partition: the lines starting in the block's byte range, parsed against ``schema``."""
     try:
         with fs.open(block.path, "rb") as f:
             data = _read_range(f, block)
@@ -138,7 +147,7 @@ def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], head
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=list(names), use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=sep),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(column_types=schema, include_columns=needed, strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -147,6 +156,17 @@ def read_block(fs, block: Block, schema: pa.Schema, names: tuple[str, ...], head
     if predicate is not None:
         table = filter_table(table, predicate)
     return table.select(out_schema.names)
+
+
+def _infer_schema(sample: bytes, read_opts: pacsv.ReadOptions, sep: str) -> tuple[pa.Schema, bool]:
+    """The sample's schema, and whether it has quoted fields with line breaks (only a quoted field
+    can hold one, so a parsed string value containing a line break means there is one)."""
+    opts = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True)
+    table = pacsv.read_csv(io.BytesIO(sample), read_options=read_opts, parse_options=opts)
+    breaks = b'"' in sample and any(
+        pc.any(pc.match_substring_regex(column, "[\\r\\n]")).as_py()
+        for column in table.columns if pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
+    return table.schema, bool(breaks)
 
 
 def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB", columns: Sequence[str] | None = None,
@@ -176,7 +196,7 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
             read_opts = pacsv.ReadOptions(autogenerate_column_names=True)
         if names is not None and header:
             read_opts = pacsv.ReadOptions(column_names=list(names), skip_rows=1)
-        inferred = pacsv.read_csv(io.BytesIO(sample), read_options=read_opts, parse_options=pacsv.ParseOptions(delimiter=sep)).schema
+        inferred, newlines_in_values = _infer_schema(sample, read_opts, sep)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataSourceError(f"cannot parse CSV file {files[0]!r}: {exc}") from None
     fields = {f.name: f.type for f in inferred}
@@ -204,10 +224,14 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
         if size is None or total <= size:
             blocks.append(Block(file, 0, total, True))  # to its end: _read_range finishes the last line
             continue
+        if newlines_in_values:
+            raise DataSourceError(f"CSV file {files[0]!r} has quoted fields with line breaks, so {file!r} "
+                                  f"({total} bytes) cannot be split into blocks of {size}; pass blocksize=None")
         for start in range(0, total, size):
             blocks.append(Block(file, start, min(start + size, total), start == 0))
     node = CsvScan(fs, tuple(blocks), schema, tuple(schema.names), header, sep,
-                   source=(path if isinstance(path, str) else f"{len(files)} files").rsplit("/", 1)[-1])
+                   source=(path if isinstance(path, str) else f"{len(files)} files").rsplit("/", 1)[-1],
+                   newlines_in_values=newlines_in_values)
     if columns is not None:
         node = node.with_columns(columns)
     return node

@@ -99,3 +99,13 @@ def test_errors(tmp_path, pdf):
     (tmp_path / "z.csv").write_text("")
     with pytest.raises(frames.DataSourceError, match="z.csv.*empty"):
         read_csv_node([str(tmp_path / "e.csv"), str(tmp_path / "z.csv")])
+
+
+def test_quoted_line_breaks_read_whole_or_refused(tmp_path):
+    path = tmp_path / "q.csv"
+    pd.DataFrame({"id": [1, 2, 3], "text": ["one", "two\nlines", 'say "hi",\nthen go']}).to_csv(path, index=False)
+    got = run(read_csv_node(str(path), blocksize=None))
+    pd.testing.assert_frame_equal(got, pd.read_csv(path), check_dtype=False)
+    assert run(read_csv_node(str(path))).text.tolist() == pd.read_csv(path).text.tolist()  # smaller than a block
+    with pytest.raises(frames.DataSourceError, match="line breaks.*blocksize=None"):
+        read_csv_node(str(path), blocksize=10)
