@@ -109,7 +109,7 @@ def test_debug_shows_the_traceback(run_cli):
 def test_sigint_cancels_a_long_query_cleanly(cli_env, tmp_path, scheduler):
     proc = subprocess.Popen([sys.executable, "-m", "sqlengine", "--demo", "--scheduler", scheduler, "-c", SLOW], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=cli_env, cwd=tmp_path)
-    time.sleep(1.5)
+    time.sleep(3.0)  # past start-up (imports) even on a loaded machine
     assert proc.poll() is None, "the slow query finished before it could be cancelled"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)  # no timing assertion: a loaded CI machine is slow
