@@ -15,16 +15,14 @@ from typing import Callable
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.aggregate import Aggregate, AggSpec
-from frames.expr.blockwise import Filter, Project
-from frames.expr.join import Join
-from frames.expr.node import Node
-from frames.expr.reshape import Concat, Limit
+from frames.expr.aggregate import AggSpec
 from frames.expr.scalar import Col, Lit, ScalarExpr, call
-from frames.expr.sort import Sort, SortKey
+from frames.expr.sort import SortKey
+from frames.expr.window import WindowFunction
 from frames.errors import ColumnNotFoundError
 from planner.errors import UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
+from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId, Sort, Union, Values, Window
 
 _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
          exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
@@ -186,10 +184,8 @@ class QueryBuilder:
             if inner_col.table in inner and outer_col.table in outer:
                 return self._exists_other_value(node, right, lkeys, rkeys, f"{alias}.{inner_col.table}__{inner_col.name}",
                                                 f"{outer_col.table}.{outer_col.name}", negated, cols, i)
-        from frames.expr.blockwise import MapPartitions
-
         rid = f"__rid{i}"
-        with_id = MapPartitions(node, _add_row_id, node.schema.append(pa.field(rid, pa.int64())), (rid,), pandas=False, partition_info=True)
+        with_id = RowId(node, rid)
         pairs: Node = Join(with_id, right, "inner", lkeys, rkeys) if lkeys else Join(with_id, right, "cross")
         cond = exp.and_(*[inner_ref(r) for r in residual]) if len(residual) > 1 else inner_ref(residual[0])
         pairs = Filter(pairs, self._expr(pairs, None)(cond))
@@ -234,42 +230,25 @@ class QueryBuilder:
         return Project(joined, cols)
 
     def _ordered_joins(self, tables: list, joins: list, pending: list, ctes: dict[str, Node]):
-        """Inner joins in an order that avoids cross products (join ordering).
-
-        Conditions from ON and WHERE are pooled (inner joins commute) and conjuncts on one table
-        filter it before any join. Tables are taken in the order written, except that a table not
-        yet connected by an equality to what is joined so far waits until it is (a cross join only
-        when nothing else is left). Which side of each join is built or broadcast is then chosen from
-        size estimates (``choose_build_side`` and the join's own strategy). A greedy order by
-        estimated size alone was tried and rejected: without key statistics it joined TPC-H q5's
-        customer on the nation key before orders, a many-to-many blow-up."""
+        """A run of inner joins as the optimizer's ``reorder_joins`` expects it: the inputs as a
+        chain of cross joins in the order written, under one filter with every condition of the
+        run (ON and WHERE conjuncts pooled: inner joins commute). Subquery predicates and
+        conditions on tables joined later stay pending."""
         pending = list(pending)
         for j in joins:
             on = j.args.get("on")
             pending += [f for c in (conjuncts_sql(on) if on is not None else []) for f in factor_or(c)]
-        sources: dict[str, Node] = {}
+        node: Node | None = None
+        available: set[str] = set()
         for t in tables:
-            node, alias = self._source(t, ctes)
-            local = [p for p in pending if _tables(p) == {alias} and not _is_subquery_predicate(p)]
-            if local:
-                tr = self._expr(node, None)
-                node = Filter(node, tr(exp.and_(*local)) if len(local) > 1 else tr(local[0]))
-                pending = [p for p in pending if p not in local]
-            sources[alias] = node
-        start = next(iter(sources))
-        node, available = sources.pop(start), {start}
-
-        def connected(alias: str) -> bool:
-            return any(isinstance(p, exp.EQ) and alias in _tables(p) and (_tables(p) - {alias}) and (_tables(p) - {alias}) <= available
-                       for p in pending)
-
-        while sources:
-            linked = [a for a in sources if connected(a)]
-            # a grouped input joined on its keys cannot multiply rows and is usually small: first
-            grouped = [a for a in linked if _is_grouped(sources[a])]
-            nxt = (grouped or linked or list(sources))[0]
-            node, pending = self._join(node, available, sources.pop(nxt), nxt, exp.Join(this=exp.to_identifier(nxt)), pending)
-            available.add(nxt)
+            source, alias = self._source(t, ctes)
+            node = source if node is None else Join(node, source, "cross")
+            available.add(alias)
+        mine = [p for p in pending if _tables(p) <= available and not _is_subquery_predicate(p) and p.find(exp.Subquery) is None]
+        pending = [p for p in pending if not any(p is m for m in mine)]
+        if mine:
+            tr = self._expr(node, None)
+            node = Filter(node, tr(exp.and_(*mine)) if len(mine) > 1 else tr(mine[0]))
         return node, available, pending
 
     def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
@@ -401,7 +380,7 @@ class QueryBuilder:
                     if not any(g == x for x in gs):
                         replacements[g] = Lit(None)  # rolled up: NULL in this grouping set
                 parts.append(finish(agg_node, replacements))
-            out: Node = Concat(tuple(parts)) if len(parts) > 1 else parts[0]
+            out: Node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
         elif group is not None or aggregates:
             agg_node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
             out = finish(agg_node, replacements)
@@ -443,8 +422,6 @@ class QueryBuilder:
                 extra.append((f"__wo{k}_{i}", tr(o.this)))
                 okeys.append(SortKey(f"__wo{k}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
             func, column, offset, default = self._window_function(w.this, tr, extra, k)
-            from frames.expr.window import Window, WindowFunction
-
             base_cols = tuple((n, Col(n)) for n in node.schema.names)
             node = Project(node, base_cols + tuple(extra))
             wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), _frame(spec, bool(okeys)), offset, default)
@@ -532,7 +509,7 @@ class QueryBuilder:
         names = left.schema.names
         right = Project(right, tuple((n, Col(r)) for n, r in zip(names, right.schema.names)))
         if isinstance(q, exp.Union):
-            node: Node = Concat((left, right))
+            node: Node = Union((left, right))
         else:
             how = "semi" if isinstance(q, exp.Intersect) else "anti"
             node = Join(left, _rename(right, "__r"), how, tuple(names), tuple(f"__r.{n}" for n in names))
@@ -575,12 +552,6 @@ def _as_inner(join: exp.Join) -> exp.Join:
     return join
 
 
-def _is_grouped(node: Node) -> bool:
-    while isinstance(node, (Project, Filter)):
-        node = node.child
-    return isinstance(node, Aggregate)
-
-
 def _plain_inner(join: exp.Join) -> bool:
     """An inner or comma join without USING (free to reorder)."""
     return not join.side and (join.kind or "").upper() in ("", "INNER", "CROSS") and not join.args.get("using")
@@ -589,14 +560,6 @@ def _plain_inner(join: exp.Join) -> bool:
 def _is_subquery_predicate(c: exp.Expression) -> bool:
     test = c.this if isinstance(c, exp.Not) else c
     return isinstance(test, exp.Exists) or (isinstance(test, exp.In) and test.args.get("query") is not None)
-
-
-def _add_row_id(table: pa.Table, name: str, partition_info: dict) -> pa.Table:
-    """Row ids unique across partitions: the partition number in the high bits."""
-    import numpy as np
-
-    base = partition_info["number"] << 40
-    return table.append_column(name, pa.array(np.arange(base, base + table.num_rows, dtype=np.int64)))
 
 
 def _frame(spec, ordered: bool):
@@ -626,10 +589,7 @@ def _frame(spec, ordered: bool):
 
 
 def _one_row() -> Node:
-    from frames.expr.sources import FromTables
-
-    t = pa.table({"__one": [1]})
-    return FromTables((t,), t.schema)
+    return Values(pa.table({"__one": [1]}))
 
 
 def _limit(sel: exp.Select) -> tuple[int | None, int]:

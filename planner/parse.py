@@ -32,16 +32,18 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
 
 def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expression:
     """Qualify, expand ``*``, unnest subqueries and simplify (sqlglot's optimizer)."""
+    from sqlglot.optimizer import RULES
+    from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
+
+    at = RULES.index(unnest_subqueries)
     try:
-        optimized = optimize(query, schema=schema, dialect=dialect)
-        if optimized.find(exp.ArrayAgg) is not None and query.find(exp.ArrayAgg) is None:
+        qualified = optimize(query, schema=schema, dialect=dialect, rules=RULES[:at])
+        unnested = optimize(qualified, schema=schema, dialect=dialect, rules=[unnest_subqueries])
+        if unnested.find(exp.ArrayAgg) is not None and qualified.find(exp.ArrayAgg) is None:
             # sqlglot decorrelates EXISTS with a non-equality correlation into ARRAY_AGG; keep those
             # subqueries and let the builder turn them into semi/anti joins with a residual filter
-            from sqlglot.optimizer import RULES
-            from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
-
-            optimized = optimize(query, schema=schema, dialect=dialect, rules=[r for r in RULES if r is not unnest_subqueries])
-        return optimized
+            unnested = qualified
+        return optimize(unnested, schema=schema, dialect=dialect, rules=RULES[at + 1:])
     except OptimizeError as exc:
         text = str(exc)
         m = re.search(r"Column '([^']+)' could not be resolved", text)

@@ -1,8 +1,10 @@
 """choose_build_side: for inner joins, build the hash table on (and broadcast) the smaller input.
 
-Arrow's hash join builds on its right input, and a broadcast join gathers one side whole: both want
-the smaller side there. Sizes are the inputs' ``estimated_bytes()`` after filters were pushed. An
-inner join is symmetric, so the inputs swap and a projection restores the column order.
+Arrow's hash join builds on its right input, and frames broadcasts the right side of an inner join
+when it is small: both want the smaller side on the right. Sizes are the inputs'
+``estimated_bytes()`` (frames' estimates, after filters were pushed into the scans, so a filtered
+table counts at its filtered size). An inner join is symmetric: the inputs swap and a projection
+restores the column order. Frames then picks broadcast or shuffle from the same estimates.
 
 Before:  Join inner on [o.k = l.k]            After:  Project o.k, ..., l.k, ...
            Scan orders (small)                           Join inner on [l.k = o.k]
@@ -12,20 +14,17 @@ Before:  Join inner on [o.k = l.k]            After:  Project o.k, ..., l.k, ...
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from frames.expr.blockwise import Project
-from frames.expr.join import Join
-from frames.expr.node import Node, transform_up
 from frames.expr.scalar import Col
+from planner.logical import Join, LogicalPlan, Project, transform_up
 
 
-def choose_build_side(plan: Node, ctx) -> Node:
-    def rewrite(new: Node) -> Node:
-        if (isinstance(new, Join) and new.how == "inner" and new.suffixes is None and not new.coalesce_keys
-                and new.strategy is None and new.left.estimated_bytes() < 0.5 * new.right.estimated_bytes()):
-            swapped = replace(new, left=new.right, right=new.left, left_on=new.right_on, right_on=new.left_on)
-            new = Project(swapped, tuple((n, Col(n)) for n in new.schema.names))
+def choose_build_side(plan: LogicalPlan, ctx) -> LogicalPlan:
+    def rewrite(new: LogicalPlan) -> LogicalPlan:
+        if not (isinstance(new, Join) and new.how == "inner" and new.strategy is None):
+            return new  # outer joins have a fixed preserved side; a chosen strategy is kept
+        if new.left.estimated_bytes() < 0.5 * new.right.estimated_bytes():
+            swapped = Join(new.right, new.left, "inner", new.right_on, new.left_on)
+            return Project(swapped, tuple((n, Col(n)) for n in new.schema.names))
         return new
 
     return transform_up(plan, rewrite)

@@ -1,25 +1,26 @@
-"""fold_constants: compute sub-expressions without columns once, at planning time.
+"""fold_constants: compute sub-expressions that read no column once, at planning time.
 
 sqlglot's simplifier already folds the SQL text (``DATE '1998-12-01' - INTERVAL '90' DAY``); this
-rule folds what lowering creates: a filter whose condition is constant TRUE disappears, any scalar
-sub-expression reading no column becomes a literal.
+rule folds what building and other rules create (e.g. a predicate substituted through a projection
+of literals): any scalar sub-expression reading no column becomes a literal, evaluated by the same
+frames kernel that would run it; a filter whose condition is constant TRUE disappears.
 
-Before:  Filter (1 < 2)          After:  ParquetScan t
-           ParquetScan t
+Before:  Filter (1 < 2)          After:  Project a, 3 AS k
+           Project a, (1 + 2) AS k          Scan t
+             Scan t
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from frames.expr.blockwise import Filter, Project
-from frames.expr.node import Node, transform_up
 from frames.expr.scalar import Call, Case, Cast, Lit, ScalarExpr
+from planner.logical import Filter, LogicalPlan, Project, transform_up
 
 
 def _fold(e: ScalarExpr) -> ScalarExpr:
     if isinstance(e, Lit) or not isinstance(e, (Call, Cast, Case)):
-        return e
+        return e  # a literal or a column: nothing to compute
     children = [_fold(c) for c in e.children()]
     if any(a is not b for a, b in zip(children, e.children())):
         e = e._rebuild(children)
@@ -33,18 +34,18 @@ def _fold(e: ScalarExpr) -> ScalarExpr:
     return e
 
 
-def fold_constants(plan: Node, ctx) -> Node:
-    def rewrite(new: Node) -> Node:
+def fold_constants(plan: LogicalPlan, ctx) -> LogicalPlan:
+    def rewrite(new: LogicalPlan) -> LogicalPlan:
         if isinstance(new, Filter):
             pred = _fold(new.predicate)
             if isinstance(pred, Lit) and pred.value is True:
-                new = new.child
-            elif pred is not new.predicate:
-                new = Filter(new.child, pred)
+                return new.child
+            if pred is not new.predicate:
+                return Filter(new.child, pred)
         elif isinstance(new, Project):
             exprs = tuple((n, _fold(e)) for n, e in new.exprs)
             if any(a[1] is not b[1] for a, b in zip(exprs, new.exprs)):
-                new = Project(new.child, exprs)
+                return Project(new.child, exprs)
         return new
 
     return transform_up(plan, rewrite)

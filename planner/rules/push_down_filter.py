@@ -1,22 +1,105 @@
 """push_down_filter: move every filter as close to the data as it can go, into the scan.
 
-``filter(op(x)) = op(filter(x))`` for row-wise ``op``; a conjunct crosses an inner join to the side
-whose columns it reads, an outer join only to its preserved side, an aggregate only when it reads
-group keys alone. In the scan it prunes Parquet row groups by statistics and hive directories by
-their values. The mechanics live in ``frames.expr.optimize.push_filters`` (one implementation for
-SQL and the DataFrame API); this rule runs them on the SQL plan so EXPLAIN shows the result.
+``filter(op(x)) = op(filter(x))`` holds for row-wise ``op``: a projection (the predicate is rewritten
+through the projected expressions), a sort without limit, each input of a UNION ALL, an aggregate
+when the conjunct reads only group keys, a window when it reads only PARTITION BY keys (whole
+partitions are kept or dropped). A conjunct crosses an inner or cross join to the side whose columns
+it reads (an equality between the two sides becomes a join key), an outer join only to its preserved
+side, a semi/anti join to its left side. A limit, and a top-k, stop it. In a ``Scan`` the filter is
+applied while reading; lowering hands it to the frames scan (``with_filter``), which also prunes
+Parquet row groups by statistics and hive directories by value.
 
-Before:  Filter (t.x > 5)                 After:  Project t.x, t.y
-           Project x AS t.x, y AS t.y               ParquetScan t columns=[x, y] filter=(x > 5)
-             ParquetScan t
+Before:  Filter (t.x > 5)                  After:  Project x AS t.x, y AS t.y
+           Project x AS t.x, y AS t.y                Scan t: columns=[x, y] filter=(x > 5)
+             Scan t
 """
 
 from __future__ import annotations
 
-from frames.expr.node import Node
-from frames.expr.optimize import push_filters
+from dataclasses import replace
+
+from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
+from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, RowId, Scan, Sort, Union, Window, transform_up
 
 
-def push_down_filter(plan: Node, ctx) -> Node:
-    new = push_filters(plan)
-    return plan if new.explain() == plan.explain() else new
+def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
+    new = transform_up(plan, lambda n: _sink(n.child, conjuncts(n.predicate)) if isinstance(n, Filter) else n)
+    return plan if new.explain() == plan.explain() else new  # same object: nothing moved
+
+
+def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
+    """``Filter(child, AND(preds))`` with as much as possible moved below ``child``."""
+    if not preds:
+        return child
+    if isinstance(child, Scan):
+        parts = (conjuncts(child.filter) if child.filter is not None else []) + preds
+        return replace(child, filter=conjunction(list(dict.fromkeys(parts))))
+    if isinstance(child, Filter):
+        return _sink(child.child, conjuncts(child.predicate) + preds)
+    if isinstance(child, Project):
+        mapping = dict(child.exprs)
+        return child.with_inputs(_sink(child.child, [p.substitute(mapping) for p in preds]))
+    if isinstance(child, Sort) and child.limit is None:
+        return child.with_inputs(_sink(child.child, preds))
+    if isinstance(child, Union):
+        moved = []
+        for c in child.children:
+            rename = {out: Col(name) for out, name in zip(child.schema.names, c.schema.names)}
+            moved.append(_sink(c, [p.substitute(rename) for p in preds]))
+        return child.with_inputs(*moved)
+    if isinstance(child, Aggregate):
+        return _split(child, preds, set(child.keys))
+    if isinstance(child, Window):
+        common = set.intersection(*(set(f.partition) for f in child.functions))
+        return _split(child, preds, common)
+    if isinstance(child, RowId):
+        return _split(child, preds, set(child.child.schema.names))
+    if isinstance(child, Join):
+        return _sink_join(child, preds)
+    return _keep(child, preds)  # Limit, Values, TopK: a filter must not pass them
+
+
+def _split(child: LogicalPlan, preds: list[ScalarExpr], allowed: set[str]) -> LogicalPlan:
+    """Conjuncts reading only ``allowed`` columns go below the (single-input) ``child``."""
+    below = [p for p in preds if p.columns() <= allowed]
+    above = [p for p in preds if not p.columns() <= allowed]
+    if below:
+        child = child.with_inputs(_sink(child.inputs()[0], below))
+    return _keep(child, above)
+
+
+def _keep(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
+    return Filter(child, conjunction(preds)) if preds else child
+
+
+def _sink_join(join: Join, preds: list[ScalarExpr]) -> LogicalPlan:
+    left, right = set(join.left.schema.names), set(join.right.schema.names)
+    can_left = join.how in ("inner", "cross", "left", "semi", "anti")
+    can_right = join.how in ("inner", "cross", "right")
+    to_left, to_right, above = [], [], []
+    lkeys, rkeys = list(join.left_on), list(join.right_on)
+    for p in preds:
+        cols = p.columns()
+        if can_left and cols <= left:
+            to_left.append(p)
+        elif can_right and join.how != "semi" and cols <= right:
+            to_right.append(p)
+        elif join.how in ("inner", "cross") and _is_key_pair(p, left, right):
+            a, b = p.args[0].name, p.args[1].name
+            lkeys.append(a if a in left else b)
+            rkeys.append(b if a in left else a)
+        else:
+            above.append(p)
+    if not to_left and not to_right and len(lkeys) == len(join.left_on):
+        return _keep(join, above)  # nothing crossed the join
+    how = "inner" if join.how == "cross" and lkeys else join.how
+    new = replace(join, left=_sink(join.left, to_left), right=_sink(join.right, to_right), how=how,
+                  left_on=tuple(lkeys), right_on=tuple(rkeys))
+    return _keep(new, above)
+
+
+def _is_key_pair(p: ScalarExpr, left: set[str], right: set[str]) -> bool:
+    if not (isinstance(p, Call) and p.func == "eq" and all(isinstance(a, Col) for a in p.args)):
+        return False
+    a, b = p.args[0].name, p.args[1].name
+    return (a in left and b in right) or (a in right and b in left)

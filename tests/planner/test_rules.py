@@ -1,4 +1,4 @@
-"""Golden tests: each optimizer rule's plan before and after, and results unchanged by the rules."""
+"""The rule registry and driver, rules on hand-built logical plans over a Parquet file, EXPLAIN."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ import pytest
 
 import frames
 import sqlengine
-from frames.expr.blockwise import Filter, Project
-from frames.expr.join import Join
-from frames.expr.reshape import Limit
 from frames.expr.scalar import Col, Lit, call
-from frames.expr.sort import Sort, SortKey
+from frames.expr.sort import SortKey
+from planner.logical import Filter, Join, Limit, LogicalPlan, Project, Scan, Sort, Values
+from planner.lower import to_dataframe
 from planner.rules import RULES, RuleContext, optimize
-from planner.rules.choose_build_side import choose_build_side
-from planner.rules.fold_constants import fold_constants
 from planner.rules.prune_columns import prune_columns
 from planner.rules.push_down_filter import push_down_filter
-from planner.rules.push_down_limit import push_down_limit
 
 CTX = RuleContext()
 
@@ -28,7 +24,7 @@ CTX = RuleContext()
 def scan(tmp_path):
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"a": list(range(100)), "b": [float(i) for i in range(100)], "c": ["x"] * 100}), path, row_group_size=25)
-    return frames.read_parquet(str(path))._node
+    return Scan("t", frames.read_parquet(str(path))._node)
 
 
 def lines(node) -> list[str]:
@@ -36,61 +32,72 @@ def lines(node) -> list[str]:
 
 
 def test_registry_order_and_names():
-    assert [r.__name__ for r in RULES] == ["fold_constants", "push_down_filter", "push_down_limit", "choose_build_side", "prune_columns"]
+    assert [r.__name__ for r in RULES] == [
+        "fold_constants", "reorder_joins", "push_down_filter", "push_down_limit", "choose_build_side", "prune_columns"]
+    for rule in RULES:  # one module per rule, named after it
+        assert rule.__module__ == f"planner.rules.{rule.__name__}"
 
 
-def test_fold_constants(scan):
-    before = Filter(Project(scan, (("a", Col("a")), ("k", call("add", Lit(1), Lit(2))))), call("lt", Lit(1), Lit(2)))
-    assert lines(before)[:2] == ["Filter (1 < 2)", "Project a, (1 + 2) AS k"]
-    after = fold_constants(before, CTX)
-    assert lines(after)[0] == "Project a, 3 AS k"
-    assert fold_constants(after, CTX) is after  # nothing left: the same object comes back
+def test_filter_reaches_parquet_statistics_and_columns_are_pruned(scan):
+    plan = Filter(Project(scan, (("x", Col("a")), ("c", Col("c")))), call("ge", Col("x"), Lit(80)))
+    pushed = push_down_filter(plan, CTX)
+    assert lines(pushed) == ["Project a AS x, c", "Scan t: ParquetScan t.parquet columns=[a, b, c] filter=(a >= 80) row_groups=1/4 files=1/1"]
+    pruned = prune_columns(Project(pushed, (("c", Col("c")),)), CTX)
+    assert lines(pruned)[-1] == "Scan t: ParquetScan t.parquet columns=[c, a] filter=(a >= 80) row_groups=1/4 files=1/1"
+    assert len(to_dataframe(pruned).compute()) == 20
 
 
-def test_push_down_filter(scan):
-    before = Filter(Project(scan, (("x", Col("a")), ("c", Col("c")))), call("ge", Col("x"), Lit(80)))
-    after = push_down_filter(before, CTX)
-    assert lines(after) == [
-        "Project a AS x, c",
-        "ParquetScan t.parquet columns=[a, b, c] filter=(a >= 80) row_groups=1/4 files=1/1",
-    ]
-
-
-def test_push_down_limit(scan):
-    before = Limit(Project(Sort(scan, (SortKey("b", False),)), (("b", Col("b")),)), 3)
-    after = push_down_limit(before, CTX)
-    assert lines(after)[:2] == ["Project b", "Limit 3"]
-    assert lines(push_down_limit(after, CTX))[2].startswith("TopK [b DESC NULLS LAST] limit=3")
-
-
-def test_choose_build_side(scan):
-    small = frames.from_pandas(pd.DataFrame({"k": [1, 2], "v": ["p", "q"]}))._node
-    before = Join(small, scan, "inner", ("k",), ("a",))
-    after = choose_build_side(before, CTX)
-    assert lines(after)[:2] == ["Project k, v, a, b, c", "Join inner on [a = k] strategy=single"]
-    assert after.schema.names == before.schema.names
-
-
-def test_prune_columns(scan):
-    before = Project(Project(scan, (("a", Col("a")), ("b", Col("b")))), (("a", Col("a")),))
-    after = prune_columns(before, CTX)
-    assert lines(after)[-1] == "ParquetScan t.parquet columns=[a] row_groups=4/4 files=1/1"
-
-
-def test_rules_preserve_results(scan):
-    plan = Limit(Sort(Filter(Project(scan, (("a", Col("a")), ("b2", call("multiply", Col("b"), Lit(2))))), call("gt", Col("a"), Lit(10))), (SortKey("b2", False),)), 5)
+def test_driver_reaches_a_fixed_point_and_reports_rules(scan):
+    plan = Limit(Sort(Filter(Project(scan, (("a", Col("a")), ("b2", call("multiply", Col("b"), Lit(2))))),
+                             call("gt", Col("a"), Lit(10))), (SortKey("b2", False),)), 5)
     optimized, applied = optimize(plan)
-    assert dict(applied)["push_down_filter"] and dict(applied)["push_down_limit"]
-    pd.testing.assert_frame_equal(frames.DataFrame(optimized).compute(), frames.DataFrame(plan).compute())
+    assert dict(applied)["push_down_filter"] and dict(applied)["push_down_limit"] and dict(applied)["prune_columns"]
+    again, applied_again = optimize(optimized)
+    assert again is optimized and not any(changed for _, changed in applied_again)
+    pd.testing.assert_frame_equal(to_dataframe(optimized).compute(), to_dataframe(plan).compute())
 
 
-def test_explain_lists_rules_by_name():
+def test_driver_rejects_a_rule_that_changes_the_output(monkeypatch):
+    import planner.rules as rules
+
+    def bad_rule(plan, ctx):
+        return Project(plan, (("other", Col(plan.schema.names[0])),))
+
+    monkeypatch.setattr(rules, "RULES", (bad_rule,))
+    with pytest.raises(AssertionError, match="bad_rule changed the output columns"):
+        rules.optimize(Values(pa.table({"a": [1]})))
+
+
+def test_rule_options_are_a_frozen_dataclass():
+    assert RuleContext.__dataclass_params__.frozen
+    with pytest.raises(Exception):
+        CTX.max_passes = 1  # type: ignore[misc]
+
+
+def test_logical_nodes_are_a_closed_set_with_inputs_and_schema():
+    import planner.logical as logical
+
+    kinds = {name for name, obj in vars(logical).items() if isinstance(obj, type) and issubclass(obj, LogicalPlan) and obj is not LogicalPlan}
+    assert kinds == {"Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union", "Window", "RowId"}
+    left = Values(pa.table({"k": [1, 2], "v": ["p", "q"]}))
+    right = Values(pa.table({"k2": [2, 3], "w": [1.5, 2.5]}))
+    join = Join(left, right, "left", ("k",), ("k2",))
+    assert join.inputs() == (left, right)
+    assert join.schema.names == ["k", "v", "k2", "w"]
+    assert Join(left, right, "semi", ("k",), ("k2",)).schema.names == ["k", "v"]
+    assert str(Project(join, (("s", call("add", Col("k"), Col("w"))),)).schema.field("s").type) == "double"
+
+
+def test_explain_lists_rules_by_name_and_the_optimized_plan():
     ctx = sqlengine.Context()
     ctx.register("t", pd.DataFrame({"a": [1, 2, 3]}))
     text = ctx.explain("SELECT a FROM t WHERE a > 1 ORDER BY a LIMIT 1")
     for rule in RULES:
-        assert rule.__name__ in text
-    assert "TopK" in text
+        assert f"  {rule.__name__}: " in text
+    assert "TopK" in text and "filter=(a > 1)" in text
+    assert "Initial plan" in ctx.explain("SELECT a FROM t WHERE a > 1", initial=True)
+    via_sql = ctx.sql("EXPLAIN SELECT a FROM t WHERE a > 1").compute()
+    assert any("filter=(a > 1)" in line for line in via_sql.plan)
 
 
 def test_join_order_avoids_cross_products_and_filters_tables_first():
@@ -101,5 +108,26 @@ def test_join_order_avoids_cross_products_and_filters_tables_first():
     sql = "SELECT a.x, b.q FROM a, b, c WHERE a.x = c.x AND c.y = b.y AND a.p = 1"
     plan = ctx.explain(sql)
     assert "cross" not in plan  # b waits until c connects it
+    assert "filter=(p = 1)" in plan
     got = ctx.sql(sql).compute().sort_values("x").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, pd.DataFrame({"x": [1, 2], "q": ["u", "v"]}), check_dtype=False)
+
+
+def test_shared_subtrees_are_lowered_once():
+    ctx = sqlengine.Context()
+    ctx.register("t", pd.DataFrame({"a": [1, 2, 3], "b": [3, 2, 1]}))
+    df = ctx.sql("WITH s AS (SELECT a, b FROM t WHERE a > 1) SELECT x.a, y.b FROM s x JOIN s y ON x.a = y.b")
+    from frames.expr.node import Node
+
+    seen: dict[int, Node] = {}
+    stack = [df._node]
+    scans = 0
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen[id(n)] = n
+        scans += type(n).__name__ == "FromTables" or n.describe().startswith("InMemory")
+        stack.extend(n.inputs())
+    assert scans == 1  # both readers of the CTE share one source node
+    assert df.compute().to_dict("list") == {"a": [2], "b": [2]}

@@ -1,0 +1,407 @@
+"""The planner's logical plan: a closed set of small frozen dataclasses.
+
+Every node lists its children in ``inputs()`` (``with_inputs`` rebuilds it with new ones), knows its
+output ``schema`` and prints one line in EXPLAIN (``describe``). The optimizer rules in
+``planner/rules/`` rewrite these nodes only; ``planner.lower`` turns the final plan into frames
+nodes. Scalar expressions are frames' (``Col``, ``Lit``, ``Call``, ``Cast``, ``Case``): they are the
+vocabulary both layers share, so lowering an expression is the identity.
+
+A node's schema is the schema of the frames operation it lowers to, computed on empty inputs of
+its children's schemas: types (decimal precision after arithmetic, date parts, window results) are
+decided in one place, the frames kernels, and the logical plan can never disagree with what runs.
+
+Identity is object identity (``eq=False``): a subtree used twice (a CTE, a view read twice, a
+self-join) is one object, lowered once, computed once. Rules keep such sharing (``transform_up``).
+
+    >>> import pyarrow as pa
+    >>> from frames.expr.scalar import Col, Lit, call
+    >>> t = Values(pa.table({"a": [1, 2, 3]}))
+    >>> plan = Filter(Project(t, (("b", call("add", Col("a"), Lit(1))),)), call("gt", Col("b"), Lit(2)))
+    >>> print(plan.explain())
+    Filter (b > 2)
+      Project (a + 1) AS b
+        Values rows=3 columns=[a]
+    >>> plan.schema.names
+    ['b']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
+
+import pyarrow as pa
+
+from frames.expr.aggregate import AggSpec
+from frames.expr.node import Node as FramesNode
+from frames.expr.scalar import Col, ScalarExpr
+from frames.expr.scan import Scan as FramesScan
+from frames.expr.sort import SortKey
+from frames.expr.window import WindowFunction
+
+__all__ = [
+    "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
+    "Window", "RowId", "transform_up", "walk", "JOIN_TYPES",
+]
+
+JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
+
+
+@dataclass(frozen=True, eq=False)
+class LogicalPlan:
+    """Base of all logical nodes (never instantiated itself)."""
+
+    def inputs(self) -> tuple["LogicalPlan", ...]:
+        return tuple(getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), LogicalPlan))
+
+    def with_inputs(self, *inputs: "LogicalPlan") -> "LogicalPlan":
+        names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), LogicalPlan)]
+        assert len(names) == len(inputs), type(self).__name__
+        return replace(self, **dict(zip(names, inputs)))
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        placeholders = [_placeholder(c.schema) for c in self.inputs()]
+        return self.to_frames(*placeholders).schema
+
+    @cached_property
+    def frames(self) -> FramesNode:
+        """This plan lowered onto frames nodes (children lowered first, each once)."""
+        return self.to_frames(*(c.frames for c in self.inputs()))
+
+    def to_frames(self, *inputs: FramesNode) -> FramesNode:  # pragma: no cover - abstract
+        """The frames node computing this node over already lowered ``inputs``."""
+        raise NotImplementedError
+
+    def estimated_bytes(self) -> float:
+        """Size estimate of the output, from the frames node it lowers to (scans know their files
+        and pushed filters; frames owns the estimates)."""
+        return self.frames.estimated_bytes()
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def explain(self, indent: int = 0) -> str:
+        lines = ["  " * indent + self.describe()]
+        lines += [c.explain(indent + 1) for c in self.inputs()]
+        return "\n".join(lines)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+
+def _placeholder(schema: pa.Schema) -> FramesNode:
+    from frames.expr.sources import FromTables
+
+    return FromTables((schema.empty_table(),), schema)
+
+
+@dataclass(frozen=True, eq=False)
+class Scan(LogicalPlan):
+    """A catalog table (files or in-memory data). ``columns`` are the only ones read (None: all);
+    ``filter`` is applied exactly while reading and may use columns not in ``columns``.
+
+    ``source`` is the frames node the catalog holds. A frames file scan receives both through its
+    ``with_columns`` / ``with_filter`` contract (row groups, hive partitions, column selection are
+    frames' business); any other source gets a Filter and a Project on top."""
+
+    table: str
+    source: FramesNode
+    read_columns: tuple[str, ...] | None = None
+    filter: ScalarExpr | None = None
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        full = self.source.full_schema() if isinstance(self.source, FramesScan) else self.source.schema
+        if self.read_columns is None:
+            return self.source.schema
+        return pa.schema([full.field(c) for c in self.read_columns])
+
+    def to_frames(self) -> FramesNode:
+        from frames.expr.blockwise import Filter as FFilter, Project as FProject
+        from frames.expr.scalar import Col
+
+        node = self.source
+        if isinstance(node, FramesScan):
+            if self.filter is not None:
+                node = node.with_filter(self.filter)
+            if self.read_columns is not None:
+                node = node.with_columns(self.read_columns)
+            return node
+        if self.filter is not None:
+            node = FFilter(node, self.filter)
+        if self.read_columns is not None and list(self.read_columns) != node.schema.names:
+            node = FProject(node, tuple((c, Col(c)) for c in self.read_columns))
+        return node
+
+    def describe(self) -> str:
+        if isinstance(self.source, FramesScan):
+            return f"Scan {self.table}: {self.frames.describe()}"
+        filt = f" filter={self.filter!r}" if self.filter is not None else ""
+        return f"Scan {self.table}: columns=[{', '.join(self.schema.names)}]{filt} over {self.source.describe()}"
+
+
+@dataclass(frozen=True, eq=False)
+class Values(LogicalPlan):
+    """A constant table (the one row of ``SELECT 1``, literal rows)."""
+
+    table: pa.Table
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.table.schema
+
+    def to_frames(self) -> FramesNode:
+        from frames.expr.sources import FromTables
+
+        return FromTables((self.table,), self.table.schema)
+
+    def describe(self) -> str:
+        return f"Values rows={self.table.num_rows} columns=[{', '.join(self.table.schema.names)}]"
+
+
+@dataclass(frozen=True, eq=False)
+class Project(LogicalPlan):
+    """Computes ``exprs`` (name, expression) per row; only those columns come out."""
+
+    child: LogicalPlan
+    exprs: tuple[tuple[str, ScalarExpr], ...]
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        # frames' Project types each expression on an empty table; giving it only the columns
+        # the expression reads (and none for a plain column) is the same answer, much cheaper
+        child = self.child.schema
+        fields = []
+        for name, e in self.exprs:
+            if isinstance(e, Col) and e.name in child.names:
+                fields.append(pa.field(name, child.field(e.name).type))
+            else:
+                used = [child.field(c) for c in sorted(e.columns()) if c in child.names]
+                fields.append(pa.field(name, e.dtype(pa.schema(used)) if len(used) == len(e.columns()) else e.dtype(child)))
+        return pa.schema(fields)
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.blockwise import Project as FProject
+
+        return FProject(child, self.exprs)
+
+    def describe(self) -> str:
+        parts = [name if repr(e) == name else f"{e!r} AS {name}" for name, e in self.exprs]
+        return f"Project {', '.join(parts)}"
+
+
+@dataclass(frozen=True, eq=False)
+class Filter(LogicalPlan):
+    """Keeps the rows where ``predicate`` is TRUE (NULL and FALSE drop the row)."""
+
+    child: LogicalPlan
+    predicate: ScalarExpr
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.child.schema
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.blockwise import Filter as FFilter
+
+        return FFilter(child, self.predicate)
+
+    def describe(self) -> str:
+        return f"Filter {self.predicate!r}"
+
+
+@dataclass(frozen=True, eq=False)
+class Join(LogicalPlan):
+    """Equi-join on ``left_on[i] = right_on[i]`` (NULL keys never match); output is the left
+    columns then the right ones (semi/anti: left only). Other conditions are Filters above (inner)
+    or are rejected by the builder (outer). ``strategy`` None lets frames choose by size."""
+
+    left: LogicalPlan
+    right: LogicalPlan
+    how: str
+    left_on: tuple[str, ...] = ()
+    right_on: tuple[str, ...] = ()
+    strategy: str | None = None
+
+    def __post_init__(self) -> None:
+        assert self.how in JOIN_TYPES, self.how
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        left, right = self.left.schema, self.right.schema
+        same_keys = all(left.field(a).type == right.field(b).type for a, b in zip(self.left_on, self.right_on))
+        if not same_keys:  # keys are cast to a common type: let frames say which
+            return LogicalPlan.schema.func(self)
+        if self.how in ("semi", "anti"):
+            return left
+        return pa.schema(list(left) + list(right))
+
+    def to_frames(self, left: FramesNode, right: FramesNode) -> FramesNode:
+        from frames.expr.join import Join as FJoin
+
+        return FJoin(left, right, self.how, self.left_on, self.right_on, self.strategy)
+
+    def describe(self) -> str:
+        on = ", ".join(f"{a} = {b}" for a, b in zip(self.left_on, self.right_on))
+        strategy = f" strategy={self.strategy}" if self.strategy else ""
+        return f"Join {self.how}" + (f" on [{on}]" if on else "") + strategy
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregate(LogicalPlan):
+    """GROUP BY ``keys`` (plain column names) computing ``aggs``; output keys then aggregates.
+    Without keys exactly one row, also for empty input. No aggs: DISTINCT over the keys."""
+
+    child: LogicalPlan
+    keys: tuple[str, ...]
+    aggs: tuple[AggSpec, ...]
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.aggregate import Aggregate as FAggregate
+
+        return FAggregate(child, self.keys, self.aggs)
+
+    def describe(self) -> str:
+        keys = f" keys=[{', '.join(self.keys)}]" if self.keys else ""
+        aggs = f" aggs=[{', '.join(map(repr, self.aggs))}]" if self.aggs else ""
+        return f"Aggregate{keys}{aggs}"
+
+
+@dataclass(frozen=True, eq=False)
+class Sort(LogicalPlan):
+    """ORDER BY ``keys``; with ``limit`` a top-k (only the first ``limit`` rows are kept)."""
+
+    child: LogicalPlan
+    keys: tuple[SortKey, ...]
+    limit: int | None = None
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.child.schema
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.sort import Sort as FSort
+
+        return FSort(child, self.keys, self.limit)
+
+    def describe(self) -> str:
+        head = "TopK" if self.limit is not None else "Sort"
+        return f"{head} [{', '.join(map(repr, self.keys))}]" + (f" limit={self.limit}" if self.limit is not None else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Limit(LogicalPlan):
+    """``LIMIT n OFFSET offset`` (n None: OFFSET only), in the child's row order."""
+
+    child: LogicalPlan
+    n: int | None
+    offset: int = 0
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.child.schema
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.reshape import Limit as FLimit
+
+        return FLimit(child, self.n, self.offset)
+
+    def describe(self) -> str:
+        return f"Limit {self.n}" + (f" offset={self.offset}" if self.offset else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Union(LogicalPlan):
+    """UNION ALL, by position; names (and types, after casting) from the first child."""
+
+    children: tuple[LogicalPlan, ...]
+
+    def inputs(self) -> tuple[LogicalPlan, ...]:
+        return self.children
+
+    def with_inputs(self, *inputs: LogicalPlan) -> LogicalPlan:
+        return Union(tuple(inputs))
+
+    def to_frames(self, *children: FramesNode) -> FramesNode:
+        from frames.expr.reshape import Concat
+
+        return Concat(tuple(children))
+
+    def describe(self) -> str:
+        return "Union all"
+
+
+@dataclass(frozen=True, eq=False)
+class Window(LogicalPlan):
+    """Adds window function columns (sharing PARTITION BY and ORDER BY) to the child's columns."""
+
+    child: LogicalPlan
+    functions: tuple[WindowFunction, ...]
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.window import Window as FWindow
+
+        return FWindow(child, self.functions)
+
+    def describe(self) -> str:
+        f = self.functions[0]
+        funcs = ", ".join(f"{g.func}({g.column or ''}) AS {g.name}" for g in self.functions)
+        return f"Window partition=[{', '.join(f.partition)}] order=[{', '.join(map(repr, f.order))}] functions=[{funcs}]"
+
+
+@dataclass(frozen=True, eq=False)
+class RowId(LogicalPlan):
+    """Appends ``name``: an int64 unique across all rows (partition number in the high bits), used
+    to match rows back after a pairwise join (EXISTS with non-equality correlations)."""
+
+    child: LogicalPlan
+    name: str
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.blockwise import MapPartitions
+
+        out = child.schema.append(pa.field(self.name, pa.int64()))
+        return MapPartitions(child, _add_row_id, out, (self.name,), pandas=False, func_name="row_id", partition_info=True)
+
+    def describe(self) -> str:
+        return f"RowId {self.name}"
+
+
+def _add_row_id(table: pa.Table, name: str, partition_info: dict) -> pa.Table:
+    import numpy as np
+
+    base = partition_info["number"] << 40
+    return table.append_column(name, pa.array(np.arange(base, base + table.num_rows, dtype=np.int64)))
+
+
+def transform_up(plan: LogicalPlan, rewrite) -> LogicalPlan:
+    """Rebuild ``plan`` bottom-up, applying ``rewrite(node) -> node`` to every node once; shared
+    subtrees stay shared and unchanged subtrees come back as the same objects."""
+    memo: dict[int, LogicalPlan] = {}
+
+    def visit(node: LogicalPlan) -> LogicalPlan:
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        children = [visit(c) for c in node.inputs()]
+        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+        new = rewrite(new)
+        memo[id(node)] = new
+        return new
+
+    return visit(plan)
+
+
+def walk(plan: LogicalPlan):
+    """Every distinct node once, parents before children."""
+    seen: set[int] = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        stack.extend(reversed(node.inputs()))

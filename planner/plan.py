@@ -1,0 +1,133 @@
+"""From one query's AST to its logical plan and optimized plan (the planner's entry point).
+
+Steps: DuckDB-style names for unnamed outputs; ``read_parquet('...')`` / ``read_csv('...')`` table
+functions become scans; every table name is resolved (catalog table, view, the caller's fallback,
+or a file path queried in place) to build sqlglot's schema; sqlglot qualifies, expands ``*``,
+unnests subqueries and simplifies (``planner.parse.semantic``); ``planner.build`` turns the AST into
+the logical plan; ``planner.rules.optimize`` rewrites it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlglot import exp
+
+from frames.expr.node import Node as FramesNode
+from planner.build import QueryBuilder
+from planner.catalog import Catalog
+from planner.errors import TableNotFoundError, UnsupportedFeatureError
+from planner.logical import LogicalPlan, Scan
+from planner.parse import semantic
+from planner.rules import RuleContext, optimize
+from planner.types import sql_type
+
+
+class Planner:
+    """Plans queries against ``catalog``. ``fallback(name)`` may supply a frames node for a name the
+    catalog does not know (``sqlengine.sql``'s caller variables, files queried in place)."""
+
+    def __init__(self, catalog: Catalog, dialect: str, fallback: Callable[[str], FramesNode | None] | None = None):
+        self.catalog = catalog
+        self.dialect = dialect
+        self.fallback = fallback
+        self._views_in_progress: set[str] = set()
+
+    # -- entry points --------------------------------------------------------------------------
+    def logical(self, query: exp.Expression) -> LogicalPlan:
+        """The logical plan as built, before the optimizer rules."""
+        files: dict[str, FramesNode] = {}
+        query = _table_functions(name_projections(query, self.dialect), files)
+        resolved: dict[str, LogicalPlan] = {}
+        ctes = {c.alias for c in query.find_all(exp.CTE)}
+        schema: dict[str, dict[str, str]] = {}
+        for t in query.find_all(exp.Table):
+            name = t.name
+            if not name or name in ctes or name in schema:
+                continue
+            plan = self._resolve(name, files, resolved)
+            schema[name] = {f.name: sql_type(f.type) for f in plan.schema}
+        analyzed = semantic(query, schema, self.dialect)
+        return QueryBuilder(lambda name: self._resolve(name, files, resolved)).query(analyzed)
+
+    def optimized(self, query: exp.Expression, ctx: RuleContext | None = None) -> tuple[LogicalPlan, list[tuple[str, bool]], LogicalPlan]:
+        """(optimized plan, which rules changed it, plan before the rules)."""
+        initial = self.logical(query)
+        plan, applied = optimize(initial, ctx)
+        return plan, applied, initial
+
+    # -- names ---------------------------------------------------------------------------------
+    def _resolve(self, name: str, files: dict, resolved: dict) -> LogicalPlan:
+        """One plan per name per query: a table read twice is one Scan, a view read twice one plan."""
+        if name in resolved:
+            return resolved[name]
+        view = self.catalog.view(name)
+        if name in files:
+            plan: LogicalPlan = Scan(name, files[name])
+        elif view is not None:
+            key = name.lower()
+            if key in self._views_in_progress:
+                raise UnsupportedFeatureError(f"view {name!r} that refers to itself")
+            self._views_in_progress.add(key)
+            try:
+                plan = self.logical(view)
+            finally:
+                self._views_in_progress.discard(key)
+        else:
+            plan = Scan(name, self.frames_node(name))
+        resolved[name] = plan
+        return plan
+
+    def frames_node(self, name: str) -> FramesNode:
+        node = self.catalog.table(name)
+        if node is not None:
+            return node
+        if self.fallback is not None:
+            found = self.fallback(name)
+            if found is not None:
+                return found
+        raise TableNotFoundError(name, self.catalog.names())
+
+
+def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp.Expression:
+    """``read_parquet('path')`` / ``read_csv('path')`` in FROM become tables over those files."""
+    import frames
+
+    tables = [t for t in query.find_all(exp.Table) if isinstance(t.this, (exp.ReadParquet, exp.ReadCSV))]
+    if not tables:
+        return query
+    query = query.copy()
+    for i, t in enumerate([t for t in query.find_all(exp.Table) if isinstance(t.this, (exp.ReadParquet, exp.ReadCSV))]):
+        fn = t.this
+        arg = fn.this if fn.this is not None else (fn.expressions[0] if fn.expressions else None)
+        if not isinstance(arg, exp.Literal) or not arg.is_string:
+            raise UnsupportedFeatureError(f"{fn.sql()} without a literal path")
+        reader = frames.read_parquet if isinstance(fn, exp.ReadParquet) else frames.read_csv
+        name = f"__file{i}"
+        files[name] = reader(arg.this)._node
+        alias = t.alias or ("read_parquet" if isinstance(fn, exp.ReadParquet) else "read_csv")
+        t.replace(exp.table_(name, alias=alias))
+    return query
+
+
+def name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
+    """Unnamed output expressions get DuckDB-style names (``sum(x)``), not sqlglot's ``_col_0``."""
+    if not isinstance(query, exp.Select):
+        return query
+    query = query.copy()
+    for e in list(query.expressions):
+        if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
+            continue
+        if isinstance(e, exp.Count) and isinstance(e.this, exp.Star):
+            e.replace(exp.alias_(e.copy(), "count_star()", quoted=True))
+            continue
+        head, paren, rest = e.sql(dialect=dialect).partition("(")
+        e.replace(exp.alias_(e.copy(), head.lower() + paren + rest, quoted=True))
+    return query
+
+
+def describe_schema(plan: LogicalPlan) -> list[tuple[str, str]]:
+    return [(f.name, sql_type(f.type)) for f in plan.schema]
+
+
+__all__ = ["Planner", "name_projections", "describe_schema"]
