@@ -12,6 +12,7 @@ target there, but a failed write still leaves nothing behind.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from typing import Any, Callable
 
@@ -60,6 +61,37 @@ def _remove(fs, path: str) -> None:
         pass
 
 
+MARKER = "_writing"  # in the temporary directory while the write is wanted
+
+
+def _write_part(writer, fs, table: pa.Table, path: str, marker: str, *args: Any) -> int:
+    """Write one part; if the whole write was abandoned meanwhile (another part failed and the
+    caller cleaned up without waiting for this task), remove what this task wrote.
+
+    The caller deletes the marker before the temporary directory: a part written before the marker
+    went is removed with the directory, a part written after it is removed here.
+    """
+    rows = writer(fs, table, path, *args)
+    if not fs.exists(marker):
+        _remove(fs, path)
+    return rows
+
+
+def _abandon(fs, tmp: str, marker: str | None) -> None:
+    """Remove a failed write's temporary output. Tasks of the failed computation may still be
+    running (the scheduler does not wait for them): retry briefly while one is finishing a part."""
+    if marker is not None:
+        _remove(fs, marker)
+    for _ in range(40):
+        _remove(fs, tmp)
+        try:
+            if not fs.exists(tmp):
+                return
+        except OSError:
+            return
+        time.sleep(0.05)
+
+
 def _part_names(n: int, suffix: str, name_function: Callable[[int], str] | None) -> list[str]:
     """File names of a directory output: ``part.{i}{suffix}`` or ``name_function(i)``, all distinct."""
     if name_function is None:
@@ -95,6 +127,7 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
     single = target.endswith(suffix) if single_file is None else bool(single_file)
     names = [] if single else _part_names(node.npartitions, suffix, name_function)
     tmp = _sibling(fs, target, "tmp")
+    marker = f"{tmp}/{MARKER}"
     graph, keys = build_graph(node)
     if len(keys) != len(names) and not single:  # npartitions is a promise lower() must keep
         raise WriteError(f"cannot write {path!r}: {type(node).__name__} lowered to {len(keys)} partitions, "
@@ -107,7 +140,7 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
     else:
         write_keys = []
         for i, k in enumerate(keys):
-            graph[(tag, i)] = Task(writer, fs, Ref(k), f"{tmp}/{names[i]}", *writer_args)
+            graph[(tag, i)] = Task(_write_part, writer, fs, Ref(k), f"{tmp}/{names[i]}", marker, *writer_args)
             write_keys.append((tag, i))
     backup = None
     try:
@@ -116,7 +149,10 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
             fs.makedirs(parent, exist_ok=True)
         if not single:
             fs.makedirs(tmp, exist_ok=True)
+            fs.pipe_file(marker, b"")
         _exec.get(_exec.cull(graph, write_keys), write_keys, scheduler=scheduler)
+        if not single:
+            fs.rm(marker)
         if existed:  # keep the old output until the new one is in place
             backup = _sibling(fs, target, "old")
             fs.mv(target, backup, recursive=fs.isdir(target))
@@ -129,7 +165,7 @@ def _write(node: Node, path: str, writer, suffix: str, writer_args: tuple, overw
                 backup = None
             raise
     except BaseException as exc:
-        _remove(fs, tmp)
+        _abandon(fs, tmp, None if single else marker)
         if isinstance(exc, (KeyboardInterrupt, WriteError)):
             raise
         if isinstance(exc, Exception):

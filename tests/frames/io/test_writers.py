@@ -103,3 +103,35 @@ def test_memory_filesystem_failure_leaves_nothing():
     to_parquet(node_of(t, 3), "memory://w-test/out")
     assert run(read_parquet_node("memory://w-test/out")).sort_by("id").equals(t)
     fs.rm("/w-test", recursive=True)
+
+
+def test_part_still_being_written_after_a_failure_is_removed(monkeypatch):
+    """The scheduler raises without waiting for running tasks: a part finished after the cleanup
+    must not be left behind (memory:// creates directories implicitly, like object stores)."""
+    import time
+
+    import frames.io.writers as writers
+
+    real = writers._write_parquet
+
+    def slow_first(fs, t, path, compression):
+        if t.num_rows and t.column("id")[0].as_py() == 0:
+            time.sleep(0.6)  # still writing when the other partition fails
+        return real(fs, t, path, compression)
+
+    def fail_late(t: pa.Table, partition_info=None):
+        if partition_info["number"] == 1:
+            time.sleep(0.2)
+            raise RuntimeError("disk on fire")
+        return t
+
+    monkeypatch.setattr(writers, "_write_parquet", slow_first)
+    fs = fsspec.filesystem("memory")
+    node = node_of(table(), 2)
+    with pytest.raises(frames.WriteError, match="disk on fire"):
+        to_parquet(MapPartitions(node, fail_late, node.schema, pandas=False, partition_info=True),
+                   "memory://w-race/out", scheduler="threads")
+    time.sleep(1.0)  # let the slow part finish
+    assert fs.find("/w-race") == []
+    if fs.exists("/w-race"):
+        fs.rm("/w-race", recursive=True)
