@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import signal
 import sys
 import threading
 import time
 
-from repl.format import FORMATS
-from repl.run import Settings, describe_error, execute
+from repl import FORMATS
 
 EPILOG = """examples:
   sqlengine --demo                                   the REPL over the embedded demo shop
@@ -17,6 +18,18 @@ EPILOG = """examples:
   sqlengine --table trips=data/trips/*.parquet -c "SELECT count(*) FROM trips"
   sqlengine --demo report.sql --format csv --output report.csv
   echo "SELECT 42;" | sqlengine"""
+
+
+class _Version(argparse.Action):
+    """``--version``, importing the engine only when asked (``--help`` stays instant)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from sqlengine import __version__
+
+        parser.exit(message=f"sqlengine {__version__}\n")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,9 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--output", metavar="PATH", help="write the result to PATH instead of printing it (.parquet, or the --format text)")
     ap.add_argument("--dialect", default="duckdb", help="SQL dialect read by sqlglot (default: duckdb)")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
-    from sqlengine import __version__
-
-    ap.add_argument("--version", action="version", version=f"sqlengine {__version__}")
+    ap.add_argument("--version", action=_Version, help="show the version and exit")
     return ap.parse_args(argv)
 
 
@@ -94,8 +105,39 @@ def _finish(code: int) -> int:
     return code
 
 
+def _import_engine() -> None:
+    """Import pandas, pyarrow and the engine with Ctrl-C held back until they are loaded: an
+    interrupt inside a C extension's import comes out as an ImportError with pages of advice."""
+    modules = ("exec.config", "sqlengine", "repl.run")
+    if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
+        for name in modules:
+            importlib.import_module(name)
+        return
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command's entry point; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting up (importing pandas and the engine)
+        print("cancelled", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     args = parse_args(argv)
+    _import_engine()
+    from repl.run import Settings, describe_error, execute
+
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
     try:
         ctx = build_context(args)

@@ -12,6 +12,8 @@ from typing import Iterable
 
 from prompt_toolkit.completion import Completer, Completion
 
+from repl import FORMATS
+
 KEYWORDS = """SELECT FROM WHERE GROUP BY ORDER HAVING LIMIT OFFSET JOIN LEFT RIGHT FULL OUTER INNER CROSS ON
 USING AS AND OR NOT IN EXISTS BETWEEN LIKE ILIKE IS NULL CASE WHEN THEN ELSE END DISTINCT UNION ALL
 INTERSECT EXCEPT WITH CREATE TABLE VIEW DROP REPLACE IF DESCRIBE SHOW TABLES EXPLAIN COPY TO ASC DESC
@@ -24,7 +26,6 @@ strftime current_date now read_parquet read_csv row_number rank dense_rank lag l
 last_value""".split()
 META = [".tables", ".describe", ".schema", ".timer", ".mode", ".read", ".help", ".quit", ".exit",
         "\\dt", "\\d", "\\timing", "\\i", "\\?", "\\q"]
-FORMATS = ("table", "csv", "json", "markdown")
 
 _TABLE_CONTEXT = {"FROM", "JOIN", "INTO", "TABLE", "UPDATE", "DESCRIBE", "VIEW", "EXISTS"}
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-FORMATS = ("table", "csv", "json", "markdown")
+from repl import FORMATS
+
 MAX_ROWS = 40
 MAX_CELL = 40
 

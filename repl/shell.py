@@ -13,7 +13,7 @@ from prompt_toolkit.lexers import PygmentsLexer
 from pygments.lexers.sql import SqlLexer
 
 from repl.completion import SqlCompleter
-from repl.format import FORMATS
+from repl import FORMATS
 from repl.run import Settings, describe_error, execute
 
 HELP = """Statements end with ';' and may span lines. Meta-commands:
