@@ -106,10 +106,14 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_table(frame: pd.DataFrame, schema: pa.Schema | None = None, max_rows: int = MAX_ROWS, max_width: int | None = None) -> str:
+def render_table(frame: pd.DataFrame, schema: pa.Schema | None = None, max_rows: int | None = None, max_width: int | None = None) -> str:
     """Box-drawn table; the middle rows and the columns past the terminal width are left out with
-    a note saying how many."""
-    max_width = max_width or shutil.get_terminal_size((120, 40)).columns
+    a note saying how many. At most ``MAX_ROWS`` rows, fewer on a short terminal so the column
+    names stay on screen."""
+    size = shutil.get_terminal_size((120, 0))
+    max_width = max_width or size.columns
+    if max_rows is None:
+        max_rows = max(10, min(MAX_ROWS, size.lines - 12)) if size.lines else MAX_ROWS
     n = len(frame)
     half = max_rows // 2
     shown = pd.concat([frame.head(half), frame.tail(max_rows - half)]) if n > max_rows else frame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 import time
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 import pandas as pd
+from sqlglot.errors import TokenError
 
 from exec.diagnostics import ProgressBar
 from exec.errors import SqlEngineError
@@ -24,6 +26,31 @@ class Settings:
     debug: bool = False
     output: str | None = None
     progress: bool | None = None  # None: only when stderr is a terminal
+
+
+def split_statements(text: str, dialect: str = "duckdb") -> list[str]:
+    """The statements of ``text``, each padded with the whitespace that preceded it so a syntax
+    error's line and column still point into ``text`` (semicolons in strings and comments do not
+    split). Text that does not tokenize comes back whole: running it reports the error."""
+    try:
+        from sqlglot import Dialect
+        from sqlglot.tokens import TokenType
+
+        tokens = Dialect.get_or_raise(dialect).tokenize(text)
+    except Exception:  # the statement's own run reports it properly
+        return [text] if text.strip() else []
+    pieces: list[str] = []
+    start, has_tokens = 0, False
+    for tok in tokens + [None]:
+        if tok is not None and tok.token_type != TokenType.SEMICOLON:
+            has_tokens = True
+            continue
+        end = tok.end + 1 if tok is not None else len(text)
+        if has_tokens:
+            pad = "\n" * text.count("\n", 0, start) + " " * (start - (text.rfind("\n", 0, start) + 1))
+            pieces.append(pad + text[start:end])
+        start, has_tokens = end, False
+    return pieces
 
 
 def _first_line(text: str) -> str:
@@ -43,6 +70,8 @@ def describe_error(exc: BaseException, debug: bool) -> str:
         return f"Error: {_first_line(str(exc))}" + (f"\n{text}" if text else "")
     if isinstance(exc, SqlEngineError):
         return f"Error: {_first_line(str(exc))}"
+    if isinstance(exc, TokenError):  # not yet turned into a SqlSyntaxError by the planner
+        return f"Error: syntax error: {_first_line(str(exc))} (an unclosed quote or comment?)"
     if isinstance(exc, OSError):
         what = exc.strerror or str(exc)
         return f"Error: {what}: {exc.filename!r}" if exc.filename else f"Error: {_first_line(what)}"
@@ -55,6 +84,10 @@ class _TickingProgressBar(ProgressBar):
 
     def start(self, graph: dict) -> None:
         super().start(graph)
+        try:  # short of the terminal's width: the "^C" a terminal echoes must not wrap the line
+            self._bar.ncols = max(20, min(100, shutil.get_terminal_size().columns - 4))
+        except Exception:
+            pass
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="sqlengine-progress", daemon=True)
         self._ticker.start()

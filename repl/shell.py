@@ -14,7 +14,7 @@ from pygments.lexers.sql import SqlLexer
 
 from repl.completion import SqlCompleter
 from repl import FORMATS
-from repl.run import Settings, describe_error, execute
+from repl.run import Settings, describe_error, execute, split_statements
 
 HELP = """Statements end with ';' and may span lines. Meta-commands:
   .tables              list tables            (also \\dt)
@@ -118,12 +118,17 @@ class Shell:
             self.run_sql(text)
 
     def run_sql(self, text: str) -> None:
-        try:
-            execute(self.ctx, text, self.settings, out=self.out)
-        except KeyboardInterrupt:
-            self.say("cancelled")
-        except Exception as exc:  # never end the session on an error
-            self.say(describe_error(exc, self.settings.debug))
+        """Each statement in turn, each query's result shown (as psql and the DuckDB shell do); the
+        first error or Ctrl-C stops the rest."""
+        for statement in split_statements(text, getattr(self.ctx, "dialect", "duckdb")):
+            try:
+                execute(self.ctx, statement, self.settings, out=self.out)
+            except KeyboardInterrupt:
+                self.say("cancelled")
+                return
+            except Exception as exc:  # never end the session on an error
+                self.say(describe_error(exc, self.settings.debug))
+                return
 
     def meta(self, text: str) -> str | None:
         cmd, _, arg = text.rstrip(";").partition(" ")

@@ -64,6 +64,29 @@ def test_errors_never_end_the_session(ctx):
     assert "Traceback" not in text
 
 
+def test_each_statement_of_a_line_shows_its_result(ctx, tmp_path):
+    text = drive(ctx, "SELECT 1 AS first; SELECT 'a;b' AS second; -- done;\r"
+                      "CREATE VIEW w AS SELECT 6 AS x; SELECT x * 7 AS third FROM w;\r\x04")
+    assert text.index("first") < text.index("a;b") < text.index("OK (") < text.index("│    42 │")
+    script = tmp_path / "two.sql"
+    script.write_text("SELECT 10 AS ten;\nSELECT 20 AS twenty;\n")
+    assert "ten" in drive(ctx, f".read {script}\r\x04") and "twenty" in drive(ctx, f".read {script}\r\x04")
+
+
+def test_an_error_stops_the_rest_of_the_line_and_points_into_it(ctx):
+    text = drive(ctx, "SELECT 1 AS ok; SELECT * FROM orders WHERE; SELECT 2 AS never;\r\x04")
+    lines = text.splitlines()
+    i = next(k for k, line in enumerate(lines) if "syntax error at line 1" in line)
+    assert lines[i + 1].strip() == "SELECT * FROM orders WHERE;"
+    assert lines[i + 2].index("^") > lines[i + 1].index("WHERE")  # the caret under the original text
+    assert "ok" in text and "never" not in text
+
+
+def test_unterminated_string_is_a_syntax_error_not_a_bug(ctx):
+    text = drive(ctx, "SELECT 'oops;\r\x04")
+    assert "Error: syntax error" in text and "internal error" not in text
+
+
 def test_syntax_error_caret_points_into_a_multiline_statement(ctx):
     text = drive(ctx, "SELECT *\rFROM customers\rWHERE country = 'Japan' AND;\r\x04")
     lines = text.splitlines()
@@ -167,6 +190,14 @@ def test_long_results_are_truncated_with_a_note():
     assert "│   0 │" in text and "│ 999 │" in text and "│ 500 │" not in text
     assert "… 990 more rows (1,000 in all)" in text
     assert len(text.splitlines()) < 20
+
+
+def test_a_short_terminal_gets_fewer_rows(monkeypatch):
+    frame = pd.DataFrame({"i": range(1000)})
+    monkeypatch.setenv("LINES", "30")
+    assert "… 982 more rows" in render_table(frame, max_width=80)  # 18 rows: the header stays on screen
+    monkeypatch.setenv("LINES", "200")
+    assert "… 960 more rows" in render_table(frame, max_width=80)
 
 
 def test_wide_results_are_truncated_with_a_note():
