@@ -102,6 +102,8 @@ class _TickingProgressBar(ProgressBar):
                     return
                 try:
                     self._bar.refresh()
+                    # tqdm clears only a bar it knows it drew (update() notes that, refresh() not)
+                    self._bar.last_print_t = self._bar._time()
                 except Exception:  # a progress bar never breaks a query
                     return
 

@@ -56,6 +56,13 @@ class _SafeFileHistory(FileHistory):
             pass
 
 
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _bindings() -> KeyBindings:
     kb = KeyBindings()
 
@@ -124,7 +131,7 @@ class Shell:
             try:
                 execute(self.ctx, statement, self.settings, out=self.out)
             except KeyboardInterrupt:
-                self.say("cancelled")
+                self.say(("\r\x1b[K" if _isatty(self.out) else "") + "cancelled")  # over the echoed ^C
                 return
             except Exception as exc:  # never end the session on an error
                 self.say(describe_error(exc, self.settings.debug))
