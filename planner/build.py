@@ -20,13 +20,13 @@ from frames.expr.scalar import Col, Lit, ScalarExpr, call
 from frames.expr.sort import SortKey
 from frames.expr.window import WindowFunction
 from frames.errors import ColumnNotFoundError
-from planner.errors import UnsupportedFeatureError
+from planner.errors import SqlColumnCountError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
 from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId, Sort, Union, Values, Window
 
 _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
          exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
-         exp.VariancePop: "var", exp.AnyValue: "first"}
+         exp.VariancePop: "var", exp.AnyValue: "first", exp.LogicalOr: "any", exp.LogicalAnd: "all"}
 
 
 def _rename(node: Node, prefix: str) -> Node:
@@ -51,6 +51,7 @@ class QueryBuilder:
 
     def __init__(self, table_node: Callable[[str], Node]):
         self.table_node = table_node
+        self._count = 0  # for unique internal column names
 
     # -- queries ------------------------------------------------------------------------------
     def query(self, q: exp.Expression, ctes: dict[str, Node] | None = None) -> Node:
@@ -76,8 +77,36 @@ class QueryBuilder:
         if isinstance(source, exp.Subquery):
             return _rename(self.query(source.this, ctes), alias), alias
         if isinstance(source, exp.Values):
-            raise UnsupportedFeatureError("VALUES lists")
+            return _rename(self._values(source), alias), alias
         raise UnsupportedFeatureError(f"FROM {type(source).__name__}")
+
+    def _values(self, values: exp.Values) -> Node:
+        """``VALUES (...), (...)`` with constant rows: a constant table, types inferred per column
+        (integers widen to decimals or floats, NULLs take the other rows' type)."""
+        tr = self._expr(_one_row(), None)
+        rows = []
+        for row in values.expressions:
+            items = row.expressions if isinstance(row, exp.Tuple) else [row]
+            lits = [tr(e) for e in items]
+            if not all(isinstance(v, Lit) for v in lits):
+                raise UnsupportedFeatureError("VALUES with non-constant expressions")
+            rows.append([v.value for v in lits])
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise UnsupportedFeatureError("VALUES rows of different lengths")
+        alias = values.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+        names += [f"col{i}" for i in range(len(names), width)]
+        columns = {}
+        for i, name in enumerate(names):
+            column = [r[i] for r in rows]
+            try:
+                columns[name] = pa.array(column)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                columns[name] = pa.array([float(v) if v is not None else None for v in column], pa.float64())
+            if pa.types.is_null(columns[name].type):
+                columns[name] = columns[name].cast(pa.int32())
+        return Values(pa.table(columns))
 
     def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
         where = sel.args.get("where")
@@ -175,8 +204,10 @@ class QueryBuilder:
         rkeys = tuple(f"{alias}.{n.table}__{n.name}" for _, n in equi)
         cols = tuple((n, Col(n)) for n in node.schema.names)
         if not residual:
-            if not lkeys:
-                raise UnsupportedFeatureError("an uncorrelated EXISTS")
+            if not lkeys:  # uncorrelated: one row saying whether the subquery has any
+                found = _rename(Aggregate(Limit(right, 1), (), (AggSpec("n", "count_all"),)), f"{alias}_n")
+                test = call("eq" if negated else "gt", Col(f"{alias}_n.n"), Lit(0))
+                return Project(Filter(Join(node, found, "cross"), test), cols)
             return Join(node, right, "anti" if negated else "semi", lkeys, rkeys)
         single = residual[0] if len(residual) == 1 and lkeys else None
         if isinstance(single, exp.NEQ) and all(isinstance(x, exp.Column) for x in (single.this, single.expression)):
@@ -220,12 +251,14 @@ class QueryBuilder:
         lname = f"__in{i}_key"
         cols = tuple((n, Col(n)) for n in node.schema.names)
         keyed = Project(node, cols + ((lname, value),))
-        if negated:  # a NULL value is NOT IN nothing: its comparison is unknown
-            keyed = Filter(keyed, call("is_not_null", Col(lname)))
-            nulls = Aggregate(Filter(right, call("is_null", Col(rcol))), (), (AggSpec("n", "count_all"),))
-            guard = _rename(nulls, f"{alias}_nulls")
-            keyed = Filter(Join(keyed, guard, "cross"), call("eq", Col(f"{alias}_nulls.n"), Lit(0)))
-            keyed = Project(keyed, cols + ((lname, Col(lname)),))
+        if negated:
+            # three-valued logic: a NULL in the subquery makes every NOT IN unknown (no row), and a
+            # NULL value is NOT IN a non-empty subquery unknown, but NOT IN an empty one TRUE
+            counts = Aggregate(right, (), (AggSpec("n", "count_all"), AggSpec("nn", "count", rcol)))
+            guard = _rename(counts, f"{alias}_n")
+            n, nn = Col(f"{alias}_n.n"), Col(f"{alias}_n.nn")
+            ok = call("and", call("eq", n, nn), call("or", call("is_not_null", Col(lname)), call("eq", n, Lit(0))))
+            keyed = Project(Filter(Join(keyed, guard, "cross"), ok), cols + ((lname, Col(lname)),))
         joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
         return Project(joined, cols)
 
@@ -306,7 +339,9 @@ class QueryBuilder:
                 else:
                     keep.append(c)
             if keep:
-                raise UnsupportedFeatureError(f"{how.upper()} JOIN with a non-equality condition {keep[0].sql()!r}")
+                if how in ("semi", "anti"):
+                    raise UnsupportedFeatureError(f"{how.upper()} JOIN with a non-equality condition {keep[0].sql()!r}")
+                return self._outer_join_on(left, right, how, lkeys, rkeys, keep), pending
             residual = []
         if not lkeys:
             if how not in ("inner", "cross"):
@@ -318,6 +353,32 @@ class QueryBuilder:
             tr = self._expr(node, None)
             node = Filter(node, tr(exp.and_(*residual)) if len(residual) > 1 else tr(residual[0]))
         return node, pending
+
+    def _outer_join_on(self, left: Node, right: Node, how: str, lkeys: list, rkeys: list, conds: list) -> Node:
+        """An outer join whose ON has conditions other than key equalities: the pairs that satisfy
+        the whole ON (an inner join on the keys, or a cross join, then a filter), plus the rows of
+        each preserved side that are in no pair (found by row id), padded with NULLs."""
+        self._count += 1
+        lid, rid = f"__lid{self._count}", f"__rid{self._count}"
+        keep_left, keep_right = how in ("left", "outer"), how in ("right", "outer")
+        lrows = RowId(left, lid) if keep_left else left
+        rrows = RowId(right, rid) if keep_right else right
+        pairs: Node = Join(lrows, rrows, "inner", tuple(lkeys), tuple(rkeys)) if lkeys else Join(lrows, rrows, "cross")
+        tr = self._expr(pairs, None)
+        pairs = Filter(pairs, tr(exp.and_(*conds)) if len(conds) > 1 else tr(conds[0]))
+        lnames, rnames = left.schema.names, right.schema.names
+        parts = [Project(pairs, tuple((n, Col(n)) for n in lnames + rnames))]
+        for keep, rows, id_, own, other, other_schema, own_first in (
+                (keep_left, lrows, lid, lnames, rnames, right.schema, True),
+                (keep_right, rrows, rid, rnames, lnames, left.schema, False)):
+            if not keep:
+                continue
+            matched = Project(pairs, ((f"{id_}_m", Col(id_)),))
+            alone = Join(rows, matched, "anti", (id_,), (f"{id_}_m",))
+            own_cols = [(n, Col(n)) for n in own]
+            nulls = [(n, Lit(None, other_schema.field(n).type)) for n in other]
+            parts.append(Project(alone, tuple(own_cols + nulls if own_first else nulls + own_cols)))
+        return Union(tuple(parts))
 
     def _expr(self, node: Node, replacements) -> ExpressionTranslator:
         names = set(node.schema.names)
@@ -496,25 +557,52 @@ class QueryBuilder:
                     raise UnsupportedFeatureError("COUNT(DISTINCT) over several columns")
                 arg = arg.expressions[0]
         elif isinstance(arg, exp.Distinct):
-            raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
+            if func not in ("min", "max") or len(arg.expressions) != 1:
+                raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
+            arg = arg.expressions[0]  # the extremes do not depend on duplicates
         name = f"__arg{j}"
         pre.append((name, tr(arg)))
         return func, name
 
     def _set_operation(self, q: exp.SetOperation, ctes: dict[str, Node]) -> Node:
+        """UNION [ALL] concatenates; INTERSECT / EXCEPT compare whole rows with NULLs equal (set
+        semantics, unlike join keys): both inputs are tagged, grouped on every column, and a group
+        is kept by which inputs it came from. ORDER BY / LIMIT of the whole operation apply last."""
         left, right = self.query(q.left, ctes), self.query(q.right, ctes)
         if len(left.schema) != len(right.schema):
-            raise UnsupportedFeatureError("set operation with different column counts")
+            raise SqlColumnCountError(len(left.schema), len(right.schema))
         distinct = q.args.get("distinct", True) is not False
         names = left.schema.names
         right = Project(right, tuple((n, Col(r)) for n, r in zip(names, right.schema.names)))
         if isinstance(q, exp.Union):
             node: Node = Union((left, right))
+            if distinct:
+                node = Aggregate(node, tuple(names), ())
         else:
-            how = "semi" if isinstance(q, exp.Intersect) else "anti"
-            node = Join(left, _rename(right, "__r"), how, tuple(names), tuple(f"__r.{n}" for n in names))
-        if distinct:
-            node = Aggregate(node, tuple(names), ())
+            if not distinct:
+                raise UnsupportedFeatureError(f"{type(q).__name__.upper()} ALL")
+            cols = tuple((n, Col(n)) for n in names)
+            tagged = Union((Project(left, cols + (("__l", Lit(1)), ("__r", Lit(0)))),
+                            Project(right, cols + (("__l", Lit(0)), ("__r", Lit(1))))))
+            counted = Aggregate(tagged, tuple(names), (AggSpec("__nl", "sum", "__l"), AggSpec("__nr", "sum", "__r")))
+            keep = call("gt", Col("__nr"), Lit(0)) if isinstance(q, exp.Intersect) else call("eq", Col("__nr"), Lit(0))
+            node = Project(Filter(counted, call("and", call("gt", Col("__nl"), Lit(0)), keep)), cols)
+        order = q.args.get("order")
+        if order is not None:
+            keys = []
+            for o in order.expressions:
+                target = o.this
+                if isinstance(target, exp.Literal) and target.is_int:
+                    name = names[int(target.this) - 1]
+                elif isinstance(target, exp.Column) and target.name in names:
+                    name = target.name
+                else:
+                    raise UnsupportedFeatureError("ORDER BY an expression over a set operation (use an output column)")
+                keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+            node = Sort(node, tuple(keys))
+        limit, offset = _limit(q)
+        if limit is not None or offset:
+            node = Limit(node, limit, offset)
         return node
 
 
@@ -592,7 +680,7 @@ def _one_row() -> Node:
     return Values(pa.table({"__one": [1]}))
 
 
-def _limit(sel: exp.Select) -> tuple[int | None, int]:
+def _limit(sel: exp.Expression) -> tuple[int | None, int]:
     limit = sel.args.get("limit")
     offset = sel.args.get("offset")
     n = int(limit.expression.this) if limit is not None else None

@@ -47,3 +47,10 @@ class UnsupportedFeatureError(SqlError, NotImplementedError):
     def __init__(self, feature: str):
         self.feature = feature
         super().__init__(f"not supported yet: {feature}")
+
+
+class SqlColumnCountError(SqlError, ValueError):
+    """The inputs of a set operation (UNION, INTERSECT, EXCEPT) have different numbers of columns."""
+
+    def __init__(self, left: int, right: int):
+        super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")

@@ -15,17 +15,20 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, call
+import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.errors import UnsupportedFeatureError
 from planner.types import arrow_type
 
 _BINARY = {
-    exp.Add: "add", exp.Sub: "subtract", exp.Mul: "multiply", exp.Div: "divide", exp.Mod: "mod",
-    exp.IntDiv: "floordiv", exp.EQ: "eq", exp.NEQ: "ne", exp.LT: "lt", exp.LTE: "le", exp.GT: "gt",
+    exp.Add: "add", exp.Sub: "sql_subtract", exp.Mul: "multiply", exp.Div: "divide", exp.Mod: "mod",
+    exp.IntDiv: "sql_intdiv", exp.EQ: "eq", exp.NEQ: "ne", exp.LT: "lt", exp.LTE: "le", exp.GT: "gt",
     exp.GTE: "ge", exp.And: "and", exp.Or: "or",
 }
-_UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "abs"}
+_UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "abs", exp.Floor: "floor",
+                exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
+                exp.Reverse: "sql_reverse"}
 _DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quarter", "DOW": "day_of_week",
-               "DAYOFWEEK": "day_of_week", "DOY": "day_of_year", "HOUR": "hour", "MINUTE": "minute", "SECOND": "second"}
+               "DOY": "day_of_year", "DAYOFYEAR": "day_of_year", "HOUR": "hour", "MINUTE": "minute", "SECOND": "second"}
 
 
 def literal(e: exp.Literal) -> Lit:
@@ -74,8 +77,8 @@ class ExpressionTranslator:
         for klass, name in _BINARY.items():
             if type(e) is klass:
                 left, right = e.this, e.expression
-                if name in ("add", "subtract") and isinstance(right, exp.Interval):
-                    return self._interval(t(left), right, negate=name == "subtract")
+                if name in ("add", "sql_subtract") and isinstance(right, exp.Interval):
+                    return self._interval(t(left), right, negate=name == "sql_subtract")
                 return call(name, t(left), t(right))
         if isinstance(e, exp.Not):
             return call("not", t(e.this))
@@ -94,13 +97,25 @@ class ExpressionTranslator:
         if isinstance(e, exp.In):
             if e.args.get("query") is not None:
                 raise UnsupportedFeatureError("IN (subquery) in this position")
-            values = []
-            for item in e.expressions:
-                lit = t(item)
-                if not isinstance(lit, Lit):
-                    return _or_of_equals(t(e.this), [t(x) for x in e.expressions])
-                values.append(lit.value)
-            return call("is_in", t(e.this), values=tuple(values))
+            v = t(e.this)
+            items = [t(x) for x in e.expressions]
+            if not all(isinstance(x, Lit) for x in items):
+                return _or_of_equals(v, items)  # Kleene OR of comparisons: NULLs already right
+            values = tuple(x.value for x in items if x.value is not None)
+            # SQL's three-valued IN: NULL when the value is NULL, or when nothing matched and the
+            # list holds a NULL; ``v <> v`` is NULL exactly when v is (and FALSE otherwise)
+            unknown = Lit(None, pa.bool_()) if len(values) < len(items) else call("ne", v, v)
+            return call("or", call("is_in", v, values=values), unknown)
+        if isinstance(e, exp.Escape) and isinstance(e.this, (exp.Like, exp.ILike)):
+            escape = t(e.expression)
+            like = e.this
+            pattern = t(like.expression)
+            if not (isinstance(escape, Lit) and isinstance(pattern, Lit) and len(escape.value) == 1):
+                raise UnsupportedFeatureError("LIKE ... ESCAPE with a non-constant pattern or escape")
+            if escape.value != "\\":  # Arrow's LIKE escapes with a backslash
+                pattern = Lit(pattern.value.replace("\\", "\\\\").replace(escape.value, "\\"))
+            out = call("like", t(like.this), pattern=pattern.value, case=not isinstance(like, exp.ILike))
+            return call("not", out) if like.args.get("negate") else out
         if isinstance(e, (exp.Like, exp.ILike)):
             pattern = t(e.expression)
             if not isinstance(pattern, Lit):
@@ -129,16 +144,55 @@ class ExpressionTranslator:
             args = [t(e.this), t(e.args["start"])] + ([t(length)] if length is not None else [])
             return call("substring", *args)
         if isinstance(e, exp.Trim):
-            return call("strip", t(e.this))
-        if isinstance(e, (exp.DPipe, exp.Concat)):
-            parts = [e.this, e.expression] if isinstance(e, exp.DPipe) else e.expressions
-            return call("concat", *[t(p) for p in parts])
+            position = (e.args.get("position") or "").upper()
+            kernel = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get(position, "strip")
+            chars = e.expression
+            if chars is None:
+                return call(kernel, t(e.this))
+            lit = t(chars)
+            if not isinstance(lit, Lit):
+                raise UnsupportedFeatureError("TRIM with non-constant characters")
+            return call(kernel, t(e.this), chars=lit.value)
+        if isinstance(e, exp.DPipe):
+            return call("concat", t(e.this), t(e.expression))  # NULL in, NULL out
+        if isinstance(e, exp.Concat):
+            return call("sql_concat", *[t(p) for p in e.expressions])  # CONCAT() skips NULLs
+        if isinstance(e, (exp.Greatest, exp.Least)):
+            kernel = "sql_greatest" if isinstance(e, exp.Greatest) else "sql_least"
+            return call(kernel, t(e.this), *[t(x) for x in e.expressions])
+        if isinstance(e, exp.Pow):
+            return call("power", Cast(t(e.this), pa.float64()), Cast(t(e.expression), pa.float64()))
+        if isinstance(e, (exp.Left, exp.Right)):
+            n = t(e.expression)
+            if not isinstance(n, Lit):
+                raise UnsupportedFeatureError(f"{type(e).__name__.upper()} with a non-constant length")
+            if isinstance(e, exp.Left):
+                return call("substring", t(e.this), Lit(1), Lit(int(n.value)))
+            return call("sql_right", t(e.this), n=int(n.value))
+        if isinstance(e, (exp.StartsWith, exp.Contains, exp.Replace)):
+            pattern = t(e.expression)
+            if not isinstance(pattern, Lit):
+                raise UnsupportedFeatureError(f"{type(e).__name__.upper()} with a non-constant pattern")
+            if isinstance(e, exp.Replace):
+                repl = t(e.args["replacement"])
+                if not isinstance(repl, Lit):
+                    raise UnsupportedFeatureError("REPLACE with a non-constant replacement")
+                return call("replace", t(e.this), pattern=pattern.value, replacement=repl.value)
+            kernel = "startswith" if isinstance(e, exp.StartsWith) else "contains"
+            return call(kernel, t(e.this), pattern=pattern.value)
+        if isinstance(e, exp.DateDiff):
+            unit = e.args.get("unit")
+            return call("sql_date_diff", t(e.expression), t(e.this), unit=(unit.name if unit is not None else "day").lower())
+        if isinstance(e, (exp.DayOfWeek, exp.DayOfWeekIso)):
+            return self._dow(t(e.this), iso=isinstance(e, exp.DayOfWeekIso))
         if isinstance(e, exp.Round):
             nd = e.args.get("decimals")
             digits = t(nd).value if nd is not None else 0
             return call("round", t(e.this), ndigits=int(digits))
         if isinstance(e, exp.Extract):
             part = e.this.name.upper()
+            if part in ("DOW", "DAYOFWEEK", "ISODOW"):
+                return self._dow(t(e.expression), iso=part == "ISODOW")
             if part not in _DATE_PARTS:
                 raise UnsupportedFeatureError(f"EXTRACT({part} ...)")
             return call(_DATE_PARTS[part], t(e.expression))
@@ -156,8 +210,16 @@ class ExpressionTranslator:
             raise UnsupportedFeatureError("window functions (OVER ...)")
         raise UnsupportedFeatureError(f"the expression {e.sql()[:60]!r} ({type(e).__name__})")
 
+    @staticmethod
+    def _dow(value: ScalarExpr, iso: bool) -> ScalarExpr:
+        """DuckDB's dow counts from Sunday = 0, isodow from Monday = 1 (Arrow's from Monday = 0)."""
+        monday0 = call("day_of_week", value)
+        return call("add", monday0, Lit(1)) if iso else call("mod", call("add", monday0, Lit(1)), Lit(7))
+
     def _cast(self, value: ScalarExpr, to: exp.DataType) -> ScalarExpr:
         target = arrow_type(to)
+        if pa.types.is_integer(target) and not (isinstance(value, Lit) and isinstance(value.value, (int, str))):
+            value = call("sql_to_integer", value)  # round, as SQL does, instead of failing on a fraction
         if isinstance(value, Lit) and isinstance(value.value, str) and pa.types.is_date(target):
             try:
                 return Lit(dt.date.fromisoformat(value.value.strip()))

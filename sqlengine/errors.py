@@ -10,10 +10,10 @@ from frames.errors import (
     InvalidArgumentError,
     WriteError,
 )
-from planner.errors import SqlError, SqlSyntaxError, TableNotFoundError, UnsupportedFeatureError
+from planner.errors import SqlColumnCountError, SqlError, SqlSyntaxError, TableNotFoundError, UnsupportedFeatureError
 
 __all__ = [
     "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
     "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
-    "SqlError", "SqlSyntaxError", "TableNotFoundError", "UnsupportedFeatureError",
+    "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError",
 ]

@@ -5,7 +5,8 @@ through the projected expressions), a sort without limit, each input of a UNION 
 when the conjunct reads only group keys, a window when it reads only PARTITION BY keys (whole
 partitions are kept or dropped). A conjunct crosses an inner or cross join to the side whose columns
 it reads (an equality between the two sides becomes a join key), an outer join only to its preserved
-side, a semi/anti join to its left side. A limit, and a top-k, stop it. In a ``Scan`` the filter is
+side, a semi/anti join to its left side. A limit, a top-k and a ``RowId`` stop it (row ids
+must not depend on which reader of a shared subtree filtered it). In a ``Scan`` the filter is
 applied while reading; lowering hands it to the frames scan (``with_filter``), which also prunes
 Parquet row groups by statistics and hive directories by value.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
-from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, RowId, Scan, Sort, Union, Window, transform_up
+from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Window, transform_up
 
 
 def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
@@ -52,11 +53,9 @@ def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
     if isinstance(child, Window):
         common = set.intersection(*(set(f.partition) for f in child.functions))
         return _split(child, preds, common)
-    if isinstance(child, RowId):
-        return _split(child, preds, set(child.child.schema.names))
     if isinstance(child, Join):
         return _sink_join(child, preds)
-    return _keep(child, preds)  # Limit, Values, TopK: a filter must not pass them
+    return _keep(child, preds)  # Limit, TopK, RowId, Values: a filter must not pass them
 
 
 def _split(child: LogicalPlan, preds: list[ScalarExpr], allowed: set[str]) -> LogicalPlan:

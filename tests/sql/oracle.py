@@ -10,12 +10,16 @@ def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
     frame.columns = [str(c).lower() for c in frame.columns]
     for c in frame.columns:
         col = frame[c]
+        present = col[col.notna()]
+        if len(col) and not len(present):  # all NULL: the type does not matter
+            frame[c] = pd.Series([float("nan")] * len(col), index=col.index)
+            continue
         if col.dtype == object and len(col) and col.map(lambda v: v is None or isinstance(v, bool) or v != v).all():
             col = col.map(lambda v: float(v) if isinstance(v, bool) else None).astype("float64")  # nullable booleans
             frame[c] = col
         if col.dtype.kind in "fiub" or str(col.dtype).startswith(("Int", "Float", "decimal")):
             frame[c] = pd.to_numeric(col, errors="coerce").astype("float64")
-        elif col.dtype.kind == "M" or "date" in str(col.dtype) or (len(col) and col.map(lambda v: hasattr(v, "isoformat")).all()):
+        elif col.dtype.kind == "M" or "date" in str(col.dtype) or (len(present) and present.map(lambda v: hasattr(v, "isoformat")).all()):
             frame[c] = pd.to_datetime(col).astype("datetime64[ns]")
         else:
             frame[c] = col.astype(object).where(col.notna(), None).map(lambda v: None if v is None else str(v))

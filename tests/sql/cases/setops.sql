@@ -1,0 +1,22 @@
+-- set operations with duplicates and NULLs, DISTINCT, CTEs read twice, ORDER BY / LIMIT / OFFSET
+CREATE TABLE p AS SELECT * FROM (VALUES (1, 'a'), (1, 'a'), (2, NULL), (2, NULL), (3, 'c')) AS t(x, s);
+CREATE TABLE q AS SELECT * FROM (VALUES (1, 'a'), (2, NULL), (4, 'd')) AS t(x, s);
+SELECT x, s FROM p UNION SELECT x, s FROM q;
+SELECT x, s FROM p UNION ALL SELECT x, s FROM q;
+SELECT x, s FROM p INTERSECT SELECT x, s FROM q;
+SELECT x, s FROM p EXCEPT SELECT x, s FROM q;
+SELECT x, s FROM q EXCEPT SELECT x, s FROM p;
+SELECT s FROM p UNION SELECT s FROM q ORDER BY s NULLS FIRST;
+SELECT x FROM p UNION ALL SELECT x FROM q ORDER BY x DESC LIMIT 3;
+-- xfail: frames' common_type(int64, decimal(2,1)) keeps decimal(2,1), too narrow for int64 values
+SELECT x FROM p UNION ALL SELECT 2.5 AS x;
+SELECT CAST(x AS DOUBLE) AS x FROM p UNION ALL SELECT 2.5 AS x;
+SELECT DISTINCT x, s FROM p;
+SELECT DISTINCT s FROM p ORDER BY s;
+SELECT count(DISTINCT s) AS n, count(s) AS m, count(*) AS k FROM p;
+WITH t AS (SELECT x, count(*) AS n FROM p GROUP BY x) SELECT a.x, b.n FROM t a JOIN t b ON a.x = b.x - 1;
+WITH t AS (SELECT x FROM p WHERE x > 1), u AS (SELECT x FROM t WHERE x < 3) SELECT * FROM u UNION ALL SELECT * FROM t;
+SELECT x, s FROM p ORDER BY x DESC, s NULLS FIRST;
+SELECT x, s FROM p ORDER BY x, s LIMIT 2 OFFSET 1;
+SELECT x FROM p ORDER BY x OFFSET 3;
+SELECT x FROM p LIMIT 0;

@@ -1,0 +1,16 @@
+-- window functions: ranking with ties, offsets, value functions, ROWS frames, named windows
+CREATE TABLE w AS SELECT * FROM (VALUES (1, 'a', 10), (2, 'a', 20), (3, 'a', 20), (4, 'b', 5), (5, 'b', NULL), (6, 'b', 7), (7, 'c', 1)) AS t(id, g, v);
+SELECT id, row_number() OVER (PARTITION BY g ORDER BY id) AS rn FROM w;
+SELECT id, rank() OVER (ORDER BY v) AS r, dense_rank() OVER (ORDER BY v) AS dr FROM w;
+SELECT id, rank() OVER (PARTITION BY g ORDER BY v DESC NULLS LAST) AS r FROM w;
+SELECT id, lag(v) OVER (PARTITION BY g ORDER BY id) AS prev, lead(v) OVER (PARTITION BY g ORDER BY id) AS nxt FROM w;
+SELECT id, lag(v, 2, -1) OVER (ORDER BY id) AS p2, lead(id, 1, 0) OVER (ORDER BY id) AS n1 FROM w;
+SELECT id, first_value(v) OVER (PARTITION BY g ORDER BY id) AS f, last_value(v) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS l FROM w;
+SELECT id, sum(v) OVER (ORDER BY id) AS run, count(v) OVER (ORDER BY id) AS cnt FROM w;
+SELECT id, sum(v) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2 FROM w;
+SELECT id, avg(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS mv FROM w;
+SELECT id, sum(v) OVER (PARTITION BY g) AS total, max(v) OVER (PARTITION BY g) AS mx, min(v) OVER () AS mn FROM w;
+SELECT id, sum(v) OVER win AS s, row_number() OVER win AS rn FROM w WINDOW win AS (PARTITION BY g ORDER BY id);
+SELECT g, sum(v) AS s, rank() OVER (ORDER BY sum(v) DESC) AS r FROM w GROUP BY g;
+SELECT * FROM (SELECT id, g, row_number() OVER (PARTITION BY g ORDER BY v DESC NULLS LAST, id) AS rn FROM w) t WHERE rn = 1;
+SELECT id, v - lag(v) OVER (ORDER BY id) AS delta FROM w ORDER BY id;
