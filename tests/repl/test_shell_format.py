@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 
 import pandas as pd
 import pyarrow as pa
@@ -36,6 +38,31 @@ def test_multiline_statement_ends_at_semicolon(ctx):
     text = drive(ctx, "SELECT count(*) AS n\r  FROM orders\r WHERE status = 'returned';\r\x04")
     n = ctx.sql("SELECT count(*) AS n FROM orders WHERE status = 'returned'").compute()["n"][0]
     assert f"│ {n} │" in text and "1 row, 1 column (" in text
+
+
+def test_tab_completes_in_the_running_prompt(ctx):
+    """Tab in the live session: a table name, then one of its columns (keys go in only once the
+    previous completion is in the buffer, as a person waits to see it)."""
+    out = io.StringIO()
+    steps = [("SELECT count(*) AS n FROM order_i\t", "FROM order_items"), (" WHERE quan\t", "WHERE quantity"),
+             (" = 5;\r", None)]
+    with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
+        shell = Shell(ctx, Settings(), input=inp, output=DummyOutput(), history=False, out=out)
+
+        def typist():
+            for keys, expect in steps:
+                inp.send_text(keys)
+                deadline = time.time() + 10
+                while expect and expect not in shell.session.default_buffer.text and time.time() < deadline:
+                    time.sleep(0.01)
+            while "row" not in out.getvalue() and time.time() < deadline:
+                time.sleep(0.01)
+            inp.send_text("\x04")
+
+        threading.Thread(target=typist, daemon=True).start()
+        assert shell.run() == 0
+    n = ctx.sql("SELECT count(*) AS n FROM order_items WHERE quantity = 5").compute()["n"][0]
+    assert f"│ {n} │" in out.getvalue(), out.getvalue()
 
 
 def test_meta_commands(ctx, tmp_path):
