@@ -233,7 +233,10 @@ def write_output(frame: pd.DataFrame, path: str, fmt: str, schema: pa.Schema | N
     ``.parquet`` targets get Parquet (with the result's Arrow types); others the chosen text format
     (``table`` means CSV in a file)."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sqlengine-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sqlengine-", suffix=".tmp")
+    except OSError as exc:  # name the user's target, not our temporary file
+        raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
     os.close(fd)
     try:
         if path.lower().endswith(".parquet"):

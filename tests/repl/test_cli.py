@@ -73,6 +73,8 @@ def test_scheduler_and_output(run_cli, tmp_path):
     r = run_cli("--demo", "--format", "json", "--output", str(tmp_path / "o.json"), "-c", "SELECT 1 AS a")
     assert json.loads((tmp_path / "o.json").read_text()) == [{"a": 1}]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".sqlengine-")]
+    r = run_cli("--output", str(tmp_path / "no" / "such" / "dir.csv"), "-c", "SELECT 1 AS a")
+    assert r.returncode == 1 and r.stderr == f"Error: cannot write '{tmp_path / 'no' / 'such' / 'dir.csv'}': No such file or directory\n"
 
 
 def one_line_error(r, *needles):
