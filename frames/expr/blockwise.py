@@ -14,7 +14,7 @@ import pyarrow as pa
 from exec import Ref, Task
 from frames.errors import DataTypeError
 from frames.expr.node import Lowering, Node, UnaryNode
-from frames.expr.scalar import ScalarExpr, as_array, conjuncts
+from frames.expr.scalar import Col, ScalarExpr, as_array, conjuncts
 
 
 def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, *args: Any) -> list[Hashable]:
@@ -72,6 +72,19 @@ class Project(UnaryNode):
         width = max(len(self.child.schema), 1)
         return self.child.estimated_bytes() * len(self.exprs) / width
 
+    @property
+    def partitioning(self) -> tuple[str, ...] | None:
+        """The child's partitioning under the names its key columns are projected to (each key
+        must be passed through as a bare column; a computed key may hash differently)."""
+        keys = self.child.partitioning
+        if keys is None:
+            return None
+        renamed = {}
+        for name, e in self.exprs:
+            if isinstance(e, Col) and e.name in keys:
+                renamed.setdefault(e.name, name)
+        return tuple(renamed[k] for k in keys) if all(k in renamed for k in keys) else None
+
     def describe(self) -> str:
         parts = [name if repr(e) == name else f"{e!r} AS {name}" for name, e in self.exprs]
         return f"Project {', '.join(parts)}"
@@ -96,6 +109,10 @@ class Filter(UnaryNode):
 
     def estimated_bytes(self) -> float:
         return self.child.estimated_bytes() * 0.5 ** len(conjuncts(self.predicate))
+
+    @property
+    def partitioning(self) -> tuple[str, ...] | None:
+        return self.child.partitioning
 
     def describe(self) -> str:
         return f"Filter {self.predicate!r}"

@@ -71,6 +71,13 @@ class Node:
         return sum(i.estimated_bytes() for i in self.inputs())
 
     @property
+    def partitioning(self) -> tuple[str, ...] | None:
+        """Columns this node's output is hash-partitioned on: every row sits in partition
+        ``shuffle.hash_buckets(row, columns, npartitions)``, so equal keys share a partition. A join
+        on exactly these columns need not shuffle this side again. None: unknown (the default)."""
+        return None
+
+    @property
     def name(self) -> str:
         return f"{self.label}-{self.token}"
 

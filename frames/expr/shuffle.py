@@ -97,5 +97,9 @@ class Shuffle(UnaryNode):
             splits.append(key)
         return exchange(graph, self.name, splits, n, _gather, self.schema)
 
+    @property
+    def partitioning(self) -> tuple[str, ...] | None:
+        return self.keys
+
     def describe(self) -> str:
         return f"Shuffle keys=[{', '.join(self.keys)}] npartitions={self.target}"

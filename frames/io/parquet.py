@@ -192,7 +192,9 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
         return out_schema.empty_table()
     try:
         if fs is None:  # a local file: Arrow's own reader, without a Python file object in between
-            pf = pq.ParquetFile(piece.path, metadata=piece.meta, pre_buffer=True)
+            # pre_buffer=False: coalesced pre-buffering made SF1 lineitem reads 3x slower on local
+            # disk (1.37 s against 0.44 s for Q1's 7 columns on 2 threads); it pays off on S3 only.
+            pf = pq.ParquetFile(piece.path, metadata=piece.meta, pre_buffer=False)
             table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
         else:
             with fs.open(piece.path, "rb") as f:

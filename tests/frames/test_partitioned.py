@@ -1,0 +1,87 @@
+"""Hash-partitioned aggregation (split_out) and joins that reuse an existing partitioning.
+
+A grouped, unsorted aggregation over several partitions merges its partials bucket by bucket and
+comes out hash-partitioned on its keys; a join on those keys shuffles only its other side. Results
+must equal pandas whatever the partition count and scheduler.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import exec
+import frames
+from frames.errors import InvalidArgumentError
+from frames.expr.aggregate import AggSpec, Aggregate
+from frames.expr import join as join_module
+from frames.expr.join import Join
+from frames.expr.shuffle import Shuffle, hash_buckets
+from frames.expr.node import build_graph
+from frames.testing import assert_eq
+
+
+@pytest.fixture(scope="module")
+def pdf() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 2000
+    return pd.DataFrame({
+        "k": rng.integers(0, 300, n),
+        "s": rng.choice(["a", "b", "c", None], n),
+        "x": rng.integers(-100, 100, n),
+        "y": rng.normal(0, 1, n).round(4),
+    })
+
+
+def _nodes(node, kind):
+    found = [node] if isinstance(node, kind) else []
+    for child in node.inputs():
+        found += _nodes(child, kind)
+    return found
+
+
+def test_unsorted_groupby_splits_and_matches_pandas(pdf, npartitions, scheduler):
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    got = ddf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), hi=("y", "max"), n=("x", "count"), u=("x", "nunique"))
+    assert got._node.npartitions == npartitions  # one output partition per input partition
+    exp = pdf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), hi=("y", "max"), n=("x", "count"), u=("x", "nunique"))
+    assert_eq(got, exp, check_order=False, check_dtype=False, scheduler=scheduler)
+
+
+def test_split_output_is_partitioned_on_the_keys(pdf):
+    node = Aggregate(frames.from_pandas(pdf, npartitions=5)._node, ("k",), (AggSpec("t", "sum", "x"),), split_out=3)
+    assert node.npartitions == 3 and node.partitioning == ("k",)
+    graph, keys = build_graph(node)
+    tables = exec.get(graph, keys, scheduler="sync")
+    assert sum(t.num_rows for t in tables) == pdf.k.nunique()
+    for j, t in enumerate(tables):  # every group sits in the bucket its key hashes to, exactly once
+        assert (hash_buckets(t, ("k",), 3) == j).all()
+
+
+def test_join_on_a_split_aggregate_shuffles_one_side(pdf, npartitions, scheduler, monkeypatch):
+    monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)  # the data is tiny: pretend nothing is
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    per_key = ddf.groupby("k", sort=False, as_index=False).agg(total=("x", "sum"))
+    got = ddf[["k", "y"]].merge(per_key, on="k", how="left", strategy=None)
+    exp = pdf[["k", "y"]].merge(pdf.groupby("k", as_index=False).agg(total=("x", "sum")), on="k", how="left")
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    if npartitions > 1:
+        (join,) = _nodes(got._node, Join)
+        assert join.choose_strategy() == "shuffle" and join._copartitioned() == (False, True)
+        # the aggregate's side reaches the join unshuffled: the only shuffle is of the other side
+        graph, _ = build_graph(got._node)
+        shuffled = {k[0] for k in graph if isinstance(k, tuple) and str(k[0]).startswith("shuffle-") and str(k[0]).endswith("-split")}
+        assert len(shuffled) == 1
+
+
+def test_split_out_validation(pdf):
+    child = frames.from_pandas(pdf, npartitions=2)._node
+    with pytest.raises(InvalidArgumentError, match="split_out"):
+        Aggregate(child, ("k",), (AggSpec("t", "sum", "x"),), split_out=0)
+    with pytest.raises(InvalidArgumentError, match="sort=False"):
+        Aggregate(child, ("k",), (AggSpec("t", "sum", "x"),), sort=True, split_out=2)
+    with pytest.raises(InvalidArgumentError, match="group keys"):
+        Aggregate(child, (), (AggSpec("t", "sum", "x"),), split_out=2)
+    assert Aggregate(child, ("k",), (AggSpec("t", "sum", "x"),), sort=True).npartitions == 1
+    assert Shuffle(child, ("k",), 4).partitioning == ("k",)
