@@ -68,10 +68,19 @@ def engine_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, engine_type(f.type), f.nullable) for f in schema])
 
 
-def normalize_table(table: pa.Table) -> pa.Table:
-    """Cast ``table`` to ``engine_schema`` when it differs (no copy otherwise)."""
-    target = engine_schema(table.schema)
-    return table if target.equals(table.schema) else table.cast(target)
+def normalize_table(table: pa.Table, columns=None) -> pa.Table:
+    """Cast ``table`` to ``engine_schema`` when it differs (no copy otherwise); with ``columns``,
+    only those columns (the others keep their types)."""
+    if columns is None:
+        target = engine_schema(table.schema)
+        return table if target.equals(table.schema) else table.cast(target)
+    arrays = list(table.columns)
+    changed = False
+    for i, f in enumerate(table.schema):
+        if f.name in columns and engine_type(f.type) != f.type:
+            arrays[i] = arrays[i].cast(engine_type(f.type))
+            changed = True
+    return pa.Table.from_arrays(arrays, names=table.column_names) if changed else table
 
 
 def take_rows(table: pa.Table, indices) -> pa.Table:

@@ -1,0 +1,55 @@
+"""Low-cardinality string columns are read as Arrow dictionaries and become plain strings after the
+scan's filter; results are the same as pandas' whatever the filter reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import frames
+from frames.io.parquet import read_parquet_node
+from frames.testing import assert_eq
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory) -> str:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    pdf = pd.DataFrame({
+        "flag": rng.choice(["A", "N", "R"], n),
+        "mode": rng.choice(["AIR", "MAIL", "SHIP", "TRUCK"], n),
+        "text": [f"comment number {i} {rng.integers(1e9)}" for i in range(n)],
+        "x": rng.integers(0, 100, n),
+    })
+    out = tmp_path_factory.mktemp("dict") / "t.parquet"
+    table = pa.Table.from_pandas(pdf, preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, pa.string_view() if f.type == pa.large_string() or f.type == pa.string() else f.type) for f in table.schema]))
+    pq.write_table(table, out, row_group_size=3000)
+    return str(out)
+
+
+def test_low_cardinality_columns_are_read_as_dictionaries(path):
+    pieces = read_parquet_node(path).all_pieces
+    assert all(p.dictionary_columns == {"flag", "mode"} for p in pieces)  # not the unique "text"
+
+
+@pytest.mark.parametrize("where", [None, "x", "flag", "text"])
+def test_filtered_scan_matches_pandas(path, where, npartitions, scheduler):
+    pdf = pd.read_parquet(path)
+    pdf = pdf.astype({c: object for c in ("flag", "mode", "text")})
+    ddf = frames.read_parquet(path, split_row_groups=max(1, 7 // npartitions))
+    if where == "x":
+        got, exp = ddf[ddf.x < 30], pdf[pdf.x < 30]
+    elif where == "flag":
+        got, exp = ddf[ddf.flag == "R"], pdf[pdf.flag == "R"]
+    elif where == "text":
+        got, exp = ddf[ddf.text.str.endswith("7")], pdf[pdf.text.str.endswith("7")]
+    else:
+        got, exp = ddf, pdf
+    result = got[["flag", "mode", "x"]]
+    assert all(pa.types.is_string(t) for t in result._node.schema.types[:2])
+    assert_eq(result, exp[["flag", "mode", "x"]], check_index=False, check_dtype=False, scheduler=scheduler)
+    assert_eq(got.groupby("mode").x.sum(), exp.groupby("mode").x.sum(), scheduler=scheduler)
