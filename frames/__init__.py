@@ -1,5 +1,7 @@
 """Lazy, partitioned collections over Arrow tables that mirror the pandas API."""
 
+import exec as _exec  # noqa: F401 - first: it sets allocator options before pyarrow loads
+
 from frames.api import concat, from_arrow, from_pandas, read_csv, read_parquet
 from frames.base import Lazy, compute
 from frames.collection import DataFrame, Scalar, Series, map_partitions

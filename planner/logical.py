@@ -82,9 +82,17 @@ class LogicalPlan:
         raise NotImplementedError
 
     def explain(self, indent: int = 0) -> str:
-        lines = ["  " * indent + self.describe()]
-        lines += [c.explain(indent + 1) for c in self.inputs()]
-        return "\n".join(lines)
+        return "\n".join("  " * indent + line for line in self._explain_lines)
+
+    @cached_property
+    def _explain_lines(self) -> tuple[str, ...]:
+        """This subtree's EXPLAIN lines, kept per node: the rules compare whole plans by their
+        text, and the subtrees a rule leaves alone are the same objects (planning of the 22 TPC-H
+        queries spent 0.2 s re-describing them)."""
+        lines = [self.describe()]
+        for c in self.inputs():
+            lines += ["  " + line for line in c._explain_lines]
+        return tuple(lines)
 
     @property
     def columns(self) -> list[str]:

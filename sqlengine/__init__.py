@@ -3,6 +3,8 @@
 ``Context`` holds named tables; ``sql()`` runs one-shot SQL over your variables.
 """
 
+import exec as _exec  # noqa: F401 - first: it sets allocator options before pyarrow loads
+
 from sqlengine.api import sql
 from sqlengine.context import DEFAULT_DIALECT, Context
 from sqlengine.errors import *  # noqa: F401,F403
