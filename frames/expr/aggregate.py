@@ -255,8 +255,19 @@ class Aggregate(UnaryNode):
         return 1
 
     @property
+    def _partition_local(self) -> bool:
+        """Whether every group lies within one input partition: the input is hash-partitioned on
+        some of the group keys (a join or shuffle on them came first, as in TPC-H q3, q13, q18),
+        so each partition aggregates on its own with no exchange."""
+        part = self.child.partitioning
+        return (part is not None and set(part) <= set(self.keys) and self.child.npartitions > 1
+                and self.npartitions == self.child.npartitions)
+
+    @property
     def partitioning(self) -> tuple[str, ...] | None:
-        return self.keys if self.npartitions > 1 else None
+        if self.npartitions == 1:
+            return None
+        return self.child.partitioning if self._partition_local else self.keys
 
     def _plan(self) -> _Plan:
         return _Plan(self.keys, self.aggs, self.dropna)
@@ -279,6 +290,8 @@ class Aggregate(UnaryNode):
         return pa.schema(fields)
 
     def lower(self, lowering: Lowering) -> list[Hashable]:
+        if self._partition_local:
+            return self._lower_local(lowering)
         if self.npartitions > 1:
             return self._lower_split(lowering)
         plan = self._plan()
@@ -304,6 +317,25 @@ class Aggregate(UnaryNode):
         partials = Ref(reduced) if reduced is not None else _empty_partials(plan, self.child.schema)
         graph[key] = Task(finalize, partials, [Ref(k) for k in distinct_keys], plan, self.schema, self.sort)
         return [key]
+
+    def _lower_local(self, lowering: Lowering) -> list[Hashable]:
+        """One aggregation per input partition (its groups are complete there)."""
+        plan = self._plan()
+        graph = lowering.graph
+        keys = []
+        for i, k in enumerate(lowering.keys(self.child)):
+            partial = (self.name + "-chunk", i)
+            graph[partial] = Task(chunk, Ref(k), plan)
+            distinct = []
+            for d, (_, spec) in enumerate(plan.distinct):
+                dk = (f"{self.name}-dchunk{d}", i)
+                graph[dk] = Task(distinct_chunk, Ref(k), plan, spec.column)
+                distinct.append(Ref(dk))
+            partials = Ref(partial) if (plan.regular or not plan.distinct) else _empty_partials(plan, self.child.schema)
+            key = (self.name, i)
+            graph[key] = Task(finalize, partials, distinct, plan, self.schema, False)
+            keys.append(key)
+        return keys
 
     def _lower_split(self, lowering: Lowering) -> list[Hashable]:
         """Partials hash-split on the keys; output partition ``j`` merges bucket ``j`` of every
@@ -344,6 +376,7 @@ class Aggregate(UnaryNode):
     def describe(self) -> str:
         keys = f"keys=[{', '.join(self.keys)}] " if self.keys else ""
         split = f" split_out={self.npartitions}" if self.npartitions > 1 else ""
+        split = f" per partition (input partitioned on {', '.join(self.child.partitioning)})" if self._partition_local else split
         return f"Aggregate {keys}aggs=[{', '.join(map(repr, self.aggs))}]{split}"
 
 

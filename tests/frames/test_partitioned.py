@@ -85,3 +85,17 @@ def test_split_out_validation(pdf):
         Aggregate(child, (), (AggSpec("t", "sum", "x"),), split_out=2)
     assert Aggregate(child, ("k",), (AggSpec("t", "sum", "x"),), sort=True).npartitions == 1
     assert Shuffle(child, ("k",), 4).partitioning == ("k",)
+
+
+def test_aggregate_over_input_partitioned_on_its_keys_needs_no_exchange(pdf, npartitions, scheduler):
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    labels = pd.DataFrame({"k": range(0, 300, 2), "label": [f"L{i % 5}" for i in range(150)]})
+    joined = ddf.merge(frames.from_pandas(labels, npartitions=2), on="k", strategy="shuffle")
+    got = joined.groupby(["label", "k"], sort=False).agg(total=("x", "sum"), u=("y", "nunique"), n=("x", "size"))
+    (agg,) = _nodes(got._node, Aggregate)
+    assert agg._partition_local == (joined._node.npartitions > 1)
+    if agg._partition_local:  # no hash split of partials anywhere in the graph
+        graph, _ = build_graph(got._node)
+        assert not [k for k in graph if isinstance(k, tuple) and str(k[0]).endswith("-chunk-split")]
+    exp = pdf.merge(labels, on="k").groupby(["label", "k"]).agg(total=("x", "sum"), u=("y", "nunique"), n=("x", "size"))
+    assert_eq(got, exp, check_order=False, check_dtype=False, scheduler=scheduler)
