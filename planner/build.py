@@ -227,8 +227,12 @@ class QueryBuilder:
     def _exists_other_value(self, node: Node, right: Node, lkeys, rkeys, inner: str, outer: str, negated: bool, cols, i: int) -> Node:
         """``EXISTS (... k = outer.k AND x <> outer.y)``: some matching row has another value of x
         exactly when x's min or max per key differs from y (NULLs never compare), so one grouped
-        min/max joined back replaces the pairwise join (TPC-H q21)."""
-        stats = Aggregate(right, rkeys, (AggSpec("mn", "min", inner), AggSpec("mx", "max", inner)))
+        min/max joined back replaces the pairwise join (TPC-H q21). Only keys the outer rows have
+        are aggregated: the subquery's rows are first semi-joined with the outer keys (q21 SF1:
+        lineitem's 1.5M orders shrink to the ~70k the outer query can ask about)."""
+        outer_keys = Project(node, tuple((k, Col(k)) for k in lkeys))
+        reduced = Join(right, outer_keys, "semi", rkeys, lkeys)
+        stats = Aggregate(reduced, rkeys, (AggSpec("mn", "min", inner), AggSpec("mx", "max", inner)))
         stats = _rename(stats, f"__ov{i}")
         joined = Join(node, stats, "left", lkeys, tuple(f"__ov{i}.{k}" for k in rkeys))
         y = Col(outer)

@@ -373,6 +373,9 @@ class Aggregate(UnaryNode):
     def estimated_bytes(self) -> float:
         return self.child.estimated_bytes() * (0.1 if self.keys else 0.0) + 1000
 
+    def selectivity(self) -> float:
+        return 1.0
+
     def describe(self) -> str:
         keys = f"keys=[{', '.join(self.keys)}] " if self.keys else ""
         split = f" split_out={self.npartitions}" if self.npartitions > 1 else ""

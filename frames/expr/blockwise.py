@@ -110,6 +110,9 @@ class Filter(UnaryNode):
     def estimated_bytes(self) -> float:
         return self.child.estimated_bytes() * 0.5 ** len(conjuncts(self.predicate))
 
+    def selectivity(self) -> float:
+        return self.child.selectivity() * 0.5 ** len(conjuncts(self.predicate))
+
     @property
     def partitioning(self) -> tuple[str, ...] | None:
         return self.child.partitioning

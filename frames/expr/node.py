@@ -70,6 +70,13 @@ class Node:
         """A rough size of the output, for choosing broadcast joins; children's sum by default."""
         return sum(i.estimated_bytes() for i in self.inputs())
 
+    def selectivity(self) -> float:
+        """A rough share of its base tables' rows this output still has after filters (1.0: no
+        filter seen). A join uses its inputs' shares to guess how many rows survive it. Single-input
+        nodes pass their child's share on; aggregates and sources start afresh."""
+        inputs = self.inputs()
+        return inputs[0].selectivity() if len(inputs) == 1 else 1.0
+
     @property
     def partitioning(self) -> tuple[str, ...] | None:
         """Columns this node's output is hash-partitioned on: every row sits in partition

@@ -92,6 +92,9 @@ class CsvScan(Scan):
         total = sum((b.end - b.start) if b.end >= 0 else 64 << 20 for b in self.blocks)
         return float(total) * 2 * len(self.schema) / max(len(self.file_schema), 1) * filter_selectivity(self.filter)
 
+    def selectivity(self) -> float:
+        return filter_selectivity(self.filter)
+
     def describe(self) -> str:
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
         read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)

@@ -199,6 +199,9 @@ class ParquetScan(Scan):
             total += 4.0 * p.num_rows * sum(1 for c, _ in p.partition if c in names)
         return total * filter_selectivity(self.filter)
 
+    def selectivity(self) -> float:
+        return filter_selectivity(self.filter)
+
     def describe(self) -> str:
         read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)
         cols = ", ".join(read)  # every column the scan reads, those only its filter needs included
