@@ -197,10 +197,28 @@ class ParquetScan(Scan):
             sizes = dict(p.column_bytes)
             total += sum(b for c, b in sizes.items() if c in names)
             total += 4.0 * p.num_rows * sum(1 for c, _ in p.partition if c in names)
-        return total * filter_selectivity(self.filter)
+        return total * self.selectivity()
 
     def selectivity(self) -> float:
-        return filter_selectivity(self.filter)
+        return filter_selectivity(self.filter, self._column_ranges)
+
+    @cached_property
+    def _column_ranges(self) -> dict[str, tuple]:
+        """Each column's (min, max, nulls, count) over the row groups scanned, from the footers."""
+        ranges: dict[str, list] = {}
+        for piece in self.pieces:
+            for group in piece.stats:
+                for name, (lo, hi, nulls, count) in group:
+                    r = ranges.get(name)
+                    if r is None:
+                        ranges[name] = [lo, hi, nulls, count]
+                        continue
+                    try:
+                        r[0] = lo if r[0] is None or (lo is not None and lo < r[0]) else r[0]
+                        r[1] = hi if r[1] is None or (hi is not None and hi > r[1]) else r[1]
+                    except TypeError:
+                        r[0] = r[1] = None
+        return {k: tuple(v) for k, v in ranges.items()}
 
     def describe(self) -> str:
         read = list(self.schema.names) + sorted(c for c in (self.filter.columns() if self.filter is not None else []) if c not in self.schema.names)

@@ -101,9 +101,66 @@ def _may_match(pred: ScalarExpr, stats: Mapping[str, tuple[Any, Any, int, int]])
     return True
 
 
-def filter_selectivity(predicate: ScalarExpr | None) -> float:
-    """A rough fraction of rows a filter keeps (half per conjunct, at least 1%), for size estimates
-    once a filter lives inside a scan rather than in a Filter node above it."""
+def filter_selectivity(predicate: ScalarExpr | None, stats: Mapping[str, tuple[Any, Any, int, int]] | None = None) -> float:
+    """A rough fraction of rows a filter keeps, for size estimates (join strategies) once a filter
+    lives inside a scan rather than in a Filter node above it.
+
+    Conjuncts multiply (independence). With ``stats`` (column -> (min, max, ...) over the rows
+    scanned), a range on a numeric or date column keeps the share of [min, max] it covers, as if
+    values were uniform (TPC-H q14's one month of seven years of ship dates: 1.2%, where a flat guess
+    says 25%); an equality keeps 10%, an IN list 10% per value; anything else keeps half. At
+    least 0.1%."""
     if predicate is None:
         return 1.0
-    return max(0.5 ** len(conjuncts(predicate)), 0.01)
+    share = 1.0
+    ranges: dict[str, list] = {}
+    for part in conjuncts(predicate):
+        simple = _simple(part)
+        if simple is None or simple[2] is _UNKNOWN:
+            share *= 0.5
+            continue
+        column, op, value = simple
+        if op in ("lt", "le", "gt", "ge") and stats is not None and _numeric_range(stats.get(column), value):
+            lo, hi = ranges.setdefault(column, list(_as_number(v) for v in stats[column][:2]))
+            x = _as_number(value)
+            if op in ("lt", "le"):
+                ranges[column][1] = min(hi, x)
+            else:
+                ranges[column][0] = max(lo, x)
+        elif op == "eq":
+            share *= 0.1
+        elif op == "in":
+            share *= min(1.0, 0.1 * max(len(value), 1))
+        elif op == "ne" or op == "is_not_null":
+            share *= 0.9
+        else:
+            share *= 0.5
+    for column, (lo, hi) in ranges.items():
+        full_lo, full_hi = (_as_number(v) for v in stats[column][:2])
+        width = full_hi - full_lo
+        share *= 1.0 if width <= 0 else min(max((hi - lo) / width, 0.0), 1.0)
+    return max(share, 0.001)
+
+
+def _as_number(value: Any) -> float:
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    if isinstance(value, datetime.date):
+        return float(value.toordinal())
+    return float(value)
+
+
+def _numeric_range(stat: tuple | None, value: Any) -> bool:
+    """Whether a column's (min, max) and ``value`` are numbers or dates that can be placed on one line."""
+    import datetime
+    import decimal
+
+    kinds = (int, float, decimal.Decimal, datetime.date)
+    if stat is None or stat[0] is None or stat[1] is None or value is None:
+        return False
+    if isinstance(value, bool) or not all(isinstance(v, kinds) for v in (stat[0], stat[1], value)):
+        return False
+    dates = [isinstance(v, datetime.date) for v in (stat[0], stat[1], value)]
+    return all(dates) or not any(dates)

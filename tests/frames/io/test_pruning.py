@@ -178,3 +178,21 @@ def test_same_columns_in_another_order(tmp_path):
 ])
 def test_may_match(stats, pred, expected):
     assert may_match(pred, stats) is expected
+
+
+def test_filter_selectivity_uses_min_max_ranges():
+    import datetime
+
+    from frames.expr.scalar import Call, Col, Lit
+    from frames.io.pruning import filter_selectivity
+
+    d = lambda s: datetime.date.fromisoformat(s)  # noqa: E731
+    stats = {"day": (d("1992-01-01"), d("1998-12-31"), 0, 100), "x": (0, 100, 0, 100)}
+    month = Call("and", (Call("ge", (Col("day"), Lit(d("1995-09-01"), pa.date32()))),
+                         Call("lt", (Col("day"), Lit(d("1995-10-01"), pa.date32())))))
+    assert 0.01 < filter_selectivity(month, stats) < 0.013  # 30 days of about 7 years
+    assert filter_selectivity(month) == 0.25  # without statistics: half per conjunct
+    assert filter_selectivity(Call("lt", (Col("x"), Lit(25))), stats) == pytest.approx(0.25)
+    assert filter_selectivity(Call("gt", (Col("x"), Lit(500))), stats) == 0.001  # empty range: the floor
+    assert filter_selectivity(Call("eq", (Col("x"), Lit(3))), stats) == pytest.approx(0.1)
+    assert filter_selectivity(Call("lt", (Col("x"), Lit("a"))), stats) == 0.5  # incomparable: a flat guess
