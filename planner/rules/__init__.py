@@ -18,6 +18,7 @@ from planner.rules.fold_constants import fold_constants
 from planner.rules.prune_columns import prune_columns
 from planner.rules.push_down_filter import push_down_filter
 from planner.rules.push_down_limit import push_down_limit
+from planner.rules.reduce_grouped_join import reduce_grouped_join
 from planner.rules.reorder_joins import reorder_joins
 
 
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     fold_constants,  # first: constant predicates become literals before they are moved
     reorder_joins,  # before pushdown: it pools a region's conditions, pushdown then places them
     push_down_filter,  # before pruning: a pushed filter may need columns pruning would drop
+    reduce_grouped_join,  # after filters reached the scans: it compares sizes estimated with them
     push_down_limit,  # after filters: a limit must never pass a filter
     choose_build_side,  # on the final join inputs, sizes estimated after filters reached the scans
     prune_columns,  # last: it reads the final shape of the plan
