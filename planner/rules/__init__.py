@@ -20,6 +20,7 @@ from planner.rules.push_down_filter import push_down_filter
 from planner.rules.push_down_limit import push_down_limit
 from planner.rules.reduce_grouped_join import reduce_grouped_join
 from planner.rules.reorder_joins import reorder_joins
+from planner.rules.share_scans import share_scans
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ RULES: tuple[Rule, ...] = (
     reduce_grouped_join,  # after filters reached the scans: it compares sizes estimated with them
     push_down_limit,  # after filters: a limit must never pass a filter
     choose_build_side,  # on the final join inputs, sizes estimated after filters reached the scans
-    prune_columns,  # last: it reads the final shape of the plan
+    prune_columns,  # it reads the final shape of the plan
+    share_scans,  # after pruning: scans of one table left with different column lists merge
 )
 
 

@@ -34,7 +34,7 @@ def lines(node) -> list[str]:
 def test_registry_order_and_names():
     assert [r.__name__ for r in RULES] == [
         "fold_constants", "reorder_joins", "push_down_filter", "reduce_grouped_join", "push_down_limit", "choose_build_side",
-        "prune_columns"]
+        "prune_columns", "share_scans"]
     for rule in RULES:  # one module per rule, named after it
         assert rule.__module__ == f"planner.rules.{rule.__name__}"
 
@@ -132,3 +132,22 @@ def test_shared_subtrees_are_lowered_once():
         stack.extend(n.inputs())
     assert scans == 1  # both readers of the CTE share one source node
     assert df.compute().to_dict("list") == {"a": [2], "b": [2]}
+
+
+def test_share_scans_leaves_one_scan_object():
+    import pandas as pd
+
+    import sqlengine
+    from planner.logical import Scan, walk
+    from planner.parse import parse
+    from planner.rules.share_scans import share_scans
+
+    ctx = sqlengine.Context()
+    ctx.register("c", pd.DataFrame({"x": [1, 2, 3], "y": [1, 2, 2]}))
+    sql = "SELECT s1.x, s2.y FROM (SELECT x FROM c WHERE y = 2) s1 JOIN (SELECT x, y FROM c WHERE y = 2) s2 ON s1.x = s2.x"
+    (statement,) = parse(sql, ctx.dialect)
+    plan, _, _ = ctx._planner().optimized(statement)
+    scans = {id(n) for n in walk(plan) if isinstance(n, Scan)}
+    assert len(scans) == 1  # walk visits a shared node once
+    assert share_scans(plan, None) is plan  # nothing left to share
+    assert sorted(ctx.sql(sql).compute().itertuples(index=False)) == [(2, 2), (3, 2)]
