@@ -4,7 +4,11 @@ The strategy follows the sizes: when one side is small (by ``estimated_bytes``) 
 one table and every partition of the other side joins against it (broadcast: no shuffle of the big
 side); otherwise both sides are hash-partitioned on the keys into the same number of partitions and
 joined partition by partition. A broadcast side must be the one whose unmatched rows are not kept:
-a LEFT join can broadcast only its right side, a RIGHT join only its left.
+a LEFT join can broadcast only its right side, a RIGHT join only its left. A side already
+hash-partitioned on the keys (a split aggregate) is not shuffled again. Where the estimates say
+shuffle but a side might be small after all, the "adaptive" strategy gathers only the sides' sizes
+first and then broadcasts or shuffles (estimates after a HAVING or a chain of joins are guesses:
+TPC-H q18's 57 orders were estimated at 32 MB).
 
 Columns are renamed to internal positional names around the Arrow call, so user column names never
 collide inside the kernel, and the output is always the left columns followed by the right ones.
@@ -26,7 +30,7 @@ from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.kernels import cast_value, common_type
 from frames.expr.node import Lowering, Node
-from frames.expr.shuffle import Shuffle
+from frames.expr.shuffle import Shuffle, hash_split
 
 BROADCAST_BYTES = 4 * 2**20  # a side estimated below this is gathered and broadcast (tuned on TPC-H SF1: 64 MB 20.1 s, 8 MB 14.2 s, 2 MB 13.6 s)
 
@@ -114,7 +118,8 @@ class Join(Node):
     (semi/anti: left only). With ``suffixes`` colliding names get them (pandas' merge); without,
     names must be unique. ``coalesce_keys`` outputs a key that has the same name on both sides once,
     as pandas' ``merge(on=...)`` does. ``strategy``: None (by size), "broadcast_left",
-    "broadcast_right", "shuffle" or "single".
+    "broadcast_right", "shuffle", "single" or "adaptive" (broadcast or shuffle decided from the
+    sides' actual sizes at run time; chosen by size when estimates say shuffle but could be wrong).
     """
 
     left: Node
@@ -219,6 +224,10 @@ class Join(Node):
             return "broadcast_left"
         if can_right and _broadcastable(rb, rn, lb, ln):
             return "broadcast_right"
+        # Estimates said shuffle, but they are guesses (a HAVING or a chain of joins can leave a
+        # few rows where a million were expected): the sizes decide at run time.
+        if min(lb if can_left else float("inf"), rb if can_right else float("inf")) <= ADAPTIVE_ESTIMATE:
+            return "adaptive"
         return "shuffle"
 
     def _copartitioned(self) -> tuple[bool, bool]:
@@ -284,6 +293,8 @@ class Join(Node):
                     graph[key] = Task(join_tables, Ref(small_key), Ref(k), spec, True)
                 keys.append(key)
             return keys
+        if strategy == "adaptive":
+            return self._lower_adaptive(lowering)
         if strategy != "shuffle":
             raise InvalidArgumentError(f"unknown join strategy {strategy!r}")
         n = self.npartitions
@@ -295,6 +306,48 @@ class Join(Node):
             graph[key] = Task(join_tables, Ref(lk), Ref(rk), spec)
             keys.append(key)
         return keys
+
+    def _lower_adaptive(self, lowering: Lowering) -> list[Hashable]:
+        """Broadcast or shuffle, decided once both sides exist, from their actual sizes: a side of
+        at most ``ADAPTIVE_BYTES`` (the smaller, where both may be broadcast) is gathered and every
+        partition of the other joins against it; otherwise both are hash-split and joined bucket
+        by bucket. Only the sizes travel to the deciding task; the tasks of the path not taken
+        return at once."""
+        spec = self.spec
+        graph = lowering.graph
+        lkeys, rkeys = lowering.keys(self.left), lowering.keys(self.right)
+        n = max(len(lkeys), len(rkeys))
+        sizes = {}
+        for side, keys in (("l", lkeys), ("r", rkeys)):
+            sizes[side] = []
+            for i, k in enumerate(keys):
+                key = (f"{self.name}-size{side}", i)
+                graph[key] = Task(_nbytes, Ref(k))
+                sizes[side].append(Ref(key))
+        can_right = self.how in ("inner", "left", "semi", "anti")
+        can_left = self.how in ("inner", "right")
+        decision = Ref((self.name + "-decide", 0))
+        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right)
+        whole = {}
+        for side, keys, schema in (("l", lkeys, self.left.schema), ("r", rkeys, self.right.schema)):
+            key = (f"{self.name}-whole{side}", 0)
+            graph[key] = Task(_gather_if, [Ref(k) for k in keys], schema, decision, "broadcast_left" if side == "l" else "broadcast_right")
+            whole[side] = Ref(key)
+        splits = {}
+        for side, keys, on in (("l", lkeys, self.left_on), ("r", rkeys, self.right_on)):
+            splits[side] = []
+            for i, k in enumerate(keys):
+                key = (f"{self.name}-split{side}", i)
+                graph[key] = Task(_split_if, Ref(k), decision, on, n)
+                splits[side].append(Ref(key))
+        out = []
+        for j in range(n):
+            key = (self.name, j)
+            graph[key] = Task(_adaptive_part, decision, j, Ref(lkeys[j]) if j < len(lkeys) else None,
+                              Ref(rkeys[j]) if j < len(rkeys) else None, whole["l"], whole["r"], splits["l"], splits["r"],
+                              spec, self.left.schema, self.right.schema)
+            out.append(key)
+        return out
 
     def estimated_bytes(self) -> float:
         """Inner joins are guessed to be foreign-key joins: each row of the larger side meets at
@@ -323,6 +376,45 @@ class Join(Node):
     def describe(self) -> str:
         on = ", ".join(f"{l} = {r}" for l, r in zip(self.left_on, self.right_on))
         return f"Join {self.how} on [{on}] strategy={self.choose_strategy()}"
+
+
+ADAPTIVE_ESTIMATE = 64 * 2**20  # when both sides are estimated above this, shuffle without looking
+ADAPTIVE_BYTES = 16 * 2**20  # an adaptive join broadcasts a side of at most this many Arrow bytes
+
+
+def _nbytes(table: pa.Table) -> int:
+    return table.nbytes
+
+
+def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool) -> str:
+    """The adaptive join's path, the same for every partition."""
+    lb, rb = sum(left_sizes), sum(right_sizes)
+    if can_right and rb <= ADAPTIVE_BYTES and (not can_left or rb <= lb):
+        return "broadcast_right"
+    if can_left and lb <= ADAPTIVE_BYTES:
+        return "broadcast_left"
+    return "split"
+
+
+def _gather_if(tables: list[pa.Table], schema: pa.Schema, decision: str, wanted: str) -> pa.Table | None:
+    return _gather(tables, schema) if decision == wanted else None
+
+
+def _split_if(table: pa.Table, decision: str, keys: tuple[str, ...], n: int) -> list[pa.Table] | None:
+    return hash_split(table, keys, n) if decision == "split" else None
+
+
+def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table | None, left_all, right_all,
+                   left_splits: list, right_splits: list, spec: JoinSpec, left_schema: pa.Schema,
+                   right_schema: pa.Schema) -> pa.Table:
+    """Output partition ``j`` of an adaptive join, on the path ``decision`` chose."""
+    if decision == "broadcast_right":
+        return join_tables(left if left is not None else left_schema.empty_table(), right_all, spec)
+    if decision == "broadcast_left":
+        return join_tables(left_all, right if right is not None else right_schema.empty_table(), spec, True)
+    lpart = concat_tables([s[j] for s in left_splits], left_schema)
+    rpart = concat_tables([s[j] for s in right_splits], right_schema)
+    return join_tables(lpart, rpart, spec)
 
 
 def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int) -> bool:
