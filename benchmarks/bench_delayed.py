@@ -19,6 +19,7 @@ from pathlib import Path
 
 import exec
 import frames
+from benchmarks.common import publish
 from exec import Ref, Task
 
 N = 20_000
@@ -101,10 +102,7 @@ def main() -> int:
     ]
     for name, secs, ours in rows:
         lines.append(f"| {name} | {secs:.3f} | {secs / (N + 1) * 1e6:.1f} | {secs / ours:.1f}x |")
-    text = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
-    print(text)
+    publish(RESULTS, lines)
     return 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 
 import exec as sx
 import frames
+from benchmarks.common import ensure_data, publish
 
 RESULTS = Path(__file__).parent / "results" / "frames.md"
 
@@ -106,14 +106,6 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return bool(np.allclose(a.values, b.values, rtol=1e-9)) and list(a.index) == list(b.index)
 
 
-def ensure_data(sf: float, data: Path | None) -> Path:
-    data = data or Path(__file__).parent / "data" / f"sf{sf:g}"
-    if not (data / "lineitem.parquet").exists():
-        data.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["tpchgen-cli", "parquet", "-s", f"{sf:g}", f"--output-dir={data}"], check=True)
-    return data
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sf", type=float, default=1.0)
@@ -153,10 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if t_dask is not None:
         lines.append(f"- frames speed-up over dask.dataframe: {t_dask / t_frames:.2f}x (answers agree: {agree_dask})")
     lines.append(f"- frames speed-up over pandas: {t_pandas / t_frames:.2f}x (answers agree: {agree_pandas})")
-    text = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
-    print(text)
+    publish(RESULTS, lines)
     return 0
 
 

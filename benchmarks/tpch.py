@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import ensure_data, publish
+
 QUERIES = Path(__file__).resolve().parents[1] / "tests" / "sql" / "tpch_queries"
 TABLES = ["lineitem", "orders", "customer", "part", "partsupp", "supplier", "nation", "region"]
 ENGINES = ["duckdb", "sqlengine", "polars", "datafusion"]
@@ -131,14 +133,6 @@ def same_answer(a_path: Path, b_path: Path, ordered: bool) -> bool:
         return False
 
 
-def ensure_data(sf: float, data: Path | None) -> Path:
-    data = data or Path(__file__).parent / "data" / f"sf{sf:g}"
-    if not (data / "lineitem.parquet").exists():
-        data.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["tpchgen-cli", "parquet", "-s", f"{sf:g}", f"--output-dir={data}"], check=True)
-    return data
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="TPC-H: sqlengine vs peers")
     ap.add_argument("--sf", type=float, default=1.0)
@@ -202,10 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     for e in engines:
         for n, err in report[e]["errors"].items():
             lines.append(f"\n- {e} q{n}: {err}")
-    text = "\n".join(lines) + "\n"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"tpch_sf{args.sf:g}.md").write_text(text)
-    print(text)
+    publish(RESULTS / f"tpch_sf{args.sf:g}.md", lines)
     return 0
 
 
