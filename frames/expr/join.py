@@ -1,4 +1,4 @@
-"""Equi-joins (and cross joins) of two partitioned tables, on Arrow's hash join.
+"""Equi-joins (and cross joins) of two partitioned tables.
 
 The strategy follows the sizes: when one side is small (by ``estimated_bytes``) it is gathered into
 one table and every partition of the other side joins against it (broadcast: no shuffle of the big
@@ -10,10 +10,13 @@ shuffle but a side might be small after all, the "adaptive" strategy gathers onl
 first and then broadcasts or shuffles (estimates after a HAVING or a chain of joins are guesses:
 TPC-H q18's 57 orders were estimated at 32 MB).
 
-Columns are renamed to internal positional names around the Arrow call, so user column names never
-collide inside the kernel, and the output is always the left columns followed by the right ones.
-NULL keys never match, as in SQL and pandas' merge of missing values... pandas matches NaN keys to
-each other; we follow SQL here.
+The kernel is ``join_index``: integer keys (the usual surrogate keys and dates) index the build side
+once, in a broadcast task for every partition of the other side to probe, and a local pair of
+partitions builds on whichever has fewer rows at run time; output rows are gathered with Arrow
+``take``. Other key types go through Arrow's hash join, with columns renamed to internal
+positional names around the call so user column names never collide inside it. The output is
+always the left columns followed by the right ones. NULL keys never match, as in SQL (pandas'
+merge matches NaN keys with each other; we follow SQL here).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.kernels import cast_value, common_type
+from frames.expr.blockwise import filter_columns
+from frames.expr.join_index import JoinIndex, build_index, key_kind
 from frames.expr.node import Lowering, Node
 from frames.expr.shuffle import Shuffle, hash_split
 
@@ -42,6 +47,7 @@ _ARROW_JOIN_TYPE = {
     "semi": "left semi",
     "anti": "left anti",
 }
+_ARROW_MIRRORED_SEMI = {"semi": "right semi", "anti": "right anti"}
 _MIRROR = {"inner": "inner", "left": "right", "right": "left", "outer": "outer"}
 JOIN_TYPES = frozenset(_ARROW_JOIN_TYPE) | {"cross"}
 
@@ -60,6 +66,11 @@ class JoinSpec:
     coalesce: tuple[bool, ...]  # per key: output the left key coalesced with the right one
     drop_right: tuple[str, ...]  # right columns not in the output (coalesced keys)
 
+    @property
+    def indexable(self) -> bool:
+        """Whether every key type has an exact integer code (``join_index``)."""
+        return all(key_kind(t) is not None for t in self.key_types)
+
 
 def _cast_keys(table: pa.Table, keys: tuple[str, ...], types: tuple[pa.DataType, ...]) -> pa.Table:
     for k, t in zip(keys, types):
@@ -69,12 +80,131 @@ def _cast_keys(table: pa.Table, keys: tuple[str, ...], types: tuple[pa.DataType,
     return table
 
 
-def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec, swapped: bool = False) -> pa.Table:
-    """Join one pair of partitions; ``swapped`` builds the hash table on the left input instead."""
+def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
+    """Join one pair of partitions, building on the side with fewer rows (known only now: a
+    filtered or shuffled side is often far smaller or larger than its estimate)."""
     if spec.how == "cross":
         return _cross(left, right, spec)
     left = _cast_keys(left, spec.left_on, spec.key_types)
     right = _cast_keys(right, spec.right_on, spec.key_types)
+    build_right = right.num_rows <= left.num_rows
+    if spec.indexable:
+        build, probe = (right, left) if build_right else (left, right)
+        index = build_index(build, spec.right_on if build_right else spec.left_on)
+        if index is not None:
+            return probe_index(index, probe, spec, build_right)
+    return _arrow_join(left, right, spec, swapped=not build_right)
+
+
+def build_side(tables: list[pa.Table], schema: pa.Schema, spec: JoinSpec, side: str) -> "JoinIndex | pa.Table":
+    """A broadcast side gathered into one table and indexed on its keys once, for every partition
+    of the other side to probe (``side``: which side of the join it is). Keys the index cannot
+    encode leave the plain table, joined with Arrow's hash join per partition."""
+    table = _gather(tables, schema)
+    keys = spec.right_on if side == "right" else spec.left_on
+    table = _cast_keys(table, keys, spec.key_types)
+    if spec.indexable and spec.how != "cross":
+        index = build_index(table, keys)
+        if index is not None:
+            return index
+    return table
+
+
+def join_built(built: "JoinIndex | pa.Table", other: pa.Table, spec: JoinSpec, side: str) -> pa.Table:
+    """Join ``other`` with a side prepared by ``build_side`` (``side``: which side ``built`` is)."""
+    if spec.how == "cross":
+        return _cross(other, built, spec) if side == "right" else _cross(built, other, spec)
+    if isinstance(built, JoinIndex):
+        other = _cast_keys(other, spec.left_on if side == "right" else spec.right_on, spec.key_types)
+        return probe_index(built, other, spec, side == "right")
+    left, right = (other, built) if side == "right" else (built, other)
+    left = _cast_keys(left, spec.left_on, spec.key_types)
+    right = _cast_keys(right, spec.right_on, spec.key_types)
+    return _arrow_join(left, right, spec, swapped=side == "left")
+
+
+def probe_index(index: JoinIndex, probe: pa.Table, spec: JoinSpec, build_right: bool) -> pa.Table:
+    """The join's output from an index over one side and the other side's rows.
+
+    Pairs come from the index in probe order; outer joins add the preserved side's unmatched rows
+    with NULLs for the other side, and semi/anti joins keep left rows by whether they matched."""
+    build = index.table
+    slots = index.lookup(probe, spec.left_on if build_right else spec.right_on)
+    how = spec.how
+    if how in ("semi", "anti"):
+        if build_right:  # the left rows are the probe rows
+            keep = index.has_match(slots)
+        else:  # the left rows are the build rows: those some probe row found
+            keep = np.zeros(build.num_rows, dtype=bool)
+            keep[index.matches(slots)[1]] = True
+        left = probe if build_right else build
+        return filter_columns(left, pa.array(keep if how == "semi" else ~keep))
+    prows, brows = index.matches(slots)
+    keep_left = how in ("left", "outer")
+    keep_right = how in ("right", "outer")
+    keep_probe, keep_build = (keep_left, keep_right) if build_right else (keep_right, keep_left)
+    extra_p = extra_b = None
+    if keep_probe:
+        seen = np.zeros(probe.num_rows, dtype=bool)
+        seen[prows] = True
+        extra_p = np.flatnonzero(~seen)
+    if keep_build:
+        seen = np.zeros(build.num_rows, dtype=bool)
+        seen[brows] = True
+        extra_b = np.flatnonzero(~seen)
+    prows = _with_unmatched(prows, extra_p, extra_b, first=True)
+    brows = _with_unmatched(brows, extra_b, extra_p, first=False)
+    lrows, rrows = (prows, brows) if build_right else (brows, prows)
+    left, right = (probe, build) if build_right else (build, probe)
+    return _assemble(left.columns, right.columns, lrows, rrows, spec)
+
+
+def _with_unmatched(rows: np.ndarray, own: np.ndarray | None, other: np.ndarray | None, first: bool) -> pa.Array:
+    """Row numbers of one side for the output: the matched pairs, then (probe side first) the
+    unmatched rows kept from the probe side and from the build side, NULL where a row has no
+    partner on this side."""
+    parts = [rows.astype(np.int64, copy=False)]
+    nulls = 0
+    if first:
+        if own is not None:
+            parts.append(own)
+        if other is not None:
+            nulls = len(other)
+    else:
+        if other is not None:  # the probe side's unmatched rows come first: NULLs here
+            parts.append(np.full(len(other), -1, dtype=np.int64))
+        if own is not None:
+            parts.append(own)
+    if first and nulls:
+        parts.append(np.full(nulls, -1, dtype=np.int64))
+    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return pa.array(out)
+    return pa.array(out, mask=out < 0)
+
+
+def _assemble(lcols: list, rcols: list, lrows: pa.Array, rrows: pa.Array, spec: JoinSpec) -> pa.Table:
+    """Output columns: the left ones taken by ``lrows``, then the right ones by ``rrows`` (keys
+    coalesced where asked, coalesced right keys dropped)."""
+    rpos = {n: i for i, n in enumerate(spec.right_names)}
+    lpos = {n: i for i, n in enumerate(spec.left_names)}
+    columns = [c.take(lrows) for c in lcols]
+    taken_right = {}
+    for lk, rk, co in zip(spec.left_on, spec.right_on, spec.coalesce):
+        if co:
+            r = rcols[rpos[rk]].take(rrows)
+            taken_right[rk] = r
+            columns[lpos[lk]] = pc.coalesce(columns[lpos[lk]], r)
+    drop = set(spec.drop_right)
+    for name, c in zip(spec.right_names, rcols):
+        if name not in drop:
+            columns.append(taken_right.get(name) if name in taken_right else c.take(rrows))
+    return pa.Table.from_arrays(columns, names=list(spec.output_names))
+
+
+def _arrow_join(left: pa.Table, right: pa.Table, spec: JoinSpec, swapped: bool = False) -> pa.Table:
+    """Arrow's hash join (keys already cast): builds on the right input, or on the left one when
+    ``swapped``. Used for keys ``join_index`` cannot encode (strings, floats, decimals)."""
     lnames = [f"l{i}" for i in range(left.num_columns)]
     rnames = [f"r{i}" for i in range(right.num_columns)]
     lpos = {n: i for i, n in enumerate(left.column_names)}
@@ -83,7 +213,8 @@ def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec, swapped: bool =
     lkeys = [f"l{lpos[k]}" for k in spec.left_on]
     rkeys = [f"r{rpos[k]}" for k in spec.right_on]
     if swapped:
-        joined = rt.join(lt, rkeys, lkeys, join_type=_ARROW_JOIN_TYPE[_MIRROR[spec.how]], coalesce_keys=False, use_threads=False)
+        how = _ARROW_MIRRORED_SEMI.get(spec.how) or _ARROW_JOIN_TYPE[_MIRROR[spec.how]]
+        joined = rt.join(lt, rkeys, lkeys, join_type=how, coalesce_keys=False, use_threads=False)
     else:
         joined = lt.join(rt, lkeys, rkeys, join_type=_ARROW_JOIN_TYPE[spec.how], coalesce_keys=False, use_threads=False)
     if spec.how in ("semi", "anti"):
@@ -283,14 +414,12 @@ class Join(Node):
             return [key]
         if strategy in ("broadcast_right", "broadcast_left"):
             small, big = (self.right, self.left) if strategy == "broadcast_right" else (self.left, self.right)
+            side = "right" if strategy == "broadcast_right" else "left"
             small_key = (self.name + "-broadcast", 0)
-            graph[small_key] = Task(_gather, [Ref(k) for k in lowering.keys(small)], small.schema)
+            graph[small_key] = Task(build_side, [Ref(k) for k in lowering.keys(small)], small.schema, spec, side)
             for i, k in enumerate(lowering.keys(big)):
                 key = (self.name, i)
-                if strategy == "broadcast_right":
-                    graph[key] = Task(join_tables, Ref(k), Ref(small_key), spec)
-                else:
-                    graph[key] = Task(join_tables, Ref(small_key), Ref(k), spec, True)
+                graph[key] = Task(join_built, Ref(small_key), Ref(k), spec, side)
                 keys.append(key)
             return keys
         if strategy == "adaptive":
@@ -331,7 +460,7 @@ class Join(Node):
         whole = {}
         for side, keys, schema in (("l", lkeys, self.left.schema), ("r", rkeys, self.right.schema)):
             key = (f"{self.name}-whole{side}", 0)
-            graph[key] = Task(_gather_if, [Ref(k) for k in keys], schema, decision, "broadcast_left" if side == "l" else "broadcast_right")
+            graph[key] = Task(_build_if, [Ref(k) for k in keys], schema, decision, spec, "left" if side == "l" else "right")
             whole[side] = Ref(key)
         splits = {}
         for side, keys, on in (("l", lkeys, self.left_on), ("r", rkeys, self.right_on)):
@@ -396,8 +525,8 @@ def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_r
     return "split"
 
 
-def _gather_if(tables: list[pa.Table], schema: pa.Schema, decision: str, wanted: str) -> pa.Table | None:
-    return _gather(tables, schema) if decision == wanted else None
+def _build_if(tables: list[pa.Table], schema: pa.Schema, decision: str, spec: JoinSpec, side: str):
+    return build_side(tables, schema, spec, side) if decision == f"broadcast_{side}" else None
 
 
 def _split_if(table: pa.Table, decision: str, keys: tuple[str, ...], n: int) -> list[pa.Table] | None:
@@ -409,9 +538,9 @@ def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table
                    right_schema: pa.Schema) -> pa.Table:
     """Output partition ``j`` of an adaptive join, on the path ``decision`` chose."""
     if decision == "broadcast_right":
-        return join_tables(left if left is not None else left_schema.empty_table(), right_all, spec)
+        return join_built(right_all, left if left is not None else left_schema.empty_table(), spec, "right")
     if decision == "broadcast_left":
-        return join_tables(left_all, right if right is not None else right_schema.empty_table(), spec, True)
+        return join_built(left_all, right if right is not None else right_schema.empty_table(), spec, "left")
     lpart = concat_tables([s[j] for s in left_splits], left_schema)
     rpart = concat_tables([s[j] for s in right_splits], right_schema)
     return join_tables(lpart, rpart, spec)
