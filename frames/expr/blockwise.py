@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Hashable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from exec import Ref, Task
+from frames.convert import take_rows
 from frames.errors import DataTypeError
 from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.scalar import Col, ScalarExpr, as_array, conjuncts
@@ -32,13 +34,59 @@ def project_table(table: pa.Table, exprs: tuple[tuple[str, ScalarExpr], ...]) ->
     return pa.Table.from_arrays(arrays, names=[name for name, _ in exprs])
 
 
-def filter_table(table: pa.Table, predicate: ScalarExpr) -> pa.Table:
-    mask = predicate.evaluate(table)
-    if isinstance(mask, pa.Scalar):
-        return table if mask.as_py() else table.slice(0, 0)
-    if not pa.types.is_boolean(mask.type):
-        raise DataTypeError(f"filter condition {predicate!r} is {mask.type}, not boolean")
-    return filter_columns(table, mask)
+def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | None = None) -> pa.Table:
+    """The rows of ``table`` where ``predicate`` is true; ``evaluate(expr, table)`` computes masks
+    when given (a scan's dictionary-aware evaluation).
+
+    The conjuncts of an AND go cheapest first (see ``_conjunct_cost``). Once the rows still in are
+    at most half of those the last conjunct saw, later conjuncts see only those rows, and only the
+    columns they read; the whole table is cut down once, at the end: TPC-H q19's
+    ``l_shipinstruct`` and ``l_shipmode`` tests keep 4% of lineitem, so its decimal range tests
+    then read 240k rows instead of 6M.
+    """
+    parts = conjuncts(predicate)
+    if len(parts) > 1:
+        parts.sort(key=lambda e: _conjunct_cost(e, table.schema))
+    rows = None  # indices of the rows still in (None: all of them)...
+    pending = None  # ...and a mask over those not applied yet
+    for i, part in enumerate(parts):
+        names = sorted(part.columns())
+        view = table if not names else table.select(names) if rows is None else take_rows(table.select(names), rows)
+        mask = part.evaluate(view) if evaluate is None else evaluate(part, view)
+        if isinstance(mask, pa.Scalar):
+            if not (pa.types.is_boolean(mask.type) or pa.types.is_null(mask.type)):
+                raise DataTypeError(f"filter condition {part!r} is {mask.type}, not boolean")
+            if not mask.as_py():
+                return table.slice(0, 0)
+            continue
+        if not pa.types.is_boolean(mask.type):
+            raise DataTypeError(f"filter condition {part!r} is {mask.type}, not boolean")
+        pending = mask if pending is None else pc.and_kleene(pending, mask)
+        seen = len(pending)
+        if i + 1 < len(parts) and seen and (pc.sum(pending).as_py() or 0) <= seen // 2:
+            kept = pc.indices_nonzero(pc.fill_null(pending, False))
+            rows = kept if rows is None else rows.take(kept)
+            pending = None
+    if rows is not None:
+        table = take_rows(table, rows)
+    return table if pending is None else filter_columns(table, pending)
+
+
+def _conjunct_cost(expr: ScalarExpr, schema: pa.Schema) -> int:
+    """A rough per-row cost of a filter conjunct, for ordering: tests on dictionary columns are
+    nearly free (computed per distinct value), fixed-width comparisons cheap, strings dear."""
+    cost = 0
+    for c in expr.columns():
+        t = schema.field(c).type if c in schema.names else pa.null()
+        if pa.types.is_dictionary(t):
+            continue
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t):
+            cost += 8
+        elif pa.types.is_decimal(t):
+            cost += 2
+        else:
+            cost += 1
+    return cost
 
 
 def filter_columns(table: pa.Table, mask) -> pa.Table:

@@ -19,6 +19,7 @@ from exec import Task
 from frames.convert import engine_schema, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.expr.blockwise import filter_table
+from frames.expr.dictionary import evaluate as dictionary_evaluate
 from frames.expr.node import Lowering
 from frames.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
@@ -250,13 +251,12 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
     except (OSError, pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read {piece.path!r}: {exc}") from None
     table = table.replace_schema_metadata(None)
-    # Dictionary columns stay dictionaries until after the filter (the filter's own columns become
-    # plain first): rows dropped never become strings.
+    # Dictionary columns stay dictionaries until after the filter, which computes what it asks of
+    # them on their dictionaries: rows dropped never become strings.
     if not dictionary:
         table = normalize_table(table)
     else:
-        later = set(dictionary) - (predicate.columns() if predicate is not None else set())
-        table = normalize_table(table, [c for c in table.column_names if c not in later])
+        table = normalize_table(table, [c for c in table.column_names if c not in dictionary])
     values = dict(piece.partition)
     for name, kind in partition_types.items():
         if name in needed:  # a file without this key (shallower directory) gets NULLs
@@ -264,7 +264,7 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
             table = table.append_column(name, pa.nulls(table.num_rows, kind) if value is None
                                         else pa.repeat(pa.scalar(value, kind), table.num_rows))
     if predicate is not None:
-        table = filter_table(table, predicate)
+        table = filter_table(table, predicate, dictionary_evaluate if dictionary else None)
     table = table.select(out_schema.names)
     return normalize_table(table) if dictionary else table
 
