@@ -111,6 +111,8 @@ class _Frame(Lazy):
         graph, keys = build_graph(node)
         import exec as _exec
 
+        if keys:  # as compute() does: only what the keys need, linear chains fused into one task
+            graph = _exec.fuse(_exec.cull(graph, keys), keys)
         tables = _exec.get(graph, keys, scheduler=scheduler, **kwargs) if keys else []
         return concat_tables(list(tables), node.schema)
 
@@ -444,6 +446,8 @@ class DataFrame(_Frame):
         graph, keys = build_graph(node)
         import exec as _exec
 
+        if keys:  # as compute() does: only what the keys need, linear chains fused into one task
+            graph = _exec.fuse(_exec.cull(graph, keys), keys)
         tables = _exec.get(graph, keys, scheduler=scheduler, **kwargs) if keys else []
         return DataFrame(FromTables(tuple(tables), node.schema), self._index)
 

@@ -349,11 +349,12 @@ class Join(Node):
                 if can_left and lb <= BROADCAST_BYTES / 8:
                     return "broadcast_left"
             return "shuffle"
-        if can_right and _broadcastable(rb, rn, lb, ln) and (not can_left or rb <= lb):
+        shared = self.spec.indexable
+        if can_right and _broadcastable(rb, rn, lb, ln, shared) and (not can_left or rb <= lb):
             return "broadcast_right"
-        if can_left and _broadcastable(lb, ln, rb, rn):
+        if can_left and _broadcastable(lb, ln, rb, rn, shared):
             return "broadcast_left"
-        if can_right and _broadcastable(rb, rn, lb, ln):
+        if can_right and _broadcastable(rb, rn, lb, ln, shared):
             return "broadcast_right"
         # Estimates said shuffle, but they are guesses (a HAVING or a chain of joins can leave a
         # few rows where a million were expected): the sizes decide at run time.
@@ -456,7 +457,8 @@ class Join(Node):
         can_right = self.how in ("inner", "left", "semi", "anti")
         can_left = self.how in ("inner", "right")
         decision = Ref((self.name + "-decide", 0))
-        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right)
+        limit = ADAPTIVE_SHARED_BYTES if spec.indexable else ADAPTIVE_BYTES
+        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit)
         whole = {}
         for side, keys, schema in (("l", lkeys, self.left.schema), ("r", rkeys, self.right.schema)):
             key = (f"{self.name}-whole{side}", 0)
@@ -508,19 +510,27 @@ class Join(Node):
 
 
 ADAPTIVE_ESTIMATE = 64 * 2**20  # when both sides are estimated above this, shuffle without looking
-ADAPTIVE_BYTES = 16 * 2**20  # an adaptive join broadcasts a side of at most this many Arrow bytes
+ADAPTIVE_BYTES = 16 * 2**20  # an adaptive join broadcasts a side of at most this many Arrow bytes...
+ADAPTIVE_SHARED_BYTES = 64 * 2**20  # ...or this many when it is indexed once (``join_index``)
+SHARED_BROADCAST_BYTES = 32 * 2**20  # an estimate up to this broadcasts a side indexed once
 
 
 def _nbytes(table: pa.Table) -> int:
     return table.nbytes
 
 
-def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool) -> str:
-    """The adaptive join's path, the same for every partition."""
+def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool, limit: int) -> str:
+    """The adaptive join's path, the same for every partition: broadcast a side of at most
+    ``limit`` bytes (the smaller, where both may be), else split both. Broadcast to a single
+    partition, a side joins in one task: only a side within ``ADAPTIVE_BYTES`` is worth that loss
+    of parallelism (TPC-H q13: 1.5M orders built for 150k customers in one task took longer than
+    splitting both in two)."""
     lb, rb = sum(left_sizes), sum(right_sizes)
-    if can_right and rb <= ADAPTIVE_BYTES and (not can_left or rb <= lb):
+    right_limit = limit if len(left_sizes) > 1 else min(limit, ADAPTIVE_BYTES)
+    left_limit = limit if len(right_sizes) > 1 else min(limit, ADAPTIVE_BYTES)
+    if can_right and rb <= right_limit and (not can_left or rb <= lb or lb > left_limit):
         return "broadcast_right"
-    if can_left and lb <= ADAPTIVE_BYTES:
+    if can_left and lb <= left_limit:
         return "broadcast_left"
     return "split"
 
@@ -546,22 +556,25 @@ def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table
     return join_tables(lpart, rpart, spec)
 
 
-def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int) -> bool:
+def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int, shared_build: bool) -> bool:
     """Whether a side of ``small`` estimated bytes should be gathered and broadcast to the
     ``big_partitions`` partitions of the other side rather than both sides shuffled.
 
-    Small sides always are. Past that, every partition of the other side builds its own hash table
-    of a broadcast side, so a broadcast pays off only while those N builds cost less than moving
-    both sides and building once: with a build costing about twice a hash split per byte,
-    ``small + 2*N*small <= small + big + 2*small``, i.e. ``small*(2N-2) <= big`` (q21 SF1: a
-    1.5M-row aggregate built for each of 14 lineitem partitions cost 4.7 s of joins; q9: orders
-    built for each of 7 lineitem partitions 1.9 s against 0.5 s shuffled). A large side spread over
-    several partitions is never gathered for a single partition: that would lose the parallelism.
+    Small sides always are. With a shared build (keys ``join_index`` codes) the side is indexed
+    once and only probed per partition: a broadcast then moves ``small`` once where a shuffle moves
+    both sides, so it wins up to ``SHARED_BROADCAST_BYTES`` (a bound on memory, and on the one
+    serial build). Otherwise every partition of the other side builds its own hash table of it,
+    which pays off only while those N builds cost less than moving both sides and building once:
+    with a build costing about twice a hash split per byte, ``small + 2*N*small <= small + big +
+    2*small``, i.e. ``small*(2N-2) <= big``. A large side spread over several partitions is never
+    gathered for a single partition: that would lose the parallelism.
     """
     if small <= BROADCAST_BYTES:
         return True
     if big_partitions == 1:
         return small_partitions == 1
+    if shared_build:
+        return small <= SHARED_BROADCAST_BYTES
     return small * (2 * big_partitions - 2) <= big
 
 

@@ -104,21 +104,23 @@ def test_aggregate_over_input_partitioned_on_its_keys_needs_no_exchange(pdf, npa
 @pytest.mark.parametrize("limit", [0, 10**9], ids=["split", "broadcast"])
 @pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
 def test_adaptive_join_takes_either_path_and_matches_pandas(pdf, npartitions, scheduler, how, limit, monkeypatch):
-    """The adaptive strategy decides from actual sizes: ADAPTIVE_BYTES 0 forces the hash split,
+    """The adaptive strategy decides from actual sizes: a limit of 0 bytes forces the hash split,
     a huge one a broadcast (of whichever side the join type allows)."""
     monkeypatch.setattr(join_module, "ADAPTIVE_BYTES", limit)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", limit)
     ddf = frames.from_pandas(pdf, npartitions=npartitions)
     labels = pd.DataFrame({"k": list(range(0, 400, 3)), "label": [f"L{i}" for i in range(0, 400, 3)]})
     right = frames.from_pandas(labels, npartitions=3)
     got = ddf[["k", "x"]].merge(right, on="k", how=how, strategy="adaptive")
     exp = pdf[["k", "x"]].merge(labels, on="k", how=how)
     assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
-    decisions = [join_module._decide([100], [10], how in ("inner", "right"), how in ("inner", "left"))]
+    decisions = [join_module._decide([100], [10], how in ("inner", "right"), how in ("inner", "left"), limit)]
     assert decisions[0] == ("split" if limit == 0 or how == "outer" else "broadcast_right" if how in ("inner", "left") else "broadcast_left")
 
 
 def test_estimates_choose_adaptive_between_broadcast_and_shuffle(pdf, monkeypatch):
     monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)
+    monkeypatch.setattr(join_module, "SHARED_BROADCAST_BYTES", 0)
     left = frames.from_pandas(pdf, npartitions=4)
     right = frames.from_pandas(pdf.rename(columns={"s": "s2", "x": "x2", "y": "y2"}), npartitions=3)  # as large
     assert left.merge(right, on="k")._node.choose_strategy() == "adaptive"
