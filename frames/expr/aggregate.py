@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
-from frames.expr.node import Lowering, Node, UnaryNode
+from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.patterns import exchange, tree_reduce
 from frames.expr.shuffle import hash_split
 
@@ -255,6 +255,7 @@ class Aggregate(UnaryNode):
         return 1
 
     @property
+    @memoized
     def _partition_local(self) -> bool:
         """Whether every group lies within one input partition: the input is hash-partitioned on
         some of the group keys (a join or shuffle on them came first, as in TPC-H q3, q13, q18),
@@ -264,6 +265,7 @@ class Aggregate(UnaryNode):
                 and self.npartitions == self.child.npartitions)
 
     @property
+    @memoized
     def partitioning(self) -> tuple[str, ...] | None:
         if self.npartitions == 1:
             return None
@@ -370,9 +372,11 @@ class Aggregate(UnaryNode):
             keys.append(key)
         return keys
 
+    @memoized
     def estimated_bytes(self) -> float:
         return self.child.estimated_bytes() * (0.1 if self.keys else 0.0) + 1000
 
+    @memoized
     def selectivity(self) -> float:
         return 1.0
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import take_rows
 from frames.errors import DataTypeError
-from frames.expr.node import Lowering, Node, UnaryNode
+from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.scalar import Col, ScalarExpr, as_array, conjuncts
 
 
@@ -116,11 +116,13 @@ class Project(UnaryNode):
     def lower(self, lowering: Lowering) -> list[Hashable]:
         return _blockwise(lowering, self, self.child, project_table, self.exprs)
 
+    @memoized
     def estimated_bytes(self) -> float:
         width = max(len(self.child.schema), 1)
         return self.child.estimated_bytes() * len(self.exprs) / width
 
     @property
+    @memoized
     def partitioning(self) -> tuple[str, ...] | None:
         """The child's partitioning under the names its key columns are projected to (each key
         must be passed through as a bare column; a computed key may hash differently)."""
@@ -155,13 +157,16 @@ class Filter(UnaryNode):
     def lower(self, lowering: Lowering) -> list[Hashable]:
         return _blockwise(lowering, self, self.child, filter_table, self.predicate)
 
+    @memoized
     def estimated_bytes(self) -> float:
         return self.child.estimated_bytes() * 0.5 ** len(conjuncts(self.predicate))
 
+    @memoized
     def selectivity(self) -> float:
         return self.child.selectivity() * 0.5 ** len(conjuncts(self.predicate))
 
     @property
+    @memoized
     def partitioning(self) -> tuple[str, ...] | None:
         return self.child.partitioning
 

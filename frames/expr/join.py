@@ -34,7 +34,7 @@ from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.kernels import cast_value, common_type
 from frames.expr.blockwise import filter_columns
 from frames.expr.join_index import JoinIndex, build_index, key_kind
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, memoized
 from frames.expr.shuffle import Shuffle, hash_split
 
 BROADCAST_BYTES = 4 * 2**20  # a side estimated below this is gathered and broadcast (tuned on TPC-H SF1: 64 MB 20.1 s, 8 MB 14.2 s, 2 MB 13.6 s)
@@ -288,6 +288,7 @@ class Join(Node):
         return replace(self, left=inputs[0], right=inputs[1])
 
     @property
+    @memoized
     def spec(self) -> JoinSpec:
         ls, rs = self.left.schema, self.right.schema
         key_types = []
@@ -321,6 +322,7 @@ class Join(Node):
         empty = join_tables(self.left.schema.empty_table(), self.right.schema.empty_table(), spec)
         return empty.schema
 
+    @memoized
     def choose_strategy(self) -> str:
         if self.strategy:
             return self.strategy
@@ -362,6 +364,7 @@ class Join(Node):
             return "adaptive"
         return "shuffle"
 
+    @memoized
     def _copartitioned(self) -> tuple[bool, bool]:
         """Whether the left and the right input are already hash-partitioned on their join keys."""
         ln, rn = self.left.npartitions, self.right.npartitions
@@ -385,6 +388,7 @@ class Join(Node):
         return max(self.left.npartitions, self.right.npartitions)
 
     @property
+    @memoized
     def partitioning(self) -> tuple[str, ...] | None:
         """A shuffle join's output is partitioned on the left keys (for the joins that keep left
         rows as they are); a broadcast of the right side keeps the left side's partitioning."""
@@ -480,6 +484,7 @@ class Join(Node):
             out.append(key)
         return out
 
+    @memoized
     def estimated_bytes(self) -> float:
         """Inner joins are guessed to be foreign-key joins: each row of the larger side meets at
         most one row of the smaller, and only rows whose partner passed the smaller side's filters
@@ -497,6 +502,7 @@ class Join(Node):
         widen = (len(self.left.schema) + len(self.right.schema)) / max(len(big_node.schema), 1)
         return big * small.selectivity() * widen  # the larger side's surviving rows, with both sides' columns
 
+    @memoized
     def selectivity(self) -> float:
         if self.how in ("semi", "anti"):
             return self.left.selectivity() * 0.5

@@ -11,7 +11,7 @@ import pyarrow as pa
 from exec import Ref, Task
 from frames.convert import concat_tables
 from frames.expr.kernels import common_type
-from frames.expr.node import Lowering, Node, UnaryNode
+from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.sources import split_table
 
 
@@ -136,6 +136,7 @@ class Limit(UnaryNode):
         lowering.graph[key] = Task(_limit, [Ref(k) for k in heads], self.n, self.offset, self.schema)
         return [key]
 
+    @memoized
     def estimated_bytes(self) -> float:
         return min(self.child.estimated_bytes(), 1e6)
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.errors import ColumnNotFoundError
-from frames.expr.node import Lowering, Node, UnaryNode
+from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.patterns import exchange, tree_reduce
 
 SAMPLES_PER_PARTITION = 256
@@ -160,6 +160,7 @@ class Sort(UnaryNode):
             splits.append(key)
         return exchange(graph, self.name, splits, n, _merge_range, self.keys, self.schema)
 
+    @memoized
     def estimated_bytes(self) -> float:
         full = self.child.estimated_bytes()
         return full if self.limit is None else min(full, 1000.0 * self.limit)

@@ -7,7 +7,7 @@ from typing import Hashable
 
 import pyarrow as pa
 
-from frames.expr.node import Lowering, Node
+from frames.expr.node import Lowering, Node, memoized
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +30,7 @@ class FromTables(Node):
         lowering.graph.update(zip(keys, self.tables))
         return keys
 
+    @memoized
     def estimated_bytes(self) -> float:
         return float(sum(t.nbytes for t in self.tables))
 

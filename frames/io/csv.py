@@ -25,7 +25,7 @@ from frames.convert import engine_schema, normalize_table
 from frames.dtypes import to_arrow_type
 from frames.errors import ColumnNotFoundError, DataSourceError, InvalidArgumentError
 from frames.expr.blockwise import filter_table
-from frames.expr.node import Lowering
+from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
 from frames.io.files import expand_paths
@@ -87,11 +87,13 @@ class CsvScan(Scan):
             keys.append(key)
         return keys
 
+    @memoized
     def estimated_bytes(self) -> float:
         """Text bytes of the blocks (about twice their size once parsed), scaled to the columns read."""
         total = sum((b.end - b.start) if b.end >= 0 else 64 << 20 for b in self.blocks)
         return float(total) * 2 * len(self.schema) / max(len(self.file_schema), 1) * filter_selectivity(self.filter)
 
+    @memoized
     def selectivity(self) -> float:
         return filter_selectivity(self.filter)
 

@@ -20,7 +20,7 @@ from frames.convert import engine_schema, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.expr.blockwise import filter_table
 from frames.expr.dictionary import evaluate as dictionary_evaluate
-from frames.expr.node import Lowering
+from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
 from frames.io.files import expand_paths, hive_partitions
@@ -190,6 +190,7 @@ class ParquetScan(Scan):
             keys.append(key)
         return keys
 
+    @memoized
     def estimated_bytes(self) -> float:
         """Uncompressed size of the columns read in the row groups kept (from the footers)."""
         names = set(self.schema.names)
@@ -200,6 +201,7 @@ class ParquetScan(Scan):
             total += 4.0 * p.num_rows * sum(1 for c, _ in p.partition if c in names)
         return total * self.selectivity()
 
+    @memoized
     def selectivity(self) -> float:
         return filter_selectivity(self.filter, self._column_ranges)
 
