@@ -27,7 +27,7 @@ self-join) is one object, lowered once, computed once. Rules keep such sharing (
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import pyarrow as pa
@@ -41,7 +41,7 @@ from frames.expr.window import WindowFunction
 
 __all__ = [
     "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
-    "Window", "RowId", "transform_up", "walk", "JOIN_TYPES",
+    "Window", "RowId", "transform_up", "walk", "same_explain", "JOIN_TYPES",
 ]
 
 JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
@@ -51,13 +51,21 @@ JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
 class LogicalPlan:
     """Base of all logical nodes (never instantiated itself)."""
 
+    # The fields holding the child plans, in order (a class attribute, not a field): every rule
+    # walks the plan through ``inputs()``, and finding them with ``dataclasses.fields`` on each call
+    # was a tenth of the rules' time.
+    _input_fields = ()
+
     def inputs(self) -> tuple["LogicalPlan", ...]:
-        return tuple(getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), LogicalPlan))
+        return self._inputs
+
+    @cached_property
+    def _inputs(self) -> tuple["LogicalPlan", ...]:
+        return tuple(getattr(self, name) for name in self._input_fields)
 
     def with_inputs(self, *inputs: "LogicalPlan") -> "LogicalPlan":
-        names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), LogicalPlan)]
-        assert len(names) == len(inputs), type(self).__name__
-        return replace(self, **dict(zip(names, inputs)))
+        assert len(self._input_fields) == len(inputs), type(self).__name__
+        return replace(self, **dict(zip(self._input_fields, inputs)))
 
     @cached_property
     def schema(self) -> pa.Schema:
@@ -86,13 +94,16 @@ class LogicalPlan:
 
     @cached_property
     def _explain_lines(self) -> tuple[str, ...]:
-        """This subtree's EXPLAIN lines, kept per node: the rules compare whole plans by their
-        text, and the subtrees a rule leaves alone are the same objects (planning of the 22 TPC-H
-        queries spent 0.2 s re-describing them)."""
-        lines = [self.describe()]
+        lines = [self._line]
         for c in self.inputs():
             lines += ["  " + line for line in c._explain_lines]
         return tuple(lines)
+
+    @cached_property
+    def _line(self) -> str:
+        """``describe()``, kept per node: the subtrees a rule leaves alone are the same objects,
+        and rules compare plans by their EXPLAIN text (``same_explain``)."""
+        return self.describe()
 
     @property
     def columns(self) -> list[str]:
@@ -176,6 +187,8 @@ class Project(LogicalPlan):
     child: LogicalPlan
     exprs: tuple[tuple[str, ScalarExpr], ...]
 
+    _input_fields = ("child",)
+
     @cached_property
     def schema(self) -> pa.Schema:
         # frames' Project types each expression on an empty table; giving it only the columns
@@ -207,6 +220,8 @@ class Filter(LogicalPlan):
     child: LogicalPlan
     predicate: ScalarExpr
 
+    _input_fields = ("child",)
+
     @cached_property
     def schema(self) -> pa.Schema:
         return self.child.schema
@@ -232,6 +247,8 @@ class Join(LogicalPlan):
     left_on: tuple[str, ...] = ()
     right_on: tuple[str, ...] = ()
     strategy: str | None = None
+
+    _input_fields = ("left", "right")
 
     def __post_init__(self) -> None:
         assert self.how in JOIN_TYPES, self.how
@@ -266,6 +283,8 @@ class Aggregate(LogicalPlan):
     keys: tuple[str, ...]
     aggs: tuple[AggSpec, ...]
 
+    _input_fields = ("child",)
+
     def to_frames(self, child: FramesNode) -> FramesNode:
         from frames.expr.aggregate import Aggregate as FAggregate
 
@@ -284,6 +303,8 @@ class Sort(LogicalPlan):
     child: LogicalPlan
     keys: tuple[SortKey, ...]
     limit: int | None = None
+
+    _input_fields = ("child",)
 
     @cached_property
     def schema(self) -> pa.Schema:
@@ -306,6 +327,8 @@ class Limit(LogicalPlan):
     child: LogicalPlan
     n: int | None
     offset: int = 0
+
+    _input_fields = ("child",)
 
     @cached_property
     def schema(self) -> pa.Schema:
@@ -348,6 +371,8 @@ class Window(LogicalPlan):
     child: LogicalPlan
     functions: tuple[WindowFunction, ...]
 
+    _input_fields = ("child",)
+
     def to_frames(self, child: FramesNode) -> FramesNode:
         from frames.expr.window import Window as FWindow
 
@@ -366,6 +391,8 @@ class RowId(LogicalPlan):
 
     child: LogicalPlan
     name: str
+
+    _input_fields = ("child",)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
         from frames.expr.blockwise import MapPartitions
@@ -393,13 +420,38 @@ def transform_up(plan: LogicalPlan, rewrite) -> LogicalPlan:
         done = memo.get(id(node))
         if done is not None:
             return done
-        children = [visit(c) for c in node.inputs()]
-        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
+        inputs = node.inputs()
+        children = [visit(c) for c in inputs]
+        new = node if all(a is b for a, b in zip(children, inputs)) else node.with_inputs(*children)
         new = rewrite(new)
         memo[id(node)] = new
         return new
 
     return visit(plan)
+
+
+def same_explain(a: LogicalPlan, b: LogicalPlan) -> bool:
+    """Whether ``a`` and ``b`` print the same EXPLAIN text, without printing them.
+
+    Rules that rebuild nodes without moving anything (a filter that stays where it was) compare the
+    result with their input this way. The text is every node's line, indented by its depth, in
+    pre-order; both pre-orders are walked side by side and stop at the first line that differs.
+    A subtree that is the same object at the same depth prints the same lines and is skipped, so
+    mostly only what a rule rebuilt is looked at (printing both plans to compare them took 0.07 s
+    of the rules' 0.5 s on the 22 TPC-H queries). Lines that differ mean different texts unless one
+    holds a line break (a quoted column name can): then the texts themselves are compared."""
+    left, right = [(a, 0)], [(b, 0)]
+    while left and right:
+        (x, dx), (y, dy) = left.pop(), right.pop()
+        if x is y and dx == dy:
+            continue
+        if dx != dy or x._line != y._line:
+            if "\n" in x._line or "\n" in y._line:
+                return a._explain_lines == b._explain_lines
+            return False
+        left.extend((c, dx + 1) for c in reversed(x.inputs()))
+        right.extend((c, dy + 1) for c in reversed(y.inputs()))
+    return not left and not right  # one text has more lines
 
 
 def walk(plan: LogicalPlan):
