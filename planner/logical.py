@@ -65,10 +65,29 @@ class LogicalPlan:
 
     def with_inputs(self, *inputs: "LogicalPlan") -> "LogicalPlan":
         assert len(self._input_fields) == len(inputs), type(self).__name__
-        return replace(self, **dict(zip(self._input_fields, inputs)))
+        return self._rebuilt(replace(self, **dict(zip(self._input_fields, inputs))))
+
+    def _rebuilt(self, new: "LogicalPlan") -> "LogicalPlan":
+        """``new``, a copy of this node over other inputs, told this node's schema if known: when
+        its inputs have the same schemas it has the same one (a schema depends on nothing else).
+        Rules rebuild every node above the one they change (above a join whose inputs swapped, a
+        filter moved into a scan), and typing those again on empty tables took 0.05 s of the
+        rules' 0.27 s on the 22 TPC-H queries."""
+        if "schema" in self.__dict__ and type(new).schema is LogicalPlan.__dict__["schema"]:
+            new.__dict__["_schema_hint"] = (self.schema, tuple(c.schema for c in self.inputs()))
+        return new
 
     @cached_property
     def schema(self) -> pa.Schema:
+        hint = self.__dict__.pop("_schema_hint", None)
+        if hint is not None:
+            schema, input_schemas = hint
+            if all(c.schema.equals(s, check_metadata=True) for c, s in zip(self.inputs(), input_schemas, strict=True)):
+                return schema
+        return self._schema()
+
+    def _schema(self) -> pa.Schema:
+        """The schema of the frames operation this node lowers to, over empty inputs."""
         placeholders = [_placeholder(c.schema) for c in self.inputs()]
         return self.to_frames(*placeholders).schema
 
@@ -189,8 +208,7 @@ class Project(LogicalPlan):
 
     _input_fields = ("child",)
 
-    @cached_property
-    def schema(self) -> pa.Schema:
+    def _schema(self) -> pa.Schema:
         # frames' Project types each expression on an empty table; giving it only the columns
         # the expression reads (and none for a plain column) is the same answer, much cheaper
         child = self.child.schema
@@ -253,12 +271,11 @@ class Join(LogicalPlan):
     def __post_init__(self) -> None:
         assert self.how in JOIN_TYPES, self.how
 
-    @cached_property
-    def schema(self) -> pa.Schema:
+    def _schema(self) -> pa.Schema:
         left, right = self.left.schema, self.right.schema
         same_keys = all(left.field(a).type == right.field(b).type for a, b in zip(self.left_on, self.right_on))
         if not same_keys:  # keys are cast to a common type: let frames say which
-            return LogicalPlan.schema.func(self)
+            return super()._schema()
         if self.how in ("semi", "anti"):
             return left
         return pa.schema(list(left) + list(right))
@@ -353,7 +370,7 @@ class Union(LogicalPlan):
         return self.children
 
     def with_inputs(self, *inputs: LogicalPlan) -> LogicalPlan:
-        return Union(tuple(inputs))
+        return self._rebuilt(Union(tuple(inputs)))
 
     def to_frames(self, *children: FramesNode) -> FramesNode:
         from frames.expr.reshape import Concat
