@@ -151,9 +151,9 @@ class Scan(LogicalPlan):
 
     @cached_property
     def schema(self) -> pa.Schema:
-        full = self.source.full_schema() if isinstance(self.source, FramesScan) else self.source.schema
         if self.read_columns is None:
             return self.source.schema
+        full = self.source.full_schema() if isinstance(self.source, FramesScan) else self.source.schema
         return pa.schema([full.field(c) for c in self.read_columns])
 
     def to_frames(self) -> FramesNode:
@@ -212,13 +212,15 @@ class Project(LogicalPlan):
         # frames' Project types each expression on an empty table; giving it only the columns
         # the expression reads (and none for a plain column) is the same answer, much cheaper
         child = self.child.schema
+        names = set(child.names)  # ``Schema.names`` builds a new list on every call
         fields = []
         for name, e in self.exprs:
-            if isinstance(e, Col) and e.name in child.names:
+            if isinstance(e, Col) and e.name in names:
                 fields.append(pa.field(name, child.field(e.name).type))
             else:
-                used = [child.field(c) for c in sorted(e.columns()) if c in child.names]
-                fields.append(pa.field(name, e.dtype(pa.schema(used)) if len(used) == len(e.columns()) else e.dtype(child)))
+                columns = e.columns()
+                used = [child.field(c) for c in sorted(columns) if c in names]
+                fields.append(pa.field(name, e.dtype(pa.schema(used)) if len(used) == len(columns) else e.dtype(child)))
         return pa.schema(fields)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
