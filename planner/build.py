@@ -16,7 +16,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Col, Lit, ScalarExpr, call
+from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction
 from frames.expr.sort import SortKey
 from frames.expr.window import WindowFunction
 from frames.errors import ColumnNotFoundError
@@ -148,7 +148,7 @@ class QueryBuilder:
                 remaining.append(p)
         if remaining:
             tr = self._expr(node, None)
-            node = Filter(node, tr(exp.and_(*remaining)) if len(remaining) > 1 else tr(remaining[0]))
+            node = Filter(node, conjunction(map(tr, remaining)))
         return self._project(sel, node)
 
     def _scalar_subqueries(self, sel: exp.Select, node: Node, ctes: dict[str, Node]) -> Node:
@@ -218,8 +218,7 @@ class QueryBuilder:
         rid = f"__rid{i}"
         with_id = RowId(node, rid)
         pairs: Node = Join(with_id, right, "inner", lkeys, rkeys) if lkeys else Join(with_id, right, "cross")
-        cond = exp.and_(*[inner_ref(r) for r in residual]) if len(residual) > 1 else inner_ref(residual[0])
-        pairs = Filter(pairs, self._expr(pairs, None)(cond))
+        pairs = Filter(pairs, conjunction(map(self._expr(pairs, None), [inner_ref(r) for r in residual])))
         matched = _rename(Aggregate(Project(pairs, ((rid, Col(rid)),)), (rid,), ()), "__m")
         out = Join(with_id, matched, "anti" if negated else "semi", (rid,), (f"__m.{rid}",))
         return Project(out, cols)
@@ -285,7 +284,7 @@ class QueryBuilder:
         pending = [p for p in pending if not any(p is m for m in mine)]
         if mine:
             tr = self._expr(node, None)
-            node = Filter(node, tr(exp.and_(*mine)) if len(mine) > 1 else tr(mine[0]))
+            node = Filter(node, conjunction(map(tr, mine)))
         return node, available, pending
 
     def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
@@ -355,7 +354,7 @@ class QueryBuilder:
             node = Join(left, right, how, tuple(lkeys), tuple(rkeys))
         if residual:
             tr = self._expr(node, None)
-            node = Filter(node, tr(exp.and_(*residual)) if len(residual) > 1 else tr(residual[0]))
+            node = Filter(node, conjunction(map(tr, residual)))
         return node, pending
 
     def _outer_join_on(self, left: Node, right: Node, how: str, lkeys: list, rkeys: list, conds: list) -> Node:
@@ -369,7 +368,7 @@ class QueryBuilder:
         rrows = RowId(right, rid) if keep_right else right
         pairs: Node = Join(lrows, rrows, "inner", tuple(lkeys), tuple(rkeys)) if lkeys else Join(lrows, rrows, "cross")
         tr = self._expr(pairs, None)
-        pairs = Filter(pairs, tr(exp.and_(*conds)) if len(conds) > 1 else tr(conds[0]))
+        pairs = Filter(pairs, conjunction(map(tr, conds)))
         lnames, rnames = left.schema.names, right.schema.names
         parts = [Project(pairs, tuple((n, Col(n)) for n in lnames + rnames))]
         for keep, rows, id_, own, other, other_schema, own_first in (

@@ -114,6 +114,8 @@ def name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
     """Unnamed output expressions get DuckDB-style names (``sum(x)``), not sqlglot's ``_col_0``."""
     if not isinstance(query, exp.Select):
         return query
+    if all(isinstance(e, (exp.Alias, exp.Column, exp.Star)) for e in query.expressions):
+        return query  # every output is named: no copy of the whole query to rename nothing
     query = query.copy()
     for e in list(query.expressions):
         if isinstance(e, (exp.Alias, exp.Column, exp.Star)):

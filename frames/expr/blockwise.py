@@ -110,8 +110,15 @@ class Project(UnaryNode):
     label = "project"
 
     def _schema(self) -> pa.Schema:
+        # A plain column keeps its input type: typing it on an empty table of the whole input, once
+        # per column, made wide renaming projections quadratic in their width to lower (0.1 s of
+        # the planner's 0.34 s on the 22 TPC-H queries, which lowers plans for size estimates).
         schema = self.child.schema
-        return pa.schema([(name, e.dtype(schema)) for name, e in self.exprs])
+        fields = []
+        for name, e in self.exprs:
+            i = schema.get_field_index(e.name) if isinstance(e, Col) else -1  # -1: missing or ambiguous
+            fields.append((name, schema.field(i).type if i >= 0 else e.dtype(schema)))
+        return pa.schema(fields)
 
     def lower(self, lowering: Lowering) -> list[Hashable]:
         return _blockwise(lowering, self, self.child, project_table, self.exprs)

@@ -24,7 +24,7 @@ def _fold(e: ScalarExpr) -> ScalarExpr:
     children = [_fold(c) for c in e.children()]
     if any(a is not b for a, b in zip(children, e.children())):
         e = e._rebuild(children)
-    if not e.columns() and all(isinstance(c, Lit) for c in e.children()):
+    if all(isinstance(c, Lit) for c in e.children()):  # so it reads no column
         try:
             value = e.evaluate(pa.table({"__": [0]}))
         except Exception:  # leave it for run time, where the error names the row's values

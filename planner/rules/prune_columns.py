@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from frames.expr.scalar import Col
 from planner.logical import (Aggregate, Filter, Join, Limit, LogicalPlan, Project, RowId, Scan, Sort, Union,
-                             Values, Window, walk)
+                             Values, Window, same_explain, walk)
 
 
 def prune_columns(plan: LogicalPlan, ctx) -> LogicalPlan:
@@ -25,7 +25,7 @@ def prune_columns(plan: LogicalPlan, ctx) -> LogicalPlan:
     new = _prune(plan, needs, {})
     if new.schema.names != plan.schema.names:  # a superset came back: restore the exact output
         new = Project(new, tuple((n, Col(n)) for n in plan.schema.names))
-    return plan if new.explain() == plan.explain() else new
+    return plan if same_explain(new, plan) else new
 
 
 def _collect_needs(root: LogicalPlan) -> dict[int, set[str]]:

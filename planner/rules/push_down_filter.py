@@ -20,12 +20,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
-from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Window, transform_up
+from planner.logical import (Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Window, same_explain,
+                             transform_up)
 
 
 def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
     new = transform_up(plan, lambda n: _sink(n.child, conjuncts(n.predicate)) if isinstance(n, Filter) else n)
-    return plan if new.explain() == plan.explain() else new  # same object: nothing moved
+    return plan if same_explain(new, plan) else new  # a filter rebuilt where it was: nothing moved
 
 
 def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:

@@ -27,12 +27,12 @@ Before:  Filter (a.k = b.k) AND (b.j = c.j)     After:  Join inner on [b.j = c.j
 from __future__ import annotations
 
 from frames.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
-from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, transform_up
+from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, same_explain, transform_up
 
 
 def reorder_joins(plan: LogicalPlan, ctx) -> LogicalPlan:
     new = transform_up(plan, _rewrite)
-    return plan if new is plan or new.explain() == plan.explain() else new
+    return plan if same_explain(new, plan) else new
 
 
 def _in_region(node: LogicalPlan) -> bool:

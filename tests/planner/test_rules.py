@@ -151,3 +151,27 @@ def test_share_scans_leaves_one_scan_object():
     assert len(scans) == 1  # walk visits a shared node once
     assert share_scans(plan, None) is plan  # nothing left to share
     assert sorted(ctx.sql(sql).compute().itertuples(index=False)) == [(2, 2), (3, 2)]
+
+
+def test_same_explain_answers_as_comparing_the_texts():
+    from planner.logical import same_explain, transform_up
+
+    t = Values(pa.table({"a": [1, 2], "b": [3, 4]}))
+    u = Values(pa.table({"a": [5]}))
+    pred = call("gt", Col("a"), Lit(1))
+    plan = Sort(Filter(Project(t, (("a", Col("a")),)), pred), (SortKey("a", True),))
+    rebuilt = transform_up(plan, lambda n: Filter(n.child, call("gt", Col("a"), Lit(1))) if isinstance(n, Filter) else n)
+    odd = '"a\n  Values rows=2 columns=[a, b]"'  # a quoted name with a line break: lines are no longer the shape
+    pairs = [
+        (plan, plan),
+        (plan, rebuilt),  # new objects, same lines
+        (plan, Sort(Filter(Project(t, (("a", Col("a")),)), call("gt", Col("a"), Lit(2))), (SortKey("a", True),))),
+        (plan, Sort(Project(Filter(t, pred), (("a", Col("a")),)), (SortKey("a", True),))),  # same lines, other order
+        (Filter(t, pred), Filter(Filter(t, pred), pred)),  # one more line
+        (Join(t, u, "inner", ("a",), ("a",)), Join(u, t, "inner", ("a",), ("a",))),
+        (Project(t, ((odd, Col("a")),)), Project(t, ((odd, Col("b")),))),
+        (Project(t, ((odd, Col("a")),)), Project(t, ((odd, Col("a")),))),
+    ]
+    for a, b in pairs:
+        assert same_explain(a, b) == (a.explain() == b.explain()), (a.explain(), b.explain())
+    assert same_explain(plan, rebuilt) and rebuilt is not plan
