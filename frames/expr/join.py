@@ -37,7 +37,7 @@ from frames.expr.join_index import JoinIndex, build_index, key_kind
 from frames.expr.node import Lowering, Node, memoized
 from frames.expr.shuffle import Shuffle, hash_split
 
-BROADCAST_BYTES = 4 * 2**20  # a side estimated below this is gathered and broadcast (tuned on TPC-H SF1: 64 MB 20.1 s, 8 MB 14.2 s, 2 MB 13.6 s)
+BROADCAST_BYTES = 8 * 2**20  # a side estimated below this (Arrow bytes) is always gathered and broadcast
 
 _ARROW_JOIN_TYPE = {
     "inner": "inner",
@@ -90,7 +90,7 @@ def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
     build_right = right.num_rows <= left.num_rows
     if spec.indexable:
         build, probe = (right, left) if build_right else (left, right)
-        index = build_index(build, spec.right_on if build_right else spec.left_on)
+        index = build_index(build, spec.right_on if build_right else spec.left_on, spec.how not in ("semi", "anti"))
         if index is not None:
             return probe_index(index, probe, spec, build_right)
     return _arrow_join(left, right, spec, swapped=not build_right)
@@ -104,7 +104,7 @@ def build_side(tables: list[pa.Table], schema: pa.Schema, spec: JoinSpec, side: 
     keys = spec.right_on if side == "right" else spec.left_on
     table = _cast_keys(table, keys, spec.key_types)
     if spec.indexable and spec.how != "cross":
-        index = build_index(table, keys)
+        index = build_index(table, keys, spec.how not in ("semi", "anti"))
         if index is not None:
             return index
     return table
@@ -135,8 +135,7 @@ def probe_index(index: JoinIndex, probe: pa.Table, spec: JoinSpec, build_right: 
         if build_right:  # the left rows are the probe rows
             keep = index.has_match(slots)
         else:  # the left rows are the build rows: those some probe row found
-            keep = np.zeros(build.num_rows, dtype=bool)
-            keep[index.matches(slots)[1]] = True
+            keep = index.build_rows_found(slots)
         left = probe if build_right else build
         return filter_columns(left, pa.array(keep if how == "semi" else ~keep))
     prows, brows = index.matches(slots)
@@ -350,6 +349,13 @@ class Join(Node):
                     return "broadcast_right"
                 if can_left and lb <= BROADCAST_BYTES / 8:
                     return "broadcast_left"
+            # The partitioned side may still be far smaller than its estimate (an aggregate after
+            # a HAVING: TPC-H q18's 57 orders met with all of lineitem): when it could be
+            # broadcast, the sizes decide at run time.
+            if lpart != rpart:
+                part_bytes, can_part = (rb, can_right) if rpart else (lb, can_left)
+                if can_part and part_bytes <= ADAPTIVE_ESTIMATE:
+                    return "adaptive"
             return "shuffle"
         shared = self.spec.indexable
         if can_right and _broadcastable(rb, rn, lb, ln, shared) and (not can_left or rb <= lb):
@@ -442,15 +448,17 @@ class Join(Node):
         return keys
 
     def _lower_adaptive(self, lowering: Lowering) -> list[Hashable]:
-        """Broadcast or shuffle, decided once both sides exist, from their actual sizes: a side of
-        at most ``ADAPTIVE_BYTES`` (the smaller, where both may be broadcast) is gathered and every
-        partition of the other joins against it; otherwise both are hash-split and joined bucket
-        by bucket. Only the sizes travel to the deciding task; the tasks of the path not taken
-        return at once."""
+        """Broadcast or shuffle, decided once both sides exist, from their actual sizes (see
+        ``_decide``): a broadcast side is gathered and indexed and every partition of the other
+        joins against it; otherwise the sides are hash-split and joined bucket by bucket, a side
+        already partitioned on its keys taking part as it is. Only the sizes travel to the
+        deciding task; the tasks of the path not taken return at once."""
         spec = self.spec
         graph = lowering.graph
         lkeys, rkeys = lowering.keys(self.left), lowering.keys(self.right)
-        n = max(len(lkeys), len(rkeys))
+        lpart, rpart = self._copartitioned()
+        n = self.npartitions
+        kept = {"l": lpart and len(lkeys) == n and not rpart, "r": rpart and len(rkeys) == n and not lpart}
         sizes = {}
         for side, keys in (("l", lkeys), ("r", rkeys)):
             sizes[side] = []
@@ -462,7 +470,7 @@ class Join(Node):
         can_left = self.how in ("inner", "right")
         decision = Ref((self.name + "-decide", 0))
         limit = ADAPTIVE_SHARED_BYTES if spec.indexable else ADAPTIVE_BYTES
-        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit)
+        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit, kept["l"], kept["r"])
         whole = {}
         for side, keys, schema in (("l", lkeys, self.left.schema), ("r", rkeys, self.right.schema)):
             key = (f"{self.name}-whole{side}", 0)
@@ -470,6 +478,9 @@ class Join(Node):
             whole[side] = Ref(key)
         splits = {}
         for side, keys, on in (("l", lkeys, self.left_on), ("r", rkeys, self.right_on)):
+            if kept[side]:  # already partitioned on its keys into n parts: bucket j is partition j
+                splits[side] = None
+                continue
             splits[side] = []
             for i, k in enumerate(keys):
                 key = (f"{self.name}-split{side}", i)
@@ -494,8 +505,8 @@ class Join(Node):
         lb, rb = self.left.estimated_bytes(), self.right.estimated_bytes()
         if self.how in ("semi", "anti"):
             return lb * 0.5
-        if self.how == "cross":
-            return lb * rb
+        if self.how == "cross":  # in practice one side is a single row (a scalar subquery's result)
+            return lb + rb
         if self.how != "inner":
             return max(lb, rb)
         (big, big_node), small = ((lb, self.left), self.right) if lb >= rb else ((rb, self.right), self.left)
@@ -515,28 +526,34 @@ class Join(Node):
         return f"Join {self.how} on [{on}] strategy={self.choose_strategy()}"
 
 
-ADAPTIVE_ESTIMATE = 64 * 2**20  # when both sides are estimated above this, shuffle without looking
+ADAPTIVE_ESTIMATE = 256 * 2**20  # when both sides are estimated above this, shuffle without looking
 ADAPTIVE_BYTES = 16 * 2**20  # an adaptive join broadcasts a side of at most this many Arrow bytes...
 ADAPTIVE_SHARED_BYTES = 64 * 2**20  # ...or this many when it is indexed once (``join_index``)
-SHARED_BROADCAST_BYTES = 32 * 2**20  # an estimate up to this broadcasts a side indexed once
+SHARED_BROADCAST_BYTES = 64 * 2**20  # an estimate up to this broadcasts a side indexed once
 
 
 def _nbytes(table: pa.Table) -> int:
     return table.nbytes
 
 
-def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool, limit: int) -> str:
-    """The adaptive join's path, the same for every partition: broadcast a side of at most
-    ``limit`` bytes (the smaller, where both may be), else split both. Broadcast to a single
-    partition, a side joins in one task: only a side within ``ADAPTIVE_BYTES`` is worth that loss
-    of parallelism (TPC-H q13: 1.5M orders built for 150k customers in one task took longer than
-    splitting both in two)."""
+def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool, limit: int,
+            left_kept: bool = False, right_kept: bool = False) -> str:
+    """The adaptive join's path, the same for every partition.
+
+    A side of at most ``limit`` bytes may be broadcast; it is when that moves no more than
+    splitting would: splitting moves both sides, except one already partitioned on its keys
+    (``*_kept``). So TPC-H q18's 57 orders (partitioned) are broadcast to all of lineitem, while
+    q20's 543k aggregated lineitem rows (partitioned) stay put and only the 8k partsupp rows they
+    meet are split. Of two candidates the smaller is broadcast. Broadcast to a single partition, a
+    side joins in one task: only a side within ``ADAPTIVE_BYTES`` is worth that loss of parallelism
+    (q13: 1.5M orders built for 150k customers in one task took longer than splitting both)."""
     lb, rb = sum(left_sizes), sum(right_sizes)
-    right_limit = limit if len(left_sizes) > 1 else min(limit, ADAPTIVE_BYTES)
-    left_limit = limit if len(right_sizes) > 1 else min(limit, ADAPTIVE_BYTES)
-    if can_right and rb <= right_limit and (not can_left or rb <= lb or lb > left_limit):
+    moved_by_split = (0 if left_kept else lb) + (0 if right_kept else rb)
+    right_ok = can_right and rb <= (limit if len(left_sizes) > 1 else min(limit, ADAPTIVE_BYTES)) and rb <= moved_by_split
+    left_ok = can_left and lb <= (limit if len(right_sizes) > 1 else min(limit, ADAPTIVE_BYTES)) and lb <= moved_by_split
+    if right_ok and (not left_ok or rb <= lb):
         return "broadcast_right"
-    if can_left and lb <= left_limit:
+    if left_ok:
         return "broadcast_left"
     return "split"
 
@@ -550,15 +567,16 @@ def _split_if(table: pa.Table, decision: str, keys: tuple[str, ...], n: int) -> 
 
 
 def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table | None, left_all, right_all,
-                   left_splits: list, right_splits: list, spec: JoinSpec, left_schema: pa.Schema,
+                   left_splits: list | None, right_splits: list | None, spec: JoinSpec, left_schema: pa.Schema,
                    right_schema: pa.Schema) -> pa.Table:
-    """Output partition ``j`` of an adaptive join, on the path ``decision`` chose."""
+    """Output partition ``j`` of an adaptive join, on the path ``decision`` chose (splits None: that
+    side is already partitioned on its keys, its partition ``j`` is bucket ``j``)."""
     if decision == "broadcast_right":
         return join_built(right_all, left if left is not None else left_schema.empty_table(), spec, "right")
     if decision == "broadcast_left":
         return join_built(left_all, right if right is not None else right_schema.empty_table(), spec, "left")
-    lpart = concat_tables([s[j] for s in left_splits], left_schema)
-    rpart = concat_tables([s[j] for s in right_splits], right_schema)
+    lpart = left if left_splits is None else concat_tables([s[j] for s in left_splits], left_schema)
+    rpart = right if right_splits is None else concat_tables([s[j] for s in right_splits], right_schema)
     return join_tables(lpart, rpart, spec)
 
 

@@ -61,6 +61,7 @@ def test_split_output_is_partitioned_on_the_keys(pdf):
 
 def test_join_on_a_split_aggregate_shuffles_one_side(pdf, npartitions, scheduler, monkeypatch):
     monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)  # the data is tiny: pretend nothing is
+    monkeypatch.setattr(join_module, "ADAPTIVE_ESTIMATE", 0)  # nor could be at run time
     ddf = frames.from_pandas(pdf, npartitions=npartitions)
     per_key = ddf.groupby("k", sort=False, as_index=False).agg(total=("x", "sum"))
     got = ddf[["k", "y"]].merge(per_key, on="k", how="left", strategy=None)
@@ -126,3 +127,26 @@ def test_estimates_choose_adaptive_between_broadcast_and_shuffle(pdf, monkeypatc
     assert left.merge(right, on="k")._node.choose_strategy() == "adaptive"
     monkeypatch.setattr(join_module, "ADAPTIVE_ESTIMATE", 0)
     assert left.merge(right, on="k")._node.choose_strategy() == "shuffle"
+
+
+@pytest.mark.parametrize("limit", [0, 10**9], ids=["split", "broadcast"])
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, npartitions, scheduler, how, limit, monkeypatch):
+    """An aggregate's size is a guess (a HAVING may leave a few groups): where it could be
+    broadcast, the join with it is adaptive rather than a shuffle of the other side. On the split
+    path the aggregate, already partitioned on the keys, is not split again."""
+    monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", limit)
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    per_key = ddf.groupby("k", sort=False, as_index=False).agg(total=("x", "sum"))
+    got = ddf[["k", "y"]].merge(per_key[per_key.total > 0], on="k", how=how)
+    pk = pdf.groupby("k", as_index=False).agg(total=("x", "sum"))
+    exp = pdf[["k", "y"]].merge(pk[pk.total > 0], on="k", how=how)
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    if npartitions > 1:
+        (join,) = _nodes(got._node, Join)
+        assert join._copartitioned() == (False, True) and join.choose_strategy() == "adaptive"
+        graph, _ = build_graph(got._node)
+        assert not any(isinstance(k, tuple) and str(k[0]).endswith("-splitr") for k in graph)
+    assert join_module._decide([50, 50], [10, 10], False, True, 10**9, False, True) == "broadcast_right"  # 20 <= 100 moved
+    assert join_module._decide([5, 5], [10, 10], False, True, 10**9, False, True) == "split"  # splitting moves only 10
