@@ -150,3 +150,20 @@ def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, nparti
         assert not any(isinstance(k, tuple) and str(k[0]).endswith("-splitr") for k in graph)
     assert join_module._decide([50, 50], [10, 10], False, True, 10**9, False, True) == "broadcast_right"  # 20 <= 100 moved
     assert join_module._decide([5, 5], [10, 10], False, True, 10**9, False, True) == "split"  # splitting moves only 10
+
+
+@pytest.mark.parametrize("n", [2, 4, 7, 8, 16])
+@pytest.mark.parametrize("kind", ["int64", "int32", "date32", "float64", "string"])
+def test_hash_buckets_spread_every_key_type_evenly(n, kind):
+    """Consecutive integers (surrogate keys) fill every bucket about equally, for power-of-two
+    bucket counts too (their float64 bits end in zeros that a weak hash keeps)."""
+    import pyarrow as pa
+
+    values = np.arange(1, 20_001)
+    column = {
+        "int64": pa.array(values), "int32": pa.array(values, pa.int32()),
+        "date32": pa.array(values, pa.int32()).cast(pa.date32()), "float64": pa.array(values * 0.25),
+        "string": pa.array([f"key{v}" for v in values]),
+    }[kind]
+    counts = np.bincount(hash_buckets(pa.table({"k": column}), ("k",), n), minlength=n)
+    assert counts.min() > 0.85 * len(values) / n and counts.max() < 1.15 * len(values) / n
