@@ -378,7 +378,9 @@ class Aggregate(UnaryNode):
 
     @memoized
     def selectivity(self) -> float:
-        return 1.0
+        """Grouped: the share of its input's keys it can hold, at most the input's own share (the
+        distinct part keys of filtered parts, an IN subquery's keys); one row otherwise."""
+        return self.child.selectivity() if self.keys else 1.0
 
     def describe(self) -> str:
         keys = f"keys=[{', '.join(self.keys)}] " if self.keys else ""

@@ -30,6 +30,7 @@ def context() -> sqlengine.Context:
     ctx.register("b", pd.DataFrame({"y": [1, 2, 5], "q": ["u", "v", "w"]}))
     ctx.register("c", pd.DataFrame({"x": [1, 2, 3], "y": [1, 2, 2]}))
     ctx.register("big", pd.DataFrame({"k": list(range(2000)), "v": [float(i) for i in range(2000)]}))
+    ctx.register("wide", pd.DataFrame({c: [i % m for i in range(2000)] for c, m in zip("kabcde", (2000, 3, 5, 7, 11, 13))}))
     return ctx
 
 

@@ -196,3 +196,17 @@ def test_filter_selectivity_uses_min_max_ranges():
     assert filter_selectivity(Call("gt", (Col("x"), Lit(500))), stats) == 0.001  # empty range: the floor
     assert filter_selectivity(Call("eq", (Col("x"), Lit(3))), stats) == pytest.approx(0.1)
     assert filter_selectivity(Call("lt", (Col("x"), Lit("a"))), stats) == 0.5  # incomparable: a flat guess
+
+
+def test_filter_selectivity_of_like_and_null_guards():
+    from frames.expr.scalar import Call, Col, call
+    from frames.io.pruning import filter_selectivity, may_match
+
+    assert filter_selectivity(call("like", Col("s"), pattern="forest%")) == pytest.approx(0.05)  # a literal prefix
+    assert filter_selectivity(call("like", Col("s"), pattern="%green%")) == pytest.approx(0.1)
+    assert filter_selectivity(call("not", call("like", Col("s"), pattern="%special%requests%"))) == pytest.approx(0.9)
+    # NOT x IS NULL (the guard of an IN subquery) keeps as much as x IS NOT NULL, and prunes the same
+    guard = Call("not", (call("is_null", Col("x")),))
+    assert filter_selectivity(guard) == pytest.approx(0.9)
+    assert may_match(guard, {"x": (None, None, 10, 10)}) is False
+    assert may_match(guard, {"x": (1, 5, 3, 10)}) is True
