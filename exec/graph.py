@@ -231,10 +231,16 @@ class FusedTask:
 
     def __call__(self, data: dict) -> Any:
         local = dict(data)
-        result = None
+        result = previous = None
         for key, task in self.members:
             result = task.execute(local)
+            if previous is not None:
+                # a member's result has one user, the next member: drop it now, so a chain of
+                # table operations holds two tables at a time, not all of them (TPC-H q1: the
+                # decoded, filtered and projected copies of each 1M-row partition were all alive)
+                del local[previous]
             local[key] = result
+            previous = key
         return result
 
     @property
