@@ -47,6 +47,23 @@ def _file_node(path: str, fmt: str | None = None) -> Node:
     return frames.read_parquet(path)._node
 
 
+def _checked_dialect(dialect: str) -> str:
+    """``dialect`` if sqlglot knows it (loading it now, not in the first query), else an error that
+    names it and the dialects there are."""
+    import difflib
+
+    from sqlglot.dialects.dialect import Dialect, Dialects
+
+    try:
+        Dialect.get_or_raise(dialect)
+    except (ValueError, TypeError):
+        known = sorted(d.value for d in Dialects if d.value)
+        close = difflib.get_close_matches(str(dialect), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+        raise InvalidArgumentError(f"unknown SQL dialect {dialect!r}{hint}") from None
+    return dialect
+
+
 class Context:
     """Tables and views by name; ``sql()`` returns lazy ``frames.DataFrame`` results.
 
@@ -55,7 +72,7 @@ class Context:
     """
 
     def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None):
-        self.dialect = dialect
+        self.dialect = _checked_dialect(dialect)
         self.scheduler = scheduler
         self.catalog = Catalog()
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)

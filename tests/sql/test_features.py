@@ -151,6 +151,8 @@ def test_errors_name_the_culprit(engines):
         ctx.sql("SELECT sum(salary) OVER (ORDER BY id RANGE BETWEEN 5 PRECEDING AND CURRENT ROW) FROM emp")
     with pytest.raises(sqlengine.DataSourceError, match="missing.parquet"):
         ctx.sql("SELECT * FROM 'missing.parquet'")
+    with pytest.raises(sqlengine.InvalidArgumentError, match="did you mean 'postgres'"):
+        sqlengine.Context(dialect="postgress")  # a bad option fails when given, not at the first query
 
 
 def test_hive_partitions_and_row_groups_pruned_by_sql_filters(tmp_path):
