@@ -107,6 +107,14 @@ def test_groupby_reductions(ddf, pdf, scheduler):
     )
 
 
+def test_groupby_aggregations_sharing_partials(ddf, pdf, scheduler):
+    """sum and mean of one column share a partial sum, var and std theirs (as float64), and a
+    count of a column counts rows only where that partition has no NULLs (m has some, y none)."""
+    spec = dict(s=("m", "sum"), a=("m", "mean"), c=("m", "count"), v=("m", "var"), sd=("m", "std"), cy=("y", "count"),
+                sy=("y", "sum"), my=("y", "mean"), vy=("y", "var"), n=("x", "size"))
+    assert_eq(ddf.groupby("k").agg(**spec), pdf.groupby("k").agg(**spec), scheduler=scheduler, check_exact=False, check_dtype=False)
+
+
 def test_drop_duplicates_value_counts(ddf, pdf, scheduler):
     assert_eq(ddf[["k", "g"]].drop_duplicates(), pdf[["k", "g"]].drop_duplicates(), check_order=False, check_index=False, scheduler=scheduler)
     assert_eq(ddf.g.value_counts(), pdf.g.value_counts(), check_order=False, scheduler=scheduler)
