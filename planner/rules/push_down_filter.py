@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pyarrow as pa
+
 from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
 from planner.logical import (Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Window, same_explain,
                              transform_up)
@@ -35,7 +37,8 @@ def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
         return child
     if isinstance(child, Scan):
         parts = (conjuncts(child.filter) if child.filter is not None else []) + preds
-        return replace(child, filter=conjunction(list(dict.fromkeys(parts))))
+        parts = [p for p in dict.fromkeys(parts) if not _holds_for_every_row(p, child)]
+        return replace(child, filter=conjunction(parts))
     if isinstance(child, Filter):
         return _sink(child.child, conjuncts(child.predicate) + preds)
     if isinstance(child, Project):
@@ -57,6 +60,31 @@ def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
     if isinstance(child, Join):
         return _sink_join(child, preds)
     return _keep(child, preds)  # Limit, TopK, RowId, Values: a filter must not pass them
+
+
+def _holds_for_every_row(pred: ScalarExpr, scan: Scan) -> bool:
+    """``x IS NOT NULL`` (or ``NOT x IS NULL``) on a column the source declares non-nullable (a
+    Parquet ``required`` column): the guard an IN subquery puts on its key. Dropped, it costs
+    nothing to evaluate and no longer keeps two scans of one table apart (TPC-H q18 read lineitem
+    twice: once with ``NOT l_orderkey IS NULL``, once without). Floats are kept: ``is_null``
+    counts NaN as NULL."""
+    if not isinstance(pred, Call):
+        return False
+    if pred.func == "not" and len(pred.args) == 1 and isinstance(pred.args[0], Call) and pred.args[0].func == "is_null":
+        target = pred.args[0].args
+    elif pred.func == "is_not_null":
+        target = pred.args
+    else:
+        return False
+    if len(target) != 1 or not isinstance(target[0], Col):
+        return False
+    source = scan.source
+    schema = source.full_schema() if hasattr(source, "full_schema") else source.schema
+    name = target[0].name
+    if name not in schema.names:
+        return False
+    field = schema.field(name)
+    return not field.nullable and not pa.types.is_floating(field.type)
 
 
 def _split(child: LogicalPlan, preds: list[ScalarExpr], allowed: set[str]) -> LogicalPlan:

@@ -175,3 +175,31 @@ def test_same_explain_answers_as_comparing_the_texts():
     for a, b in pairs:
         assert same_explain(a, b) == (a.explain() == b.explain()), (a.explain(), b.explain())
     assert same_explain(plan, rebuilt) and rebuilt is not plan
+
+
+def test_null_guards_on_required_columns_are_dropped_so_scans_share(tmp_path):
+    """An IN subquery guards its key with NOT k IS NULL; on a Parquet column declared required the
+    guard holds for every row, so it is dropped and both scans of the table become one. On an
+    optional column it stays."""
+    schema = pa.schema([pa.field("k", pa.int64(), nullable=False), pa.field("q", pa.int64(), nullable=False),
+                        pa.field("o", pa.int64(), nullable=True)])
+    table = pa.table({"k": [1, 1, 2, 3, 3, 3], "q": [5, 6, 1, 2, 2, 2], "o": [1, None, 2, 3, 3, 3]}, schema=schema)
+    pq.write_table(table, tmp_path / "t.parquet")
+    ctx = sqlengine.Context()
+    ctx.register("t", str(tmp_path / "t.parquet"))
+    sql = "SELECT k, sum(q) AS s FROM t WHERE k IN (SELECT k FROM t GROUP BY k HAVING sum(q) > 5) GROUP BY k ORDER BY k"
+    scans = [line for line in ctx.explain(sql).splitlines() if "ParquetScan" in line]
+    assert all("is_null" not in line for line in scans)
+    from frames.io.parquet import ParquetScan
+
+    def found(node, out):
+        if isinstance(node, ParquetScan):
+            out.add(id(node))
+        for child in node.inputs():
+            found(child, out)
+        return out
+
+    assert len(found(ctx.sql(sql)._optimized(), set())) == 1  # read once
+    assert ctx.sql(sql).compute().to_dict("list") == {"k": [1, 3], "s": [11, 6]}
+    optional = "SELECT o FROM t WHERE o IN (SELECT o FROM t WHERE q > 1)"
+    assert any("is_null(o)" in line for line in ctx.explain(optional).splitlines() if "ParquetScan" in line)
