@@ -10,6 +10,8 @@ import re
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.optimizer import RULES
+from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
 from sqlglot.schema import ensure_schema
 
 from frames.errors import ColumnNotFoundError
@@ -41,9 +43,6 @@ _SKIPPED = frozenset({"pushdown_predicates", "eliminate_joins", "quote_identifie
 
 def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expression:
     """Qualify, expand ``*``, unnest subqueries and simplify (sqlglot's optimizer)."""
-    from sqlglot.optimizer import RULES
-    from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
-
     at = RULES.index(unnest_subqueries)
     try:
         # the keyword arguments sqlglot's ``optimize`` offers its rules (``isolate_tables`` and
