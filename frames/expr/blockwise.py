@@ -16,7 +16,8 @@ from exec import Ref, Task
 from frames.convert import take_rows
 from frames.errors import DataTypeError
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
-from frames.expr.scalar import Col, ScalarExpr, as_array, conjuncts
+from frames.expr.kernels import get_kernel
+from frames.expr.scalar import Call, Col, Lit, ScalarExpr, as_array, conjuncts
 
 
 def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, *args: Any) -> list[Hashable]:
@@ -29,9 +30,35 @@ def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, *arg
 
 
 def project_table(table: pa.Table, exprs: tuple[tuple[str, ScalarExpr], ...]) -> pa.Table:
+    """The projection's columns over ``table``; a function call that appears in several of them
+    (or twice in one) is computed once: TPC-H q1's ``l_extendedprice * (1 - l_discount)`` is a
+    column of its own and a factor of the next one."""
     n = table.num_rows
-    arrays = [as_array(e.evaluate(table), n) for _, e in exprs]
+    shared: dict = {}
+    arrays = [as_array(_evaluate_shared(e, table, shared), n) for _, e in exprs]
     return pa.Table.from_arrays(arrays, names=[name for name, _ in exprs])
+
+
+def _evaluate_shared(expr: ScalarExpr, table: pa.Table, shared: dict):
+    if not isinstance(expr, Call):
+        return expr.evaluate(table)
+    key = _structure(expr)
+    if key not in shared:
+        kernel = get_kernel(expr.func)
+        shared[key] = kernel.impl(*(_evaluate_shared(a, table, shared) for a in expr.args), **dict(expr.options))
+    return shared[key]
+
+
+def _structure(expr: ScalarExpr) -> tuple:
+    """A key equal for calls computing the same thing. Literals count with their Python and Arrow
+    types (``Lit(1) == Lit(True)`` as dataclasses, yet they compute different values)."""
+    if isinstance(expr, Call):
+        return ("call", expr.func, repr(expr.options), tuple(_structure(a) for a in expr.args))
+    if isinstance(expr, Col):
+        return ("col", expr.name)
+    if isinstance(expr, Lit):
+        return ("lit", type(expr.value).__name__, repr(expr.value), str(expr.type))
+    return ("node", id(expr))  # CASE, CAST: computed once each, never matched with another
 
 
 def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | None = None) -> pa.Table:

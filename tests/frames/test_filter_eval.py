@@ -101,3 +101,22 @@ def test_filter_by_conjuncts_equals_one_mask(name, dictionaries):
 def test_filter_rejects_a_condition_that_is_not_boolean():
     with pytest.raises(DataTypeError, match="not boolean"):
         filter_table(_decoded(_table()), conjunction([call("lt", Col("x"), Lit(5)), Col("x")]))
+
+
+def test_projection_computes_a_repeated_call_once(monkeypatch):
+    from frames.expr import kernels
+    from frames.expr.blockwise import project_table
+
+    calls = []
+    original = kernels.KERNELS["multiply"]
+    monkeypatch.setitem(kernels.KERNELS, "multiply", kernels.Kernel("multiply", lambda a, b: calls.append(1) or original.impl(a, b),
+                                                                    original.arrow_expression, original.symbol))
+    table = pa.table({"p": pa.array([10, 20, 30]), "d": pa.array([1, 2, 3]), "t": pa.array([5, 5, 5])})
+    disc = call("multiply", Col("p"), call("subtract", Lit(10), Col("d")))
+    out = project_table(table, (("disc", disc), ("charge", call("multiply", disc, call("add", Lit(1), Col("t")))),
+                                ("int", call("add", Col("p"), Lit(1))), ("float", call("add", Col("p"), Lit(1.0)))))
+    assert out.column("disc").to_pylist() == [90, 160, 210]
+    assert out.column("charge").to_pylist() == [540, 960, 1260]
+    assert len(calls) == 2  # disc once, charge once
+    # literals equal in Python (1 == 1.0) but of other types are not the same computation
+    assert out.column("int").type == pa.int64() and out.column("float").type == pa.float64()
