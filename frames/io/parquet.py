@@ -139,6 +139,9 @@ class ParquetScan(Scan):
     read_columns: tuple[str, ...] | None = None
     filter: ScalarExpr | None = None
     source: str = ""
+    # output columns left dictionary-encoded where read so (for an aggregation's keys only: see
+    # ``frames.expr.optimize.encode_group_keys``); the schema still says string
+    dictionary_outputs: frozenset[str] = frozenset()
 
     label = "parquet-scan"
 
@@ -210,7 +213,7 @@ class ParquetScan(Scan):
             key = (self.name, i)
             task_piece = replace(piece, stats=(), column_bytes=())  # the task needs no statistics
             lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
-                                       self.filter, out_schema)
+                                       self.filter, out_schema, self.dictionary_outputs)
             keys.append(key)
         return keys
 
@@ -256,12 +259,14 @@ class ParquetScan(Scan):
         files = len({p.path for p in self.all_pieces})
         kept_files = len({p.path for p in self.pieces if p.row_groups or self.filter is None})
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
-        return f"ParquetScan {self.source} columns=[{cols}]{filt} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
+        encoded = f" encoded=[{', '.join(sorted(self.dictionary_outputs))}]" if self.dictionary_outputs else ""
+        return f"ParquetScan {self.source} columns=[{cols}]{filt}{encoded} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
 
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
-               predicate: ScalarExpr | None, out_schema: pa.Schema) -> pa.Table:
-    """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter."""
+               predicate: ScalarExpr | None, out_schema: pa.Schema, encoded: frozenset[str] = frozenset()) -> pa.Table:
+    """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter.
+    Columns in ``encoded`` stay dictionaries where the piece reads them so."""
     if not piece.row_groups:
         return out_schema.empty_table()
     try:
@@ -293,7 +298,9 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
     if predicate is not None:
         table = filter_table(table, predicate, dictionary_evaluate if dictionary else None)
     table = table.select(out_schema.names)
-    return normalize_table(table) if dictionary else table
+    if not dictionary:
+        return table
+    return normalize_table(table, [c for c in table.column_names if c not in encoded]) if encoded else normalize_table(table)
 
 
 def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,

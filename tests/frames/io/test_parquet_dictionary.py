@@ -53,3 +53,47 @@ def test_filtered_scan_matches_pandas(path, where, npartitions, scheduler):
     assert all(pa.types.is_string(t) for t in result._node.schema.types[:2])
     assert_eq(result, exp[["flag", "mode", "x"]], check_index=False, check_dtype=False, scheduler=scheduler)
     assert_eq(got.groupby("mode").x.sum(), exp.groupby("mode").x.sum(), scheduler=scheduler)
+
+
+def _scans(node):
+    from frames.io.parquet import ParquetScan
+
+    found = [node] if isinstance(node, ParquetScan) else []
+    for child in node.inputs():
+        found += _scans(child)
+    return found
+
+
+@pytest.mark.parametrize("sort", [False, True])
+def test_group_keys_stay_dictionaries_to_the_aggregation(path, npartitions, scheduler, sort):
+    """Keys read as dictionaries reach the aggregation encoded (the scan says which), and results
+    and types equal pandas': filters on other columns, means and counts, count distinct."""
+    pdf = pd.read_parquet(path).astype({c: object for c in ("flag", "mode", "text")})
+    ddf = frames.read_parquet(path, split_row_groups=max(1, 7 // npartitions))
+    got = ddf[ddf.x < 70].groupby(["flag", "mode"], sort=sort).agg(total=("x", "sum"), mean=("x", "mean"), n=("x", "count"),
+                                                                       u=("text", "nunique"))
+    exp = pdf[pdf.x < 70].groupby(["flag", "mode"], sort=sort).agg(total=("x", "sum"), mean=("x", "mean"), n=("x", "count"),
+                                                                       u=("text", "nunique"))
+    (scan,) = _scans(got._optimized())
+    assert scan.dictionary_outputs == {"flag", "mode"}
+    assert all(pa.types.is_string(t) for t in got._node.schema.types[:2])
+    assert_eq(got, exp, check_dtype=False, check_order=sort, scheduler=scheduler)
+
+
+def test_keys_seen_by_anything_else_are_decoded_first(path):
+    pdf = pd.read_parquet(path).astype({c: object for c in ("flag", "mode", "text")})
+    ddf = frames.read_parquet(path)
+    # the key is also an aggregate's input
+    got = ddf.groupby("flag").agg(n=("flag", "count"))
+    assert not _scans(got._optimized())[0].dictionary_outputs
+    assert_eq(got, pdf.groupby("flag").agg(n=("flag", "count")), check_dtype=False, scheduler="sync")
+    # the key is computed from in the same projection
+    with_len = ddf.assign(flag_len=ddf.flag.str.len())
+    got = with_len.groupby("flag").flag_len.sum()
+    assert not _scans(got._optimized())[0].dictionary_outputs
+    assert_eq(got, pdf.assign(flag_len=pdf.flag.str.len()).groupby("flag").flag_len.sum(), check_dtype=False, scheduler="sync")
+    # the scan is shared with another consumer
+    both = ddf.groupby("mode").x.sum().to_frame().reset_index().merge(ddf[["mode", "text"]], on="mode")
+    assert all(not s.dictionary_outputs for s in _scans(both._optimized()))
+    exp = pdf.groupby("mode").x.sum().to_frame().reset_index().merge(pdf[["mode", "text"]], on="mode")
+    assert_eq(both, exp, check_order=False, check_index=False, check_dtype=False, scheduler="sync")
