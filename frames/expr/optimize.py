@@ -122,8 +122,8 @@ def prune_columns(node: Node, required: set[str], memo: dict) -> Node:
     return _prune(node, required, needs, memo)
 
 
-def _collect_needs(root: Node) -> dict[int, set[str]]:
-    """For every node, the union of the columns its parents read from it (top-down, one pass)."""
+def _nodes_and_parents(root: Node) -> tuple[list[Node], dict[int, int]]:
+    """Every node of the tree once (a shared subtree once), and how many parents each has."""
     parents: dict[int, int] = {}
     order: list[Node] = []
     seen: set[int] = set()
@@ -135,10 +135,16 @@ def _collect_needs(root: Node) -> dict[int, set[str]]:
         seen.add(id(n))
         order.append(n)
         stack.extend(n.inputs())
-    # count parents to know when a node has received all its requests
     for n in order:
         for c in n.inputs():
             parents[id(c)] = parents.get(id(c), 0) + 1
+    return order, parents
+
+
+def _collect_needs(root: Node) -> dict[int, set[str]]:
+    """For every node, the union of the columns its parents read from it (top-down, one pass)."""
+    # parents are counted to know when a node has received all its requests
+    order, parents = _nodes_and_parents(root)
     needs: dict[int, set[str]] = {id(root): set(root.schema.names)}
     pending = {id(n): parents.get(id(n), 0) for n in order}
     ready = [root]
@@ -245,19 +251,7 @@ def encode_group_keys(root: Node) -> Node:
 
     from frames.io.parquet import ParquetScan
 
-    parents: dict[int, int] = {}
-    nodes: list[Node] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        nodes.append(n)
-        for c in n.inputs():
-            parents[id(c)] = parents.get(id(c), 0) + 1
-            stack.append(c)
+    nodes, parents = _nodes_and_parents(root)
     replacements: dict[int, Node] = {}
     for agg in nodes:
         if not isinstance(agg, Aggregate) or not agg.keys:
