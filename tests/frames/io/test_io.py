@@ -140,3 +140,28 @@ def test_writers_round_trip_and_are_atomic(tmp_path, pdf, scheduler):
     with pytest.raises(frames.WriteError):
         broken.to_csv(str(tmp_path / "new.csv"), scheduler=scheduler)
     assert not any(p.name.startswith("new.csv") for p in tmp_path.iterdir())  # nothing half-written
+
+
+def test_auto_partitions_are_balanced_multiples_of_the_workers(monkeypatch):
+    """'auto' cuts a file into runs of about equal rows, and a file big enough to split into as
+    many partitions as workers or a multiple of them, so no worker idles in a stage's last round."""
+    from frames.io import parquet as pqmod
+
+    class Meta:
+        def __init__(self, rows):
+            self.rows = rows
+            self.num_row_groups = len(rows)
+
+        def row_group(self, i):
+            return type("RG", (), {"num_rows": self.rows[i], "total_byte_size": self.rows[i] * 10})()
+
+    monkeypatch.setattr(pqmod.os, "cpu_count", lambda: 2)
+    assert [len(g) for g in pqmod._group_row_groups(Meta([113_743] * 53), "auto")] == [7, 6, 7, 7, 6, 7, 6, 7]  # SF1 lineitem
+    assert len(pqmod._group_row_groups(Meta([113_000] * 53), "auto")) == 6  # 6M rows: 6 parts of 1M, already even
+    assert [len(g) for g in pqmod._group_row_groups(Meta([100_000] * 6), "auto")] == [3, 3]  # 600k rows: both workers
+    assert [len(g) for g in pqmod._group_row_groups(Meta([15_000]), "auto")] == [1]  # small: one partition
+    monkeypatch.setattr(pqmod.os, "cpu_count", lambda: 4)
+    groups = pqmod._group_row_groups(Meta([100_000] * 6), "auto")
+    assert len(groups) == 4 and sorted(len(g) for g in groups) == [1, 1, 2, 2]
+    assert [rg for g in groups for rg in g] == list(range(6))  # consecutive, each row group once
+    assert pqmod._balanced([5, 1, 1, 1], 2) == [[0], [1, 2, 3]]
