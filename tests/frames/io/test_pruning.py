@@ -210,3 +210,19 @@ def test_filter_selectivity_of_like_and_null_guards():
     assert filter_selectivity(guard) == pytest.approx(0.9)
     assert may_match(guard, {"x": (None, None, 10, 10)}) is False
     assert may_match(guard, {"x": (1, 5, 3, 10)}) is True
+
+
+def test_statistics_are_decoded_only_for_the_columns_a_filter_reads(tmp_path, monkeypatch):
+    from frames.io import parquet as pqmod
+
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({"id": np.arange(1000), **{f"c{i}": np.arange(1000) * i for i in range(10)}}), path, row_group_size=100)
+    decoded = []
+    original = pqmod._column_stats
+    monkeypatch.setattr(pqmod, "_column_stats", lambda col: decoded.append(col.path_in_schema) or original(col))
+    node = read_parquet_node(str(path))
+    assert node.npartitions >= 1 and decoded == []  # opening the file decodes no statistics
+    pruned = node.with_filter(call("lt", Col("id"), Lit(250)))
+    assert sum(len(p.row_groups) for p in pruned.pieces) == 3
+    assert set(decoded) == {"id"}
+    assert sorted_df(run(pruned)).id.tolist() == list(range(250))
