@@ -14,6 +14,7 @@ sorting both on the group keys (both trees see the same rows, hence the same gro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Hashable
 
 import pyarrow as pa
@@ -281,8 +282,7 @@ class Aggregate(UnaryNode):
             return self.child.npartitions
         return 1
 
-    @property
-    @memoized
+    @cached_property
     def _partition_local(self) -> bool:
         """Whether every group lies within one input partition: the input is hash-partitioned on
         some of the group keys (a join or shuffle on them came first, as in TPC-H q3, q13, q18),
@@ -291,8 +291,7 @@ class Aggregate(UnaryNode):
         return (part is not None and set(part) <= set(self.keys) and self.child.npartitions > 1
                 and self.npartitions == self.child.npartitions)
 
-    @property
-    @memoized
+    @cached_property
     def partitioning(self) -> tuple[str, ...] | None:
         if self.npartitions == 1:
             return None

@@ -7,6 +7,7 @@ collapses into one task per partition.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Hashable
 
 import pyarrow as pa
@@ -155,8 +156,7 @@ class Project(UnaryNode):
         width = max(len(self.child.schema), 1)
         return self.child.estimated_bytes() * len(self.exprs) / width
 
-    @property
-    @memoized
+    @cached_property
     def partitioning(self) -> tuple[str, ...] | None:
         """The child's partitioning under the names its key columns are projected to (each key
         must be passed through as a bare column; a computed key may hash differently)."""
@@ -199,8 +199,7 @@ class Filter(UnaryNode):
     def selectivity(self) -> float:
         return self.child.selectivity() * 0.5 ** len(conjuncts(self.predicate))
 
-    @property
-    @memoized
+    @cached_property
     def partitioning(self) -> tuple[str, ...] | None:
         return self.child.partitioning
 

@@ -22,6 +22,7 @@ merge matches NaN keys with each other; we follow SQL here).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Hashable
 
 import numpy as np
@@ -71,6 +72,11 @@ class JoinSpec:
         """Whether every key type has an exact integer code (``join_index``)."""
         return all(key_kind(t) is not None for t in self.key_types)
 
+    @property
+    def pairs(self) -> bool:
+        """Whether the join needs matching pairs of rows (semi and anti joins only test keys)."""
+        return self.how not in ("semi", "anti")
+
 
 def _cast_keys(table: pa.Table, keys: tuple[str, ...], types: tuple[pa.DataType, ...]) -> pa.Table:
     for k, t in zip(keys, types):
@@ -90,7 +96,7 @@ def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
     build_right = right.num_rows <= left.num_rows
     if spec.indexable:
         build, probe = (right, left) if build_right else (left, right)
-        index = build_index(build, spec.right_on if build_right else spec.left_on, spec.how not in ("semi", "anti"))
+        index = build_index(build, spec.right_on if build_right else spec.left_on, spec.pairs)
         if index is not None:
             return probe_index(index, probe, spec, build_right)
     return _arrow_join(left, right, spec, swapped=not build_right)
@@ -104,7 +110,7 @@ def build_side(tables: list[pa.Table], schema: pa.Schema, spec: JoinSpec, side: 
     keys = spec.right_on if side == "right" else spec.left_on
     table = _cast_keys(table, keys, spec.key_types)
     if spec.indexable and spec.how != "cross":
-        index = build_index(table, keys, spec.how not in ("semi", "anti"))
+        index = build_index(table, keys, spec.pairs)
         if index is not None:
             return index
     return table
@@ -142,44 +148,33 @@ def probe_index(index: JoinIndex, probe: pa.Table, spec: JoinSpec, build_right: 
     keep_left = how in ("left", "outer")
     keep_right = how in ("right", "outer")
     keep_probe, keep_build = (keep_left, keep_right) if build_right else (keep_right, keep_left)
-    extra_p = extra_b = None
-    if keep_probe:
-        seen = np.zeros(probe.num_rows, dtype=bool)
-        seen[prows] = True
-        extra_p = np.flatnonzero(~seen)
-    if keep_build:
-        seen = np.zeros(build.num_rows, dtype=bool)
-        seen[brows] = True
-        extra_b = np.flatnonzero(~seen)
-    prows = _with_unmatched(prows, extra_p, extra_b, first=True)
-    brows = _with_unmatched(brows, extra_b, extra_p, first=False)
+    probe_parts, build_parts = [prows], [brows]
+    if keep_probe:  # probe rows without a partner, with NULLs for the build side
+        unmatched = _unmatched(prows, probe.num_rows)
+        probe_parts.append(unmatched)
+        build_parts.append(np.full(len(unmatched), -1))
+    if keep_build:  # build rows without a partner, with NULLs for the probe side
+        unmatched = _unmatched(brows, build.num_rows)
+        probe_parts.append(np.full(len(unmatched), -1))
+        build_parts.append(unmatched)
+    prows, brows = _row_numbers(probe_parts), _row_numbers(build_parts)
     lrows, rrows = (prows, brows) if build_right else (brows, prows)
     left, right = (probe, build) if build_right else (build, probe)
     return _assemble(left.columns, right.columns, lrows, rrows, spec)
 
 
-def _with_unmatched(rows: np.ndarray, own: np.ndarray | None, other: np.ndarray | None, first: bool) -> pa.Array:
-    """Row numbers of one side for the output: the matched pairs, then (probe side first) the
-    unmatched rows kept from the probe side and from the build side, NULL where a row has no
-    partner on this side."""
-    parts = [rows.astype(np.int64, copy=False)]
-    nulls = 0
-    if first:
-        if own is not None:
-            parts.append(own)
-        if other is not None:
-            nulls = len(other)
-    else:
-        if other is not None:  # the probe side's unmatched rows come first: NULLs here
-            parts.append(np.full(len(other), -1, dtype=np.int64))
-        if own is not None:
-            parts.append(own)
-    if first and nulls:
-        parts.append(np.full(nulls, -1, dtype=np.int64))
-    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+def _unmatched(matched_rows: np.ndarray, num_rows: int) -> np.ndarray:
+    seen = np.zeros(num_rows, dtype=bool)
+    seen[matched_rows] = True
+    return np.flatnonzero(~seen)
+
+
+def _row_numbers(parts: list[np.ndarray]) -> pa.Array:
+    """Row numbers to ``take``, -1 standing for a NULL row (an outer join's missing partner)."""
     if len(parts) == 1:
-        return pa.array(out)
-    return pa.array(out, mask=out < 0)
+        return pa.array(parts[0])
+    rows = np.concatenate([p.astype(np.int64, copy=False) for p in parts])
+    return pa.array(rows, mask=rows < 0)
 
 
 def _assemble(lcols: list, rcols: list, lrows: pa.Array, rrows: pa.Array, spec: JoinSpec) -> pa.Table:
@@ -286,8 +281,7 @@ class Join(Node):
 
         return replace(self, left=inputs[0], right=inputs[1])
 
-    @property
-    @memoized
+    @cached_property
     def spec(self) -> JoinSpec:
         ls, rs = self.left.schema, self.right.schema
         key_types = []
@@ -393,8 +387,7 @@ class Join(Node):
             return self.left.npartitions
         return max(self.left.npartitions, self.right.npartitions)
 
-    @property
-    @memoized
+    @cached_property
     def partitioning(self) -> tuple[str, ...] | None:
         """A shuffle join's output is partitioned on the left keys (for the joins that keep left
         rows as they are); a broadcast of the right side keeps the left side's partitioning."""

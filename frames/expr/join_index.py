@@ -8,8 +8,8 @@ dense, so this module maps each key to a *slot* with NumPy alone:
 - one key, or several whose value ranges multiply into an int64, becomes one int64 code;
 - codes within a compact range index a direct-address table (``slot = code - lo``: the "perfect
   hash join" of DuckDB and others), otherwise a pandas hash index over the distinct codes;
-- a slot holds one build row (the common case: a primary key) or a run of rows in a CSR layout
-  (``starts``/``counts`` into ``order``) when keys repeat.
+- a slot holds one build row (the common case: a primary key) or, when keys repeat, a run of the
+  build rows sorted by slot (``run_start``/``run_length`` into ``order``).
 
 A probe returns matching row numbers of both sides; ``frames.expr.join`` turns them into the join's
 output with Arrow ``take``. Key types this cannot encode exactly (strings, floats, decimals, mixed
@@ -39,14 +39,13 @@ _CODE_LIMIT = 1 << 62  # multi-key codes must stay below this (int64, with room 
 def _key_values(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | None] | None:
     """A key column as int64 values plus a validity mask (None: no NULLs); None if not integral."""
     t = column.type
-    if pa.types.is_dictionary(t):
+    kind = key_kind(t)
+    if kind is None:
         return None
-    if pa.types.is_date32(t) or pa.types.is_time32(t):
+    if kind == "date32":
         column = pc.cast(column, pa.int32())
-    elif pa.types.is_date64(t) or pa.types.is_timestamp(t) or pa.types.is_time64(t) or pa.types.is_duration(t):
+    elif kind != "int":  # a timestamp
         column = pc.cast(column, pa.int64())
-    elif not pa.types.is_integer(t) or pa.types.is_uint64(t):
-        return None
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     valid = None
@@ -105,7 +104,7 @@ def _columns(table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None
 
 
 class JoinIndex:
-    """The build side ``table`` of a join on ``keys``, indexed by key code.
+    """The build side ``table`` of a join, indexed by the code of its key columns.
 
     ``lookup`` gives each probe row's slot; ``first[slot]`` is the build row with that key (-1:
     none). When keys repeat and the join needs pairs of rows, ``first[slot]`` is instead the
@@ -116,13 +115,12 @@ class JoinIndex:
     the build side on their left they need each build row's slot (``slots`` for ``rows``).
     """
 
-    __slots__ = ("table", "keys", "encoder", "lo", "span", "hash_index", "first", "unique", "order", "run_start",
+    __slots__ = ("table", "encoder", "lo", "span", "hash_index", "first", "unique", "order", "run_start",
                  "run_length", "rows", "slots", "nslots", "num_rows")
 
-    def __init__(self, table: pa.Table, keys: tuple[str, ...], encoder: _Encoder, values: list[np.ndarray],
-                 valid: np.ndarray | None, pairs: bool = True):
+    def __init__(self, table: pa.Table, encoder: _Encoder, values: list[np.ndarray], valid: np.ndarray | None,
+                 pairs: bool = True):
         self.table = table
-        self.keys = keys
         self.encoder = encoder
         self.num_rows = n = table.num_rows
         code, valid = self.encoder.encode(values, valid)
@@ -232,4 +230,4 @@ def build_index(table: pa.Table, keys: tuple[str, ...], pairs: bool = True) -> J
             total *= hi - lo + 1
             if total >= _CODE_LIMIT:
                 return None
-    return JoinIndex(table, keys, _Encoder(tuple(lows), tuple(widths)), values, valid, pairs)
+    return JoinIndex(table, _Encoder(tuple(lows), tuple(widths)), values, valid, pairs)

@@ -20,10 +20,11 @@ _token_counter = itertools.count()
 
 
 def memoized(method):
-    """Cache a method without arguments per node (also under ``@property``). Nodes are immutable,
-    so what one derives from itself and its inputs (size estimates, selectivity, partitioning, a
-    join's strategy) never changes; recomputed, each ancestor walked its whole subtree again
-    (lowering the 22 TPC-H queries spent 0.3 s in ``Join.partitioning`` and estimates)."""
+    """Cache a method without arguments per node (``functools.cached_property`` does the same for
+    properties such as ``partitioning``). Nodes are immutable, so what one derives from itself and
+    its inputs (size estimates, selectivity, a join's strategy) never changes; recomputed, each
+    ancestor walked its whole subtree again (lowering the 22 TPC-H queries spent 0.3 s in
+    ``Join.partitioning`` and estimates)."""
     slot = "_memo_" + method.__name__
 
     @functools.wraps(method)
