@@ -18,6 +18,7 @@ from planner.build import QueryBuilder
 from planner.catalog import Catalog
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.logical import LogicalPlan, Scan
+from planner.naming import duckdb_name
 from planner.parse import semantic
 from planner.rules import RuleContext, optimize
 from planner.types import sql_type
@@ -37,7 +38,7 @@ class Planner:
     def logical(self, query: exp.Expression) -> LogicalPlan:
         """The logical plan as built, before the optimizer rules."""
         files: dict[str, FramesNode] = {}
-        query = _table_functions(name_projections(query, self.dialect), files)
+        query = _table_functions(name_projections(query), files)
         resolved: dict[str, LogicalPlan] = {}
         ctes = {c.alias for c in query.find_all(exp.CTE)}
         schema: dict[str, dict[str, str]] = {}
@@ -110,8 +111,8 @@ def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp
     return query
 
 
-def name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
-    """Unnamed output expressions get DuckDB-style names (``sum(x)``), not sqlglot's ``_col_0``."""
+def name_projections(query: exp.Expression) -> exp.Expression:
+    """Unnamed output expressions get DuckDB's names (``sum(x)``, ``(a + b)``), not sqlglot's ``_col_0``."""
     if not isinstance(query, exp.Select):
         return query
     if all(isinstance(e, (exp.Alias, exp.Column, exp.Star)) for e in query.expressions):
@@ -120,11 +121,7 @@ def name_projections(query: exp.Expression, dialect: str) -> exp.Expression:
     for e in list(query.expressions):
         if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
             continue
-        if isinstance(e, exp.Count) and isinstance(e.this, exp.Star):
-            e.replace(exp.alias_(e.copy(), "count_star()", quoted=True))
-            continue
-        head, paren, rest = e.sql(dialect=dialect).partition("(")
-        e.replace(exp.alias_(e.copy(), head.lower() + paren + rest, quoted=True))
+        e.replace(exp.alias_(e.copy(), duckdb_name(e), quoted=True))
     return query
 
 
