@@ -1,0 +1,230 @@
+"""A SQL benchmark suite run side by side: sqlengine and every installed peer, answers checked
+against DuckDB's. ``benchmarks.tpch`` and ``benchmarks.tpcds`` each declare a ``Suite`` (its
+queries, tables and data generator) and hand it to ``main``.
+
+Each engine runs in its own process (2 threads where the engine has a knob) so its peak resident
+memory can be measured; the table goes to stdout and to ``benchmarks/results/{suite}_sf{SF}.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from benchmarks.common import publish
+
+ENGINES = ["duckdb", "sqlengine", "polars", "datafusion"]
+RESULTS = Path(__file__).parent / "results"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str                                   # "tpch": the results file and the module to re-run
+    module: str                                 # "benchmarks.tpch"
+    queries_dir: Path
+    query_names: tuple[str, ...]                # "1" ... or "01" ...: the --queries range picks among them
+    query_file: Callable[[str], str]            # query name -> file name in queries_dir
+    locate: Callable[[float, Path | None], Path]  # (scale factor, --data) -> the directory of <table>.parquet,
+                                                  # generated there when absent
+
+    def statements(self, q: str) -> list[str]:
+        return [s for s in (self.queries_dir / self.query_file(q)).read_text().split(";") if s.strip()]
+
+    def ordered(self, q: str) -> bool:
+        return "order by" in (self.queries_dir / self.query_file(q)).read_text().lower()
+
+
+def tables(data: Path) -> list[str]:
+    return sorted(p.stem for p in data.glob("*.parquet"))
+
+
+# -- one engine, in a child process ---------------------------------------------------------------
+
+def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[str]) -> dict:
+    times: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    names = tables(data)
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET threads TO 2")
+        for t in names:
+            con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{data / t}.parquet'")
+
+        def run(sql_list):
+            result = None
+            for s in sql_list:
+                r = con.execute(s)
+                if s.strip().lower().startswith(("select", "with")):
+                    result = r.to_arrow_table() if hasattr(r, "to_arrow_table") else r.arrow()
+            return result
+    elif engine == "sqlengine":
+        import exec as sx
+        import sqlengine
+
+        sx.config.set(scheduler="threads", num_workers=2)
+        ctx = sqlengine.Context()
+        for t in names:
+            ctx.register(t, str(data / f"{t}.parquet"))
+
+        def run(sql_list):
+            return ctx.sql(";".join(sql_list)).to_arrow()
+    elif engine == "polars":
+        os.environ.setdefault("POLARS_MAX_THREADS", "2")
+        import polars as pl
+
+        ctx = pl.SQLContext({t: pl.scan_parquet(str(data / f"{t}.parquet")) for t in names})
+
+        def run(sql_list):
+            if len(sql_list) > 1:
+                raise RuntimeError("polars SQL has no CREATE VIEW")
+            return ctx.execute(sql_list[0]).collect().to_arrow()
+    elif engine == "datafusion":
+        import datafusion
+
+        cfg = datafusion.SessionConfig().with_target_partitions(2)
+        ctx = datafusion.SessionContext(cfg)
+        for t in names:
+            ctx.register_parquet(t, str(data / f"{t}.parquet"))
+
+        def run(sql_list):
+            result = None
+            for s in sql_list:
+                df = ctx.sql(s)
+                if s.strip().lower().startswith(("select", "with")):
+                    result = df.to_arrow_table()
+                else:
+                    df.collect()
+            return result
+    else:
+        raise SystemExit(f"unknown engine {engine}")
+    import pyarrow.parquet as pq
+
+    for q in queries:
+        try:
+            t0 = time.perf_counter()
+            table = run(suite.statements(q))
+            times[q] = time.perf_counter() - t0
+            pq.write_table(table, out / f"{engine}_q{q}.parquet")
+        except Exception as exc:  # a peer that cannot run a query is reported, not fatal
+            errors[q] = f"{type(exc).__name__}: {str(exc)[:120]}"
+    return {"times": times, "errors": errors}
+
+
+# -- the parent: run everything, compare, write the table -----------------------------------------
+
+def same_answer(a_path: Path, b_path: Path, ordered: bool) -> bool:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    def norm(path):
+        t = pq.read_table(path)
+        df = t.to_pandas()
+        df.columns = range(len(df.columns))
+        for c in df.columns:
+            if df[c].dtype == object and len(df) and hasattr(df[c].dropna().iloc[0] if df[c].notna().any() else None, "as_tuple"):
+                df[c] = df[c].astype(float)
+            if df[c].dtype.kind not in "fiu":
+                df[c] = df[c].astype(str)
+            else:
+                df[c] = df[c].astype(float)
+        if not ordered:
+            df = df.sort_values(list(df.columns)).reset_index(drop=True)
+        return df
+
+    try:
+        a, b = norm(a_path), norm(b_path)
+        # atol: an engine may round an average to its decimal type's 6 places (DataFusion's AVG of
+        # DECIMAL(15,2) is DECIMAL(19,6)); anything further off is a wrong answer
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-6, atol=1e-6, check_names=False)
+        return True
+    except (AssertionError, ValueError, KeyError):
+        return False
+
+
+def pick(suite: Suite, spec: str | None) -> list[str]:
+    """``--queries 3-7`` or ``--queries 1,5,9``: the suite's queries in that range / list."""
+    if not spec:
+        return list(suite.query_names)
+    if "-" in spec:
+        lo, hi = (int(x) for x in spec.split("-", 1))
+        return [q for q in suite.query_names if lo <= int(q) <= hi]
+    wanted = {int(x) for x in spec.split(",")}
+    return [q for q in suite.query_names if int(q) in wanted]
+
+
+def main(suite: Suite, argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=f"{suite.name.upper()}: sqlengine vs peers")
+    ap.add_argument("--sf", type=float, default=1.0)
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--queries", help="a range (1-22) or a list (1,5,9); default all")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    queries = pick(suite, args.queries)
+    data = suite.locate(args.sf, args.data)
+    if args.worker:
+        print(json.dumps(run_engine(suite, args.worker, data, args.out, queries)))
+        return 0
+
+    out = Path(tempfile.mkdtemp(prefix=f"{suite.name}-answers-"))
+    report: dict[str, dict] = {}
+    for engine in args.engines.split(","):
+        cmd = [sys.executable, "-m", suite.module, "--worker", engine, "--sf", f"{args.sf:g}", "--data", str(data),
+               "--out", str(out)] + (["--queries", args.queries] if args.queries else [])
+        with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+            proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=Path(__file__).resolve().parents[1])
+            _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone: its peak memory
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            so.seek(0)
+            se.seek(0)
+            stdout, stderr = so.read(), se.read()
+        if proc.returncode != 0 or not stdout.strip():
+            print(f"{engine}: not run ({stderr.strip().splitlines()[-1] if stderr.strip() else 'no output'})", file=sys.stderr)
+            continue
+        report[engine] = json.loads(stdout.strip().splitlines()[-1])
+        report[engine]["peak_mb"] = usage.ru_maxrss / 1024
+    base = report.get("duckdb", {}).get("times", {})
+    module = suite.module
+    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}`; {os.cpu_count()} cores; each engine on 2 threads; "
+             "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run.", ""]
+    engines = list(report)
+    lines.append("| query | " + " | ".join(engines) + " |")
+    lines.append("|---|" + "---:|" * len(engines))
+    totals = {e: 0.0 for e in engines}
+    correct = {e: 0 for e in engines}
+    for q in queries:
+        cells = []
+        for e in engines:
+            t = report[e]["times"].get(q)
+            if t is None:
+                cells.append("-")
+                continue
+            ok = e == "duckdb" or (base.get(q) is not None and same_answer(out / f"{e}_q{q}.parquet", out / f"duckdb_q{q}.parquet", suite.ordered(q)))
+            correct[e] += ok
+            totals[e] += t
+            ratio = f" ({t / base[q]:.1f}x)" if base.get(q) else ""
+            cells.append(f"{t:.3f}{ratio}" + ("" if ok else " wrong"))
+        lines.append(f"| q{q} | " + " | ".join(cells) + " |")
+    # totals over the queries every engine answered would hide failures; each engine's total is of
+    # the queries it ran, so read it with its correct count
+    total_base = totals.get("duckdb") or 0
+    lines.append("| **total** | " + " | ".join(
+        f"**{totals[e]:.2f}**" + (f" ({totals[e] / total_base:.1f}x)" if total_base else "") + f", {correct[e]}/{len(queries)} correct"
+        for e in engines) + " |")
+    lines.append("| **peak RSS** | " + " | ".join(f"{report[e]['peak_mb']:.0f} MB" for e in engines) + " |")
+    for e in engines:
+        for q, err in report[e]["errors"].items():
+            lines.append(f"\n- {e} q{q}: {err}")
+    publish(RESULTS / f"{suite.name}_sf{args.sf:g}.md", lines)
+    return 0
