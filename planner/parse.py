@@ -46,8 +46,10 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
     at = RULES.index(unnest_subqueries)
     try:
         # the keyword arguments sqlglot's ``optimize`` offers its rules (``isolate_tables`` and
-        # ``quote_identifiers`` are its settings); the schema is built once for the three runs
-        options = {"schema": ensure_schema(schema, dialect=dialect), "dialect": dialect, "db": None, "catalog": None,
+        # ``quote_identifiers`` are its settings); the schema is built once for the three runs.
+        # Its names arrive in lower case already (planner.identifiers); sqlglot's own normalizing
+        # would parse each name as SQL and fail on one like ``a;b``
+        options = {"schema": ensure_schema(schema, dialect=dialect, normalize=False), "dialect": dialect, "db": None, "catalog": None,
                    "sql": None, "isolate_tables": True, "quote_identifiers": False}
         qualified = _apply(query.copy(), RULES[:at], options)  # the caller's AST is left as it was
         unnested = _apply(qualified.copy(), [unnest_subqueries], options)

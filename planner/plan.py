@@ -17,6 +17,7 @@ from frames.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
 from planner.catalog import Catalog
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
+from planner.identifiers import Spelling
 from planner.logical import LogicalPlan, Scan
 from planner.naming import duckdb_name
 from planner.parse import semantic
@@ -36,20 +37,25 @@ class Planner:
 
     # -- entry points --------------------------------------------------------------------------
     def logical(self, query: exp.Expression) -> LogicalPlan:
-        """The logical plan as built, before the optimizer rules."""
+        """The logical plan as built, before the optimizer rules; its columns spelled as the
+        catalog and the query's aliases spell them (``planner.identifiers``)."""
+        spelling = Spelling()
         files: dict[str, FramesNode] = {}
-        query = _table_functions(name_projections(query), files)
+        query = _table_functions(query, files)
         resolved: dict[str, LogicalPlan] = {}
-        ctes = {c.alias for c in query.find_all(exp.CTE)}
+        ctes = {c.alias.lower() for c in query.find_all(exp.CTE)}
         schema: dict[str, dict[str, str]] = {}
         for t in query.find_all(exp.Table):
-            name = t.name
+            name = t.name.lower()
             if not name or name in ctes or name in schema:
                 continue
-            plan = self._resolve(name, files, resolved)
+            plan = self._resolve(name, files, resolved, spelling)
             schema[name] = {f.name: sql_type(f.type) for f in plan.schema}
+        query = name_projections(query, spelling.column)
+        spelling.definitions(query)
         analyzed = semantic(query, schema, self.dialect)
-        return QueryBuilder(lambda name: self._resolve(name, files, resolved)).query(analyzed)
+        built = QueryBuilder(lambda name: self._resolve(name, files, resolved, spelling)).query(analyzed)
+        return spelling.result(built)
 
     def optimized(self, query: exp.Expression, ctx: RuleContext | None = None) -> tuple[LogicalPlan, list[tuple[str, bool]], LogicalPlan]:
         """(optimized plan, which rules changed it, plan before the rules)."""
@@ -58,8 +64,10 @@ class Planner:
         return plan, applied, initial
 
     # -- names ---------------------------------------------------------------------------------
-    def _resolve(self, name: str, files: dict, resolved: dict) -> LogicalPlan:
-        """One plan per name per query: a table read twice is one Scan, a view read twice one plan."""
+    def _resolve(self, name: str, files: dict, resolved: dict, spelling: Spelling) -> LogicalPlan:
+        """One plan per name per query: a table read twice is one Scan, a view read twice one plan;
+        its columns under lower-case names (``Spelling.relation``)."""
+        name = name.lower()
         if name in resolved:
             return resolved[name]
         view = self.catalog.view(name)
@@ -76,7 +84,7 @@ class Planner:
                 self._views_in_progress.discard(key)
         else:
             plan = Scan(name, self.frames_node(name))
-        resolved[name] = plan
+        plan = resolved[name] = spelling.relation(plan)
         return plan
 
     def frames_node(self, name: str) -> FramesNode:
@@ -111,8 +119,9 @@ def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp
     return query
 
 
-def name_projections(query: exp.Expression) -> exp.Expression:
-    """Unnamed output expressions get DuckDB's names (``sum(x)``, ``(a + b)``), not sqlglot's ``_col_0``."""
+def name_projections(query: exp.Expression, spell=lambda name: name) -> exp.Expression:
+    """Unnamed output expressions get DuckDB's names (``sum(x)``, ``(a + b)``), not sqlglot's
+    ``_col_0``; ``spell`` gives a column's name as the catalog spells it."""
     if not isinstance(query, exp.Select):
         return query
     if all(isinstance(e, (exp.Alias, exp.Column, exp.Star)) for e in query.expressions):
@@ -121,7 +130,8 @@ def name_projections(query: exp.Expression) -> exp.Expression:
     for e in list(query.expressions):
         if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
             continue
-        e.replace(exp.alias_(e.copy(), duckdb_name(e), quoted=True))
+        spelled = e.transform(lambda n: exp.Column(this=exp.to_identifier(spell(n.name))) if isinstance(n, exp.Column) else n)
+        e.replace(exp.alias_(e.copy(), duckdb_name(spelled), quoted=True))
     return query
 
 

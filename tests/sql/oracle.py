@@ -7,7 +7,7 @@ import pandas as pd
 
 def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
     frame = frame.reset_index(drop=True).copy()
-    frame.columns = [str(c).lower() for c in frame.columns]
+    frame.columns = [str(c) for c in frame.columns]  # names as DuckDB spells them
     for c in frame.columns:
         col = frame[c]
         present = col[col.notna()]
