@@ -20,8 +20,10 @@ class ColumnNotFoundError(FramesError, LookupError):
 
     def __init__(self, column: str, available: Iterable[str], where: str = ""):
         self.column = column
-        self.available = list(available)
-        self.suggestions = difflib.get_close_matches(str(column), [str(a) for a in self.available], n=3)
+        # the engine's own helper columns (``__agg0``) mean nothing to the user
+        self.available = [a for a in available if not str(a).startswith("__")]
+        self.suggestions = [s for s in difflib.get_close_matches(str(column), [str(a) for a in self.available], n=4)
+                            if s != str(column)][:3]  # never the very name that failed
         msg = f"column {column!r} not found"
         if where:
             msg += f" in {where}"

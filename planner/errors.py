@@ -54,3 +54,13 @@ class SqlColumnCountError(SqlError, ValueError):
 
     def __init__(self, left: int, right: int):
         super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")
+
+
+class ExpressionTooDeepError(SqlError, ValueError):
+    """An expression nested deeper than the planner takes (DuckDB's ``max_expression_depth``)."""
+
+    def __init__(self, limit: int, depth: int | None = None):
+        self.limit, self.depth = limit, depth
+        found = f" ({depth} levels)" if depth is not None else ""
+        super().__init__(f"expression nested too deeply{found}: the limit is {limit} levels "
+                         "(nested parentheses, operators or subqueries); simplify the query")

@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, call
+from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.errors import UnsupportedFeatureError
 from planner.types import arrow_type
@@ -40,6 +40,20 @@ def literal(e: exp.Literal) -> Lit:
             return Lit(float(text))
         return Lit(decimal.Decimal(text))
     return Lit(int(text))
+
+
+def _chain(e: exp.Expression) -> list[exp.Expression]:
+    """The operands of a chain of ANDs (or ORs), parentheses looked through, left to right."""
+    kind, out, stack = type(e), [], [e]
+    while stack:
+        node = stack.pop()
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if type(node) is kind:
+            stack.extend([node.expression, node.this])
+        else:
+            out.append(node)
+    return out
 
 
 class ExpressionTranslator:
@@ -74,6 +88,8 @@ class ExpressionTranslator:
             return Lit(bool(e.this))
         if isinstance(e, exp.Null):
             return Lit(None)
+        if isinstance(e, (exp.And, exp.Or)):  # a chain of one connective: flat operands, a balanced tree
+            return balanced("and" if isinstance(e, exp.And) else "or", [t(x) for x in _chain(e)])
         for klass, name in _BINARY.items():
             if type(e) is klass:
                 left, right = e.this, e.expression

@@ -15,6 +15,7 @@ from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
 from sqlglot.schema import ensure_schema
 
 from frames.errors import ColumnNotFoundError
+from planner.depth import check_depth
 from planner.errors import SqlSyntaxError
 
 
@@ -31,7 +32,10 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
         raise SqlSyntaxError(message, sql, err.get("line"), err.get("col")) from None
     finally:
         quiet.setLevel(level)
-    return [s for s in statements if s is not None]
+    statements = [s for s in statements if s is not None]
+    for statement in statements:
+        check_depth(statement)
+    return statements
 
 
 # sqlglot passes whose work the planner's own rules do (push_down_filter places predicates,

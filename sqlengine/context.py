@@ -17,6 +17,7 @@ import frames
 from frames.errors import InvalidArgumentError
 from frames.expr.node import Node
 from planner.catalog import Catalog
+from planner.depth import planned_deeply
 from planner.errors import UnsupportedFeatureError
 from planner.explain import explain_text
 from planner.lower import to_dataframe
@@ -113,6 +114,9 @@ class Context:
     def sql(self, text: str) -> frames.DataFrame | None:
         """Run one or more statements; returns the last query's lazy result (None when there is no query:
         CREATE, DROP and the like take effect at once)."""
+        return planned_deeply(self._statements, text)
+
+    def _statements(self, text: str) -> frames.DataFrame | None:
         result = None
         for statement in parse(text, self.dialect):
             out = self._execute(statement)
@@ -124,6 +128,9 @@ class Context:
     def explain(self, text: str, initial: bool = False) -> str:
         """The optimizer rules in order and the optimized plan of the last statement in ``text``
         (earlier statements, e.g. the CREATE VIEW of TPC-H q15, are executed first)."""
+        return planned_deeply(self._explain_text, text, initial)
+
+    def _explain_text(self, text: str, initial: bool) -> str:
         statements = parse(text, self.dialect)
         for st in statements[:-1]:
             self._execute(st)
