@@ -196,7 +196,7 @@ def render_table(frame, schema: pa.Schema | None = None, max_rows: int | None = 
         note = f"… {dropped} more column{'s' if dropped != 1 else ''}"
         notes.append(f"{note} ({_clip(names, max(max_width - len(note) - 3, 10))})")
     if cut:
-        notes.append(f"… values longer than {cell_width} characters are cut short (--format csv or json shows them whole)")
+        notes.append(f"… values over {cell_width} characters cut short (--format csv or json shows them whole)")
     out.extend(_clip(note, max_width) for note in notes)
     return "\n".join(out)
 
