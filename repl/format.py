@@ -305,6 +305,8 @@ def write_output(frame, path: str, fmt: str, schema: pa.Schema | None = None) ->
     text format (``table`` means CSV in a file)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if os.path.islink(path):  # write the file the link names, as ``>`` would; the link stays
+        path = os.path.realpath(path)
     if os.path.lexists(path) and not os.path.isfile(path):
         kind = "a directory" if os.path.isdir(path) else "not a regular file"
         raise IsADirectoryError(f"cannot write {path!r}: it is {kind}; name a file to write the result to")

@@ -342,3 +342,12 @@ def test_context_sql_raises_a_syntax_error_for_an_unclosed_quote(sql, line, col,
     err = info.value
     assert isinstance(err, SqlEngineError) and (err.line, err.col) == (line, col) and what in str(err)
     assert err.caret().splitlines()[1] == " " * (col - 1) + "^"
+
+
+def test_output_through_a_symlink_writes_the_file_it_names(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_output(pa.table({"a": [1]}), str(link), "csv")
+    assert link.is_symlink() and real.read_text() == "a\n1\n"
