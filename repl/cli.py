@@ -160,9 +160,9 @@ def _main(argv: list[str] | None) -> int:
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
     try:
         ctx = build_context(args)
-        source, stop_on_error = None, True
+        source, stop_on_error, syntax_first = None, True, False
         if args.command is not None:
-            text = args.command
+            text, syntax_first = args.command, True  # as DuckDB's -c: a syntax error anywhere runs nothing
         elif args.script and args.script != "-":
             try:
                 with open(args.script, encoding="utf-8") as f:
@@ -179,7 +179,7 @@ def _main(argv: list[str] | None) -> int:
 
             settings.timing = True
             return _finish(Shell(ctx, settings).run())
-        ok = run_script(ctx, text, settings, source=source, stop_on_error=stop_on_error)
+        ok = run_script(ctx, text, settings, source=source, stop_on_error=stop_on_error, syntax_first=syntax_first)
         return _finish(0 if ok else 1)
     except _UsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)

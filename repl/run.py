@@ -18,7 +18,7 @@ from sqlglot.tokens import TokenType
 from exec.diagnostics import ProgressBar
 from exec.errors import SqlEngineError
 from planner.errors import SqlSyntaxError
-from planner.parse import unterminated_at
+from planner.parse import parse, unterminated_at
 from repl.format import render, write_output
 
 
@@ -46,29 +46,27 @@ def split_statements(text: str, dialect: str = "duckdb") -> list[Statement]:
     A quote or comment that never closes makes the rest of the text one last statement, as the
     DuckDB shell reads it: the statements before it still run, that one reports the error."""
     tokenize = Dialect.get_or_raise(dialect).tokenize
-    unterminated = False
+    at = None  # where a quote or comment that never closes starts
     try:
         tokens = tokenize(text)
     except TokenError:
         at = unterminated_at(text, dialect)
         if at is None:  # nothing better to do than run it whole: that reports the error
             return [Statement(text, 1)] if text.strip() else []
-        tokens, unterminated = tokenize(text[:at]), True
+        tokens = tokenize(text[:at])
     pieces: list[Statement] = []
-    start, first = 0, None
+    start, line = 0, None  # line: where the statement's first token is
     for tok in tokens + [None]:
         if tok is not None and tok.token_type != TokenType.SEMICOLON:
-            first = first or tok
+            line = line or tok.line
             continue
         end = tok.end + 1 if tok is not None else len(text)
-        if tok is None and unterminated and text[start:].strip():
-            first = first or text[start:]  # only the unclosed quote or comment is left
-        if first is not None:
+        if tok is None and at is not None and line is None:
+            line = text.count("\n", 0, at) + 1  # only the unclosed quote or comment is left
+        if line is not None:
             pad = "\n" * text.count("\n", 0, start) + " " * (start - (text.rfind("\n", 0, start) + 1))
-            body = text[start:end]
-            line = first.line if not isinstance(first, str) else text.count("\n", 0, start + len(body) - len(body.lstrip())) + 1
-            pieces.append(Statement(pad + body, line))
-        start, first = end, None
+            pieces.append(Statement(pad + text[start:end], line))
+        start, line = end, None
     return pieces
 
 
@@ -119,13 +117,21 @@ def _where(statement: Statement, exc: BaseException, source: str | None, several
 
 
 def run_script(ctx, text: str, settings: Settings, source: str | None = None, stop_on_error: bool = True,
-               out: TextIO | None = None, err: TextIO | None = None) -> bool:
+               out: TextIO | None = None, err: TextIO | None = None, syntax_first: bool = False) -> bool:
     """Run each statement of ``text`` in turn, printing each query's result (as the DuckDB shell
     does). An error prints one line naming the statement's line (and ``source``, the file), then
-    the rest is skipped, or run anyway when ``stop_on_error`` is off. Returns False when a
-    statement failed. KeyboardInterrupt propagates."""
+    the rest is skipped, or run anyway when ``stop_on_error`` is off. With ``syntax_first`` a
+    syntax error anywhere runs nothing (DuckDB's ``-c`` parses the whole text first). Returns
+    False when a statement failed. KeyboardInterrupt propagates."""
     err = err if err is not None else sys.stderr
-    statements = split_statements(text, getattr(ctx, "dialect", "duckdb"))
+    dialect = getattr(ctx, "dialect", "duckdb")
+    if syntax_first:
+        try:
+            parse(text, dialect)
+        except SqlSyntaxError as exc:
+            print(describe_error(exc, settings.debug, source or ""), file=err, flush=True)
+            return False
+    statements = split_statements(text, dialect)
     ok = True
     for statement in statements:
         try:

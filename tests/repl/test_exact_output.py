@@ -236,6 +236,24 @@ def test_the_command_prints_every_result_and_follows_the_duckdb_shell(run_cli, t
         assert (d.returncode, d.stdout) == (r.returncode, r.stdout)
 
 
+@pytest.mark.parametrize("how", ["script", "-c"])
+def test_a_syntax_error_runs_nothing_after_it_and_with_c_nothing_at_all(run_cli, tmp_path, how):
+    """DuckDB's shell: ``-f`` runs the statements before a syntax error, ``-c`` parses its whole
+    text first and runs none."""
+    text = "SELECT 1 AS a;\nSELEC 2;\nSELECT 3 AS c;\n"
+    script = tmp_path / "p.sql"
+    script.write_text(text)
+    args, duck = ([str(script)], ["-f", str(script)]) if how == "script" else (["-c", text], ["-c", text])
+    r = run_cli("--format", "csv", *args)
+    assert (r.returncode, r.stdout) == (1, "a\n1\n" if how == "script" else "")
+    where = f"Error in {script}: " if how == "script" else "Error: "
+    # (sqlglot points at the token after SELEC: the column is the planner's, the line is what matters here)
+    assert r.stderr.splitlines() == [where + "syntax error at line 2, column 7: Invalid expression / Unexpected token", "SELEC 2;", "      ^"]
+    if duckdb_shell() is not None:
+        d = subprocess.run([duckdb_shell(), "-csv", *duck], capture_output=True, text=True, timeout=60)
+        assert (d.returncode, d.stdout) == (r.returncode, r.stdout)
+
+
 # -- files written with the umask's mode, atomically ---------------------------------------------
 @pytest.fixture
 def umask():
