@@ -9,7 +9,7 @@ import re
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer import RULES
 from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
 from sqlglot.schema import ensure_schema
@@ -26,6 +26,8 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     quiet.setLevel(logging.ERROR)  # sqlglot warns when it keeps a statement as a raw Command
     try:
         statements = sqlglot.parse(sql, read=dialect)
+    except TokenError:
+        raise unterminated_error(sql, dialect) from None
     except ParseError as exc:
         err = exc.errors[0] if exc.errors else {}
         message = err.get("description") or str(exc).splitlines()[0]
@@ -36,6 +38,36 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     for statement in statements:
         check_depth(statement)
     return statements
+
+
+# what may open a token that then runs to the end of the text, and what it is called
+_OPENERS = {"'": "string", '"': "quoted identifier", "`": "quoted identifier", "/*": "comment", "$": "dollar-quoted string"}
+_OPENER_RE = re.compile(r"'|\"|`|/\*|\$")
+
+
+def unterminated_at(sql: str, dialect: str) -> int | None:
+    """Where the quote or comment that never closes starts in ``sql`` (which sqlglot cannot
+    tokenize), or None when no candidate explains the failure. It is the last opener before
+    which the text still tokenizes: every opener after an unclosed one is inside it."""
+    tokenize = sqlglot.Dialect.get_or_raise(dialect).tokenize
+    for m in reversed(list(_OPENER_RE.finditer(sql))[-200:]):  # bounded: a pathological text gets no position
+        try:
+            tokenize(sql[: m.start()])
+        except TokenError:
+            continue
+        return m.start()
+    return None
+
+
+def unterminated_error(sql: str, dialect: str) -> SqlSyntaxError:
+    """sqlglot's TokenError (an unclosed quote or comment) as a syntax error pointing at the opener."""
+    at = unterminated_at(sql, dialect)
+    if at is None:
+        return SqlSyntaxError("the text does not tokenize (an unclosed quote or comment?)", sql)
+    what = next(name for opener, name in _OPENERS.items() if sql.startswith(opener, at))
+    line = sql.count("\n", 0, at) + 1
+    col = at - (sql.rfind("\n", 0, at) + 1) + 1
+    return SqlSyntaxError(f"unterminated {what} starting at {sql[at:at + 12].splitlines()[0]!r}", sql, line, col)
 
 
 # sqlglot passes whose work the planner's own rules do (push_down_filter places predicates,

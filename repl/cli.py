@@ -41,12 +41,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("script", nargs="?", help="a .sql file to run ('-' reads standard input)")
-    ap.add_argument("-c", "--command", help="SQL to run (several statements allowed; the last result is printed)")
+    ap.add_argument("-c", "--command", help="SQL to run (several statements: each result is printed; the first error stops the rest)")
     ap.add_argument("--table", action="append", default=[], metavar="NAME=PATH", help="register a file, glob or URL as a table (repeatable)")
     ap.add_argument("--demo", action="store_true", help="register the embedded demo shop tables (customers, products, orders, order_items)")
     ap.add_argument("--format", choices=FORMATS, default="table", help="how results are printed (default: table)")
     ap.add_argument("--scheduler", choices=("sync", "threads", "processes"), default=None, help="where queries run (default: threads)")
-    ap.add_argument("--output", metavar="PATH", help="write the result to PATH instead of printing it (.parquet, or the --format text)")
+    ap.add_argument("--output", metavar="PATH", help="write the result to PATH instead of printing it (.parquet, or the --format text); "
+                    "with several queries each result replaces the previous one")
+    ap.add_argument("--bail", action="store_true", help="stop piped input at its first error (a script or -c always stops there, as in the DuckDB shell)")
     ap.add_argument("--dialect", default="duckdb", help="SQL dialect read by sqlglot (default: duckdb)")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
     ap.add_argument("--version", action=_Version, help="show the version and exit")
@@ -124,42 +126,61 @@ def _import_engine() -> None:
         raise KeyboardInterrupt
 
 
+def _read_stdin() -> str:
+    """Standard input as text; bytes that are not UTF-8 are an error naming where they are."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _UsageError(f"standard input is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """The command's entry point; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
+    """The command's entry point; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C).
+    Nothing escapes as a traceback: a failure outside any statement is one line too."""
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C while starting up (importing pandas and the engine)
         print("cancelled", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug before or after the statements ran
+        if "--debug" in (argv if argv is not None else sys.argv[1:]):
+            raise
+        from repl.run import describe_error
+
+        print(describe_error(exc, False), file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:
     args = parse_args(argv)
     _import_engine()
-    from repl.run import Settings, describe_error, execute
+    from repl.run import Settings, describe_error, read_problem, run_script
 
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
     try:
         ctx = build_context(args)
+        source, stop_on_error, syntax_first = None, True, False
         if args.command is not None:
-            text = args.command
+            text, syntax_first = args.command, True  # as DuckDB's -c: a syntax error anywhere runs nothing
         elif args.script and args.script != "-":
             try:
                 with open(args.script, encoding="utf-8") as f:
                     text = f.read()
-            except OSError as exc:
-                print(f"Error: cannot read {args.script!r}: {exc.strerror}", file=sys.stderr)
+            except (OSError, UnicodeDecodeError) as exc:
+                print(f"Error: cannot read {args.script!r}: {read_problem(exc)}", file=sys.stderr)
                 return 2
+            source = args.script
         elif args.script == "-" or not sys.stdin.isatty():
-            text = sys.stdin.read()
+            # piped input goes on after an error, as the DuckDB shell's does unless -bail
+            text, stop_on_error = _read_stdin(), args.bail
         else:
             from repl.shell import Shell
 
             settings.timing = True
             return _finish(Shell(ctx, settings).run())
-        if text.strip():
-            execute(ctx, text, settings)
-        return _finish(0)
+        ok = run_script(ctx, text, settings, source=source, stop_on_error=stop_on_error, syntax_first=syntax_first)
+        return _finish(0 if ok else 1)
     except _UsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

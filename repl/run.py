@@ -10,11 +10,15 @@ import traceback
 from dataclasses import dataclass
 from typing import TextIO
 
-import pandas as pd
-from sqlglot.errors import TokenError
+import pyarrow as pa
+from sqlglot import Dialect
+from sqlglot.errors import SqlglotError, TokenError
+from sqlglot.tokens import TokenType
 
 from exec.diagnostics import ProgressBar
 from exec.errors import SqlEngineError
+from planner.errors import SqlSyntaxError
+from planner.parse import parse, unterminated_at
 from repl.format import render, write_output
 
 
@@ -28,54 +32,118 @@ class Settings:
     progress: bool | None = None  # None: only when stderr is a terminal
 
 
-def split_statements(text: str, dialect: str = "duckdb") -> list[str]:
-    """The statements of ``text``, each padded with the whitespace that preceded it so a syntax
-    error's line and column still point into ``text`` (semicolons in strings and comments do not
-    split). Text that does not tokenize comes back whole: running it reports the error."""
-    try:
-        from sqlglot import Dialect
-        from sqlglot.tokens import TokenType
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a script: its text padded with the whitespace that preceded it (so a
+    syntax error's line and column still point into the whole script) and the line it starts on."""
 
-        tokens = Dialect.get_or_raise(dialect).tokenize(text)
-    except Exception:  # the statement's own run reports it properly
-        return [text] if text.strip() else []
-    pieces: list[str] = []
-    start, has_tokens = 0, False
+    text: str
+    line: int
+
+
+def split_statements(text: str, dialect: str = "duckdb") -> list[Statement]:
+    """The statements of ``text`` in order (semicolons in strings and comments do not split).
+    A quote or comment that never closes makes the rest of the text one last statement, as the
+    DuckDB shell reads it: the statements before it still run, that one reports the error."""
+    tokenize = Dialect.get_or_raise(dialect).tokenize
+    at = None  # where a quote or comment that never closes starts
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        at = unterminated_at(text, dialect)
+        if at is None:  # nothing better to do than run it whole: that reports the error
+            return [Statement(text, 1)] if text.strip() else []
+        tokens = tokenize(text[:at])
+    pieces: list[Statement] = []
+    start, line = 0, None  # line: where the statement's first token is
     for tok in tokens + [None]:
         if tok is not None and tok.token_type != TokenType.SEMICOLON:
-            has_tokens = True
+            line = line or tok.line
             continue
         end = tok.end + 1 if tok is not None else len(text)
-        if has_tokens:
+        if tok is None and at is not None and line is None:
+            line = text.count("\n", 0, at) + 1  # only the unclosed quote or comment is left
+        if line is not None:
             pad = "\n" * text.count("\n", 0, start) + " " * (start - (text.rfind("\n", 0, start) + 1))
-            pieces.append(pad + text[start:end])
-        start, has_tokens = end, False
+            pieces.append(Statement(pad + text[start:end], line))
+        start, line = end, None
     return pieces
+
+
+def read_problem(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a SQL file could not be read, in a few words."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    return exc.strerror or str(exc)
 
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def describe_error(exc: BaseException, debug: bool) -> str:
-    """One readable line naming the culprit (plus the offending line and a caret for syntax errors).
+def describe_error(exc: BaseException, debug: bool, where: str = "") -> str:
+    """One readable line naming the culprit (plus the offending line and a caret for syntax
+    errors); ``where`` (``q.sql, line 3``) says which statement of a script failed.
 
     Project errors (``SqlEngineError``) and I/O errors (a missing file, a full disk) are the user's to
     fix; anything else is a bug in sqlengine and says so."""
     if debug:
         return "".join(traceback.format_exception(exc)).rstrip()
+    head = f"Error in {where}: " if where else "Error: "
     caret = getattr(exc, "caret", None)
     if isinstance(exc, SqlEngineError) and callable(caret):
         text = caret()
-        return f"Error: {_first_line(str(exc))}" + (f"\n{text}" if text else "")
+        return head + _first_line(str(exc)) + (f"\n{text}" if text else "")
     if isinstance(exc, SqlEngineError):
-        return f"Error: {_first_line(str(exc))}"
-    if isinstance(exc, TokenError):  # not yet turned into a SqlSyntaxError by the planner
-        return f"Error: syntax error: {_first_line(str(exc))} (an unclosed quote or comment?)"
+        return head + _first_line(str(exc))
+    if isinstance(exc, SqlglotError):  # not turned into a project error by the planner (a bug there)
+        return head + f"syntax error: {_first_line(str(exc))}"
     if isinstance(exc, OSError):
         what = exc.strerror or str(exc)
-        return f"Error: {what}: {exc.filename!r}" if exc.filename else f"Error: {_first_line(what)}"
-    return f"internal error: {type(exc).__name__}: {_first_line(str(exc))} (rerun with --debug for the traceback)"
+        return head + (f"{what}: {exc.filename!r}" if exc.filename else _first_line(what))
+    if isinstance(exc, MemoryError):
+        return head + "out of memory (try a smaller query, fewer columns or --scheduler processes)"
+    return (f"internal error{' in ' + where if where else ''}: {type(exc).__name__}: {_first_line(str(exc))} "
+            "(a bug in sqlengine: please report it; rerun with --debug for the traceback)")
+
+
+def _where(statement: Statement, exc: BaseException, source: str | None, several: bool) -> str:
+    """Which statement failed, in the user's terms: the file and the line it starts on (a syntax
+    error's own message already names the line)."""
+    line = None if isinstance(exc, SqlSyntaxError) and exc.line is not None else statement.line
+    if source:
+        return f"{source}, line {line}" if line else source
+    return f"line {line}" if several and line else ""
+
+
+def run_script(ctx, text: str, settings: Settings, source: str | None = None, stop_on_error: bool = True,
+               out: TextIO | None = None, err: TextIO | None = None, syntax_first: bool = False) -> bool:
+    """Run each statement of ``text`` in turn, printing each query's result (as the DuckDB shell
+    does). An error prints one line naming the statement's line (and ``source``, the file), then
+    the rest is skipped, or run anyway when ``stop_on_error`` is off. With ``syntax_first`` a
+    syntax error anywhere runs nothing (DuckDB's ``-c`` parses the whole text first). Returns
+    False when a statement failed. KeyboardInterrupt propagates."""
+    err = err if err is not None else sys.stderr
+    dialect = getattr(ctx, "dialect", "duckdb")
+    if syntax_first:
+        try:
+            parse(text, dialect)
+        except SqlSyntaxError as exc:
+            print(describe_error(exc, settings.debug, source or ""), file=err, flush=True)
+            return False
+    statements = split_statements(text, dialect)
+    ok = True
+    for statement in statements:
+        try:
+            execute(ctx, statement.text, settings, out=out)
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:
+            ok = False
+            print(describe_error(exc, settings.debug, _where(statement, exc, source, len(statements) > 1)), file=err, flush=True)
+            if stop_on_error:
+                break
+    return ok
 
 
 class _TickingProgressBar(ProgressBar):
@@ -122,39 +190,30 @@ def _progress_bar() -> ProgressBar:
         return _TickingProgressBar(min_time=0.5, file=sys.stderr, desc="query")
 
 
-def _result_schema(result):
-    try:
-        return result.schema
-    except Exception:  # the schema is only a rendering hint
-        return None
-
-
-def execute(ctx, text: str, settings: Settings, out: TextIO | None = None) -> pd.DataFrame | None:
-    """Run ``text``; print (or write) the last result. Exceptions (KeyboardInterrupt included)
-    propagate to the caller."""
+def execute(ctx, text: str, settings: Settings, out: TextIO | None = None) -> pa.Table | None:
+    """Run ``text`` (one statement); print (or write) its result, computed as an Arrow table so
+    every value is shown exactly. Exceptions (KeyboardInterrupt included) propagate."""
     out = out if out is not None else sys.stdout
     t0 = time.perf_counter()
     result = ctx.sql(text)
     frame = None
-    schema = None
     if result is not None:
-        schema = _result_schema(result)
         show = settings.progress if settings.progress is not None else sys.stderr.isatty()
         if show:
             with _progress_bar():
-                frame = result.compute(scheduler=settings.scheduler)
+                frame = result.to_arrow(scheduler=settings.scheduler)
         else:
-            frame = result.compute(scheduler=settings.scheduler)
+            frame = result.to_arrow(scheduler=settings.scheduler)
     elapsed = time.perf_counter() - t0
     if frame is not None:
         if settings.output:
-            write_output(frame, settings.output, settings.format, schema)
-            print(f"wrote {len(frame):,} row{'s' if len(frame) != 1 else ''} to {settings.output}", file=sys.stderr)
+            write_output(frame, settings.output, settings.format)
+            print(f"wrote {frame.num_rows:,} row{'s' if frame.num_rows != 1 else ''} to {settings.output}", file=sys.stderr)
         else:
-            print(render(frame, settings.format, schema), file=out, flush=True)
+            print(render(frame, settings.format), file=out, flush=True)
             if settings.timing:
-                rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
-                print(f"{rows}, {len(frame.columns)} column{'s' if len(frame.columns) != 1 else ''} ({elapsed:.3f} s)", file=out, flush=True)
+                rows = f"{frame.num_rows:,} row{'s' if frame.num_rows != 1 else ''}"
+                print(f"{rows}, {frame.num_columns} column{'s' if frame.num_columns != 1 else ''} ({elapsed:.3f} s)", file=out, flush=True)
     elif settings.timing:
         print(f"OK ({elapsed:.3f} s)", file=out, flush=True)
     return frame

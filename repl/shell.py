@@ -14,7 +14,7 @@ from pygments.lexers.sql import SqlLexer
 
 from repl.completion import SqlCompleter
 from repl import FORMATS
-from repl.run import Settings, describe_error, execute, split_statements
+from repl.run import Settings, describe_error, read_problem, run_script
 
 HELP = """Statements end with ';' and may span lines. Meta-commands:
   .tables              list tables            (also \\dt)
@@ -124,18 +124,13 @@ class Shell:
                 continue
             self.run_sql(text)
 
-    def run_sql(self, text: str) -> None:
+    def run_sql(self, text: str, source: str | None = None) -> None:
         """Each statement in turn, each query's result shown (as psql and the DuckDB shell do); the
-        first error or Ctrl-C stops the rest."""
-        for statement in split_statements(text, getattr(self.ctx, "dialect", "duckdb")):
-            try:
-                execute(self.ctx, statement, self.settings, out=self.out)
-            except KeyboardInterrupt:
-                self.say(("\r\x1b[K" if _isatty(self.out) else "") + "cancelled")  # over the echoed ^C
-                return
-            except Exception as exc:  # never end the session on an error
-                self.say(describe_error(exc, self.settings.debug))
-                return
+        first error or Ctrl-C stops the rest (an error names the line, and the file of ``.read``)."""
+        try:
+            run_script(self.ctx, text, self.settings, source=source, out=self.out, err=self.out)
+        except KeyboardInterrupt:
+            self.say(("\r\x1b[K" if _isatty(self.out) else "") + "cancelled")  # over the echoed ^C
 
     def meta(self, text: str) -> str | None:
         cmd, _, arg = text.rstrip(";").partition(" ")
@@ -166,9 +161,11 @@ class Shell:
                 self.say("usage: .read FILE")
                 return None
             try:
-                self.run_sql(Path(arg).read_text())
-            except OSError as exc:
-                self.say(f"Error: cannot read {arg!r}: {exc.strerror}")
+                text = Path(arg).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.say(f"Error: cannot read {arg!r}: {read_problem(exc)}")
+                return None
+            self.run_sql(text, source=arg)
         else:
             self.say(f"unknown command {cmd!r}; type .help")
         return None

@@ -40,7 +40,9 @@ def test_formats(run_cli):
     r = run_cli("--demo", "--format", "csv", "-c", "SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY status")
     assert r.returncode == 0 and r.stdout.splitlines()[0] == "status,n" and r.stdout.splitlines()[1].startswith("delivered,")
     r = run_cli("--demo", "--format", "json", "-c", "SELECT 1 AS a; SELECT order_id, order_date, total FROM orders ORDER BY order_id LIMIT 2")
-    rows = json.loads(r.stdout)
+    first, second = r.stdout.splitlines()  # each result its own JSON array, as in the DuckDB shell
+    assert json.loads(first) == [{"a": 1}]
+    rows = json.loads(second)
     assert [sorted(x) for x in rows] == [["order_date", "order_id", "total"]] * 2 and re.fullmatch(r"\d{4}-\d\d-\d\d", rows[0]["order_date"])
     r = run_cli("--demo", "--format", "markdown", "-c", "SELECT name, country FROM customers ORDER BY customer_id LIMIT 2")
     assert r.stdout.splitlines()[:2] == ["| name | country |", "|---|---|"] and len(r.stdout.splitlines()) == 4
@@ -56,8 +58,8 @@ def test_tables_from_files_script_and_stdin(run_cli, tmp_path):
     script.write_text("-- a script\nCREATE VIEW big AS SELECT * FROM orders WHERE total > 100;\n\nSELECT count(*) > 0 AS ok FROM big;\n")
     r = run_cli("--demo", str(script), "--format", "csv")
     assert r.returncode == 0 and r.stdout.strip() == "ok\ntrue"
-    r = run_cli("--demo", "--format", "csv", input="SELECT 3 AS c;\nSELECT 4 AS d;\n")  # a pipe
-    assert r.returncode == 0 and r.stdout.strip() == "d\n4"
+    r = run_cli("--demo", "--format", "csv", input="SELECT 3 AS c;\nSELECT 4 AS d;\n")  # a pipe: every result
+    assert r.returncode == 0 and r.stdout.strip() == "c\n3\nd\n4"
     r = run_cli("--format", "csv", "-", input="SELECT 5 AS e")
     assert r.stdout.strip() == "e\n5"
 

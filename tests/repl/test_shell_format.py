@@ -132,19 +132,20 @@ def test_internal_error_is_one_line_and_the_session_goes_on(ctx):
 
     ctx.sql = sql
     text = drive(ctx, "SELECT 'boom';\rSELECT 5 AS five;\r\x04")
-    assert "internal error: RuntimeError: something broke (rerun with --debug for the traceback)" in text
+    assert ("internal error: RuntimeError: something broke (a bug in sqlengine: please report it; "
+            "rerun with --debug for the traceback)") in text
     assert "second line" not in text and "Traceback" not in text and "five" in text
 
 
 def test_ctrl_c_during_a_query_cancels_it_and_keeps_tables(ctx):
-    """KeyboardInterrupt out of compute() (what Ctrl-C raises) prints "cancelled"; the next query
+    """KeyboardInterrupt out of to_arrow() (what Ctrl-C raises) prints "cancelled"; the next query
     runs on the same catalog (the real signal is tested under a pty in test_cli.py)."""
     real_sql = ctx.sql
 
     class Interrupted:
         schema = None
 
-        def compute(self, **kw):
+        def to_arrow(self, **kw):
             raise KeyboardInterrupt
 
     ctx.sql = lambda text: Interrupted() if "slow" in text else real_sql(text)
@@ -240,10 +241,10 @@ def test_wide_results_are_truncated_with_a_note():
 
 def test_csv_json_markdown():
     frame = pd.DataFrame({"a": [1, None], "b": ["x|y", "z,w"], "d": [pd.Timestamp("2024-01-02").date(), None]})
-    assert render(frame, "csv") == 'a,b,d\n1,x|y,2024-01-02\n,"z,w",'
+    assert render(frame, "csv") == 'a,b,d\n1.0,x|y,2024-01-02\n,"z,w",'  # a DOUBLE keeps its ".0", as in DuckDB
     assert json.loads(render(frame, "json")) == [{"a": 1.0, "b": "x|y", "d": "2024-01-02"}, {"a": None, "b": "z,w", "d": None}]
     md = render(frame, "markdown").splitlines()
-    assert md[0] == "| a | b | d |" and md[1] == "|--:|---|---|" and md[2] == "| 1 | x\\|y | 2024-01-02 |"
+    assert md[0] == "| a | b | d |" and md[1] == "|--:|---|---|" and md[2] == "| 1.0 | x\\|y | 2024-01-02 |"
 
 
 def test_output_is_written_atomically_including_parquet(tmp_path):
