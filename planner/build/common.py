@@ -1,0 +1,95 @@
+"""Helpers shared by the builder's parts: renaming a relation's columns under its alias, SQL
+conjuncts and disjuncts, the tables an expression reads, LIMIT/OFFSET values."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from sqlglot import exp
+
+from frames.expr.scalar import Col
+from planner.logical import LogicalPlan as Node, Project, Values
+
+
+def rename(node: Node, prefix: str) -> Node:
+    return Project(node, tuple((f"{prefix}.{n}", Col(n)) for n in node.schema.names))
+
+
+def unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}_{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+def as_inner(join: exp.Join) -> exp.Join:
+    join = join.copy()
+    join.set("side", None)
+    return join
+
+
+def plain_inner(join: exp.Join) -> bool:
+    """An inner or comma join without USING (free to reorder)."""
+    return not join.side and (join.kind or "").upper() in ("", "INNER", "CROSS") and not join.args.get("using")
+
+
+def is_subquery_predicate(c: exp.Expression) -> bool:
+    test = c.this if isinstance(c, exp.Not) else c
+    return isinstance(test, exp.Exists) or (isinstance(test, exp.In) and test.args.get("query") is not None)
+
+
+def one_row() -> Node:
+    return Values(pa.table({"__one": [1]}))
+
+
+def limit_of(sel: exp.Expression) -> tuple[int | None, int]:
+    limit = sel.args.get("limit")
+    offset = sel.args.get("offset")
+    n = int(limit.expression.this) if limit is not None else None
+    off = int(offset.expression.this) if offset is not None else 0
+    return n, off
+
+
+def tables_of(e: exp.Expression) -> set[str]:
+    return {c.table for c in e.find_all(exp.Column)}
+
+
+def inside_window(node: exp.Expression) -> bool:
+    return node.find_ancestor(exp.Window) is not None
+
+
+def factor_or(e: exp.Expression) -> list[exp.Expression]:
+    """``(a AND x) OR (a AND y)`` -> ``a``, ``x OR y``: the shared part can then act as a join key
+    (TPC-H q19 would otherwise be a cross join)."""
+    if not isinstance(e, exp.Or):
+        return [e]
+    branches = _disjuncts(e)
+    parts = [conjuncts_sql(b) for b in branches]
+    common = [c for c in parts[0] if all(any(c == d for d in other) for other in parts[1:])]
+    if not common:
+        return [e]
+    rests = [[c for c in p if not any(c == d for d in common)] for p in parts]
+    if any(not r for r in rests):
+        return common
+    return common + [exp.or_(*[exp.and_(*r) if len(r) > 1 else r[0] for r in rests])]
+
+
+def _disjuncts(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.Or):
+        return _disjuncts(e.this) + _disjuncts(e.expression)
+    if isinstance(e, exp.Paren):
+        return _disjuncts(e.this)
+    return [e]
+
+
+def conjuncts_sql(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.And):
+        return conjuncts_sql(e.this) + conjuncts_sql(e.expression)
+    if isinstance(e, exp.Paren):
+        return conjuncts_sql(e.this)
+    return [e]

@@ -1,0 +1,209 @@
+"""The builder's entry point: a query (CTEs, set operations, SELECT) onto logical nodes. A SELECT
+is FROM and joins, then subquery predicates, then the remaining WHERE, then projection with
+aggregation, windows, DISTINCT, ORDER BY and LIMIT."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pyarrow as pa
+from sqlglot import exp
+
+from frames.errors import ColumnNotFoundError
+from frames.expr.scalar import Col, Lit, ScalarExpr, conjunction
+from frames.expr.sort import SortKey
+from planner.build.aggregates import AggregateBuilder, grouping_sets
+from planner.build.common import (as_inner, conjuncts_sql, factor_or, inside_window, limit_of, one_row, plain_inner,
+                                  rename, unique_names)
+from planner.build.joins import JoinBuilder
+from planner.build.setops import SetOperationBuilder
+from planner.build.subqueries import SubqueryBuilder
+from planner.build.windows import WindowBuilder
+from planner.errors import UnsupportedFeatureError
+from planner.expressions import ExpressionTranslator
+from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Values
+
+class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder):
+    """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
+
+    def __init__(self, table_node: Callable[[str], Node]):
+        self.table_node = table_node
+        self._count = 0  # for unique internal column names
+
+    # -- queries ------------------------------------------------------------------------------
+    def query(self, q: exp.Expression, ctes: dict[str, Node] | None = None) -> Node:
+        ctes = dict(ctes or {})
+        with_ = q.args.get("with_") or q.args.get("with")
+        if with_ is not None:
+            for cte in with_.expressions:
+                ctes[cte.alias] = self.query(cte.this, ctes)
+        if isinstance(q, exp.Subquery):
+            return self.query(q.this, ctes)
+        if isinstance(q, exp.SetOperation):
+            return self._set_operation(q, ctes)
+        if isinstance(q, exp.Select):
+            return self._select(q, ctes)
+        raise UnsupportedFeatureError(f"{type(q).__name__} queries")
+
+    def _source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
+        alias = source.alias_or_name
+        if isinstance(source, exp.Table):
+            name = source.name
+            node = ctes[name] if name in ctes and not source.db else self.table_node(name)
+            return rename(node, alias), alias
+        if isinstance(source, exp.Subquery):
+            return rename(self.query(source.this, ctes), alias), alias
+        if isinstance(source, exp.Values):
+            return rename(self._values(source), alias), alias
+        raise UnsupportedFeatureError(f"FROM {type(source).__name__}")
+
+    def _values(self, values: exp.Values) -> Node:
+        """``VALUES (...), (...)`` with constant rows: a constant table, types inferred per column
+        (integers widen to decimals or floats, NULLs take the other rows' type)."""
+        tr = self._expr(one_row(), None)
+        rows = []
+        for row in values.expressions:
+            items = row.expressions if isinstance(row, exp.Tuple) else [row]
+            lits = [tr(e) for e in items]
+            if not all(isinstance(v, Lit) for v in lits):
+                raise UnsupportedFeatureError("VALUES with non-constant expressions")
+            rows.append([v.value for v in lits])
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise UnsupportedFeatureError("VALUES rows of different lengths")
+        alias = values.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+        names += [f"col{i}" for i in range(len(names), width)]
+        columns = {}
+        for i, name in enumerate(names):
+            column = [r[i] for r in rows]
+            try:
+                columns[name] = pa.array(column)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                columns[name] = pa.array([float(v) if v is not None else None for v in column], pa.float64())
+            if pa.types.is_null(columns[name].type):
+                columns[name] = columns[name].cast(pa.int32())
+        return Values(pa.table(columns))
+
+    def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
+        where = sel.args.get("where")
+        pending = [f for c in (conjuncts_sql(where.this) if where is not None else []) for f in factor_or(c)]
+        from_ = sel.args.get("from_") or sel.args.get("from")
+        joins = sel.args.get("joins") or []
+        if from_ is None:
+            node: Node = one_row()
+            available: set[str] = set()
+        else:
+            # a LEFT JOIN whose right side WHERE requires to be non-NULL is an inner join (this is
+            # how sqlglot's decorrelated IN looks); then the leading run of inner joins is
+            # reordered and the outer joins follow
+            rejected = {c.this.this.table for c in pending if isinstance(c, exp.Not) and isinstance(c.this, exp.Is)
+                        and isinstance(c.this.this, exp.Column) and isinstance(c.this.expression, exp.Null)}
+            joins = [as_inner(j) if (j.side or "").upper() == "LEFT" and j.this.alias_or_name in rejected else j for j in joins]
+            lead = 0
+            while lead < len(joins) and plain_inner(joins[lead]):
+                lead += 1
+            if lead:
+                node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins[:lead]], joins[:lead], pending, ctes)
+            else:
+                node, alias = self._source(from_.this, ctes)
+                available = {alias}
+            for join in joins[lead:]:
+                right, ralias = self._source(join.this, ctes)
+                node, pending = self._join(node, available, right, ralias, join, pending)
+                available.add(ralias)
+        node = self._scalar_subqueries(sel, node, ctes)
+        remaining = []
+        for i, p in enumerate(pending):
+            negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))
+            test = p.this if negated else p
+            if isinstance(test, exp.In) and test.args.get("query") is not None:
+                node = self._in_subquery(node, test, negated, ctes, i)
+            elif isinstance(test, exp.Exists):
+                node = self._exists(node, available, test.this, negated, ctes, i)
+            else:
+                remaining.append(p)
+        if remaining:
+            tr = self._expr(node, None)
+            node = Filter(node, conjunction(map(tr, remaining)))
+        return self._project(sel, node)
+
+    def _expr(self, node: Node, replacements) -> ExpressionTranslator:
+        names = set(node.schema.names)
+
+        def resolve(c: exp.Column) -> ScalarExpr:
+            name = f"{c.table}.{c.name}" if c.table else c.name
+            if name in names:
+                return Col(name)
+            matches = [n for n in names if n.endswith("." + c.name)] if not c.table else []
+            if len(matches) == 1:
+                return Col(matches[0])
+            raise ColumnNotFoundError(c.name, sorted({n.split(".", 1)[-1] for n in names}))
+
+        return ExpressionTranslator(resolve, replacements)
+
+    def _project(self, sel: exp.Select, node: Node) -> Node:
+        projections = list(sel.expressions)
+        names = unique_names([p.alias_or_name or f"col{i}" for i, p in enumerate(projections)])
+        having = sel.args.get("having")
+        group = sel.args.get("group")
+        order = sel.args.get("order")
+        order_items = list(order.expressions) if order is not None else []
+        aggregates = [a for p in projections + ([having.this] if having else []) + [o.this for o in order_items]
+                      for a in p.find_all(exp.AggFunc) if not inside_window(a)]
+        # ORDER BY items: an output column by alias, ordinal or same expression, else a hidden one
+        sort_keys, hidden = [], []
+        for i, o in enumerate(order_items):
+            target, name = o.this, None
+            if isinstance(target, exp.Column) and not target.table and target.name in names:
+                name = target.name
+            elif isinstance(target, exp.Literal) and target.is_int:
+                name = names[int(target.this) - 1]
+            else:
+                for n, p in zip(names, projections):
+                    if (p.this if isinstance(p, exp.Alias) else p) == target:
+                        name = n
+                        break
+            if name is None:
+                name = f"__order{i}"
+                hidden.append((name, target))
+            # DuckDB's default is NULLS LAST in both directions
+            sort_keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+
+        def finish(agg_node: Node, replacements: dict) -> Node:
+            if having is not None:
+                agg_node = Filter(agg_node, self._expr(agg_node, replacements)(having.this))
+            windows = [w for p in projections + [o.this for o in order_items] for w in p.find_all(exp.Window)]
+            if windows:
+                agg_node, replacements = self._windows(agg_node, windows, replacements, sel)
+            tr = self._expr(agg_node, replacements)
+            return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, projections)] + [(n, tr(t)) for n, t in hidden]))
+
+        sets = grouping_sets(group)
+        if sets is not None:
+            every = [g for gs in sets for g in gs]
+            parts = []
+            for gs in sets:
+                agg_node, replacements = self._aggregate(node, gs, aggregates, projections)
+                for g in every:
+                    if not any(g == x for x in gs):
+                        replacements[g] = Lit(None)  # rolled up: NULL in this grouping set
+                parts.append(finish(agg_node, replacements))
+            out: Node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
+        elif group is not None or aggregates:
+            agg_node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
+            out = finish(agg_node, replacements)
+        else:
+            out = finish(node, {})
+        if sel.args.get("distinct"):
+            if hidden:
+                raise UnsupportedFeatureError("SELECT DISTINCT with ORDER BY on a column not selected")
+            out = Aggregate(out, tuple(out.schema.names), ())
+        limit, offset = limit_of(sel)
+        if sort_keys:
+            out = Sort(out, tuple(sort_keys))  # push_down_limit makes ORDER BY ... LIMIT a top-k
+        if limit is not None or offset:
+            out = Limit(out, limit, offset)
+        if hidden:
+            out = Project(out, tuple((n, Col(n)) for n in names))
+        return out

@@ -1,0 +1,56 @@
+"""Set operations: UNION [ALL], INTERSECT, EXCEPT, with the ORDER BY / LIMIT of the whole operation."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from frames.expr.aggregate import AggSpec
+from frames.expr.scalar import Col, Lit, call
+from frames.expr.sort import SortKey
+from planner.build.common import limit_of
+from planner.errors import SqlColumnCountError, UnsupportedFeatureError
+from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union
+
+class SetOperationBuilder:
+    """The part of ``QueryBuilder`` that plans set operations."""
+
+    def _set_operation(self, q: exp.SetOperation, ctes: dict[str, Node]) -> Node:
+        """UNION [ALL] concatenates; INTERSECT / EXCEPT compare whole rows with NULLs equal (set
+        semantics, unlike join keys): both inputs are tagged, grouped on every column, and a group
+        is kept by which inputs it came from. ORDER BY / LIMIT of the whole operation apply last."""
+        left, right = self.query(q.left, ctes), self.query(q.right, ctes)
+        if len(left.schema) != len(right.schema):
+            raise SqlColumnCountError(len(left.schema), len(right.schema))
+        distinct = q.args.get("distinct", True) is not False
+        names = left.schema.names
+        right = Project(right, tuple((n, Col(r)) for n, r in zip(names, right.schema.names)))
+        if isinstance(q, exp.Union):
+            node: Node = Union((left, right))
+            if distinct:
+                node = Aggregate(node, tuple(names), ())
+        else:
+            if not distinct:
+                raise UnsupportedFeatureError(f"{type(q).__name__.upper()} ALL")
+            cols = tuple((n, Col(n)) for n in names)
+            tagged = Union((Project(left, cols + (("__l", Lit(1)), ("__r", Lit(0)))),
+                            Project(right, cols + (("__l", Lit(0)), ("__r", Lit(1))))))
+            counted = Aggregate(tagged, tuple(names), (AggSpec("__nl", "sum", "__l"), AggSpec("__nr", "sum", "__r")))
+            keep = call("gt", Col("__nr"), Lit(0)) if isinstance(q, exp.Intersect) else call("eq", Col("__nr"), Lit(0))
+            node = Project(Filter(counted, call("and", call("gt", Col("__nl"), Lit(0)), keep)), cols)
+        order = q.args.get("order")
+        if order is not None:
+            keys = []
+            for o in order.expressions:
+                target = o.this
+                if isinstance(target, exp.Literal) and target.is_int:
+                    name = names[int(target.this) - 1]
+                elif isinstance(target, exp.Column) and target.name in names:
+                    name = target.name
+                else:
+                    raise UnsupportedFeatureError("ORDER BY an expression over a set operation (use an output column)")
+                keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+            node = Sort(node, tuple(keys))
+        limit, offset = limit_of(q)
+        if limit is not None or offset:
+            node = Limit(node, limit, offset)
+        return node
