@@ -54,3 +54,8 @@ class SqlColumnCountError(SqlError, ValueError):
 
     def __init__(self, left: int, right: int):
         super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")
+
+
+class SqlArithmeticError(SqlError, ArithmeticError):
+    """Arithmetic with no answer in the result's type: integer overflow (DuckDB: "Overflow in
+    addition of INT64 (9223372036854775807 + 1)!") or an integer division by zero."""

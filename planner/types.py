@@ -30,6 +30,7 @@ _SIMPLE = {
     exp.DataType.Type.TINYINT: pa.int8(), exp.DataType.Type.SMALLINT: pa.int16(), exp.DataType.Type.INT: pa.int32(),
     exp.DataType.Type.BIGINT: pa.int64(), exp.DataType.Type.FLOAT: pa.float32(), exp.DataType.Type.DOUBLE: pa.float64(),
     exp.DataType.Type.BOOLEAN: pa.bool_(), exp.DataType.Type.DATE: pa.date32(), exp.DataType.Type.TIMESTAMP: pa.timestamp("us"),
+    exp.DataType.Type.TIMESTAMPNTZ: pa.timestamp("us"), exp.DataType.Type.DATETIME: pa.timestamp("us"),
     exp.DataType.Type.VARCHAR: pa.string(), exp.DataType.Type.TEXT: pa.string(), exp.DataType.Type.CHAR: pa.string(),
 }
 
