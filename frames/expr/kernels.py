@@ -112,14 +112,19 @@ def cast_value(value, to: pa.DataType, safe: bool = True):
     """Cast an Arrow array or scalar, turning Arrow's failure into a DataTypeError naming both types."""
     if value.type == to:
         return value
+    original = value.type
     try:
         if pa.types.is_null(value.type):
             return pa.scalar(None, to) if isinstance(value, pa.Scalar) else pa.nulls(len(value), to)
         if _is_stringish(value.type) and pa.types.is_date(to):
             return _text_to_date(value, to)
+        if pa.types.is_integer(value.type) and pa.types.is_decimal(to) and to.precision - to.scale < integer_decimal(value.type).precision:
+            # Arrow refuses int64 -> decimal(15, 4) whatever the values; through decimal(19, 0) the
+            # values that fit are kept and the others raise
+            value = pc.cast(value, integer_decimal(value.type))
         return pc.cast(value, to, safe=safe)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise DataTypeError(f"cannot cast {value.type} to {to}: {exc}") from None
+        raise DataTypeError(f"cannot cast {original} to {to}: {exc}") from None
 
 
 def _text_to_date(value, to: pa.DataType):
