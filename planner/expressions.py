@@ -17,7 +17,7 @@ from sqlglot import exp
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.errors import UnsupportedFeatureError
-from planner.types import arrow_type
+from planner.types import arrow_type, literal_type
 
 _BINARY = {
     exp.Add: "sql_add", exp.Sub: "sql_subtract", exp.Mul: "sql_multiply", exp.Div: "divide", exp.Mod: "sql_mod",
@@ -32,28 +32,15 @@ _DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quart
 
 
 def literal(e: exp.Literal) -> Lit:
-    """A literal typed as DuckDB types it: ``1`` INTEGER (BIGINT, then DECIMAL(38,0) when larger),
-    ``2.50`` DECIMAL(3,2) (every digit written, the leading zero of ``0.5`` too), ``1e3`` DOUBLE;
-    a decimal of more than 38 digits is a DOUBLE."""
+    """A literal typed as DuckDB types it (``planner.types.literal_type``)."""
     if e.is_string:
         return Lit(e.this)
-    text = e.this
-    if "e" in text.lower():
-        return Lit(float(text))
-    if "." in text:
-        whole, _, fraction = text.lstrip("+-").partition(".")
-        precision = max(len(whole), 1) + len(fraction)
-        if precision > 38:
-            return Lit(float(text))
-        return Lit(decimal.Decimal(text), pa.decimal128(max(precision, 1), len(fraction)))
-    value = int(text)
-    if -2**31 <= value < 2**31:
-        return Lit(value, pa.int32())
-    if -2**63 <= value < 2**63:
-        return Lit(value, pa.int64())
-    if len(text.lstrip("+-")) <= 38:
-        return Lit(decimal.Decimal(value), pa.decimal128(38, 0))  # DuckDB's HUGEINT
-    return Lit(float(text))
+    t = literal_type(e.this)
+    if pa.types.is_floating(t):
+        return Lit(float(e.this))
+    if pa.types.is_decimal(t):
+        return Lit(decimal.Decimal(e.this), t)
+    return Lit(int(e.this), t)
 
 
 class ExpressionTranslator:

@@ -94,6 +94,8 @@ def _literal_adapted(literal, column) -> pa.DataType | None:
     INTEGER_LITERAL: ``tinyint_column + 1`` is a TINYINT, checked in that type)."""
     if not isinstance(literal, pa.Scalar) or isinstance(column, pa.Scalar) or not literal.is_valid:
         return None
+    if literal.type != pa.int32():  # a literal's own type, not one CAST gave it
+        return None
     t = column.type
     if t.bit_width >= literal.type.bit_width or not pa.types.is_signed_integer(t):
         return None

@@ -41,3 +41,9 @@ SELECT id % 2 AS k, sum(big) AS a, sum(m) AS b FROM n GROUP BY id % 2 ORDER BY k
 SELECT sum(x) AS s FROM (SELECT big AS x FROM n WHERE id IN (1, 3) UNION ALL SELECT big FROM n WHERE id = 3);
 -- division: / is a DOUBLE (x / 0 is infinite), // and % of integers stay integers
 SELECT id, i / 0 AS a, m / 0 AS b, i / 2 AS c, i // 2 AS e, i % 3 AS g, m // 2 AS h, m % 3 AS k, i % m AS l FROM n;
+-- a cast sqlglot would call redundant (it types 2.5 as DOUBLE, DuckDB as DECIMAL(2,1)) is kept
+SELECT x FROM (SELECT i AS x FROM n UNION ALL SELECT CAST(2.5 AS DOUBLE)) ORDER BY x NULLS LAST;
+SELECT id, CAST(2.5 AS DOUBLE) * i AS a, CAST(-2147483648 AS INTEGER) AS b, CAST(7 AS BIGINT) + i AS c FROM n;
+-- AVG of integers never wraps
+SELECT avg(big) AS a, avg(i) AS b, avg(m) AS c FROM n;
+SELECT avg(x) AS a FROM (SELECT big AS x FROM n WHERE id = 3 UNION ALL SELECT big FROM n WHERE id = 3);
