@@ -14,6 +14,8 @@ from typing import Callable, Mapping
 import pyarrow as pa
 from sqlglot import exp
 
+from frames.errors import DataTypeError
+from frames.expr.kernels import cast_value
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.errors import UnsupportedFeatureError
@@ -224,9 +226,6 @@ class ExpressionTranslator:
     def _cast(self, value: ScalarExpr, to: exp.DataType) -> ScalarExpr:
         target = arrow_type(to)
         if isinstance(value, Lit) and isinstance(value.value, str) and pa.types.is_date(target):
-            from frames.errors import DataTypeError
-            from frames.expr.kernels import cast_value
-
             try:
                 return Lit(cast_value(pa.scalar(value.value.strip()), pa.date32()).as_py())
             except DataTypeError:
@@ -234,8 +233,8 @@ class ExpressionTranslator:
         textual = pa.types.is_integer(target) or pa.types.is_boolean(target)  # SQL reads such text its own way
         if isinstance(value, Lit) and value.value is not None and not isinstance(value.value, (dt.date, str) if textual else dt.date):
             try:
-                return Lit(pa.scalar(value.value, value.type).cast(target).as_py(), target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                return Lit(cast_value(pa.scalar(value.value, value.type), target).as_py(), target)
+            except (DataTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 pass
         if pa.types.is_integer(target):
             value = call("sql_to_integer", value)  # round, as SQL does, instead of failing on a fraction
