@@ -64,3 +64,6 @@ class ExpressionTooDeepError(SqlError, ValueError):
         found = f" ({depth} levels)" if depth is not None else ""
         super().__init__(f"expression nested too deeply{found}: the limit is {limit} levels "
                          "(nested parentheses, operators or subqueries); simplify the query")
+class SqlArithmeticError(SqlError, ArithmeticError):
+    """Arithmetic with no answer in the result's type: integer overflow (DuckDB: "Overflow in
+    addition of INT64 (9223372036854775807 + 1)!") or an integer division by zero."""

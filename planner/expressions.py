@@ -14,17 +14,19 @@ from typing import Callable, Mapping
 import pyarrow as pa
 from sqlglot import exp
 
+from frames.errors import DataTypeError
+from frames.expr.kernels import cast_value
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.errors import UnsupportedFeatureError
-from planner.types import arrow_type
+from planner.types import arrow_type, literal_type
 
 _BINARY = {
-    exp.Add: "add", exp.Sub: "sql_subtract", exp.Mul: "multiply", exp.Div: "divide", exp.Mod: "mod",
+    exp.Add: "sql_add", exp.Sub: "sql_subtract", exp.Mul: "sql_multiply", exp.Div: "divide", exp.Mod: "sql_mod",
     exp.IntDiv: "sql_intdiv", exp.EQ: "eq", exp.NEQ: "ne", exp.LT: "lt", exp.LTE: "le", exp.GT: "gt",
     exp.GTE: "ge", exp.And: "and", exp.Or: "or",
 }
-_UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "abs", exp.Floor: "floor",
+_UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "sql_abs", exp.Floor: "floor",
                 exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
                 exp.Reverse: "sql_reverse"}
 _DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quarter", "DOW": "day_of_week",
@@ -32,14 +34,15 @@ _DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quart
 
 
 def literal(e: exp.Literal) -> Lit:
+    """A literal typed as DuckDB types it (``planner.types.literal_type``)."""
     if e.is_string:
         return Lit(e.this)
-    text = e.this
-    if any(c in text for c in ".eE"):
-        if "e" in text.lower():
-            return Lit(float(text))
-        return Lit(decimal.Decimal(text))
-    return Lit(int(text))
+    t = literal_type(e.this)
+    if pa.types.is_floating(t):
+        return Lit(float(e.this))
+    if pa.types.is_decimal(t):
+        return Lit(decimal.Decimal(e.this), t)
+    return Lit(int(e.this), t)
 
 
 def _chain(e: exp.Expression) -> list[exp.Expression]:
@@ -93,7 +96,7 @@ class ExpressionTranslator:
         for klass, name in _BINARY.items():
             if type(e) is klass:
                 left, right = e.this, e.expression
-                if name in ("add", "sql_subtract") and isinstance(right, exp.Interval):
+                if name in ("sql_add", "sql_subtract") and isinstance(right, exp.Interval):
                     return self._interval(t(left), right, negate=name == "sql_subtract")
                 return call(name, t(left), t(right))
         if isinstance(e, exp.Not):
@@ -101,8 +104,10 @@ class ExpressionTranslator:
         if isinstance(e, exp.Neg):
             inner = t(e.this)
             if isinstance(inner, Lit) and inner.value is not None:
-                return Lit(-inner.value)
-            return call("negate", inner)
+                if isinstance(e.this, exp.Literal) and e.this.is_int and -inner.value >= -2**63 and inner.type != pa.int32():
+                    return Lit(-int(inner.value), pa.int64())  # -9223372036854775808 is a BIGINT
+                return Lit(-inner.value, inner.type)
+            return call("sql_negate", inner)
         if isinstance(e, exp.Is):
             if isinstance(e.expression, exp.Null):
                 return call("is_null", t(e.this))
@@ -153,7 +158,9 @@ class ExpressionTranslator:
         if isinstance(e, exp.Nullif):
             v = t(e.this)
             return Case(((call("eq", v, t(e.expression)), Lit(None)),), v)
-        if isinstance(e, (exp.Cast, exp.TryCast)):
+        if isinstance(e, exp.TryCast):
+            return call("sql_try_cast", t(e.this), to=arrow_type(e.to))
+        if isinstance(e, exp.Cast):
             return self._cast(t(e.this), e.to)
         if isinstance(e, exp.Substring):
             length = e.args.get("length")
@@ -204,7 +211,7 @@ class ExpressionTranslator:
         if isinstance(e, exp.Round):
             nd = e.args.get("decimals")
             digits = t(nd).value if nd is not None else 0
-            return call("round", t(e.this), ndigits=int(digits))
+            return call("sql_round", t(e.this), ndigits=int(digits))
         if isinstance(e, exp.Extract):
             part = e.this.name.upper()
             if part in ("DOW", "DAYOFWEEK", "ISODOW"):
@@ -234,37 +241,49 @@ class ExpressionTranslator:
 
     def _cast(self, value: ScalarExpr, to: exp.DataType) -> ScalarExpr:
         target = arrow_type(to)
-        if pa.types.is_integer(target) and not (isinstance(value, Lit) and isinstance(value.value, (int, str))):
-            value = call("sql_to_integer", value)  # round, as SQL does, instead of failing on a fraction
         if isinstance(value, Lit) and isinstance(value.value, str) and pa.types.is_date(target):
             try:
-                return Lit(dt.date.fromisoformat(value.value.strip()))
-            except ValueError:
-                from frames.errors import DataTypeError
-
+                return Lit(cast_value(pa.scalar(value.value.strip()), pa.date32()).as_py())
+            except DataTypeError:
                 raise DataTypeError(f"{value.value!r} is not a date (YYYY-MM-DD)") from None
-        if isinstance(value, Lit) and value.value is not None and not isinstance(value.value, (dt.date,)):
+        textual = pa.types.is_integer(target) or pa.types.is_boolean(target)  # SQL reads such text its own way
+        if isinstance(value, Lit) and value.value is not None and not isinstance(value.value, (dt.date, str) if textual else dt.date):
             try:
-                return Lit(pa.scalar(value.value).cast(target).as_py(), target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                return Lit(cast_value(pa.scalar(value.value, value.type), target).as_py(), target)
+            except (DataTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 pass
+        if pa.types.is_integer(target):
+            value = call("sql_to_integer", value)  # round, as SQL does, instead of failing on a fraction
+        elif pa.types.is_boolean(target):
+            value = call("sql_to_boolean", value)  # 'yes', 't', '1', ... as DuckDB reads them
         return Cast(value, target)
 
     def _interval(self, base: ScalarExpr, interval: exp.Interval, negate: bool) -> ScalarExpr:
+        """``base +/- INTERVAL n unit``: days and weeks add days (a DATE stays a DATE; DuckDB says
+        TIMESTAMP, with the same values), months and years add months (constant n), hours, minutes
+        and seconds add a duration (a DATE becomes a TIMESTAMP, as in DuckDB)."""
         amount = self.translate(interval.this)
-        if not isinstance(amount, Lit):
-            raise UnsupportedFeatureError("INTERVAL with a non-constant amount")
-        n = int(str(amount.value))
-        n = -n if negate else n
         unit = (interval.unit.name if interval.unit is not None else "DAY").upper().rstrip("S")
-        if unit == "DAY":
-            return call("add_days", base, Lit(n))
-        if unit == "WEEK":
-            return call("add_days", base, Lit(7 * n))
-        if unit == "MONTH":
-            return call("add_months", base, Lit(n))
-        if unit == "YEAR":
-            return call("add_months", base, Lit(12 * n))
+        if isinstance(amount, Lit) and isinstance(amount.value, str):
+            parts = amount.value.split()  # INTERVAL '90 minutes'
+            if len(parts) == 2:
+                amount, unit = Lit(parts[0]), parts[1].upper().rstrip("S")
+        if isinstance(amount, Lit):
+            try:
+                n = int(str(amount.value))
+            except ValueError:
+                raise UnsupportedFeatureError(f"INTERVAL {interval.this.sql()}") from None
+            amount = Lit(-n if negate else n)
+        elif negate:
+            amount = call("sql_negate", amount)
+        if unit in ("DAY", "WEEK"):
+            return call("add_days", base, amount if unit == "DAY" else call("sql_multiply", amount, Lit(7)))
+        if unit in ("MONTH", "YEAR"):
+            if not isinstance(amount, Lit):
+                raise UnsupportedFeatureError(f"INTERVAL of {unit.lower()}s with a non-constant amount")
+            return call("add_months", base, Lit(amount.value * (12 if unit == "YEAR" else 1)))
+        if unit in ("HOUR", "MINUTE", "SECOND"):
+            return call("sql_add_seconds", base, call("sql_multiply", amount, Lit({"HOUR": 3600, "MINUTE": 60, "SECOND": 1}[unit])))
         raise UnsupportedFeatureError(f"INTERVAL unit {unit}")
 
 

@@ -17,6 +17,7 @@ from sqlglot.schema import ensure_schema
 from frames.errors import ColumnNotFoundError
 from planner.depth import check_depth
 from planner.errors import SqlSyntaxError
+from planner.types import retype_literals
 
 
 def parse(sql: str, dialect: str) -> list[exp.Expression]:
@@ -93,7 +94,8 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
             # sqlglot decorrelates EXISTS with a non-equality correlation into ARRAY_AGG; keep those
             # subqueries and let the builder turn them into semi/anti joins with a residual filter
             unnested = qualified
-        return _apply(unnested, [r for r in RULES[at + 1:] if r.__name__ not in _SKIPPED], options)
+        rest = [_with_duckdb_literals(r) if r.__name__ == "annotate_types" else r for r in RULES[at + 1:] if r.__name__ not in _SKIPPED]
+        return _apply(unnested, rest, options)
     except OptimizeError as exc:
         text = str(exc)
         m = re.search(r"Column '([^']+)' could not be resolved", text)
@@ -103,6 +105,16 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
         from planner.errors import UnsupportedFeatureError
 
         raise UnsupportedFeatureError(f"this query shape ({text.splitlines()[0]})") from None
+
+
+@functools.cache
+def _with_duckdb_literals(annotate):
+    """sqlglot's ``annotate_types``, then numeric literals retyped as DuckDB types them."""
+    def annotate_types(expression, **options):
+        return retype_literals(annotate(expression, **options))
+
+    annotate_types.__wrapped__ = annotate  # so _parameters sees annotate's arguments
+    return annotate_types
 
 
 def _apply(expression: exp.Expression, rules, options: dict) -> exp.Expression:
@@ -116,4 +128,4 @@ def _apply(expression: exp.Expression, rules, options: dict) -> exp.Expression:
 
 @functools.cache
 def _parameters(rule) -> tuple[str, ...]:
-    return tuple(inspect.getfullargspec(rule).args)
+    return tuple(inspect.getfullargspec(getattr(rule, "__wrapped__", rule)).args)

@@ -30,8 +30,39 @@ _SIMPLE = {
     exp.DataType.Type.TINYINT: pa.int8(), exp.DataType.Type.SMALLINT: pa.int16(), exp.DataType.Type.INT: pa.int32(),
     exp.DataType.Type.BIGINT: pa.int64(), exp.DataType.Type.FLOAT: pa.float32(), exp.DataType.Type.DOUBLE: pa.float64(),
     exp.DataType.Type.BOOLEAN: pa.bool_(), exp.DataType.Type.DATE: pa.date32(), exp.DataType.Type.TIMESTAMP: pa.timestamp("us"),
+    exp.DataType.Type.TIMESTAMPNTZ: pa.timestamp("us"), exp.DataType.Type.DATETIME: pa.timestamp("us"),
     exp.DataType.Type.VARCHAR: pa.string(), exp.DataType.Type.TEXT: pa.string(), exp.DataType.Type.CHAR: pa.string(),
 }
+
+
+def literal_type(text: str) -> pa.DataType:
+    """The type DuckDB gives a numeric literal written ``text``: ``1`` INTEGER (BIGINT, then a
+    38-digit decimal standing for HUGEINT when larger), ``2.50`` DECIMAL(3,2) (every digit
+    written, the leading zero of ``0.5`` too), ``1e3`` and decimals past 38 digits DOUBLE."""
+    digits = text.lstrip("+-")
+    if "e" in digits.lower():
+        return pa.float64()
+    if "." in digits:
+        whole, _, fraction = digits.partition(".")
+        precision = max(len(whole), 1) + len(fraction)
+        return pa.float64() if precision > 38 else pa.decimal128(precision, len(fraction))
+    value = int(text)
+    if -2**31 <= value < 2**31:
+        return pa.int32()
+    if -2**63 <= value < 2**63:
+        return pa.int64()
+    return pa.decimal128(38, 0) if len(digits) <= 38 else pa.float64()
+
+
+def retype_literals(expression: exp.Expression) -> exp.Expression:
+    """Numeric literals annotated with DuckDB's types (sqlglot's ``annotate_types`` calls ``2.5`` a
+    DOUBLE, so its ``canonicalize`` would drop ``CAST(2.5 AS DOUBLE)`` as redundant)."""
+    for lit in expression.find_all(exp.Literal):
+        if not lit.is_string:
+            lit.type = exp.DataType.build(sql_type(literal_type(lit.this)))
+            if isinstance(lit.parent, exp.Neg):  # DuckDB types -2147483648 as 2147483648: a BIGINT
+                lit.parent.type = lit.type
+    return expression
 
 
 def arrow_type(dt: exp.DataType) -> pa.DataType:

@@ -68,6 +68,8 @@ def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.C
     if spec.column is None:
         return None
     values = table.column(spec.column)
+    if spec.func == "mean" and kind == "sum" and pa.types.is_integer(values.type):
+        return pc.cast(values, pa.float64(), safe=False)  # as NumPy and DuckDB: the mean of big integers never wraps
     if spec.func in ("var", "std") and kind in ("sum", "sumsq"):
         values = pc.cast(values, pa.float64())
         if kind == "sumsq":
@@ -122,7 +124,7 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
     for i, spec in plan.regular:
         for j, (kind, _) in enumerate(_PARTIALS[spec.func]):
             counts_rows = kind == "count_all" or (kind == "count" and table.column(spec.column).null_count == 0)
-            what = ("count_all",) if counts_rows else (kind, spec.column, spec.func in ("var", "std"))
+            what = ("count_all",) if counts_rows else (kind, spec.column, spec.func in ("var", "std") or (spec.func == "mean" and kind == "sum" and pa.types.is_integer(table.column(spec.column).type)))
             if what not in computed:
                 if counts_rows:
                     aggs.append(([], "count_all"))

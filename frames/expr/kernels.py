@@ -74,18 +74,30 @@ def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType:
         digits = max(a.precision - a.scale, b.precision - b.scale)
         return pa.decimal128(min(38, digits + scale), scale)
     if pa.types.is_decimal(a) and pa.types.is_integer(b):
-        return a
+        return _unify(a, integer_decimal(b))
     if pa.types.is_integer(a) and pa.types.is_decimal(b):
-        return b
-    if _is_numeric(a) and _is_numeric(b):
-        if pa.types.is_floating(a) or pa.types.is_floating(b) or pa.types.is_decimal(a) or pa.types.is_decimal(b):
-            return pa.float64()
+        return _unify(integer_decimal(a), b)
+    if pa.types.is_integer(a) and pa.types.is_integer(b):
+        if pa.types.is_signed_integer(a) == pa.types.is_signed_integer(b):
+            return a if a.bit_width >= b.bit_width else b  # the wider of the two, as DuckDB and NumPy
         return pa.int64()
+    if _is_numeric(a) and _is_numeric(b):
+        return pa.float64()  # a float meets an integer or a decimal
     if _is_stringish(a) and _is_stringish(b):
         return pa.large_string() if pa.types.is_large_string(a) or pa.types.is_large_string(b) else pa.string()
     if pa.types.is_temporal(a) and pa.types.is_temporal(b):
         return pa.timestamp("us") if pa.types.is_timestamp(a) or pa.types.is_timestamp(b) else a
     raise DataTypeError(f"values of type {a} and {b} cannot be combined")
+
+
+_INT_DIGITS = {8: 3, 16: 5, 32: 10, 64: 19}
+_UINT_DIGITS = {8: 3, 16: 5, 32: 10, 64: 20}
+
+
+def integer_decimal(t: pa.DataType) -> pa.DataType:
+    """The decimal type every value of integer type ``t`` fits: int32 -> decimal(10, 0)."""
+    digits = (_INT_DIGITS if pa.types.is_signed_integer(t) else _UINT_DIGITS)[t.bit_width]
+    return pa.decimal128(digits, 0)
 
 
 def _is_numeric(t: pa.DataType) -> bool:
@@ -96,29 +108,85 @@ def _is_stringish(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
+_EXACT_INT = 2 ** 53  # integers up to this many are exact as float64
+
+
+def to_float64(value):
+    """float64 of a numeric Arrow value. A decimal becomes the double nearest its exact value, as
+    DuckDB's CAST gives: Arrow's own cast misses by one unit in the last place for about one value
+    in five (0.9989182084813495 came out ...496); here unscaled / 10**scale, which IEEE division
+    rounds correctly when both are exact (unscaled below 2**53, scale up to 22), and the decimal's
+    text for the rare rest. Integers past 2**53 round to the nearest double instead of failing."""
+    t = value.type
+    if pa.types.is_floating(t):
+        return value if t == pa.float64() else pc.cast(value, pa.float64())
+    if not pa.types.is_decimal(t):
+        return pc.cast(value, pa.float64(), safe=False)
+    if isinstance(value, pa.Scalar):
+        return pa.scalar(None if not value.is_valid else float(value.as_py()), pa.float64())
+    if isinstance(value, pa.ChunkedArray):
+        return pa.chunked_array([_decimal_chunk_to_float(c) for c in value.chunks], pa.float64())
+    return _decimal_chunk_to_float(value)
+
+
+def _decimal_chunk_to_float(arr: pa.Array) -> pa.Array:
+    t, n = arr.type, len(arr)
+    if n == 0:
+        return pa.array([], pa.float64())
+    if t.bit_width != 128 or t.precision > 18 or t.scale > 22 or arr.buffers()[1] is None:
+        return pc.cast(pc.cast(arr, pa.string()), pa.float64())  # wide decimals: through their exact text
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + n)]
+    unscaled = words[0::2]  # |value| < 10**18: the low word is the whole two's-complement value
+    out = unscaled.astype(np.float64) / (10.0 ** t.scale)
+    inexact = np.flatnonzero(np.abs(unscaled) >= _EXACT_INT) if t.precision > 15 else ()  # 10**15 < 2**53
+    if len(inexact):
+        out[inexact] = np.asarray(pc.cast(pc.cast(arr.take(pa.array(inexact)), pa.string()), pa.float64()).fill_null(0))
+    mask = np.asarray(arr.is_null()) if arr.null_count else None
+    return pa.array(out, pa.float64(), mask=mask)
+
+
 def cast_value(value, to: pa.DataType, safe: bool = True):
     """Cast an Arrow array or scalar, turning Arrow's failure into a DataTypeError naming both types."""
     if value.type == to:
         return value
+    original = value.type
     try:
         if pa.types.is_null(value.type):
             return pa.scalar(None, to) if isinstance(value, pa.Scalar) else pa.nulls(len(value), to)
         if _is_stringish(value.type) and pa.types.is_date(to):
-            return pc.cast(pc.strptime(value, "%Y-%m-%d", "s"), to)
+            return _text_to_date(value, to)
+        if pa.types.is_decimal(value.type) and pa.types.is_floating(to):
+            return pc.cast(to_float64(value), to) if to != pa.float64() else to_float64(value)
+        if pa.types.is_integer(value.type) and pa.types.is_decimal(to) and to.precision - to.scale < integer_decimal(value.type).precision:
+            # Arrow refuses int64 -> decimal(15, 4) whatever the values; through decimal(19, 0) the
+            # values that fit are kept and the others raise
+            value = pc.cast(value, integer_decimal(value.type))
         return pc.cast(value, to, safe=safe)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise DataTypeError(f"cannot cast {value.type} to {to}: {exc}") from None
+        raise DataTypeError(f"cannot cast {original} to {to}: {exc}") from None
+
+
+def _text_to_date(value, to: pa.DataType):
+    """ISO dates; '2024-2-3' too, but never a day the month does not have ('2024-02-30', which
+    ``strptime`` would roll over into March)."""
+    try:
+        return pc.cast(value, to)
+    except pa.ArrowInvalid:
+        pass
+    parsed = pc.strptime(value, "%Y-%m-%d", "s")
+    written_day = pc.cast(pc.list_element(pc.split_pattern(pc.utf8_trim_whitespace(value), "-"), 2), pa.int64())
+    wrong = pc.not_equal(pc.day(parsed), written_day)
+    if (wrong.as_py() if isinstance(wrong, pa.Scalar) else pc.any(wrong).as_py()):
+        first = value.as_py() if isinstance(value, pa.Scalar) else pc.filter(value, wrong)[0].as_py()
+        raise pa.ArrowInvalid(f"{first!r} is not a date of the calendar")
+    return pc.cast(parsed, to)
 
 
 # -- arithmetic -----------------------------------------------------------------------------------
 
 def _divide(a, b):
     """True division, as pandas and DuckDB do: integers and decimals divide to float64."""
-    if not pa.types.is_floating(a.type):
-        a = pc.cast(a, pa.float64())
-    if not pa.types.is_floating(b.type):
-        b = pc.cast(b, pa.float64())
-    return pc.divide(a, b)
+    return pc.divide(to_float64(a), to_float64(b))
 
 
 def _floordiv(a, b):
@@ -133,7 +201,7 @@ def _mod_sql(a, b):
     """SQL modulo: the sign follows the dividend (truncated division)."""
     if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
         return pc.subtract(a, pc.multiply(pc.divide(a, b), b))
-    af, bf = pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+    af, bf = to_float64(a), to_float64(b)
     return pc.subtract(af, pc.multiply(pc.trunc(pc.divide(af, bf)), bf))
 
 
@@ -144,21 +212,14 @@ def _mod_python(a, b):
     return pc.if_else(fix, pc.add(r, b), r)
 
 
-_INT_DIGITS = {8: 3, 16: 5, 32: 10, 64: 19}
-
-
 def _as_decimal(value):
-    """Integers meeting decimals become decimals of just enough digits (a literal 1 is DECIMAL(1,0),
-    as in DuckDB), so results keep their precision small."""
+    """Integers meeting decimals become the decimals that hold every value of their type (DuckDB's
+    rule: INTEGER is DECIMAL(10,0), BIGINT DECIMAL(19,0)), so ``int + decimal(2,1)`` has room for
+    any integer; the precision follows the type, not the value, as the schema must."""
     t = value.type
     if not pa.types.is_integer(t):
         return value
-    if isinstance(value, pa.Scalar) and value.is_valid:
-        import decimal
-
-        v = value.as_py()
-        return pa.scalar(decimal.Decimal(v), pa.decimal128(max(1, len(str(abs(v)))), 0))
-    return pc.cast(value, pa.decimal128(_INT_DIGITS[t.bit_width], 0))
+    return pc.cast(value, integer_decimal(t))
 
 
 def _narrow(value, precision: int):
@@ -175,7 +236,7 @@ def _fit_decimals(a, b, op: str):
     if not (pa.types.is_decimal(a.type) or pa.types.is_decimal(b.type)):
         return a, b
     if pa.types.is_floating(a.type) or pa.types.is_floating(b.type):
-        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+        return to_float64(a), to_float64(b)
     a, b = _as_decimal(a), _as_decimal(b)
     ta, tb = a.type, b.type
     if op == "multiply":
@@ -186,19 +247,42 @@ def _fit_decimals(a, b, op: str):
             a = _narrow(a, ta.precision - cut_a)
             b = _narrow(b, tb.precision - (excess - cut_a))
     else:
-        digits = max(ta.precision - ta.scale, tb.precision - tb.scale) + 1
         scale = max(ta.scale, tb.scale)
-        excess = digits + scale - 38
-        if excess > 0:
-            a = _narrow(a, ta.precision - excess)
-            b = _narrow(b, tb.precision - excess)
+        digits = max(ta.precision - ta.scale, tb.precision - tb.scale)
+        if digits + 1 + scale > 38:  # operands at the result's scale, one integer digit short of 38
+            common = pa.decimal128(min(digits, 37 - scale) + scale, scale)
+            a, b = cast_value(a, common), cast_value(b, common)
     return a, b
 
 
-def _decimal_aware(fn, op: str):
+def _decimal_digits(t: pa.DataType) -> int:
+    if pa.types.is_integer(t):
+        t = integer_decimal(t)
+    return t.precision if pa.types.is_decimal(t) else 0
+
+
+def _retype(value, to: pa.DataType):
+    """The same 128-bit decimal values under a narrower precision known to hold them (no copy)."""
+    if value.type == to:
+        return value
+    if isinstance(value, pa.Scalar):
+        return pa.scalar(value.as_py(), to)
+    if isinstance(value, pa.ChunkedArray):
+        return pa.chunked_array([c.view(to) for c in value.chunks], to)
+    return value.view(to)
+
+
+def decimal_arithmetic(fn, op: str):
+    """``fn`` (an Arrow add/subtract/multiply kernel) over decimals typed as DuckDB types them:
+    ``+``/``-`` give ``max(p1-s1, p2-s2) + 1`` integer digits and scale ``max(s1, s2)``, ``*`` gives
+    precision ``p1 + p2`` and scale ``s1 + s2`` (Arrow says one digit more), at most 38 digits."""
     def kernel(a, b):
+        digits = sum(_decimal_digits(x.type) for x in (a, b))
         a, b = _fit_decimals(a, b, op)
-        return fn(a, b)
+        out = fn(a, b)
+        if op == "multiply" and pa.types.is_decimal(out.type):
+            out = _retype(out, pa.decimal128(max(min(38, digits), out.type.scale), out.type.scale))
+        return out
 
     kernel.__name__ = op
     return kernel
@@ -209,7 +293,7 @@ for _name, _fn, _sym in [
     ("subtract", pc.subtract, "-"),
     ("multiply", pc.multiply, "*"),
 ]:
-    register(_name, _decimal_aware(_fn, _name), _fn, _sym)
+    register(_name, decimal_arithmetic(_fn, _name), _fn, _sym)
 register("power", pc.power, pc.power, "**")
 register("divide", _divide, lambda a, b: pc.divide(a.cast(pa.float64()), b.cast(pa.float64())), "/")
 register("floordiv", _floordiv, None, "//")
@@ -217,7 +301,7 @@ register("mod", _mod_sql, None, "%")
 register("pymod", _mod_python, None, "%")
 register("negate", pc.negate, pc.negate, "-")
 register("abs", pc.abs, pc.abs)
-register("sqrt", lambda a: pc.sqrt(pc.cast(a, pa.float64())))
+register("sqrt", lambda a: pc.sqrt(to_float64(a)))
 register("exp", pc.exp)
 register("ln", pc.ln)
 register("floor", pc.floor)
@@ -231,10 +315,14 @@ def _comparable(a, b):
     """Decimals of different scales compare exactly when a common decimal type fits in 38 digits,
     otherwise as float64 (Arrow would refuse the widened type)."""
     ta, tb = a.type, b.type
+    if pa.types.is_null(ta) or pa.types.is_null(tb):  # an untyped NULL (``NULL = NULL``): NULL
+        t = tb if pa.types.is_null(ta) else ta
+        t = pa.bool_() if pa.types.is_null(t) else t
+        return cast_value(a, t), cast_value(b, t)
     if ta == tb or not (pa.types.is_decimal(ta) or pa.types.is_decimal(tb)):
         return a, b
     if pa.types.is_floating(ta) or pa.types.is_floating(tb):
-        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+        return to_float64(a), to_float64(b)
     a, b = _as_decimal(a), _as_decimal(b)
     ta, tb = a.type, b.type
     digits = max(ta.precision - ta.scale, tb.precision - tb.scale)
@@ -242,7 +330,17 @@ def _comparable(a, b):
     if digits + scale <= 38:
         target = pa.decimal128(digits + scale, scale)
         return cast_value(a, target), cast_value(b, target)
-    return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+    return to_float64(a), to_float64(b)
+
+
+def _logical(fn):
+    """Kleene AND / OR; an untyped NULL operand is a boolean NULL."""
+    def kernel(a, b):
+        a, b = (cast_value(x, pa.bool_()) if pa.types.is_null(x.type) else x for x in (a, b))
+        return fn(a, b)
+
+    kernel.__name__ = fn.__name__
+    return kernel
 
 
 def _comparison(fn):
@@ -263,7 +361,7 @@ for _name, _fn, _sym in [
     ("and", pc.and_kleene, "AND"),
     ("or", pc.or_kleene, "OR"),
 ]:
-    register(_name, _comparison(_fn) if _name not in ("and", "or") else _fn, _fn, _sym)
+    register(_name, _comparison(_fn) if _name not in ("and", "or") else _logical(_fn), _fn, _sym)
 register("xor", pc.xor, pc.xor, "XOR")
 register("not", pc.invert, pc.invert, "NOT ")
 register("is_null", lambda a: pc.is_null(a, nan_is_null=True), lambda a: pc.is_null(a, nan_is_null=True))
@@ -273,8 +371,22 @@ register("coalesce", lambda *args: pc.coalesce(*[cast_value(x, common_type(a.typ
 register("if_else", lambda c, a, b: pc.if_else(pc.fill_null(c, False), *(cast_value(x, common_type([a.type, b.type])) for x in (a, b))))
 
 
+def _value_array(values: tuple) -> pa.Array:
+    """The IN list as one array; numbers written with different digits (``1``, ``2.5``, ``3.50``)
+    become decimals wide enough for them all."""
+    try:
+        return pa.array(list(values))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        import decimal
+
+        if not all(isinstance(v, (int, decimal.Decimal)) and not isinstance(v, bool) for v in values):
+            raise
+        types = [pa.scalar(v).type if isinstance(v, decimal.Decimal) else integer_decimal(pa.int64()) for v in values]
+        return pa.array(list(values), common_type(types))
+
+
 def _is_in(a, values: tuple = ()):
-    value_set = pa.array(list(values))
+    value_set = _value_array(values)
     if len(value_set) and not pa.types.is_null(value_set.type) and value_set.type != a.type:
         try:
             value_set = cast_value(value_set, a.type)
@@ -285,7 +397,7 @@ def _is_in(a, values: tuple = ()):
 
 
 def _is_in_expression(a, values: tuple = ()):
-    return pc.is_in(a, value_set=pa.array(list(values)), skip_nulls=True)
+    return pc.is_in(a, value_set=_value_array(values), skip_nulls=True)
 
 
 register("is_in", _is_in, _is_in_expression)
@@ -360,6 +472,9 @@ def _add_months(a, months):
     if isinstance(a, pa.Scalar):
         return pa.scalar(_shift_month(a.as_py(), n), a.type)
     arr = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    if pa.types.is_timestamp(arr.type):  # the date moves, the time of day stays
+        day = pc.floor_temporal(arr, unit="day")
+        return pc.add(pc.cast(_add_months(pc.cast(day, pa.date32()), months), arr.type), pc.subtract(arr, day))
     days = np.asarray(pc.cast(pc.cast(arr, pa.date32()), pa.int32()).fill_null(0), dtype="int64").astype("datetime64[D]")
     month_start = days.astype("datetime64[M]")
     day_offset = (days - month_start.astype("datetime64[D]")).astype("int64")

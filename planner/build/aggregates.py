@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 
+import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Col, Lit, ScalarExpr
+from frames.expr.scalar import Cast, Col, Lit, ScalarExpr
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, LogicalPlan as Node, Project
 
@@ -41,7 +42,7 @@ class AggregateBuilder:
                 continue
             j = len(seen)
             seen[agg] = j
-            func, column = self._agg_spec(agg, tr, pre, j)
+            func, column = self._agg_spec(agg, tr, pre, j, node.schema)
             options = (("ddof", 0),) if isinstance(agg, (exp.StddevPop, exp.VariancePop)) else ()
             specs.append(AggSpec(f"__agg{j}", func, column, options))
             replacements[agg] = Col(f"__agg{j}")
@@ -50,7 +51,7 @@ class AggregateBuilder:
         projected = Project(node, tuple(pre))
         return Aggregate(projected, tuple(keys), tuple(specs)), replacements
 
-    def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int) -> tuple[str, str | None]:
+    def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int, schema: pa.Schema) -> tuple[str, str | None]:
         for klass, func in _AGGS.items():
             if type(agg) is klass:
                 break
@@ -70,7 +71,10 @@ class AggregateBuilder:
                 raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
             arg = arg.expressions[0]  # the extremes do not depend on duplicates
         name = f"__arg{j}"
-        pre.append((name, tr(arg)))
+        value = tr(arg)
+        if func == "sum" and pa.types.is_integer(value.dtype(schema)):
+            value = Cast(value, pa.decimal128(38, 0))  # SUM of integers never wraps (DuckDB: a HUGEINT)
+        pre.append((name, value))
         return func, name
 
 

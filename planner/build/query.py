@@ -9,7 +9,8 @@ from typing import Callable
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.errors import ColumnNotFoundError
+from frames.errors import ColumnNotFoundError, DataTypeError
+from frames.expr.kernels import common_type
 from frames.expr.scalar import Col, Lit, ScalarExpr, conjunction
 from frames.expr.sort import SortKey
 from planner.build.aggregates import AggregateBuilder, grouping_sets
@@ -67,7 +68,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             lits = [tr(e) for e in items]
             if not all(isinstance(v, Lit) for v in lits):
                 raise UnsupportedFeatureError("VALUES with non-constant expressions")
-            rows.append([v.value for v in lits])
+            rows.append(lits)
         width = len(rows[0])
         if any(len(r) != width for r in rows):
             raise UnsupportedFeatureError("VALUES rows of different lengths")
@@ -76,11 +77,14 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         names += [f"col{i}" for i in range(len(names), width)]
         columns = {}
         for i, name in enumerate(names):
-            column = [r[i] for r in rows]
-            try:
-                columns[name] = pa.array(column)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                columns[name] = pa.array([float(v) if v is not None else None for v in column], pa.float64())
+            column = [r[i].value for r in rows]
+            try:  # the literals' common type, as DuckDB types a VALUES column
+                columns[name] = pa.array(column, common_type(pa.scalar(r[i].value, r[i].type).type for r in rows))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, DataTypeError):
+                try:
+                    columns[name] = pa.array(column)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    columns[name] = pa.array([float(v) if v is not None else None for v in column], pa.float64())
             if pa.types.is_null(columns[name].type):
                 columns[name] = columns[name].cast(pa.int32())
         return Values(pa.table(columns))

@@ -17,6 +17,9 @@ def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
         if col.dtype == object and len(col) and col.map(lambda v: v is None or isinstance(v, bool) or v != v).all():
             col = col.map(lambda v: float(v) if isinstance(v, bool) else None).astype("float64")  # nullable booleans
             frame[c] = col
+        if col.dtype.kind == "m":  # durations (INTERVAL): compared as seconds
+            frame[c] = col.dt.total_seconds().astype("float64")
+            continue
         if col.dtype.kind in "fiub" or str(col.dtype).startswith(("Int", "Float", "decimal")):
             frame[c] = pd.to_numeric(col, errors="coerce").astype("float64")
         elif col.dtype.kind == "M" or "date" in str(col.dtype) or (len(present) and present.map(lambda v: hasattr(v, "isoformat")).all()):

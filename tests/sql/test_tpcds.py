@@ -16,19 +16,10 @@ duckdb = pytest.importorskip("duckdb")
 QUERIES = Path(__file__).parent / "tpcds_queries"
 # query number -> why it does not match DuckDB yet (strict: an entry that starts passing fails the run)
 KNOWN_FAILURES: dict[int, str] = {
-    5: "decimal typing: an integer meeting a decimal gets the decimal's precision",
-    40: "decimal typing: an integer meeting a decimal gets the decimal's precision",
     41: "name resolution: column 'i_manufact' not found in a correlated subquery",
-    49: "decimal typing: an integer meeting a decimal gets the decimal's precision",
     51: "aggregates inside window functions",
-    66: "decimal typing: an integer meeting a decimal gets the decimal's precision",
-    67: "decimal typing: an integer meeting a decimal gets the decimal's precision",
     70: "aggregates inside window functions",
-    72: "date + integer",
-    75: "decimal typing: an integer meeting a decimal gets the decimal's precision",
-    80: "decimal typing: an integer meeting a decimal gets the decimal's precision",
     86: "GROUPING()",
-    90: "decimal typing: an integer meeting a decimal gets the decimal's precision",
 }
 
 

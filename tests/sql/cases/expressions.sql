@@ -4,7 +4,6 @@ SELECT id, CASE WHEN m > 5 THEN 'big' WHEN m > 0 THEN 'small' ELSE 'other' END A
 SELECT id, CASE id WHEN 1 THEN 'one' WHEN 2 THEN 'two' END AS c FROM e;
 SELECT id, CAST(m AS INTEGER) AS mi, CAST(id AS VARCHAR) AS sid, CAST('42' AS INTEGER) AS n, CAST(i AS DOUBLE) / 2 AS h FROM e;
 SELECT id, coalesce(s, 'none') AS s1, coalesce(m, 0.0) AS m0, coalesce(i, 0) AS i0, nullif(i, 0) AS n1 FROM e;
--- xfail: frames' coalesce kernel casts int64 to the decimal's own precision (needs at least 19 integer digits)
 SELECT id, coalesce(m, i, 0) AS m1 FROM e;
 SELECT id FROM e WHERE s LIKE '%a';
 SELECT id FROM e WHERE s NOT LIKE 'A%';

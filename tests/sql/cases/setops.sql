@@ -8,7 +8,6 @@ SELECT x, s FROM p EXCEPT SELECT x, s FROM q;
 SELECT x, s FROM q EXCEPT SELECT x, s FROM p;
 SELECT s FROM p UNION SELECT s FROM q ORDER BY s NULLS FIRST;
 SELECT x FROM p UNION ALL SELECT x FROM q ORDER BY x DESC LIMIT 3;
--- xfail: frames' common_type(int64, decimal(2,1)) keeps decimal(2,1), too narrow for int64 values
 SELECT x FROM p UNION ALL SELECT 2.5 AS x;
 SELECT CAST(x AS DOUBLE) AS x FROM p UNION ALL SELECT 2.5 AS x;
 SELECT DISTINCT x, s FROM p;
