@@ -77,8 +77,9 @@ def test_failure_keeps_existing_target_and_leaves_nothing(tmp_path, target, sche
     path = str(tmp_path / target)
     write(node_of(t.slice(0, 10), 2), path)
     before = {p: open(os.path.join(r, p), "rb").read() for r, _, files in os.walk(tmp_path) for p in files}
-    with pytest.raises(frames.WriteError, match="already exists"):
-        write(node_of(t, 3), path)
+    if "." not in target:  # a directory is replaced only when asked (a file is, as pandas and COPY do)
+        with pytest.raises(frames.WriteError, match="already exists"):
+            write(node_of(t, 3), path)
     with pytest.raises(frames.WriteError, match=r"disk on fire") as info:
         write(failing(node_of(t, 4), on_partition=2), path, overwrite=True, scheduler=scheduler)
     assert target.rstrip("/") in str(info.value)
@@ -99,7 +100,7 @@ def test_memory_filesystem_failure_leaves_nothing():
     t = table()
     with pytest.raises(frames.WriteError, match="disk on fire"):
         to_parquet(failing(node_of(t, 3), on_partition=1), "memory://w-test/out")
-    assert not fs.exists("/w-test/out") and fs.ls("/w-test", detail=False) == []
+    assert not fs.exists("/w-test/out") and not fs.exists("/w-test")  # nor the parent it had to create
     to_parquet(node_of(t, 3), "memory://w-test/out")
     assert run(read_parquet_node("memory://w-test/out")).sort_by("id").equals(t)
     fs.rm("/w-test", recursive=True)
@@ -110,14 +111,14 @@ def test_part_still_being_written_after_a_failure_is_removed(monkeypatch):
     must not be left behind (memory:// creates directories implicitly, like object stores)."""
     import time
 
-    import frames.io.writers as writers
+    from frames.io.formats import ParquetFormat
 
-    real = writers._write_parquet
+    real = ParquetFormat.write
 
-    def slow_first(fs, t, path, compression):
+    def slow_first(self, fs, t, path):
         if t.num_rows and t.column("id")[0].as_py() == 0:
             time.sleep(0.6)  # still writing when the other partition fails
-        return real(fs, t, path, compression)
+        return real(self, fs, t, path)
 
     def fail_late(t: pa.Table, partition_info=None):
         if partition_info["number"] == 1:
@@ -125,7 +126,7 @@ def test_part_still_being_written_after_a_failure_is_removed(monkeypatch):
             raise RuntimeError("disk on fire")
         return t
 
-    monkeypatch.setattr(writers, "_write_parquet", slow_first)
+    monkeypatch.setattr(ParquetFormat, "write", slow_first)
     fs = fsspec.filesystem("memory")
     node = node_of(table(), 2)
     with pytest.raises(frames.WriteError, match="disk on fire"):
