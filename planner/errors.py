@@ -54,3 +54,14 @@ class SqlColumnCountError(SqlError, ValueError):
 
     def __init__(self, left: int, right: int):
         super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")
+
+
+class InvalidOptionError(SqlError, ValueError):
+    """A statement option (COPY's, a table function's) that is unknown or has a value that cannot
+    work; names the option and suggests close names."""
+
+    def __init__(self, message: str, option: str = "", known: Iterable[str] = ()):
+        self.option = option
+        close = difflib.get_close_matches(option, sorted(known), n=2) if option else []
+        hint = f"; did you mean {' or '.join(c.upper() for c in close)}?" if close else ""
+        super().__init__(message + hint)

@@ -188,12 +188,13 @@ def prepare(url: str, output: str, overwrite: bool | str = False, storage_option
         elif overwrite == "ignore" and output == "dir":
             merge = True
         elif overwrite is not True:
-            what = "a directory" if output == "dir" else "a directory, and this write makes one file"
-            raise WriteError(f"{url!r} already exists and is {what}; pass overwrite=True "
-                             "(SQL: OVERWRITE) to replace it, or OVERWRITE_OR_IGNORE to add files to it")
+            if output == "dir":
+                raise WriteError(f"{url!r} already exists and is a directory; OVERWRITE (overwrite=True) replaces "
+                                 "it, OVERWRITE_OR_IGNORE (overwrite='ignore') adds the new files to it")
+            raise WriteError(f"{url!r} already exists and is a directory, and this write makes one file there; "
+                             "OVERWRITE (overwrite=True) replaces the directory")
     elif existing == "file" and output == "dir" and overwrite is not True:
-        raise WriteError(f"{url!r} already exists and is a file; pass overwrite=True (SQL: OVERWRITE) "
-                         "to replace it with a directory")
+        raise WriteError(f"{url!r} already exists and is a file; OVERWRITE (overwrite=True) replaces it with a directory")
     return Target(url, fs, path, output, existing, merge)
 
 
