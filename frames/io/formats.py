@@ -253,7 +253,15 @@ def _as_text(col, date_format: str | None = None, timestamp_format: str | None =
         return pc.strftime(col.cast(pa.timestamp("s")), format=date_format).cast(pa.large_string())
     if timestamp_format and pa.types.is_timestamp(t):
         return pc.strftime(col, format=timestamp_format).cast(pa.large_string())
-    return col.cast(pa.large_string())
+    return _float_text(col) if pa.types.is_floating(t) else col.cast(pa.large_string())
+
+
+def _float_text(col) -> pa.Array:
+    """Doubles as their shortest round-trip text, whole numbers with ``.0`` (``2.0``, not Arrow's
+    ``2``) so that a reader, pandas' or DuckDB's, reads a float column back as floats."""
+    text = col.cast(pa.large_string())
+    whole = pc.match_substring_regex(text, "^-?[0-9]+$")
+    return pc.if_else(whole, _cat(text, ".0"), text)
 
 
 _JSON_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -275,7 +283,7 @@ def _json_value(col) -> pa.Array:
     t = col.type
     if not _is_plain(t):
         return pc.fill_null(_python_text(col, json_values=True), "null")
-    text = col.cast(pa.large_string())
+    text = _float_text(col) if pa.types.is_floating(t) else col.cast(pa.large_string())
     if pa.types.is_floating(t):
         text = pc.if_else(pc.is_nan(col), "NaN", text)
         text = pc.if_else(pc.is_inf(col), pc.if_else(pc.greater(col, 0), "Infinity", "-Infinity"), text)

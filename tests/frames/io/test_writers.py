@@ -136,3 +136,65 @@ def test_part_still_being_written_after_a_failure_is_removed(monkeypatch):
     assert fs.find("/w-race") == []
     if fs.exists("/w-race"):
         fs.rm("/w-race", recursive=True)
+
+
+def pdf_sample() -> pd.DataFrame:
+    return pd.DataFrame({"id": range(20), "g": [["a", "b", "c/d"][i % 3] for i in range(20)],
+                         "x": [i / 3 for i in range(20)], "s": [None if i % 4 == 0 else f"v,{i}" for i in range(20)]})
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_dataframe_writers_take_pandas_arguments(tmp_path, npartitions, scheduler):
+    pdf = pdf_sample()
+    df = frames.from_pandas(pdf, npartitions=npartitions)
+    df.to_csv(str(tmp_path / "a.csv.gz"), sep=";", scheduler=scheduler)
+    assert (tmp_path / "a.csv.gz").read_bytes()[:2] == b"\x1f\x8b"
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv.gz", sep=";"), pdf)
+    df.to_csv(str(tmp_path / "b.csv"), header=False, na_rep="NULL", compression=None)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "b.csv", header=None, names=list(pdf.columns),
+                                              na_values=["NULL"], keep_default_na=False), pdf)
+    df.to_json(str(tmp_path / "c.json"), scheduler=scheduler)
+    pd.testing.assert_frame_equal(pd.read_json(tmp_path / "c.json", lines=True), pdf)
+    df.to_json(str(tmp_path / "c2.json"), lines=False)
+    pd.testing.assert_frame_equal(pd.read_json(tmp_path / "c2.json"), pdf)
+    df.to_json(str(tmp_path / "jdir"), compression="zstd")
+    assert sorted(os.listdir(tmp_path / "jdir")) == sorted(f"part.{i}.json.zst" for i in range(npartitions))
+    df.to_parquet(str(tmp_path / "p"), partition_on=["g"], compression="zstd", scheduler=scheduler)
+    assert sorted(os.listdir(tmp_path / "p")) == ["g=a", "g=b", "g=c%2Fd"]
+    back = pq.read_table(tmp_path / "p").to_pandas()
+    assert sorted(back.columns) == sorted(pdf.columns)
+    pd.testing.assert_frame_equal(back.astype({"g": str}).sort_values("id")[list(pdf.columns)].reset_index(drop=True), pdf)
+    pd.testing.assert_frame_equal(frames.read_parquet(str(tmp_path / "p")).compute().sort_values("id")[list(pdf.columns)]
+                                  .reset_index(drop=True), pdf)
+    df.to_parquet(str(tmp_path / "one.out"), single_file=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.out"), pdf)
+
+
+def test_index_is_written_unless_index_false(tmp_path):
+    pdf = pdf_sample().set_index("id")
+    df = frames.from_pandas(pdf, npartitions=3)
+    df.to_csv(str(tmp_path / "with.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "with.csv", index_col="id"), pdf)
+    pdf.to_csv(tmp_path / "pandas.csv")
+    assert (tmp_path / "with.csv").read_text() == (tmp_path / "pandas.csv").read_text()
+    df.to_csv(str(tmp_path / "without.csv"), index=False)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "without.csv"), pdf.reset_index(drop=True))
+    df.to_parquet(str(tmp_path / "w.parquet"), write_index=False)
+    assert pq.read_table(tmp_path / "w.parquet").column_names == ["g", "x", "s"]
+
+
+def test_writer_arguments_are_checked(tmp_path):
+    df = frames.from_pandas(pdf_sample(), npartitions=2)
+    with pytest.raises(frames.ColumnNotFoundError, match="nosuch"):
+        df.to_parquet(str(tmp_path / "p"), partition_on=["nosuch"])
+    with pytest.raises(frames.InvalidArgumentError, match="single_file"):
+        df.to_csv(str(tmp_path / "p"), partition_on="g", single_file=True)
+    with pytest.raises(frames.InvalidArgumentError, match="compression"):
+        df.to_csv(str(tmp_path / "x.csv"), compression="lzma")
+    with pytest.raises(frames.InvalidArgumentError, match="orient"):
+        df.to_json(str(tmp_path / "x.json"), orient="split")
+    with pytest.raises(frames.InvalidArgumentError, match="one file or directory"):
+        df.to_csv(str(tmp_path / "x-*.csv"))
+    with pytest.raises(frames.WriteError, match="overwrite must be"):
+        df.to_csv(str(tmp_path / "x.csv"), overwrite="yes")
+    assert os.listdir(tmp_path) == []
