@@ -136,7 +136,7 @@ class CsvFormat:
         return re.compile("|".join(re.escape(x) for x in (self.delimiter, self.quote or "\n", "\n", "\r")))
 
     def _field(self, col: pa.ChunkedArray) -> pa.ChunkedArray:
-        text = _as_text(col, self.date_format, self.timestamp_format)
+        text = as_text(col, self.date_format, self.timestamp_format)
         if self.quote:
             needs = pc.or_(pc.match_substring_regex(text, self._special.pattern), pc.equal(text, self.null))
             if pc.any(needs).as_py():
@@ -244,7 +244,8 @@ def _python_text(col, json_values: bool) -> pa.Array:
     return pa.array([one(v) for v in col.to_pylist()], pa.large_string())
 
 
-def _as_text(col, date_format: str | None = None, timestamp_format: str | None = None) -> pa.Array:
+def as_text(col, date_format: str | None = None, timestamp_format: str | None = None) -> pa.Array:
+    """A column as the text DuckDB writes for it (CSV fields, hive directory names); nulls kept."""
     col = _decoded(col)
     t = col.type
     if not _is_plain(t):
@@ -253,7 +254,13 @@ def _as_text(col, date_format: str | None = None, timestamp_format: str | None =
         return pc.strftime(col.cast(pa.timestamp("s")), format=date_format).cast(pa.large_string())
     if timestamp_format and pa.types.is_timestamp(t):
         return pc.strftime(col, format=timestamp_format).cast(pa.large_string())
-    return _float_text(col) if pa.types.is_floating(t) else col.cast(pa.large_string())
+    if pa.types.is_floating(t):
+        return _float_text(col)
+    text = col.cast(pa.large_string())
+    if pa.types.is_timestamp(t) or pa.types.is_time(t):  # 01:02:03.500000 -> 01:02:03.5, as DuckDB writes
+        text = pc.replace_substring_regex(pc.replace_substring_regex(text, r"(\.[0-9]*?)0+(Z?)$", r"\1\2"),
+                                          r"\.(Z?)$", r"\1")
+    return text
 
 
 def _float_text(col) -> pa.Array:
@@ -283,7 +290,7 @@ def _json_value(col) -> pa.Array:
     t = col.type
     if not _is_plain(t):
         return pc.fill_null(_python_text(col, json_values=True), "null")
-    text = _float_text(col) if pa.types.is_floating(t) else col.cast(pa.large_string())
+    text = as_text(col)
     if pa.types.is_floating(t):
         text = pc.if_else(pc.is_nan(col), "NaN", text)
         text = pc.if_else(pc.is_inf(col), pc.if_else(pc.greater(col, 0), "Infinity", "-Infinity"), text)

@@ -27,7 +27,7 @@ from frames.convert import concat_tables
 from frames.errors import ColumnNotFoundError, InvalidArgumentError, WriteError
 from frames.expr.node import Node, build_graph
 from frames.io import targets
-from frames.io.formats import CsvFormat, JsonFormat, ParquetFormat, names_file, parquet_compression, text_compression
+from frames.io.formats import CsvFormat, JsonFormat, ParquetFormat, as_text, names_file, parquet_compression, text_compression
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 MARKER = "_writing"  # in the temporary directory while the write is wanted
@@ -55,8 +55,7 @@ def _hive_groups(table: pa.Table, keys: Sequence[str]) -> list[tuple[str, pa.Tab
         return []
     rows = table.select(list(keys)).append_column("__row__", pa.array(np.arange(table.num_rows)))
     grouped = rows.group_by(list(keys), use_threads=False).aggregate([("__row__", "list")])
-    key_text = [grouped.column(k).cast(pa.string()) if not pa.types.is_string(grouped.schema.field(k).type)
-                else grouped.column(k) for k in keys]
+    key_text = [as_text(grouped.column(k)) for k in keys]  # the text DuckDB puts in directory names
     body = table.drop_columns(list(keys))
     out = []
     for g in range(grouped.num_rows):

@@ -128,6 +128,20 @@ def test_partition_by_writes_duckdbs_hive_layout(tmp_path, duck, fmt, keys, sche
         assert sorted(again.id) == list(range(40))
 
 
+def test_partition_directory_names_match_duckdb_for_every_key_type(tmp_path, duck):
+    small = pa.table({"d": [datetime.date(2020, 1, 1), datetime.date(2021, 2, 3), None],
+                      "ts": [datetime.datetime(2020, 1, 1, 1, 2, 3), datetime.datetime(2020, 1, 1, 1, 2, 3, 500000), None],
+                      "f": [1.5, -2.0, None], "ok": [True, False, None], "n": [-1, 2, None],
+                      "s": ["a b", "ü&?#%/=", None], "v": [1, 2, 3]})
+    duck.register("small", small)
+    ctx = sqlengine.Context()
+    ctx.register("small", frames.from_arrow(small, npartitions=2))
+    for key in ["d", "ts", "f", "ok", "n", "s"]:
+        ctx.sql(f"COPY small TO '{tmp_path / ('ours_' + key)}' (PARTITION_BY {key})")
+        duck.execute(f"COPY small TO '{tmp_path / ('duck_' + key)}' (PARTITION_BY {key})")
+        assert layout(tmp_path / f"ours_{key}") == layout(tmp_path / f"duck_{key}"), key
+
+
 @pytest.mark.parametrize("npartitions", [1, 3, 7])
 def test_one_file_keeps_the_row_order_for_any_partition_count(tmp_path, duck, npartitions):
     ours(npartitions).sql(f"COPY t TO '{tmp_path / 'x.csv'}' (HEADER false)")
