@@ -135,18 +135,28 @@ class CsvFormat:
     def _special(self) -> re.Pattern:
         return re.compile("|".join(re.escape(x) for x in (self.delimiter, self.quote or "\n", "\n", "\r")))
 
-    def _field(self, col: pa.ChunkedArray) -> pa.ChunkedArray:
+    def _field(self, col) -> pa.Array:
         text = as_text(col, self.date_format, self.timestamp_format)
-        if self.quote:
+        if self.quote and self._may_need_quotes(_decoded(col).type):
             needs = pc.or_(pc.match_substring_regex(text, self._special.pattern), pc.equal(text, self.null))
             if pc.any(needs).as_py():
                 escaped = text
                 if self.escape != self.quote:
                     escaped = pc.replace_substring(escaped, self.escape, self.escape + self.escape)
                 escaped = pc.replace_substring(escaped, self.quote, self.escape + self.quote)
-                quoted = _cat(self.quote, escaped, self.quote)
-                text = pc.if_else(needs, quoted, text)
+                text = pc.if_else(needs, _cat(self.quote, escaped, self.quote), text)
         return pc.fill_null(text, self.null)
+
+    def _may_need_quotes(self, t: pa.DataType) -> bool:
+        """Strings and nested values may hold anything; the text of numbers, dates and booleans
+        needs quotes only if the delimiter or quote uses its characters or it could be the NULL text."""
+        if not _is_plain(t) or _is_text(t):
+            return True
+        return bool(set(self.delimiter + self.quote) & _NUMBER_CHARS) or (self.null != "" and bool(set(self.null) <= _NUMBER_CHARS))
+
+
+_NUMBER_CHARS = set("0123456789+-.:eEnaifINFTZ truels")
+"""Every character the text of a number, date, time or boolean can hold (nan, inf, true, false)."""
 
 
 @dataclass(frozen=True)
@@ -221,11 +231,15 @@ def _write_lines(out, lines: pa.Array, skip: int = 0) -> None:
     out.write(memoryview(lines.buffers()[2])[int(offsets[0]) + skip:int(offsets[-1])])
 
 
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
 def _is_plain(t: pa.DataType) -> bool:
     """Types whose Arrow cast to text is the text DuckDB writes and reads back."""
     return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
             or pa.types.is_temporal(t) and not pa.types.is_duration(t) and not pa.types.is_interval(t)
-            or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
+            or _is_text(t))
 
 
 def _decoded(col):
@@ -267,7 +281,10 @@ def _float_text(col) -> pa.Array:
     """Doubles as their shortest round-trip text, whole numbers with ``.0`` (``2.0``, not Arrow's
     ``2``) so that a reader, pandas' or DuckDB's, reads a float column back as floats."""
     text = col.cast(pa.large_string())
-    whole = pc.match_substring_regex(text, "^-?[0-9]+$")
+    whole = pc.equal(pc.floor(col), col)
+    if not pc.any(whole).as_py():
+        return text
+    whole = pc.and_(whole, pc.invert(pc.match_substring(text, "e")))  # not 1e+20
     return pc.if_else(whole, _cat(text, ".0"), text)
 
 
@@ -276,8 +293,9 @@ _JSON_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"
 
 def _json_string(text) -> pa.Array:
     """``text`` as JSON string literals (quoted, backslash, quote and control characters escaped)."""
-    text = pc.replace_substring(text, "\\", "\\\\")
-    text = pc.replace_substring(text, '"', '\\"')
+    for ch, escaped in (("\\", "\\\\"), ('"', '\\"')):
+        if pc.any(pc.match_substring(text, ch)).as_py():
+            text = pc.replace_substring(text, ch, escaped)
     if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():
         for code in range(32):
             ch = chr(code)
@@ -291,10 +309,10 @@ def _json_value(col) -> pa.Array:
     if not _is_plain(t):
         return pc.fill_null(_python_text(col, json_values=True), "null")
     text = as_text(col)
-    if pa.types.is_floating(t):
+    if pa.types.is_floating(t) and not pc.all(pc.is_finite(col)).as_py():
         text = pc.if_else(pc.is_nan(col), "NaN", text)
         text = pc.if_else(pc.is_inf(col), pc.if_else(pc.greater(col, 0), "Infinity", "-Infinity"), text)
-    elif pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+    elif _is_text(t):
         text = _json_string(text)
     elif pa.types.is_temporal(t):
         text = _cat('"', text, '"')
