@@ -22,7 +22,8 @@ from planner.errors import InvalidOptionError, UnsupportedFeatureError
 
 def source() -> pa.Table:
     n = 40
-    strings = ["plain", "a,b", 'say "hi"', "", None, "two\nlines", "NA", "x|y", "it's", "tab\there"]
+    strings = ["plain", "a,b", 'say "hi"', "", None, "two\nlines", "NA", "x|y", "it's", "tab\there", "back\\slash",
+               "\x01ctl", "naïve ü"]
     return pa.table({
         "id": pa.array(range(n), pa.int64()),
         "k": pa.array([["red", "green", None, "blue/teal"][i % 4] for i in range(n)]),
@@ -181,3 +182,19 @@ def test_bad_options_are_refused_by_name_and_write_nothing(tmp_path, duck, optio
     if "BOGUS" in options or "xml" in options or "HEADER 'maybe'" in options:
         with pytest.raises(duckdb.Error):  # DuckDB refuses them too
             duck.execute(f"COPY t TO '{tmp_path / 'x.csv'}' {options}")
+
+
+def test_copy_and_writers_on_a_distributed_cluster_with_worker_processes(tmp_path, duck):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            ctx = ours(7, client)
+            ctx.sql(f"COPY t TO '{tmp_path / 'p'}' (FORMAT parquet, PARTITION_BY k)")
+            ctx.sql(f"COPY t TO '{tmp_path / 'one.json'}'")
+            ctx.table("t").to_csv(str(tmp_path / "c"), scheduler=client)
+    duck.execute(f"COPY t TO '{tmp_path / 'dp'}' (FORMAT parquet, PARTITION_BY k)")
+    assert layout(tmp_path / "p") == layout(tmp_path / "dp")
+    pd.testing.assert_frame_equal(hive_rows(duck, tmp_path / "p", "parquet"), hive_rows(duck, tmp_path / "dp", "parquet"))
+    assert duck.execute(f"SELECT count(*) FROM '{tmp_path / 'one.json'}'").fetchall() == [(40,)]
+    assert sorted(os.listdir(tmp_path / "c")) == sorted(f"part.{i}.csv" for i in range(7))
+    assert not [p for p in tmp_path.rglob(".sqlengine-*")]
