@@ -458,13 +458,16 @@ class DataFrame(_Frame):
             return self._optimized()
         return self.reset_index(drop=index is False)._optimized()
 
-    def to_parquet(self, path: str, index: bool | None = None, write_index: bool | None = None, **kwargs: Any) -> None:
+    def to_parquet(self, path: str, engine: str = "auto", index: bool | None = None, write_index: bool | None = None,
+                   **kwargs: Any) -> None:
         """Write Parquet: one file (``path`` ending in .parquet, or ``single_file=True``) or a directory
         of ``part.{i}.parquet``; ``compression=`` (default snappy), ``partition_on=`` (hive layout),
         ``overwrite=``, ``name_function=``, ``storage_options=``, ``scheduler=``, as Dask's.
         See ``frames.io.writers`` and ``frames.io.targets`` for what may be replaced."""
         from frames.io import to_parquet
 
+        if engine not in ("auto", "pyarrow"):
+            raise InvalidArgumentError(f"engine={engine!r}: frames writes Parquet with pyarrow ('auto' or 'pyarrow')")
         to_parquet(self._node_to_write(index if write_index is None else write_index), path, **kwargs)
 
     def to_csv(self, path: str, index: bool | None = None, **kwargs: Any) -> None:

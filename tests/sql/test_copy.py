@@ -96,6 +96,15 @@ def test_single_file_copy_matches_duckdb(tmp_path, duck, name, options, reader):
     assert sorted(os.listdir(tmp_path / "ours")) == [name]  # no temporary left
 
 
+@pytest.mark.parametrize("options", ["", "(DELIMITER '|', HEADER false)", "(QUOTE '''', ESCAPE '\\')",
+                                     "(NULLSTR 'NULL', SEP ';;')", "(QUOTE '')"])
+def test_csv_is_byte_for_byte_duckdbs(tmp_path, duck, options):
+    """Quoting only where needed, NULL and '' apart, floats, timestamps, decimals and booleans as DuckDB prints them."""
+    ours(3).sql(f"COPY t TO '{tmp_path / 'ours.csv'}' {options}")
+    duck.execute(f"COPY t TO '{tmp_path / 'duck.csv'}' {options}")
+    assert (tmp_path / "ours.csv").read_text() == (tmp_path / "duck.csv").read_text()
+
+
 def test_copy_round_trips_exactly_through_parquet_and_json(tmp_path, duck):
     ctx = ours(7)
     ctx.sql(f"COPY (SELECT * FROM t ORDER BY id) TO '{tmp_path / 'x.parquet'}'")

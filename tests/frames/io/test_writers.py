@@ -195,6 +195,10 @@ def test_writer_arguments_are_checked(tmp_path):
         df.to_json(str(tmp_path / "x.json"), orient="split")
     with pytest.raises(frames.InvalidArgumentError, match="one file or directory"):
         df.to_csv(str(tmp_path / "x-*.csv"))
+    with pytest.raises(frames.InvalidArgumentError, match="engine='fastparquet'"):
+        df.to_parquet(str(tmp_path / "x.parquet"), engine="fastparquet")
+    df.to_parquet(str(tmp_path / "ok.parquet"), engine="pyarrow")
+    (tmp_path / "ok.parquet").unlink()
     with pytest.raises(frames.WriteError, match="overwrite must be"):
         df.to_csv(str(tmp_path / "x.csv"), overwrite="yes")
     assert os.listdir(tmp_path) == []
