@@ -216,9 +216,11 @@ class Context:
             name = source.name if isinstance(source, exp.Table) else source.sql(self.dialect)
             if name not in self.catalog:
                 raise TableNotFoundError(name, self.catalog.names())
+            path = copy_path(st)
             raise UnsupportedFeatureError(
-                f"COPY {name} FROM {copy_path(st)!r}: loading rows into a table (sqlengine's tables are "
-                f"read-only; CREATE TABLE {name} AS SELECT * FROM {copy_path(st)!r} makes a new one)")
+                f"COPY {name} FROM {path!r}: loading rows into a table (sqlengine's tables are read-only; "
+                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} UNION ALL SELECT * FROM {path!r} "
+                "appends the file's rows)")
         spec = copy_to(st)
         query = source.this if isinstance(source, exp.Subquery) else source
         result = self.table(query.name) if isinstance(query, exp.Table) else self._query(query)
