@@ -110,7 +110,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove(fs, path: str) -> None:
+def remove(fs, path: str) -> None:
+    """Remove a file or directory if it is there; errors are ignored (this is cleanup)."""
     try:
         if _local(fs) and (os.path.islink(path) or os.path.isfile(path)):
             os.unlink(path)
@@ -145,7 +146,7 @@ def reclaim(fs, path: str) -> list[str]:
             if prefix == BACKUP_PREFIX and _kind(fs, path) is None:
                 fs.mv(full, path, recursive=True)  # the killed writer had moved the old output aside
             else:
-                _remove(fs, full)
+                remove(fs, full)
                 removed.append(full)
     return removed
 
@@ -212,7 +213,7 @@ def make_parents(target: Target) -> None:
 
 def abandon(target: Target, tmp: str) -> None:
     """Remove a failed write's temporary output and the parent directories it created."""
-    _remove(target.fs, tmp)
+    remove(target.fs, tmp)
     for d in target.created:
         try:
             if not target.fs.ls(d, detail=False):
@@ -252,11 +253,11 @@ def commit(target: Target, tmp: str) -> None:
         fs.mv(tmp, path, recursive=target.output == "dir")
     except BaseException:
         if backup is not None:
-            _remove(fs, path)
+            remove(fs, path)
             fs.mv(backup, path, recursive=True)
         raise
     if backup is not None:
-        _remove(fs, backup)
+        remove(fs, backup)
 
 
 def _merge_into(fs, tmp: str, path: str) -> None:
@@ -271,4 +272,4 @@ def _merge_into(fs, tmp: str, path: str) -> None:
             os.replace(src, dest)
         else:
             fs.mv(src, dest)
-    _remove(fs, tmp)
+    remove(fs, tmp)

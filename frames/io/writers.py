@@ -33,14 +33,6 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 MARKER = "_writing"  # in the temporary directory while the write is wanted
 
 
-def _remove(fs, path: str) -> None:
-    try:
-        if fs.exists(path):
-            fs.rm(path, recursive=True)
-    except OSError:
-        pass
-
-
 def _hive_dir(values: Sequence[Any], keys: Sequence[str]) -> str:
     parts = []
     for key, value in zip(keys, values):
@@ -82,12 +74,8 @@ def _write_part(fmt, fs, table: pa.Table, tmp: str, name: str, marker: str, part
         fmt.write(fs, table, written[0])
     if not fs.exists(marker):
         for path in written:
-            _remove(fs, path)
+            targets.remove(fs, path)
     return table.num_rows
-
-
-def _write_file(fmt, fs, table: pa.Table, path: str) -> int:
-    return fmt.write(fs, table, path)
 
 
 def _abandon(target: targets.Target, tmp: str, marker: str | None) -> None:
@@ -95,7 +83,7 @@ def _abandon(target: targets.Target, tmp: str, marker: str | None) -> None:
     running (the scheduler does not wait for them): retry briefly while one is finishing a part."""
     fs = target.fs
     if marker is not None:
-        _remove(fs, marker)
+        targets.remove(fs, marker)
     for _ in range(40):
         targets.abandon(target, tmp)
         try:
@@ -166,7 +154,7 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
     tag = f"write-{uuid.uuid4().hex[:10]}"
     if single:
         graph[(tag, "concat")] = Task(concat_tables, [Ref(k) for k in keys], node.schema)
-        graph[(tag, 0)] = Task(_write_file, fmt, fs, Ref((tag, "concat")), tmp)
+        graph[(tag, 0)] = Task(fmt.write, fs, Ref((tag, "concat")), tmp)
         write_keys = [(tag, 0)]
     else:
         write_keys = []
