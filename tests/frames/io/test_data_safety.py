@@ -309,3 +309,20 @@ def test_writer_killed_mid_write_then_a_second_write(tmp_path, how):
     assert outside(after, target.name) == outside(before, target.name)
     back = frames.read_csv(str(target)).compute()
     assert sorted(back.id) == list(range(10))
+
+
+def test_a_table_written_over_its_own_source_keeps_its_rows(tmp_path):
+    """Reading is lazy: the rows must all be read before the source is replaced (the temporary
+    output is renamed only after every part is written)."""
+    pdf = pd.DataFrame({"a": range(1000), "s": [f"row {i}" for i in range(1000)]})
+    pdf.to_csv(tmp_path / "data.csv", index=False)
+    frames.from_pandas(pdf, npartitions=4).to_parquet(str(tmp_path / "pq"))
+    ctx = sqlengine.Context()
+    ctx.register("c", str(tmp_path / "data.csv"))
+    ctx.register("p", str(tmp_path / "pq"))
+    ctx.sql(f"COPY (SELECT * FROM c WHERE a % 2 = 0) TO '{tmp_path / 'data.csv'}'")
+    assert pd.read_csv(tmp_path / "data.csv").equals(pdf[pdf.a % 2 == 0].reset_index(drop=True))
+    frames.read_parquet(str(tmp_path / "pq")).to_parquet(str(tmp_path / "pq"), overwrite=True, compression="zstd")
+    back = frames.read_parquet(str(tmp_path / "pq")).compute().sort_values("a").reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, pdf)
+    assert no_debris(tmp_path)
