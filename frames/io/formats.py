@@ -113,13 +113,25 @@ class CsvFormat:
         return ".csv" + TEXT_COMPRESSION.get(self.compression or "", "")
 
     def write(self, fs, table: pa.Table, path: str) -> int:
+        self.write_encoded(fs, path, table.schema, [self.encode(table)])
+        return table.num_rows
+
+    def encode(self, table: pa.Table) -> list[pa.Buffer]:
+        """The rows' text (no header), a buffer per batch: what one partition contributes to a file."""
+        out = []
+        for batch in _batches(table):
+            fields = [self._field(batch.column(i)) for i in range(batch.num_columns)]
+            out.append(_text_buffer(_join_row(fields, self.delimiter, "", "\n", batch.num_rows)))
+        return out
+
+    def write_encoded(self, fs, path: str, schema: pa.Schema, parts: list[list[pa.Buffer]]) -> None:
+        """One file: the header, then every part's rows in order."""
         with _open(fs, path, self.compression) as out:
             if self.header:
-                out.write((self.delimiter.join(self._quote_name(n) for n in table.schema.names) + "\n").encode())
-            for batch in _batches(table):
-                fields = [self._field(batch.column(i)) for i in range(batch.num_columns)]
-                _write_lines(out, _join_row(fields, self.delimiter, "", "\n", batch.num_rows))
-        return table.num_rows
+                out.write((self.delimiter.join(self._quote_name(n) for n in schema.names) + "\n").encode())
+            for buffers in parts:
+                for buf in buffers:
+                    out.write(buf)
 
     def _quote_name(self, name: str) -> str:
         if not self._special.search(name) and name != self.null:
@@ -174,26 +186,34 @@ class JsonFormat:
         return ".json" + TEXT_COMPRESSION.get(self.compression or "", "")
 
     def write(self, fs, table: pa.Table, path: str) -> int:
+        self.write_encoded(fs, path, table.schema, [self.encode(table)])
+        return table.num_rows
+
+    def encode(self, table: pa.Table) -> list[pa.Buffer]:
+        """The rows' text, a buffer per batch: ``{...}\\n`` each, or ``,\\n\\t{...}`` in an array."""
         keys = [json.dumps(n) + ":" for n in table.schema.names]
+        out = []
+        for batch in _batches(table):
+            parts: list = []
+            for i in range(batch.num_columns):
+                parts += [("{" if i == 0 else ",") + keys[i], _json_value(batch.column(i))]
+            before, after = (",\n\t", "}") if self.array else ("", "}\n")
+            out.append(_text_buffer(_join_row(parts or ["{"], "", before, after, batch.num_rows)))
+        return out
+
+    def write_encoded(self, fs, path: str, schema: pa.Schema, parts: list[list[pa.Buffer]]) -> None:
+        """One file: every part's rows in order (in an array, the first row without its ``,\\n``)."""
         with _open(fs, path, self.compression) as out:
             if self.array:
                 out.write(b"[\n")
             first = True
-            for batch in _batches(table):
-                values = [_json_value(batch.column(i)) for i in range(batch.num_columns)]
-                parts: list = []
-                for i, v in enumerate(values):
-                    parts += [("{" if i == 0 else ",") + keys[i], v]
-                if not parts:
-                    parts = ["{"]
-                if self.array:  # rows as ",\n\t{...}", the file's first without its ",\n"
-                    _write_lines(out, _join_row(parts, "", ",\n\t", "}", batch.num_rows), skip=2 if first else 0)
-                    first = first and not batch.num_rows
-                else:
-                    _write_lines(out, _join_row(parts, "", "", "}\n", batch.num_rows))
+            for buffers in parts:
+                for buf in buffers:
+                    if self.array and first and buf.size:
+                        buf, first = buf.slice(2), False
+                    out.write(buf)
             if self.array:
-                out.write(b"\n]\n" if not first else b"]\n")
-        return table.num_rows
+                out.write(b"]\n" if first else b"\n]\n")
 
 
 def _batches(table: pa.Table):
@@ -220,15 +240,14 @@ def _join_row(parts: list, sep: str, before: str, after: str, n: int) -> pa.Arra
     return row.cast(pa.large_string())
 
 
-def _write_lines(out, lines: pa.Array, skip: int = 0) -> None:
-    """Write the concatenated values of a null-free string array straight from its data buffer
-    (less its first ``skip`` bytes)."""
+def _text_buffer(lines: pa.Array) -> pa.Buffer:
+    """The concatenated values of a null-free string array: a slice of its data buffer, no copy."""
     if not len(lines):
-        return
+        return pa.py_buffer(b"")
     import numpy as np
 
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    out.write(memoryview(lines.buffers()[2])[int(offsets[0]) + skip:int(offsets[-1])])
+    return lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1]) - int(offsets[0]))
 
 
 def _is_text(t: pa.DataType) -> bool:

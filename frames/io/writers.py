@@ -152,7 +152,12 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
         raise WriteError(f"cannot write {path!r}: {type(node).__name__} lowered to {len(keys)} partitions, "
                          f"not the {len(names)} it declares")
     tag = f"write-{uuid.uuid4().hex[:10]}"
-    if single:
+    if single and hasattr(fmt, "encode"):  # text: every partition turned into text in parallel, then one file
+        for i, k in enumerate(keys):
+            graph[(tag, "encode", i)] = Task(fmt.encode, Ref(k))
+        graph[(tag, 0)] = Task(fmt.write_encoded, fs, tmp, node.schema, [Ref((tag, "encode", i)) for i in range(len(keys))])
+        write_keys = [(tag, 0)]
+    elif single:
         graph[(tag, "concat")] = Task(concat_tables, [Ref(k) for k in keys], node.schema)
         graph[(tag, 0)] = Task(fmt.write, fs, Ref((tag, "concat")), tmp)
         write_keys = [(tag, 0)]

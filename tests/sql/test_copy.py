@@ -195,7 +195,7 @@ def test_bad_options_are_refused_by_name_and_write_nothing(tmp_path, duck, optio
 
 def test_copy_and_writers_on_a_distributed_cluster_with_worker_processes(tmp_path, duck):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=2, dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as client:
             ctx = ours(7, client)
             ctx.sql(f"COPY t TO '{tmp_path / 'p'}' (FORMAT parquet, PARTITION_BY k)")

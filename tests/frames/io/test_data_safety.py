@@ -253,14 +253,24 @@ KILLED_WRITER = textwrap.dedent("""
     import frames
     import frames.io.formats as formats
 
-    real = formats._write_lines
+    real_open = formats._open
 
-    def slow(out, lines, skip=0):  # a large table written slowly, so the kill lands mid-write
-        real(out, lines, skip)
-        out.flush()
-        time.sleep(0.02)
+    class Slow:  # a large table written slowly, so the kill lands mid-write
+        def __init__(self, out):
+            self.out = out
 
-    formats._write_lines = slow
+        def write(self, data):
+            self.out.write(data)
+            self.out.flush()
+            time.sleep(0.02)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.out.__exit__(*exc)
+
+    formats._open = lambda fs, path, compression: Slow(real_open(fs, path, compression))
     formats.BATCH_ROWS = 2000
     target, how = sys.argv[1], sys.argv[2]
     n = 2_000_000
