@@ -128,8 +128,11 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
           part_stem: str = "part.", storage_options: dict | None = None, scheduler: Any = None) -> None:
     """Write ``node`` to ``path`` in format ``fmt`` (a ``frames.io.formats`` value).
 
-    One file when ``single_file`` (default: when ``path`` ends with the format's suffix), else a
-    directory of parts; ``partition_on`` makes a hive-partitioned directory. ``overwrite`` as in
+    One file when ``single_file`` (default: when ``path`` has one of the format's extensions, e.g.
+    ``.csv.gz``), else a directory of parts named ``{part_stem}{i}{suffix}`` (``part.0.csv``; COPY
+    uses DuckDB's ``data_0.csv``) or ``name_function(i)``; ``partition_on`` makes a hive-partitioned
+    directory. A text file is encoded partition by partition in parallel and written in order by one
+    task; a Parquet file is written from the partitions concatenated. ``overwrite`` as in
     ``frames.io.targets``: an existing file is replaced, an existing directory only with
     ``overwrite=True`` (or ``"ignore"``: new files added into it).
     """
@@ -195,7 +198,7 @@ def to_parquet(node: Node, path: str, compression: str | None = "snappy", overwr
                name_function: Callable[[int], str] | None = None, partition_on: Sequence[str] | str | None = None,
                row_group_size: int | None = None) -> None:
     """Write ``node`` as one Parquet file (``path`` ending in .parquet, or ``single_file=True``) or a
-    directory of parts named ``part.{i}.parquet`` (or ``name_function(i)``). """
+    directory of parts named ``part.{i}.parquet`` (or ``name_function(i)``)."""
     fmt = ParquetFormat(parquet_compression(compression), row_group_size)
     write(node, path, fmt, overwrite, single_file, partition_on, name_function, "part.", storage_options, scheduler)
 
