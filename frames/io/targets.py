@@ -261,12 +261,15 @@ def commit(target: Target, tmp: str) -> None:
 
 
 def _merge_into(fs, tmp: str, path: str) -> None:
-    """OVERWRITE_OR_IGNORE: each new file renamed into the existing directory (same names replaced)."""
+    """OVERWRITE_OR_IGNORE: each new file renamed into the existing directory (same names replaced).
+    Every destination is checked before the first file moves, so a refusal changes nothing."""
+    moves = []
     for src in sorted(fs.find(tmp)):
-        rel = src[len(tmp.rstrip("/")) + 1:]
-        dest = f"{path.rstrip('/')}/{rel}"
+        dest = f"{path.rstrip('/')}/{src[len(tmp.rstrip('/')) + 1:]}"
         if _kind(fs, dest) in ("link", "special", "dir"):
             raise WriteError(f"refusing to replace {dest!r} inside {path!r}: it is not a regular file")
+        moves.append((src, dest))
+    for src, dest in moves:
         fs.makedirs(dest.rpartition("/")[0], exist_ok=True)
         if _local(fs):
             os.replace(src, dest)

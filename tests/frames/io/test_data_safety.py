@@ -336,3 +336,23 @@ def test_a_table_written_over_its_own_source_keeps_its_rows(tmp_path):
     back = frames.read_parquet(str(tmp_path / "pq")).compute().sort_values("a").reset_index(drop=True)
     pd.testing.assert_frame_equal(back, pdf)
     assert no_debris(tmp_path)
+
+
+def test_adding_to_a_directory_never_replaces_what_is_not_a_file(tmp_path, ctx):
+    """OVERWRITE_OR_IGNORE replaces same-named files only; a directory or link where a new file would
+    go stops the whole write before anything moves."""
+    d = tmp_path / "d"
+    (d / "b=0").mkdir(parents=True)
+    (d / "b=0" / "data_0.csv").write_text("old\n")  # same name as a new file: replaced
+    (d / "b=1").mkdir()
+    (d / "b=1" / "data_0.csv").mkdir()  # a directory where a new file would go
+    (d / "b=1" / "data_0.csv" / "mine.txt").write_text("keep\n")
+    before = snapshot(tmp_path)
+    with pytest.raises(frames.WriteError, match="not a regular file"):
+        ctx.sql(f"COPY t TO '{d}' (PARTITION_BY b, OVERWRITE_OR_IGNORE)")
+    assert snapshot(tmp_path) == before
+    (d / "b=1" / "data_0.csv" / "mine.txt").unlink()
+    (d / "b=1" / "data_0.csv").rmdir()
+    ctx.sql(f"COPY t TO '{d}' (PARTITION_BY b, OVERWRITE_OR_IGNORE)")
+    assert (d / "b=0" / "data_0.csv").read_text().startswith("a,s\n")
+    assert sorted(os.listdir(d)) == ["b=0", "b=1", "b=2"] and no_debris(tmp_path)
