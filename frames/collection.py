@@ -451,15 +451,41 @@ class DataFrame(_Frame):
         tables = _exec.get(graph, keys, scheduler=scheduler, **kwargs) if keys else []
         return DataFrame(FromTables(tuple(tables), node.schema), self._index)
 
-    def to_parquet(self, path: str, **kwargs: Any) -> None:
+    def _node_to_write(self, index: bool | None) -> Node:
+        """What the writers write: the index columns first (pandas' and Dask's default for an index
+        that is not the default one), or left out with ``index=False``."""
+        if not self._index:
+            return self._optimized()
+        return self.reset_index(drop=index is False)._optimized()
+
+    def to_parquet(self, path: str, engine: str = "auto", index: bool | None = None, write_index: bool | None = None,
+                   **kwargs: Any) -> None:
+        """Write Parquet: one file (``path`` ending in .parquet, or ``single_file=True``) or a directory
+        of ``part.{i}.parquet``; ``compression=`` (default snappy), ``partition_on=`` (hive layout),
+        ``overwrite=``, ``name_function=``, ``storage_options=``, ``scheduler=``, as Dask's.
+        See ``frames.io.writers`` and ``frames.io.targets`` for what may be replaced."""
         from frames.io import to_parquet
 
-        to_parquet(self._optimized(), path, **kwargs)
+        if engine not in ("auto", "pyarrow"):
+            raise InvalidArgumentError(f"engine={engine!r}: frames writes Parquet with pyarrow ('auto' or 'pyarrow')")
+        to_parquet(self._node_to_write(index if write_index is None else write_index), path, **kwargs)
 
-    def to_csv(self, path: str, **kwargs: Any) -> None:
+    def to_csv(self, path: str, index: bool | None = None, **kwargs: Any) -> None:
+        """Write CSV: one file (``path`` ending in .csv, .csv.gz, ..., or ``single_file=True``) or a
+        directory of ``part.{i}.csv``; ``sep=``, ``header=``, ``quotechar=``, ``na_rep=``,
+        ``compression=`` (default: from the extension), ``partition_on=``, ``overwrite=``, as pandas' and Dask's."""
         from frames.io import to_csv
 
-        to_csv(self._optimized(), path, **kwargs)
+        to_csv(self._node_to_write(index), path, **kwargs)
+
+    def to_json(self, path: str, orient: str = "records", lines: bool = True, index: bool | None = None,
+                **kwargs: Any) -> None:
+        """Write JSON records, one object per line (``lines=True``, as DuckDB's COPY ... (FORMAT JSON))
+        or one array (``lines=False``): one file (``path`` ending in .json/.jsonl/.ndjson) or a
+        directory of ``part.{i}.json``; ``compression=``, ``partition_on=``, ``overwrite=``."""
+        from frames.io import to_json
+
+        to_json(self._node_to_write(index), path, orient=orient, lines=lines, **kwargs)
 
     def to_pandas(self, **kwargs: Any) -> pd.DataFrame:
         return self.compute(**kwargs)

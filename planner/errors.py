@@ -56,6 +56,17 @@ class SqlColumnCountError(SqlError, ValueError):
         super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")
 
 
+class InvalidOptionError(SqlError, ValueError):
+    """A statement option (COPY's, a table function's) that is unknown or has a value that cannot
+    work; names the option and suggests close names."""
+
+    def __init__(self, message: str, option: str = "", known: Iterable[str] = ()):
+        self.option = option
+        close = difflib.get_close_matches(option, sorted(known), n=2) if option else []
+        hint = f"; did you mean {' or '.join(c.upper() for c in close)}?" if close else ""
+        super().__init__(message + hint)
+
+
 class ExpressionTooDeepError(SqlError, ValueError):
     """An expression nested deeper than the planner takes (DuckDB's ``max_expression_depth``)."""
 
@@ -64,6 +75,8 @@ class ExpressionTooDeepError(SqlError, ValueError):
         found = f" ({depth} levels)" if depth is not None else ""
         super().__init__(f"expression nested too deeply{found}: the limit is {limit} levels "
                          "(nested parentheses, operators or subqueries); simplify the query")
+
+
 class SqlArithmeticError(SqlError, ArithmeticError):
     """Arithmetic with no answer in the result's type: integer overflow (DuckDB: "Overflow in
     addition of INT64 (9223372036854775807 + 1)!") or an integer division by zero."""

@@ -2,7 +2,7 @@
 
 Queries go through the planner (parse, logical plan, optimizer rules, lowering onto frames) and come
 back as lazy ``frames.DataFrame`` results. Statements (CREATE TABLE AS / VIEW, DROP, SHOW TABLES,
-DESCRIBE, EXPLAIN, COPY ... TO, CREATE TABLE ... AS SELECT from files) take effect at once.
+DESCRIBE, EXPLAIN, COPY ... TO (``planner.copy``), CREATE TABLE ... AS SELECT from files) take effect at once.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import pyarrow as pa
 from sqlglot import exp
 
 import frames
-from frames.errors import InvalidArgumentError
+from frames.errors import ColumnNotFoundError, InvalidArgumentError
+from frames.io import write
 from frames.expr.node import Node
 from planner.catalog import Catalog
+from planner.copy import copy_path, copy_to
 from planner.depth import planned_deeply
-from planner.errors import UnsupportedFeatureError
+from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.explain import explain_text
 from planner.lower import to_dataframe
 from planner.parse import parse
@@ -210,13 +212,38 @@ class Context:
         return None
 
     def _copy(self, st: exp.Copy) -> None:
-        query = st.this.this if isinstance(st.this, exp.Subquery) else st.this
-        if isinstance(query, exp.Table):
-            result = self.table(query.name)
-        else:
-            result = self._query(query)
-        target = st.args["files"][0].name
-        opts = {(p.this.name if hasattr(p.this, "name") else str(p.this)).lower(): p for p in st.args.get("params") or []}
-        fmt = "csv" if target.lower().endswith(".csv") or ("format" in opts and "csv" in opts["format"].sql().lower()) else "parquet"
-        (result.to_csv if fmt == "csv" else result.to_parquet)(target, overwrite=True, scheduler=self.scheduler)
+        """``COPY source TO 'path' (options)``: written through ``frames.io.write`` under the one
+        safety rule of ``frames.io.targets``. ``COPY t FROM 'path'`` never writes its file: it would
+        load rows into ``t``, and sqlengine's tables are not writable yet."""
+        source = st.this
+        columns = [c.name for c in source.expressions] if isinstance(source, exp.Schema) else None
+        if isinstance(source, exp.Schema):
+            source = source.this
+        if st.args.get("kind"):  # COPY t FROM 'file'
+            name = source.name if isinstance(source, exp.Table) else source.sql(self.dialect)
+            if name not in self.catalog:
+                raise TableNotFoundError(name, self.catalog.names())
+            path = copy_path(st)
+            raise UnsupportedFeatureError(
+                f"COPY {name} FROM {path!r}: loading rows into a table (sqlengine's tables are read-only; "
+                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} UNION ALL SELECT * FROM {path!r} "
+                "appends the file's rows)")
+        spec = copy_to(st)
+        query = source.this if isinstance(source, exp.Subquery) else source
+        result = self.table(query.name) if isinstance(query, exp.Table) else self._query(query)
+        names = {n.lower(): n for n in result.columns}
+        if columns:
+            result = result[[_column(names, c, "COPY's column list") for c in columns]]
+        partition_by = [_column(names, c, "PARTITION_BY") for c in spec.partition_by]
+        write(result._node_to_write(None), spec.path, spec.format, overwrite=spec.overwrite,
+              single_file=not partition_by, partition_on=partition_by or None, part_stem="data_",
+              scheduler=self.scheduler)
         return None
+
+
+def _column(names: dict[str, str], name: str, where: str) -> str:
+    """The result column ``name`` refers to (case-insensitive, as SQL names are)."""
+    found = names.get(str(name).lower())
+    if found is None:
+        raise ColumnNotFoundError(str(name), list(names.values()), where)
+    return found

@@ -2,6 +2,6 @@
 
 from frames.io.csv import CsvScan, read_csv_node
 from frames.io.parquet import ParquetScan, read_parquet_node
-from frames.io.writers import to_csv, to_parquet
+from frames.io.writers import to_csv, to_json, to_parquet, write
 
-__all__ = ["CsvScan", "ParquetScan", "read_csv_node", "read_parquet_node", "to_csv", "to_parquet"]
+__all__ = ["CsvScan", "ParquetScan", "read_csv_node", "read_parquet_node", "to_csv", "to_json", "to_parquet", "write"]
