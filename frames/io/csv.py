@@ -84,6 +84,8 @@ class CsvDialect:
     bad_rows: str = "error"  # "error" | "skip"
     timestamp_formats: tuple[str, ...] = ()  # strptime formats tried after ISO 8601
     newlines_in_values: bool = False
+    true_values: tuple[str, ...] | None = None  # None: pyarrow's (1, true, True, TRUE)
+    false_values: tuple[str, ...] | None = None
     skip_hint: str = "on_bad_lines='skip'"
     dtype_hint: str = "dtype={name: ...}"
 
@@ -94,8 +96,9 @@ class CsvDialect:
 
     def convert_options(self, column_types=None, include=None) -> pacsv.ConvertOptions:
         parsers = [pacsv.ISO8601, *self.timestamp_formats]
+        booleans = {} if self.true_values is None else {"true_values": list(self.true_values), "false_values": list(self.false_values or ())}
         return pacsv.ConvertOptions(column_types=column_types, include_columns=include, null_values=list(self.null_values),
-                                    strings_can_be_null=True, quoted_strings_can_be_null=True, timestamp_parsers=parsers)
+                                    strings_can_be_null=True, quoted_strings_can_be_null=True, timestamp_parsers=parsers, **booleans)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,20 @@ def format_of(path: str) -> str | None:
     return None
 
 
+def detect_format(path: str | Sequence[str], storage_options: dict | None = None) -> str | None:
+    """The format of ``path``'s files: from its name, else from the names of the files a folder or
+    glob holds (a mix of formats is an error); None when no name says."""
+    named = format_of(path) if isinstance(path, str) else None
+    if named is not None:
+        return named
+    _, files, _ = expand_paths(path, storage_options)
+    formats = {f: format_of(f) for f in files}
+    known = {fmt for fmt in formats.values() if fmt is not None}
+    if len(known) > 1:
+        _one_format(files, path if isinstance(path, str) else str(list(path)), ())
+    return known.pop() if known else None
+
+
 def expand_paths(path: str | Sequence[str], storage_options: dict | None = None, suffixes: tuple[str, ...] = ()) -> tuple[object, list[str], str | None]:
     """Return ``(filesystem, files, base_dir)``; files sorted, directories walked recursively.
 
