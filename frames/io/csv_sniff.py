@@ -184,7 +184,8 @@ def sniff_dialect(sample: bytes, base: CsvDialect, sep: str | None, quote: str |
     best, best_score = None, None
     for d in ([sep] if sep else DELIMITERS):
         for q in ([quote] if quote_given else QUOTES):
-            dialect = replace(base, sep=d, quote=q, escape=escape, double_quote=escape is None or escape == q)
+            esc = None if escape == q else escape  # an escape equal to the quote is the doubled quote
+            dialect = replace(base, sep=d, quote=q, escape=esc, double_quote=esc is None)
             try:
                 table, bad = _parse(part, dialect)
             except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -260,14 +261,9 @@ def _duckdb_types(data: bytes, names: list[str], fields: dict[str, pa.DataType],
             if pc.all(pc.is_in(col, pa.array(TRUE_VALUES + FALSE_VALUES))).as_py():
                 out[name] = pa.bool_()
                 continue
-            if timestampformat and _all_parse(col, timestampformat):
-                out[name] = pa.timestamp("us")
-                formats[name] = timestampformat
-                continue
-            fmt = _date_format(col, dateformat)
-            if fmt is not None:
-                out[name] = pa.date32()
-                formats[name] = fmt
+            found = _temporal_format(col, dateformat, timestampformat)
+            if found is not None:
+                out[name], formats[name] = found
     return out, formats
 
 
@@ -279,23 +275,30 @@ def _all_parse(col: pa.ChunkedArray, fmt: str) -> bool:
     return parsed.null_count == 0
 
 
-def _date_format(col: pa.ChunkedArray, given: str | None) -> str | None:
-    """The date format every value of ``col`` parses with: ``given``, else the last of DuckDB's
-    candidates that fits (DuckDB reads ambiguous ``01/02/2020`` as 1 February)."""
-    if given is not None:
-        return given if _all_parse(col, given) else None
+def _temporal_format(col: pa.ChunkedArray, dateformat: str | None,
+                     timestampformat: str | None) -> tuple[pa.DataType, str] | None:
+    """``(date32 or timestamp, format)`` when every value of ``col`` parses with the given format
+    or, without one, with the last of DuckDB's candidates that fits (DuckDB reads an ambiguous
+    ``01/02/2020`` as 1 February); timestamps are a date format then `` %H:%M:%S``."""
     first = col[0].as_py()
-    if not first or len(first) > 10 or not first[:1].isdigit():
+    if timestampformat is not None and _all_parse(col, timestampformat):
+        return pa.timestamp("us"), timestampformat
+    if dateformat is not None:
+        return (pa.date32(), dateformat) if _all_parse(col, dateformat) else None
+    if not first or len(first) > 26 or not first[:1].isdigit():
         return None
+    timed = " " in first and ":" in first
     found = None
     for sep in "-/.":
-        if sep not in first:
+        if sep not in first.split(" ")[0]:
             continue
         for template in _DATE_TEMPLATES:
-            fmt = template.replace("-", sep)
+            fmt = template.replace("-", sep) + (" %H:%M:%S" if timed else "")
             if _all_parse(col, fmt):
                 found = fmt
-    return found
+    if found is None:
+        return None
+    return (pa.timestamp("us") if timed else pa.date32()), found
 
 
 def check_columns(names: Sequence[str], wanted: Sequence[str], where: str) -> None:
