@@ -535,7 +535,9 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
         columns = options.pop("usecols")
     fs, files, _ = expand_paths(path, storage_options, suffixes=CSV_SUFFIXES)
     if sep is None:  # pandas' default; a .tsv / .tab file's name says tabs
-        sep = "\t" if files[0].lower().split("?")[0].rsplit(".gz", 1)[0].endswith((".tsv", ".tab")) else ","
+        name = files[0].lower()
+        name = name.rsplit(".", 1)[0] if compression_of(name) else name
+        sep = "\t" if name.endswith((".tsv", ".tab")) else ","
     if not isinstance(sep, str) or len(sep) != 1:
         raise InvalidArgumentError(f"sep must be one character, got {sep!r} (regular-expression separators are not supported)")
     skip_rows, has_header = _pandas_header(header, names, options.pop("skiprows", 0))

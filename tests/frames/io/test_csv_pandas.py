@@ -230,3 +230,24 @@ def test_bad_arguments_are_named(files):
         frames.read_csv(path, parse_dates={"D": ["nope"]})
     with pytest.raises(frames.ColumnNotFoundError):
         frames.read_csv(path, usecols=[7])
+
+
+def test_on_a_distributed_cluster_with_worker_processes(files, tmp_path):
+    """Blocks, compressed files, the combined date column and the path column on Dask's
+    distributed scheduler, whose workers are separate processes (tasks travel pickled)."""
+    distributed = pytest.importorskip("distributed")
+    for i in range(2):
+        with gzip.open(tmp_path / f"d{i}.csv.gz", "wt") as out:
+            out.write("Year,Month,Day,v\n" + "".join(f"{2000 + i},{m},{m + 3},{m * i}\n" for m in range(1, 13)))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as client:
+            path = files / "many.csv"
+            assert_eq(frames.read_csv(str(path), blocksize=500), pd.read_csv(path), check_dtype=False, check_index=False,
+                      scheduler=client)
+            df = frames.read_csv(str(tmp_path / "*.csv.gz"), parse_dates={"Date": ["Year", "Month", "Day"]},
+                                 include_path_column=True)
+            got = df.compute(scheduler=client)
+            assert got.Date.dt.year.tolist() == [2000] * 12 + [2001] * 12
+            assert got.v.tolist() == [0] * 12 + list(range(1, 13))
+            assert got.path.str.endswith(("d0.csv.gz", "d1.csv.gz")).all()
+            assert df.head(3, scheduler=client).v.tolist() == [0, 0, 0]
