@@ -300,7 +300,7 @@ def read_block(fs, block: Block, dialect: CsvDialect, layout: CsvLayout, needed:
     offset = 0
     if block.first:
         _, data, offset = split_preamble(data, dialect.skip_rows, dialect.header)
-    if not data.strip():
+    if not data or data.isspace():
         return out_schema.empty_table()
     if not data.endswith(b"\n"):
         data += b"\n"
@@ -389,25 +389,31 @@ def _check_unclosed_quote(fs, block: Block, offset: int, dialect: CsvDialect, da
 def unclosed_quote_row(data: bytes, table: pa.Table, dialect: CsvDialect, skipped: int = 0) -> int | None:
     """The row (0-based) whose field swallowed later lines through an unclosed quote, else None.
 
-    Cheap when all is well: an unclosed quote runs to the end of the text, leaving an odd number
-    of quote characters, and without quoted line breaks fewer rows than lines. Only then are the
-    string values searched for the line break.
+    A quote never closed runs to the end of the text: the last row then has a field holding a line
+    break whose text is the end of ``data`` (a closed one is followed by its quote). A quote closed
+    lines later merges them mid-text; without quoted line breaks that shows as fewer rows than
+    lines. Both checks are cheap (one row; one count of line breaks); the rows are searched only
+    when one fails.
     """
-    odd = data.count(dialect.quote.encode()) % 2 == 1
-    merged = False
-    if not dialect.newlines_in_values:
-        lines = data.count(b"\n")
-        if table.num_rows + skipped < lines:
-            lines -= len(re.findall(rb"(?m)^\r?$", data)) - 1  # blank lines are no rows
-            merged = table.num_rows + skipped < lines
-    if not (odd or merged) or table.num_rows == 0:
+    if table.num_rows == 0:
         return None
-    rows = table if merged else table.slice(table.num_rows - 1)  # odd: the last row ran to the end
-    for col in rows.columns:
+    last = table.num_rows - 1
+    for value in table.slice(last).to_pylist()[0].values():
+        if isinstance(value, str) and "\n" in value and data.rstrip(b"\r\n").endswith(value.rstrip("\r\n").encode()):
+            return last
+    if dialect.newlines_in_values:
+        return None
+    lines = data.count(b"\n")
+    if table.num_rows + skipped >= lines:
+        return None
+    lines -= len(re.findall(rb"(?m)^\r?$", data)) - 1  # blank lines are no rows
+    if table.num_rows + skipped >= lines:
+        return None
+    for col in table.columns:
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             hits = pc.fill_null(pc.match_substring(col, "\n"), False).combine_chunks()
             if pc.any(hits).as_py():
-                return pc.index(hits, True).as_py() + (0 if merged else table.num_rows - 1)
+                return pc.index(hits, True).as_py()
     return None
 
 
