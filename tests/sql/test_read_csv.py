@@ -43,7 +43,7 @@ def files(tmp_path_factory):
     for name, text in FILES.items():
         (d / name).write_bytes(text.encode())
     (d / "CaseDir").mkdir()
-    (d / "CaseDir" / "Sales.csv").write_text("region,amount\nnorth,10\nsouth,20\n")
+    (d / "CaseDir" / "Sales.csv").write_text("Region,Amount\nnorth,10\nsouth,20\n")
     for i in range(2):
         (d / f"part{i}.csv").write_text("a,b\n" + "".join(f"{i * 10 + j},v{j}\n" for j in range(3)))
     with gzip.open(d / "many.csv.gz", "wb") as out:
@@ -122,8 +122,8 @@ def test_options_like_duckdb(files, options):
     "SELECT k, name FROM read_csv(['{d}/many.csv', '{d}/many.csv']) WHERE k < 5",
     "SELECT * FROM read_csv('{d}/part*.csv', filename=true)",
     "SELECT count(*) AS n, sum(k) AS s FROM '{d}/many.csv' WHERE name = 'n3'",
-    "SELECT region, amount FROM '{d}/CaseDir/Sales.csv'",
-    'SELECT s.region FROM "{d}/CaseDir/Sales.csv" s',
+    "SELECT Region, Amount FROM '{d}/CaseDir/Sales.csv'",
+    'SELECT s.Region FROM "{d}/CaseDir/Sales.csv" s',
     "SELECT * FROM read_csv_auto('{d}/tabs.tsv')",
 ])
 def test_queries_like_duckdb(files, sql):
