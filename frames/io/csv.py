@@ -81,7 +81,7 @@ class CsvDialect:
     skip_rows: int = 0
     null_values: tuple[str, ...] = ("",)
     encoding: str = "utf-8"
-    bad_rows: str = "error"  # "error" | "skip"
+    bad_rows: str = "error"  # "error" | "skip" | "warn" (skip, and say how many and where)
     timestamp_formats: tuple[str, ...] = ()  # strptime formats tried after ISO 8601
     newlines_in_values: bool = False
     true_values: tuple[str, ...] | None = None  # None: pyarrow's (1, true, True, TRUE)
@@ -254,8 +254,8 @@ def _read_range(f, block: Block) -> bytes:
 
 def split_preamble(data: bytes, skip_rows: int, header: bool) -> tuple[bytes, bytes, int]:
     """``(header line, the rest, lines consumed)`` of a file's first bytes: ``skip_rows`` lines
-    dropped, then the header line taken when there is one."""
-    pos, consumed = 0, 0
+    dropped, then the header line taken when there is one (a UTF-8 byte-order mark is no data)."""
+    pos, consumed = (3 if data.startswith(b"\xef\xbb\xbf") else 0), 0
     for _ in range(skip_rows + (1 if header else 0)):
         nl = data.find(b"\n", pos)
         line_end = len(data) if nl < 0 else nl + 1
@@ -308,7 +308,7 @@ def read_block(fs, block: Block, dialect: CsvDialect, layout: CsvLayout, needed:
 
     def on_bad_row(row) -> str:
         bad.append(row)
-        return "skip" if dialect.bad_rows == "skip" else "error"
+        return "error" if dialect.bad_rows == "error" else "skip"
 
     physical = layout.physical(needed)
     types = _parse_types(layout, physical)
@@ -320,10 +320,16 @@ def read_block(fs, block: Block, dialect: CsvDialect, layout: CsvLayout, needed:
             convert_options=dialect.convert_options(types, physical),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        if bad and dialect.bad_rows != "skip":
+        if bad and dialect.bad_rows == "error":
             raise DataSourceError(_bad_row_error(fs, block, offset, dialect, bad[-1])) from None
         raise DataSourceError(_parse_error(block, layout, dialect, exc)) from None
-    if dialect.quote and not dialect.newlines_in_values:
+    if bad and dialect.bad_rows == "warn":
+        import warnings
+
+        first = _lines_before(fs, block) + offset + (bad[0].number or 0)
+        warnings.warn(f"skipped {len(bad)} malformed row(s) of CSV file {block.path!r}, the first at line {first}: "
+                      f"{bad[0].text[:200]!r}", stacklevel=2)
+    if dialect.quote:
         _check_unclosed_quote(fs, block, offset, dialect, data, table, len(bad))
     table = _finish(table, layout, block, needed)
     if predicate is not None:
@@ -656,10 +662,8 @@ def _pandas_na(na_values: Any, keep_default_na: bool) -> tuple[str, ...]:
 
 
 def _pandas_bad_lines(value: Any) -> str:
-    if value in ("error", "skip"):
+    if value in ("error", "skip", "warn"):
         return value
-    if value == "warn":
-        return "skip"
     raise InvalidArgumentError(f"on_bad_lines must be 'error', 'skip' or 'warn', got {value!r}")
 
 

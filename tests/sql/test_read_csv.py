@@ -33,6 +33,9 @@ FILES = {
     "wide.csv": ",".join(str(i) for i in range(11)) + "\n" + ",".join(str(i * 2) for i in range(11)) + "\n",
     "empty_fields.csv": "a,b\n1,\n2,y\n,z\n",
     "crlf.csv": "a,b\r\n1,x\r\n2,y\r\n",
+    "bom.csv": "\ufeffid,name\n1,a\n2,b\n",
+    "header_only.csv": "a,b\n",
+    "quoted_breaks.csv": 'id,text\n1,"two\nlines"\n2,"say ""hi"",\nthen go"\n3,plain\n',
     "many.csv": "k,v,name\n" + "".join(f"{i},{i * 0.5},n{i % 7}\n" for i in range(300)),
 }
 

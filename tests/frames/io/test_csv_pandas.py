@@ -24,6 +24,7 @@ FILES = {
     "midquote.csv": 'a,b\n1,x"y\n2,y\n3,z\n',
     "na.csv": "a,b\n1,NA\n2,null\nN/A,x\n4,None\n",
     "nohdr.csv": "1,x\n2,y\n3,z\n",
+    "bom.csv": "\ufeffid,name\n1,a\n2,b\n",
     "many.csv": "k,v,name\n" + "".join(f"{i},{i * 0.5},n{i % 7}\n" for i in range(300)),
 }
 
@@ -180,6 +181,9 @@ def test_bad_rows_name_file_and_line_or_are_skipped(tmp_path, scheduler):
             frames.read_csv(str(path), blocksize=blocksize).compute(scheduler=scheduler)
         assert_eq(frames.read_csv(str(path), blocksize=blocksize, on_bad_lines="skip"), pd.read_csv(path, on_bad_lines="skip"),
                   check_dtype=False, check_index=False, scheduler=scheduler)
+    with pytest.warns(UserWarning, match=r"skipped 1 malformed row.*bad.csv.*line 202"):
+        got = frames.read_csv(str(path), on_bad_lines="warn").compute(scheduler="sync")
+    assert len(got) == 201
 
 
 def test_unclosed_quote_is_an_error_not_merged_lines(tmp_path):
