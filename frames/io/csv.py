@@ -571,8 +571,12 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
             if len(set(names)) != len(names):
                 raise InvalidArgumentError(f"names has duplicates: {names}")
         elif not dialect.header:
-            width = len(header_names(body.split(b"\n", 1)[0], dialect))
-            names = [str(i) for i in range(width)]  # pandas' header=None names: 0, 1, ...
+            first_row = header_names(body.split(b"\n", 1)[0], dialect)
+            names = [str(i) for i in range(len(first_row))]  # pandas' header=None names: 0, 1, ...
+        width = len(file_names) if dialect.header else len(header_names(body.split(b"\n", 1)[0], dialect))
+        if names is not None and len(names) != width:
+            raise InvalidArgumentError(f"names gives {len(names)} names but CSV file {files[0]!r} has {width} columns "
+                                       f"(pandas' extra leading columns as the index are not supported)")
         names = list(names) if names is not None else file_names
         if not names:
             raise DataSourceError(f"CSV file {files[0]!r} has no columns")
@@ -593,7 +597,6 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
         fields = {k: to_arrow_type(dtype) for k in fields}
     combined, date_columns = _pandas_parse_dates(parse_dates, names, where, body, dialect,
                                                  options.pop("date_format", None), bool(options.pop("keep_date_col", False)))
-    casts = []
     formats = []
     for k, fmt in date_columns.items():
         if fmt is not None:
@@ -606,7 +609,7 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
     path_column = ("path" if path_column is True else path_column) or None
     if path_column is not None and path_column in names:
         raise InvalidArgumentError(f"include_path_column={path_column!r} is already a column of {where}")
-    layout = CsvLayout(tuple(names), pa.schema(list(fields.items())), tuple(casts), tuple(combined), path_column)
+    layout = CsvLayout(tuple(names), pa.schema(list(fields.items())), (), tuple(combined), path_column)
     blocks = plan_blocks(fs, files, parse_size(blocksize), compression, dialect.encoding, quoted_breaks)
     node = CsvScan(fs, tuple(blocks), dialect, layout, source=source_label(path, files))
     if columns is not None:
