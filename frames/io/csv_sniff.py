@@ -41,7 +41,9 @@ OPTIONS = frozenset({
     "filename", "all_varchar", "auto_detect", "encoding", "sample_size", "new_line", "parallel", "max_line_size",
     "union_by_name", "hive_partitioning", "files_to_sniff", "blocksize",
 })
-"""The options SQL's ``read_csv`` takes (DuckDB's names); others are refused by name."""
+"""The options SQL's ``read_csv`` takes (DuckDB's names; ``blocksize`` is this engine's, the bytes per
+partition); others are refused by name. ``sample_size``, ``parallel``, ``max_line_size`` and
+``files_to_sniff`` are accepted and change nothing here (the sample is the first MB of the first file)."""
 
 
 def read_csv_auto_node(path: str | Sequence[str], storage_options: dict | None = None, **options: Any) -> CsvScan:
