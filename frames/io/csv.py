@@ -84,6 +84,7 @@ class CsvDialect:
     bad_rows: str = "error"  # "error" | "skip" | "warn" (skip, and say how many and where)
     timestamp_formats: tuple[str, ...] = ()  # strptime formats tried after ISO 8601
     newlines_in_values: bool = False
+    skip_bad_values: bool = False  # rows with a value their column's type cannot hold are skipped (DuckDB's ignore_errors)
     true_values: tuple[str, ...] | None = None  # None: pyarrow's (1, true, True, TRUE)
     false_values: tuple[str, ...] | None = None
     skip_hint: str = "on_bad_lines='skip'"
@@ -322,7 +323,13 @@ def read_block(fs, block: Block, dialect: CsvDialect, layout: CsvLayout, needed:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         if bad and dialect.bad_rows == "error":
             raise DataSourceError(_bad_row_error(fs, block, offset, dialect, bad[-1])) from None
-        raise DataSourceError(_parse_error(block, layout, dialect, exc)) from None
+        if not dialect.skip_bad_values or "conversion error" not in str(exc):
+            raise DataSourceError(_parse_error(block, layout, dialect, exc)) from None
+        bad.clear()
+        try:
+            table = _convertible_rows(data, dialect, layout, physical, types, on_bad_row)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as again:
+            raise DataSourceError(_parse_error(block, layout, dialect, again)) from None
     if bad and dialect.bad_rows == "warn":
         import warnings
 
@@ -335,6 +342,58 @@ def read_block(fs, block: Block, dialect: CsvDialect, layout: CsvLayout, needed:
     if predicate is not None:
         table = filter_table(table, predicate)
     return table.select(out_schema.names)
+
+
+def _convertible_rows(data: bytes, dialect: CsvDialect, layout: CsvLayout, physical: list[str],
+                      types: dict[str, pa.DataType], on_bad_row) -> pa.Table:
+    """The block's rows whose values all convert to their columns' types (the others skipped, as
+    DuckDB's ``ignore_errors`` does). Only after a conversion failed: the block is parsed again as
+    text, and each typed column converted with Arrow's casts; the rows a cast rejects are found by
+    halving the rows until each rejected one stands alone (a few casts per bad row)."""
+    text = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(column_names=list(layout.names), use_threads=False),
+                          parse_options=dialect.parse_options(on_bad_row),
+                          convert_options=dialect.convert_options({n: pa.string() for n in physical}, physical))
+    keep = pa.array([True] * text.num_rows)
+    for name, t in types.items():
+        if not pa.types.is_string(t):
+            keep = pc.and_(keep, _castable(text.column(name).combine_chunks(), t, dialect))
+    text = text.filter(keep)
+    return pa.table({name: _cast_text(text.column(name).combine_chunks(), types[name], dialect) for name in text.column_names})
+
+
+def _cast_text(values: pa.Array, t: pa.DataType, dialect: CsvDialect) -> pa.Array:
+    """Text to ``t`` as the CSV reader converts it (booleans by the dialect's words, timestamps by
+    its formats too); raises when a value does not convert."""
+    if pa.types.is_string(t):
+        return values
+    if pa.types.is_boolean(t) and dialect.true_values is not None:
+        trues, falses = pa.array(list(dialect.true_values)), pa.array(list(dialect.false_values or ()))
+        known = pc.or_(pc.is_in(values, trues), pc.is_in(values, falses))
+        if not pc.all(pc.or_kleene(known, pc.is_null(values)), min_count=0).as_py():
+            raise pa.ArrowInvalid("not a boolean")
+        return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), pc.is_in(values, trues))
+    if pa.types.is_timestamp(t) and dialect.timestamp_formats:
+        try:
+            return values.cast(t)
+        except pa.ArrowInvalid:
+            for fmt in dialect.timestamp_formats:
+                parsed = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
+                if parsed.null_count == values.null_count:
+                    return parsed.cast(t)
+            raise
+    return values.cast(t)
+
+
+def _castable(values: pa.Array, t: pa.DataType, dialect: CsvDialect) -> pa.Array:
+    """Which values convert to ``t`` (NULL always does)."""
+    try:
+        _cast_text(values, t, dialect)
+        return pa.array([True] * len(values))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        if len(values) == 1:
+            return pa.array([False])
+    half = len(values) // 2
+    return pa.concat_arrays([_castable(values.slice(0, half), t, dialect), _castable(values.slice(half), t, dialect)])
 
 
 def _parse_types(layout: CsvLayout, physical: list[str]) -> dict[str, pa.DataType]:

@@ -9,8 +9,8 @@ whose rows all have one width (and whose quotes all close) beats one that does n
 columns win. The first row is a header when a value of it does not fit its column's type
 inferred from the other rows (or when every column is text). Types are pyarrow's inference plus
 DuckDB's date formats (``%m-%d-%Y``, ``%d/%m/%Y``, ... the last candidate that fits every sampled
-value, as DuckDB picks). Not done: DuckDB's ``ignore_errors`` also skips rows whose values do not
-convert; here those are an error naming the file and column (rows with the wrong width are skipped).
+value, as DuckDB picks). ``ignore_errors`` skips rows of the wrong width and rows with a value their
+column's type cannot hold.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ SNIFF_BYTES = 1 << 18
 DELIMITERS = (",", "|", ";", "\t")
 QUOTES = ('"', "'", None)
 _DATE_TEMPLATES = ("%m-%d-%Y", "%m-%d-%y", "%d-%m-%Y", "%d-%m-%y", "%Y-%m-%d", "%y-%m-%d")
-TRUE_VALUES = ("true", "True", "TRUE", "t", "T")
-FALSE_VALUES = ("false", "False", "FALSE", "f", "F")
+TRUE_VALUES = ("true", "True", "TRUE", "t", "T", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "f", "F", "0")
 
 OPTIONS = frozenset({
     "header", "delim", "sep", "delimiter", "quote", "escape", "columns", "types", "dtypes", "column_types", "names",
@@ -72,7 +72,7 @@ def read_csv_auto_node(path: str | Sequence[str], storage_options: dict | None =
             raise InvalidArgumentError(f"read_csv {name} must be one character, got {value!r}")
     ignore_errors = bool(options.get("ignore_errors", False))
     base = CsvDialect(header=False, skip_rows=skip, null_values=nulls, encoding=encoding,
-                      bad_rows="skip" if ignore_errors else "error", skip_hint="ignore_errors=true",
+                      bad_rows="skip" if ignore_errors else "error", skip_bad_values=ignore_errors, skip_hint="ignore_errors=true",
                       true_values=TRUE_VALUES, false_values=FALSE_VALUES,
                       dtype_hint="types={name: 'VARCHAR'}")
     codec = compression_of(files[0]) if compression == "infer" else compression

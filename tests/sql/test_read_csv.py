@@ -146,6 +146,21 @@ def test_bad_rows_error_or_are_skipped(files, tmp_path):
         assert_same(got, duckdb.sql(f"SELECT * FROM read_csv('{path}', delim=',', header=true, ignore_errors=true)").df(), True)
 
 
+@pytest.mark.parametrize("types", ["{'b': 'BIGINT'}", "{'b': 'DOUBLE', 'a': 'BOOLEAN'}", "{'b': 'BOOLEAN'}", "{'d': 'DATE'}"])
+def test_ignore_errors_skips_values_that_do_not_convert(tmp_path, types):
+    """DuckDB's ignore_errors also skips rows whose values do not fit their column's type; without
+    it, such a value is an error naming the file and column."""
+    path = tmp_path / "values.csv"
+    path.write_text("a,b,d\n1,2,2020-01-01\n3,x,oops\n5,6,2020-01-03\n,8,\n0,9,2020-02-30\n" * 30)
+    ctx = sqlengine.Context()
+    for blocks in ("", ", blocksize=200"):
+        got = ctx.sql(f"SELECT * FROM read_csv('{path}', types={types}, ignore_errors=true{blocks})").compute()
+        expected = duckdb.sql(f"SELECT * FROM read_csv('{path}', types={types}, ignore_errors=true)").df()
+        assert_same(got, expected, True)
+        with pytest.raises(frames.DataSourceError, match="values.csv.*column"):
+            ctx.sql(f"SELECT * FROM read_csv('{path}', types={types}{blocks})").compute()
+
+
 def test_unknown_and_bad_options_are_named(files):
     ctx = sqlengine.Context()
     path = files / "plain.csv"
