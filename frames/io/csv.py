@@ -594,10 +594,11 @@ _PANDAS_OPTIONS = frozenset({"delimiter", "usecols", "skiprows", "quotechar", "e
 
 
 def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB", columns: Sequence[str] | None = None,
-                  sep: str | None = None, header: Any = "infer", names: Sequence[str] | None = None, dtype: Any = None,
+                  sep: Any = "by name", header: Any = "infer", names: Sequence[str] | None = None, dtype: Any = None,
                   parse_dates: Any = None, storage_options: dict | None = None, **options: Any) -> CsvScan:
     """A CSV scan with pandas' ``read_csv`` meaning for its arguments (Dask's ``blocksize`` and
-    ``include_path_column`` too)."""
+    ``include_path_column`` too). ``sep`` is pandas' ``,`` by default, a tab for a ``.tsv`` /
+    ``.tab`` file; ``sep=None`` sniffs it (as pandas' python engine does)."""
     unknown = sorted(set(options) - _PANDAS_OPTIONS)
     if unknown:
         raise InvalidArgumentError(f"read_csv got unknown options: {unknown}")
@@ -605,10 +606,12 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
     if "usecols" in options:
         columns = options.pop("usecols")
     fs, files, _ = expand_paths(path, storage_options, suffixes=CSV_SUFFIXES)
-    if sep is None:  # pandas' default; a .tsv / .tab file's name says tabs
+    if sep == "by name":  # pandas' default; a .tsv / .tab file's name says tabs
         name = files[0].lower()
         name = name.rsplit(".", 1)[0] if compression_of(name) else name
         sep = "\t" if name.endswith((".tsv", ".tab")) else ","
+    elif sep is None:
+        sep = _sniff_sep(fs, files[0], options)
     if not isinstance(sep, str) or len(sep) != 1:
         raise InvalidArgumentError(f"sep must be one character, got {sep!r} (regular-expression separators are not supported)")
     skip_rows, has_header = _pandas_header(header, names, options.pop("skiprows", 0))
@@ -674,6 +677,16 @@ def read_csv_node(path: str | Sequence[str], blocksize: int | str | None = "64MB
     if columns is not None:
         node = node.with_columns([_column_name(c, names, where) if isinstance(c, int) else c for c in columns])
     return node
+
+
+def _sniff_sep(fs, file: str, options: dict) -> str:
+    from frames.io.csv_sniff import sniff_dialect
+
+    compression = options.get("compression", "infer")
+    codec = compression_of(file) if compression == "infer" else compression
+    sample = read_sample(fs, file, codec, options.get("encoding") or "utf-8")
+    quote = options.get("quotechar", '"')
+    return sniff_dialect(sample, CsvDialect(), None, quote, True, None).sep
 
 
 def _column_name(key: Any, names: Sequence[str], where: str) -> str:

@@ -55,6 +55,13 @@ def test_files_like_pandas(files, name, blocksize, scheduler):
     assert_eq(df, _pandas(path), check_dtype=False, check_index=False, scheduler=scheduler)
 
 
+def test_sep_none_sniffs_like_pandas(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("a;b;c\n1;x;2.5\n2;y;3.5\n")
+    assert_eq(frames.read_csv(str(path), sep=None), pd.read_csv(path, sep=None, engine="python"), check_dtype=False)
+    assert frames.read_csv(str(path)).columns.tolist() == ["a;b;c"]  # pandas' default is a comma
+
+
 def test_dates_stay_strings_unless_asked(files):
     df = frames.read_csv(str(files / "plain.csv"))
     assert df.schema.field("d").type == pa.string()
