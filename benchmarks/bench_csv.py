@@ -85,9 +85,13 @@ def main() -> None:
     rows.append(("SQL aggregate over FROM 'lineitem.csv'", "sqlengine", t, "same answer as DuckDB" if same else "ANSWERS DIFFER"))
     rows.append(("SQL aggregate over FROM 'lineitem.csv'", "duckdb", t_duck, ""))
 
+    import os
+
+    load = os.getloadavg()[0]
     size = path.stat().st_size / 1e6
     lines = [f"# CSV reads: TPC-H lineitem SF {args.sf:g} as CSV ({size:.0f} MB, {n} rows)", "",
-             "Best of 3 wall-clock seconds on this machine; threads scheduler; produced by `python -m benchmarks.bench_csv`.", "",
+             f"Best of 3 wall-clock seconds on this machine ({os.cpu_count()} cores, load average {load:.1f} at the end: "
+             "other programs shared the cores); threads scheduler; produced by `python -m benchmarks.bench_csv`.", "",
              "| task | reader | seconds | check |", "|---|---|---:|---|"]
     lines += [f"| {task} | {who} | {secs:.2f} | {check} |" for task, who, secs, check in rows]
     publish(args.output, lines)
