@@ -83,6 +83,41 @@ def _same_base(a: "Series", b: "Series") -> tuple[Node, ScalarExpr, ScalarExpr]:
     return base_a, ea, eb
 
 
+def _compute_head(out: "_Frame", scheduler: str | None) -> Any:
+    """``out`` (a ``Limit`` of n rows, maybe under projections) computed reading only the
+    partitions it needs, as Dask's ``head()`` does: the first partition, then as many more as the
+    rows per partition so far say are missing (twice as many while none had rows). Only when partitions share no upstream work (a shuffle or a sort
+    feeds all of them, so those are computed in one pass instead of again for each batch)."""
+    import exec as _exec
+    from dataclasses import replace
+
+    node = out._optimized()
+    projections = []
+    while isinstance(node, Project):
+        projections.append(node)
+        node = node.child
+    if not (isinstance(node, Limit) and node.offset == 0 and node.n is not None and node.child.npartitions > 1):
+        return out.compute(scheduler=scheduler)
+    graph, keys = build_graph(node.child)
+    if set(_exec.cull(graph, keys[:1])) & set(_exec.cull(graph, keys[1:])):
+        return out.compute(scheduler=scheduler)
+    tables: list[pa.Table] = []
+    got, start, step = 0, 0, 1
+    while start < len(keys) and got < node.n:
+        batch = keys[start:start + step]
+        for table in _exec.get(_exec.fuse(_exec.cull(graph, batch), batch), batch, scheduler=scheduler):
+            table = table.slice(0, node.n - got)
+            tables.append(table)
+            got += table.num_rows
+        start += len(batch)
+        step = -(-(node.n - got) * start // got) if got else 2 * step
+    head: Node = FromTables((concat_tables(tables, node.schema),), node.schema)
+    for projection in reversed(projections):
+        head = replace(projection, child=head)
+    result_graph, result_keys = build_graph(head)
+    return out._finalize(_exec.get(result_graph, result_keys, scheduler="sync"))
+
+
 class _Frame(Lazy):
     """What DataFrame and Series share: the node, the index columns, compute and partitions."""
 
@@ -380,7 +415,7 @@ class DataFrame(_Frame):
         else:
             limited = Limit(node, n)
         out = self._with(limited)
-        return out.compute(scheduler=scheduler) if compute else out
+        return _compute_head(out, scheduler) if compute else out
 
     def limit(self, n: int, offset: int = 0) -> "DataFrame":
         return self._with(Limit(self._node, n, offset))
@@ -721,7 +756,7 @@ class Series(_Frame):
 
     def head(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
         out = Series(Limit(self._result_node(), n), Col(self._value_name()), self._name, self._index)
-        return out.compute(scheduler=scheduler) if compute else out
+        return _compute_head(out, scheduler) if compute else out
 
     def nlargest(self, n: int = 5) -> "Series":
         value = self._value_name()

@@ -22,6 +22,7 @@ from planner.logical import LogicalPlan, Scan
 from planner.naming import duckdb_name
 from planner.parse import semantic
 from planner.rules import RuleContext, optimize
+from planner.table_functions import function_name, read_table_function
 from planner.types import sql_type
 
 
@@ -49,7 +50,7 @@ class Planner:
             name = t.name.lower()
             if not name or name in ctes or name in schema:
                 continue
-            plan = self._resolve(name, files, resolved, spelling)
+            plan = self._resolve(t.name, files, resolved, spelling)
             schema[name] = {f.name: sql_type(f.type) for f in plan.schema}
         query = name_projections(query, spelling.column)
         spelling.definitions(query)
@@ -66,15 +67,15 @@ class Planner:
     # -- names ---------------------------------------------------------------------------------
     def _resolve(self, name: str, files: dict, resolved: dict, spelling: Spelling) -> LogicalPlan:
         """One plan per name per query: a table read twice is one Scan, a view read twice one plan;
-        its columns under lower-case names (``Spelling.relation``)."""
-        name = name.lower()
-        if name in resolved:
-            return resolved[name]
+        its columns under lower-case names (``Spelling.relation``). Names are found without regard
+        to case; one not resolved yet is looked up as written (a file path keeps its case)."""
+        key = name.lower()
+        if key in resolved:
+            return resolved[key]
         view = self.catalog.view(name)
-        if name in files:
-            plan: LogicalPlan = Scan(name, files[name])
+        if key in files:
+            plan: LogicalPlan = Scan(key, files[key])
         elif view is not None:
-            key = name.lower()
             if key in self._views_in_progress:
                 raise UnsupportedFeatureError(f"view {name!r} that refers to itself")
             self._views_in_progress.add(key)
@@ -83,8 +84,8 @@ class Planner:
             finally:
                 self._views_in_progress.discard(key)
         else:
-            plan = Scan(name, self.frames_node(name))
-        plan = resolved[name] = spelling.relation(plan)
+            plan = Scan(key, self.frames_node(name))
+        plan = resolved[key] = spelling.relation(plan)
         return plan
 
     def frames_node(self, name: str) -> FramesNode:
@@ -99,23 +100,15 @@ class Planner:
 
 
 def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp.Expression:
-    """``read_parquet('path')`` / ``read_csv('path')`` in FROM become tables over those files."""
-    import frames
-
-    tables = [t for t in query.find_all(exp.Table) if isinstance(t.this, (exp.ReadParquet, exp.ReadCSV))]
-    if not tables:
+    """Table functions in FROM (``read_parquet('path')``, ``read_csv('path', header=false)``, the
+    ones ``planner.table_functions`` lists) become tables over those files."""
+    if not any(function_name(t.this) for t in query.find_all(exp.Table)):
         return query
     query = query.copy()
-    for i, t in enumerate([t for t in query.find_all(exp.Table) if isinstance(t.this, (exp.ReadParquet, exp.ReadCSV))]):
-        fn = t.this
-        arg = fn.this if fn.this is not None else (fn.expressions[0] if fn.expressions else None)
-        if not isinstance(arg, exp.Literal) or not arg.is_string:
-            raise UnsupportedFeatureError(f"{fn.sql()} without a literal path")
-        reader = frames.read_parquet if isinstance(fn, exp.ReadParquet) else frames.read_csv
+    for i, t in enumerate([t for t in query.find_all(exp.Table) if function_name(t.this)]):
         name = f"__file{i}"
-        files[name] = reader(arg.this)._node
-        alias = t.alias or ("read_parquet" if isinstance(fn, exp.ReadParquet) else "read_csv")
-        t.replace(exp.table_(name, alias=alias))
+        files[name] = read_table_function(t.this)
+        t.replace(exp.table_(name, alias=t.alias or function_name(t.this)))
     return query
 
 

@@ -21,6 +21,8 @@ def sql_type(t: pa.DataType) -> str:
         return "DATE"
     if pa.types.is_timestamp(t):
         return "TIMESTAMP"
+    if pa.types.is_time(t):
+        return "TIME"
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return "VARCHAR"
     return "VARCHAR"

@@ -44,9 +44,13 @@ def _source_to_node(source: Any) -> Node:
 
 
 def _file_node(path: str, fmt: str | None = None) -> Node:
-    lower = path.lower().split("?")[0]
-    if fmt == "csv" or (fmt is None and lower.endswith((".csv", ".csv.gz", ".tsv", ".txt"))):
-        return frames.read_csv(path)._node
+    """A file, folder or glob queried in place, read as DuckDB would (CSV sniffed as its
+    ``read_csv`` does); the format from the name, else from the files found (never mixed)."""
+    from frames.io import detect_format
+    from frames.io.csv_sniff import read_csv_auto_node
+
+    if (fmt or detect_format(path)) == "csv":
+        return read_csv_auto_node(path)
     return frames.read_parquet(path)._node
 
 

@@ -1,4 +1,8 @@
-"""Turning a user's path argument (file, directory, glob, list, any fsspec URL) into files."""
+"""Turning a user's path argument (file, directory, glob, list, any fsspec URL) into files.
+
+Also the two facts a reader needs about a file before opening it: its format (from its name, so a
+folder mixing formats is refused instead of read in part) and its compression codec.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,67 @@ import fsspec
 
 from frames.errors import DataSourceError
 
+FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "parquet": (".parquet", ".parq", ".pq"),
+    "csv": (".csv", ".tsv", ".tab", ".txt"),
+}
+"""File name endings of each format (before any compression suffix)."""
+
+COMPRESSION_SUFFIXES: dict[str, str] = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd",
+                                        ".xz": "xz", ".lz4": "lz4"}
+"""Compression codecs by file name ending (as pandas' and DuckDB's ``compression='infer'/'auto'``)."""
+
+
+def compression_of(path: str) -> str | None:
+    """The codec a file's name says it is compressed with, or None."""
+    lower = path.lower().split("?")[0]
+    for suffix, codec in COMPRESSION_SUFFIXES.items():
+        if lower.endswith(suffix):
+            return codec
+    return None
+
+
+def format_of(path: str) -> str | None:
+    """``"csv"``, ``"parquet"`` (or another key of ``FORMAT_SUFFIXES``) from the name, else None."""
+    lower = path.lower().split("?")[0]
+    codec = compression_of(lower)
+    if codec is not None:
+        lower = lower.rsplit(".", 1)[0]
+    for fmt, suffixes in FORMAT_SUFFIXES.items():
+        if lower.endswith(suffixes):
+            return fmt
+    return None
+
+
+def detect_format(path: str | Sequence[str], storage_options: dict | None = None) -> str | None:
+    """The format of ``path``'s files: from its name, else from the names of the files a folder or
+    glob holds (a mix of formats is an error); None when no name says."""
+    named = format_of(path) if isinstance(path, str) else None
+    if named is not None:
+        return named
+    _, files, _ = expand_paths(path, storage_options)
+    formats = {f: format_of(f) for f in files}
+    known = {fmt for fmt in formats.values() if fmt is not None}
+    if len(known) > 1:
+        _one_format(files, path if isinstance(path, str) else str(list(path)), ())
+    return known.pop() if known else None
+
 
 def expand_paths(path: str | Sequence[str], storage_options: dict | None = None, suffixes: tuple[str, ...] = ()) -> tuple[object, list[str], str | None]:
     """Return ``(filesystem, files, base_dir)``; files sorted, directories walked recursively.
 
     ``base_dir`` is the directory given, or the part of a glob before its first wildcard (hive-style
-    ``key=value`` names below it become partition columns), else None.
+    ``key=value`` names below it become partition columns), else None. A directory's files must all
+    be of one format (``suffixes`` names the reader's, compressed or not; a directory of files
+    without a known ending is read as given). A path that is not a regular file (a FIFO, a device)
+    is refused: opening it could block forever or read something that is not data.
     """
     paths = [path] if isinstance(path, str) else list(path)
     if not paths:
         raise DataSourceError("no path given")
+    for p in paths:
+        if not isinstance(p, str):
+            raise DataSourceError(f"a path must be a string, not {type(p).__name__} ({p!r})")
     try:
         fs, _ = fsspec.core.url_to_fs(paths[0], **(storage_options or {}))
     except (ImportError, ValueError) as exc:
@@ -28,22 +83,23 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
         _, stripped = fsspec.core.url_to_fs(p, **(storage_options or {}))
         try:
             if any(ch in stripped for ch in "*?["):
-                found = sorted(f for f in fs.glob(stripped) if fs.isfile(f))
+                found = sorted(f for f in fs.glob(stripped) if not fs.isdir(f))
                 if not found:
                     raise DataSourceError(f"no files match {p!r}")
-                files += found
+                files += [_regular(fs, f, p) for f in found]
                 if len(paths) == 1:  # ``key=value`` directories under the glob's fixed prefix
                     base = _glob_base(stripped)
             elif fs.isdir(stripped):
                 found = sorted(f for f in fs.find(stripped) if not _hidden(f, stripped))
+                _one_format(found, p, suffixes)
                 if suffixes:
-                    found = [f for f in found if f.endswith(suffixes)] or found
+                    found = [f for f in found if _strip_codec(f).endswith(suffixes)] or found
                 if not found:
                     raise DataSourceError(f"directory {p!r} has no data files")
-                files += found
+                files += [_regular(fs, f, p) for f in found]
                 base = stripped.rstrip("/") if len(paths) == 1 else None
             elif fs.exists(stripped):
-                files.append(stripped)
+                files.append(_regular(fs, stripped, p))
             else:
                 raise DataSourceError(f"file not found: {p!r}")
         except DataSourceError:
@@ -51,6 +107,49 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
         except OSError as exc:
             raise DataSourceError(f"cannot read {p!r}: {exc}") from None
     return fs, files, base
+
+
+def _strip_codec(path: str) -> str:
+    lower = path.lower()
+    return lower.rsplit(".", 1)[0] if compression_of(lower) else lower
+
+
+def _one_format(found: list[str], given: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse a directory whose files are of several known formats (reading one kind would drop the
+    others silently); other files (``_SUCCESS``, ``README``) do not count."""
+    formats = {}
+    for f in found:
+        fmt = format_of(f)
+        if fmt is not None:
+            formats.setdefault(fmt, f)
+    if len(formats) > 1:
+        shown = ", ".join(f"{fmt} ({f.rsplit('/', 1)[-1]!r})" for fmt, f in sorted(formats.items()))
+        raise DataSourceError(f"directory {given!r} mixes file formats: {shown}; read each format with its own reader "
+                              f"(a glob such as {given.rstrip('/') + '/*.csv'!r} picks one)")
+
+
+def _regular(fs, path: str, given: str) -> str:
+    """``path`` if it is a regular file (or a remote object); a FIFO, socket or device is refused."""
+    if is_local(fs):
+        import os
+        import stat
+
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise DataSourceError(f"cannot read {given!r}: {exc}") from None
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+            what = "" if path.rstrip("/").endswith(given.rstrip("/")) else f" ({path!r})"
+            raise DataSourceError(f"cannot read {given!r}{what}: it is {kind}, not a regular file")
+    return path
+
+
+def is_local(fs) -> bool:
+    protocol = getattr(fs, "protocol", ())
+    protocol = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+    return "file" in protocol or "local" in protocol
 
 
 def _glob_base(pattern: str) -> str:

@@ -26,7 +26,7 @@ from frames.expr.dictionary import evaluate as dictionary_evaluate
 from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
-from frames.io.files import expand_paths, hive_partitions
+from frames.io.files import expand_paths, hive_partitions, is_local
 from frames.io.pruning import filter_selectivity, may_match
 
 TARGET_ROWS = 1_000_000  # rows per partition when splitting a file by row groups
@@ -299,7 +299,7 @@ class ParquetScan(Scan):
         needed = wanted + [c for c in filter_cols if c not in wanted]
         file_cols = [c for c in needed if c in self.file_schema.names]
         keys = []
-        local = _is_local(self.fs)
+        local = is_local(self.fs)
         for i, piece in enumerate(self.pieces):
             key = (self.name, i)
             task_piece = replace(piece)  # a fresh copy: statistics decoded for pruning do not travel with the task
@@ -432,15 +432,9 @@ def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None =
     return node
 
 
-def _is_local(fs) -> bool:
-    protocol = getattr(fs, "protocol", ())
-    protocol = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    return "file" in protocol or "local" in protocol
-
-
 def _read_footer(fs, file: str) -> pq.FileMetaData:
     try:
-        if _is_local(fs):
+        if is_local(fs):
             return pq.ParquetFile(file).metadata
         with fs.open(file, "rb") as f:
             return pq.ParquetFile(f).metadata

@@ -56,7 +56,7 @@ def test_every_block_boundary(tmp_path):
     path.write_text("\n".join(lines))
     expected = pd.read_csv(path, keep_default_na=False)
     for size in range(1, 71):
-        got = run(read_csv_node(str(path), blocksize=size, dtype={"b": "str"}))
+        got = run(read_csv_node(str(path), blocksize=size, dtype={"b": "str"}, keep_default_na=False))
         assert got.a.tolist() == expected.a.tolist(), size
         assert got.b.tolist() == expected.b.tolist(), size
 
