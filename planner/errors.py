@@ -80,3 +80,11 @@ class ExpressionTooDeepError(SqlError, ValueError):
 class SqlArithmeticError(SqlError, ArithmeticError):
     """Arithmetic with no answer in the result's type: integer overflow (DuckDB: "Overflow in
     addition of INT64 (9223372036854775807 + 1)!") or an integer division by zero."""
+
+
+class ScalarSubqueryError(SqlError, ValueError):
+    """A subquery used as a value returned more than one row (DuckDB raises the same)."""
+
+    def __init__(self):
+        super().__init__("More than one row returned by a subquery used as an expression: "
+                         "a scalar subquery can only return a single row")

@@ -19,6 +19,7 @@ evaluation; the planner only adds functions). Imported by ``planner.expressions`
 - ``sql_greatest`` / ``sql_least``: element-wise, NULLs skipped, arguments unified to one type.
 - ``sql_right``: the last n characters; ``sql_reverse``: characters in reverse order.
 - ``sql_concat``: CONCAT() skips NULLs and casts every argument to text (``||`` propagates NULLs).
+- ``sql_single_row``: a scalar subquery's value given its row count, raising when it had several.
 - ``sql_to_integer``: the value a cast to an integer type starts from: decimals round half away
   from zero, floats half to even (DuckDB), text is trimmed and may be written as a decimal or
   with an exponent (``' 2.5'`` -> 3, as DuckDB), integers unchanged.
@@ -31,7 +32,7 @@ import pyarrow.compute as pc
 
 from frames.errors import DataTypeError
 from frames.expr.kernels import KERNELS, cast_value, common_type, integer_decimal, register
-from planner.errors import SqlArithmeticError
+from planner.errors import ScalarSubqueryError, SqlArithmeticError
 
 
 def _is_date(t: pa.DataType) -> bool:
@@ -310,6 +311,17 @@ register("sql_subtract", _subtract, pc.subtract_checked, "-")
 register("sql_multiply", _checked_multiply, pc.multiply_checked, "*")
 register("sql_negate", _unary_checked("negate", pc.negate_checked, "in negation of "), pc.negate_checked, "-")
 register("sql_abs", _unary_checked("abs", pc.abs_checked, "in abs of "), pc.abs_checked)
+
+
+def _single_row(rows, value):
+    """``value`` where each scalar subquery result had at most one row (``rows``), else the error
+    DuckDB raises."""
+    most = pc.max(rows).as_py() if len(rows) else None
+    if most is not None and most > 1:
+        raise ScalarSubqueryError()
+    return value
+
+
 register("sql_intdiv", _intdiv, None, "//")
 register("sql_mod", _mod, None, "%")
 register("sql_to_boolean", _to_boolean)
@@ -323,3 +335,4 @@ register("sql_right", _right)
 register("sql_reverse", pc.utf8_reverse)
 register("sql_concat", _concat)
 register("sql_to_integer", _to_integer)
+register("sql_single_row", _single_row)

@@ -88,8 +88,8 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
         # would parse each name as SQL and fail on one like ``a;b``
         options = {"schema": ensure_schema(schema, dialect=dialect, normalize=False), "dialect": dialect, "db": None, "catalog": None,
                    "sql": None, "isolate_tables": True, "quote_identifiers": False}
-        qualified = _apply(query.copy(), RULES[:at], options)  # the caller's AST is left as it was
-        unnested = _apply(qualified.copy(), [unnest_subqueries], options)
+        qualified = _apply(_name_subquery_columns(query.copy(), dialect), RULES[:at], options)  # the caller's AST is left as it was
+        unnested = _unnest_shielded(qualified.copy(), options)
         if unnested.find(exp.ArrayAgg) is not None and qualified.find(exp.ArrayAgg) is None:
             # sqlglot decorrelates EXISTS with a non-equality correlation into ARRAY_AGG; keep those
             # subqueries and let the builder turn them into semi/anti joins with a residual filter
@@ -115,6 +115,80 @@ def _with_duckdb_literals(annotate):
 
     annotate_types.__wrapped__ = annotate  # so _parameters sees annotate's arguments
     return annotate_types
+
+def _name_subquery_columns(query: exp.Expression, dialect: str) -> exp.Expression:
+    """An unaliased scalar subquery in a SELECT list is named by its text, as DuckDB names it
+    (``(SELECT 1)``); sqlglot's qualify would otherwise set the name as the subquery's table alias
+    and then fail on ``ORDER BY 1`` (an AssertionError inside sqlglot)."""
+    for select in list(query.find_all(exp.Select)):
+        for projection in select.expressions:
+            if isinstance(projection, exp.Subquery) and not projection.alias:
+                projection.replace(exp.Alias(this=projection.copy(), alias=exp.to_identifier(projection.sql(dialect), quoted=True)))
+    return query
+
+
+def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
+    """sqlglot's ``unnest_subqueries``, kept away from the subqueries it would answer wrongly; the
+    builder plans those itself (``planner/build/subqueries.py``):
+
+    - a scalar subquery that may return other than one row (no aggregate, or GROUP BY / HAVING):
+      sqlglot joins it (several rows multiply the outer row, none drops it) or wraps it in MAX;
+      DuckDB raises on several rows and gives NULL for none;
+    - ``IN`` / ``= ANY`` used as a value rather than a WHERE conjunct: sqlglot's LEFT JOIN gives
+      FALSE where three-valued logic gives NULL (a NULL operand, a NULL in the subquery);
+    - ``ANY`` / ``ALL`` / ``SOME`` other than ``= ANY``: sqlglot's rewrite needs array lambdas;
+    - a correlated subquery inside a SELECT without FROM: sqlglot would join onto a FROM-less
+      SELECT and produce an invalid query.
+    Each is swapped for a placeholder while sqlglot runs and put back afterwards."""
+    kept: dict[str, exp.Expression] = {}
+    for node in list(query.find_all(exp.Subquery, exp.In, exp.Any, exp.All)):
+        target = _shielded(node)
+        if target is None or any(target is k or target in k.find_all(type(target)) for k in kept.values()):
+            continue
+        name = f"__shield{len(kept)}"
+        kept[name] = target
+        target.replace(exp.Placeholder(this=name))
+    out = _apply(query, [unnest_subqueries], options)
+    for placeholder in list(out.find_all(exp.Placeholder)):
+        if placeholder.name in kept:
+            placeholder.replace(kept[placeholder.name])
+    return out
+
+
+def _shielded(node: exp.Expression) -> exp.Expression | None:
+    """The expression to keep from sqlglot's unnesting for ``node`` (see ``_unnest_shielded``)."""
+    if isinstance(node, (exp.Any, exp.All)):
+        comparison = node.parent
+        if isinstance(node, exp.Any) and isinstance(comparison, exp.EQ) and _in_where_conjunct(comparison):
+            return None
+        return comparison
+    if isinstance(node, exp.In):
+        if node.args.get("query") is None or _in_where_conjunct(node):
+            return None
+        return node
+    if isinstance(node.parent, (exp.In, exp.Any, exp.All, exp.Exists)) or not isinstance(node.this, exp.Select):
+        return None
+    select = node.this
+    if node.parent_select is not None and node.parent_select.args.get("from_") is None and _correlated(select):
+        return node
+    if isinstance(node.parent, (exp.From, exp.Join)) or node.find_ancestor(exp.From, exp.Join, exp.Select) is not node.parent_select:
+        return None  # a derived table, not a scalar subquery
+    one_row = (not select.args.get("group") and not select.args.get("having")
+               and any(p.find(exp.AggFunc) for p in select.expressions))
+    return None if one_row else node
+
+
+def _in_where_conjunct(node: exp.Expression) -> bool:
+    """Whether ``node`` is one of the AND-ed conditions of a WHERE (where NULL and FALSE agree)."""
+    parent = node.parent
+    while isinstance(parent, (exp.And, exp.Paren)):
+        parent = parent.parent
+    return isinstance(parent, exp.Where)
+
+
+def _correlated(select: exp.Select) -> bool:
+    inner = {s.alias_or_name for s in select.find_all(exp.Table, exp.Subquery) if s.find_ancestor(exp.From, exp.Join)}
+    return any(c.table and c.table not in inner for c in select.find_all(exp.Column))
 
 
 def _apply(expression: exp.Expression, rules, options: dict) -> exp.Expression:

@@ -124,7 +124,8 @@ def name_projections(query: exp.Expression, spell=lambda name: name) -> exp.Expr
         if isinstance(e, (exp.Alias, exp.Column, exp.Star)):
             continue
         spelled = e.transform(lambda n: exp.Column(this=exp.to_identifier(spell(n.name))) if isinstance(n, exp.Column) else n)
-        e.replace(exp.alias_(e.copy(), duckdb_name(spelled), quoted=True))
+        # exp.Alias, not exp.alias_: alias_ would make a subquery's name its table alias
+        e.replace(exp.Alias(this=e.copy(), alias=exp.to_identifier(duckdb_name(spelled), quoted=True)))
     return query
 
 

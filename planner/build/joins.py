@@ -29,7 +29,7 @@ class JoinBuilder:
             source, alias = self._source(t, ctes)
             node = source if node is None else Join(node, source, "cross")
             available.add(alias)
-        mine = [p for p in pending if tables_of(p) <= available and not is_subquery_predicate(p) and p.find(exp.Subquery) is None]
+        mine = [p for p in pending if tables_of(p) <= available and not is_subquery_predicate(p) and p.find(exp.Select) is None]
         pending = [p for p in pending if not any(p is m for m in mine)]
         if mine:
             tr = self._expr(node, None)

@@ -18,7 +18,7 @@ from planner.build.common import (as_inner, conjuncts_sql, factor_or, inside_win
                                   rename, unique_names)
 from planner.build.joins import JoinBuilder
 from planner.build.setops import SetOperationBuilder
-from planner.build.subqueries import SubqueryBuilder
+from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery, outer_aggregate, query_of
 from planner.build.windows import WindowBuilder
 from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
@@ -116,21 +116,23 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
                 right, ralias = self._source(join.this, ctes)
                 node, pending = self._join(node, available, right, ralias, join, pending)
                 available.add(ralias)
-        node = self._scalar_subqueries(sel, node, ctes)
         remaining = []
         for i, p in enumerate(pending):
             negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))
             test = p.this if negated else p
-            if isinstance(test, exp.In) and test.args.get("query") is not None:
+            if isinstance(test, exp.In) and test.args.get("query") is not None and not correlations(query_of(test), available, False):
                 node = self._in_subquery(node, test, negated, ctes, i)
-            elif isinstance(test, exp.Exists):
+            elif isinstance(test, exp.Exists) and self._exists_is_simple(test.this, available):
                 node = self._exists(node, available, test.this, negated, ctes, i)
+            elif has_subquery(p):
+                node, (p,) = self._subquery_values(node, [p], None, ctes, available)
+                remaining.append(p)
             else:
                 remaining.append(p)
         if remaining:
             tr = self._expr(node, None)
             node = Filter(node, conjunction(map(tr, remaining)))
-        return self._project(sel, node)
+        return self._project(sel, node, ctes)
 
     def _expr(self, node: Node, replacements) -> ExpressionTranslator:
         names = set(node.schema.names)
@@ -148,15 +150,16 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
 
         return ExpressionTranslator(resolve, replacements)
 
-    def _project(self, sel: exp.Select, node: Node) -> Node:
+    def _project(self, sel: exp.Select, node: Node, ctes: dict[str, Node] | None = None) -> Node:
         projections = list(sel.expressions)
+        outer = {n.split(".", 1)[0] for n in node.schema.names if "." in n}
         names = unique_names([p.alias_or_name or f"col{i}" for i, p in enumerate(projections)])
         having = sel.args.get("having")
         group = sel.args.get("group")
         order = sel.args.get("order")
         order_items = list(order.expressions) if order is not None else []
         aggregates = [a for p in projections + ([having.this] if having else []) + [o.this for o in order_items]
-                      for a in p.find_all(exp.AggFunc) if not inside_window(a)]
+                      for a in p.find_all(exp.AggFunc) if not inside_window(a) and outer_aggregate(a, sel, outer)]
         # ORDER BY items: an output column by alias, ordinal or same expression, else a hidden one
         sort_keys, hidden = [], []
         for i, o in enumerate(order_items):
@@ -177,13 +180,20 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             sort_keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
 
         def finish(agg_node: Node, replacements: dict) -> Node:
-            if having is not None:
-                agg_node = Filter(agg_node, self._expr(agg_node, replacements)(having.this))
-            windows = [w for p in projections + [o.this for o in order_items] for w in p.find_all(exp.Window)]
+            condition, selected, extra = having.this if having is not None else None, projections, [t for _, t in hidden]
+            exprs = [e for e in [condition] + selected + extra if e is not None]
+            if any(has_subquery(e) for e in exprs):  # evaluated on copies: finish runs once per grouping set
+                agg_node, exprs = self._subquery_values(agg_node, [e.copy() for e in exprs], replacements, ctes or {}, outer,
+                                                        post_aggregation=bool(replacements))
+                condition = exprs.pop(0) if condition is not None else None
+                selected, extra = exprs[:len(selected)], exprs[len(selected):]
+            if condition is not None:
+                agg_node = Filter(agg_node, self._expr(agg_node, replacements)(condition))
+            windows = [w for p in selected + [o.this for o in order_items] for w in p.find_all(exp.Window)]
             if windows:
                 agg_node, replacements = self._windows(agg_node, windows, replacements, sel)
             tr = self._expr(agg_node, replacements)
-            return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, projections)] + [(n, tr(t)) for n, t in hidden]))
+            return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, selected)] + [(n[0], tr(t)) for n, t in zip(hidden, extra)]))
 
         sets = grouping_sets(group)
         if sets is not None:

@@ -1,5 +1,24 @@
-"""Subqueries the builder turns into joins: uncorrelated scalar subqueries (one row joined onto
-every row), ``[NOT] EXISTS`` and ``[NOT] IN (SELECT ...)`` as semi (anti) joins."""
+"""Subqueries: every subquery expression sqlglot's unnesting left becomes columns joined onto the
+rows that use it, and the expression reads those columns.
+
+The general mechanism (``_subquery_values``) follows Neumann and Kemper's "Unnesting Arbitrary
+Queries" (DuckDB's model) in its plainest form: for a correlated subquery the outer rows get a row
+id; a relation ``D`` of (row id, the outer values the subquery reads) is given to the subquery as
+one more FROM source, its outer references become D's columns, and the subquery is grouped (or, for
+LIMIT, windowed) per row id: a dependent join computed once for all outer rows. The per-row-id
+result is left-joined back on the row id, so outer rows the subquery has no row for read NULL (or
+the value an aggregate has over no rows, COUNT's 0). Each kind of use then reads that result:
+
+- a scalar subquery: its value, raising when some row id has several rows (``sql_single_row``);
+- ``EXISTS``: whether the row id has a row;
+- ``x op ANY / ALL (...)``, ``IN``: counts of comparisons that are TRUE / FALSE per row id, from
+  which three-valued logic follows (TRUE if one is TRUE, else NULL if one is NULL, else FALSE).
+
+Uncorrelated subqueries are computed once: one row (a scalar value, a row count, or min / max /
+counts for ANY / ALL) cross-joined onto every row, or a hash join on the distinct values for IN.
+The fast special cases stay where they apply: ``[NOT] IN (SELECT ...)`` and ``[NOT] EXISTS`` as
+WHERE conjuncts become semi (anti) joins on their equality correlations, and TPC-H q21's
+``<>`` correlation a grouped min/max."""
 
 from __future__ import annotations
 
@@ -7,31 +26,182 @@ from sqlglot import exp
 
 from frames.expr.aggregate import AggSpec
 from frames.expr.scalar import Col, Lit, call, conjunction
-from planner.build.common import conjuncts_sql, rename, tables_of
+from planner.build.common import conjuncts_sql, limit_of, rename, tables_of
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId
+
+# aggregates whose value over no rows is 0 rather than NULL
+_ZERO_WHEN_EMPTY = (exp.Count, exp.CountIf, exp.ApproxDistinct)
 
 class SubqueryBuilder:
     """The part of ``QueryBuilder`` that plans subqueries."""
 
-    def _scalar_subqueries(self, sel: exp.Select, node: Node, ctes: dict[str, Node]) -> Node:
-        """Uncorrelated scalar subqueries left in the SELECT list or WHERE: computed once (one row)
-        and joined onto every row; the expression then reads the joined column."""
-        found = []
-        for e in list(sel.expressions) + ([sel.args["where"].this] if sel.args.get("where") else []):
-            for sub in e.find_all(exp.Subquery):
-                if isinstance(sub.parent, exp.In) or sub.find_ancestor(exp.Exists):
-                    continue
-                found.append(sub)
-        for k, sub in enumerate(found):
-            value = self.query(sub.this, ctes)
-            if len(value.schema) != 1:
-                raise UnsupportedFeatureError("a scalar subquery returning several columns")
-            alias = f"__sq{k}"
-            one = Limit(rename(value, alias), 2)
-            node = Join(node, one, "cross")
-            sub.replace(exp.column(value.schema.names[0], alias))
-        return node
+    # -- the general mechanism ----------------------------------------------------------------
+    def _subquery_values(self, node: Node, exprs: list, replacements, ctes: dict[str, Node], outer: set[str],
+                         post_aggregation: bool = False) -> tuple[Node, list]:
+        """``node`` with the columns the subquery expressions in ``exprs`` read, and ``exprs`` with
+        each such expression replaced by one over those columns (in place; a whole expression that
+        is a subquery expression is replaced in the returned list). ``outer`` are the relations
+        ``node`` holds; ``post_aggregation``: ``exprs`` are evaluated after the query's grouping, so
+        an aggregate of outer columns inside a subquery is the outer query's aggregate."""
+        out = []
+        for e in exprs:
+            for term in subquery_terms(e):
+                node, value = self._subquery_value(node, term, replacements, ctes, outer, post_aggregation)
+                if term is e:
+                    e = value
+                else:
+                    term.replace(value)
+            out.append(e)
+        return node, out
+
+    def _subquery_value(self, node: Node, term: exp.Expression, replacements, ctes, outer, post_aggregation):
+        self._count += 1
+        k = self._count
+        q = query_of(term)
+        if isinstance(term, exp.Exists):
+            kind, op, operand = "exists", None, None
+        elif isinstance(term, exp.In):
+            kind, op, operand = "any", exp.EQ, term.this
+        elif isinstance(term, exp.Binary):
+            kind, op, operand = ("all" if isinstance(term.expression, exp.All) else "any"), type(term), term.this
+        else:
+            kind, op, operand = "scalar", None, None
+        if kind in ("any", "all") and isinstance(q, exp.Select) and _one_row(q) and not q.args.get("having"):
+            # exactly one row: x op ANY / ALL (it) is x op (it)
+            value_node, value = self._subquery_value(node, exp.Subquery(this=q), replacements, ctes, outer, post_aggregation)
+            return value_node, op(this=operand, expression=value)
+        occurrences = correlations(q, outer, post_aggregation)
+        if not occurrences:
+            return self._uncorrelated(node, q, kind, op, operand, replacements, ctes, k)
+        if not isinstance(q, exp.Select):
+            raise UnsupportedFeatureError(f"a correlated {type(q).__name__.upper()} subquery")
+        return self._correlated(node, q, occurrences, kind, op, operand, replacements, ctes, k)
+
+    def _uncorrelated(self, node: Node, q, kind: str, op, operand, replacements, ctes, k: int):
+        """A subquery without outer references, computed once."""
+        value = self.query(q, ctes)
+        alias = f"__sq{k}"
+        if kind == "exists":
+            found = rename(Aggregate(Limit(value, 1), (), (AggSpec("n", "count_all"),)), alias)
+            return Join(node, found, "cross"), exp.GT(this=exp.column("n", alias), expression=exp.Literal.number(0))
+        if len(value.schema) != 1:
+            raise UnsupportedFeatureError("a subquery used as a value returning several columns")
+        v = value.schema.names[0]
+        n, nn, mn, mx = (exp.column(c, alias) for c in ("n", "nn", "mn", "mx"))
+        if kind == "scalar":
+            one = Aggregate(Limit(value, 2), (), (AggSpec("n", "count_all"), AggSpec("v", "min", v)))
+            one = Project(one, (("v", call("sql_single_row", Col("n"), Col("v"))),))
+            return Join(node, rename(one, alias), "cross"), exp.column("v", alias)
+        counts = rename(Aggregate(value, (), (AggSpec("n", "count_all"), AggSpec("nn", "count", v),
+                                             AggSpec("mn", "min", v), AggSpec("mx", "max", v))), alias)
+        node = Join(node, counts, "cross")
+        unknown = exp.or_(exp.Is(this=operand.copy(), expression=exp.Null()), exp.LT(this=nn, expression=n))
+        empty = exp.EQ(this=n.copy(), expression=exp.Literal.number(0))
+        if op in (exp.EQ, exp.NEQ) and (op is exp.EQ) == (kind == "any"):
+            # IN / = ANY (NOT IN / <> ALL): a hash join on the distinct values
+            values = rename(Aggregate(Project(value, (("v", Col(v)),)), ("v",), ()), f"{alias}_v")
+            key = f"{alias}_key"
+            tr = self._expr(node, replacements)
+            keyed = Project(node, tuple((c, Col(c)) for c in node.schema.names) + ((key, tr(operand)),))
+            node = Join(keyed, values, "left", (key,), (f"{alias}_v.v",))
+            unknown = exp.or_(exp.Is(this=exp.column(key), expression=exp.Null()), exp.LT(this=nn.copy(), expression=n.copy()))
+            found = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=exp.column("v", f"{alias}_v"), expression=exp.Null())), true=exp.true()),
+                                  exp.If(this=empty, true=exp.false()), exp.If(this=unknown, true=exp.null())], default=exp.false())
+            return node, (found if kind == "any" else exp.Not(this=exp.Paren(this=found)))
+        if op in (exp.EQ, exp.NEQ):  # = ALL, <> ANY: some value differs from x
+            differs = exp.or_(exp.NEQ(this=operand.copy(), expression=mn), exp.NEQ(this=operand.copy(), expression=mx))
+            decided, when = differs, kind == "any"
+        else:
+            # x > ANY: x > the least value; x > ALL is decided FALSE by x <= the greatest
+            low = op in (exp.GT, exp.GTE)
+            if kind == "any":
+                decided, when = op(this=operand.copy(), expression=mn if low else mx), True
+            else:
+                decided, when = exp.Not(this=op(this=operand.copy(), expression=mx if low else mn)), False
+        answer = exp.true() if when else exp.false()
+        otherwise = exp.false() if kind == "any" else exp.true()
+        case = exp.Case(ifs=[exp.If(this=empty, true=otherwise.copy()), exp.If(this=decided, true=answer),
+                             exp.If(this=unknown, true=exp.null())], default=otherwise)
+        return node, case
+
+    def _correlated(self, node: Node, q: exp.Select, occurrences: list, kind: str, op, operand, replacements, ctes, k: int):
+        """A correlated subquery as a dependent join over the outer rows (see the module docstring)."""
+        rid, dname, alias = f"__rid{k}", f"__d{k}", f"__sq{k}"
+        items = []
+        for o in occurrences:
+            if not any(o == i for i in items):
+                items.append(o.copy())
+        with_id = RowId(node, rid)
+        tr = self._expr(with_id, replacements)
+        values = list(items) + ([operand] if operand is not None else [])
+        dep = Project(with_id, (("__rid", Col(rid)),) + tuple((f"__c{j}", tr(v)) for j, v in enumerate(values)))
+        ctes = dict(ctes, **{dname: dep})
+        one_row = _one_row(q)
+        empty = _empty_value(q) if kind == "scalar" and one_row else None
+        having_empty = _empty_having(q) if one_row else None
+        for occurrence in occurrences:
+            j = next(j for j, item in enumerate(items) if item == occurrence)
+            occurrence.replace(exp.column(f"__c{j}", dname))
+        if kind == "exists" and one_row and having_empty is None:
+            return node, exp.true()  # an aggregate without GROUP BY has a row
+        if kind == "exists":
+            projections = [exp.alias_(exp.Literal.number(1), "__one")]
+        elif kind in ("any", "all"):
+            test = op(this=exp.column(f"__c{len(items)}", dname), expression=_unalias(q.expressions[0]).copy())
+            projections = [exp.alias_(exp.Case(ifs=[exp.If(this=test, true=exp.Literal.number(1))], default=exp.Literal.number(0)), "__tt"),
+                           exp.alias_(exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Paren(this=test.copy())), true=exp.Literal.number(1))],
+                                               default=exp.Literal.number(0)), "__tf")]
+        else:
+            if len(q.expressions) != 1:
+                raise UnsupportedFeatureError("a subquery used as a value returning several columns")
+            projections = None
+        dependent = dependent_select(q, dname, len(values), projections)
+        rows = self.query(dependent, ctes)
+        key = (rid,), (f"{alias}.__rid",)
+        marker = exp.column("__rid", alias)
+        missing = exp.Is(this=marker, expression=exp.Null())
+        if kind == "exists":
+            found = rename(Aggregate(Project(rows, (("__rid", Col("__rid")),)), ("__rid",), ()), alias)
+            value = exp.Not(this=missing)
+            if having_empty is not None:
+                value = exp.or_(value, exp.func("coalesce", having_empty, exp.false()))
+            return Join(with_id, found, "left", *key), value
+        if kind == "scalar":
+            v = rows.schema.names[0]
+            per_row = Aggregate(rows, ("__rid",), (AggSpec("n", "count_all"), AggSpec("v", "min", v)))
+            per_row = rename(Project(per_row, (("__rid", Col("__rid")), ("v", call("sql_single_row", Col("n"), Col("v"))))), alias)
+            value = exp.column("v", alias)
+            if empty is not None and not isinstance(empty, exp.Null):
+                value = exp.Case(ifs=[exp.If(this=missing, true=empty)], default=value)
+            return Join(with_id, per_row, "left", *key), value
+        counts = rename(Aggregate(rows, ("__rid",), (AggSpec("n", "count_all"), AggSpec("tt", "sum", "__tt"),
+                                                     AggSpec("tf", "sum", "__tf"))), alias)
+        n, tt, tf = (exp.column(c, alias) for c in ("n", "tt", "tf"))
+        if kind == "any":
+            ifs = [exp.If(this=missing, true=exp.false()), exp.If(this=exp.GT(this=tt, expression=exp.Literal.number(0)), true=exp.true()),
+                   exp.If(this=exp.GT(this=n, expression=tf), true=exp.null())]
+            value = exp.Case(ifs=ifs, default=exp.false())
+        else:
+            ifs = [exp.If(this=missing, true=exp.true()), exp.If(this=exp.GT(this=tf, expression=exp.Literal.number(0)), true=exp.false()),
+                   exp.If(this=exp.GT(this=n, expression=tt), true=exp.null())]
+            value = exp.Case(ifs=ifs, default=exp.true())
+        return Join(with_id, counts, "left", *key), value
+
+    # -- the fast special cases ---------------------------------------------------------------
+    @staticmethod
+    def _exists_is_simple(sub: exp.Expression, outer: set[str]) -> bool:
+        """Whether ``_exists`` plans this EXISTS: a plain SELECT (no grouping, aggregate or LIMIT)
+        whose outer references are all in its own WHERE conjuncts, without nested subqueries there."""
+        sub = sub.this if isinstance(sub, exp.Subquery) else sub
+        if not isinstance(sub, exp.Select) or _aggregated(sub):
+            return False
+        if any(sub.args.get(a) for a in ("group", "having", "limit", "offset", "with_", "qualify", "distinct")):
+            return False
+        where = sub.args.get("where")
+        if where is not None and where.this.find(exp.Select) is not None:
+            return False
+        return all(c.find_ancestor(exp.Where, exp.Select) is where and where is not None for c in correlations(sub, outer, False))
 
     def _exists(self, node: Node, outer: set[str], sub: exp.Expression, negated: bool, ctes: dict[str, Node], i: int) -> Node:
         """Correlated ``[NOT] EXISTS``: a semi (anti) join on the equality correlations; other
@@ -127,3 +297,184 @@ class SubqueryBuilder:
             keyed = Project(Filter(Join(keyed, guard, "cross"), ok), cols + ((lname, Col(lname)),))
         joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
         return Project(joined, cols)
+
+
+# -- finding subqueries and their outer references ---------------------------------------------
+
+def subquery_terms(e: exp.Expression) -> list[exp.Expression]:
+    """The outermost subquery expressions in ``e``: scalar subqueries, EXISTS, ``IN (SELECT ...)``
+    and comparisons with ANY / ALL / SOME (the ones inside them are their own business)."""
+    found, stack = [], [e]
+    while stack:
+        x = stack.pop()
+        if is_subquery_term(x):
+            found.append(x)
+            continue
+        stack.extend(reversed(list(x.iter_expressions())))
+    return found
+
+
+def is_subquery_term(x: exp.Expression) -> bool:
+    if isinstance(x, exp.Exists):
+        return True
+    if isinstance(x, exp.In):
+        return x.args.get("query") is not None
+    if isinstance(x, exp.Binary) and isinstance(x.expression, (exp.Any, exp.All)):
+        return True
+    return isinstance(x, exp.Subquery) and not isinstance(x.parent, (exp.In, exp.Any, exp.All, exp.Exists))
+
+
+def has_subquery(e: exp.Expression) -> bool:
+    return bool(subquery_terms(e))
+
+
+def query_of(term: exp.Expression) -> exp.Expression:
+    """The query of a subquery expression (without its Subquery wrapper)."""
+    if isinstance(term, exp.In):
+        q = term.args["query"]
+    elif isinstance(term, exp.Binary):
+        q = term.expression.this
+    else:
+        q = term.this
+    return q.this if isinstance(q, exp.Subquery) else q
+
+
+def _sources(select: exp.Expression) -> set[str]:
+    if not isinstance(select, exp.Select):
+        return set()
+    from_ = select.args.get("from_")
+    return ({from_.this.alias_or_name} if from_ is not None else set()) | {j.this.alias_or_name for j in select.args.get("joins") or []}
+
+
+def _outer_column(c: exp.Column, q: exp.Expression, outer: set[str]) -> bool:
+    """Whether ``c`` (inside ``q``) refers to one of the ``outer`` relations rather than to a
+    relation of ``q`` or of a query nested in it."""
+    if not c.table or c.table not in outer:
+        return False
+    x = c.parent
+    while x is not None:
+        if c.table in _sources(x):
+            return False
+        if x is q:
+            return True
+        x = x.parent
+    return True
+
+
+def correlations(q: exp.Expression, outer: set[str], post_aggregation: bool) -> list[exp.Expression]:
+    """The places in ``q`` that read the outer query: its outer columns, or (``post_aggregation``)
+    the outer aggregates around them (``(SELECT ... WHERE t2.a = min(t1.a))`` in a HAVING)."""
+    found: list[exp.Expression] = []
+    for c in q.find_all(exp.Column):
+        if not _outer_column(c, q, outer):
+            continue
+        item: exp.Expression = c
+        if post_aggregation:
+            agg = c.find_ancestor(exp.AggFunc, exp.Select)
+            if isinstance(agg, exp.AggFunc) and all(_outer_column(x, q, outer) for x in agg.find_all(exp.Column)):
+                item = agg
+        if not any(item is f for f in found):
+            found.append(item)
+    return found
+
+
+def outer_aggregate(agg: exp.AggFunc, sel: exp.Select, outer: set[str]) -> bool:
+    """Whether aggregate ``agg`` found under ``sel`` is ``sel``'s own: directly in it, or inside a
+    subquery but over ``sel``'s columns only."""
+    inner = agg.find_ancestor(exp.Select)
+    if inner is sel:
+        return True
+    columns = list(agg.find_all(exp.Column))
+    return bool(columns) and all(_outer_column(c, inner, outer) for c in columns)
+
+
+# -- the dependent subquery ---------------------------------------------------------------------
+
+def _aggregated(q: exp.Select) -> bool:
+    return any(a.find_ancestor(exp.Select) is q for p in q.expressions for a in p.find_all(exp.AggFunc)
+               if a.find_ancestor(exp.Window) is None)
+
+
+def _one_row(q: exp.Select) -> bool:
+    """An aggregate query without GROUP BY: one row (fewer only through HAVING)."""
+    return isinstance(q, exp.Select) and not q.args.get("group") and _aggregated(q)
+
+
+def _unalias(e: exp.Expression) -> exp.Expression:
+    return e.this if isinstance(e, exp.Alias) else e
+
+
+def _over_no_rows(e: exp.Expression) -> exp.Expression:
+    """``e`` (a projection of an aggregate query without GROUP BY) as its value over no rows:
+    COUNT is 0, other aggregates NULL; outer references stay (they are the outer row's)."""
+    def empty(x):
+        if isinstance(x, exp.AggFunc) and x.find_ancestor(exp.Window) is None:
+            return exp.Literal.number(0) if isinstance(x, _ZERO_WHEN_EMPTY) else exp.null()
+        return x
+    return _unalias(e).copy().transform(empty)
+
+
+def _empty_value(q: exp.Select) -> exp.Expression:
+    value = _over_no_rows(q.expressions[0])
+    having = _empty_having(q)
+    return value if having is None else exp.Case(ifs=[exp.If(this=having, true=value)])
+
+
+def _empty_having(q: exp.Select) -> exp.Expression | None:
+    having = q.args.get("having")
+    return _over_no_rows(having.this) if having is not None else None
+
+
+def dependent_select(q: exp.Select, dname: str, ncols: int, projections: list | None) -> exp.Select:
+    """``q`` computed for every row of the dependent relation ``dname`` at once: ``dname`` becomes
+    its first FROM source, its result carries the outer row id ``__rid`` (last column), grouping
+    is per row id and LIMIT / OFFSET per row id (a ROW_NUMBER window)."""
+    q = q.copy()
+    rid = exp.column("__rid", dname)
+    keys = [rid] + [exp.column(f"__c{j}", dname) for j in range(ncols)]
+    source = exp.Table(this=exp.to_identifier(dname))
+    from_ = q.args.get("from_")
+    if from_ is not None:
+        q.set("joins", [exp.Join(this=from_.this.copy())] + list(q.args.get("joins") or []))
+    q.set("from_", exp.From(this=source))
+    order = q.args.get("order")
+    order_items = [_resolve_order(o, q) for o in order.expressions] if order is not None else []
+    if projections is not None:
+        q.set("expressions", projections)
+    group = q.args.get("group")
+    if group is not None:
+        group.set("expressions", list(group.expressions) + keys)
+    elif _aggregated(q) or q.args.get("having"):
+        q.set("group", exp.Group(expressions=keys))
+    names = [p.alias_or_name for p in q.expressions]
+    q.set("expressions", list(q.expressions) + [exp.alias_(rid.copy(), "__rid")])
+    limit, offset = limit_of(q)
+    if limit is None and not offset:
+        return q
+    q.set("limit", None)
+    q.set("offset", None)
+    q.set("order", None)
+    number = exp.Window(this=exp.RowNumber(), partition_by=[rid.copy()],
+                        order=exp.Order(expressions=order_items) if order_items else None)
+    q.set("expressions", list(q.expressions) + [exp.alias_(number, "__rn")])
+    rn = exp.column("__rn", "__l")
+    keep = exp.GT(this=rn, expression=exp.Literal.number(offset))
+    if limit is not None:
+        keep = exp.and_(keep, exp.LTE(this=rn.copy(), expression=exp.Literal.number(offset + limit)))
+    return (exp.select(*[exp.column(n, "__l") for n in names + ["__rid"]])
+            .from_(exp.Subquery(this=q, alias=exp.TableAlias(this=exp.to_identifier("__l")))).where(keep))
+
+
+def _resolve_order(o: exp.Ordered, q: exp.Select) -> exp.Ordered:
+    """An ORDER BY item with output names and ordinals replaced by the expressions they name."""
+    o = o.copy()
+    target = o.this
+    projections = q.expressions
+    if isinstance(target, exp.Literal) and target.is_int:
+        o.set("this", _unalias(projections[int(target.this) - 1]).copy())
+    elif isinstance(target, exp.Column) and not target.table:
+        for p in projections:
+            if p.alias_or_name == target.name:
+                o.set("this", _unalias(p).copy())
+                break
+    return o

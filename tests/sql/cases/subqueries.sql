@@ -6,7 +6,6 @@ SELECT x FROM a WHERE x IN (SELECT x FROM b);
 SELECT x FROM a WHERE x NOT IN (SELECT x FROM b);
 SELECT x FROM a WHERE x NOT IN (SELECT x FROM c);
 SELECT x FROM a WHERE x NOT IN (SELECT x FROM c WHERE z > 1000);
--- xfail: IN (subquery) used as a value is FALSE, not NULL, for a NULL operand
 SELECT x, x IN (SELECT x FROM c) AS found FROM a;
 SELECT x, x IN (SELECT x FROM c) AS found FROM a WHERE x IS NOT NULL;
 SELECT x FROM a WHERE x IN (1, 3, NULL);
