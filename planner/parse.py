@@ -94,7 +94,13 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
             # sqlglot decorrelates EXISTS with a non-equality correlation into ARRAY_AGG; keep those
             # subqueries and let the builder turn them into semi/anti joins with a residual filter
             unnested = qualified
-        rest = [_with_duckdb_literals(r) if r.__name__ == "annotate_types" else r for r in RULES[at + 1:] if r.__name__ not in _SKIPPED]
+        skipped = _SKIPPED
+        if any(isinstance(s.parent, (exp.From, exp.Join)) and isinstance(s.this, exp.Select) and _correlated(s.this)
+               for s in unnested.find_all(exp.Subquery)):
+            # a derived table reading an outer query (lateral) must stay where it is: as a CTE it
+            # would read a relation it cannot see
+            skipped = skipped | {"eliminate_subqueries"}
+        rest = [_with_duckdb_literals(r) if r.__name__ == "annotate_types" else r for r in RULES[at + 1:] if r.__name__ not in skipped]
         return _apply(unnested, rest, options)
     except OptimizeError as exc:
         text = str(exc)

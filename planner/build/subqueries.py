@@ -437,6 +437,18 @@ def dependent_select(q: exp.Select, dname: str, ncols: int, projections: list | 
     if from_ is not None:
         q.set("joins", [exp.Join(this=from_.this.copy())] + list(q.args.get("joins") or []))
     q.set("from_", exp.From(this=source))
+    for join in q.args.get("joins") or []:
+        derived = join.this
+        if isinstance(derived, exp.Subquery) and isinstance(derived.this, exp.Select) and any(
+                c.table == dname for c in derived.this.find_all(exp.Column)):
+            # a derived table reading the outer row (LATERAL): computed per row id as well and
+            # joined on it
+            derived.set("this", dependent_select(derived.this, dname, ncols, None))
+            same_row = exp.EQ(this=exp.column("__rid", derived.alias_or_name), expression=rid.copy())
+            if join.side:
+                join.set("on", exp.and_(join.args["on"], same_row) if join.args.get("on") else same_row)
+            else:
+                q.where(same_row, copy=False)
     order = q.args.get("order")
     order_items = [_resolve_order(o, q) for o in order.expressions] if order is not None else []
     if projections is not None:

@@ -1,0 +1,79 @@
+-- Subqueries in every position, correlated on anything, with NULLs on both sides and empty inputs
+-- (planner/build/subqueries.py); tests/sql/test_subqueries.py runs these at 3 and 7 partitions
+CREATE TABLE t1 AS SELECT * FROM (VALUES (1, 10, 'a'), (2, 20, 'b'), (3, NULL, 'c'), (NULL, 40, 'd'), (5, 50, NULL), (2, 25, 'b')) AS t(a, b, s);
+CREATE TABLE t2 AS SELECT * FROM (VALUES (1, 100), (3, 300), (NULL, 0), (3, 301), (7, 20)) AS t(a, c);
+CREATE TABLE e AS SELECT * FROM t2 WHERE false;
+CREATE TABLE n AS SELECT * FROM t2 WHERE a IS NULL;
+-- scalar subqueries: non-equality correlations, aggregates over no rows (COUNT is 0), several outer tables
+SELECT a, (SELECT count(*) FROM t1 x WHERE x.b < t1.b) AS n FROM t1;
+SELECT a, b, (SELECT count(*) + 1 FROM t2 WHERE t2.a < t1.a) AS n FROM t1;
+SELECT a, b, (SELECT coalesce(sum(c), -1) FROM t2 WHERE t2.a < t1.a) AS n FROM t1;
+SELECT a, (SELECT max(c) FROM t2 WHERE t2.a <= t1.a) AS m FROM t1;
+SELECT a, (SELECT count(*) FROM t2 WHERE t2.a = t1.a AND t2.c > t1.b) AS n FROM t1;
+SELECT a, b, (SELECT count(c) FROM e WHERE e.a = t1.a) AS n FROM t1;
+SELECT t1.a, e2.c, (SELECT count(*) FROM t2 WHERE t2.a < t1.a AND t2.c > e2.c) AS m FROM t1, t2 AS e2 WHERE e2.a = 3;
+SELECT a, (SELECT max(c) FROM e) AS m FROM t1;
+SELECT a, (SELECT c FROM e WHERE e.a = t1.a) AS m FROM t1;
+SELECT a, (SELECT c FROM e) AS m FROM t1;
+SELECT (SELECT 42 WHERE false) AS v, (SELECT 42 WHERE true) AS w;
+SELECT (SELECT 1) FROM t1 ORDER BY 1;
+SELECT a, (SELECT t2.c FROM t2 WHERE t2.a = t1.a AND t2.c < 301) AS m FROM t1;
+SELECT a, (SELECT sum(c) FROM t2 WHERE t2.a = t1.a GROUP BY t2.a) AS m FROM t1;
+-- LIMIT / OFFSET / ORDER BY inside, a correlated derived table
+SELECT a, (SELECT c FROM t2 WHERE t2.a = t1.a ORDER BY c DESC LIMIT 1) AS m FROM t1;
+SELECT a, (SELECT c FROM t2 WHERE t2.a >= t1.a ORDER BY c LIMIT 1 OFFSET 1) AS m FROM t1;
+SELECT a, (SELECT sum(q.c) FROM (SELECT c FROM t2 WHERE t2.a >= t1.a ORDER BY c DESC LIMIT 2) AS q) AS m FROM t1;
+-- in WHERE, ORDER BY, CASE
+SELECT a FROM t1 WHERE (SELECT c FROM e) IS NULL;
+SELECT a FROM t1 WHERE a = (SELECT 2);
+SELECT a FROM t1 WHERE b > (SELECT count(*) FROM t2 WHERE t2.a <= t1.a) * 10;
+SELECT a FROM t1 WHERE b > (SELECT min(c) FROM t2 WHERE t2.a <> t1.a);
+SELECT count(*) AS k FROM t1 WHERE (SELECT count(*) FROM t2 WHERE t2.a = t1.a) = 0;
+SELECT a FROM t1 ORDER BY (SELECT count(*) FROM t2 WHERE t2.a < t1.a), a;
+SELECT a, CASE WHEN (SELECT count(*) FROM t2 WHERE t2.a = t1.a) > 1 THEN 'many' WHEN EXISTS (SELECT 1 FROM t2 WHERE t2.a > t1.a) THEN 'some' ELSE 'none' END AS k FROM t1;
+-- EXISTS / NOT EXISTS as values and conditions
+SELECT a, EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a) AS ex FROM t1;
+SELECT a, NOT EXISTS (SELECT 1 FROM t2 WHERE t2.a > t1.a) AS k FROM t1;
+SELECT a, EXISTS (SELECT 1 FROM e WHERE e.a > t1.a) AS k FROM t1;
+SELECT a, EXISTS (SELECT 1 FROM e) AS k, NOT EXISTS (SELECT 1 FROM e) AS nk FROM t1;
+SELECT a, EXISTS (SELECT count(*) FROM e WHERE e.a = t1.a) AS k FROM t1;
+SELECT a, EXISTS (SELECT count(*) FROM e WHERE e.a = t1.a HAVING count(*) > 0) AS k FROM t1;
+SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.a > t1.a);
+SELECT a FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t2 WHERE t2.a > t1.a);
+SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a GROUP BY t2.a HAVING count(*) > 1);
+SELECT a FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a AND t2.c > (SELECT avg(c) FROM t2));
+SELECT a FROM t1 WHERE a = 2 OR EXISTS (SELECT 1 FROM t2 WHERE t2.a > t1.a + 4);
+-- IN / NOT IN / ANY / ALL / SOME: NULL operands, NULLs in the subquery, empty subqueries
+SELECT a, a IN (SELECT a FROM t2) AS found FROM t1;
+SELECT a, a NOT IN (SELECT a FROM t2) AS found FROM t1;
+SELECT a, a IN (SELECT a FROM e) AS r, a NOT IN (SELECT a FROM e) AS nr FROM t1;
+SELECT a, a IN (SELECT a FROM n) AS r, a NOT IN (SELECT a FROM n) AS nr FROM t1;
+SELECT a, a NOT IN (SELECT a FROM t2 WHERE a IS NOT NULL) AS r FROM t1;
+SELECT a, a = ANY(SELECT a FROM e) AS r FROM t1;
+SELECT a FROM t1 WHERE a = ANY(SELECT a FROM e);
+SELECT a, a = ANY(SELECT a FROM t2) AS r, a <> ALL(SELECT a FROM t2) AS q FROM t1;
+SELECT a, a < ANY(SELECT a FROM t2) AS r1, a <= ALL(SELECT a FROM t2) AS r2, a >= SOME(SELECT a FROM t2) AS r3, a <> ANY(SELECT a FROM t2) AS r4, a = ALL(SELECT a FROM t2) AS r5 FROM t1;
+SELECT a, a < ANY(SELECT a FROM e) AS r1, a <= ALL(SELECT a FROM e) AS r2, a = ALL(SELECT a FROM e) AS r5 FROM t1;
+SELECT a, a < ANY(SELECT a FROM n) AS r1, a <= ALL(SELECT a FROM n) AS r2, a = ALL(SELECT a FROM n) AS r5, a <> ANY(SELECT a FROM n) AS r6 FROM t1;
+SELECT a, a > ANY(SELECT a FROM t2 WHERE t2.a IS NOT NULL) AS r1, a > ALL(SELECT a FROM t2 WHERE t2.a IS NOT NULL) AS r2 FROM t1;
+SELECT a FROM t1 WHERE a > ALL(SELECT a FROM t2 WHERE a IS NOT NULL);
+SELECT a FROM t1 WHERE a > ALL(SELECT a FROM e);
+SELECT a, a > ALL(SELECT max(a) FROM t2) AS r FROM t1;
+-- correlated IN / ANY / ALL
+SELECT a, a IN (SELECT a FROM t2 WHERE t2.c > t1.b) AS r, a NOT IN (SELECT a FROM t2 WHERE t2.c > t1.b) AS nr FROM t1;
+SELECT a FROM t1 WHERE a IN (SELECT a FROM t2 WHERE t2.c > t1.b);
+SELECT a FROM t1 WHERE a NOT IN (SELECT a FROM t2 WHERE t2.c > t1.b);
+SELECT a, b > ANY(SELECT c FROM t2 WHERE t2.a = t1.a) AS r1, b < ALL(SELECT c FROM t2 WHERE t2.a = t1.a) AS r2 FROM t1;
+SELECT a, b >= ANY(SELECT c / 10 FROM t2 WHERE t2.a <= t1.a) AS r1, b < ALL(SELECT c FROM t2 WHERE t2.a >= t1.a) AS r2 FROM t1;
+SELECT a FROM t1 WHERE b > ALL(SELECT c / 100 FROM t2 WHERE t2.a = t1.a);
+SELECT a FROM t1 WHERE b < ANY(SELECT c FROM t2 WHERE t2.a <> t1.a);
+-- HAVING and the select list of a grouped query: outer group keys and outer aggregates inside
+SELECT s, count(*) AS n FROM t1 GROUP BY s HAVING count(*) > (SELECT count(*) FROM t2 WHERE t2.a = min(t1.a)) - 1;
+SELECT s, (SELECT count(*) FROM t2 WHERE t2.a < max(t1.a)) AS n FROM t1 GROUP BY s;
+SELECT s, (SELECT count(*) FROM t1 y WHERE y.s = t1.s) AS n FROM t1 GROUP BY s;
+SELECT s, sum(b) AS sb FROM t1 GROUP BY s HAVING sum(b) > (SELECT avg(b) FROM t1 y WHERE y.s <> t1.s OR y.s IS NULL);
+-- nested several levels
+SELECT a, (SELECT (SELECT max(c) FROM t2 WHERE t2.a = t1.a)) AS m FROM t1;
+SELECT a, (SELECT count(*) FROM t2 WHERE t2.a < t1.a AND EXISTS (SELECT 1 FROM t1 y WHERE y.b > t2.c / 10 AND y.a <> t1.a)) AS m FROM t1;
+SELECT a, (SELECT max(c) FROM t2 WHERE t2.a <= t1.a AND t2.c > (SELECT min(b) FROM t1 z WHERE z.a >= t2.a)) AS m FROM t1;
+SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.a <= t1.a AND NOT EXISTS (SELECT 1 FROM t1 z WHERE z.a = t2.a AND z.b > t1.b));
