@@ -195,6 +195,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             tr = self._expr(agg_node, replacements)
             return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, selected)] + [(n[0], tr(t)) for n, t in zip(hidden, extra)]))
 
+        if group is not None or aggregates:
+            node = self._pre_aggregation_subqueries(node, group, aggregates, projections, [having, order], ctes or {}, outer)
         sets = grouping_sets(group)
         if sets is not None:
             every = [g for gs in sets for g in gs]

@@ -55,6 +55,25 @@ class SubqueryBuilder:
             out.append(e)
         return node, out
 
+    def _pre_aggregation_subqueries(self, node: Node, group, aggregates: list, projections: list, others: list,
+                                    ctes: dict[str, Node], outer: set[str]) -> Node:
+        """Subqueries a grouping reads before it aggregates (in GROUP BY keys, also by ordinal, and
+        in aggregate arguments) joined onto its input; the same subquery written again in the
+        SELECT list or HAVING reads the same column, so it matches its GROUP BY key."""
+        keys = [projections[int(g.this) - 1] for g in (group.expressions if group is not None else [])
+                if isinstance(g, exp.Literal) and g.is_int]
+        terms = [t for e in keys + ([group] if group is not None else []) + list(aggregates) for t in subquery_terms(e)]
+        everywhere = [e for e in list(projections) + list(others) + ([group] if group is not None else []) if e is not None]
+        for term in terms:
+            if term.parent is None:
+                continue  # already replaced as the twin of an earlier one
+            twins = [t for e in everywhere for t in subquery_terms(e) if t is not term and t == term]
+            node, value = self._subquery_value(node, term, None, ctes, outer, False)
+            term.replace(value)
+            for t in twins:
+                t.replace(value.copy())
+        return node
+
     def _subquery_value(self, node: Node, term: exp.Expression, replacements, ctes, outer, post_aggregation):
         self._count += 1
         k = self._count
@@ -74,6 +93,11 @@ class SubqueryBuilder:
         occurrences = correlations(q, outer, post_aggregation)
         if not occurrences:
             return self._uncorrelated(node, q, kind, op, operand, replacements, ctes, k)
+        if isinstance(q, exp.SetOperation):
+            # the set operation as a derived table (planned per row id like any lateral one)
+            names = q.named_selects
+            q = exp.select(*[exp.column(n, "__u") for n in names]).from_(exp.Subquery(this=q, alias=exp.TableAlias(this=exp.to_identifier("__u"))))
+            occurrences = correlations(q, outer, post_aggregation)
         if not isinstance(q, exp.Select):
             raise UnsupportedFeatureError(f"a correlated {type(q).__name__.upper()} subquery")
         return self._correlated(node, q, occurrences, kind, op, operand, replacements, ctes, k)
@@ -321,7 +345,10 @@ def is_subquery_term(x: exp.Expression) -> bool:
         return x.args.get("query") is not None
     if isinstance(x, exp.Binary) and isinstance(x.expression, (exp.Any, exp.All)):
         return True
-    return isinstance(x, exp.Subquery) and not isinstance(x.parent, (exp.In, exp.Any, exp.All, exp.Exists))
+    if not isinstance(x, exp.Subquery):
+        return False
+    # the query of an IN, ANY, ALL or EXISTS belongs to that expression; anything else is a value
+    return not (isinstance(x.parent, exp.In) and x.arg_key == "query") and not isinstance(x.parent, (exp.Any, exp.All, exp.Exists))
 
 
 def has_subquery(e: exp.Expression) -> bool:
@@ -428,7 +455,15 @@ def _empty_having(q: exp.Select) -> exp.Expression | None:
 def dependent_select(q: exp.Select, dname: str, ncols: int, projections: list | None) -> exp.Select:
     """``q`` computed for every row of the dependent relation ``dname`` at once: ``dname`` becomes
     its first FROM source, its result carries the outer row id ``__rid`` (last column), grouping
-    is per row id and LIMIT / OFFSET per row id (a ROW_NUMBER window)."""
+    is per row id and LIMIT / OFFSET per row id (a ROW_NUMBER window). A set operation is applied
+    to each of its inputs (its rows then carry their row id)."""
+    if isinstance(q, exp.SetOperation):
+        if q.args.get("order") or q.args.get("limit") or q.args.get("offset"):
+            raise UnsupportedFeatureError("ORDER BY / LIMIT on a correlated set operation")
+        q = q.copy()
+        q.set("this", dependent_select(q.this, dname, ncols, projections))
+        q.set("expression", dependent_select(q.expression, dname, ncols, projections))
+        return q
     q = q.copy()
     rid = exp.column("__rid", dname)
     keys = [rid] + [exp.column(f"__c{j}", dname) for j in range(ncols)]
@@ -439,7 +474,7 @@ def dependent_select(q: exp.Select, dname: str, ncols: int, projections: list | 
     q.set("from_", exp.From(this=source))
     for join in q.args.get("joins") or []:
         derived = join.this
-        if isinstance(derived, exp.Subquery) and isinstance(derived.this, exp.Select) and any(
+        if isinstance(derived, exp.Subquery) and isinstance(derived.this, (exp.Select, exp.SetOperation)) and any(
                 c.table == dname for c in derived.this.find_all(exp.Column)):
             # a derived table reading the outer row (LATERAL): computed per row id as well and
             # joined on it

@@ -77,3 +77,23 @@ SELECT a, (SELECT (SELECT max(c) FROM t2 WHERE t2.a = t1.a)) AS m FROM t1;
 SELECT a, (SELECT count(*) FROM t2 WHERE t2.a < t1.a AND EXISTS (SELECT 1 FROM t1 y WHERE y.b > t2.c / 10 AND y.a <> t1.a)) AS m FROM t1;
 SELECT a, (SELECT max(c) FROM t2 WHERE t2.a <= t1.a AND t2.c > (SELECT min(b) FROM t1 z WHERE z.a >= t2.a)) AS m FROM t1;
 SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.a <= t1.a AND NOT EXISTS (SELECT 1 FROM t1 z WHERE z.a = t2.a AND z.b > t1.b));
+-- correlated set operations, subqueries read before grouping (GROUP BY keys, aggregate arguments)
+SELECT a, (SELECT t2.a FROM t2 WHERE t2.a = t1.a AND t2.c < 301 UNION SELECT t1.a) AS k FROM t1;
+SELECT a, a IN (SELECT t2.c / 100 FROM t2 WHERE t2.a < t1.a UNION ALL SELECT 42) AS k FROM t1;
+SELECT a, EXISTS (SELECT t2.c FROM t2 WHERE t2.a < t1.a EXCEPT SELECT 300) AS k FROM t1;
+SELECT (SELECT count(*) FROM t2 WHERE t2.a = t1.a) AS k, count(*) AS n FROM t1 GROUP BY 1;
+SELECT (SELECT count(*) FROM t2 WHERE t2.a = t1.a) AS k, count(*) AS n FROM t1 GROUP BY (SELECT count(*) FROM t2 WHERE t2.a = t1.a);
+SELECT sum((SELECT count(*) FROM t2 WHERE t2.a = t1.a)) AS k FROM t1;
+SELECT s, max((SELECT max(c) FROM t2 WHERE t2.a <= t1.a)) AS k FROM t1 GROUP BY s;
+SELECT s, count(*) AS n FROM t1 GROUP BY s HAVING max(b) > (SELECT min(c) / 10 FROM t2 WHERE t2.a = max(t1.a));
+SELECT a FROM t1 WHERE (SELECT count(*) FROM t2 WHERE t2.a = t1.a) IN (0, 2);
+-- several subqueries in one expression, in a CTE, under a derived table, with ORDER BY ... LIMIT outside
+SELECT a, (SELECT count(*) FROM t2 WHERE t2.a = t1.a) + (SELECT count(*) FROM t2) AS n FROM t1;
+WITH w AS (SELECT a, (SELECT count(*) FROM t2 WHERE t2.a < t1.a) AS n FROM t1) SELECT * FROM w WHERE n > 1;
+SELECT * FROM (SELECT a, EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a) AS ex FROM t1) AS q WHERE ex;
+SELECT a, (SELECT count(*) FROM t2 WHERE t2.a < t1.a) AS n FROM t1 ORDER BY n DESC, a LIMIT 3;
+SELECT DISTINCT (SELECT count(*) FROM t2 WHERE t2.a < t1.a) AS n FROM t1;
+SELECT a, (SELECT max(t2.c) FROM t2 LEFT JOIN t1 y ON y.a = t2.a AND y.b > t1.b) AS n FROM t1;
+SELECT a, (SELECT t1.b + c FROM t2 WHERE t2.a = t1.a AND c < 301) AS n FROM t1;
+SELECT a FROM t1 WHERE EXISTS (SELECT * FROM t2 WHERE t2.a = t1.a OR t2.c = t1.b * 10);
+SELECT a FROM t1 WHERE a IN (SELECT a FROM t2) OR b IN (SELECT c / 10 FROM t2);
