@@ -22,6 +22,7 @@ WHERE conjuncts become semi (anti) joins on their equality correlations, and TPC
 
 from __future__ import annotations
 
+import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.aggregate import AggSpec
@@ -156,10 +157,8 @@ class SubqueryBuilder:
         for o in occurrences:
             if not any(o == i for i in items):
                 items.append(o.copy())
-        with_id = RowId(node, rid)
-        tr = self._expr(with_id, replacements)
         values = list(items) + ([operand] if operand is not None else [])
-        dep = Project(with_id, (("__rid", Col(rid)),) + tuple((f"__c{j}", tr(v)) for j, v in enumerate(values)))
+        with_id, dep = self._dependent_relation(node, values, replacements, rid, k)
         ctes = dict(ctes, **{dname: dep})
         one_row = _one_row(q)
         empty = _empty_value(q) if kind == "scalar" and one_row else None
@@ -212,6 +211,40 @@ class SubqueryBuilder:
             value = exp.Case(ifs=ifs, default=exp.true())
         return Join(with_id, counts, "left", *key), value
 
+    def _dependent_relation(self, node: Node, values: list, replacements, rid: str, k: int) -> tuple[Node, Node]:
+        """(``node`` with a column ``rid``, the dependent relation ``D``: ``__rid`` and the outer
+        ``values`` as ``__c0, __c1, ...``). D holds each distinct combination of the values once
+        (Neumann and Kemper's domain), and ``rid`` names an outer row's combination: the join back
+        compares NULL-safely (a NULL value is a combination like any other: each key is the value
+        with NULLs filled, plus one bit mask of which were NULL). Values of a type with no filler
+        (nested types) fall back to one D row per outer row."""
+        tr = self._expr(node, replacements)
+        cols = tuple((n, Col(n)) for n in node.schema.names)
+        names = [f"__k{k}_{j}" for j in range(len(values))]
+        base = Project(node, cols + tuple((n, tr(v)) for n, v in zip(names, values)))
+        fillers = [_filler(base.schema.field(n).type) for n in names]
+        if any(f is None for f in fillers):
+            with_id = RowId(node, rid)
+            tr = self._expr(with_id, replacements)
+            return with_id, Project(with_id, (("__rid", Col(rid)),) + tuple((f"__c{j}", tr(v)) for j, v in enumerate(values)))
+        distinct = Aggregate(Project(base, tuple((n, Col(n)) for n in names)), tuple(names), ())
+        dep = Project(RowId(distinct, "__rid"), (("__rid", Col("__rid")),) + tuple((f"__c{j}", Col(n)) for j, n in enumerate(names)))
+
+        def safe_keys(columns: list[str]) -> tuple:
+            mask = None
+            keys = []
+            for j, (c, filler) in enumerate(zip(columns, fillers)):
+                keys.append((f"__nk{j}", call("fill_null", Col(c), filler)))
+                bit = call("if_else", call("is_null", Col(c)), Lit(1 << j), Lit(0))
+                mask = bit if mask is None else call("add", mask, bit)
+            return tuple(keys) + (("__nk_mask", mask),)
+
+        left = Project(base, cols + safe_keys(names))
+        right = rename(Project(dep, (("__rid", Col("__rid")),) + safe_keys([f"__c{j}" for j in range(len(values))])), f"__dr{k}")
+        lkeys = tuple(n for n, _ in safe_keys(names))
+        joined = Join(left, right, "inner", lkeys, tuple(f"__dr{k}.{n}" for n in lkeys))
+        return Project(joined, cols + ((rid, Col(f"__dr{k}.__rid")),)), dep
+
     # -- the fast special cases ---------------------------------------------------------------
     @staticmethod
     def _exists_is_simple(sub: exp.Expression, outer: set[str]) -> bool:
@@ -228,8 +261,8 @@ class SubqueryBuilder:
         return all(c.find_ancestor(exp.Where, exp.Select) is where and where is not None for c in correlations(sub, outer, False))
 
     def _exists(self, node: Node, outer: set[str], sub: exp.Expression, negated: bool, ctes: dict[str, Node], i: int) -> Node:
-        """Correlated ``[NOT] EXISTS``: a semi (anti) join on the equality correlations; other
-        correlations become a filter on the inner join of outer row ids with inner rows."""
+        """``[NOT] EXISTS`` as a WHERE conjunct: a semi (anti) join on the equality correlations
+        (q21's ``<>`` beside them a grouped min/max); other correlations take the general path."""
         sub = sub.this if isinstance(sub, exp.Subquery) else sub
         if not isinstance(sub, exp.Select) or sub.args.get("group") or sub.args.get("with_"):
             raise UnsupportedFeatureError("this EXISTS subquery shape")
@@ -246,6 +279,18 @@ class SubqueryBuilder:
                 equi.append((o, n))
             else:
                 residual.append(c)
+        cols = tuple((n, Col(n)) for n in node.schema.names)
+        single = residual[0] if len(residual) == 1 and equi else None
+        other_value = None  # (inner column, outer column) of q21's shape
+        if isinstance(single, exp.NEQ) and all(isinstance(x, exp.Column) for x in (single.this, single.expression)):
+            inner_col, outer_col = (single.this, single.expression) if single.this.table in inner else (single.expression, single.this)
+            if inner_col.table in inner and outer_col.table in outer:
+                other_value = inner_col, outer_col
+        if residual and other_value is None:
+            # other correlations: the general dependent join (over distinct outer values)
+            with_value, value = self._subquery_value(node, exp.Exists(this=sub), None, ctes, outer, False)
+            test = self._expr(with_value, None)(exp.Not(this=value) if negated else value)
+            return Project(Filter(with_value, test), cols)
         alias = f"__ex{i}"
         needed = sorted({(col.table, col.name) for c in [n for _, n in equi] + residual for col in c.find_all(exp.Column) if col.table in inner}
                         | {(n.table, n.name) for _, n in equi})
@@ -253,32 +298,17 @@ class SubqueryBuilder:
         inner_sel.set("expressions", [exp.alias_(exp.column(n, t), f"{t}__{n}") for t, n in needed] or [exp.alias_(exp.Literal.number(1), "one")])
         inner_sel.set("where", exp.Where(this=exp.and_(*local)) if local else None)
         right = rename(self.query(inner_sel, ctes), alias)
-
-        def inner_ref(e: exp.Expression) -> exp.Expression:
-            return e.transform(lambda x: exp.column(f"{x.table}__{x.name}", alias) if isinstance(x, exp.Column) and x.table in inner else x)
-
         lkeys = tuple(f"{o.table}.{o.name}" for o, _ in equi)
         rkeys = tuple(f"{alias}.{n.table}__{n.name}" for _, n in equi)
-        cols = tuple((n, Col(n)) for n in node.schema.names)
-        if not residual:
-            if not lkeys:  # uncorrelated: one row saying whether the subquery has any
-                found = rename(Aggregate(Limit(right, 1), (), (AggSpec("n", "count_all"),)), f"{alias}_n")
-                test = call("eq" if negated else "gt", Col(f"{alias}_n.n"), Lit(0))
-                return Project(Filter(Join(node, found, "cross"), test), cols)
-            return Join(node, right, "anti" if negated else "semi", lkeys, rkeys)
-        single = residual[0] if len(residual) == 1 and lkeys else None
-        if isinstance(single, exp.NEQ) and all(isinstance(x, exp.Column) for x in (single.this, single.expression)):
-            inner_col, outer_col = (single.this, single.expression) if single.this.table in inner else (single.expression, single.this)
-            if inner_col.table in inner and outer_col.table in outer:
-                return self._exists_other_value(node, right, lkeys, rkeys, f"{alias}.{inner_col.table}__{inner_col.name}",
-                                                f"{outer_col.table}.{outer_col.name}", negated, cols, i)
-        rid = f"__rid{i}"
-        with_id = RowId(node, rid)
-        pairs: Node = Join(with_id, right, "inner", lkeys, rkeys) if lkeys else Join(with_id, right, "cross")
-        pairs = Filter(pairs, conjunction(map(self._expr(pairs, None), [inner_ref(r) for r in residual])))
-        matched = rename(Aggregate(Project(pairs, ((rid, Col(rid)),)), (rid,), ()), "__m")
-        out = Join(with_id, matched, "anti" if negated else "semi", (rid,), (f"__m.{rid}",))
-        return Project(out, cols)
+        if other_value is not None:
+            inner_col, outer_col = other_value
+            return self._exists_other_value(node, right, lkeys, rkeys, f"{alias}.{inner_col.table}__{inner_col.name}",
+                                            f"{outer_col.table}.{outer_col.name}", negated, cols, i)
+        if not lkeys:  # uncorrelated: one row saying whether the subquery has any
+            found = rename(Aggregate(Limit(right, 1), (), (AggSpec("n", "count_all"),)), f"{alias}_n")
+            test = call("eq" if negated else "gt", Col(f"{alias}_n.n"), Lit(0))
+            return Project(Filter(Join(node, found, "cross"), test), cols)
+        return Join(node, right, "anti" if negated else "semi", lkeys, rkeys)
 
     def _exists_other_value(self, node: Node, right: Node, lkeys, rkeys, inner: str, outer: str, negated: bool, cols, i: int) -> Node:
         """``EXISTS (... k = outer.k AND x <> outer.y)``: some matching row has another value of x
@@ -321,6 +351,21 @@ class SubqueryBuilder:
             keyed = Project(Filter(Join(keyed, guard, "cross"), ok), cols + ((lname, Col(lname)),))
         joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
         return Project(joined, cols)
+
+
+def _filler(t: pa.DataType) -> Lit | None:
+    """A non-NULL value of type ``t`` (None for types without one here) to fill NULL join keys."""
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return Lit(pa.scalar(0).cast(t).as_py(), t)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return Lit("", t)
+    if pa.types.is_boolean(t):
+        return Lit(False, t)
+    if pa.types.is_date32(t):
+        return Lit(pa.scalar(0, pa.int32()).cast(t).as_py(), t)
+    if pa.types.is_date64(t) or pa.types.is_timestamp(t):
+        return Lit(pa.scalar(0, pa.int64()).cast(t).as_py(), t)
+    return None
 
 
 # -- finding subqueries and their outer references ---------------------------------------------
