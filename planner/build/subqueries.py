@@ -468,8 +468,12 @@ def _aggregated(q: exp.Select) -> bool:
 
 
 def _one_row(q: exp.Select) -> bool:
-    """An aggregate query without GROUP BY: one row (fewer only through HAVING)."""
-    return isinstance(q, exp.Select) and not q.args.get("group") and _aggregated(q)
+    """An aggregate query without GROUP BY: one row (fewer only through HAVING; LIMIT 0 or an
+    OFFSET leave none)."""
+    if not isinstance(q, exp.Select) or q.args.get("group") or not _aggregated(q):
+        return False
+    limit, offset = limit_of(q)
+    return limit != 0 and not offset
 
 
 def _unalias(e: exp.Expression) -> exp.Expression:

@@ -30,7 +30,7 @@ def _contexts(npartitions: int, scheduler: str):
     return ctx, con, queries
 
 
-@pytest.mark.parametrize("npartitions,scheduler", [(3, "sync"), (7, "threads")])
+@pytest.mark.parametrize("npartitions,scheduler", [(3, "sync"), (7, "threads"), (2, "processes")])
 def test_subquery_cases_across_partitions(npartitions, scheduler):
     ctx, con, queries = _contexts(npartitions, scheduler)
     failures = []

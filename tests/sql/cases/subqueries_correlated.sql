@@ -97,3 +97,14 @@ SELECT a, (SELECT max(t2.c) FROM t2 LEFT JOIN t1 y ON y.a = t2.a AND y.b > t1.b)
 SELECT a, (SELECT t1.b + c FROM t2 WHERE t2.a = t1.a AND c < 301) AS n FROM t1;
 SELECT a FROM t1 WHERE EXISTS (SELECT * FROM t2 WHERE t2.a = t1.a OR t2.c = t1.b * 10);
 SELECT a FROM t1 WHERE a IN (SELECT a FROM t2) OR b IN (SELECT c / 10 FROM t2);
+-- outer aggregates inside subqueries, LIMIT 0 and ORDER BY by ordinal / alias inside
+SELECT (SELECT sum(t1.a) FROM t2 LIMIT 1) AS v FROM t1;
+SELECT (SELECT sum(t1.a) + count(*) FROM t2) AS v FROM t1;
+SELECT s, (SELECT max(t1.b) + min(t2.c) FROM t2 WHERE t2.a < max(t1.a)) AS v FROM t1 GROUP BY s;
+SELECT a, (SELECT count(*) FROM t2 WHERE t2.a = t1.a LIMIT 0) AS v, EXISTS (SELECT count(*) FROM t2 WHERE t2.a = t1.a LIMIT 0) AS w FROM t1;
+SELECT a, (SELECT c FROM t2 WHERE t2.a = t1.a ORDER BY 1 DESC LIMIT 1) AS v FROM t1;
+SELECT a, (SELECT c AS z FROM t2 WHERE t2.a = t1.a ORDER BY z LIMIT 1) AS v FROM t1;
+SELECT a, (SELECT x.s FROM t1 x WHERE x.a > t1.a ORDER BY x.a, x.b LIMIT 1) AS v FROM t1;
+SELECT a, s, (SELECT count(*) FROM t1 y WHERE y.s = t1.s AND y.a <> t1.a) AS v FROM t1;
+SELECT a FROM t1 WHERE s IN (SELECT y.s FROM t1 y WHERE y.a <> t1.a);
+SELECT a FROM t1 WHERE s NOT IN (SELECT y.s FROM t1 y WHERE y.a > t1.a);
