@@ -2,16 +2,17 @@
 rows that use it, and the expression reads those columns.
 
 The general mechanism (``_subquery_values``) follows Neumann and Kemper's "Unnesting Arbitrary
-Queries" (DuckDB's model) in its plainest form: for a correlated subquery the outer rows get a row
-id; a relation ``D`` of (row id, the outer values the subquery reads) is given to the subquery as
-one more FROM source, its outer references become D's columns, and the subquery is grouped (or, for
-LIMIT, windowed) per row id: a dependent join computed once for all outer rows. The per-row-id
-result is left-joined back on the row id, so outer rows the subquery has no row for read NULL (or
-the value an aggregate has over no rows, COUNT's 0). Each kind of use then reads that result:
+Queries" (DuckDB's model): for a correlated subquery, a relation ``D`` holds each distinct
+combination of the outer values it reads, with an id ``__rid``; D is given to the subquery as one
+more FROM source, its outer references become D's columns (equalities among them then become hash
+join keys like any other), and the subquery is grouped (LIMIT: windowed; windows: partitioned) per
+id: one dependent join for all outer rows. Each outer row finds its id by a NULL-safe join on the
+values, and the per-id result is left-joined back on it, so outer rows the subquery has no row for
+read NULL (or the value an aggregate has over no rows, COUNT's 0). Each kind of use then reads it:
 
-- a scalar subquery: its value, raising when some row id has several rows (``sql_single_row``);
-- ``EXISTS``: whether the row id has a row;
-- ``x op ANY / ALL (...)``, ``IN``: counts of comparisons that are TRUE / FALSE per row id, from
+- a scalar subquery: its value, raising when some id has several rows (``sql_single_row``);
+- ``EXISTS``: whether the id has a row;
+- ``x op ANY / ALL (...)``, ``IN``: counts of comparisons that are TRUE / FALSE per id, from
   which three-valued logic follows (TRUE if one is TRUE, else NULL if one is NULL, else FALSE).
 
 Uncorrelated subqueries are computed once: one row (a scalar value, a row count, or min / max /
@@ -26,7 +27,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Col, Lit, call, conjunction
+from frames.expr.scalar import Col, Lit, call
 from planner.build.common import conjuncts_sql, limit_of, rename, tables_of
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId
@@ -533,6 +534,8 @@ def dependent_select(q: exp.Select, dname: str, ncols: int, projections: list | 
                 join.set("on", exp.and_(join.args["on"], same_row) if join.args.get("on") else same_row)
             else:
                 q.where(same_row, copy=False)
+    for window in [w for p in q.expressions for w in p.find_all(exp.Window) if w.find_ancestor(exp.Select) is q]:
+        window.set("partition_by", [rid.copy()] + list(window.args.get("partition_by") or []))  # windows per row id
     order = q.args.get("order")
     order_items = [_resolve_order(o, q) for o in order.expressions] if order is not None else []
     if projections is not None:

@@ -108,3 +108,8 @@ SELECT a, (SELECT x.s FROM t1 x WHERE x.a > t1.a ORDER BY x.a, x.b LIMIT 1) AS v
 SELECT a, s, (SELECT count(*) FROM t1 y WHERE y.s = t1.s AND y.a <> t1.a) AS v FROM t1;
 SELECT a FROM t1 WHERE s IN (SELECT y.s FROM t1 y WHERE y.a <> t1.a);
 SELECT a FROM t1 WHERE s NOT IN (SELECT y.s FROM t1 y WHERE y.a > t1.a);
+-- window functions inside a correlated subquery run per outer row; subqueries in inner joins' ON
+SELECT a, (SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY c) AS r FROM t2 WHERE t2.a <= t1.a) AS q) AS v FROM t1;
+SELECT a, (SELECT sum(c) OVER () FROM t2 WHERE t2.a = t1.a ORDER BY c LIMIT 1) AS v FROM t1;
+SELECT t1.a, x.c FROM t1 LEFT JOIN t2 AS x ON x.a = t1.a JOIN t2 AS y ON y.a = x.a AND y.c > (SELECT min(c) FROM t2 WHERE t2.a = t1.a);
+SELECT t1.a, x.c FROM t1 LEFT JOIN t2 AS x ON x.a = t1.a JOIN t2 AS y ON y.a = x.a AND y.c IN (SELECT c FROM t2 WHERE c > 100);
