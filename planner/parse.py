@@ -140,7 +140,7 @@ def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
     - a scalar subquery that may return other than one row (no aggregate, or GROUP BY / HAVING):
       sqlglot joins it (several rows multiply the outer row, none drops it) or wraps it in MAX;
       DuckDB raises on several rows and gives NULL for none;
-    - ``IN`` / ``= ANY`` used as a value rather than a WHERE conjunct: sqlglot's LEFT JOIN gives
+    - ``IN`` / ``= ANY`` used as a value rather than a WHERE condition: sqlglot's LEFT JOIN gives
       FALSE where three-valued logic gives NULL (a NULL operand, a NULL in the subquery);
     - ``ANY`` / ``ALL`` / ``SOME`` other than ``= ANY``: sqlglot's rewrite needs array lambdas;
     - a correlated subquery inside a SELECT without FROM: sqlglot would join onto a FROM-less
@@ -185,9 +185,9 @@ def _shielded(node: exp.Expression) -> exp.Expression | None:
 
 
 def _in_where_conjunct(node: exp.Expression) -> bool:
-    """Whether ``node`` is one of the AND-ed conditions of a WHERE (where NULL and FALSE agree)."""
+    """Whether ``node`` decides a WHERE only through AND and OR (where NULL and FALSE agree)."""
     parent = node.parent
-    while isinstance(parent, (exp.And, exp.Paren)):
+    while isinstance(parent, (exp.And, exp.Or, exp.Paren)):
         parent = parent.parent
     return isinstance(parent, exp.Where)
 

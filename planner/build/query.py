@@ -98,6 +98,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             node: Node = one_row()
             available: set[str] = set()
         else:
+            aliases = {from_.this.alias_or_name} | {j.this.alias_or_name for j in joins}
+            joins = self._scalar_sources(pending, aliases, ctes) + list(joins)
             # a LEFT JOIN whose right side WHERE requires to be non-NULL is an inner join (this is
             # how sqlglot's decorrelated IN looks); then the leading run of inner joins is
             # reordered and the outer joins follow

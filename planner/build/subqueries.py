@@ -57,6 +57,26 @@ class SubqueryBuilder:
             out.append(e)
         return node, out
 
+    def _scalar_sources(self, pending: list, aliases: set[str], ctes: dict[str, Node]) -> list[exp.Join]:
+        """Uncorrelated scalar subqueries in WHERE conjuncts as one-row sources of the FROM (joins
+        to add; ``ctes`` gets their nodes): as in sqlglot's unnesting, the join ordering then places
+        them, and ``col = (SELECT ...)`` becomes a join key (TPC-DS q06's month), while each still
+        raises on several rows and reads NULL for none."""
+        joins = []
+        for p in pending:
+            for term in subquery_terms(p):
+                if term is p or not isinstance(term, exp.Subquery) or correlations(term.this, aliases, False):
+                    continue
+                self._count += 1
+                name = f"__sq{self._count}"
+                value = self.query(term.this, ctes)
+                if len(value.schema) != 1:
+                    raise UnsupportedFeatureError("a subquery used as a value returning several columns")
+                ctes[name] = _single_value(value)
+                term.replace(exp.column("v", name))
+                joins.append(exp.Join(this=exp.Table(this=exp.to_identifier(name))))
+        return joins
+
     def _pre_aggregation_subqueries(self, node: Node, group, aggregates: list, projections: list, others: list,
                                     ctes: dict[str, Node], outer: set[str]) -> Node:
         """Subqueries a grouping reads before it aggregates (in GROUP BY keys, also by ordinal, and
@@ -116,9 +136,7 @@ class SubqueryBuilder:
         v = value.schema.names[0]
         n, nn, mn, mx = (exp.column(c, alias) for c in ("n", "nn", "mn", "mx"))
         if kind == "scalar":
-            one = Aggregate(Limit(value, 2), (), (AggSpec("n", "count_all"), AggSpec("v", "min", v)))
-            one = Project(one, (("v", call("sql_single_row", Col("n"), Col("v"))),))
-            return Join(node, rename(one, alias), "cross"), exp.column("v", alias)
+            return Join(node, rename(_single_value(value), alias), "cross"), exp.column("v", alias)
         counts = rename(Aggregate(value, (), (AggSpec("n", "count_all"), AggSpec("nn", "count", v),
                                              AggSpec("mn", "min", v), AggSpec("mx", "max", v))), alias)
         node = Join(node, counts, "cross")
@@ -352,6 +370,13 @@ class SubqueryBuilder:
             keyed = Project(Filter(Join(keyed, guard, "cross"), ok), cols + ((lname, Col(lname)),))
         joined = Join(keyed, right, "anti" if negated else "semi", (lname,), (rcol,))
         return Project(joined, cols)
+
+
+def _single_value(value: Node) -> Node:
+    """One row, column ``v``: the one value of ``value`` (one column), NULL when it has no row;
+    several rows raise (``sql_single_row``)."""
+    one = Aggregate(Limit(value, 2), (), (AggSpec("n", "count_all"), AggSpec("v", "min", value.schema.names[0])))
+    return Project(one, (("v", call("sql_single_row", Col("n"), Col("v"))),))
 
 
 def _filler(t: pa.DataType) -> Lit | None:
