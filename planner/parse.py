@@ -144,10 +144,12 @@ def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
       FALSE where three-valued logic gives NULL (a NULL operand, a NULL in the subquery);
     - ``ANY`` / ``ALL`` / ``SOME`` other than ``= ANY``: sqlglot's rewrite needs array lambdas;
     - a correlated subquery inside a SELECT without FROM: sqlglot would join onto a FROM-less
-      SELECT and produce an invalid query.
+      SELECT and produce an invalid query;
+    - an uncorrelated EXISTS: sqlglot's ``LEFT JOIN ... ON TRUE`` is a join without keys (the
+      builder counts the subquery's rows once instead).
     Each is swapped for a placeholder while sqlglot runs and put back afterwards."""
     kept: dict[str, exp.Expression] = {}
-    for node in list(query.find_all(exp.Subquery, exp.In, exp.Any, exp.All)):
+    for node in list(query.find_all(exp.Subquery, exp.In, exp.Any, exp.All, exp.Exists)):
         target = _shielded(node)
         if target is None or any(target is k or target in k.find_all(type(target)) for k in kept.values()):
             continue
@@ -163,6 +165,9 @@ def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
 
 def _shielded(node: exp.Expression) -> exp.Expression | None:
     """The expression to keep from sqlglot's unnesting for ``node`` (see ``_unnest_shielded``)."""
+    if isinstance(node, exp.Exists):
+        select = node.this.this if isinstance(node.this, exp.Subquery) else node.this
+        return node if isinstance(select, exp.Select) and not _correlated(select) else None
     if isinstance(node, (exp.Any, exp.All)):
         comparison = node.parent
         if isinstance(node, exp.Any) and isinstance(comparison, exp.EQ) and _in_where_conjunct(comparison):
