@@ -99,7 +99,10 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             available: set[str] = set()
         else:
             aliases = {from_.this.alias_or_name} | {j.this.alias_or_name for j in joins}
-            joins = self._scalar_sources(pending, aliases, ctes) + list(joins)
+            scalars = self._scalar_sources(pending, aliases, ctes)
+            # one-row sources join the leading inner run, unless a RIGHT / FULL join would pad them with NULLs
+            preserving = any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins)
+            joins = list(joins) + scalars if preserving else scalars + list(joins)
             # a LEFT JOIN whose right side WHERE requires to be non-NULL is an inner join (this is
             # how sqlglot's decorrelated IN looks); then the leading run of inner joins is
             # reordered and the outer joins follow

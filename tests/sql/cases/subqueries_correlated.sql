@@ -113,3 +113,9 @@ SELECT a, (SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY c) AS r FROM t
 SELECT a, (SELECT sum(c) OVER () FROM t2 WHERE t2.a = t1.a ORDER BY c LIMIT 1) AS v FROM t1;
 SELECT t1.a, x.c FROM t1 LEFT JOIN t2 AS x ON x.a = t1.a JOIN t2 AS y ON y.a = x.a AND y.c > (SELECT min(c) FROM t2 WHERE t2.a = t1.a);
 SELECT t1.a, x.c FROM t1 LEFT JOIN t2 AS x ON x.a = t1.a JOIN t2 AS y ON y.a = x.a AND y.c IN (SELECT c FROM t2 WHERE c > 100);
+-- an uncorrelated scalar subquery in WHERE beside RIGHT / FULL / LEFT joins (its one row must not be NULL-padded)
+SELECT t1.a, t2.c FROM t1 RIGHT JOIN t2 ON t2.a = t1.a WHERE t2.c >= (SELECT c FROM t2 WHERE c = 20);
+SELECT t1.a, t2.c FROM t1 FULL JOIN t2 ON t2.a = t1.a WHERE t2.c >= (SELECT c FROM t2 WHERE c = 20) OR t1.a = (SELECT 5);
+SELECT t1.a, t2.c FROM t1 LEFT JOIN t2 ON t2.a = t1.a WHERE t1.b > (SELECT c FROM t2 WHERE c = 20);
+-- uncorrelated EXISTS in HAVING
+SELECT s, count(*) AS n FROM t1 GROUP BY s HAVING count(*) > 0 AND EXISTS (SELECT 1 FROM t2) AND NOT EXISTS (SELECT 1 FROM e);
