@@ -1,12 +1,15 @@
 """The configurations the SQL-vs-DuckDB tests run in: scheduler x partition count x join strategy.
 
-Every case file and TPC-H query runs on every scheduler (sync, threads, processes, a
-``distributed.LocalCluster`` with worker processes) as its tables come, and on the cheap in-process
-scheduler at 1, 3 and 7 partitions with broadcast and shuffle joins forced, so no strategy goes
-untested. The processes scheduler also runs both strategies at several partitions: that is where
-tasks and their results (hash splits, broadcast join indexes) travel between processes. The
-distributed cluster, the slowest per query (a round trip through its scheduler), runs the tables
-as they come.
+``VARIANTS`` (the case files over small tables): every scheduler (sync, threads, processes, a
+``distributed.LocalCluster`` with worker processes) with the tables as they come; the cheap
+in-process scheduler at 1, 3 and 7 partitions with broadcast and with shuffle joins forced, so no
+strategy goes untested; and the processes scheduler with both strategies at several partitions,
+where tasks and their results (hash splits, broadcast join indexes) travel between processes.
+
+``TPCH_VARIANTS`` (the 22 TPC-H queries and case files over the TPC-H tables, where a query costs
+more): every scheduler with the generated files (one partition each at SF0.01), and each strategy
+forced at several partitions on sync and on processes. The distributed cluster is the slowest per
+query (a round trip through its scheduler) and runs the tables as they come.
 """
 
 from __future__ import annotations
@@ -50,3 +53,5 @@ DEFAULTS = [Variant(s) for s in ("sync", "threads", "processes", "distributed")]
 FORCED = [Variant("sync", n, j) for n in (1, 3, 7) for j in ("broadcast", "shuffle")]
 SPREAD = [Variant("processes", 3, "broadcast"), Variant("processes", 7, "shuffle")]
 VARIANTS = DEFAULTS + FORCED + SPREAD
+TPCH_VARIANTS = DEFAULTS + [Variant("sync", 3, "broadcast"), Variant("sync", 7, "shuffle"), Variant("processes", 3, "shuffle"),
+                            Variant("processes", 7, "broadcast")]

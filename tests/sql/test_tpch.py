@@ -1,5 +1,5 @@
-"""The 22 TPC-H queries at SF0.01 against DuckDB, in every configuration of ``matrix.VARIANTS``
-(each scheduler; 1, 3 and 7 partitions with broadcast and shuffle joins forced)."""
+"""The 22 TPC-H queries at SF0.01 against DuckDB, in every configuration of
+``matrix.TPCH_VARIANTS`` (each scheduler; broadcast and shuffle joins forced at 3 and 7 partitions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sqlengine
-from tests.sql.matrix import VARIANTS, Variant
+from tests.sql.matrix import TPCH_VARIANTS, Variant
 from tests.sql.oracle import assert_same
 
 duckdb = pytest.importorskip("duckdb")
@@ -36,7 +36,7 @@ def _context(variant: Variant, tpch_data) -> sqlengine.Context:
 
 
 @pytest.mark.parametrize("number", range(1, 23), ids=lambda n: f"q{n}")
-@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+@pytest.mark.parametrize("variant", TPCH_VARIANTS, ids=str)
 def test_tpch_query_matches_duckdb(tpch_data, duck, variant, number, request):
     if number in KNOWN_FAILURES:
         pytest.xfail(KNOWN_FAILURES[number])
