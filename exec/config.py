@@ -2,6 +2,12 @@
 
 ``exec.config.set(scheduler="sync")`` applies at once; used as a context manager it restores the
 previous values on exit.
+
+``join_strategy`` forces how frames' joins move their inputs: None (the default) chooses by size;
+``"broadcast"`` gathers one side for every partition of the other wherever the join type allows it
+(a full outer join cannot: it shuffles); ``"shuffle"`` hash-partitions both sides on the keys
+(a cross join, which has no keys, still broadcasts). Read when a join is planned, so a query
+planned and computed inside ``set(join_strategy=...)`` runs that strategy: the tests force each one.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from typing import Any
 
 from exec.errors import ConfigError
 
-_DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None}
+_DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None, "join_strategy": None}
+JOIN_STRATEGIES = ("broadcast", "shuffle")
 _config: dict[str, Any] = dict(_DEFAULTS)
 _lock = threading.RLock()
 
@@ -25,6 +32,8 @@ def _validate(key: str, value: Any) -> None:
         raise ConfigError(f"unknown configuration key {key!r}{hint}")
     if key == "num_workers" and value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
         raise ConfigError(f"num_workers must be a positive integer or None, not {value!r}")
+    if key == "join_strategy" and value is not None and value not in JOIN_STRATEGIES:
+        raise ConfigError(f"join_strategy must be None (by size) or one of {', '.join(map(repr, JOIN_STRATEGIES))}, not {value!r}")
     if key == "scheduler" and value is not None:
         from exec.schedulers import resolve_scheduler
 

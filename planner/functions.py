@@ -1,6 +1,7 @@
 """Kernels with SQL's (DuckDB's) semantics that frames' pandas-flavoured kernels do not have,
 registered in frames' kernel registry under ``sql_*`` names (frames owns the registry and the
-evaluation; the planner only adds functions). Imported by ``planner.expressions``.
+evaluation; the planner only adds functions). Imported by ``planner.expressions``; a worker
+process imports it when it unpickles a call to one of these (the kernel refers to this module).
 
 - ``sql_add`` / ``sql_subtract`` / ``sql_multiply`` / ``sql_negate`` / ``sql_abs``: integers are
   checked (DuckDB raises "Overflow in addition of INT64 ..." where pandas/NumPy wrap around): the

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exec import Ref, Task
+from exec import config as exec_config
 from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.kernels import cast_value, common_type
@@ -319,6 +320,9 @@ class Join(Node):
     def choose_strategy(self) -> str:
         if self.strategy:
             return self.strategy
+        forced = exec_config.get("join_strategy")
+        if forced is not None:
+            return self._forced_strategy(forced)
         ln, rn = self.left.npartitions, self.right.npartitions
         if ln == 1 and rn == 1:
             return "single"
@@ -362,6 +366,20 @@ class Join(Node):
         # few rows where a million were expected): the sizes decide at run time.
         if min(lb if can_left else float("inf"), rb if can_right else float("inf")) <= ADAPTIVE_ESTIMATE:
             return "adaptive"
+        return "shuffle"
+
+    def _forced_strategy(self, forced: str) -> str:
+        """The strategy ``exec.config`` forces (``join_strategy``), where the join type allows it:
+        a broadcast side must be one whose unmatched rows are not kept, and a cross join has no
+        keys to shuffle on."""
+        lb, rb = self.left.estimated_bytes(), self.right.estimated_bytes()
+        can_right = self.how in ("inner", "left", "semi", "anti", "cross")
+        can_left = self.how in ("inner", "right", "cross")
+        if forced == "broadcast" or self.how == "cross":
+            if can_right and (not can_left or rb <= lb):
+                return "broadcast_right"
+            if can_left:
+                return "broadcast_left"
         return "shuffle"
 
     @memoized

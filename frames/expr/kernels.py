@@ -4,11 +4,20 @@ Every ``Call`` node looks its function up here, so the DataFrame API and the SQL
 implementation of each operation. A kernel has an implementation over Arrow arrays/scalars, an
 optional translation to ``pyarrow.compute.Expression`` (which lets a filter reach Parquet row-group
 statistics), and a rendering for plans and error messages.
+
+A kernel remembers the module whose import registered it (``register``'s caller, e.g.
+``planner.functions`` for the ``sql_*`` kernels), and pickles as that reference: unpickled in a
+worker process that never imported the module (the "processes" scheduler, a ``distributed``
+worker), it imports it, so the registry there holds the kernel before any task evaluates it. A
+kernel registered from ``__main__`` (a user's script, which a worker cannot import by name)
+travels by value instead and is registered on arrival.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -25,6 +34,12 @@ class Kernel:
     impl: Callable[..., Any]
     arrow_expression: Callable[..., pc.Expression] | None = None
     symbol: str | None = None  # infix operator for rendering, e.g. "+"
+    module: str | None = None  # the module whose import registers this kernel
+
+    def __reduce__(self):
+        if self.module and self.module != "__main__":
+            return (registered_kernel, (self.name, self.module))
+        return (_arrived, (self.name, self.impl, self.arrow_expression, self.symbol, self.module))
 
     def render(self, args: tuple, options: dict) -> str:
         if self.symbol and len(args) == 2:
@@ -38,8 +53,25 @@ class Kernel:
 KERNELS: dict[str, Kernel] = {}
 
 
-def register(name: str, impl: Callable, arrow_expression: Callable | None = None, symbol: str | None = None) -> None:
-    KERNELS[name] = Kernel(name, impl, arrow_expression, symbol)
+def register(name: str, impl: Callable, arrow_expression: Callable | None = None, symbol: str | None = None,
+             module: str | None = None) -> None:
+    """Add (or replace) kernel ``name``. ``module``: the module whose import registers it (default:
+    the caller's), imported by a process that unpickles the kernel without having it."""
+    if module is None:
+        module = sys._getframe(1).f_globals.get("__name__")
+    KERNELS[name] = Kernel(name, impl, arrow_expression, symbol, module)
+
+
+def registered_kernel(name: str, module: str) -> Kernel:
+    """Kernel ``name``, importing ``module`` first when this process has not registered it yet."""
+    if name not in KERNELS:
+        importlib.import_module(module)
+    return get_kernel(name)
+
+
+def _arrived(name: str, impl: Callable, arrow_expression: Callable | None, symbol: str | None, module: str | None) -> Kernel:
+    kernel = KERNELS[name] = Kernel(name, impl, arrow_expression, symbol, module)
+    return kernel
 
 
 def get_kernel(name: str) -> Kernel:

@@ -110,7 +110,9 @@ class Lit(ScalarExpr):
 class Call(ScalarExpr):
     """A function from the kernel registry applied to argument expressions.
 
-    ``options`` is a tuple of ``(name, value)`` pairs so the node stays hashable.
+    ``options`` is a tuple of ``(name, value)`` pairs so the node stays hashable. Pickled, a call
+    carries its kernel (a reference to the module that registers it, see ``kernels``), so it
+    evaluates in any process, whatever that process imported.
     """
 
     func: str
@@ -141,6 +143,16 @@ class Call(ScalarExpr):
         from frames.expr.kernels import get_kernel
 
         return get_kernel(self.func).render(self.args, dict(self.options))
+
+    def __reduce__(self):
+        from frames.expr.kernels import KERNELS
+
+        return (_unpickle_call, (self.func, self.args, self.options, KERNELS.get(self.func)))
+
+
+def _unpickle_call(func: str, args: tuple, options: tuple, kernel) -> Call:
+    del kernel  # unpickling it registered it in this process
+    return Call(func, args, options)
 
 
 @dataclass(frozen=True, slots=True)

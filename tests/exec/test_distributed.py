@@ -1,4 +1,5 @@
-"""Running graphs on an existing Dask ``distributed`` cluster through the same ``get`` protocol."""
+"""Running graphs on an existing Dask ``distributed`` cluster through the same ``get`` protocol,
+with threads in this process and with worker processes (where every task and result is pickled)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,18 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as c:
+def thread_client():
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0") as cluster:
+        with distributed.Client(cluster, set_as_default=False) as c:
             yield c
+
+
+@pytest.fixture(params=["threads", "processes"])
+def client(request):
+    """An in-process cluster, and the session's cluster of worker processes (tests/conftest.py)."""
+    c = request.getfixturevalue("thread_client" if request.param == "threads" else "dask_client")
+    with c.as_current():  # the default client for scheduler="distributed"
+        yield c
 
 
 def test_graph_on_a_client(client):

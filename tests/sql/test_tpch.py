@@ -1,58 +1,61 @@
-"""The 22 TPC-H queries at a tiny scale, generated during the run with tpchgen-cli, against DuckDB."""
+"""The 22 TPC-H queries at SF0.01 against DuckDB, in every configuration of
+``matrix.TPCH_VARIANTS`` (each scheduler; broadcast and shuffle joins forced at 3 and 7 partitions)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import sqlengine
+from tests.sql.matrix import TPCH_VARIANTS, Variant
 from tests.sql.oracle import assert_same
 
 duckdb = pytest.importorskip("duckdb")
 QUERIES = Path(__file__).parent / "tpch_queries"
-TABLES = ["lineitem", "orders", "customer", "part", "partsupp", "supplier", "nation", "region"]
 KNOWN_FAILURES: dict[int, str] = {}
 
 
 @pytest.fixture(scope="module")
-def tpch(tmp_path_factory):
-    exe = shutil.which("tpchgen-cli")
-    if exe is None:
-        pytest.skip("tpchgen-cli is not installed")
-    out = tmp_path_factory.mktemp("tpch")
-    subprocess.run([exe, "parquet", "-s", "0.01", f"--output-dir={out}"], check=True, capture_output=True)
-    ctx = sqlengine.Context()
+def duck(tpch_data):
     con = duckdb.connect()
-    for t in TABLES:
-        ctx.register(t, str(out / f"{t}.parquet"))
-        con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{out / t}.parquet'")
-    return ctx, con
+    for t, path in tpch_data.sources(None).items():
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{path}'")
+    return con
+
+
+_CONTEXTS: dict[Variant, sqlengine.Context] = {}
+
+
+def _context(variant: Variant, tpch_data) -> sqlengine.Context:
+    if variant not in _CONTEXTS:
+        ctx = _CONTEXTS[variant] = sqlengine.Context()
+        for t, source in tpch_data.sources(variant.npartitions).items():
+            ctx.register(t, source)
+    return _CONTEXTS[variant]
 
 
 @pytest.mark.parametrize("number", range(1, 23), ids=lambda n: f"q{n}")
-def test_tpch_query_matches_duckdb(tpch, number):
+@pytest.mark.parametrize("variant", TPCH_VARIANTS, ids=str)
+def test_tpch_query_matches_duckdb(tpch_data, duck, variant, number, request):
     if number in KNOWN_FAILURES:
         pytest.xfail(KNOWN_FAILURES[number])
-    ctx, con = tpch
     sql = (QUERIES / f"q{number}.sql").read_text()
-    got = ctx.sql(sql).compute()
+    with variant.configured():
+        got = _context(variant, tpch_data).sql(sql).compute(scheduler=variant.scheduler_for(request))
     statements = [s for s in sql.split(";") if s.strip()]
     for s in statements[:-1]:
-        con.execute(s)
+        duck.execute(s)
     if number == 15:
-        expected = con.execute(statements[1]).df()
-        con.execute(statements[2])
+        expected = duck.execute(statements[1]).df()
+        duck.execute(statements[2])
     else:
-        expected = con.execute(statements[-1]).df()
+        expected = duck.execute(statements[-1]).df()
     assert_same(got, expected, ordered="order by" in sql.lower())
 
 
-def test_explain_q6_pushes_filter_and_prunes_columns(tpch):
-    ctx, _ = tpch
-    plan = ctx.explain((QUERIES / "q6.sql").read_text())
+def test_explain_q6_pushes_filter_and_prunes_columns(tpch_data):
+    plan = _context(Variant("sync"), tpch_data).explain((QUERIES / "q6.sql").read_text())
     scan = next(line for line in plan.splitlines() if "ParquetScan" in line)
     assert "filter=" in scan and "l_shipdate" in scan and "l_discount" in scan
     cols = scan.split("columns=[")[1].split("]")[0].split(", ")

@@ -1,0 +1,57 @@
+"""The configurations the SQL-vs-DuckDB tests run in: scheduler x partition count x join strategy.
+
+``VARIANTS`` (the case files over small tables): every scheduler (sync, threads, processes, a
+``distributed.LocalCluster`` with worker processes) with the tables as they come; the cheap
+in-process scheduler at 1, 3 and 7 partitions with broadcast and with shuffle joins forced, so no
+strategy goes untested; and the processes scheduler with both strategies at several partitions,
+where tasks and their results (hash splits, broadcast join indexes) travel between processes.
+
+``TPCH_VARIANTS`` (the 22 TPC-H queries and case files over the TPC-H tables, where a query costs
+more): every scheduler with the generated files (one partition each at SF0.01), and each strategy
+forced at several partitions on sync and on processes. The distributed cluster is the slowest per
+query (a round trip through its scheduler) and runs the tables as they come.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import pytest
+
+import exec
+
+
+@dataclass(frozen=True)
+class Variant:
+    scheduler: str  # sync, threads, processes or distributed (the session's LocalCluster)
+    npartitions: int | None = None  # None: tables as they come (CREATE TABLE results, Parquet files)
+    join_strategy: str | None = None  # None: chosen by size; "broadcast" or "shuffle": forced
+
+    def __str__(self) -> str:
+        parts = [self.scheduler]
+        if self.npartitions is not None:
+            parts.append(f"p{self.npartitions}")
+        if self.join_strategy is not None:
+            parts.append(self.join_strategy)
+        return "-".join(parts)
+
+    def scheduler_for(self, request: pytest.FixtureRequest):
+        """The ``scheduler=`` value: a name, or the session's distributed client."""
+        if self.scheduler == "distributed":
+            return request.getfixturevalue("dask_client")
+        return self.scheduler
+
+    def configured(self):
+        """A context in which plans are made with this variant's join strategy."""
+        if self.join_strategy is None:
+            return contextlib.nullcontext()
+        return exec.config.set(join_strategy=self.join_strategy)
+
+
+DEFAULTS = [Variant(s) for s in ("sync", "threads", "processes", "distributed")]
+FORCED = [Variant("sync", n, j) for n in (1, 3, 7) for j in ("broadcast", "shuffle")]
+SPREAD = [Variant("processes", 3, "broadcast"), Variant("processes", 7, "shuffle")]
+VARIANTS = DEFAULTS + FORCED + SPREAD
+TPCH_VARIANTS = DEFAULTS + [Variant("sync", 3, "broadcast"), Variant("sync", 7, "shuffle"), Variant("processes", 3, "shuffle"),
+                            Variant("processes", 7, "broadcast")]
