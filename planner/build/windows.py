@@ -1,5 +1,7 @@
 """Window functions: each becomes a column ``__w{k}`` computed by a frames Window node over its
-partition and order columns, projected first."""
+partition and order columns, projected first. The frame clause (ROWS / RANGE / GROUPS with offsets,
+EXCLUDE) is handed to frames as offsets (``window_frame``); frames computes every kind of frame
+vectorized. A FILTER on a window aggregate was rewritten as CASE before (``filters_as_case``)."""
 
 from __future__ import annotations
 
@@ -39,16 +41,25 @@ class WindowBuilder:
             func, column, offset, default = self._window_function(w.this, tr, extra, k)
             base_cols = tuple((n, Col(n)) for n in node.schema.names)
             node = Project(node, base_cols + tuple(extra))
-            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), window_frame(spec, bool(okeys)), offset, default)
+            frame, kind, exclude = window_frame(spec, bool(okeys))
+            if func not in _FRAMED and (frame is not None or exclude):
+                frame, kind, exclude = None, "rows", ""  # ranking and offset functions ignore frames
+            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), frame, offset, default, kind, exclude)
             node = Window(node, (wf,))
             replacements[w] = Col(f"__w{k}")
         return node, replacements
 
     def _window_function(self, f: exp.Expression, tr, extra: list, k: int):
-        simple = {exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank"}
+        simple = {exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank",
+                  exp.PercentRank: "percent_rank", exp.CumeDist: "cume_dist"}
         for klass, name in simple.items():
             if isinstance(f, klass):
                 return name, None, 1, None
+        if isinstance(f, exp.Ntile):
+            n = f.this
+            if not (isinstance(n, exp.Literal) and n.is_int):
+                raise UnsupportedFeatureError(f"NTILE with a non-constant bucket count ({f.sql()})")
+            return "ntile", None, int(n.this), None
         if isinstance(f, (exp.Lag, exp.Lead)):
             extra.append((f"__wa{k}", tr(f.this)))
             off = f.args.get("offset")
@@ -62,16 +73,26 @@ class WindowBuilder:
             return "count_all", None, 1, None
         for klass, name in {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count"}.items():
             if type(f) is klass:
+                if isinstance(f.this, exp.Distinct):
+                    raise UnsupportedFeatureError(f"window aggregate with DISTINCT ({f.sql()})")
                 extra.append((f"__wa{k}", tr(f.this)))
                 return name, f"__wa{k}", 1, None
         raise UnsupportedFeatureError(f"window function {f.sql()}")
 
 
-def window_frame(spec, ordered: bool):
-    """A ROWS frame as (start, end) offsets; None for the default frame."""
+_FRAMED = {"first_value", "last_value", "sum", "count", "count_all", "mean", "min", "max"}
+
+
+def window_frame(spec, ordered: bool) -> tuple[tuple | None, str, str]:
+    """(frame, kind, exclude) for frames' ``WindowFunction``: the frame as (start, end) offsets,
+    negative before the current row, None unbounded (None for the default frame), its kind
+    (rows / range / groups) and its EXCLUDE clause ("" for none)."""
     if spec is None:
-        return None
-    kind = (spec.args.get("kind") or "").upper()
+        return None, "rows", ""
+    kind = (spec.args.get("kind") or "ROWS").lower()
+    exclude = spec.args.get("exclude")
+    exclude = exclude.name.lower() if exclude is not None else ""
+    exclude = "" if exclude == "no others" else exclude
 
     def bound(value, side):
         text = value if isinstance(value, str) else (value.name if value is not None else "")
@@ -79,15 +100,22 @@ def window_frame(spec, ordered: bool):
             return None
         if str(text).upper() in ("CURRENT ROW", "CURRENT"):
             return 0
-        n = int(value.this if isinstance(value, exp.Literal) else text)
+        if not isinstance(value, exp.Literal) or value.is_string:
+            raise UnsupportedFeatureError(f"a {kind.upper()} frame bound other than a number ({value.sql() if isinstance(value, exp.Expression) else value})")
+        n = float(value.this) if kind == "range" else int(value.this)
+        if n < 0:
+            raise UnsupportedFeatureError(f"a negative frame offset ({value.sql()})")
+        n = int(n) if float(n).is_integer() else n
         return -n if (side or "").upper() == "PRECEDING" else n
 
     start = bound(spec.args.get("start"), spec.args.get("start_side"))
     end = bound(spec.args.get("end"), spec.args.get("end_side")) if spec.args.get("end") is not None else 0
-    if kind == "RANGE":
-        if start is None and end == 0 and ordered:
-            return None
-        if start is None and end is None:
-            return (None, None)
-        raise UnsupportedFeatureError("RANGE frames other than the default")
-    return (start, end)
+    if (spec.args.get("start_side") or "").upper() == "FOLLOWING" and start is None:
+        raise UnsupportedFeatureError("a frame starting at UNBOUNDED FOLLOWING")
+    if kind in ("range", "groups") and not ordered and (start not in (None, 0) or end not in (None, 0)):
+        raise UnsupportedFeatureError(f"a {kind.upper()} frame with offsets but no ORDER BY")
+    if kind == "range" and start is None and end == 0 and ordered and not exclude:
+        return None, "rows", ""  # the default frame
+    if not ordered and kind in ("range", "groups"):
+        kind = "rows" if (start, end) == (None, None) else kind  # every row is a peer: the whole partition
+    return (start, end), kind, exclude
