@@ -133,14 +133,14 @@ def grouping_value(call: exp.Grouping, grouped: list[exp.Expression]) -> Lit:
 
 
 def group_by_all(group, projections: list) -> list[exp.Expression] | None:
-    """The keys of ``GROUP BY ALL``: every output expression with no aggregate in it (None when the
-    GROUP BY is not ALL)."""
+    """The keys of ``GROUP BY ALL``: every output expression with no aggregate nor window in it
+    (None when the GROUP BY is not ALL)."""
     if group is None or not group.args.get("all"):
         return None
     keys = []
     for p in projections:
         e = p.this if isinstance(p, exp.Alias) else p
-        if not any(a.find_ancestor(exp.Window) is None for a in e.find_all(exp.AggFunc)) and not isinstance(e, exp.Literal):
+        if e.find(exp.AggFunc, exp.Window) is None and not isinstance(e, exp.Literal):
             keys.append(e)
     return keys
 
