@@ -22,6 +22,7 @@ from planner.logical import LogicalPlan, Scan
 from planner.naming import duckdb_name
 from planner.parse import semantic
 from planner.rules import RuleContext, optimize
+from planner.series import replace_table_functions
 from planner.table_functions import function_name, read_table_function
 from planner.types import sql_type
 
@@ -42,7 +43,7 @@ class Planner:
         catalog and the query's aliases spell them (``planner.identifiers``)."""
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
-        query = _table_functions(query, files)
+        query = replace_table_functions(_table_functions(query, files), files)
         resolved: dict[str, LogicalPlan] = {}
         ctes = {c.alias.lower() for c in query.find_all(exp.CTE)}
         schema: dict[str, dict[str, str]] = {}

@@ -13,6 +13,7 @@ import pytest
 
 import frames
 import sqlengine
+from sqlengine.errors import SqlEngineError
 from tests.sql.oracle import assert_same
 from tests.sql.test_cases import CASES, _code, _is_query, _ordered, statements
 
@@ -85,3 +86,17 @@ def test_random_table(npartitions: int):
     ctx.register("r", frames.from_arrow(table, npartitions=npartitions))
     for q in RANDOM_QUERIES:
         assert_same(ctx.sql(q).compute(), con.execute(q).df(), ordered=bool(re.search(r"\) ORDER BY|^[^(]* ORDER BY", q)))
+
+
+@pytest.mark.parametrize("sql,message", [
+    ("SELECT * FROM generate_series(1, 5, 0)", "step must not be 0"),
+    ("SELECT * FROM range(DATE '2020-01-01', DATE '2020-02-01', INTERVAL 0 DAY)", "step must not be 0"),
+    ("SELECT * FROM t, range(t.n)", "lateral table functions"),
+    ("SELECT * FROM range(1, 3) AS r(a, b)", "names 2 columns"),
+    ("SELECT * FROM range(1.5, 3)", "range over 1.5"),
+])
+def test_table_function_errors(sql: str, message: str):
+    ctx = sqlengine.Context()
+    ctx.register("t", pa.table({"n": [1, 2]}))
+    with pytest.raises(SqlEngineError, match=message):
+        ctx.sql(sql).compute()
