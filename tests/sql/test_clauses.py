@@ -100,3 +100,39 @@ def test_table_function_errors(sql: str, message: str):
     ctx.register("t", pa.table({"n": [1, 2]}))
     with pytest.raises(SqlEngineError, match=message):
         ctx.sql(sql).compute()
+
+
+def test_set_reset_options():
+    from exec import config
+
+    ctx = sqlengine.Context()
+    before = config.get("num_workers")
+    ctx.sql("SET threads = 3")
+    assert ctx.options["threads"] == 3 and config.get("num_workers") == 3
+    ctx.sql("SET worker_threads TO 2")
+    assert config.get("num_workers") == 2
+    ctx.sql("RESET threads")
+    assert config.get("num_workers") == before and ctx.options["threads"] is None
+    ctx.sql("SET scheduler = 'sync'; SET default_order = 'DESCENDING'")
+    assert ctx.scheduler == "sync" and ctx.options["default_order"] == "desc"
+    ctx.sql("RESET ALL")
+    assert ctx.scheduler is None and ctx.options["default_order"] == "asc"
+    # a SET earlier in the same text applies to the statements after it
+    ctx.register("t", pa.table({"v": [2, None, 1]}))
+    got = ctx.sql("SET default_null_order = 'nulls_first'; SELECT v FROM t ORDER BY v").compute()
+    assert got["v"].tolist()[0] != got["v"].tolist()[0]  # NaN first
+    assert got["v"].tolist()[1:] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("sql,message", [
+    ("SET memory_limt = '1GB'", "unknown setting 'memory_limt'"),
+    ("SET thread = 2", "did you mean 'threads'"),
+    ("SET threads = 0", "threads must be a positive integer"),
+    ("SET default_null_order = 'sideways'", "invalid value 'sideways' for default_null_order"),
+    ("SET scheduler = 'warp'", "warp"),
+    ("RESET nonsense", "unknown setting 'nonsense'"),
+])
+def test_set_errors(sql: str, message: str):
+    ctx = sqlengine.Context()
+    with pytest.raises(SqlEngineError, match=message):
+        ctx.sql(sql)
