@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from frames.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
+from planner.build.recursive import refuse_nested_recursion
 from planner.catalog import Catalog
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.identifiers import Spelling
@@ -44,6 +45,7 @@ class Planner:
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
         query = replace_table_functions(_table_functions(query, files), files)
+        refuse_nested_recursion(query)
         resolved: dict[str, LogicalPlan] = {}
         ctes = {c.alias.lower() for c in query.find_all(exp.CTE)}
         schema: dict[str, dict[str, str]] = {}

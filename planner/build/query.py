@@ -18,6 +18,7 @@ from planner.build.aggregates import AggregateBuilder, filters_as_case, group_by
 from planner.build.common import (as_inner, conjuncts_sql, factor_or, is_window_function, limit_of, one_row,
                                   plain_inner, rename, unique_names)
 from planner.build.joins import JoinBuilder
+from planner.build.recursive import RecursiveBuilder, names_itself
 from planner.build.setops import SetOperationBuilder
 from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery, outer_aggregate, query_of
 from planner.build.windows import WindowBuilder
@@ -25,7 +26,7 @@ from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
 from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Values, Window
 
-class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder):
+class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder):
     """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
 
     def __init__(self, table_node: Callable[[str], Node]):
@@ -37,8 +38,12 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         ctes = dict(ctes or {})
         with_ = q.args.get("with_") or q.args.get("with")
         if with_ is not None:
+            recursive = bool(with_.args.get("recursive"))
             for cte in with_.expressions:
-                ctes[cte.alias] = self.query(cte.this, ctes)
+                if recursive and names_itself(cte):
+                    ctes[cte.alias] = self._recursive_cte(cte, ctes)
+                else:
+                    ctes[cte.alias] = self.query(cte.this, ctes)
         if isinstance(q, exp.Subquery):
             return self.query(q.this, ctes)
         if isinstance(q, exp.SetOperation):

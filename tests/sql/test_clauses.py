@@ -19,7 +19,7 @@ from tests.sql.test_cases import CASES, _code, _is_query, _ordered, statements
 
 duckdb = pytest.importorskip("duckdb")
 
-FILES = ("clauses.sql", "frames.sql")
+FILES = ("clauses.sql", "frames.sql", "recursive.sql", "table_functions.sql")
 
 
 def _context(con, npartitions: int) -> sqlengine.Context:
@@ -136,3 +136,27 @@ def test_set_errors(sql: str, message: str):
     ctx = sqlengine.Context()
     with pytest.raises(SqlEngineError, match=message):
         ctx.sql(sql)
+
+
+def test_recursive_cte_stops_at_the_cap(monkeypatch):
+    import frames.expr.recursive as recursive
+
+    monkeypatch.setattr(recursive, "MAX_ITERATIONS", 50)
+    ctx = sqlengine.Context(scheduler="sync")
+    with pytest.raises(SqlEngineError, match=r"r did not finish within 50 rounds"):
+        ctx.sql("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r").compute(scheduler="sync")
+    # UNION stops by itself once no new row comes
+    got = ctx.sql("WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 3 + 1 FROM r) SELECT count(*) AS c FROM r").compute(scheduler="sync")
+    assert got["c"].tolist() == [3]
+
+
+@pytest.mark.parametrize("sql,message", [
+    ("WITH RECURSIVE r(n, m) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r", "names 2 columns"),
+    ("WITH RECURSIVE r(n) AS (SELECT n FROM r UNION ALL SELECT 1) SELECT * FROM r", "column 'n' not found"),
+    ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n, n FROM r) SELECT * FROM r", "column mismatch"),
+    ("SELECT * FROM (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r) x",
+     "WITH RECURSIVE inside a subquery"),
+])
+def test_recursive_cte_errors(sql: str, message: str):
+    with pytest.raises(SqlEngineError, match=message):
+        sqlengine.Context().sql(sql).compute()
