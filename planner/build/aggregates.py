@@ -10,8 +10,11 @@ How the clauses around aggregates are lowered:
 - ``SUM/AVG/COUNT(DISTINCT x)`` are frames' ``sum_distinct`` / ``mean_distinct`` /
   ``count_distinct`` (their own reduction over the distinct (keys, x) pairs); MIN/MAX(DISTINCT x)
   are plain MIN/MAX.
-- ``GROUPING(a, b)`` is a constant per grouping set (bit set for each argument rolled up there,
-  the first argument the most significant), so it is a literal in that set's projection.
+- Grouping sets (ROLLUP / CUBE / GROUPING SETS): one aggregation per set, each projected onto the
+  same columns (every grouping expression, NULL where the set rolls it up, typed as the key; the
+  aggregates; each ``GROUPING(a, b)``, a constant per set: bit set for each argument rolled up
+  there, the first argument the most significant), then one UNION ALL; HAVING, windows, QUALIFY
+  and the output projection apply to the union once (a window ranks across all sets).
 - ``GROUP BY ALL`` groups by every output expression holding no aggregate (``group_by_all``).
 """
 
@@ -25,7 +28,7 @@ from sqlglot import exp
 from frames.expr.aggregate import AggSpec
 from frames.expr.scalar import Cast, Col, Lit, ScalarExpr
 from planner.errors import UnsupportedFeatureError
-from planner.logical import Aggregate, LogicalPlan as Node, Project
+from planner.logical import Aggregate, LogicalPlan as Node, Project, Union
 
 _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
          exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
@@ -68,6 +71,33 @@ class AggregateBuilder:
             pre.append(("__dummy", Lit(0)))
         projected = Project(node, tuple(pre))
         return Aggregate(projected, tuple(keys), tuple(specs)), replacements
+
+    def _grouping_sets(self, node: Node, sets: list, aggregates: list, projections: list) -> tuple[Node, dict]:
+        """One aggregation per grouping set over the same columns, unioned; and the replacements
+        that read the grouping expressions, aggregates and GROUPING() calls from the union."""
+        tr = self._expr(node, None)
+        every = _unique([g for gs in sets for g in gs])
+        key_types = [tr(g).dtype(node.schema) for g in every]
+        groupings = _unique([a for a in aggregates if isinstance(a, exp.Grouping)])
+        parts, replacements = [], {}
+        for gs in sets:
+            agg_node, per_set = self._aggregate(node, gs, aggregates, projections)
+            columns = []
+            for i, (g, t) in enumerate(zip(every, key_types)):
+                grouped = any(g == x for x in gs)  # else rolled up: NULL in this set
+                columns.append((f"__set_g{i}", per_set[g] if grouped else Cast(Lit(None), t)))
+                replacements[g] = Col(f"__set_g{i}")
+            for name in agg_node.schema.names:
+                if name.startswith("__agg"):
+                    columns.append((name, Col(name)))
+            for k, call in enumerate(groupings):
+                columns.append((f"__grouping{k}", per_set[call]))
+                replacements[call] = Col(f"__grouping{k}")
+            for agg, col in per_set.items():
+                if isinstance(col, Col) and col.name.startswith("__agg"):
+                    replacements[agg] = col
+            parts.append(Project(agg_node, tuple(columns)))
+        return (Union(tuple(parts)) if len(parts) > 1 else parts[0]), replacements
 
     def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int, schema: pa.Schema) -> tuple[str, str | None]:
         for klass, func in _AGGS.items():
@@ -120,6 +150,14 @@ def grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _unique(items: list) -> list:
+    out: list = []
+    for x in items:
+        if not any(x == y for y in out):
+            out.append(x)
+    return out
 
 
 def grouping_value(call: exp.Grouping, grouped: list[exp.Expression]) -> Lit:

@@ -191,7 +191,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             name = output_column(o.this, names, projections)
             if name is None:
                 name = f"__order{i}"
-                hidden.append((name, o.this))
+                hidden.append((name, inline_aliases(o.this, names, projections)))
             # DuckDB's default is NULLS LAST in both directions
             sort_keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
         on_names = []
@@ -226,15 +226,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         sets = grouping_sets(group)
         keys = group_by_all(group, projections)
         if sets is not None:
-            every = [g for gs in sets for g in gs]
-            parts = []
-            for gs in sets:
-                agg_node, replacements = self._aggregate(node, gs, aggregates, projections)
-                for g in every:
-                    if not any(g == x for x in gs):
-                        replacements[g] = Lit(None)  # rolled up: NULL in this grouping set
-                parts.append(finish(agg_node, replacements))
-            out: Node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
+            out: Node = finish(*self._grouping_sets(node, sets, aggregates, projections))
         elif group is not None or aggregates:
             if keys is None:
                 keys = list(group.expressions) if group is not None else []
@@ -256,6 +248,22 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         if hidden:
             out = Project(out, tuple((n, Col(n)) for n in names))
         return out
+
+
+def inline_aliases(e: exp.Expression, names: list[str], projections: list) -> exp.Expression:
+    """``e`` (an ORDER BY expression) with references to output aliases replaced by the aliased
+    expressions (``ORDER BY CASE WHEN grouping(g) = 0 THEN g END``): sqlglot qualifies every real
+    column, so an unqualified column there names an output."""
+    by_name = {n: (p.this if isinstance(p, exp.Alias) else p) for n, p in zip(names, projections)}
+    if not any(isinstance(c, exp.Column) and not c.table and c.name in by_name for c in e.find_all(exp.Column)):
+        return e
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in by_name:
+            return by_name[node.name].copy()
+        return node
+
+    return e.transform(swap)
 
 
 def output_column(target: exp.Expression, names: list[str], projections: list) -> str | None:

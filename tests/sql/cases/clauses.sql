@@ -30,6 +30,11 @@ SELECT g, x, count(*) AS n, grouping(x, g) AS gm FROM c GROUP BY CUBE (g, x);
 SELECT g, count(*) AS n, grouping(g) AS gg FROM c GROUP BY g;
 SELECT g, sum(v) AS s FROM c GROUP BY GROUPING SETS ((g), ()) HAVING grouping(g) = 1 OR sum(v) > 10;
 SELECT g, sum(v) AS s, rank() OVER (PARTITION BY grouping(g) ORDER BY sum(v) DESC NULLS LAST) AS r FROM c GROUP BY ROLLUP (g);
+SELECT g, id % 2 AS o, rank() OVER (PARTITION BY grouping(g) ORDER BY sum(v) DESC NULLS LAST, g, id % 2) AS r FROM c GROUP BY ROLLUP (g, id % 2);
+SELECT g, x, sum(v) AS s, rank() OVER (ORDER BY sum(v) DESC NULLS LAST, g NULLS FIRST, x NULLS FIRST) AS r FROM c GROUP BY GROUPING SETS ((g), (x), ());
+SELECT g, sum(v) AS s FROM c GROUP BY ROLLUP (g) ORDER BY CASE WHEN grouping(g) = 0 THEN g END NULLS FIRST, s;
+SELECT sum(v) AS total, g, grouping(g) AS l, rank() OVER (PARTITION BY grouping(g), CASE WHEN grouping(g) = 0 THEN g END ORDER BY sum(v) DESC) AS r FROM c GROUP BY ROLLUP (g) ORDER BY l DESC NULLS FIRST, CASE WHEN grouping(g) = 0 THEN g END NULLS FIRST, r NULLS FIRST;
+SELECT g, x, count(*) AS n FROM c GROUP BY GROUPING SETS ((x), (g)) QUALIFY row_number() OVER (PARTITION BY grouping(g) ORDER BY count(*) DESC, g, x) = 1;
 -- windows over aggregates, aggregates over windows
 SELECT g, sum(v) AS s, sum(sum(v)) OVER () AS total, sum(v) * 100.0 / sum(sum(v)) OVER () AS pct FROM c GROUP BY g;
 SELECT g, rank() OVER (ORDER BY sum(v) DESC NULLS LAST) AS r FROM c GROUP BY g;
