@@ -8,7 +8,8 @@ Frames. Every row's frame is an inclusive range of row positions ``[lo, hi]`` (e
 - ``ROWS``: offsets from the row's position, clipped to its partition;
 - ``GROUPS``: offsets in peer groups (rows with equal ORDER BY values), from the first row of the
   first group to the last row of the last;
-- ``RANGE``: offsets in ORDER BY values (one numeric key): the rows whose value lies within
+- ``RANGE``: offsets in ORDER BY values (one numeric key, or a date / timestamp key with
+  ``timedelta`` offsets from fixed INTERVALs): the rows whose value lies within
   ``[value - a, value + b]`` (reversed under DESC), found by one sorted search over (partition,
   value) for all rows; rows whose key is NULL have their NULL peers as frame;
 - the default frame: with ORDER BY unbounded preceding to the row's last peer, else the whole
@@ -23,6 +24,7 @@ first/last row of the first/last non-empty range.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Hashable
 
@@ -246,8 +248,7 @@ def _range_bounds(f: WindowFunction, table: pa.Table, L: _Layout) -> tuple[np.nd
     a, b = f.frame
     key = f.order[0]
     values = table.column(key.column)
-    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type) or pa.types.is_decimal(values.type)):
-        raise InvalidArgumentError(f"a RANGE frame with offsets needs a numeric ORDER BY key, not {values.type}")
+    a, b, values = _range_offsets(a, b, values)
     y, valid = _floats(values)
     if not key.ascending:
         y = -y
@@ -260,16 +261,42 @@ def _range_bounds(f: WindowFunction, table: pa.Table, L: _Layout) -> tuple[np.nd
     for bound, side in ((a, "left"), (b, "right")):
         if bound in (None, 0):
             continue
-        found = _search(gy, yy, L.gid[rows], yy + bound, side)
-        if side == "left":  # first row with value >= y + a
+        found = _search(gy, yy, gy, yy + bound, side)
+        # a bound past the partition's non-NULL values stops at their edge: NULLs sort as the
+        # smallest or largest values, so an UNBOUNDED other end still reaches them
+        if side == "left":  # first row with value >= y + a, else just after the last non-NULL row
             inside = found < len(rows)
             at = rows[np.minimum(found, len(rows) - 1)]
-            lo[rows] = np.where(inside & (L.gid[at] == gy), at, L.gend[rows] + 1)
-        else:  # last row with value <= y + b
+            lo[rows] = np.where(inside & (L.gid[at] == gy), at, rows[np.maximum(found - 1, 0)] + 1)
+        else:  # last row with value <= y + b, else just before the first non-NULL row
             inside = found > 0
             at = rows[np.maximum(found - 1, 0)]
-            hi[rows] = np.where(inside & (L.gid[at] == gy), at, L.gstart[rows] - 1)
+            hi[rows] = np.where(inside & (L.gid[at] == gy), at, rows[np.minimum(found, len(rows) - 1)] - 1)
     return lo, hi
+
+
+def _range_offsets(a, b, values):
+    """Offsets and ORDER BY values in one numeric scale: numbers as they are; dates as days and
+    timestamps in their unit, with ``timedelta`` offsets (INTERVALs) converted to that unit."""
+    t = values.type
+    temporal = pa.types.is_date(t) or pa.types.is_timestamp(t)
+    if not temporal:
+        if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+            raise InvalidArgumentError(f"a RANGE frame with offsets needs a numeric, date or timestamp ORDER BY key, not {t}")
+        if any(isinstance(x, dt.timedelta) for x in (a, b)):
+            raise InvalidArgumentError(f"a RANGE frame with INTERVAL offsets needs a date or timestamp ORDER BY key, not {t}")
+        return a, b, values
+    if any(x not in (None, 0) and not isinstance(x, dt.timedelta) for x in (a, b)):
+        raise InvalidArgumentError(f"a RANGE frame over {t} values needs INTERVAL offsets")
+    if pa.types.is_date(t):
+        unit = dt.timedelta(days=1)
+        values = pc.cast(pc.cast(values, pa.date32()), pa.int32())
+    else:
+        unit = {"s": dt.timedelta(seconds=1), "ms": dt.timedelta(milliseconds=1), "us": dt.timedelta(microseconds=1),
+                "ns": dt.timedelta(microseconds=1) / 1000}[t.unit]
+        values = pc.cast(values, pa.int64())
+    scale = [x / unit if isinstance(x, dt.timedelta) else x for x in (a, b)]
+    return scale[0], scale[1], values
 
 
 def _search(gid: np.ndarray, y: np.ndarray, qgid: np.ndarray, qy: np.ndarray, side: str) -> np.ndarray:

@@ -5,6 +5,8 @@ vectorized. A FILTER on a window aggregate was rewritten as CASE before (``filte
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
 from frames.expr.scalar import Col
@@ -80,6 +82,21 @@ class WindowBuilder:
         raise UnsupportedFeatureError(f"window function {f.sql()}")
 
 
+def interval_duration(value: exp.Interval) -> dt.timedelta:
+    """A RANGE offset INTERVAL as a fixed duration (months and years have none: refused)."""
+    amount = value.this.name if isinstance(value.this, exp.Literal) else value.this.sql()
+    unit = (value.unit.name if value.unit is not None else "DAY").lower().rstrip("s")
+    units = {"microsecond": "microseconds", "millisecond": "milliseconds", "second": "seconds", "minute": "minutes",
+             "hour": "hours", "day": "days", "week": "weeks"}
+    try:
+        n = float(amount)
+    except ValueError:
+        raise UnsupportedFeatureError(f"a RANGE frame offset {value.sql()}") from None
+    if unit not in units or n < 0:
+        raise UnsupportedFeatureError(f"a RANGE frame offset of INTERVAL {amount} {unit.upper()} (fixed units up to WEEK are supported)")
+    return dt.timedelta(**{units[unit]: n})
+
+
 _FRAMED = {"first_value", "last_value", "sum", "count", "count_all", "mean", "min", "max"}
 
 
@@ -100,6 +117,9 @@ def window_frame(spec, ordered: bool) -> tuple[tuple | None, str, str]:
             return None
         if str(text).upper() in ("CURRENT ROW", "CURRENT"):
             return 0
+        if isinstance(value, exp.Interval) and kind == "range":
+            delta = interval_duration(value)
+            return -delta if (side or "").upper() == "PRECEDING" else delta
         if not isinstance(value, exp.Literal) or value.is_string:
             raise UnsupportedFeatureError(f"a {kind.upper()} frame bound other than a number ({value.sql() if isinstance(value, exp.Expression) else value})")
         n = float(value.this) if kind == "range" else int(value.this)

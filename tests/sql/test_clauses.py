@@ -160,3 +160,20 @@ def test_recursive_cte_stops_at_the_cap(monkeypatch):
 def test_recursive_cte_errors(sql: str, message: str):
     with pytest.raises(SqlEngineError, match=message):
         sqlengine.Context().sql(sql).compute()
+
+
+def test_range_frames_over_timestamps():
+    """RANGE with INTERVAL offsets over a timestamp key (tables made in Arrow: both engines read them)."""
+    import datetime as dt
+
+    base = dt.datetime(2024, 3, 1)
+    stamps = [base + dt.timedelta(hours=h) for h in (0, 5, 5, 20, 30, 31, 80)] + [None]
+    table = pa.table({"id": list(range(8)), "t": pa.array(stamps, pa.timestamp("us")), "v": [1, 2, 3, None, 5, 6, 7, 8]})
+    con = duckdb.connect()
+    con.register("ts", table)
+    ctx = sqlengine.Context()
+    ctx.register("ts", frames.from_arrow(table, npartitions=3))
+    for q in ["SELECT id, sum(v) OVER (ORDER BY t RANGE BETWEEN INTERVAL 6 HOUR PRECEDING AND CURRENT ROW) AS s FROM ts",
+              "SELECT id, count(*) OVER (ORDER BY t DESC RANGE BETWEEN INTERVAL 1 DAY PRECEDING AND INTERVAL 90 MINUTE FOLLOWING) AS c FROM ts",
+              "SELECT id, max(id) OVER (ORDER BY t RANGE BETWEEN INTERVAL 2 DAY FOLLOWING AND UNBOUNDED FOLLOWING) AS m FROM ts"]:
+        assert_same(ctx.sql(q).compute(), con.execute(q).df(), ordered=False)
