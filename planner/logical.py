@@ -41,7 +41,7 @@ from frames.expr.window import WindowFunction
 
 __all__ = [
     "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
-    "Window", "RowId", "WorkingTable", "RecursiveUnion", "transform_up", "walk", "same_explain", "JOIN_TYPES",
+    "Window", "RowId", "Unnest", "WorkingTable", "RecursiveUnion", "transform_up", "walk", "same_explain", "JOIN_TYPES",
 ]
 
 JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
@@ -421,6 +421,32 @@ class RowId(LogicalPlan):
 
     def describe(self) -> str:
         return f"RowId {self.name}"
+
+
+@dataclass(frozen=True, eq=False)
+class Unnest(LogicalPlan):
+    """Each row repeated for the elements of its list columns ``lists``, which become those elements
+    (``frames.expr.unnest``: zipped, NULL-padded, no row for NULL or empty lists)."""
+
+    child: LogicalPlan
+    lists: tuple[str, ...]
+
+    _input_fields = ("child",)
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        from frames.expr.unnest import unnest_schema
+
+        return unnest_schema(self.child.schema, self.lists)
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.blockwise import MapPartitions
+        from frames.expr.unnest import unnest_lists
+
+        return MapPartitions(child, unnest_lists, self.schema, (self.lists,), pandas=False, func_name="unnest")
+
+    def describe(self) -> str:
+        return f"Unnest {', '.join(self.lists)}"
 
 
 @dataclass(frozen=True, eq=False)

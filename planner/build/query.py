@@ -19,6 +19,7 @@ from planner.build.common import (as_inner, conjuncts_sql, factor_or, is_window_
                                   plain_inner, rename, unique_names)
 from planner.build.joins import JoinBuilder
 from planner.build.recursive import RecursiveBuilder, names_itself
+from planner.build.unnest import UnnestBuilder
 from planner.build.setops import SetOperationBuilder
 from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery, outer_aggregate, query_of
 from planner.build.windows import WindowBuilder
@@ -26,7 +27,8 @@ from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
 from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Values, Window
 
-class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder):
+class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder,
+                   UnnestBuilder):
     """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
 
     def __init__(self, table_node: Callable[[str], Node]):
@@ -144,6 +146,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         if remaining:
             tr = self._expr(node, None)
             node = Filter(node, conjunction(map(tr, remaining)))
+        sel, node = self._unnest(sel, node)
         return self._project(sel, node, ctes)
 
     def _expr(self, node: Node, replacements) -> ExpressionTranslator:

@@ -177,3 +177,26 @@ def test_range_frames_over_timestamps():
               "SELECT id, count(*) OVER (ORDER BY t DESC RANGE BETWEEN INTERVAL 1 DAY PRECEDING AND INTERVAL 90 MINUTE FOLLOWING) AS c FROM ts",
               "SELECT id, max(id) OVER (ORDER BY t RANGE BETWEEN INTERVAL 2 DAY FOLLOWING AND UNBOUNDED FOLLOWING) AS m FROM ts"]:
         assert_same(ctx.sql(q).compute(), con.execute(q).df(), ordered=False)
+
+
+UNNEST_QUERIES = [
+    "SELECT id, unnest(l) AS x FROM t",
+    "SELECT id, unnest(l) AS x, unnest(m) AS y FROM t",
+    "SELECT id, unnest(l) + 1 AS x FROM t WHERE id > 1",
+    "SELECT unnest(l) AS x, count(*) AS n FROM t GROUP BY x",
+    "SELECT unnest(m) AS y FROM t ORDER BY 1 NULLS FIRST",
+    "SELECT id, unnest(l) AS x FROM t WHERE id > 100",
+]
+
+
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_unnest_list_columns(npartitions: int):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1, [1, 2, 3], ['a']), (2, NULL, ['b', 'c']), (3, [], NULL),"
+                " (4, [NULL, 5], []), (5, [7], ['d', NULL])) AS t(id, l, m)")
+    ctx = sqlengine.Context()
+    ctx.register("t", frames.from_arrow(con.sql("SELECT * FROM t").to_arrow_table(), npartitions=npartitions))
+    for q in UNNEST_QUERIES:
+        assert_same(ctx.sql(q).compute(), con.execute(q).df(), ordered="ORDER BY" in q)
+    with pytest.raises(SqlEngineError, match="unnest needs a list"):
+        ctx.sql("SELECT unnest(id) FROM t")

@@ -20,3 +20,9 @@ SELECT sum(range) AS s, count(*) AS n FROM range(1000);
 SELECT * FROM range(NULL);
 SELECT g, count(*) AS n FROM w JOIN generate_series(1, 3) AS s(k) ON s.k <= w.id GROUP BY g;
 SELECT a.range AS x, b.range AS y FROM range(3) a, range(2) b ORDER BY ALL;
+-- unnest in the select list
+SELECT unnest([1, 2, 3]) AS x;
+SELECT unnest([1, 2]) AS a, unnest(['x', 'y', 'z']) AS b;
+SELECT id, unnest([10, NULL]) AS u FROM w ORDER BY id, u NULLS FIRST;
+SELECT unnest([3, 1, 2]) AS x ORDER BY x DESC;
+SELECT u, count(*) AS n FROM (SELECT unnest([1, 1, 2]) AS u FROM w) t GROUP BY u;
