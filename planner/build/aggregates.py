@@ -69,6 +69,8 @@ class AggregateBuilder:
             replacements[agg] = Col(f"__agg{j}")
         if not pre:
             pre.append(("__dummy", Lit(0)))
+        if not keys and not specs:  # GROUP BY () alone: still one row (an Aggregate with nothing is a DISTINCT)
+            specs.append(AggSpec("__rows", "count_all"))
         projected = Project(node, tuple(pre))
         return Aggregate(projected, tuple(keys), tuple(specs)), replacements
 

@@ -54,3 +54,7 @@ SELECT sum(DISTINCT v) AS s, avg(DISTINCT x) AS a, count(DISTINCT x) AS n, min(D
 SELECT sum(DISTINCT x) AS s, avg(DISTINCT v) AS a FROM empty;
 SELECT g, sum(DISTINCT x) AS s, avg(DISTINCT x) AS a FROM c GROUP BY g ORDER BY g NULLS FIRST;
 SELECT x, sum(DISTINCT id % 3) AS s FROM c GROUP BY x;
+-- a constant HAVING over a global aggregate, and the () grouping set whose aggregates nobody reads
+SELECT count(*) AS n FROM c HAVING 1 = 0;
+SELECT g, sum(v) AS s, grouping(g) AS gg FROM c GROUP BY ROLLUP (g) HAVING grouping(g) = 0;
+SELECT g, v, grouping(g, v) AS x FROM c GROUP BY GROUPING SETS ((g, v), (g), ());
