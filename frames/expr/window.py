@@ -41,8 +41,9 @@ from frames.expr.shuffle import Shuffle
 from frames.expr.sort import SortKey, sort_indices
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
-VALUE = {"lag", "lead", "first_value", "last_value"}
+VALUE = {"lag", "lead", "first_value", "last_value", "nth_value"}
 AGGREGATE = {"sum", "count", "count_all", "mean", "min", "max"}
+DISTINCT_AGGREGATE = {"count_distinct", "sum_distinct", "mean_distinct"}
 FRAME_KINDS = ("rows", "range", "groups")
 EXCLUDES = ("", "current row", "group", "ties")
 
@@ -55,7 +56,8 @@ class WindowFunction:
     negative before it, None meaning unbounded (e.g. (-2, 0) = BETWEEN 2 PRECEDING AND CURRENT
     ROW), counted in rows, peer groups or ORDER BY values as ``frame_kind`` says; ``exclude`` is
     one of ``EXCLUDES`` ("" = EXCLUDE NO OTHERS). ``offset``: lag/lead's offset, ntile's bucket
-    count.
+    count, nth_value's n. ``ignore_nulls``: lag/lead/first/last/nth_value skip NULL values.
+    ``count_distinct`` / ``sum_distinct`` / ``mean_distinct`` take the whole partition as frame.
     """
 
     name: str
@@ -68,6 +70,7 @@ class WindowFunction:
     default: Any = None
     frame_kind: str = "rows"
     exclude: str = ""
+    ignore_nulls: bool = False
 
     def __post_init__(self) -> None:
         if self.frame_kind not in FRAME_KINDS:
@@ -172,19 +175,22 @@ def _one(table, f: WindowFunction, L: _Layout):
         return pa.array((L.peer_last - gstart + 1) / np.maximum(gsize, 1), pa.float64())
     if f.func == "ntile":
         return pa.array(_ntile(pos - gstart, gsize, f.offset), pa.int64())
+    if f.func in DISTINCT_AGGREGATE:
+        return _distinct_aggregate(table.column(f.column), f.func, L)
     if f.func in ("lag", "lead"):
         values = table.column(f.column)
-        src = pos - f.offset if f.func == "lag" else pos + f.offset
-        ok = (src >= gstart) & (src <= gend)
+        if f.ignore_nulls:
+            src, ok = _offset_ignoring_nulls(values, f.func, f.offset, L)
+        else:
+            src = pos - f.offset if f.func == "lag" else pos + f.offset
+            ok = (src >= gstart) & (src <= gend)
         taken = values.take(pa.array(np.where(ok, src, 0)))
         default = pa.scalar(f.default, values.type) if f.default is not None else pa.scalar(None, values.type)
         return pc.if_else(pa.array(ok), taken, default)
     segments = _segments(f, table, L)
-    if f.func in ("first_value", "last_value"):
+    if f.func in ("first_value", "last_value", "nth_value"):
         values = table.column(f.column)
-        pick = np.full(len(pos), -1, dtype=np.int64)
-        for lo, hi in (segments if f.func == "first_value" else segments[::-1]):
-            pick = np.where((pick < 0) & (lo <= hi), lo if f.func == "first_value" else hi, pick)
+        pick = _pick(f, segments, values, len(pos))
         taken = values.take(pa.array(np.maximum(pick, 0)))
         return pc.if_else(pa.array(pick >= 0), taken, pa.scalar(None, values.type)) if len(pos) else taken
     if f.func in AGGREGATE:
@@ -207,6 +213,92 @@ def _one(table, f: WindowFunction, L: _Layout):
             return pa.array(s, pa.float64(), mask=c == 0)
         return pa.array(np.divide(s, np.maximum(c, 1)), pa.float64(), mask=c == 0)
     raise InvalidArgumentError(f"unknown window function {f.func!r}")
+
+
+def _valid(values) -> np.ndarray:
+    return np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _pick(f: WindowFunction, segments, values, n: int) -> np.ndarray:
+    """The row first/last/nth_value reads for every row (-1: none), over the frame's ranges in
+    order; with ``ignore_nulls`` only rows with a value count."""
+    if f.ignore_nulls:
+        valid = _valid(values)
+        pos = np.arange(n)
+        next_valid = np.minimum.accumulate(np.where(valid, pos, n)[::-1])[::-1] if n else pos
+        prev_valid = np.maximum.accumulate(np.where(valid, pos, -1)) if n else pos
+        before = np.r_[0, np.cumsum(valid)]  # valid rows before each position
+    pick = np.full(n, -1, dtype=np.int64)
+    if f.func == "nth_value":
+        if f.offset < 1:
+            raise InvalidArgumentError(f"nth_value needs a positive n, got {f.offset}")
+        remaining = np.full(n, f.offset, dtype=np.int64)  # rows still to skip, counting this one
+        for lo, hi in segments:
+            empty = lo > hi
+            lo_c, hi_c = np.clip(lo, 0, max(n - 1, 0)), np.clip(hi, 0, max(n - 1, 0))
+            if f.ignore_nulls:
+                size = np.where(empty, 0, before[hi_c + 1] - before[lo_c])
+                ordinal = before[lo_c] + remaining - 1  # the valid row wanted, as a valid-row number
+                where_valid = np.nonzero(valid)[0]
+                at = where_valid[np.clip(ordinal, 0, max(len(where_valid) - 1, 0))] if len(where_valid) else lo_c
+            else:
+                size = np.where(empty, 0, hi - lo + 1)
+                at = lo + remaining - 1
+            hit = (pick < 0) & (remaining >= 1) & (remaining <= size)
+            pick = np.where(hit, at, pick)
+            remaining = np.where(pick < 0, remaining - size, remaining)
+        return pick
+    for lo, hi in (segments if f.func == "first_value" else segments[::-1]):
+        if f.ignore_nulls and n:
+            lo_c, hi_c = np.clip(lo, 0, n - 1), np.clip(hi, 0, n - 1)
+            at = next_valid[lo_c] if f.func == "first_value" else prev_valid[hi_c]
+            found = (lo <= hi) & (at >= lo) & (at <= hi)
+        else:
+            at = lo if f.func == "first_value" else hi
+            found = lo <= hi
+        pick = np.where((pick < 0) & found, at, pick)
+    return pick
+
+
+def _offset_ignoring_nulls(values, func: str, offset: int, L: _Layout) -> tuple[np.ndarray, np.ndarray]:
+    """lag/lead IGNORE NULLS: the ``offset``-th row with a value before/after each row, within its
+    partition (as (source row, found))."""
+    valid = _valid(values)
+    where_valid = np.nonzero(valid)[0]
+    upto = np.cumsum(valid)  # valid rows up to and including each row
+    before = upto - valid
+    if func == "lag":
+        ordinal = before - offset
+        ok = ordinal >= before[L.gstart]
+    else:
+        ordinal = upto + offset - 1
+        ok = ordinal < upto[L.gend]
+    ok &= (ordinal >= 0) & (ordinal < len(where_valid))
+    src = where_valid[np.clip(ordinal, 0, max(len(where_valid) - 1, 0))] if len(where_valid) else L.pos
+    return np.where(ok, src, 0), ok
+
+
+def _distinct_aggregate(values, func: str, L: _Layout):
+    """COUNT/SUM/AVG(DISTINCT x) over each row's whole partition: the distinct (partition, value)
+    pairs found once (dense ranks), summed per partition with ``bincount``."""
+    n = len(L.pos)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not n:
+        return pa.array([], pa.int64() if func == "count_distinct" else pa.float64())
+    valid = _valid(values)
+    rank = np.asarray(pc.rank(values, sort_keys="ascending", tiebreaker="dense"), dtype=np.int64)
+    pairs = L.gid[valid] * (n + 1) + rank[valid]
+    unique, first = np.unique(pairs, return_index=True)
+    groups = unique // (n + 1)
+    ngroups = int(L.gid.max()) + 1
+    count = np.bincount(groups, minlength=ngroups)
+    if func == "count_distinct":
+        return pa.array(count[L.gid], pa.int64())
+    data, _ = _floats(values)
+    total = np.bincount(groups, weights=data[valid][first], minlength=ngroups)
+    result = total if func == "sum_distinct" else total / np.maximum(count, 1)
+    return pa.array(result[L.gid], pa.float64(), mask=count[L.gid] == 0)
 
 
 def _ntile(index: np.ndarray, size: np.ndarray, buckets: int) -> np.ndarray:

@@ -40,13 +40,22 @@ class WindowBuilder:
             for i, o in enumerate(order.expressions if order is not None else []):
                 extra.append((f"__wo{k}_{i}", tr(o.this)))
                 okeys.append(SortKey(f"__wo{k}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
-            func, column, offset, default = self._window_function(w.this, tr, extra, k)
+            function = w.this
+            ignore_nulls = isinstance(function, exp.IgnoreNulls)
+            if isinstance(function, (exp.IgnoreNulls, exp.RespectNulls)):
+                function = function.this
+            func, column, offset, default = self._window_function(function, tr, extra, k)
+            if ignore_nulls and func not in ("lag", "lead", "first_value", "last_value", "nth_value"):
+                raise UnsupportedFeatureError(f"IGNORE NULLS with {func}")
             base_cols = tuple((n, Col(n)) for n in node.schema.names)
             node = Project(node, base_cols + tuple(extra))
             frame, kind, exclude = window_frame(spec, bool(okeys))
+            if func in _DISTINCT_WINDOW.values() and ((okeys and frame != (None, None)) or exclude):
+                raise UnsupportedFeatureError(f"a DISTINCT window aggregate over a frame other than the whole partition ({w.sql()})")
             if func not in _FRAMED and (frame is not None or exclude):
                 frame, kind, exclude = None, "rows", ""  # ranking and offset functions ignore frames
-            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), frame, offset, default, kind, exclude)
+            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), frame, offset, default, kind, exclude,
+                                ignore_nulls)
             node = Window(node, (wf,))
             replacements[w] = Col(f"__w{k}")
         return node, replacements
@@ -71,12 +80,21 @@ class WindowBuilder:
         if isinstance(f, (exp.FirstValue, exp.LastValue)):
             extra.append((f"__wa{k}", tr(f.this)))
             return ("first_value" if isinstance(f, exp.FirstValue) else "last_value"), f"__wa{k}", 1, None
+        if isinstance(f, exp.NthValue):
+            n = f.args.get("offset")
+            if not (isinstance(n, exp.Literal) and n.is_int):
+                raise UnsupportedFeatureError(f"NTH_VALUE with a non-constant n ({f.sql()})")
+            extra.append((f"__wa{k}", tr(f.this)))
+            return "nth_value", f"__wa{k}", int(n.this), None
         if isinstance(f, exp.Count) and (f.this is None or isinstance(f.this, exp.Star)):
             return "count_all", None, 1, None
         for klass, name in {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count"}.items():
             if type(f) is klass:
                 if isinstance(f.this, exp.Distinct):
-                    raise UnsupportedFeatureError(f"window aggregate with DISTINCT ({f.sql()})")
+                    if len(f.this.expressions) != 1:
+                        raise UnsupportedFeatureError(f"window aggregate with DISTINCT over several columns ({f.sql()})")
+                    extra.append((f"__wa{k}", tr(f.this.expressions[0])))
+                    return _DISTINCT_WINDOW.get(name, name), f"__wa{k}", 1, None
                 extra.append((f"__wa{k}", tr(f.this)))
                 return name, f"__wa{k}", 1, None
         raise UnsupportedFeatureError(f"window function {f.sql()}")
@@ -97,7 +115,8 @@ def interval_duration(value: exp.Interval) -> dt.timedelta:
     return dt.timedelta(**{units[unit]: n})
 
 
-_FRAMED = {"first_value", "last_value", "sum", "count", "count_all", "mean", "min", "max"}
+_DISTINCT_WINDOW = {"count": "count_distinct", "sum": "sum_distinct", "mean": "mean_distinct"}
+_FRAMED = {"first_value", "last_value", "nth_value", "sum", "count", "count_all", "mean", "min", "max"}
 
 
 def window_frame(spec, ordered: bool) -> tuple[tuple | None, str, str]:

@@ -200,3 +200,19 @@ def test_unnest_list_columns(npartitions: int):
         assert_same(ctx.sql(q).compute(), con.execute(q).df(), ordered="ORDER BY" in q)
     with pytest.raises(SqlEngineError, match="unnest needs a list"):
         ctx.sql("SELECT unnest(id) FROM t")
+
+
+@pytest.mark.parametrize("sql,message", [
+    ("SELECT count(DISTINCT v) OVER (ORDER BY id) FROM t", "DISTINCT window aggregate over a frame"),
+    ("SELECT sum(v IGNORE NULLS) OVER () FROM t", "IGNORE NULLS with sum"),
+    ("SELECT nth_value(v, 0) OVER (ORDER BY id) FROM t", "positive n"),
+    ("SELECT ntile(v) OVER (ORDER BY id) FROM t", "NTILE with a non-constant"),
+    ("SELECT sum(v) OVER (ORDER BY id RANGE BETWEEN INTERVAL 1 MONTH PRECEDING AND CURRENT ROW) FROM t", "INTERVAL 1 MONTH"),
+    ("SELECT sum(v) OVER (ORDER BY s RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "numeric, date or timestamp ORDER BY key"),
+    ("SELECT sum(v) OVER (ORDER BY id, v RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "exactly one ORDER BY key"),
+])
+def test_window_errors(sql: str, message: str):
+    ctx = sqlengine.Context()
+    ctx.register("t", pa.table({"id": [1, 2], "v": [1.0, None], "s": ["a", "b"]}))
+    with pytest.raises(SqlEngineError, match=message):
+        ctx.sql(sql).compute()
