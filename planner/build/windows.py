@@ -19,46 +19,56 @@ class WindowBuilder:
     """The part of ``QueryBuilder`` that plans window functions."""
 
     def _windows(self, node: Node, windows: list, replacements: dict, sel: exp.Select):
-        """Each window function becomes a column ``__w{k}`` computed by a frames Window node."""
+        """Each window function becomes a column ``__w{k}``; functions over the same PARTITION BY
+        and ORDER BY share one frames Window node (one shuffle and one sort for all of them)."""
         named = {w.this.name: w for w in sel.args.get("windows") or []}
         replacements = dict(replacements)
+        groups: dict[tuple, list] = {}
         for k, w in enumerate(windows):
-            if w in replacements:
-                continue
+            if w in replacements or any(w == x for items in groups.values() for _, x, *_ in items):
+                continue  # the same window twice is computed once
             ref = w.args.get("alias")
             base = named.get(ref.name) if isinstance(ref, exp.Identifier) else None
             partition = w.args.get("partition_by") or (base.args.get("partition_by") if base else None) or []
             order = w.args.get("order") or (base.args.get("order") if base else None)
             spec = w.args.get("spec") or (base.args.get("spec") if base else None)
+            ordered = list(order.expressions) if order is not None else []
+            key = (tuple(e.sql() for e in partition), tuple(o.sql() for o in ordered))
+            groups.setdefault(key, []).append((k, w, partition, ordered, spec))
+        for items in groups.values():
+            k0, _, partition, ordered, _ = items[0]
             tr = self._expr(node, replacements)
             extra = []
             pcols = []
             for i, e in enumerate(partition):
-                extra.append((f"__wp{k}_{i}", tr(e)))
-                pcols.append(f"__wp{k}_{i}")
+                extra.append((f"__wp{k0}_{i}", tr(e)))
+                pcols.append(f"__wp{k0}_{i}")
             okeys = []
-            for i, o in enumerate(order.expressions if order is not None else []):
-                extra.append((f"__wo{k}_{i}", tr(o.this)))
-                okeys.append(SortKey(f"__wo{k}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
-            function = w.this
-            ignore_nulls = isinstance(function, exp.IgnoreNulls)
-            if isinstance(function, (exp.IgnoreNulls, exp.RespectNulls)):
-                function = function.this
-            func, column, offset, default = self._window_function(function, tr, extra, k)
-            if ignore_nulls and func not in ("lag", "lead", "first_value", "last_value", "nth_value"):
-                raise UnsupportedFeatureError(f"IGNORE NULLS with {func}")
+            for i, o in enumerate(ordered):
+                extra.append((f"__wo{k0}_{i}", tr(o.this)))
+                okeys.append(SortKey(f"__wo{k0}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+            functions = []
+            for k, w, _, _, spec in items:
+                functions.append(self._window_spec(w, k, spec, tr, extra, tuple(pcols), tuple(okeys)))
+                replacements[w] = Col(f"__w{k}")
             base_cols = tuple((n, Col(n)) for n in node.schema.names)
-            node = Project(node, base_cols + tuple(extra))
-            frame, kind, exclude = window_frame(spec, bool(okeys))
-            if func in _DISTINCT_WINDOW.values() and ((okeys and frame != (None, None)) or exclude):
-                raise UnsupportedFeatureError(f"a DISTINCT window aggregate over a frame other than the whole partition ({w.sql()})")
-            if func not in _FRAMED and (frame is not None or exclude):
-                frame, kind, exclude = None, "rows", ""  # ranking and offset functions ignore frames
-            wf = WindowFunction(f"__w{k}", func, column, tuple(pcols), tuple(okeys), frame, offset, default, kind, exclude,
-                                ignore_nulls)
-            node = Window(node, (wf,))
-            replacements[w] = Col(f"__w{k}")
+            node = Window(Project(node, base_cols + tuple(extra)), tuple(functions))
         return node, replacements
+
+    def _window_spec(self, w: exp.Window, k: int, spec, tr, extra: list, pcols: tuple, okeys: tuple) -> WindowFunction:
+        function = w.this
+        ignore_nulls = isinstance(function, exp.IgnoreNulls)
+        if isinstance(function, (exp.IgnoreNulls, exp.RespectNulls)):
+            function = function.this
+        func, column, offset, default = self._window_function(function, tr, extra, k)
+        if ignore_nulls and func not in ("lag", "lead", "first_value", "last_value", "nth_value"):
+            raise UnsupportedFeatureError(f"IGNORE NULLS with {func}")
+        frame, kind, exclude = window_frame(spec, bool(okeys))
+        if func in _DISTINCT_WINDOW.values() and ((okeys and frame != (None, None)) or exclude):
+            raise UnsupportedFeatureError(f"a DISTINCT window aggregate over a frame other than the whole partition ({w.sql()})")
+        if func not in _FRAMED and (frame is not None or exclude):
+            frame, kind, exclude = None, "rows", ""  # ranking and offset functions ignore frames
+        return WindowFunction(f"__w{k}", func, column, pcols, okeys, frame, offset, default, kind, exclude, ignore_nulls)
 
     def _window_function(self, f: exp.Expression, tr, extra: list, k: int):
         simple = {exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank",
