@@ -27,6 +27,8 @@ from planner.errors import UnsupportedFeatureError
 
 MAX_ROWS = 100_000_000
 """A series longer than this is refused (it would be built in memory)."""
+ROWS_PER_PARTITION = 1_000_000
+"""Long series are split into partitions of this many rows, so what reads them runs in parallel."""
 
 
 def replace_table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp.Expression:
@@ -39,7 +41,7 @@ def replace_table_functions(query: exp.Expression, files: dict[str, FramesNode])
     query = query.copy()
     found = [t for t in query.find_all(exp.Table) if isinstance(t.this, exp.GenerateSeries)]
     found += [u for u in query.find_all(exp.Unnest) if isinstance(u.parent, (exp.From, exp.Join))]
-    from frames.expr.sources import FromTables
+    from frames.expr.sources import FromTables, split_table
 
     for i, node in enumerate(found):
         if isinstance(node, exp.Table):
@@ -49,7 +51,7 @@ def replace_table_functions(query: exp.Expression, files: dict[str, FramesNode])
             table = _unnest(node)
             default = "unnest"
         name = f"__table_function{i}"
-        files[name] = FromTables((table,), table.schema)
+        files[name] = FromTables(split_table(table, -(-table.num_rows // ROWS_PER_PARTITION) or 1), table.schema)
         alias = node.args.get("alias")
         if alias is None or not alias.columns:
             alias = alias.copy() if alias is not None else exp.TableAlias(this=exp.to_identifier(default))

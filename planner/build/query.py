@@ -25,7 +25,7 @@ from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery
 from planner.build.windows import WindowBuilder
 from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
-from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Values, Window
+from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Values, Window
 
 class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder,
                    UnnestBuilder):
