@@ -41,7 +41,7 @@ from frames.expr.window import WindowFunction
 
 __all__ = [
     "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
-    "Window", "RowId", "transform_up", "walk", "same_explain", "JOIN_TYPES",
+    "Window", "RowId", "Unnest", "WorkingTable", "RecursiveUnion", "transform_up", "walk", "same_explain", "JOIN_TYPES",
 ]
 
 JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
@@ -421,6 +421,96 @@ class RowId(LogicalPlan):
 
     def describe(self) -> str:
         return f"RowId {self.name}"
+
+
+@dataclass(frozen=True, eq=False)
+class Unnest(LogicalPlan):
+    """Each row repeated for the elements of its list columns ``lists``, which become those elements
+    (``frames.expr.unnest``: zipped, NULL-padded, no row for NULL or empty lists)."""
+
+    child: LogicalPlan
+    lists: tuple[str, ...]
+
+    _input_fields = ("child",)
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        from frames.expr.unnest import unnest_schema
+
+        return unnest_schema(self.child.schema, self.lists)
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.expr.blockwise import MapPartitions
+        from frames.expr.unnest import unnest_lists
+
+        return MapPartitions(child, unnest_lists, self.schema, (self.lists,), pandas=False, func_name="unnest")
+
+    def describe(self) -> str:
+        return f"Unnest {', '.join(self.lists)}"
+
+
+@dataclass(frozen=True, eq=False)
+class WorkingTable(LogicalPlan):
+    """Where a recursive query names itself inside its recursive part: the rows the last round
+    added (see ``RecursiveUnion``). A leaf with a known schema; it lowers to one placeholder
+    frames node that each round fills."""
+
+    name: str
+    table_schema: pa.Schema
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.table_schema
+
+    @cached_property
+    def frames(self) -> FramesNode:
+        return self.to_frames()
+
+    def to_frames(self) -> FramesNode:
+        from frames.expr.sources import FromTables
+
+        return FromTables((self.table_schema.empty_table(),), self.table_schema)
+
+    def describe(self) -> str:
+        return f"WorkingTable {self.name} columns=[{', '.join(self.table_schema.names)}]"
+
+
+@dataclass(frozen=True, eq=False)
+class RecursiveUnion(LogicalPlan):
+    """``WITH RECURSIVE name AS (anchor UNION [ALL] step)``: ``anchor``'s rows, then ``step`` over
+    the rows the last round added (``working``) until a round adds none. ``step`` is not an input
+    the rules rewrite with the rest of the plan (it runs once per round, over a table that changes):
+    it is optimized on its own when lowered, and EXPLAIN prints it under this node."""
+
+    anchor: LogicalPlan
+    step: LogicalPlan
+    working: WorkingTable
+    distinct: bool
+
+    _input_fields = ("anchor",)
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.anchor.schema
+
+    @cached_property
+    def optimized_step(self) -> LogicalPlan:
+        from planner.rules import optimize
+
+        return optimize(self.step)[0]
+
+    def to_frames(self, anchor: FramesNode) -> FramesNode:
+        from frames.expr.recursive import RecursiveUnion as FRecursive
+
+        return FRecursive(anchor, self.optimized_step.frames, self.working.frames, self.distinct, self.working.name)
+
+    def describe(self) -> str:
+        return f"RecursiveUnion {self.working.name} {'distinct' if self.distinct else 'all'}"
+
+    @cached_property
+    def _explain_lines(self) -> tuple[str, ...]:
+        lines = [self._line] + ["  " + line for line in self.anchor._explain_lines]
+        return tuple(lines + ["  recursive part:"] + ["    " + line for line in self.optimized_step._explain_lines])
 
 
 def _add_row_id(table: pa.Table, name: str, partition_info: dict) -> pa.Table:

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from frames.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
+from planner.build.recursive import refuse_nested_recursion
 from planner.catalog import Catalog
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.identifiers import Spelling
@@ -22,6 +23,7 @@ from planner.logical import LogicalPlan, Scan
 from planner.naming import duckdb_name
 from planner.parse import semantic
 from planner.rules import RuleContext, optimize
+from planner.series import replace_table_functions
 from planner.table_functions import function_name, read_table_function
 from planner.types import sql_type
 
@@ -42,7 +44,8 @@ class Planner:
         catalog and the query's aliases spell them (``planner.identifiers``)."""
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
-        query = _table_functions(query, files)
+        query = replace_table_functions(_table_functions(query, files), files)
+        refuse_nested_recursion(query)
         resolved: dict[str, LogicalPlan] = {}
         ctes = {c.alias.lower() for c in query.find_all(exp.CTE)}
         schema: dict[str, dict[str, str]] = {}

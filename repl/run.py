@@ -198,12 +198,14 @@ def execute(ctx, text: str, settings: Settings, out: TextIO | None = None) -> pa
     result = ctx.sql(text)
     frame = None
     if result is not None:
+        # the session's scheduler (``SET scheduler = ...``; it starts as --scheduler)
+        scheduler = getattr(ctx, "scheduler", None) or settings.scheduler
         show = settings.progress if settings.progress is not None else sys.stderr.isatty()
         if show:
             with _progress_bar():
-                frame = result.to_arrow(scheduler=settings.scheduler)
+                frame = result.to_arrow(scheduler=scheduler)
         else:
-            frame = result.to_arrow(scheduler=settings.scheduler)
+            frame = result.to_arrow(scheduler=scheduler)
     elapsed = time.perf_counter() - t0
     if frame is not None:
         if settings.output:

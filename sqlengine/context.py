@@ -19,12 +19,14 @@ from frames.io import write
 from frames.expr.node import Node
 from planner.catalog import Catalog
 from planner.copy import copy_path, copy_to
+from planner.default_order import DefaultOrder
 from planner.depth import planned_deeply
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.explain import explain_text
 from planner.lower import to_dataframe
 from planner.parse import parse
 from planner.plan import Planner, describe_schema
+from sqlengine.options import SessionOptions
 
 DEFAULT_DIALECT = "duckdb"
 """The SQL dialect sqlglot reads unless a Context says otherwise (DuckDB's, whose answers the tests
@@ -80,9 +82,20 @@ class Context:
 
     def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None):
         self.dialect = _checked_dialect(dialect)
-        self.scheduler = scheduler
+        self.options = SessionOptions(scheduler)  # SET / RESET
         self.catalog = Catalog()
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
+
+    @property
+    def scheduler(self) -> str | None:
+        return self.options["scheduler"]
+
+    @scheduler.setter
+    def scheduler(self, value: str | None) -> None:
+        if value is None:
+            self.options.reset("scheduler")
+        else:
+            self.options.set("scheduler", value)
 
     # -- catalog ------------------------------------------------------------------------------
     def register(self, name: str, source: Any) -> None:
@@ -124,7 +137,7 @@ class Context:
 
     def _statements(self, text: str) -> frames.DataFrame | None:
         result = None
-        for statement in parse(text, self.dialect):
+        for statement in self._parsed(text):
             out = self._execute(statement)
             result = out if out is not None else result
         return result
@@ -138,9 +151,23 @@ class Context:
 
     def _explain_text(self, text: str, initial: bool) -> str:
         statements = parse(text, self.dialect)
-        for st in statements[:-1]:
-            self._execute(st)
-        return self._explain(statements[-1], initial)
+        if not statements:
+            raise InvalidArgumentError("nothing to explain: the text holds no statement")
+        defaults = DefaultOrder(text, self.dialect)
+        for i, st in enumerate(statements[:-1]):
+            self._execute(self._with_defaults(defaults, i, st))
+        return self._explain(self._with_defaults(defaults, len(statements) - 1, statements[-1]), initial)
+
+    def _parsed(self, text: str):
+        """The statements of ``text`` one by one, each with this session's default ORDER BY direction
+        and NULL placement (``SET default_order`` / ``default_null_order``) filled in where none is
+        written, as the options are when it is reached (a SET earlier in the text applies)."""
+        defaults = DefaultOrder(text, self.dialect)
+        for i, st in enumerate(parse(text, self.dialect)):
+            yield self._with_defaults(defaults, i, st)
+
+    def _with_defaults(self, defaults: DefaultOrder, i: int, st: exp.Expression) -> exp.Expression:
+        return defaults.apply(i, st, self.options["default_order"], self.options["default_null_order"])
 
     def _explain(self, statement: exp.Expression, initial: bool = False) -> str:
         plan, applied, before = self._planner().optimized(statement)
@@ -175,11 +202,40 @@ class Context:
             return frames.from_arrow(pa.table({"name": pa.array(self.tables(), pa.string())}))
         if isinstance(st, exp.Copy):
             return self._copy(st)
+        if isinstance(st, exp.Set):
+            return self._set(st)
+        if isinstance(st, exp.Command) and st.name.upper() == "RESET":
+            words = (st.expression.name if st.expression is not None else "").split()
+            if words and words[0].upper() in ("SESSION", "GLOBAL", "LOCAL"):
+                words = words[1:]
+            if len(words) != 1:
+                raise InvalidArgumentError(f"RESET needs one setting name (or ALL), got {' '.join(words)!r}")
+            self.options.reset(words[0])
+            return None
         if isinstance(st, exp.Command) and st.name.upper() == "EXPLAIN":
             (inner,) = parse(st.expression.name if isinstance(st.expression, exp.Literal) else st.expression.sql(), self.dialect)
             text = self._explain(inner)
             return frames.from_arrow(pa.table({"plan": text.splitlines()}))
         raise UnsupportedFeatureError(f"the {type(st).__name__.upper()} statement")
+
+    def _set(self, st: exp.Set) -> None:
+        """``SET [SESSION|GLOBAL] name = value`` / ``TO value`` / ``TO DEFAULT`` (see ``sqlengine.options``)."""
+        for item in st.expressions:
+            eq = item.this if isinstance(item, exp.SetItem) else None
+            if not isinstance(eq, exp.EQ) or not isinstance(eq.this, (exp.Column, exp.Identifier, exp.Var)):
+                raise UnsupportedFeatureError(f"the statement {st.sql(dialect=self.dialect)!r}")
+            name, value = eq.this.name, eq.expression
+            if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT":
+                self.options.reset(name)
+            elif isinstance(value, exp.Literal):
+                self.options.set(name, int(value.this) if value.is_int else value.this if value.is_string else float(value.this))
+            elif isinstance(value, (exp.Column, exp.Var, exp.Identifier)):
+                self.options.set(name, value.name)  # SET default_order = desc
+            elif isinstance(value, exp.Boolean):
+                self.options.set(name, bool(value.this))
+            else:
+                raise InvalidArgumentError(f"SET {name}: the value must be a constant, not {value.sql(dialect=self.dialect)}")
+        return None
 
     def _create(self, st: exp.Create) -> None:
         kind = (st.args.get("kind") or "").upper()

@@ -6,9 +6,10 @@ Each aggregate function is described by the partial aggregates it needs, how par
 the final value follows from them (mean = sum / count; variance from count, sum and sum of squares).
 All steps run on ``pyarrow.Table.group_by`` hash kernels.
 
-``count_distinct`` cannot be combined from per-partition counts, so its partials are the distinct
-(keys, value) pairs; it gets its own reduction tree and the two trees meet in ``finalize``, aligned by
-sorting both on the group keys (both trees see the same rows, hence the same groups).
+``count_distinct``, ``sum_distinct`` and ``mean_distinct`` (SQL's COUNT/SUM/AVG(DISTINCT x)) cannot be
+combined from per-partition results, so their partials are the distinct (keys, value) pairs; each gets
+its own reduction tree, aggregated only in ``finalize``, where the trees meet aligned by sorting them
+all on the group keys (every tree sees the same rows, hence the same groups).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ _PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
     "any": (("any", "any"),),
     "all": (("all", "all"),),
 }
-AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | {"count_distinct"}
+# func -> the aggregation applied to the distinct (keys, value) pairs in ``finalize``
+DISTINCT_FUNCTIONS = {"count_distinct": "count", "sum_distinct": "sum", "mean_distinct": "mean"}
+AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | frozenset(DISTINCT_FUNCTIONS)
 
 
 def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.ChunkedArray | None:
@@ -89,11 +92,11 @@ class _Plan:
 
     @property
     def regular(self) -> list[tuple[int, AggSpec]]:
-        return [(i, a) for i, a in enumerate(self.aggs) if a.func != "count_distinct"]
+        return [(i, a) for i, a in enumerate(self.aggs) if a.func not in DISTINCT_FUNCTIONS]
 
     @property
     def distinct(self) -> list[tuple[int, AggSpec]]:
-        return [(i, a) for i, a in enumerate(self.aggs) if a.func == "count_distinct"]
+        return [(i, a) for i, a in enumerate(self.aggs) if a.func in DISTINCT_FUNCTIONS]
 
 
 def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
@@ -195,7 +198,8 @@ def finalize(partials: pa.Table, distinct_partials: list[pa.Table], plan: _Plan,
     out: dict[str, Any] = {k: partials.column(k) for k in plan.keys}
     counted = []
     for (i, spec), table in zip(plan.distinct, distinct_partials):
-        counted.append((i, _sort_by_keys(_group(table, list(plan.keys), [(spec.column, "count")]), plan.keys)))
+        how = DISTINCT_FUNCTIONS[spec.func]
+        counted.append((i, _sort_by_keys(_group(table, list(plan.keys), [(spec.column, how)]), plan.keys)))
     distinct_by_index = dict(counted)
     if plan.distinct and not plan.regular:
         # no regular partials: the groups come from the distinct tree
@@ -203,8 +207,8 @@ def finalize(partials: pa.Table, distinct_partials: list[pa.Table], plan: _Plan,
         n = first.num_rows
         out = {k: first.column(k) for k in plan.keys}
     for i, spec in enumerate(plan.aggs):
-        if spec.func == "count_distinct":
-            values = distinct_by_index[i].column(f"{spec.column}_count")
+        if spec.func in DISTINCT_FUNCTIONS:
+            values = distinct_by_index[i].column(f"{spec.column}_{DISTINCT_FUNCTIONS[spec.func]}")
         else:
             values = _final_value(spec, [partials.column(f"__p{i}_{j}") for j in range(len(_PARTIALS[spec.func]))])
         out[spec.name] = values
@@ -310,8 +314,10 @@ class Aggregate(UnaryNode):
             partial = chunk(empty, plan)
             fields = [self.child.schema.field(k) for k in self.keys]
             for i, spec in enumerate(self.aggs):
-                if spec.func == "count_distinct":
-                    fields.append(pa.field(spec.name, pa.int64()))
+                if spec.func in DISTINCT_FUNCTIONS:
+                    how = DISTINCT_FUNCTIONS[spec.func]
+                    typed = _group(empty.select([spec.column]), [], [(spec.column, how)])
+                    fields.append(pa.field(spec.name, typed.column(0).type))
                     continue
                 parts = [partial.column(f"__p{i}_{j}") for j in range(len(_PARTIALS[spec.func]))]
                 fields.append(pa.field(spec.name, _final_value(spec, parts).type))

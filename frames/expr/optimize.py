@@ -65,6 +65,8 @@ def _sink(child: Node, preds: list[ScalarExpr]) -> Node:
             moved.append(_sink(c, [p.substitute(rename) for p in preds]))
         return child.with_inputs(*moved)
     if isinstance(child, Aggregate):
+        if not child.keys:  # one row even for no input: a constant filter (HAVING 1 = 0) must stay above
+            return _keep(child, preds)
         keys = set(child.keys)
         below = [p for p in preds if p.columns() <= keys]
         above = [p for p in preds if not p.columns() <= keys]
@@ -158,6 +160,11 @@ def _collect_needs(root: Node) -> dict[int, set[str]]:
     return needs
 
 
+def _kept_aggs(node: Aggregate, required: set[str]) -> tuple:
+    kept = tuple(a for a in node.aggs if a.name in required)
+    return kept if kept or node.keys else node.aggs[:1]  # a global aggregate keeps its one row
+
+
 def _child_needs(node: Node, required: set[str]) -> list[set[str]]:
     if isinstance(node, Project):
         if not required or not any(name in required for name, _ in node.exprs):
@@ -172,7 +179,7 @@ def _child_needs(node: Node, required: set[str]) -> list[set[str]]:
     if isinstance(node, (Limit, Repartition)):
         return [set(required)]
     if isinstance(node, Aggregate):
-        cols = set(node.keys) | {a.column for a in node.aggs if a.column is not None and a.name in required}
+        cols = set(node.keys) | {a.column for a in _kept_aggs(node, required) if a.column is not None}
         return [cols]
     if isinstance(node, Concat):
         positions = [i for i, n in enumerate(node.schema.names) if n in required]
@@ -209,7 +216,7 @@ def _prune(node: Node, required: set[str], needs: dict, memo: dict) -> Node:
             kept = tuple((n, e) for n, e in node.exprs if n in want) or node.exprs[:1]  # same rule as _child_needs
             node = node if len(kept) == len(node.exprs) else Project(node.child, kept)
         elif isinstance(node, Aggregate):
-            kept_aggs = tuple(a for a in node.aggs if a.name in want)
+            kept_aggs = _kept_aggs(node, want)
             if len(kept_aggs) < len(node.aggs):
                 from dataclasses import replace
 

@@ -64,6 +64,8 @@ class ScalarExpr:
 def as_array(value: ArrowValue, length: int) -> pa.Array | pa.ChunkedArray:
     """Broadcast a scalar result to ``length`` rows; arrays pass through."""
     if isinstance(value, pa.Scalar):
+        if not length:  # pa.repeat(list scalar, 0) raises
+            return pa.array([], value.type)
         return pa.repeat(value, length) if value.is_valid else pa.nulls(length, value.type)
     return value
 

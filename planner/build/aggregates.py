@@ -1,5 +1,22 @@
 """Aggregation in three steps (project the arguments, aggregate, project the results) and the
-grouping sets of ROLLUP / CUBE / GROUPING SETS."""
+grouping sets of ROLLUP / CUBE / GROUPING SETS.
+
+How the clauses around aggregates are lowered:
+
+- ``agg(x) FILTER (WHERE c)`` is ``agg(CASE WHEN c THEN x END)`` (``count(*)`` counts
+  ``CASE WHEN c THEN 1 END``): aggregates skip NULLs, so the rows the filter rejects do not count,
+  and an aggregate whose rows are all rejected is NULL (COUNT: 0), as in DuckDB
+  (``filters_as_case``, applied to the whole SELECT before it is built, windows included).
+- ``SUM/AVG/COUNT(DISTINCT x)`` are frames' ``sum_distinct`` / ``mean_distinct`` /
+  ``count_distinct`` (their own reduction over the distinct (keys, x) pairs); MIN/MAX(DISTINCT x)
+  are plain MIN/MAX.
+- Grouping sets (ROLLUP / CUBE / GROUPING SETS): one aggregation per set, each projected onto the
+  same columns (every grouping expression, NULL where the set rolls it up, typed as the key; the
+  aggregates; each ``GROUPING(a, b)``, a constant per set: bit set for each argument rolled up
+  there, the first argument the most significant), then one UNION ALL; HAVING, windows, QUALIFY
+  and the output projection apply to the union once (a window ranks across all sets).
+- ``GROUP BY ALL`` groups by every output expression holding no aggregate (``group_by_all``).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +28,13 @@ from sqlglot import exp
 from frames.expr.aggregate import AggSpec
 from frames.expr.scalar import Cast, Col, Lit, ScalarExpr
 from planner.errors import UnsupportedFeatureError
-from planner.logical import Aggregate, LogicalPlan as Node, Project
+from planner.logical import Aggregate, LogicalPlan as Node, Project, Union
 
 _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
          exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
          exp.VariancePop: "var", exp.AnyValue: "first", exp.LogicalOr: "any", exp.LogicalAnd: "all"}
 
+_DISTINCT = {"count": "count_distinct", "sum": "sum_distinct", "mean": "mean_distinct"}
 
 
 class AggregateBuilder:
@@ -38,6 +56,9 @@ class AggregateBuilder:
         specs = []
         seen: dict = {}
         for agg in aggregates:
+            if isinstance(agg, exp.Grouping):
+                replacements[agg] = grouping_value(agg, group_exprs)
+                continue
             if agg in seen:
                 continue
             j = len(seen)
@@ -48,8 +69,37 @@ class AggregateBuilder:
             replacements[agg] = Col(f"__agg{j}")
         if not pre:
             pre.append(("__dummy", Lit(0)))
+        if not keys and not specs:  # GROUP BY () alone: still one row (an Aggregate with nothing is a DISTINCT)
+            specs.append(AggSpec("__rows", "count_all"))
         projected = Project(node, tuple(pre))
         return Aggregate(projected, tuple(keys), tuple(specs)), replacements
+
+    def _grouping_sets(self, node: Node, sets: list, aggregates: list, projections: list) -> tuple[Node, dict]:
+        """One aggregation per grouping set over the same columns, unioned; and the replacements
+        that read the grouping expressions, aggregates and GROUPING() calls from the union."""
+        tr = self._expr(node, None)
+        every = _unique([g for gs in sets for g in gs])
+        key_types = [tr(g).dtype(node.schema) for g in every]
+        groupings = _unique([a for a in aggregates if isinstance(a, exp.Grouping)])
+        parts, replacements = [], {}
+        for gs in sets:
+            agg_node, per_set = self._aggregate(node, gs, aggregates, projections)
+            columns = []
+            for i, (g, t) in enumerate(zip(every, key_types)):
+                grouped = any(g == x for x in gs)  # else rolled up: NULL in this set
+                columns.append((f"__set_g{i}", per_set[g] if grouped else Cast(Lit(None), t)))
+                replacements[g] = Col(f"__set_g{i}")
+            for name in agg_node.schema.names:
+                if name.startswith("__agg"):
+                    columns.append((name, Col(name)))
+            for k, call in enumerate(groupings):
+                columns.append((f"__grouping{k}", per_set[call]))
+                replacements[call] = Col(f"__grouping{k}")
+            for agg, col in per_set.items():
+                if isinstance(col, Col) and col.name.startswith("__agg"):
+                    replacements[agg] = col
+            parts.append(Project(agg_node, tuple(columns)))
+        return (Union(tuple(parts)) if len(parts) > 1 else parts[0]), replacements
 
     def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int, schema: pa.Schema) -> tuple[str, str | None]:
         for klass, func in _AGGS.items():
@@ -58,21 +108,21 @@ class AggregateBuilder:
         else:
             raise UnsupportedFeatureError(f"aggregate function {agg.sql()}")
         arg = agg.this
-        if isinstance(agg, exp.Count):
-            if arg is None or isinstance(arg, exp.Star):
-                return "count_all", None
-            if isinstance(arg, exp.Distinct):
-                func = "count_distinct"
-                if len(arg.expressions) != 1:
-                    raise UnsupportedFeatureError("COUNT(DISTINCT) over several columns")
-                arg = arg.expressions[0]
-        elif isinstance(arg, exp.Distinct):
-            if func not in ("min", "max") or len(arg.expressions) != 1:
-                raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
-            arg = arg.expressions[0]  # the extremes do not depend on duplicates
-        name = f"__arg{j}"
+        if isinstance(agg, exp.Count) and (arg is None or isinstance(arg, exp.Star)):
+            return "count_all", None
+        if isinstance(arg, exp.Distinct):
+            if len(arg.expressions) != 1:
+                raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...) over several columns")
+            arg = arg.expressions[0]
+            if func not in ("min", "max"):  # the extremes do not depend on duplicates
+                if func not in _DISTINCT:
+                    raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
+                func = _DISTINCT[func]
         value = tr(arg)
-        if func == "sum" and pa.types.is_integer(value.dtype(schema)):
+        if func == "mean_distinct":
+            value = Cast(value, pa.float64())  # AVG is a DOUBLE, also of decimals
+        name = f"__arg{j}"
+        if func in ("sum", "sum_distinct") and pa.types.is_integer(value.dtype(schema)):
             value = Cast(value, pa.decimal128(38, 0))  # SUM of integers never wraps (DuckDB: a HUGEINT)
         pre.append((name, value))
         return func, name
@@ -102,3 +152,60 @@ def grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _unique(items: list) -> list:
+    out: list = []
+    for x in items:
+        if not any(x == y for y in out):
+            out.append(x)
+    return out
+
+
+def grouping_value(call: exp.Grouping, grouped: list[exp.Expression]) -> Lit:
+    """``GROUPING(a, b, ...)`` in a grouping set that groups by ``grouped``: bit ``n-1-i`` is set
+    when argument ``i`` is rolled up (not grouped) there."""
+    args = list(call.expressions)
+    value = 0
+    for a in args:
+        value = value * 2 + (0 if any(a == g for g in grouped) else 1)
+    return Lit(value, pa.int64())
+
+
+def group_by_all(group, projections: list) -> list[exp.Expression] | None:
+    """The keys of ``GROUP BY ALL``: every output expression with no aggregate nor window in it
+    (None when the GROUP BY is not ALL)."""
+    if group is None or not group.args.get("all"):
+        return None
+    keys = []
+    for p in projections:
+        e = p.this if isinstance(p, exp.Alias) else p
+        if e.find(exp.AggFunc, exp.Window) is None and not isinstance(e, exp.Literal):
+            keys.append(e)
+    return keys
+
+
+def filters_as_case(e: exp.Expression) -> exp.Expression:
+    """Every ``agg(x) FILTER (WHERE c)`` in ``e`` rewritten as ``agg(CASE WHEN c THEN x END)``."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Filter) or not isinstance(node.this, exp.AggFunc):
+            return node
+        agg, cond = node.this.copy(), node.expression.this
+
+        def guarded(x: exp.Expression) -> exp.Expression:
+            return exp.Case(ifs=[exp.If(this=cond.copy(), true=x)])
+
+        arg = agg.this
+        if isinstance(agg, exp.Count) and (arg is None or isinstance(arg, exp.Star)):
+            agg.set("this", guarded(exp.Literal.number(1)))
+        elif isinstance(arg, exp.Distinct):
+            arg.set("expressions", [guarded(x) for x in arg.expressions])
+        elif arg is not None:
+            agg.set("this", guarded(arg))
+            # further arguments (e.g. a separator) are not guarded
+        else:
+            raise UnsupportedFeatureError(f"FILTER on {agg.sql()}")
+        return agg
+
+    return e.transform(rewrite, copy=False) if e.find(exp.Filter) is not None else e

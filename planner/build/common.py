@@ -75,6 +75,15 @@ def inside_window(node: exp.Expression) -> bool:
     return node.find_ancestor(exp.Window) is not None
 
 
+def is_window_function(agg: exp.Expression) -> bool:
+    """Whether ``agg`` is the function of a window (``sum(x) OVER ...``), not an aggregate inside
+    one (``sum(sum(x)) OVER ...``, ``rank() OVER (ORDER BY sum(x))``)."""
+    parent = agg.parent
+    while isinstance(parent, (exp.Filter, exp.IgnoreNulls, exp.RespectNulls)):
+        agg, parent = parent, parent.parent
+    return isinstance(parent, exp.Window) and parent.this is agg
+
+
 def factor_or(e: exp.Expression) -> list[exp.Expression]:
     """``(a AND x) OR (a AND y)`` -> ``a``, ``x OR y``: the shared part can then act as a join key
     (TPC-H q19 would otherwise be a cross join)."""

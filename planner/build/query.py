@@ -11,20 +11,24 @@ from sqlglot import exp
 
 from frames.errors import ColumnNotFoundError, DataTypeError
 from frames.expr.kernels import common_type
-from frames.expr.scalar import Col, Lit, ScalarExpr, conjunction
+from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction
 from frames.expr.sort import SortKey
-from planner.build.aggregates import AggregateBuilder, grouping_sets
-from planner.build.common import (as_inner, conjuncts_sql, factor_or, inside_window, limit_of, one_row, plain_inner,
-                                  rename, unique_names)
+from frames.expr.window import WindowFunction
+from planner.build.aggregates import AggregateBuilder, filters_as_case, group_by_all, grouping_sets
+from planner.build.common import (as_inner, conjuncts_sql, factor_or, is_window_function, limit_of, one_row,
+                                  plain_inner, rename, unique_names)
 from planner.build.joins import JoinBuilder
+from planner.build.recursive import RecursiveBuilder, names_itself
+from planner.build.unnest import UnnestBuilder
 from planner.build.setops import SetOperationBuilder
 from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery, outer_aggregate, query_of
 from planner.build.windows import WindowBuilder
 from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
-from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Values
+from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Values, Window
 
-class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder):
+class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder,
+                   UnnestBuilder):
     """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
 
     def __init__(self, table_node: Callable[[str], Node]):
@@ -36,8 +40,12 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         ctes = dict(ctes or {})
         with_ = q.args.get("with_") or q.args.get("with")
         if with_ is not None:
+            recursive = bool(with_.args.get("recursive"))
             for cte in with_.expressions:
-                ctes[cte.alias] = self.query(cte.this, ctes)
+                if recursive and names_itself(cte):
+                    ctes[cte.alias] = self._recursive_cte(cte, ctes)
+                else:
+                    ctes[cte.alias] = self.query(cte.this, ctes)
         if isinstance(q, exp.Subquery):
             return self.query(q.this, ctes)
         if isinstance(q, exp.SetOperation):
@@ -90,6 +98,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         return Values(pa.table(columns))
 
     def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
+        sel = filters_as_case(sel)
         where = sel.args.get("where")
         pending = [f for c in (conjuncts_sql(where.this) if where is not None else []) for f in factor_or(c)]
         from_ = sel.args.get("from_") or sel.args.get("from")
@@ -137,6 +146,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         if remaining:
             tr = self._expr(node, None)
             node = Filter(node, conjunction(map(tr, remaining)))
+        sel, node = self._unnest(sel, node)
         return self._project(sel, node, ctes)
 
     def _expr(self, node: Node, replacements) -> ExpressionTranslator:
@@ -156,69 +166,80 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         return ExpressionTranslator(resolve, replacements)
 
     def _project(self, sel: exp.Select, node: Node, ctes: dict[str, Node] | None = None) -> Node:
+        """Aggregation (with HAVING), windows, QUALIFY, the output projection, DISTINCT [ON],
+        ORDER BY and LIMIT.
+
+        ``QUALIFY c`` is a Filter on ``c`` after the windows (its own windows computed with the
+        select list's) and before the output projection, so it may use any input column.
+        ``DISTINCT ON (e, ...)`` keeps the first row of each ``e`` by the ORDER BY: a ``row_number``
+        window partitioned by the ``e`` and ordered by the ORDER BY keys, then a Filter on it being 1
+        (``distinct_on``). ``ORDER BY ALL`` orders by every output column in turn."""
         projections = list(sel.expressions)
         outer = {n.split(".", 1)[0] for n in node.schema.names if "." in n}
         names = unique_names([p.alias_or_name or f"col{i}" for i, p in enumerate(projections)])
         having = sel.args.get("having")
+        qualify = sel.args.get("qualify")
         group = sel.args.get("group")
         order = sel.args.get("order")
-        order_items = list(order.expressions) if order is not None else []
-        aggregates = [a for p in projections + ([having.this] if having else []) + [o.this for o in order_items]
-                      for a in p.find_all(exp.AggFunc) if not inside_window(a) and outer_aggregate(a, sel, outer)]
-        # ORDER BY items: an output column by alias, ordinal or same expression, else a hidden one
+        order_items = order_all(order, len(names)) if order is not None else []
+        distinct = sel.args.get("distinct")
+        distinct_on = list(distinct.args["on"].expressions) if distinct is not None and distinct.args.get("on") else []
+        clauses = projections + ([having.this] if having else []) + ([qualify.this] if qualify else []) + [o.this for o in order_items]
+        aggregates = [a for p in clauses for a in p.find_all(exp.AggFunc)
+                      if not is_window_function(a) and outer_aggregate(a, sel, outer)]
+        # ORDER BY and DISTINCT ON items: an output column by alias, ordinal or same expression,
+        # else a hidden one
         sort_keys, hidden = [], []
         for i, o in enumerate(order_items):
-            target, name = o.this, None
-            if isinstance(target, exp.Column) and not target.table and target.name in names:
-                name = target.name
-            elif isinstance(target, exp.Literal) and target.is_int:
-                name = names[int(target.this) - 1]
-            else:
-                for n, p in zip(names, projections):
-                    if (p.this if isinstance(p, exp.Alias) else p) == target:
-                        name = n
-                        break
+            name = output_column(o.this, names, projections)
             if name is None:
                 name = f"__order{i}"
-                hidden.append((name, target))
+                hidden.append((name, inline_aliases(o.this, names, projections)))
             # DuckDB's default is NULLS LAST in both directions
             sort_keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
+        on_names = []
+        for i, e in enumerate(distinct_on):
+            name = output_column(e, names, projections)
+            if name is None:
+                name = f"__on{i}"
+                hidden.append((name, e))
+            on_names.append(name)
 
         def finish(agg_node: Node, replacements: dict) -> Node:
             condition, selected, extra = having.this if having is not None else None, projections, [t for _, t in hidden]
             exprs = [e for e in [condition] + selected + extra if e is not None]
-            if any(has_subquery(e) for e in exprs):  # evaluated on copies: finish runs once per grouping set
+            if any(has_subquery(e) for e in exprs):  # evaluated on copies
                 agg_node, exprs = self._subquery_values(agg_node, [e.copy() for e in exprs], replacements, ctes or {}, outer,
                                                         post_aggregation=bool(replacements))
                 condition = exprs.pop(0) if condition is not None else None
                 selected, extra = exprs[:len(selected)], exprs[len(selected):]
             if condition is not None:
                 agg_node = Filter(agg_node, self._expr(agg_node, replacements)(condition))
-            windows = [w for p in selected + [o.this for o in order_items] for w in p.find_all(exp.Window)]
+            windows = [w for p in selected + ([qualify.this] if qualify else []) + [o.this for o in order_items]
+                       for w in p.find_all(exp.Window)]
             if windows:
                 agg_node, replacements = self._windows(agg_node, windows, replacements, sel)
             tr = self._expr(agg_node, replacements)
+            if qualify is not None:
+                agg_node = Filter(agg_node, tr(qualify.this))
             return Project(agg_node, tuple([(n, tr(p)) for n, p in zip(names, selected)] + [(n[0], tr(t)) for n, t in zip(hidden, extra)]))
 
         if group is not None or aggregates:
             node = self._pre_aggregation_subqueries(node, group, aggregates, projections, [having, order], ctes or {}, outer)
         sets = grouping_sets(group)
+        keys = group_by_all(group, projections)
         if sets is not None:
-            every = [g for gs in sets for g in gs]
-            parts = []
-            for gs in sets:
-                agg_node, replacements = self._aggregate(node, gs, aggregates, projections)
-                for g in every:
-                    if not any(g == x for x in gs):
-                        replacements[g] = Lit(None)  # rolled up: NULL in this grouping set
-                parts.append(finish(agg_node, replacements))
-            out: Node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
+            out: Node = finish(*self._grouping_sets(node, sets, aggregates, projections))
         elif group is not None or aggregates:
-            agg_node, replacements = self._aggregate(node, list(group.expressions) if group is not None else [], aggregates, projections)
+            if keys is None:
+                keys = list(group.expressions) if group is not None else []
+            agg_node, replacements = self._aggregate(node, keys, aggregates, projections)
             out = finish(agg_node, replacements)
         else:
             out = finish(node, {})
-        if sel.args.get("distinct"):
+        if distinct_on:
+            out = distinct_on_first(out, on_names, sort_keys)
+        elif distinct is not None:
             if hidden:
                 raise UnsupportedFeatureError("SELECT DISTINCT with ORDER BY on a column not selected")
             out = Aggregate(out, tuple(out.schema.names), ())
@@ -230,3 +251,50 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         if hidden:
             out = Project(out, tuple((n, Col(n)) for n in names))
         return out
+
+
+def inline_aliases(e: exp.Expression, names: list[str], projections: list) -> exp.Expression:
+    """``e`` (an ORDER BY expression) with references to output aliases replaced by the aliased
+    expressions (``ORDER BY CASE WHEN grouping(g) = 0 THEN g END``): sqlglot qualifies every real
+    column, so an unqualified column there names an output."""
+    by_name = {n: (p.this if isinstance(p, exp.Alias) else p) for n, p in zip(names, projections)}
+    if not any(isinstance(c, exp.Column) and not c.table and c.name in by_name for c in e.find_all(exp.Column)):
+        return e
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in by_name:
+            return by_name[node.name].copy()
+        return node
+
+    return e.transform(swap)
+
+
+def output_column(target: exp.Expression, names: list[str], projections: list) -> str | None:
+    """The output column an ORDER BY / DISTINCT ON item names: by alias, ordinal or the same
+    expression (None: it is an expression of its own)."""
+    if isinstance(target, exp.Column) and not target.table and target.name in names:
+        return target.name
+    if isinstance(target, exp.Literal) and target.is_int:
+        return names[int(target.this) - 1]
+    for n, p in zip(names, projections):
+        if (p.this if isinstance(p, exp.Alias) else p) == target:
+            return n
+    return None
+
+
+def order_all(order: exp.Order, width: int) -> list[exp.Ordered]:
+    """The ORDER BY items; ``ORDER BY ALL [DESC]`` is every output column in turn, by ordinal."""
+    items = list(order.expressions)
+    if len(items) == 1 and isinstance(items[0].this, exp.Var) and items[0].this.name.upper() == "ALL":
+        o = items[0]
+        return [exp.Ordered(this=exp.Literal.number(i + 1), desc=o.args.get("desc"), nulls_first=o.args.get("nulls_first"))
+                for i in range(width)]
+    return items
+
+
+def distinct_on_first(node: Node, on: list[str], sort_keys: list[SortKey]) -> Node:
+    """The first row (by ``sort_keys``) of each distinct ``on``: row_number over them, kept where 1."""
+    rn = "__distinct_on_rn"
+    numbered = Window(node, (WindowFunction(rn, "row_number", None, tuple(on), tuple(sort_keys)),))
+    kept = Filter(numbered, call("eq", Col(rn), Lit(1)))
+    return Project(kept, tuple((n, Col(n)) for n in node.schema.names))

@@ -53,6 +53,8 @@ def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
             moved.append(_sink(c, [p.substitute(rename) for p in preds]))
         return child.with_inputs(*moved)
     if isinstance(child, Aggregate):
+        if not child.keys:  # one row even for no input: a constant filter (HAVING 1 = 0) must stay above
+            return _keep(child, preds)
         return _split(child, preds, set(child.keys))
     if isinstance(child, Window):
         common = set.intersection(*(set(f.partition) for f in child.functions))

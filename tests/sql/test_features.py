@@ -148,7 +148,7 @@ def test_errors_name_the_culprit(engines):
     with pytest.raises(sqlengine.SqlEngineError):
         ctx.sql("SELECT name + 1 FROM emp").compute()
     with pytest.raises(sqlengine.UnsupportedFeatureError, match="RANGE"):
-        ctx.sql("SELECT sum(salary) OVER (ORDER BY id RANGE BETWEEN 5 PRECEDING AND CURRENT ROW) FROM emp")
+        ctx.sql("SELECT sum(salary) OVER (ORDER BY id RANGE BETWEEN INTERVAL 1 MONTH PRECEDING AND CURRENT ROW) FROM emp")
     with pytest.raises(sqlengine.DataSourceError, match="missing.parquet"):
         ctx.sql("SELECT * FROM 'missing.parquet'")
     with pytest.raises(sqlengine.InvalidArgumentError, match="did you mean 'postgres'"):

@@ -16,9 +16,6 @@ duckdb = pytest.importorskip("duckdb")
 QUERIES = Path(__file__).parent / "tpcds_queries"
 # query number -> why it does not match DuckDB yet (strict: an entry that starts passing fails the run)
 KNOWN_FAILURES: dict[int, str] = {
-    51: "aggregates inside window functions",
-    70: "aggregates inside window functions",
-    86: "GROUPING()",
 }
 
 

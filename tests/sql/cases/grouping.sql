@@ -10,7 +10,6 @@ SELECT k, sum(v) AS s FROM g WHERE n > 100 GROUP BY k;
 SELECT stddev(v) AS sd, variance(v) AS var, stddev_pop(v) AS sdp, var_pop(v) AS vp FROM g;
 SELECT k, stddev_samp(v) AS sd FROM g GROUP BY k;
 SELECT k, count(DISTINCT n) AS dn, max(DISTINCT n) AS mn FROM g GROUP BY k;
--- xfail: SUM(DISTINCT) / AVG(DISTINCT) are not supported yet (UnsupportedFeatureError)
 SELECT k, sum(DISTINCT n) AS sn FROM g GROUP BY k;
 SELECT k, n, sum(v) AS s FROM g GROUP BY ROLLUP (k, n);
 SELECT k, n, count(*) AS c FROM g GROUP BY CUBE (k, n);

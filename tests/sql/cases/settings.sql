@@ -1,0 +1,23 @@
+-- SET / RESET of session options that change answers: default_null_order, default_order (windows too)
+CREATE TABLE s AS SELECT * FROM (VALUES (1, 3, 'b'), (2, NULL, 'a'), (3, 1, NULL), (4, NULL, 'c'), (5, 2, 'a')) AS t(id, v, k);
+SELECT id, v FROM s ORDER BY v, id;
+SET default_null_order = 'nulls_first';
+SELECT id, v FROM s ORDER BY v, id;
+SELECT id, v FROM s ORDER BY v DESC, id;
+SELECT id, v FROM s ORDER BY v NULLS LAST, id;
+SELECT id, row_number() OVER (ORDER BY v, id) AS r, first_value(id) OVER (PARTITION BY k ORDER BY v) AS f FROM s ORDER BY id;
+SET default_null_order TO 'nulls_last_on_asc_first_on_desc';
+SELECT id, v FROM s ORDER BY v, id;
+SELECT id, v FROM s ORDER BY v DESC, id;
+SELECT k, count(*) AS n FROM s GROUP BY k ORDER BY k DESC;
+SET default_null_order = 'sqlite';
+SELECT id, k FROM s ORDER BY k, id;
+SELECT id, k FROM s ORDER BY k DESC, id;
+SET default_order = 'desc';
+SELECT id, v FROM s ORDER BY v, id;
+SELECT id, v FROM s ORDER BY v ASC, id ASC;
+SELECT id, rank() OVER (ORDER BY v) AS r FROM s ORDER BY id ASC;
+RESET default_order;
+RESET default_null_order;
+SELECT id, v FROM s ORDER BY v, id;
+SELECT id, v FROM s ORDER BY v DESC, id;
