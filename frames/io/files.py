@@ -146,12 +146,6 @@ def _regular(fs, path: str, given: str) -> str:
     return path
 
 
-def is_local(fs) -> bool:
-    protocol = getattr(fs, "protocol", ())
-    protocol = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    return "file" in protocol or "local" in protocol
-
-
 def _glob_base(pattern: str) -> str:
     """``/data/year=*/x*.parquet`` -> ``/data``: the directory holding the first wildcard."""
     first = min(i for i, ch in enumerate(pattern) if ch in "*?[")
@@ -169,3 +163,24 @@ def hive_partitions(path: str, base: str | None) -> tuple[tuple[str, str], ...]:
         return ()
     rel = path[len(base):].lstrip("/").split("/")[:-1]
     return tuple(tuple(part.split("=", 1)) for part in rel if "=" in part)  # type: ignore[misc]
+
+
+def is_local(fs) -> bool:
+    """Whether ``fs`` is fsspec's local filesystem (paths Arrow can open itself)."""
+    protocol = getattr(fs, "protocol", ())
+    protocol = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+    return "file" in protocol or "local" in protocol
+
+
+def open_ranges(fs, path: str):
+    """Open a remote file for reads of byte ranges chosen by the reader (Parquet column chunks).
+
+    fsspec's default caches read ahead by a whole block (50 MB on s3fs): reading 2 of 13 columns
+    of a 48 MB Parquet file fetched 72 MB (150%). Without a cache each read fetches exactly its
+    range, and Arrow's pre-buffering coalesces neighbouring column chunks into few requests: the
+    same read fetched the 8 MB of its column chunks in 4 requests.
+    """
+    try:
+        return fs.open(path, "rb", cache_type="none")
+    except TypeError:  # a filesystem whose open() takes no cache options
+        return fs.open(path, "rb")
