@@ -15,6 +15,7 @@ from frames.errors import DataSourceError
 FORMAT_SUFFIXES: dict[str, tuple[str, ...]] = {
     "parquet": (".parquet", ".parq", ".pq"),
     "csv": (".csv", ".tsv", ".tab", ".txt"),
+    "json": (".json", ".jsonl", ".ndjson"),
 }
 """File name endings of each format (before any compression suffix)."""
 
