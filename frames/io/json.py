@@ -173,7 +173,12 @@ def _error(fs, block: Block, layout: JsonLayout, data: bytes, exc: Exception) ->
             hi = mid
     bad = lines[lo - 1]
     line = _first_line(fs, block, layout) + lo - 1
-    why = re.sub(r"\s*in row \d+\.?$", "", str(exc))
+    try:  # the bad line's own complaint (the block's may be about a later line)
+        _parse(bad + b"\n", schema, False, layout.ignore_unknown)
+        why = str(exc)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as own:
+        why = str(own)
+    why = re.sub(r"\s*in row \d+\.?$", "", why)
     try:
         value = pyjson.loads(bad)
     except ValueError as decode:
