@@ -106,7 +106,7 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
         except DataSourceError:
             raise
         except OSError as exc:
-            raise DataSourceError(f"cannot read {p!r}: {exc}") from None
+            raise DataSourceError(f"cannot read {p!r}: {os_error_text(exc)}") from None
     return fs, files, base
 
 
@@ -185,3 +185,12 @@ def open_ranges(fs, path: str):
         return fs.open(path, "rb", cache_type="none")
     except TypeError:  # a filesystem whose open() takes no cache options
         return fs.open(path, "rb")
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OSError from a filesystem in the user's words: a refusal says which credentials to check
+    (s3fs reports a rejected key or signature as a bare ``PermissionError: Forbidden``)."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, PermissionError):
+        text += " (access denied: check the credentials in storage_options or the AWS_* environment variables)"
+    return text

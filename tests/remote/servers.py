@@ -9,6 +9,7 @@ ranges; the standard handler always sends whole files), counting bytes the same 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -39,10 +40,16 @@ class S3Server:
         from werkzeug.serving import make_server
 
         self.fetched = _Counter()
+        self.denied_keys: set[str] = set()  # access key ids answered as AWS answers unknown ones
         app = DomainDispatcherApplication(create_backend_app)
-        counter = self.fetched
+        counter, denied = self.fetched, self.denied_keys
 
         def counting(environ, start_response):
+            key = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+            if key and key.group(1) in denied:
+                start_response("403 Forbidden", [("Content-Type", "application/xml")])
+                return [b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS "
+                        b"Access Key Id you provided does not exist in our records.</Message></Error>"]
             body = app(environ, start_response)
             if environ.get("REQUEST_METHOD") != "GET":
                 return body
@@ -50,6 +57,7 @@ class S3Server:
             counter.add(sum(len(c) for c in chunks))
             return chunks
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the test output
         self._server = make_server("127.0.0.1", 0, counting, threaded=True)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
