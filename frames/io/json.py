@@ -41,7 +41,7 @@ from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
 from frames.io.csv import Block, _read_range, parse_size
-from frames.io.files import expand_paths
+from frames.io.files import expand_paths, open_ranges
 from frames.io.pruning import filter_selectivity
 
 SAMPLE_BYTES = 1 << 20
@@ -201,7 +201,7 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
                out_schema: pa.Schema) -> pa.Table:
     """One partition: the records starting in the block's byte range, parsed against the layout's schema."""
     try:
-        with fs.open(block.path, "rb", compression=layout.compression) as f:
+        with open_ranges(fs, block.path, layout.compression) as f:
             data = f.read() if layout.format != "newline_delimited" or layout.compression else _read_range(f, block)
     except (OSError, EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {block.path!r}: {exc}") from None
@@ -324,7 +324,7 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
     first = files[0]
     first_compression = _compression(first, compression)
     try:
-        with fs.open(first, "rb", compression=first_compression) as f:
+        with open_ranges(fs, first, first_compression) as f:
             sample = f.read(SAMPLE_BYTES)
             complete = not f.read(1)
     except (OSError, EOFError, ValueError) as exc:

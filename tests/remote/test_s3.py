@@ -195,3 +195,22 @@ def test_wrong_credentials(lake, s3_server, storage_options):
             frames.read_csv(str(lake / "small.csv")).to_parquet(f"s3://{BUCKET}/denied.parquet", storage_options=bad)
     finally:
         s3_server.denied_keys.discard("wrong-key")
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_text_reads_fetch_each_byte_about_once(lake, s3, s3_server, storage_options, tmp_path, kind):
+    """A 1 MB sample fetches about 1 MB (not a 50 MB read-ahead block), and blocks about their ranges."""
+    n = 200_000
+    frame = pd.DataFrame({"a": np.arange(n), "b": np.arange(n) * 0.5, "c": "xyz"})
+    path = tmp_path / f"big.{kind}"
+    frame.to_json(path, orient="records", lines=True) if kind == "jsonl" else frame.to_csv(path, index=False)
+    s3.put(str(path), f"{BUCKET}/big.{kind}")
+    size = path.stat().st_size
+    reader = frames.read_json if kind == "jsonl" else frames.read_csv
+    s3_server.fetched.reset()
+    df = reader(f"s3://{BUCKET}/big.{kind}", storage_options=storage_options, blocksize=size // 4 + 1)
+    assert s3_server.fetched.bytes < (1 << 20) + 3 * (1 << 16) < size / 2
+    s3_server.fetched.reset()
+    got = df.compute(scheduler="threads")
+    assert s3_server.fetched.bytes < 1.2 * size
+    assert df.npartitions == 4 and got["a"].tolist() == list(range(n))
