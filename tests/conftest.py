@@ -32,7 +32,8 @@ def dask_client():
 
 @pytest.fixture(params=SCHEDULERS + ("distributed",))
 def any_scheduler(request):
-    """Every scheduler, the distributed one with worker processes (``dask_client``)."""
+    """Every scheduler, the distributed one with worker processes (``dask_client``); a test may pick
+    some with ``@pytest.mark.parametrize("any_scheduler", [...], indirect=True)``."""
     if request.param == "distributed":
         return request.getfixturevalue("dask_client")
     return request.param

@@ -6,6 +6,7 @@ folder mixing formats is refused instead of read in part) and its compression co
 
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 import fsspec
@@ -105,7 +106,7 @@ def expand_paths(path: str | Sequence[str], storage_options: dict | None = None,
                 raise DataSourceError(f"file not found: {p!r}")
         except DataSourceError:
             raise
-        except OSError as exc:
+        except fs_errors() as exc:
             raise DataSourceError(f"cannot read {p!r}: {os_error_text(exc)}") from None
     return fs, files, base
 
@@ -202,7 +203,15 @@ def open_ranges(fs, path: str, compression: str | None = None):
         return fs.open(path, "rb", compression=compression)
 
 
-def os_error_text(exc: OSError) -> str:
+def fs_errors() -> tuple[type[BaseException], ...]:
+    """What a filesystem call raises when a store is missing, refuses or cannot be reached:
+    OSError, and botocore's own errors, which s3fs lets through for a failed connection
+    (``EndpointConnectionError``) or a malformed answer (botocore is only looked at once loaded)."""
+    boto = sys.modules.get("botocore.exceptions")
+    return (OSError,) if boto is None else (OSError, boto.BotoCoreError)
+
+
+def os_error_text(exc: BaseException) -> str:
     """An OSError from a filesystem in the user's words: a refusal says which credentials to check
     (s3fs reports a rejected key or signature as a bare ``PermissionError: Forbidden``)."""
     text = f"{type(exc).__name__}: {exc}"

@@ -41,7 +41,7 @@ from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
 from frames.io.csv import Block, _read_range, parse_size
-from frames.io.files import expand_paths, open_ranges
+from frames.io.files import expand_paths, fs_errors, open_ranges
 from frames.io.pruning import filter_selectivity
 
 SAMPLE_BYTES = 1 << 20
@@ -203,7 +203,7 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
     try:
         with open_ranges(fs, block.path, layout.compression) as f:
             data = f.read() if layout.format != "newline_delimited" or layout.compression else _read_range(f, block)
-    except (OSError, EOFError, ValueError) as exc:
+    except (*fs_errors(), EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {block.path!r}: {exc}") from None
     if layout.format == "array":
         data = _array_to_lines(data, block.path)
@@ -327,7 +327,7 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
         with open_ranges(fs, first, first_compression) as f:
             sample = f.read(SAMPLE_BYTES)
             complete = not f.read(1)
-    except (OSError, EOFError, ValueError) as exc:
+    except (*fs_errors(), EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {first!r}: {exc}") from None
     if not sample.strip():
         raise DataSourceError(f"JSON file {first!r} is empty")

@@ -47,9 +47,10 @@ class S3Server:
         def counting(environ, start_response):
             key = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
             if key and key.group(1) in denied:
-                start_response("403 Forbidden", [("Content-Type", "application/xml")])
-                return [b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS "
-                        b"Access Key Id you provided does not exist in our records.</Message></Error>"]
+                error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS "
+                         b"Access Key Id you provided does not exist in our records.</Message></Error>")
+                start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(error)))])
+                return [] if environ.get("REQUEST_METHOD") == "HEAD" else [error]
             body = app(environ, start_response)
             if environ.get("REQUEST_METHOD") != "GET":
                 return body

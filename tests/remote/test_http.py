@@ -30,6 +30,7 @@ def site(http_server):
     return http_server
 
 
+@pytest.mark.parametrize("any_scheduler", ["sync", "distributed"], indirect=True)
 def test_projected_parquet_read_over_http(site, any_scheduler):
     size = (site.root / "wide.parquet").stat().st_size
     df = frames.read_parquet(f"{site.url}/wide.parquet")

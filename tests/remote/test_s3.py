@@ -80,6 +80,7 @@ def test_glob_and_hive_partitions(lake, storage_options):
     assert got["part"].tolist() == want["part"].tolist()
 
 
+@pytest.mark.parametrize("any_scheduler", ["threads", "distributed"], indirect=True)
 def test_csv_and_json_readers(lake, storage_options, any_scheduler):
     got = frames.read_csv(f"s3://{BUCKET}/small.csv", storage_options=storage_options, blocksize=4000)
     assert got.npartitions > 1
@@ -141,7 +142,8 @@ def _keys(s3, prefix: str) -> list[str]:
     return sorted(k[len(BUCKET) + 1:] for k in s3.find(f"{BUCKET}/{prefix}"))
 
 
-@pytest.mark.parametrize("single", [False, True])
+@pytest.mark.parametrize("single,any_scheduler", [(False, "sync"), (False, "processes"), (False, "distributed"), (True, "threads")],
+                         indirect=["any_scheduler"])
 def test_writers_commit_to_s3_and_leave_nothing_else(lake, s3, storage_options, single, any_scheduler):
     src = frames.read_parquet(str(lake / "wide.parquet"), columns=["k", "c0"])
     target = f"out-{single}-{getattr(any_scheduler, 'id', any_scheduler)}" + (".parquet" if single else "")
@@ -214,3 +216,15 @@ def test_text_reads_fetch_each_byte_about_once(lake, s3, s3_server, storage_opti
     got = df.compute(scheduler="threads")
     assert s3_server.fetched.bytes < 1.2 * size
     assert df.npartitions == 4 and got["a"].tolist() == list(range(n))
+
+
+def test_unreachable_endpoint_names_the_url():
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    opts = {"key": KEY, "secret": SECRET, "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": REGION},
+            "config_kwargs": {"retries": {"max_attempts": 1}}}
+    with pytest.raises(DataSourceError, match=rf"s3://{BUCKET}/small\.csv.*(connect|Connect)"):
+        frames.read_csv(f"s3://{BUCKET}/small.csv", storage_options=opts)

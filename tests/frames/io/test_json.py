@@ -66,7 +66,8 @@ def _by_id(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: r["id"])
 
 
-@pytest.mark.parametrize("nparts", [1, 3, 7])
+@pytest.mark.parametrize("nparts,any_scheduler", [(1, "sync"), (3, "sync"), (7, "sync"), (3, "threads"), (7, "processes"),
+                                                   (7, "distributed")], indirect=["any_scheduler"])
 def test_json_lines_match_duckdb_across_partitions(files, nparts, any_scheduler):
     d, size = files
     df = frames.read_json(str(d / "data.jsonl"), lines=True, blocksize=-(-size // nparts))
