@@ -10,7 +10,9 @@ Three layouts, as DuckDB's ``read_json`` names them:
   (one code path for types and errors).
 - ``unstructured``: objects spread over several lines (pretty-printed); each file is one partition.
 
-``auto`` tells them apart from the first file's first bytes. The schema is inferred once from a
+``auto`` tells them apart from the first file's first bytes. Each value is a record (an object
+whose fields are columns) or, with ``records=false`` or when the values are not objects, the value
+of one column ``json``, as in DuckDB. The schema is inferred once from a
 sample of the first file and imposed on every block, so partitions always agree; a field or type
 outside it is an error naming the file and line (never dropped), and ``columns``/``dtype`` say how
 to read it instead. Strings that are all ``YYYY-MM-DD`` dates in the sample become dates, as in
@@ -60,6 +62,7 @@ class JsonLayout:
     schema: pa.Schema  # what pyarrow parses into (dates as strings, see ``dates``)
     dates: tuple[str, ...] = ()  # columns parsed as strings then cast to date32
     ignore_unknown: bool = False  # columns given explicitly: other fields are not read (DuckDB's ``columns``)
+    records: bool = True  # False: each value is column ``json`` (``records=false``, or values not objects)
 
     def output_type(self, name: str) -> pa.DataType:
         if name in self.dates:
@@ -121,7 +124,22 @@ def _parse(data: bytes, schema: pa.Schema | None, newlines_in_values: bool, igno
     return pajson.read_json(io.BytesIO(data), read_options=pajson.ReadOptions(use_threads=False), parse_options=parse)
 
 
-def _array_to_lines(data: bytes, path: str) -> bytes:
+_WRAP = b'{"json":'
+
+
+def _as_records(data: bytes, fmt: str, records: bool, path: str) -> bytes:
+    """The text Arrow parses: JSON lines of objects. An array becomes lines; with ``records``
+    False each value is wrapped as ``{"json": value}`` (for lines by bytes operations, without
+    parsing: blank lines dropped, then every line break closes one object and opens the next)."""
+    if fmt == "array":
+        return _array_to_lines(data, path, records)
+    if records or not data.strip():
+        return data
+    body = re.sub(rb"(?m)^[ \t\r]*\n", b"", data).rstrip(b"\r\n")
+    return _WRAP + body.replace(b"\n", b"}\n" + _WRAP) + b"}\n"
+
+
+def _array_to_lines(data: bytes, path: str, records: bool = True) -> bytes:
     """A top-level JSON array of objects as JSON lines (so one Arrow parser does types and errors)."""
     try:
         values = pyjson.loads(data)
@@ -130,6 +148,8 @@ def _array_to_lines(data: bytes, path: str) -> bytes:
         raise DataSourceError(f"cannot parse JSON file {path!r}{where}: {exc}") from None
     if not isinstance(values, list):
         raise DataSourceError(f"JSON file {path!r} does not hold a top-level array (format='array')")
+    if not records:
+        return "\n".join(pyjson.dumps({"json": v}) for v in values).encode() + b"\n"
     bad = next((i for i, v in enumerate(values) if not isinstance(v, dict)), None)
     if bad is not None:
         raise DataSourceError(f"JSON file {path!r}: element {bad} of the top-level array is a "
@@ -172,6 +192,8 @@ def _error(fs, block: Block, layout: JsonLayout, data: bytes, exc: Exception) ->
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             hi = mid
     bad = lines[lo - 1]
+    if not layout.records and bad.startswith(_WRAP):
+        bad = bad[len(_WRAP):-1]  # the value as the file has it
     line = _first_line(fs, block, layout) + lo - 1
     try:  # the bad line's own complaint (the block's may be about a later line)
         _parse(bad + b"\n", schema, False, layout.ignore_unknown)
@@ -184,10 +206,10 @@ def _error(fs, block: Block, layout: JsonLayout, data: bytes, exc: Exception) ->
     except ValueError as decode:
         why = f"malformed JSON ({decode})"
     else:
-        if not isinstance(value, dict):
-            why = f"a {type(value).__name__}, not an object (read_json reads records)"
+        if not isinstance(value, dict) and layout.records:
+            why = f"a {type(value).__name__}, not an object (the first value was one; records=false reads values)"
         else:
-            unknown = [k for k in value if k not in layout.schema.names]
+            unknown = [k for k in value if k not in layout.schema.names] if layout.records else []
             if unknown and schema is not None and not layout.ignore_unknown:
                 why = (f"field {unknown[0]!r} is not among the columns inferred from the first {SAMPLE_BYTES >> 20} MB "
                        f"({', '.join(layout.schema.names)}); pass columns= (SQL) or dtype= to read it")
@@ -205,8 +227,7 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
             data = f.read() if layout.format != "newline_delimited" or layout.compression else _read_range(f, block)
     except (*fs_errors(), EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {block.path!r}: {exc}") from None
-    if layout.format == "array":
-        data = _array_to_lines(data, block.path)
+    data = _as_records(data, layout.format, layout.records, block.path)
     if not data.strip():
         return out_schema.empty_table()
     try:
@@ -258,16 +279,25 @@ def _detect_format(sample: bytes, path: str) -> str:
     return "unstructured"
 
 
-def _infer(sample: bytes, complete: bool, fmt: str, path: str) -> tuple[pa.Table, bytes]:
+def _holds_records(sample: bytes, fmt: str) -> bool:
+    """Whether the first value (of the array, or the first line) is an object."""
+    text = sample.lstrip()
+    if fmt == "array":
+        text = text[1:].lstrip()
+        return text.startswith((b"{", b"]"))
+    return text.startswith(b"{")
+
+
+def _infer(sample: bytes, complete: bool, fmt: str, path: str, records: bool = True) -> tuple[pa.Table, bytes]:
     """The sample parsed with inferred types, and the text parsed (lines cut at the last line break
     when the sample is not the whole file; an array as lines)."""
     if fmt == "array":
         if not complete:
             raise DataSourceError(f"JSON file {path!r} is a top-level array larger than the {SAMPLE_BYTES >> 20} MB sample: "
                                   "give its columns to read it (columns= in SQL, dtype= for every field)")
-        sample = _array_to_lines(sample, path)
-    elif fmt == "newline_delimited" and not complete:
-        sample = sample[: sample.rfind(b"\n") + 1]
+        sample = _array_to_lines(sample, path, records)
+    elif fmt == "newline_delimited":
+        sample = _as_records(sample if complete else sample[: sample.rfind(b"\n") + 1], fmt, records, path)
     elif fmt == "unstructured" and not complete:
         raise DataSourceError(f"JSON file {path!r} spreads objects over several lines and is larger than the "
                               f"{SAMPLE_BYTES >> 20} MB sample; use JSON lines or give its columns")
@@ -275,13 +305,13 @@ def _infer(sample: bytes, complete: bool, fmt: str, path: str) -> tuple[pa.Table
         return _parse(sample, None, fmt == "unstructured"), sample
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         block = Block(path, 0, len(sample), True)
-        layout = JsonLayout(fmt, None, pa.schema([]))
+        layout = JsonLayout(fmt, None, pa.schema([]), records=records)
         if fmt == "newline_delimited":
             raise _error(None, block, layout, sample, exc) from None
         raise DataSourceError(f"cannot parse JSON file {path!r}: {exc}") from None
 
 
-def _layout_from_sample(table: pa.Table, lines: bytes, fmt: str, compression: str | None) -> JsonLayout:
+def _layout_from_sample(table: pa.Table, lines: bytes, fmt: str, compression: str | None, records: bool) -> JsonLayout:
     """The sample's types: all-null columns become strings; a column Arrow read as timestamps whose
     texts are all ``YYYY-MM-DD`` is a date column (DuckDB's DATE), read as strings then cast."""
     fields = [pa.field(n, pa.string() if pa.types.is_null(t) else t) for n, t in zip(table.column_names, table.schema.types)]
@@ -295,7 +325,7 @@ def _layout_from_sample(table: pa.Table, lines: bytes, fmt: str, compression: st
             if len(values) and pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$")).as_py():
                 dates.append(name)
         fields = [pa.field(f.name, pa.string()) if f.name in dates else f for f in fields]
-    return JsonLayout(fmt, compression, pa.schema(fields), tuple(dates))
+    return JsonLayout(fmt, compression, pa.schema(fields), tuple(dates), records=records)
 
 
 def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient: str | None = None,
@@ -310,8 +340,8 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
         raise InvalidArgumentError(f"read_json got unknown options: {sorted(options)}")
     if orient not in (None, "records"):
         raise InvalidArgumentError(f"read_json reads orient='records' (one object per record), not {orient!r}")
-    if str(records).lower() not in ("auto", "true"):
-        raise InvalidArgumentError(f"read_json reads records (objects); records={records!r} is not supported")
+    if str(records).lower() not in ("auto", "true", "false"):
+        raise InvalidArgumentError(f"records must be 'auto', true or false, not {records!r}")
     fmt = _FORMAT_ALIASES.get(str(format).lower(), str(format).lower())
     if fmt not in FORMATS:
         raise InvalidArgumentError(f"unknown JSON format {format!r} (one of {', '.join(FORMATS)})")
@@ -335,12 +365,15 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
         fmt = _detect_format(sample, first)
         if lines is False and fmt == "newline_delimited":
             fmt = "unstructured"
+    as_records = _holds_records(sample, fmt) if str(records).lower() == "auto" else str(records).lower() == "true"
+    if not as_records and fmt == "unstructured":
+        raise InvalidArgumentError(f"JSON file {first!r}: values spread over several lines are read as records only")
     if isinstance(columns, dict):
         schema = pa.schema([(str(k), to_arrow_type(v)) for k, v in columns.items()])
-        layout = JsonLayout(fmt, first_compression, schema, ignore_unknown=True)
+        layout = JsonLayout(fmt, first_compression, schema, ignore_unknown=True, records=as_records)
         columns = None
     else:
-        layout = _layout_from_sample(*_infer(sample, complete, fmt, first), fmt, first_compression)
+        layout = _layout_from_sample(*_infer(sample, complete, fmt, first, as_records), fmt, first_compression, as_records)
     if dtype is not None:
         layout = _with_dtypes(layout, dtype, first)
     blocks: list[Block] = []
@@ -377,4 +410,4 @@ def _with_dtypes(layout: JsonLayout, dtype: Any, path: str) -> JsonLayout:
             t = pa.string()
         fields[name] = t
     return JsonLayout(layout.format, layout.compression, pa.schema(list(fields.items())), tuple(n for n in names if n in dates),
-                      layout.ignore_unknown)
+                      layout.ignore_unknown, layout.records)

@@ -200,3 +200,20 @@ def test_bad_options_are_refused(files):
         frames.read_json(str(d / "data.jsonl"), orient="split")
     with pytest.raises(DataSourceError, match="file not found"):
         frames.read_json(str(d / "missing.json"))
+
+
+@pytest.mark.parametrize("text,options", [
+    ("1\n2\n\n3\n", ""),  # values that are not objects: one column named json
+    ('"2024-01-02"\n"2024-03-04"\n', ""),
+    ("[[1, 2], [3], []]", ""),
+    ('[{"a": 1}, {"a": 2.5, "b": "x"}]', ", records=false"),
+    ('{"a": 1, "s": {"x": [1]}}\n{"a": 2}\n', ", records=false"),
+])
+def test_records_false_reads_values_as_duckdb(tmp_path, text, options):
+    p = tmp_path / "values.json"
+    p.write_text(text)
+    q = f"SELECT * FROM read_json('{p}'{options})"
+    got = sqlengine.Context().sql(q).to_arrow()
+    want = duckdb.sql(q).to_arrow_table()
+    assert got.schema.names == ["json"] == want.schema.names
+    assert got.to_pylist() == want.to_pylist()
