@@ -16,7 +16,7 @@ of one column ``json``, as in DuckDB. The schema is inferred once from a
 sample of the first file and imposed on every block, so partitions always agree; a field or type
 outside it is an error naming the file and line (never dropped), and ``columns``/``dtype`` say how
 to read it instead. Strings that are all ``YYYY-MM-DD`` dates in the sample become dates, as in
-DuckDB; ISO timestamps become microsecond timestamps.
+DuckDB (at any depth: a struct field, a list's items); ISO timestamps become microsecond timestamps.
 
 Compressed files (``.gz``, ``.bz2``, ``.xz``, ``.zst``, by extension) are read whole, one block each.
 """
@@ -27,6 +27,7 @@ import io
 import json as pyjson
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Hashable, Sequence
 
 import fsspec
@@ -59,16 +60,58 @@ class JsonLayout:
 
     format: str  # newline_delimited, array or unstructured
     compression: str | None
-    schema: pa.Schema  # what pyarrow parses into (dates as strings, see ``dates``)
-    dates: tuple[str, ...] = ()  # columns parsed as strings then cast to date32
+    output: pa.Schema  # the columns and types the scan reads
     ignore_unknown: bool = False  # columns given explicitly: other fields are not read (DuckDB's ``columns``)
     records: bool = True  # False: each value is column ``json`` (``records=false``, or values not objects)
 
+    @cached_property
+    def schema(self) -> pa.Schema:
+        """What pyarrow parses into: the output types, dates as strings (Arrow's JSON reader does
+        not read strings as dates; they are cast after)."""
+        return pa.schema([pa.field(f.name, _parse_type(f.type)) for f in self.output])
+
     def output_type(self, name: str) -> pa.DataType:
-        if name in self.dates:
+        return self.output.field(name).type
+
+
+def _parse_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_date(t):
+        return pa.string()
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _parse_type(f.type)) for f in t])
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_parse_type(t.value_type))
+    return t
+
+
+def _stamps_as_text(t: pa.DataType) -> pa.DataType:
+    """``t`` with every timestamp (at any depth) a string: how the sample is re-read to see the texts."""
+    if pa.types.is_timestamp(t):
+        return pa.string()
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _stamps_as_text(f.type)) for f in t])
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_stamps_as_text(t.value_type))
+    return t
+
+
+def _output_type(inferred: pa.DataType, texts: pa.Array | None) -> pa.DataType:
+    """The type to read for what Arrow inferred from the sample: null becomes string; a timestamp
+    whose texts (``texts``: the same values read as strings) are all ``YYYY-MM-DD`` a date (DuckDB's
+    DATE), other timestamps microseconds; struct fields and list items alike."""
+    if pa.types.is_null(inferred):
+        return pa.string()
+    if pa.types.is_timestamp(inferred):
+        values = pc.drop_null(texts)
+        if len(values) and pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$")).as_py():
             return pa.date32()
-        t = self.schema.field(name).type
-        return pa.timestamp("us", t.tz) if pa.types.is_timestamp(t) else t
+        return pa.timestamp("us", inferred.tz)
+    if pa.types.is_struct(inferred):
+        return pa.struct([pa.field(f.name, _output_type(f.type, None if texts is None else pc.struct_field(texts, [i])))
+                          for i, f in enumerate(inferred)])
+    if pa.types.is_list(inferred) or pa.types.is_large_list(inferred):
+        return pa.list_(_output_type(inferred.value_type, None if texts is None else pc.list_flatten(texts)))
+    return inferred
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,7 +280,7 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
     table = table.select(needed)
     for i, name in enumerate(needed):
         want = layout.output_type(name)
-        if table.schema.field(i).type != want:  # dates parsed as strings, timestamps in seconds
+        if table.schema.field(i).type != want:  # dates parsed as strings
             try:
                 table = table.set_column(i, name, pc.cast(table.column(i), want))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -314,18 +357,10 @@ def _infer(sample: bytes, complete: bool, fmt: str, path: str, records: bool = T
 def _layout_from_sample(table: pa.Table, lines: bytes, fmt: str, compression: str | None, records: bool) -> JsonLayout:
     """The sample's types: all-null columns become strings; a column Arrow read as timestamps whose
     texts are all ``YYYY-MM-DD`` is a date column (DuckDB's DATE), read as strings then cast."""
-    fields = [pa.field(n, pa.string() if pa.types.is_null(t) else t) for n, t in zip(table.column_names, table.schema.types)]
-    stamps = [f.name for f in fields if pa.types.is_timestamp(f.type)]
-    dates: list[str] = []
-    if stamps:
-        as_text = pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f for f in fields])
-        texts = _parse(lines, as_text, fmt == "unstructured")
-        for name in stamps:
-            values = pc.drop_null(texts[name])
-            if len(values) and pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$")).as_py():
-                dates.append(name)
-        fields = [pa.field(f.name, pa.string()) if f.name in dates else f for f in fields]
-    return JsonLayout(fmt, compression, pa.schema(fields), tuple(dates), records=records)
+    as_text = pa.schema([pa.field(f.name, _stamps_as_text(f.type)) for f in table.schema])
+    texts = _parse(lines, as_text, fmt == "unstructured") if as_text != table.schema else table
+    fields = [pa.field(f.name, _output_type(f.type, texts[f.name].combine_chunks())) for f in table.schema]
+    return JsonLayout(fmt, compression, pa.schema(fields), records=records)
 
 
 def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient: str | None = None,
@@ -398,16 +433,9 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
 def _with_dtypes(layout: JsonLayout, dtype: Any, path: str) -> JsonLayout:
     names = layout.schema.names
     wanted = dtype if isinstance(dtype, dict) else {n: dtype for n in names}
-    fields = {f.name: f.type for f in layout.schema}
-    dates = set(layout.dates)
+    fields = {f.name: f.type for f in layout.output}
     for name, kind in wanted.items():
         if name not in fields:
             raise ColumnNotFoundError(name, names, where=f"JSON file {path!r}")
-        t = to_arrow_type(kind)
-        dates.discard(name)
-        if pa.types.is_date(t):
-            dates.add(name)
-            t = pa.string()
-        fields[name] = t
-    return JsonLayout(layout.format, layout.compression, pa.schema(list(fields.items())), tuple(n for n in names if n in dates),
-                      layout.ignore_unknown, layout.records)
+        fields[name] = to_arrow_type(kind)
+    return JsonLayout(layout.format, layout.compression, pa.schema(list(fields.items())), layout.ignore_unknown, layout.records)

@@ -217,3 +217,15 @@ def test_records_false_reads_values_as_duckdb(tmp_path, text, options):
     want = duckdb.sql(q).to_arrow_table()
     assert got.schema.names == ["json"] == want.schema.names
     assert got.to_pylist() == want.to_pylist()
+
+
+@pytest.mark.parametrize("options", ["", ", columns={s: 'STRUCT(d DATE, t TIMESTAMP)', d: 'DATE', l: 'DATE[]'}"])
+def test_dates_and_timestamps_at_any_depth_as_duckdb(tmp_path, options):
+    p = tmp_path / "dated.jsonl"
+    p.write_text('{"s": {"d": "2024-01-01", "t": "2024-01-01 10:00:00"}, "l": ["2024-02-02"], "d": "2024-05-05"}\n'
+                 '{"s": null, "l": [], "d": null}\n{"s": {"d": "2023-12-31", "t": "2023-12-31 23:59:59"}, "l": null, "d": "2020-02-29"}\n')
+    q = f"SELECT * FROM read_json('{p}'{options})"
+    got = sqlengine.Context().sql(q).to_arrow()
+    want = duckdb.sql(q).to_arrow_table()
+    assert [sql_type(t) for t in got.schema.types] == [sql_type(t) for t in want.schema.types]
+    assert got.to_pylist() == want.to_pylist()
