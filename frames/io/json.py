@@ -234,12 +234,11 @@ def _error(fs, block: Block, layout: JsonLayout, data: bytes, exc: Exception) ->
             lo = mid + 1
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             hi = mid
-    bad = lines[lo - 1]
-    if not layout.records and bad.startswith(_WRAP):
-        bad = bad[len(_WRAP):-1]  # the value as the file has it
+    parsed = lines[lo - 1]
+    bad = parsed[len(_WRAP):-1] if not layout.records and parsed.startswith(_WRAP) else parsed  # as the file has it
     line = _first_line(fs, block, layout) + lo - 1
     try:  # the bad line's own complaint (the block's may be about a later line)
-        _parse(bad + b"\n", schema, False, layout.ignore_unknown)
+        _parse(parsed + b"\n", schema, False, layout.ignore_unknown)
         why = str(exc)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as own:
         why = str(own)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("s3fs")
-pytest.importorskip("moto.server")
-pytest.importorskip("aiohttp")  # fsspec's http filesystem
-
-from tests.remote.servers import HttpServer, S3Server  # noqa: E402
+from tests.remote.servers import HttpServer, S3Server
 
 KEY, SECRET, REGION = "testing-key", "testing-secret", "eu-west-1"
 
 
 @pytest.fixture(scope="session")
 def s3_server():
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto.server")
     server = S3Server()
     yield server
     server.stop()
@@ -35,6 +33,7 @@ def s3(storage_options):
 
 @pytest.fixture(scope="session")
 def http_server(tmp_path_factory):
+    pytest.importorskip("aiohttp")  # fsspec's http filesystem
     root = tmp_path_factory.mktemp("http-root")
     server = HttpServer(str(root))
     server.root = root

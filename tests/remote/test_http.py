@@ -16,6 +16,7 @@ import sqlengine
 from frames.errors import DataSourceError
 
 duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("aiohttp")  # fsspec's http filesystem
 N = 40_000
 
 

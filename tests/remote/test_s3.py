@@ -21,6 +21,8 @@ from frames.errors import DataSourceError, WriteError
 from tests.remote.conftest import KEY, REGION, SECRET
 
 duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("s3fs")
+pytest.importorskip("moto.server")
 
 BUCKET = "lake"
 N = 60_000
