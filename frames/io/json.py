@@ -168,6 +168,7 @@ def _parse(data: bytes, schema: pa.Schema | None, newlines_in_values: bool, igno
 
 
 _WRAP = b'{"json":'
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors put first, not part of the JSON
 
 
 def _as_records(data: bytes, fmt: str, records: bool, path: str) -> bytes:
@@ -267,6 +268,8 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
     try:
         with open_ranges(fs, block.path, layout.compression) as f:
             data = f.read() if layout.format != "newline_delimited" or layout.compression else _read_range(f, block)
+        if block.start == 0:
+            data = data.removeprefix(_BOM)
     except (*fs_errors(), EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {block.path!r}: {exc}") from None
     data = _as_records(data, layout.format, layout.records, block.path)
@@ -389,7 +392,7 @@ def read_json_node(path: str | Sequence[str], lines: bool | None = None, orient:
     first_compression = _compression(first, compression)
     try:
         with open_ranges(fs, first, first_compression) as f:
-            sample = f.read(SAMPLE_BYTES)
+            sample = f.read(SAMPLE_BYTES).removeprefix(_BOM)
             complete = not f.read(1)
     except (*fs_errors(), EOFError, ValueError) as exc:
         raise DataSourceError(f"cannot read JSON file {first!r}: {exc}") from None

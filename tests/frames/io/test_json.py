@@ -229,3 +229,11 @@ def test_dates_and_timestamps_at_any_depth_as_duckdb(tmp_path, options):
     want = duckdb.sql(q).to_arrow_table()
     assert [sql_type(t) for t in got.schema.types] == [sql_type(t) for t in want.schema.types]
     assert got.to_pylist() == want.to_pylist()
+
+
+@pytest.mark.parametrize("raw", [b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n', b'{"a": 1}\r\n{"a": 2}\r\n', b'{"a": 1}\n{"a": 2}',
+                                 b'  [ {"a": 1} ,\n {"a": 2} ]  \n'])
+def test_byte_order_marks_line_endings_and_whitespace(tmp_path, raw):
+    p = tmp_path / "edge.json"
+    p.write_bytes(raw)
+    assert frames.read_json(str(p), blocksize=12).to_arrow().to_pylist() == _duck(f"SELECT * FROM read_json('{p}')")
