@@ -119,6 +119,13 @@ def test_sql_from_s3_matches_duckdb_on_the_same_files(lake, storage_options):
                     assert g[name] == w[name], ours
 
 
+def test_one_shot_sql_takes_storage_options(lake, storage_options):
+    got = sqlengine.sql(f"SELECT count(*) AS n FROM 's3://{BUCKET}/small.jsonl' WHERE k < 10", storage_options=storage_options)
+    assert got.compute()["n"].tolist() == [100]
+    with pytest.raises(sqlengine.SqlEngineError, match="storage_options must be a dict"):
+        sqlengine.Context(storage_options="key=abc")
+
+
 def test_register_takes_storage_options(lake, storage_options):
     ctx = sqlengine.Context()  # no default: the table's own options
     ctx.register("wide", f"s3://{BUCKET}/wide.parquet", storage_options=storage_options)
