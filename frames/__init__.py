@@ -2,7 +2,7 @@
 
 import exec as _exec  # noqa: F401 - first: it sets allocator options before pyarrow loads
 
-from frames.api import concat, from_arrow, from_pandas, read_csv, read_parquet
+from frames.api import concat, from_arrow, from_pandas, read_csv, read_json, read_parquet
 from frames.base import Lazy, compute
 from frames.collection import DataFrame, Scalar, Series, map_partitions
 from frames.delayed import Delayed, delayed
@@ -18,6 +18,6 @@ from frames.errors import (
 
 __all__ = [
     "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "concat", "from_arrow", "from_pandas",
-    "read_csv", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
+    "read_csv", "read_json", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
     "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
 ]

@@ -1,5 +1,5 @@
 """Constructors and module-level functions: ``from_pandas``, ``from_arrow``, ``read_parquet``,
-``read_csv`` and ``concat``."""
+``read_csv``, ``read_json`` and ``concat``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,20 @@ def read_csv(path: str | Sequence[str], blocksize: int | str | None = "64MB", **
     from frames.io import read_csv_node
 
     return DataFrame(read_csv_node(path, blocksize=blocksize, **kwargs))
+
+
+def read_json(path: str | Sequence[str], orient: str | None = "records", lines: bool | None = None,
+              blocksize: int | str | None = "64MB", dtype: Any = None, compression: str | None = "infer",
+              storage_options: dict | None = None, **kwargs: Any) -> DataFrame:
+    """Lazily read JSON records: JSON lines (``lines=True``; split into byte ranges of
+    ``blocksize``), a top-level array of objects, or objects over several lines (``lines=False``);
+    ``lines=None`` tells them apart from the first bytes. Nested objects become Arrow structs and
+    arrays lists. Also ``columns=`` (a list to read only those, a dict of name to type to read
+    exactly those), ``format=`` and ``records=`` as DuckDB's ``read_json`` takes them."""
+    from frames.io import read_json_node
+
+    return DataFrame(read_json_node(path, lines=lines, orient=orient, blocksize=blocksize, dtype=dtype,
+                                    compression=compression, storage_options=storage_options, **kwargs))
 
 
 def concat(frames: Sequence[DataFrame]) -> DataFrame:

@@ -32,8 +32,10 @@ class Planner:
     """Plans queries against ``catalog``. ``fallback(name)`` may supply a frames node for a name the
     catalog does not know (``sqlengine.sql``'s caller variables, files queried in place)."""
 
-    def __init__(self, catalog: Catalog, dialect: str, fallback: Callable[[str], FramesNode | None] | None = None):
+    def __init__(self, catalog: Catalog, dialect: str, fallback: Callable[[str], FramesNode | None] | None = None,
+                 storage_options: dict | None = None):
         self.catalog = catalog
+        self.storage_options = storage_options  # fsspec options for the URLs table functions read
         self.dialect = dialect
         self.fallback = fallback
         self._views_in_progress: set[str] = set()
@@ -44,7 +46,7 @@ class Planner:
         catalog and the query's aliases spell them (``planner.identifiers``)."""
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
-        query = replace_table_functions(_table_functions(query, files), files)
+        query = replace_table_functions(_table_functions(query, files, self.storage_options), files)
         refuse_nested_recursion(query)
         resolved: dict[str, LogicalPlan] = {}
         ctes = {c.alias.lower() for c in query.find_all(exp.CTE)}
@@ -102,7 +104,7 @@ class Planner:
         raise TableNotFoundError(name, self.catalog.names())
 
 
-def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp.Expression:
+def _table_functions(query: exp.Expression, files: dict[str, FramesNode], storage_options: dict | None = None) -> exp.Expression:
     """Table functions in FROM (``read_parquet('path')``, ``read_csv('path', header=false)``, the
     ones ``planner.table_functions`` lists) become tables over those files."""
     if not any(function_name(t.this) for t in query.find_all(exp.Table)):
@@ -110,7 +112,7 @@ def _table_functions(query: exp.Expression, files: dict[str, FramesNode]) -> exp
     query = query.copy()
     for i, t in enumerate([t for t in query.find_all(exp.Table) if function_name(t.this)]):
         name = f"__file{i}"
-        files[name] = read_table_function(t.this)
+        files[name] = read_table_function(t.this, storage_options)
         t.replace(exp.table_(name, alias=t.alias or function_name(t.this)))
     return query
 

@@ -21,23 +21,39 @@ from planner.errors import UnsupportedFeatureError
 
 @dataclass(frozen=True)
 class TableFunction:
-    read: Callable[[list[str], dict[str, Any]], FramesNode]
+    read: Callable[[list[str], dict[str, Any], dict | None], FramesNode]  # (paths, options, storage_options)
     options: frozenset[str]
     typed: frozenset[str] = frozenset()  # options whose values are SQL type names
 
 
-def _read_csv(paths: list[str], options: dict[str, Any]) -> FramesNode:
+def _read_csv(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
     from frames.io.csv_sniff import read_csv_auto_node
 
-    return read_csv_auto_node(paths[0] if len(paths) == 1 else paths, **options)
+    return read_csv_auto_node(paths[0] if len(paths) == 1 else paths, storage_options=storage_options, **options)
 
 
-def _read_parquet(paths: list[str], options: dict[str, Any]) -> FramesNode:
+def _json_reader(layout: str) -> Callable[[list[str], dict[str, Any], dict | None], FramesNode]:
+    """``read_json`` (layout detected) or ``read_ndjson`` (JSON lines): DuckDB's options that change
+    what is read (``auto_detect`` is always on unless ``columns`` gives the types)."""
+
+    def read(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
+        from frames.io import read_json_node
+
+        options = {"format": layout, **{k: v for k, v in options.items() if k != "auto_detect"}}
+        return read_json_node(paths[0] if len(paths) == 1 else paths, storage_options=storage_options, **options)
+
+    return read
+
+
+JSON_OPTIONS = frozenset({"format", "records", "columns", "compression", "auto_detect"})
+
+
+def _read_parquet(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
     from frames.io import read_parquet_node
 
     if options.get("hive_partitioning") is False:
         raise UnsupportedFeatureError("read_parquet with hive_partitioning=false (key=value folders always become columns)")
-    return read_parquet_node(paths[0] if len(paths) == 1 else paths)
+    return read_parquet_node(paths[0] if len(paths) == 1 else paths, storage_options=storage_options)
 
 
 def _csv_options() -> frozenset[str]:
@@ -50,6 +66,10 @@ TABLE_FUNCTIONS: dict[str, TableFunction] = {
     "read_csv": TableFunction(_read_csv, _csv_options(), frozenset({"columns", "types", "dtypes", "column_types"})),
     "read_csv_auto": TableFunction(_read_csv, _csv_options(), frozenset({"columns", "types", "dtypes", "column_types"})),
     "read_parquet": TableFunction(_read_parquet, frozenset({"hive_partitioning"})),
+    "read_json": TableFunction(_json_reader("auto"), JSON_OPTIONS, frozenset({"columns"})),
+    "read_json_auto": TableFunction(_json_reader("auto"), JSON_OPTIONS, frozenset({"columns"})),
+    "read_ndjson": TableFunction(_json_reader("newline_delimited"), JSON_OPTIONS, frozenset({"columns"})),
+    "read_ndjson_auto": TableFunction(_json_reader("newline_delimited"), JSON_OPTIONS, frozenset({"columns"})),
 }
 
 
@@ -64,8 +84,8 @@ def function_name(node: exp.Expression) -> str | None:
     return None
 
 
-def read_table_function(node: exp.Expression) -> FramesNode:
-    """The frames scan a table-function call in FROM reads."""
+def read_table_function(node: exp.Expression, storage_options: dict | None = None) -> FramesNode:
+    """The frames scan a table-function call in FROM reads (URLs opened with ``storage_options``)."""
     name = function_name(node)
     assert name is not None
     spec = TABLE_FUNCTIONS[name]
@@ -87,7 +107,7 @@ def read_table_function(node: exp.Expression) -> FramesNode:
         paths += values
     if not paths:
         raise InvalidArgumentError(f"{name} without a path")
-    return spec.read(paths, options)
+    return spec.read(paths, options, storage_options)
 
 
 def constant(e: exp.Expression, what: str) -> Any:

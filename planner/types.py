@@ -25,6 +25,10 @@ def sql_type(t: pa.DataType) -> str:
         return "TIME"
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return "VARCHAR"
+    if pa.types.is_struct(t):  # DuckDB's spelling, as DESCRIBE shows it
+        return "STRUCT(" + ", ".join(f"{f.name} {sql_type(f.type)}" for f in t) + ")"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return sql_type(t.value_type) + "[]"
     return "VARCHAR"
 
 
@@ -75,4 +79,8 @@ def arrow_type(dt: exp.DataType) -> pa.DataType:
         precision = params[0] if params else 18
         scale = params[1] if len(params) > 1 else (3 if not params else 0)
         return pa.decimal128(precision, scale)
+    if dt.this == exp.DataType.Type.STRUCT:  # STRUCT(a INT, b VARCHAR): JSON objects read as Arrow structs
+        return pa.struct([pa.field(f.name, arrow_type(f.args["kind"])) for f in dt.expressions])
+    if dt.this in (exp.DataType.Type.ARRAY, exp.DataType.Type.LIST) and len(dt.expressions) == 1:  # INT[]
+        return pa.list_(arrow_type(dt.expressions[0]))
     raise UnsupportedFeatureError(f"CAST to {dt.sql()}")

@@ -12,11 +12,12 @@ import frames
 from sqlengine.context import Context
 
 
-def sql(text: str, dialect: str = "duckdb", **tables: Any):
+def sql(text: str, dialect: str = "duckdb", storage_options: dict | None = None, **tables: Any):
     """Run ``text`` against ``tables`` and, for names not given, pandas/pyarrow/frames objects
-    bound to that name in the calling code (as DuckDB's replacement scans do)."""
+    bound to that name in the calling code (as DuckDB's replacement scans do); URLs in the SQL
+    are opened with ``storage_options``."""
     frame = inspect.currentframe().f_back  # type: ignore[union-attr]
-    ctx = Context(dialect=dialect)
+    ctx = Context(dialect=dialect, storage_options=storage_options)
     for name, value in tables.items():
         ctx.register(name, value)
 

@@ -33,7 +33,7 @@ DEFAULT_DIALECT = "duckdb"
 compare against)."""
 
 
-def _source_to_node(source: Any) -> Node:
+def _source_to_node(source: Any, storage_options: dict | None = None) -> Node:
     if isinstance(source, frames.DataFrame):
         return source.reset_index()._node if source.index_columns else source._node
     if isinstance(source, pd.DataFrame):
@@ -41,19 +41,22 @@ def _source_to_node(source: Any) -> Node:
     if isinstance(source, pa.Table):
         return frames.from_arrow(source)._node
     if isinstance(source, str):
-        return _file_node(source)
+        return _file_node(source, storage_options=storage_options)
     raise InvalidArgumentError(f"cannot register a {type(source).__name__}; use a path, a pandas or frames DataFrame, or a pyarrow Table")
 
 
-def _file_node(path: str, fmt: str | None = None) -> Node:
+def _file_node(path: str, fmt: str | None = None, storage_options: dict | None = None) -> Node:
     """A file, folder or glob queried in place, read as DuckDB would (CSV sniffed as its
     ``read_csv`` does); the format from the name, else from the files found (never mixed)."""
     from frames.io import detect_format
     from frames.io.csv_sniff import read_csv_auto_node
 
-    if (fmt or detect_format(path)) == "csv":
-        return read_csv_auto_node(path)
-    return frames.read_parquet(path)._node
+    kind = fmt or detect_format(path, storage_options)
+    if kind == "csv":
+        return read_csv_auto_node(path, storage_options=storage_options)
+    if kind == "json":
+        return frames.read_json(path, storage_options=storage_options)._node
+    return frames.read_parquet(path, storage_options=storage_options)._node
 
 
 def _checked_dialect(dialect: str) -> str:
@@ -77,12 +80,17 @@ class Context:
     """Tables and views by name; ``sql()`` returns lazy ``frames.DataFrame`` results.
 
     ``dialect`` is the SQL dialect sqlglot reads (default ``"duckdb"``, see ``DEFAULT_DIALECT``);
-    ``scheduler`` the default for statements that compute at once (CREATE TABLE AS, COPY).
+    ``scheduler`` the default for statements that compute at once (CREATE TABLE AS, COPY);
+    ``storage_options`` the fsspec options (credentials, ``client_kwargs={"endpoint_url": ...}``)
+    for every URL the SQL reads or writes and for ``register`` unless it is given its own.
     """
 
-    def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None):
+    def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None, storage_options: dict | None = None):
         self.dialect = _checked_dialect(dialect)
         self.options = SessionOptions(scheduler)  # SET / RESET
+        if storage_options is not None and not isinstance(storage_options, dict):
+            raise InvalidArgumentError(f"storage_options must be a dict, not {type(storage_options).__name__}")
+        self.storage_options = storage_options
         self.catalog = Catalog()
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
 
@@ -98,12 +106,13 @@ class Context:
             self.options.set("scheduler", value)
 
     # -- catalog ------------------------------------------------------------------------------
-    def register(self, name: str, source: Any) -> None:
-        """Register ``source`` (a path, glob or fsspec URL of Parquet or CSV files, a pandas or frames
-        DataFrame, a pyarrow Table) as table ``name`` (case-insensitive)."""
+    def register(self, name: str, source: Any, storage_options: dict | None = None) -> None:
+        """Register ``source`` (a path, glob or fsspec URL of Parquet, CSV or JSON files, a pandas or
+        frames DataFrame, a pyarrow Table) as table ``name`` (case-insensitive); a URL is opened
+        with ``storage_options``, else the Context's."""
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError("a table name must be a non-empty string")
-        self.catalog.add_table(name, _source_to_node(source))
+        self.catalog.add_table(name, _source_to_node(source, storage_options if storage_options is not None else self.storage_options))
 
     def unregister(self, name: str) -> None:
         self.catalog.drop(name)
@@ -121,13 +130,13 @@ class Context:
         if self._lookup is not None:
             found = self._lookup(name)
             if found is not None:
-                return _source_to_node(found)
+                return _source_to_node(found, self.storage_options)
         if "." in name or "/" in name or "*" in name:  # a file queried in place
-            return _file_node(name)
+            return _file_node(name, storage_options=self.storage_options)
         return None
 
     def _planner(self) -> Planner:
-        return Planner(self.catalog, self.dialect, self._fallback)
+        return Planner(self.catalog, self.dialect, self._fallback, self.storage_options)
 
     # -- SQL ----------------------------------------------------------------------------------
     def sql(self, text: str) -> frames.DataFrame | None:
@@ -297,7 +306,7 @@ class Context:
         partition_by = [_column(names, c, "PARTITION_BY") for c in spec.partition_by]
         write(result._node_to_write(None), spec.path, spec.format, overwrite=spec.overwrite,
               single_file=not partition_by, partition_on=partition_by or None, part_stem="data_",
-              scheduler=self.scheduler)
+              scheduler=self.scheduler, storage_options=self.storage_options)
         return None
 
 

@@ -28,3 +28,12 @@ def dask_client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with distributed.Client(cluster, set_as_default=False) as client:
             yield client
+
+
+@pytest.fixture(params=SCHEDULERS + ("distributed",))
+def any_scheduler(request):
+    """Every scheduler, the distributed one with worker processes (``dask_client``); a test may pick
+    some with ``@pytest.mark.parametrize("any_scheduler", [...], indirect=True)``."""
+    if request.param == "distributed":
+        return request.getfixturevalue("dask_client")
+    return request.param

@@ -39,7 +39,7 @@ from frames.expr.blockwise import filter_table
 from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr
 from frames.expr.scan import Scan
-from frames.io.files import compression_of, expand_paths
+from frames.io.files import compression_of, expand_paths, fs_errors, open_ranges
 from frames.io.pruning import filter_selectivity
 
 SAMPLE_BYTES = 1 << 20
@@ -202,8 +202,9 @@ class CsvScan(Scan):
 
 # -- reading bytes -------------------------------------------------------------------------------
 def open_text(fs, path: str, codec: str | None):
-    """A binary file object over ``path``'s decompressed bytes."""
-    f = fs.open(path, "rb")
+    """A binary file object over ``path``'s decompressed bytes (a remote file read by the ranges
+    asked for, without fsspec's read-ahead: ``files.open_ranges``)."""
+    f = open_ranges(fs, path)
     if codec is None:
         return f
     if codec == "xz":
@@ -273,7 +274,7 @@ def _read_bytes(fs, block: Block) -> bytes:
             return _read_range(f, block)
     except DataSourceError:
         raise
-    except (OSError, EOFError, pa.ArrowException) as exc:
+    except (*fs_errors(), EOFError, pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read {block.path!r}: {exc}") from None
 
 
@@ -504,7 +505,7 @@ def read_sample(fs, path: str, codec: str | None, encoding: str, size: int | Non
             more = f.read(1)
     except DataSourceError:
         raise
-    except (OSError, EOFError, pa.ArrowException) as exc:
+    except (*fs_errors(), EOFError, pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read CSV file {path!r}: {exc}") from None
     if not sample.strip():
         raise DataSourceError(f"CSV file {path!r} is empty")

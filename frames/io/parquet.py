@@ -26,7 +26,7 @@ from frames.expr.dictionary import evaluate as dictionary_evaluate
 from frames.expr.node import Lowering, memoized
 from frames.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan
-from frames.io.files import expand_paths, hive_partitions, is_local
+from frames.io.files import expand_paths, fs_errors, hive_partitions, is_local, open_ranges
 from frames.io.pruning import filter_selectivity, may_match
 
 TARGET_ROWS = 1_000_000  # rows per partition when splitting a file by row groups
@@ -354,10 +354,10 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
             pf = pq.ParquetFile(piece.path, metadata=piece.meta, pre_buffer=False, read_dictionary=dictionary)
             table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
         else:
-            with fs.open(piece.path, "rb") as f:
+            with open_ranges(fs, piece.path) as f:
                 pf = pq.ParquetFile(f, metadata=piece.meta, pre_buffer=True, read_dictionary=dictionary)
                 table = pf.read_row_groups(list(piece.row_groups), columns=file_cols, use_threads=False)
-    except (OSError, pa.ArrowException) as exc:
+    except (*fs_errors(), pa.ArrowException) as exc:
         raise DataSourceError(f"cannot read {piece.path!r}: {exc}") from None
     table = table.replace_schema_metadata(None)
     # Dictionary columns stay dictionaries until after the filter, which computes what it asks of
@@ -436,9 +436,9 @@ def _read_footer(fs, file: str) -> pq.FileMetaData:
     try:
         if is_local(fs):
             return pq.ParquetFile(file).metadata
-        with fs.open(file, "rb") as f:
+        with open_ranges(fs, file) as f:
             return pq.ParquetFile(f).metadata
-    except (OSError, pa.ArrowException, ValueError) as exc:
+    except (*fs_errors(), pa.ArrowException, ValueError) as exc:
         raise DataSourceError(f"{file!r} is not a readable Parquet file: {exc}") from None
 
 

@@ -34,6 +34,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from frames.errors import WriteError
+from frames.io.files import fs_errors, has_buckets, os_error_text
 
 TEMP_PREFIX = ".sqlengine-tmp-"
 """Prefix of a write's temporary output (a file or a directory) next to its target."""
@@ -170,10 +171,12 @@ def prepare(url: str, output: str, overwrite: bool | str = False, storage_option
     if _split(path)[1].startswith((TEMP_PREFIX, BACKUP_PREFIX)):
         raise WriteError(f"cannot write {url!r}: names starting with {TEMP_PREFIX!r} are sqlengine's temporary files")
     try:
+        if not _local(fs):
+            fs.invalidate_cache(path)  # what is there now, not a listing cached by an earlier call
         reclaim(fs, path)
         existing = _kind(fs, path)
-    except OSError as exc:
-        raise WriteError(f"cannot write {url!r}: {exc}") from None
+    except fs_errors() as exc:  # a refused credential, a store that cannot be reached
+        raise WriteError(f"cannot write {url!r}: {os_error_text(exc)}") from None
     if existing == "link":
         raise WriteError(f"refusing to write {url!r}: it is a symbolic link; name the file it points to "
                          "(sqlengine neither writes through links nor replaces them)")
@@ -200,8 +203,11 @@ def prepare(url: str, output: str, overwrite: bool | str = False, storage_option
 
 
 def make_parents(target: Target) -> None:
-    """Create the target's missing parent directories, remembering them for ``abandon``."""
+    """Create the target's missing parent directories, remembering them for ``abandon``. Object
+    stores have none to make, and making one where the bucket is missing would create a bucket."""
     fs, parent = target.fs, _split(target.path)[0]
+    if has_buckets(fs):
+        return
     missing = []
     while parent and parent != "/" and not fs.exists(parent):
         missing.append(parent)
@@ -234,8 +240,7 @@ def commit(target: Target, tmp: str) -> None:
 
     Locally a file lands by one ``os.replace`` (atomic: readers see the old file or the new one) and a
     directory by two renames (old output aside, new one in; the old one is removed after). Object
-    stores have no rename: ``fs.mv`` copies there, and a directory is copied file by file (this is
-    the function to change for them).
+    stores have no rename: ``_move`` copies there, a directory file by file.
     """
     fs, path = target.fs, target.path
     _recheck(target)
@@ -248,16 +253,36 @@ def commit(target: Target, tmp: str) -> None:
     backup = None
     if target.existing is not None and _kind(fs, path) is not None:
         backup = temp_name(path, BACKUP_PREFIX)
-        fs.mv(path, backup, recursive=True)
+        _move(fs, path, backup)
     try:
-        fs.mv(tmp, path, recursive=target.output == "dir")
+        _move(fs, tmp, path)
     except BaseException:
+        if backup is not None or target.existing is None:
+            remove(fs, path)  # what the failed move left there (the old output, if any, is in backup)
         if backup is not None:
-            remove(fs, path)
-            fs.mv(backup, path, recursive=True)
+            _move(fs, backup, path)
         raise
     if backup is not None:
         remove(fs, backup)
+
+
+def _move(fs, src: str, dst: str) -> None:
+    """Rename ``src`` (a file or a directory) to ``dst``; on an object store, copy then delete.
+
+    s3fs's recursive ``mv`` of a folder also copies the folder's own key, which does not exist
+    ("The specified key does not exist", after the parts were already copied): there the files are
+    copied in one batch, then the source removed.
+    """
+    if _local(fs) or not has_buckets(fs):
+        fs.mv(src, dst, recursive=True)
+        return
+    fs.invalidate_cache(src)  # parts written by worker processes are not in this instance's listings
+    if not fs.isdir(src):
+        fs.mv(src, dst)
+        return
+    files = [f for f in fs.find(src) if f.rstrip("/") != src.rstrip("/")]
+    fs.copy(files, [dst + f[len(src):] for f in files])
+    fs.rm(src, recursive=True)
 
 
 def _merge_into(fs, tmp: str, path: str) -> None:

@@ -27,6 +27,7 @@ from frames.convert import concat_tables
 from frames.errors import ColumnNotFoundError, InvalidArgumentError, WriteError
 from frames.expr.node import Node, build_graph
 from frames.io import targets
+from frames.io.files import fs_errors, has_buckets, os_error_text
 from frames.io.formats import CsvFormat, JsonFormat, ParquetFormat, as_text, names_file, parquet_compression, text_compression
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
@@ -172,7 +173,8 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
     try:
         targets.make_parents(target)
         if not single:
-            fs.makedirs(tmp, exist_ok=True)
+            if not has_buckets(fs):  # object stores have no directories; a missing bucket is an error, not made
+                fs.makedirs(tmp, exist_ok=True)
             fs.pipe_file(marker, b"")
         _exec.get(_exec.cull(graph, write_keys), write_keys, scheduler=scheduler)
         if not single:
@@ -183,7 +185,8 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
         if isinstance(exc, (KeyboardInterrupt, WriteError)):
             raise
         if isinstance(exc, Exception):
-            raise WriteError(f"writing {path!r} failed, nothing was written: {type(exc).__name__}: {exc}") from exc
+            text = os_error_text(exc) if isinstance(exc, fs_errors()) else f"{type(exc).__name__}: {exc}"
+            raise WriteError(f"writing {path!r} failed, nothing was written: {text}") from exc
         raise
 
 
