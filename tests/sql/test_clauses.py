@@ -1,7 +1,7 @@
-"""The clause and window case files (``cases/clauses.sql``, ``cases/frames.sql``) again, with their
-tables split into several partitions (DuckDB builds the tables; sqlengine reads DuckDB's Arrow
-tables as 3 and 7 partitions), on a seeded larger table too: windows shuffle by their partition
-keys, DISTINCT ON and QUALIFY then run per partition, so partition counts matter."""
+"""Clauses and windows beyond the case files (which run at several partitions on every scheduler,
+``tests/sql/matrix.py``): a seeded larger table at 1, 3 and 7 partitions (windows shuffle by their
+partition keys, DISTINCT ON and QUALIFY then run per partition, so partition counts matter), and
+the errors of table functions, SET, recursive CTEs and windows."""
 
 from __future__ import annotations
 
@@ -15,44 +15,8 @@ import frames
 import sqlengine
 from sqlengine.errors import SqlEngineError
 from tests.sql.oracle import assert_same
-from tests.sql.test_cases import CASES, _code, _is_query, _ordered, statements
 
 duckdb = pytest.importorskip("duckdb")
-
-FILES = ("clauses.sql", "frames.sql", "recursive.sql", "table_functions.sql")
-
-
-def _context(con, npartitions: int) -> sqlengine.Context:
-    ctx = sqlengine.Context()
-    for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
-        table = con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
-        ctx.register(name, frames.from_arrow(table, npartitions=npartitions))
-    return ctx
-
-
-def _queries(path):
-    con = duckdb.connect()
-    queries = []
-    for text in statements(path):
-        if _is_query(text):
-            queries.append(text)
-        else:
-            con.execute(_code(text))
-    return con, queries
-
-
-@pytest.mark.parametrize("npartitions", [3, 7])
-@pytest.mark.parametrize("name", FILES)
-def test_case_file_partitioned(name: str, npartitions: int):
-    con, queries = _queries(CASES / name)
-    ctx = _context(con, npartitions)
-    for text in queries:
-        code = _code(text)
-        try:
-            assert_same(ctx.sql(code).compute(), con.execute(code).df(), ordered=_ordered(text))
-        except Exception as exc:
-            raise AssertionError(f"{code}\n{exc}") from exc
-
 
 def _random_table(seed: int, n: int) -> pa.Table:
     rng = np.random.default_rng(seed)

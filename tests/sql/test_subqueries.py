@@ -1,6 +1,6 @@
-"""Subqueries against DuckDB beyond the case files: ``cases/subqueries_correlated.sql`` over tables
-split into several partitions (the dependent joins, row ids and per-row-id groupings must not
-depend on how rows are split), and the error a scalar subquery with several rows raises."""
+"""Subqueries against DuckDB beyond the case files (which run at several partitions on every
+scheduler, ``tests/sql/matrix.py``): the error a scalar subquery with several rows raises, and
+seeded random subqueries."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import frames
 import sqlengine
 from planner.errors import ScalarSubqueryError
 from tests.sql.oracle import assert_same
-from tests.sql.test_cases import _code, _is_query, _ordered, statements
+from tests.sql.test_cases import _code, _is_query, statements
 
 duckdb = pytest.importorskip("duckdb")
 CASES = Path(__file__).parent / "cases" / "subqueries_correlated.sql"
@@ -28,19 +28,6 @@ def _contexts(npartitions: int, scheduler: str):
     for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
         ctx.register(name, frames.from_pandas(con.execute(f"SELECT * FROM {name}").df(), npartitions=npartitions))
     return ctx, con, queries
-
-
-@pytest.mark.parametrize("npartitions,scheduler", [(3, "sync"), (7, "threads"), (2, "processes")])
-def test_subquery_cases_across_partitions(npartitions, scheduler):
-    ctx, con, queries = _contexts(npartitions, scheduler)
-    failures = []
-    for text in queries:
-        code = _code(text)
-        try:
-            assert_same(ctx.sql(code).compute(), con.execute(code).df(), ordered=_ordered(text))
-        except Exception as exc:  # collected: one report naming every query that differs
-            failures.append(f"{code}\n    {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("sql", [
