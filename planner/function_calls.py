@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Cast, Lit, ScalarExpr, call
+from frames.expr.scalar import Lit, ScalarExpr, call
 from planner.errors import UnsupportedFeatureError
 
 Translate = Callable[[exp.Expression], ScalarExpr]
@@ -128,7 +127,7 @@ def _date_trunc(t: Translate, e: exp.Expression) -> ScalarExpr:
 
 def _strftime(t: Translate, e: exp.TimeToStr) -> ScalarExpr:
     fmt = str(constant(t, e.args.get("format"), "strftime", "format"))
-    return call("strftime", Cast(t(e.this), pa.timestamp("us")), format=fmt)
+    return call("sql_strftime", t(e.this), format=fmt)
 
 
 def _strptime(t: Translate, e: exp.StrToTime) -> ScalarExpr:
@@ -241,7 +240,7 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
     exp.Ascii: _unary("sql_ascii"),
     exp.Chr: _chr,
     exp.MD5: _unary("sql_md5"),
-    exp.Initcap: _unary("sql_initcap"),
+    exp.Length: _unary("sql_length"),
     exp.Translate: _translate_chars,
     exp.ConcatWs: _concat_ws,
     exp.Left: _left_right,

@@ -288,8 +288,8 @@ def _round(a, ndigits: int = 0):
     """round(x, n) rounds half away from zero; a decimal keeps its precision and takes scale n
     (DuckDB: round(DECIMAL(4,2), 1) is DECIMAL(4,1))."""
     out = KERNELS["round"].impl(a, ndigits=ndigits)
-    if pa.types.is_decimal(out.type) and 0 <= ndigits < out.type.scale:
-        out = cast_value(out, pa.decimal128(out.type.precision, ndigits))
+    if pa.types.is_decimal(out.type) and ndigits < out.type.scale:  # round(x, -1): scale 0
+        out = cast_value(out, pa.decimal128(out.type.precision, max(ndigits, 0)))
     return out
 
 

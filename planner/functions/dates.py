@@ -184,8 +184,8 @@ def date_sub(a, b, unit: str = "day"):
 def last_day(a):
     """The last day of a's month, a DATE (the first of the next month, less a day)."""
     first = pc.floor_temporal(pc.cast(_ts(a), pa.date32()), unit="month")
-    later = pc.cast(pc.add(pc.cast(first, pa.int32()), 31), pa.date32())  # always in the next month
-    return pc.cast(pc.subtract(pc.cast(pc.floor_temporal(later, unit="month"), pa.int32()), 1), pa.date32())
+    later = pc.cast(pc.add(pc.cast(first, pa.int32()), pa.scalar(31, pa.int32())), pa.date32())  # in the next month
+    return pc.cast(pc.subtract(pc.cast(pc.floor_temporal(later, unit="month"), pa.int32()), pa.scalar(1, pa.int32())), pa.date32())
 
 
 _DAYS = pa.array(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
@@ -225,10 +225,34 @@ def _strptime(a, format: str):
 
 def _from_epoch(a, scale: int = 0):
     """to_timestamp(seconds) (a TIMESTAMP WITH TIME ZONE, UTC, as DuckDB) / epoch_ms(ms)."""
+    if pa.types.is_temporal(a.type):  # epoch_ms(timestamp): its milliseconds since 1970
+        return _floor_div(_micros(a), 1000)
     per_unit = {0: 1_000_000, 3: 1000, 6: 1}[scale]
     micros = pc.cast(pc.round(pc.multiply(pc.cast(a, pa.float64()), float(per_unit))), pa.int64()) if not pa.types.is_integer(a.type) else pc.multiply(pc.cast(a, pa.int64()), per_unit)
     return pc.cast(micros, pa.timestamp("us", tz="UTC") if scale == 0 else _US)
 
 
+def _strftime(a, format: str):
+    """strftime with DuckDB's codes: %S is whole seconds (Arrow's has the fraction), %f the
+    microseconds, %g the milliseconds."""
+    t = _ts(a)
+    if "%f" in format or "%g" in format:
+        us = pc.utf8_lpad(pc.cast(pc.add(pc.multiply(_i64(pc.millisecond(t)), 1000), _i64(pc.microsecond(t))), pa.string()), 6, "0")
+        parts = format.replace("%g", "\x00g").replace("%f", "\x00f")
+        pieces = []
+        for i, chunk in enumerate(parts.split("\x00")):
+            code, rest = (chunk[:1], chunk[1:]) if i else ("", chunk)
+            if code == "f":
+                pieces.append(us)
+            elif code == "g":
+                pieces.append(pc.utf8_slice_codeunits(us, 0, 3))
+            if rest:
+                pieces.append(_strftime(a, rest))
+        return pc.binary_join_element_wise(*pieces, "")
+    whole = pc.cast(pc.floor_temporal(t, unit="second"), pa.timestamp("s"))
+    return pc.strftime(whole, format=format)
+
+
 register("sql_strptime", _strptime)
+register("sql_strftime", _strftime)
 register("sql_from_epoch", _from_epoch)
