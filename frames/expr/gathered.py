@@ -55,8 +55,12 @@ def _quantiles(values, parent, n, qs, continuous: bool, out_type):
             if len(x) == 0:
                 x = np.zeros(1)
             a, b = x[np.minimum(starts + lo, len(x) - 1)], x[np.minimum(starts + hi, len(x) - 1)]
-            out = pa.array(a + (b - a) * (pos - lo), pa.float64(), mask=counts == 0)
-            results.append(pc.cast(out, out_type) if out_type != pa.float64() else out)
+            value = a + (b - a) * (pos - lo)
+            if pa.types.is_decimal(out_type):  # DuckDB truncates the interpolation to the scale
+                step = 10.0 ** out_type.scale
+                value = np.trunc(np.round(value * step, 6)) / step
+            out = pa.array(value, pa.float64(), mask=counts == 0)
+            results.append(pc.cast(out, out_type, safe=False) if out_type != pa.float64() else out)
         else:
             index = np.maximum(1, np.ceil(counts * q - 1e-9).astype(np.int64)) - 1  # DuckDB's discrete index
             take = pa.array(np.where(counts > 0, starts + index, 0), mask=counts == 0)
