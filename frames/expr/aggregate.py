@@ -379,8 +379,11 @@ class Aggregate(UnaryNode):
                 raise InvalidArgumentError(f"unknown aggregate function {a.func!r}; known: {sorted(AGGREGATE_FUNCTIONS)}")
             if a.column is None and a.func != "count_all":
                 raise InvalidArgumentError(f"aggregate {a.func!r} needs a column")
-            if a.column is not None and a.column not in names:
-                raise ColumnNotFoundError(a.column, names)
+            if (a.func in _PAIRED or a.func in ("arg_min", "arg_max")) and a.option("other") is None:
+                raise InvalidArgumentError(f"aggregate {a.func!r} needs a second column (option 'other')")
+            for c in a.inputs:
+                if c not in names:
+                    raise ColumnNotFoundError(c, names)
         if self.split_out is not None:
             if not isinstance(self.split_out, int) or self.split_out < 1:
                 raise InvalidArgumentError(f"split_out must be a positive integer, got {self.split_out!r}")
