@@ -187,6 +187,20 @@ def _make_date(t: Translate, e: exp.DateFromParts) -> ScalarExpr:
     return call("sql_make_date", t(e.args["year"]), t(e.args["month"]), t(e.args["day"]))
 
 
+def _make_timestamp(t: Translate, e: exp.TimestampFromParts) -> ScalarExpr:
+    parts = [e.args.get(k) for k in ("year", "month", "day", "hour", "min", "sec")]
+    if any(p is None for p in parts) or e.args.get("milli") is not None or e.args.get("zone") is not None:
+        raise UnsupportedFeatureError("make_timestamp other than (year, month, day, hour, minute, seconds)")
+    return call("sql_make_timestamp", *[t(p) for p in parts])
+
+
+def _date_add(t: Translate, e: exp.DateAdd) -> ScalarExpr:
+    """date_add(d, INTERVAL ...) is d + INTERVAL ... (the translator's interval arithmetic)."""
+    if not isinstance(e.expression, exp.Interval):
+        raise UnsupportedFeatureError("date_add with something other than an INTERVAL")
+    return t(exp.Add(this=e.this.copy(), expression=e.expression.copy()))
+
+
 def _typed_divide(t: Translate, e: exp.Div) -> ScalarExpr:
     """sqlglot marks a dialect's integer division (sqlite: ``7 / 2`` is 3) ``typed``."""
     kernel = "sql_typed_divide" if e.args.get("typed") else "divide"
@@ -212,6 +226,8 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
     exp.UnixToTime: _unix_to_time,
     exp.TimeToUnix: lambda t, e: call("sql_date_part", t(e.this), part="epoch"),
     exp.DateFromParts: _make_date,
+    exp.TimestampFromParts: _make_timestamp,
+    exp.DateAdd: _date_add,
     exp.LastDay: _unary("sql_last_day"),
     exp.Dayname: _unary("sql_dayname"),
     exp.Monthname: _unary("sql_monthname"),

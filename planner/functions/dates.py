@@ -208,9 +208,7 @@ register("sql_dayname", lambda a: _names(_DAYS, pc.day_of_week(a)))
 register("sql_monthname", lambda a: _names(_MONTH_NAMES, pc.subtract(pc.month(a), 1)))
 register("sql_epoch", lambda a: date_part(a, "epoch"))
 register("sql_epoch_ms", lambda a: _floor_div(_micros(a), 1000))  # of a timestamp; epoch_ms(n) is sql_from_epoch
-register("sql_make_date", lambda y, m, d: pc.cast(pc.binary_join_element_wise(
-    pc.utf8_lpad(pc.cast(y, pa.string()), 4, "0"), pc.utf8_lpad(pc.cast(m, pa.string()), 2, "0"),
-    pc.utf8_lpad(pc.cast(d, pa.string()), 2, "0"), "-"), pa.date32()))
+register("sql_make_date", lambda y, m, d: _make_date(y, m, d))
 
 
 def _strptime(a, format: str):
@@ -253,6 +251,24 @@ def _strftime(a, format: str):
     return pc.strftime(whole, format=format)
 
 
+def _make_timestamp(y, mo, d, h, mi, s):
+    """make_timestamp(year, month, day, hour, minute, seconds): seconds may have a fraction."""
+    day = pc.cast(_make_date(y, mo, d), _US)
+    micros = pc.add(pc.multiply(pc.cast(h, pa.int64()), 3_600_000_000), pc.multiply(pc.cast(mi, pa.int64()), 60_000_000))
+    micros = pc.add(micros, pc.cast(pc.round(pc.multiply(pc.cast(s, pa.float64()), 1e6)), pa.int64()))
+    return pc.add(day, pc.cast(micros, pa.duration("us")))
+
+
+def _make_date(y, m, d):
+    text = pc.binary_join_element_wise(pc.utf8_lpad(pc.cast(y, pa.string()), 4, "0"), pc.utf8_lpad(pc.cast(m, pa.string()), 2, "0"),
+                                       pc.utf8_lpad(pc.cast(d, pa.string()), 2, "0"), "-")
+    try:
+        return pc.cast(text, pa.date32())
+    except pa.ArrowInvalid:
+        raise DataTypeError("make_date / make_timestamp: a day that does not exist in its month") from None
+
+
+register("sql_make_timestamp", _make_timestamp)
 register("sql_strptime", _strptime)
 register("sql_strftime", _strftime)
 register("sql_from_epoch", _from_epoch)

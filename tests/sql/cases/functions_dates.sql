@@ -24,3 +24,5 @@ SELECT make_date(2024, 2, 29) AS a, make_date(1999, 12, 31) AS b;
 SELECT id, epoch_ms(ts) AS a FROM dt ORDER BY id;
 SELECT epoch_ms(1500) AS a, epoch_ms(-1) AS b;
 SELECT id, strftime(ts, '%H:%M:%S.%f') AS a, strftime(ts, '%S.%g') AS b FROM dt ORDER BY id;
+SELECT make_timestamp(2024, 2, 29, 10, 11, 12.5) AS a, make_timestamp(1999, 12, 31, 23, 59, 59) AS b;
+SELECT id, date_add(d, INTERVAL 1 MONTH) AS a, date_add(ts, INTERVAL 3 HOUR) AS b FROM dt ORDER BY id;
