@@ -18,6 +18,7 @@ from frames.errors import DataTypeError
 from frames.expr.kernels import cast_value
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
+from planner.function_calls import translate_call
 from planner.errors import UnsupportedFeatureError
 from planner.types import arrow_type, literal_type
 
@@ -29,8 +30,6 @@ _BINARY = {
 _UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "sql_abs", exp.Floor: "floor",
                 exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
                 exp.Reverse: "sql_reverse"}
-_DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quarter", "DOW": "day_of_week",
-               "DOY": "day_of_year", "DAYOFYEAR": "day_of_year", "HOUR": "hour", "MINUTE": "minute", "SECOND": "second"}
 
 
 def literal(e: exp.Literal) -> Lit:
@@ -79,6 +78,10 @@ class ExpressionTranslator:
             if hit is not None:
                 return hit
         t = self.translate
+        if isinstance(e, exp.Func) or isinstance(e, (exp.Div, exp.NullSafeEQ, exp.NullSafeNEQ)):
+            out = translate_call(t, e)  # function calls: a table of handlers
+            if out is not None:
+                return out
         if isinstance(e, exp.Column):
             return self.resolve(e)
         if isinstance(e, exp.Alias):
@@ -162,10 +165,6 @@ class ExpressionTranslator:
             return call("sql_try_cast", t(e.this), to=arrow_type(e.to))
         if isinstance(e, exp.Cast):
             return self._cast(t(e.this), e.to)
-        if isinstance(e, exp.Substring):
-            length = e.args.get("length")
-            args = [t(e.this), t(e.args["start"])] + ([t(length)] if length is not None else [])
-            return call("substring", *args)
         if isinstance(e, exp.Trim):
             position = (e.args.get("position") or "").upper()
             kernel = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get(position, "strip")
@@ -185,13 +184,6 @@ class ExpressionTranslator:
             return call(kernel, t(e.this), *[t(x) for x in e.expressions])
         if isinstance(e, exp.Pow):
             return call("power", Cast(t(e.this), pa.float64()), Cast(t(e.expression), pa.float64()))
-        if isinstance(e, (exp.Left, exp.Right)):
-            n = t(e.expression)
-            if not isinstance(n, Lit):
-                raise UnsupportedFeatureError(f"{type(e).__name__.upper()} with a non-constant length")
-            if isinstance(e, exp.Left):
-                return call("substring", t(e.this), Lit(1), Lit(int(n.value)))
-            return call("sql_right", t(e.this), n=int(n.value))
         if isinstance(e, (exp.StartsWith, exp.Contains, exp.Replace)):
             pattern = t(e.expression)
             if not isinstance(pattern, Lit):
@@ -203,27 +195,10 @@ class ExpressionTranslator:
                 return call("replace", t(e.this), pattern=pattern.value, replacement=repl.value)
             kernel = "startswith" if isinstance(e, exp.StartsWith) else "contains"
             return call(kernel, t(e.this), pattern=pattern.value)
-        if isinstance(e, exp.DateDiff):
-            unit = e.args.get("unit")
-            return call("sql_date_diff", t(e.expression), t(e.this), unit=(unit.name if unit is not None else "day").lower())
-        if isinstance(e, (exp.DayOfWeek, exp.DayOfWeekIso)):
-            return self._dow(t(e.this), iso=isinstance(e, exp.DayOfWeekIso))
         if isinstance(e, exp.Round):
             nd = e.args.get("decimals")
             digits = t(nd).value if nd is not None else 0
             return call("sql_round", t(e.this), ndigits=int(digits))
-        if isinstance(e, exp.Extract):
-            part = e.this.name.upper()
-            if part in ("DOW", "DAYOFWEEK", "ISODOW"):
-                return self._dow(t(e.expression), iso=part == "ISODOW")
-            if part not in _DATE_PARTS:
-                raise UnsupportedFeatureError(f"EXTRACT({part} ...)")
-            return call(_DATE_PARTS[part], t(e.expression))
-        if isinstance(e, (exp.Year, exp.Month, exp.Day)):
-            return call(type(e).__name__.lower(), t(e.this))
-        if isinstance(e, exp.DateTrunc) or isinstance(e, exp.TimestampTrunc):
-            unit = e.args.get("unit")
-            return call("date_trunc", t(e.this), unit=(unit.name if unit is not None else "day").lower())
         for klass, name in _UNARY_FUNCS.items():
             if isinstance(e, klass):
                 return call(name, t(e.this))
@@ -232,12 +207,6 @@ class ExpressionTranslator:
         if isinstance(e, exp.Window):
             raise UnsupportedFeatureError("window functions (OVER ...)")
         raise UnsupportedFeatureError(f"the expression {e.sql()[:60]!r} ({type(e).__name__})")
-
-    @staticmethod
-    def _dow(value: ScalarExpr, iso: bool) -> ScalarExpr:
-        """DuckDB's dow counts from Sunday = 0, isodow from Monday = 1 (Arrow's from Monday = 0)."""
-        monday0 = call("day_of_week", value)
-        return call("add", monday0, Lit(1)) if iso else call("mod", call("add", monday0, Lit(1)), Lit(7))
 
     def _cast(self, value: ScalarExpr, to: exp.DataType) -> ScalarExpr:
         target = arrow_type(to)

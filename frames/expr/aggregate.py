@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Hashable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,6 +28,7 @@ from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.patterns import exchange, tree_reduce
 from frames.expr.shuffle import hash_split
+from frames.expr.gathered import gathered_value
 
 
 
@@ -41,6 +43,11 @@ class AggSpec:
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.options).get(key, default)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input columns it reads: its column and, for two-argument aggregates, ``other``."""
+        return tuple(c for c in (self.column, self.option("other")) if c is not None)
 
     def __repr__(self) -> str:
         arg = "*" if self.column is None else self.column
@@ -61,10 +68,27 @@ _PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
     "last": (("last", "last"),),
     "any": (("any", "any"),),
     "all": (("all", "all"),),
+    "count_if": (("sum_int", "sum"),),
+    "product": (("product", "product"),),
+    # moments of the pairs where both values are present (option "other": the second column)
+    "covar_pop": (("pair_count", "sum"), ("pair_x", "sum"), ("pair_y", "sum"), ("pair_xy", "sum")),
+    "covar_samp": (("pair_count", "sum"), ("pair_x", "sum"), ("pair_y", "sum"), ("pair_xy", "sum")),
+    "corr": (("pair_count", "sum"), ("pair_x", "sum"), ("pair_y", "sum"), ("pair_xy", "sum"),
+             ("pair_xx", "sum"), ("pair_yy", "sum")),
+    # gathered: each group's values as a list, in input order (lists concatenate when merged)
+    "median": (("gather", "gather"),),
+    "quantile_cont": (("gather", "gather"),),
+    "quantile_disc": (("gather", "gather"),),
+    "mode": (("gather", "gather"),),
+    "arg_min": (("gather", "gather"), ("gather_key", "gather")),
+    "arg_max": (("gather", "gather"), ("gather_key", "gather")),
+    "string_agg": (("gather", "gather"), ("gather_key", "gather")),
 }
 # func -> the aggregation applied to the distinct (keys, value) pairs in ``finalize``
 DISTINCT_FUNCTIONS = {"count_distinct": "count", "sum_distinct": "sum", "mean_distinct": "mean"}
 AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | frozenset(DISTINCT_FUNCTIONS)
+_GATHERED = {"median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "string_agg"}
+_PAIRED = {"covar_pop", "covar_samp", "corr"}
 
 
 def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.ChunkedArray | None:
@@ -73,6 +97,19 @@ def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.C
     values = table.column(spec.column)
     if spec.func == "mean" and kind == "sum" and pa.types.is_integer(values.type):
         return pc.cast(values, pa.float64(), safe=False)  # as NumPy and DuckDB: the mean of big integers never wraps
+    if kind == "sum_int":
+        return pc.cast(values, pa.int64())
+    if kind == "product":
+        return pc.cast(values, pa.float64())
+    if kind.startswith("pair_"):
+        other = table.column(spec.option("other"))
+        x, y = pc.cast(values, pa.float64()), pc.cast(other, pa.float64())
+        both = pc.and_(pc.is_valid(x), pc.is_valid(y))
+        x, y = pc.if_else(both, x, pa.scalar(None, pa.float64())), pc.if_else(both, y, pa.scalar(None, pa.float64()))
+        return {"pair_count": x, "pair_x": x, "pair_y": y, "pair_xy": pc.multiply(x, y), "pair_xx": pc.multiply(x, x),
+                "pair_yy": pc.multiply(y, y)}[kind]
+    if kind == "gather_key":  # the second argument (arg_min's ordering, string_agg's ORDER BY)
+        return table.column(spec.option("other")) if spec.option("other") else pa.nulls(len(values), pa.int8())
     if spec.func in ("var", "std") and kind in ("sum", "sumsq"):
         values = pc.cast(values, pa.float64())
         if kind == "sumsq":
@@ -80,8 +117,14 @@ def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.C
     return values
 
 
+def _combined(column):
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 def _pa_func(kind: str) -> str:
-    return {"sumsq": "sum", "count_all": "count_all"}.get(kind, kind)
+    if kind.startswith("pair_"):
+        return "count" if kind == "pair_count" else "sum"
+    return {"sumsq": "sum", "count_all": "count_all", "sum_int": "sum", "gather": "list", "gather_key": "list"}.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -100,7 +143,22 @@ class _Plan:
 
 
 def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
-    return table.group_by(keys, use_threads=False).aggregate(aggs)
+    if keys or not any(a[1] == "list" for a in aggs):
+        return table.group_by(keys, use_threads=False).aggregate(aggs)
+    # Arrow has no global "list" aggregation: the one group's list is the whole column
+    others = [a for a in aggs if a[1] != "list"]
+    base = table.group_by([], use_threads=False).aggregate(others or [([], "count_all")])
+    columns, names, k = [], [], 0
+    for a in aggs:
+        if a[1] == "list":
+            values = _combined(table.column(a[0]))
+            columns.append(pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values))
+            names.append(f"{a[0]}_list")
+        else:
+            columns.append(base.column(k))
+            names.append(base.column_names[k])
+            k += 1
+    return pa.Table.from_arrays(columns, names=names)
 
 
 def _drop_null_keys(table: pa.Table, plan: _Plan) -> pa.Table:
@@ -128,6 +186,8 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
         for j, (kind, _) in enumerate(_PARTIALS[spec.func]):
             counts_rows = kind == "count_all" or (kind == "count" and table.column(spec.column).null_count == 0)
             what = ("count_all",) if counts_rows else (kind, spec.column, spec.func in ("var", "std") or (spec.func == "mean" and kind == "sum" and pa.types.is_integer(table.column(spec.column).type)))
+            if kind.startswith(("pair_", "gather")) or kind in ("sum_int", "product"):
+                what = (kind, spec.column, spec.options)
             if what not in computed:
                 if counts_rows:
                     aggs.append(([], "count_all"))
@@ -135,7 +195,7 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
                 else:
                     name = f"__u{len(computed)}"
                     cols[name] = _partial_input(spec, kind, table)
-                    opts = pc.ScalarAggregateOptions(skip_nulls=True, min_count=1) if kind in ("sum", "sumsq") else None
+                    opts = pc.ScalarAggregateOptions(skip_nulls=True, min_count=1) if _pa_func(kind) == "sum" else None
                     aggs.append((name, _pa_func(kind), opts) if opts else (name, _pa_func(kind)))
                     computed[what] = f"{name}_{_pa_func(kind)}"
             partials.append((f"__p{i}_{j}", computed[what]))
@@ -168,12 +228,31 @@ def _partial_names(names: list[str], plan: _Plan) -> list[str]:
 
 def combine(tables: list[pa.Table], plan: _Plan) -> pa.Table:
     table = concat_tables(tables)
-    aggs = []
+    merged, gathered = [], []
     for i, spec in plan.regular:
         for j, (_, how) in enumerate(_PARTIALS[spec.func]):
-            aggs.append((f"__p{i}_{j}", how))
-    out = _group(table, list(plan.keys), aggs)
-    return out.rename_columns(_partial_names(out.column_names, plan))
+            (gathered if how == "gather" else merged).append((f"__p{i}_{j}", how))
+    if not gathered:
+        out = _group(table, list(plan.keys), merged)
+        return out.rename_columns(_partial_names(out.column_names, plan))
+    # gathered lists: each group's input rows, in order, then their lists concatenated
+    table = table.append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    out = _group(table, list(plan.keys), merged + [("__row", "list")])
+    aggregated = iter([n for n, _ in merged] + ["__rows"])
+    out = out.rename_columns([n if n in plan.keys else next(aggregated) for n in out.column_names])
+    rows = _combined(out.column("__rows"))
+    for name, _ in gathered:
+        out = out.append_column(name, _concat_lists(rows, _combined(table.column(name))))
+    expected = [f"__p{i}_{j}" for i, spec in plan.regular for j, _ in enumerate(_PARTIALS[spec.func])]
+    return out.select(list(plan.keys) + expected)
+
+
+def _concat_lists(rows: pa.ListArray, lists: pa.ListArray) -> pa.ListArray:
+    """Per output row, the ``lists`` at its input ``rows`` concatenated in order."""
+    taken = lists.take(rows.flatten())
+    taken_offsets = np.asarray(taken.offsets) - taken.offsets[0].as_py()
+    row_offsets = np.asarray(rows.offsets) - rows.offsets[0].as_py()
+    return pa.ListArray.from_arrays(pa.array(taken_offsets[row_offsets], pa.int32()), taken.flatten())
 
 
 def distinct_chunk(table: pa.Table, plan: _Plan, column: str) -> pa.Table:
@@ -233,7 +312,34 @@ def _final_value(spec: AggSpec, parts: list) -> Any:
         var = pc.divide(pc.max_element_wise(num, 0.0), denom)
         var = pc.if_else(pc.greater(denom, 0.0), var, pa.scalar(None, pa.float64()))
         return pc.sqrt(var) if func == "std" else var
+    if func == "count_if":
+        return pc.cast(parts[0], pa.decimal128(38, 0))  # DuckDB: a HUGEINT, NULL for no rows
+    if func == "product":
+        return pc.cast(parts[0], pa.float64())
+    if func in _PAIRED:
+        return _pair_moment(func, [pc.cast(p, pa.float64()) for p in parts])
+    if func in _GATHERED:
+        return gathered_value(spec, *[_combined(p) for p in parts])
     return parts[0]
+
+
+def _pair_moment(func: str, parts: list):
+    """covar_pop / covar_samp / corr from the pairs' count and sums (NULL without pairs;
+    covar_samp NULL for one pair; corr NaN when a variance is zero, as DuckDB)."""
+    count, sx, sy, sxy = parts[:4]
+    none = pa.scalar(None, pa.float64())
+    co = pc.subtract(sxy, pc.divide(pc.multiply(sx, sy), count))  # n * covar_pop
+    if func == "covar_pop":
+        return pc.if_else(pc.greater(count, 0.0), pc.divide(co, count), none)
+    if func == "covar_samp":
+        return pc.if_else(pc.greater(count, 1.0), pc.divide(co, pc.subtract(count, 1.0)), none)
+    sxx, syy = parts[4:]
+    vx = pc.subtract(sxx, pc.divide(pc.multiply(sx, sx), count))
+    vy = pc.subtract(syy, pc.divide(pc.multiply(sy, sy), count))
+    denom = pc.sqrt(pc.multiply(pc.max_element_wise(vx, 0.0), pc.max_element_wise(vy, 0.0)))
+    r = pc.if_else(pc.greater(denom, 0.0), pc.divide(co, denom), float("nan"))
+    r = pc.if_else(pc.greater(r, 1.0), 1.0, pc.if_else(pc.less(r, -1.0), -1.0, r))  # rounding never leaves [-1, 1]
+    return pc.if_else(pc.greater(count, 0.0), r, none)
 
 
 @dataclass(frozen=True, eq=False)
@@ -273,8 +379,11 @@ class Aggregate(UnaryNode):
                 raise InvalidArgumentError(f"unknown aggregate function {a.func!r}; known: {sorted(AGGREGATE_FUNCTIONS)}")
             if a.column is None and a.func != "count_all":
                 raise InvalidArgumentError(f"aggregate {a.func!r} needs a column")
-            if a.column is not None and a.column not in names:
-                raise ColumnNotFoundError(a.column, names)
+            if (a.func in _PAIRED or a.func in ("arg_min", "arg_max")) and a.option("other") is None:
+                raise InvalidArgumentError(f"aggregate {a.func!r} needs a second column (option 'other')")
+            for c in a.inputs:
+                if c not in names:
+                    raise ColumnNotFoundError(c, names)
         if self.split_out is not None:
             if not isinstance(self.split_out, int) or self.split_out < 1:
                 raise InvalidArgumentError(f"split_out must be a positive integer, got {self.split_out!r}")

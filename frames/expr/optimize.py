@@ -179,7 +179,7 @@ def _child_needs(node: Node, required: set[str]) -> list[set[str]]:
     if isinstance(node, (Limit, Repartition)):
         return [set(required)]
     if isinstance(node, Aggregate):
-        cols = set(node.keys) | {a.column for a in _kept_aggs(node, required) if a.column is not None}
+        cols = set(node.keys) | {c for a in _kept_aggs(node, required) for c in a.inputs}
         return [cols]
     if isinstance(node, Concat):
         positions = [i for i, n in enumerate(node.schema.names) if n in required]
@@ -263,7 +263,7 @@ def encode_group_keys(root: Node) -> Node:
     for agg in nodes:
         if not isinstance(agg, Aggregate) or not agg.keys:
             continue
-        inputs = {a.column for a in agg.aggs}
+        inputs = {c for a in agg.aggs for c in a.inputs} | {a.column for a in agg.aggs}
         names = {k: k for k in agg.keys if k not in inputs}  # name at the aggregate -> name here
         node = agg.child
         while names and parents.get(id(node), 0) == 1:

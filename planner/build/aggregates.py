@@ -20,6 +20,7 @@ How the clauses around aggregates are lowered:
 
 from __future__ import annotations
 
+import decimal
 import itertools
 
 import pyarrow as pa
@@ -32,7 +33,13 @@ from planner.logical import Aggregate, LogicalPlan as Node, Project, Union
 
 _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Count: "count",
          exp.Stddev: "std", exp.StddevSamp: "std", exp.StddevPop: "std", exp.Variance: "var",
-         exp.VariancePop: "var", exp.AnyValue: "first", exp.LogicalOr: "any", exp.LogicalAnd: "all"}
+         exp.VariancePop: "var", exp.AnyValue: "first", exp.LogicalOr: "any", exp.LogicalAnd: "all",
+         exp.CountIf: "count_if", exp.ApproxDistinct: "count_distinct", exp.Corr: "corr", exp.CovarPop: "covar_pop",
+         exp.CovarSamp: "covar_samp", exp.Median: "median", exp.PercentileCont: "quantile_cont",
+         exp.PercentileDisc: "quantile_disc", exp.Quantile: "quantile_disc", exp.Mode: "mode", exp.ArgMin: "arg_min",
+         exp.ArgMax: "arg_max", exp.GroupConcat: "string_agg"}
+# aggregates of two arguments: the second is projected as its own column (AggSpec option "other")
+_TWO_ARGUMENTS = {"corr", "covar_pop", "covar_samp", "arg_min", "arg_max"}
 
 _DISTINCT = {"count": "count_distinct", "sum": "sum_distinct", "mean": "mean_distinct"}
 
@@ -63,8 +70,9 @@ class AggregateBuilder:
                 continue
             j = len(seen)
             seen[agg] = j
-            func, column = self._agg_spec(agg, tr, pre, j, node.schema)
+            func, column, *extra = self._agg_spec(agg, tr, pre, j, node.schema)
             options = (("ddof", 0),) if isinstance(agg, (exp.StddevPop, exp.VariancePop)) else ()
+            options += tuple(extra[0]) if extra else ()
             specs.append(AggSpec(f"__agg{j}", func, column, options))
             replacements[agg] = Col(f"__agg{j}")
         if not pre:
@@ -118,6 +126,8 @@ class AggregateBuilder:
                 if func not in _DISTINCT:
                     raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
                 func = _DISTINCT[func]
+        if func in _TWO_ARGUMENTS or func in ("quantile_cont", "quantile_disc", "string_agg"):
+            return self._agg_spec_with_options(agg, func, tr, pre, j)
         value = tr(arg)
         if func == "mean_distinct":
             value = Cast(value, pa.float64())  # AVG is a DOUBLE, also of decimals
@@ -126,6 +136,43 @@ class AggregateBuilder:
             value = Cast(value, pa.decimal128(38, 0))  # SUM of integers never wraps (DuckDB: a HUGEINT)
         pre.append((name, value))
         return func, name
+
+
+    def _agg_spec_with_options(self, agg: exp.AggFunc, func: str, tr, pre: list, j: int):
+        """Aggregates with a second argument or constant options: (func, column, options)."""
+        name = f"__arg{j}"
+        options: list = []
+        sql_name = {"quantile_cont": "quantile_cont", "quantile_disc": "quantile_disc", "string_agg": "string_agg"}.get(func, func)
+        if func in _TWO_ARGUMENTS:
+            pre.append((name, tr(agg.this)))
+            pre.append((f"{name}b", tr(agg.expression)))
+            return func, name, (("other", f"{name}b"),)
+        if func == "string_agg":
+            value = agg.this
+            if isinstance(value, exp.Order):  # string_agg(x, sep ORDER BY k [DESC])
+                ordered = value.expressions
+                if len(ordered) != 1:
+                    raise UnsupportedFeatureError("string_agg ... ORDER BY several keys")
+                pre.append((f"{name}b", tr(ordered[0].this)))
+                options += [("other", f"{name}b"), ("descending", bool(ordered[0].args.get("desc")))]
+                value = value.this
+            if isinstance(value, exp.Distinct):
+                raise UnsupportedFeatureError("string_agg(DISTINCT ...)")
+            sep = tr(agg.args["separator"]) if agg.args.get("separator") is not None else Lit(",")
+            if not isinstance(sep, Lit) or not isinstance(sep.value, str):
+                raise UnsupportedFeatureError("string_agg with a non-constant separator")
+            pre.append((name, Cast(tr(value), pa.string())))
+            return func, name, tuple(options + [("sep", sep.value)])
+        q = agg.args.get("quantile") if isinstance(agg, exp.Quantile) else agg.expression
+        if q is None:
+            raise UnsupportedFeatureError(f"{sql_name} without a quantile")
+        items = q.expressions if isinstance(q, exp.Array) else [q]
+        values = [tr(x) for x in items]
+        if not all(isinstance(v, Lit) and isinstance(v.value, (int, float, decimal.Decimal)) and 0 <= v.value <= 1 for v in values):
+            raise UnsupportedFeatureError(f"{sql_name} with a quantile that is not a constant between 0 and 1")
+        qs = tuple(float(v.value) for v in values)
+        pre.append((name, tr(agg.this)))
+        return func, name, (("q", qs if isinstance(q, exp.Array) else qs[0]),)
 
 
 def grouping_sets(group) -> list[list[exp.Expression]] | None:

@@ -68,7 +68,7 @@ def _child_needs(node: LogicalPlan, required: set[str]) -> list[set[str]]:
         case Limit():
             return [set(required)]
         case Aggregate():
-            return [set(node.keys) | {a.column for a in _kept_aggs(node, required) if a.column is not None}]
+            return [set(node.keys) | {c for a in _kept_aggs(node, required) for c in a.inputs}]
         case Union():
             positions = [i for i, n in enumerate(node.schema.names) if n in required] or [0]
             return [{c.schema.names[i] for i in positions} for c in node.children]

@@ -16,14 +16,18 @@ process imports it when it unpickles a call to one of these (the kernel refers t
   case), other values raise; booleans pass through.
 - ``sql_try_cast``: TRY_CAST: a value that does not convert is NULL instead of an error.
 - ``sql_round``: round half away from zero; a decimal takes the scale asked for.
-- ``sql_date_diff``: ``date_diff('day', a, b)`` = days from a to b (also week, month, year, quarter).
 - ``sql_greatest`` / ``sql_least``: element-wise, NULLs skipped, arguments unified to one type.
-- ``sql_right``: the last n characters; ``sql_reverse``: characters in reverse order.
+- ``sql_reverse``: characters in reverse order.
 - ``sql_concat``: CONCAT() skips NULLs and casts every argument to text (``||`` propagates NULLs).
 - ``sql_single_row``: a scalar subquery's value given its row count, raising when it had several.
 - ``sql_to_integer``: the value a cast to an integer type starts from: decimals round half away
   from zero, floats half to even (DuckDB), text is trimmed and may be written as a decimal or
   with an exponent (``' 2.5'`` -> 3, as DuckDB), integers unchanged.
+- ``sql_not_distinct``: IS NOT DISTINCT FROM; ``sql_typed_divide``: a dialect's integer division.
+
+The families of SQL functions live in submodules, each registering its kernels: ``dates``
+(date_part, date_trunc, date_diff, ...), ``strings`` (substring, lpad, regexp_*, ...), ``numbers``
+(log, gcd, ...). Their translation from sqlglot's calls is ``planner.function_calls``.
 """
 
 from __future__ import annotations
@@ -184,25 +188,9 @@ def _mod(a, b):
     return out
 
 
-def _date_diff(a, b, unit: str = "day"):
-    unit = unit.lower().rstrip("s")
-    if unit == "day":
-        return pc.subtract(_days(b), _days(a))
-    if unit == "week":
-        return pc.divide(pc.subtract(_days(b), _days(a)), 7)
-    if unit in ("month", "year", "quarter"):
-        months = pc.subtract(pc.add(pc.multiply(pc.year(b), 12), pc.month(b)), pc.add(pc.multiply(pc.year(a), 12), pc.month(a)))
-        return months if unit == "month" else pc.divide(months, 12 if unit == "year" else 3)
-    raise ValueError(f"date_diff unit {unit!r}")
-
-
 def _unified(args):
     t = common_type(a.type for a in args)
     return [cast_value(a, t) for a in args]
-
-
-def _right(a, n: int = 1):
-    return pc.utf8_slice_codeunits(a, start=-n) if n > 0 else pc.utf8_slice_codeunits(a, start=0, stop=0)
 
 
 def _concat(*args):
@@ -300,8 +288,8 @@ def _round(a, ndigits: int = 0):
     """round(x, n) rounds half away from zero; a decimal keeps its precision and takes scale n
     (DuckDB: round(DECIMAL(4,2), 1) is DECIMAL(4,1))."""
     out = KERNELS["round"].impl(a, ndigits=ndigits)
-    if pa.types.is_decimal(out.type) and 0 <= ndigits < out.type.scale:
-        out = cast_value(out, pa.decimal128(out.type.precision, ndigits))
+    if pa.types.is_decimal(out.type) and ndigits < out.type.scale:  # round(x, -1): scale 0
+        out = cast_value(out, pa.decimal128(out.type.precision, max(ndigits, 0)))
     return out
 
 
@@ -329,11 +317,41 @@ register("sql_to_boolean", _to_boolean)
 register("sql_try_cast", _try_cast)
 register("sql_round", _round)
 register("sql_add_seconds", _add_seconds)
-register("sql_date_diff", _date_diff)
+
 register("sql_greatest", lambda *args: pc.max_element_wise(*_unified(args), skip_nulls=True))
 register("sql_least", lambda *args: pc.min_element_wise(*_unified(args), skip_nulls=True))
-register("sql_right", _right)
 register("sql_reverse", pc.utf8_reverse)
 register("sql_concat", _concat)
 register("sql_to_integer", _to_integer)
 register("sql_single_row", _single_row)
+
+
+def _not_distinct(a, b):
+    """``a IS NOT DISTINCT FROM b``: equality where two NULLs are equal and one NULL differs."""
+    a, b = _typed_nulls(a, b)
+    if pa.types.is_null(a.type) and pa.types.is_null(b.type):
+        same = pc.and_(pc.is_null(a), pc.is_null(b))
+        return same
+    eq = KERNELS["eq"].impl(a, b)
+    both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+    return pc.if_else(pc.is_null(eq), both_null, eq)
+
+
+def _typed_divide(a, b):
+    """A dialect's integer division (sqlite: ``7 / 2`` is 3, truncated toward zero; ``x / 0`` is
+    NULL); other numbers divide as doubles."""
+    a, b = _typed_nulls(a, b)
+    if _both_integers(a, b):
+        t = common_type([a.type, b.type])
+        b = cast_value(b, t)
+        zero = pc.equal(b, pa.scalar(0, t))
+        safe_b = pc.if_else(zero, pa.scalar(1, t), b)
+        return pc.if_else(zero, pa.scalar(None, t), pc.divide(cast_value(a, t), safe_b))
+    return KERNELS["divide"].impl(a, b)
+
+
+register("sql_not_distinct", _not_distinct)
+register("sql_typed_divide", _typed_divide)
+register("sql_octet_length", lambda a: pc.cast(pc.binary_length(pc.cast(a, pa.binary())), pa.int64()))
+
+from planner.functions import dates, numbers, strings  # noqa: E402,F401 - register their kernels

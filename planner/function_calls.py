@@ -1,0 +1,299 @@
+"""SQL function calls → kernel calls: one handler per sqlglot function class (``HANDLERS``) or
+per name sqlglot leaves ``Anonymous`` (``NAMED``), each ``handler(translate, e) -> ScalarExpr``.
+
+A handler names the function when an argument it needs constant is not, so every refusal is an
+``UnsupportedFeatureError`` that says which function and which argument.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlglot import exp
+
+from frames.expr.scalar import Lit, ScalarExpr, call
+from planner.errors import UnsupportedFeatureError
+
+Translate = Callable[[exp.Expression], ScalarExpr]
+
+
+def constant(t: Translate, e: exp.Expression | None, function: str, what: str, default=None):
+    """The Python value of a constant argument (``default`` when it is absent)."""
+    if e is None:
+        return default
+    value = t(e)
+    if not isinstance(value, Lit):
+        raise UnsupportedFeatureError(f"{function} with a non-constant {what}")
+    return value.value
+
+
+def _unit(e: exp.Expression | None, default: str = "day") -> str:
+    if e is None:
+        return default
+    return (e.name if isinstance(e, (exp.Var, exp.Literal, exp.Identifier, exp.Column)) else e.sql()).lower()
+
+
+def _date_part(t: Translate, e: exp.Anonymous) -> ScalarExpr:
+    part, value = _args(e, 2, "date_part")
+    return call("sql_date_part", t(value), part=str(constant(t, part, "date_part", "part")))
+
+
+def _args(e: exp.Anonymous, n: int, name: str) -> list:
+    args = list(e.expressions)
+    if len(args) != n:
+        raise UnsupportedFeatureError(f"{name} with {len(args)} arguments (it takes {n})")
+    return args
+
+
+def _date_sub(t: Translate, e: exp.Anonymous) -> ScalarExpr:
+    part, a, b = _args(e, 3, "date_sub")
+    return call("sql_date_sub", t(a), t(b), unit=str(constant(t, part, "date_sub", "part")))
+
+
+def _extract(t: Translate, e: exp.Extract) -> ScalarExpr:
+    return call("sql_date_part", t(e.expression), part=e.this.name.lower())
+
+
+def _named_part(part: str):
+    return lambda t, e: call("sql_date_part", t(e.this), part=part)
+
+
+def _anonymous_part(part: str):
+    return lambda t, e: call("sql_date_part", t(_args(e, 1, part)[0]), part=part)
+
+
+def _regexp_flags(t: Translate, e: exp.Expression, name: str) -> str:
+    flags = e.args.get("modifiers") or e.args.get("flag")
+    return str(constant(t, flags, name, "options", ""))
+
+
+def _substring(t: Translate, e: exp.Substring) -> ScalarExpr:
+    length = e.args.get("length")
+    start = e.args.get("start")
+    if start is None:
+        raise UnsupportedFeatureError("substring without a start position")
+    return call("sql_substring", t(e.this), t(start), *([t(length)] if length is not None else []))
+
+
+def _pad(t: Translate, e: exp.Pad) -> ScalarExpr:
+    fill = e.args.get("fill_pattern")
+    if fill is None:
+        raise UnsupportedFeatureError(f"{'lpad' if e.args.get('is_left') else 'rpad'} without a fill string")
+    return call("sql_lpad" if e.args.get("is_left") else "sql_rpad", t(e.this), t(e.expression), t(fill))
+
+
+def _split_part(t: Translate, e: exp.SplitPart) -> ScalarExpr:
+    return call("sql_split_part", t(e.this), t(e.args["delimiter"]), t(e.args["part_index"]))
+
+
+def _regexp_replace(t: Translate, e: exp.RegexpReplace) -> ScalarExpr:
+    name = "regexp_replace"
+    return call("sql_regexp_replace", t(e.this), pattern=str(constant(t, e.expression, name, "pattern")),
+                replacement=str(constant(t, e.args.get("replacement"), name, "replacement", "")),
+                flags=_regexp_flags(t, e, name))
+
+
+def _regexp_extract(t: Translate, e: exp.RegexpExtract) -> ScalarExpr:
+    name = "regexp_extract"
+    group = constant(t, e.args.get("group"), name, "group", 0)
+    return call("sql_regexp_extract", t(e.this), pattern=str(constant(t, e.expression, name, "pattern")),
+                group=int(group), flags=_regexp_flags(t, e, name))
+
+
+def _regexp_like(kernel: str, name: str):
+    def handler(t: Translate, e: exp.Expression) -> ScalarExpr:
+        return call(kernel, t(e.this), pattern=str(constant(t, e.expression, name, "pattern")), flags=_regexp_flags(t, e, name))
+    return handler
+
+
+def _log(t: Translate, e: exp.Log) -> ScalarExpr:
+    if e.expression is None:  # DuckDB's log(x) is the base-10 logarithm
+        return call("sql_log10", t(e.this))
+    base = t(e.this)
+    if isinstance(base, Lit) and base.value == 10:
+        return call("sql_log10", t(e.expression))
+    if isinstance(base, Lit) and base.value == 2:
+        return call("sql_log2", t(e.expression))
+    return call("sql_log", base, t(e.expression))
+
+
+def _date_diff(t: Translate, e: exp.DateDiff) -> ScalarExpr:
+    return call("sql_date_diff", t(e.expression), t(e.this), unit=_unit(e.args.get("unit")))
+
+
+def _date_trunc(t: Translate, e: exp.Expression) -> ScalarExpr:
+    return call("sql_date_trunc", t(e.this), unit=_unit(e.args.get("unit")))
+
+
+def _strftime(t: Translate, e: exp.TimeToStr) -> ScalarExpr:
+    fmt = str(constant(t, e.args.get("format"), "strftime", "format"))
+    return call("sql_strftime", t(e.this), format=fmt)
+
+
+def _strptime(t: Translate, e: exp.StrToTime) -> ScalarExpr:
+    fmt = str(constant(t, e.args.get("format"), "strptime", "format"))
+    return call("sql_strptime", t(e.this), format=fmt)
+
+
+def _unix_to_time(t: Translate, e: exp.UnixToTime) -> ScalarExpr:
+    scale = constant(t, e.args.get("scale"), "to_timestamp", "scale", 0)
+    return call("sql_from_epoch", t(e.this), scale=int(scale or 0))
+
+
+def _epoch_ms(t: Translate, e: exp.Expression) -> ScalarExpr:
+    return call("sql_epoch_ms", t(e.this))
+
+
+def _binary(kernel: str):
+    return lambda t, e: call(kernel, t(e.this), t(e.expression))
+
+
+def _unary(kernel: str):
+    return lambda t, e: call(kernel, t(e.this))
+
+
+def _anonymous(kernel: str, n: int, name: str):
+    return lambda t, e: call(kernel, *[t(a) for a in _args(e, n, name)])
+
+
+def _concat_ws(t: Translate, e: exp.ConcatWs) -> ScalarExpr:
+    sep, *parts = e.expressions
+    return call("sql_concat_ws", t(sep), *[t(p) for p in parts])
+
+
+def _left_right(t: Translate, e: exp.Expression) -> ScalarExpr:
+    return call("sql_left" if isinstance(e, exp.Left) else "sql_right", t(e.this), t(e.expression))
+
+
+def _translate_chars(t: Translate, e: exp.Translate) -> ScalarExpr:
+    return call("sql_translate", t(e.this), source=str(constant(t, e.args["from_"], "translate", "characters")),
+                target=str(constant(t, e.args["to"], "translate", "replacement characters")))
+
+
+def _chr(t: Translate, e: exp.Chr) -> ScalarExpr:
+    if len(e.expressions) != 1:
+        raise UnsupportedFeatureError("chr with several arguments")
+    return call("sql_chr", t(e.expressions[0]))
+
+
+def _is_distinct(negate: bool):
+    def handler(t: Translate, e: exp.Expression) -> ScalarExpr:
+        same = call("sql_not_distinct", t(e.this), t(e.expression))
+        return call("not", same) if negate else same
+    return handler
+
+
+def _make_date(t: Translate, e: exp.DateFromParts) -> ScalarExpr:
+    return call("sql_make_date", t(e.args["year"]), t(e.args["month"]), t(e.args["day"]))
+
+
+def _make_timestamp(t: Translate, e: exp.TimestampFromParts) -> ScalarExpr:
+    parts = [e.args.get(k) for k in ("year", "month", "day", "hour", "min", "sec")]
+    if any(p is None for p in parts) or e.args.get("milli") is not None or e.args.get("zone") is not None:
+        raise UnsupportedFeatureError("make_timestamp other than (year, month, day, hour, minute, seconds)")
+    return call("sql_make_timestamp", *[t(p) for p in parts])
+
+
+def _date_add(t: Translate, e: exp.DateAdd) -> ScalarExpr:
+    """date_add(d, INTERVAL ...) is d + INTERVAL ... (the translator's interval arithmetic)."""
+    if not isinstance(e.expression, exp.Interval):
+        raise UnsupportedFeatureError("date_add with something other than an INTERVAL")
+    return t(exp.Add(this=e.this.copy(), expression=e.expression.copy()))
+
+
+def _typed_divide(t: Translate, e: exp.Div) -> ScalarExpr:
+    """sqlglot marks a dialect's integer division (sqlite: ``7 / 2`` is 3) ``typed``."""
+    kernel = "sql_typed_divide" if e.args.get("typed") else "divide"
+    return call(kernel, t(e.this), t(e.expression))
+
+
+def _trunc(t: Translate, e: exp.Trunc) -> ScalarExpr:
+    if e.args.get("decimals") is not None:
+        raise UnsupportedFeatureError("trunc with a number of digits")
+    return call("sql_trunc", t(e.this))
+
+
+HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
+    exp.Div: _typed_divide,
+    exp.NullSafeEQ: _is_distinct(negate=False),
+    exp.NullSafeNEQ: _is_distinct(negate=True),
+    exp.Extract: _extract,
+    exp.DateDiff: _date_diff,
+    exp.DateTrunc: _date_trunc,
+    exp.TimestampTrunc: _date_trunc,
+    exp.TimeToStr: _strftime,
+    exp.StrToTime: _strptime,
+    exp.UnixToTime: _unix_to_time,
+    exp.TimeToUnix: lambda t, e: call("sql_date_part", t(e.this), part="epoch"),
+    exp.DateFromParts: _make_date,
+    exp.TimestampFromParts: _make_timestamp,
+    exp.DateAdd: _date_add,
+    exp.LastDay: _unary("sql_last_day"),
+    exp.Dayname: _unary("sql_dayname"),
+    exp.Monthname: _unary("sql_monthname"),
+    exp.Week: _named_part("week"),
+    exp.WeekOfYear: _named_part("week"),
+    exp.DayOfMonth: _named_part("day"),
+    exp.DayOfYear: _named_part("doy"),
+    exp.Quarter: _named_part("quarter"),
+    exp.Hour: _named_part("hour"),
+    exp.Minute: _named_part("minute"),
+    exp.Second: _named_part("second"),
+    exp.Year: _named_part("year"),
+    exp.Month: _named_part("month"),
+    exp.Day: _named_part("day"),
+    exp.DayOfWeek: _named_part("dow"),
+    exp.DayOfWeekIso: _named_part("isodow"),
+    exp.Substring: _substring,
+    exp.Pad: _pad,
+    exp.SplitPart: _split_part,
+    exp.RegexpReplace: _regexp_replace,
+    exp.RegexpExtract: _regexp_extract,
+    exp.RegexpLike: _regexp_like("sql_regexp_matches", "regexp_matches"),
+    exp.RegexpFullMatch: _regexp_like("sql_regexp_full_match", "regexp_full_match"),
+    exp.StrPosition: lambda t, e: call("sql_strpos", t(e.this), t(e.args["substr"])),
+    exp.Repeat: lambda t, e: call("sql_repeat", t(e.this), t(e.args["times"])),
+    exp.Ascii: _unary("sql_ascii"),
+    exp.Chr: _chr,
+    exp.MD5: _unary("sql_md5"),
+    exp.Length: _unary("sql_length"),
+    exp.Translate: _translate_chars,
+    exp.ConcatWs: _concat_ws,
+    exp.Left: _left_right,
+    exp.Right: _left_right,
+    exp.EndsWith: lambda t, e: call("sql_endswith", t(e.this), pattern=str(constant(t, e.expression, "ends_with", "suffix"))),
+    exp.Log: _log,
+    exp.Ln: _unary("sql_ln"),
+    exp.Trunc: _trunc,
+    exp.IsNan: _unary("sql_isnan"),
+    exp.IsInf: _unary("sql_isinf"),
+}
+
+NAMED: dict[str, Callable[[Translate, exp.Anonymous], ScalarExpr]] = {
+    "date_part": _date_part,
+    "datepart": _date_part,
+    "date_sub": _date_sub,
+    "datesub": _date_sub,
+    "gcd": _anonymous("sql_gcd", 2, "gcd"),
+    "greatest_common_divisor": _anonymous("sql_gcd", 2, "gcd"),
+    "lcm": _anonymous("sql_lcm", 2, "lcm"),
+    "least_common_multiple": _anonymous("sql_lcm", 2, "lcm"),
+    "log10": lambda t, e: call("sql_log10", *[t(a) for a in _args(e, 1, "log10")]),
+    "suffix": lambda t, e: call("sql_endswith", t(_args(e, 2, "suffix")[0]), pattern=str(constant(t, e.expressions[1], "suffix", "suffix"))),
+    "prefix": lambda t, e: call("startswith", t(_args(e, 2, "prefix")[0]), pattern=str(constant(t, e.expressions[1], "prefix", "prefix"))),
+    "strlen": lambda t, e: call("sql_octet_length", t(_args(e, 1, "strlen")[0])),
+    "octet_length": lambda t, e: call("sql_octet_length", t(_args(e, 1, "octet_length")[0])),
+    **{p: _anonymous_part(p) for p in ("isoyear", "yearweek", "decade", "century", "millennium", "era", "julian",
+                                        "microsecond", "millisecond", "weekday")},
+    "isodow": _anonymous_part("isodow"),
+}
+
+
+def translate_call(t: Translate, e: exp.Expression) -> ScalarExpr | None:
+    """The kernel call for function call ``e``, or None when no handler knows it."""
+    handler = HANDLERS.get(type(e))
+    if handler is None and isinstance(e, exp.Anonymous):
+        handler = NAMED.get(str(e.this).lower())
+        if handler is None:
+            raise UnsupportedFeatureError(f"function {str(e.this).lower()}()")
+    return handler(t, e) if handler is not None else None
