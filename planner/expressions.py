@@ -112,6 +112,9 @@ class ExpressionTranslator:
             if isinstance(e.expression, exp.Null):
                 return call("is_null", t(e.this))
             raise UnsupportedFeatureError(f"IS {e.expression.sql()}")
+        if isinstance(e, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+            same = _not_distinct(t(e.this), t(e.expression))
+            return same if isinstance(e, exp.NullSafeEQ) else call("not", same)
         if isinstance(e, exp.Between):
             v = t(e.this)
             return call("and", call("ge", v, t(e.args["low"])), call("le", v, t(e.args["high"])))
@@ -292,3 +295,11 @@ def _or_of_equals(v: ScalarExpr, items: list[ScalarExpr]) -> ScalarExpr:
     for item in items[1:]:
         out = call("or", out, call("eq", v, item))
     return out
+
+
+def _not_distinct(a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """``a IS NOT DISTINCT FROM b``, never NULL: both NULL, or both present and equal (Kleene AND/OR
+    make the absent ``eq`` drop out when either side is NULL)."""
+    both_null = call("and", call("is_null", a), call("is_null", b))
+    both_present = call("and", call("not", call("is_null", a)), call("not", call("is_null", b)))
+    return call("or", both_null, call("and", both_present, call("eq", a, b)))

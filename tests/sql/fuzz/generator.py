@@ -216,7 +216,7 @@ class Generator:
     def window(self, scope: Scope) -> Col:
         parts = [c.sql for c in scope.cols if c.type in ("int", "str", "bool", "date")]
         partition = f"PARTITION BY {', '.join(self.r.sample(parts, self.r.randint(1, min(2, len(parts)))))} " if parts and self.chance(0.7) else ""
-        order_col = self.pick([c for c in scope.cols if c.type != "bool"]).sql
+        order_col = self.pick([c for c in scope.cols if c.type != "bool"] or scope.cols).sql
         keyed = bool(scope.keys)
         total = ", ".join([order_col] + scope.keys)  # a total order: the row ids break ties
         kind = self.r.random()
