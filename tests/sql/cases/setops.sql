@@ -19,3 +19,12 @@ SELECT x, s FROM p ORDER BY x DESC, s NULLS FIRST;
 SELECT x, s FROM p ORDER BY x, s LIMIT 2 OFFSET 1;
 SELECT x FROM p ORDER BY x OFFSET 3;
 SELECT x FROM p LIMIT 0;
+-- INTERSECT ALL / EXCEPT ALL keep min(m, n) and max(m - n, 0) copies; NULLs compare equal (found by tests/sql/fuzz)
+CREATE TABLE ma AS SELECT * FROM (VALUES (1, 'x'), (1, 'x'), (1, 'x'), (2, NULL), (2, NULL), (3, 'z'), (NULL, NULL)) AS t(k, s);
+CREATE TABLE mb AS SELECT * FROM (VALUES (1, 'x'), (2, NULL), (2, NULL), (2, NULL), (4, 'w'), (NULL, NULL), (NULL, NULL)) AS t(k, s);
+SELECT k, s FROM ma INTERSECT ALL SELECT k, s FROM mb;
+SELECT k, s FROM ma EXCEPT ALL SELECT k, s FROM mb;
+SELECT k, s FROM mb EXCEPT ALL SELECT k, s FROM ma;
+SELECT k FROM ma INTERSECT ALL SELECT k FROM mb ORDER BY k NULLS FIRST;
+SELECT k FROM ma EXCEPT ALL SELECT k FROM mb WHERE k > 1 ORDER BY 1;
+SELECT count(*) AS n FROM (SELECT s FROM ma EXCEPT ALL SELECT s FROM mb WHERE false) AS e;
