@@ -121,6 +121,6 @@ def summary(outcomes: list[Outcome], examples: int = 3) -> str:
         causes = collections.Counter(_cause(o.detail) for o in chosen)
         lines.append(f"\n== {kind}: top causes")
         lines += [f"  {n:4d}  {cause}" for cause, n in causes.most_common(12)]
-        for o in chosen[:examples]:
+        for o in chosen[:examples if kind != "wrong" else max(examples, 10)]:
             lines.append(f"\n-- seed {o.seed} ({kind}): {o.detail[:1500]}\n{o.sql}")
     return "\n".join(lines)
