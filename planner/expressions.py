@@ -29,6 +29,7 @@ _BINARY = {
 _UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "sql_abs", exp.Floor: "floor",
                 exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
                 exp.Reverse: "sql_reverse"}
+_TEXT_FUNCS = {"upper", "lower", "length", "sql_reverse"}  # an untyped NULL argument is a VARCHAR, as in DuckDB
 _DATE_PARTS = {"YEAR": "year", "MONTH": "month", "DAY": "day", "QUARTER": "quarter", "DOW": "day_of_week",
                "DOY": "day_of_year", "DAYOFYEAR": "day_of_year", "HOUR": "hour", "MINUTE": "minute", "SECOND": "second"}
 
@@ -126,6 +127,8 @@ class ExpressionTranslator:
             if not all(isinstance(x, Lit) for x in items):
                 return _or_of_equals(v, items)  # Kleene OR of comparisons: NULLs already right
             values = tuple(x.value for x in items if x.value is not None)
+            if not values:  # IN (NULL, ...): unknown for every row
+                return Lit(None, pa.bool_())
             # SQL's three-valued IN: NULL when the value is NULL, or when nothing matched and the
             # list holds a NULL; ``v <> v`` is NULL exactly when v is (and FALSE otherwise)
             unknown = Lit(None, pa.bool_()) if len(values) < len(items) else call("ne", v, v)
@@ -138,13 +141,13 @@ class ExpressionTranslator:
                 raise UnsupportedFeatureError("LIKE ... ESCAPE with a non-constant pattern or escape")
             if escape.value != "\\":  # Arrow's LIKE escapes with a backslash
                 pattern = Lit(pattern.value.replace("\\", "\\\\").replace(escape.value, "\\"))
-            out = call("like", t(like.this), pattern=pattern.value, case=not isinstance(like, exp.ILike))
+            out = call("like", _text(t(like.this)), pattern=pattern.value, case=not isinstance(like, exp.ILike))
             return call("not", out) if like.args.get("negate") else out
         if isinstance(e, (exp.Like, exp.ILike)):
             pattern = t(e.expression)
             if not isinstance(pattern, Lit):
                 raise UnsupportedFeatureError("LIKE with a non-constant pattern")
-            return call("like", t(e.this), pattern=pattern.value, case=not isinstance(e, exp.ILike))
+            return call("like", _text(t(e.this)), pattern=pattern.value, case=not isinstance(e, exp.ILike))
         if isinstance(e, exp.Case):
             subject = e.this
             whens = []
@@ -229,7 +232,8 @@ class ExpressionTranslator:
             return call("date_trunc", t(e.this), unit=(unit.name if unit is not None else "day").lower())
         for klass, name in _UNARY_FUNCS.items():
             if isinstance(e, klass):
-                return call(name, t(e.this))
+                arg = t(e.this)
+                return call(name, _text(arg) if name in _TEXT_FUNCS else arg)
         if isinstance(e, exp.AggFunc):
             raise UnsupportedFeatureError(f"aggregate {e.sql()} in this position")
         if isinstance(e, exp.Window):
@@ -303,3 +307,10 @@ def _not_distinct(a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
     both_null = call("and", call("is_null", a), call("is_null", b))
     both_present = call("and", call("not", call("is_null", a)), call("not", call("is_null", b)))
     return call("or", both_null, call("and", both_present, call("eq", a, b)))
+
+
+def _text(arg: ScalarExpr) -> ScalarExpr:
+    """``arg``, with an untyped NULL literal typed VARCHAR (where DuckDB expects text)."""
+    if isinstance(arg, Lit) and arg.value is None and (arg.type is None or pa.types.is_null(arg.type)):
+        return Lit(None, pa.string())
+    return arg
