@@ -30,3 +30,7 @@ SELECT k FROM ma EXCEPT ALL SELECT k FROM mb WHERE k > 1 ORDER BY 1;
 SELECT count(*) AS n FROM (SELECT s FROM ma EXCEPT ALL SELECT s FROM mb WHERE false) AS e;
 SELECT NULL AS n FROM ma INTERSECT ALL SELECT NULL FROM mb;
 SELECT NULL AS n FROM ma EXCEPT ALL SELECT DATE '2024-01-01' FROM mb;
+-- decimals whose common type would need more than 38 digits keep the integer digits and round the scale, as DuckDB (found by tests/sql/fuzz: wrong answer)
+SELECT 0.125::DECIMAL(10,3) AS a UNION ALL SELECT 1.5::DECIMAL(38,2);
+SELECT -0.125::DECIMAL(10,3) AS a UNION SELECT sum(k) FROM ma;
+SELECT coalesce(0.125::DECIMAL(10,3), 1.5::DECIMAL(38,2)) AS a, CASE WHEN k > 1 THEN 2.675::DECIMAL(10,3) ELSE 1::DECIMAL(38,2) END AS b FROM ma;
