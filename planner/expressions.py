@@ -30,6 +30,7 @@ _BINARY = {
 _UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "sql_abs", exp.Floor: "floor",
                 exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
                 exp.Reverse: "sql_reverse"}
+_TEXT_FUNCS = {"upper", "lower", "length", "sql_reverse"}  # an untyped NULL argument is a VARCHAR, as in DuckDB
 
 
 def literal(e: exp.Literal) -> Lit:
@@ -115,6 +116,9 @@ class ExpressionTranslator:
             if isinstance(e.expression, exp.Null):
                 return call("is_null", t(e.this))
             raise UnsupportedFeatureError(f"IS {e.expression.sql()}")
+        if isinstance(e, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+            same = _not_distinct(t(e.this), t(e.expression))
+            return same if isinstance(e, exp.NullSafeEQ) else call("not", same)
         if isinstance(e, exp.Between):
             v = t(e.this)
             return call("and", call("ge", v, t(e.args["low"])), call("le", v, t(e.args["high"])))
@@ -126,6 +130,8 @@ class ExpressionTranslator:
             if not all(isinstance(x, Lit) for x in items):
                 return _or_of_equals(v, items)  # Kleene OR of comparisons: NULLs already right
             values = tuple(x.value for x in items if x.value is not None)
+            if not values:  # IN (NULL, ...): unknown for every row
+                return Lit(None, pa.bool_())
             # SQL's three-valued IN: NULL when the value is NULL, or when nothing matched and the
             # list holds a NULL; ``v <> v`` is NULL exactly when v is (and FALSE otherwise)
             unknown = Lit(None, pa.bool_()) if len(values) < len(items) else call("ne", v, v)
@@ -138,13 +144,13 @@ class ExpressionTranslator:
                 raise UnsupportedFeatureError("LIKE ... ESCAPE with a non-constant pattern or escape")
             if escape.value != "\\":  # Arrow's LIKE escapes with a backslash
                 pattern = Lit(pattern.value.replace("\\", "\\\\").replace(escape.value, "\\"))
-            out = call("like", t(like.this), pattern=pattern.value, case=not isinstance(like, exp.ILike))
+            out = call("like", _text(t(like.this)), pattern=pattern.value, case=not isinstance(like, exp.ILike))
             return call("not", out) if like.args.get("negate") else out
         if isinstance(e, (exp.Like, exp.ILike)):
             pattern = t(e.expression)
             if not isinstance(pattern, Lit):
                 raise UnsupportedFeatureError("LIKE with a non-constant pattern")
-            return call("like", t(e.this), pattern=pattern.value, case=not isinstance(e, exp.ILike))
+            return call("like", _text(t(e.this)), pattern=pattern.value, case=not isinstance(e, exp.ILike))
         if isinstance(e, exp.Case):
             subject = e.this
             whens = []
@@ -201,7 +207,8 @@ class ExpressionTranslator:
             return call("sql_round", t(e.this), ndigits=int(digits))
         for klass, name in _UNARY_FUNCS.items():
             if isinstance(e, klass):
-                return call(name, t(e.this))
+                arg = t(e.this)
+                return call(name, _text(arg) if name in _TEXT_FUNCS else arg)
         if isinstance(e, exp.AggFunc):
             raise UnsupportedFeatureError(f"aggregate {e.sql()} in this position")
         if isinstance(e, exp.Window):
@@ -261,3 +268,18 @@ def _or_of_equals(v: ScalarExpr, items: list[ScalarExpr]) -> ScalarExpr:
     for item in items[1:]:
         out = call("or", out, call("eq", v, item))
     return out
+
+
+def _not_distinct(a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """``a IS NOT DISTINCT FROM b``, never NULL: both NULL, or both present and equal (Kleene AND/OR
+    make the absent ``eq`` drop out when either side is NULL)."""
+    both_null = call("and", call("is_null", a), call("is_null", b))
+    both_present = call("and", call("not", call("is_null", a)), call("not", call("is_null", b)))
+    return call("or", both_null, call("and", both_present, call("eq", a, b)))
+
+
+def _text(arg: ScalarExpr) -> ScalarExpr:
+    """``arg``, with an untyped NULL literal typed VARCHAR (where DuckDB expects text)."""
+    if isinstance(arg, Lit) and arg.value is None and (arg.type is None or pa.types.is_null(arg.type)):
+        return Lit(None, pa.string())
+    return arg

@@ -104,6 +104,9 @@ def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType:
     if pa.types.is_decimal(a) and pa.types.is_decimal(b):
         scale = max(a.scale, b.scale)
         digits = max(a.precision - a.scale, b.precision - b.scale)
+        hugeint = pa.decimal128(38, 0)  # how SUM of integers (DuckDB's HUGEINT) is typed: it yields the scale
+        if digits + scale > 38 and hugeint not in (a, b):  # as DuckDB: the integer digits are kept, the scale gives way
+            scale = max(0, 38 - digits)
         return pa.decimal128(min(38, digits + scale), scale)
     if pa.types.is_decimal(a) and pa.types.is_integer(b):
         return _unify(a, integer_decimal(b))
@@ -187,6 +190,9 @@ def cast_value(value, to: pa.DataType, safe: bool = True):
             return pa.scalar(None, to) if isinstance(value, pa.Scalar) else pa.nulls(len(value), to)
         if _is_stringish(value.type) and pa.types.is_date(to):
             return _text_to_date(value, to)
+        if pa.types.is_decimal(value.type) and pa.types.is_decimal(to) and to.scale < value.type.scale:
+            # fewer decimals: rounded half away from zero, as DuckDB does (Arrow refuses the loss)
+            value = pc.round(value, ndigits=to.scale, round_mode="half_towards_infinity")
         if pa.types.is_decimal(value.type) and pa.types.is_floating(to):
             return pc.cast(to_float64(value), to) if to != pa.float64() else to_float64(value)
         if pa.types.is_integer(value.type) and pa.types.is_decimal(to) and to.precision - to.scale < integer_decimal(value.type).precision:

@@ -10,13 +10,21 @@ import pyarrow as pa
 
 from exec import Ref, Task
 from frames.convert import concat_tables
-from frames.expr.kernels import common_type
+from frames.expr.kernels import cast_value, common_type
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.sources import split_table
 
 
 def _cast_to(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    return table if table.schema == schema else table.select(schema.names).cast(schema)
+    return table if table.schema == schema else _cast_columns(table.select(schema.names), schema)
+
+
+def _cast_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` as ``schema`` column by column, with the kernels' casts (decimals rounded to a
+    smaller scale, clear errors) rather than Arrow's table cast."""
+    columns = [column if column.type == field.type else cast_value(column, field.type)
+               for column, field in zip(table.columns, schema)]
+    return pa.table(columns, schema=schema)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +68,7 @@ class Concat(Node):
 
 def _rename_and_cast(table: pa.Table, schema: pa.Schema) -> pa.Table:
     table = table.rename_columns(schema.names)
-    return table if table.schema == schema else table.cast(schema)
+    return table if table.schema == schema else _cast_columns(table, schema)
 
 
 @dataclass(frozen=True, eq=False)

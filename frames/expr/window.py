@@ -90,6 +90,9 @@ def _changes(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     out = np.ones(n, dtype=bool)
     if n <= 1:
         return out
+    if pa.types.is_null(values.type):  # all NULL: one run
+        out[1:] = False
+        return out
     prev, cur = values.slice(0, n - 1), values.slice(1)
     eq = pc.fill_null(pc.equal(prev, cur), False)
     both_null = pc.and_(pc.is_null(prev), pc.is_null(cur))

@@ -96,6 +96,8 @@ class JoinBuilder:
                 return self._outer_join_on(left, right, how, lkeys, rkeys, keep), pending
             residual = []
         if not lkeys:
+            if how in ("left", "right", "outer"):  # ON conditions all moved into one side (or none)
+                return self._outer_join_on(left, right, how, [], [], []), pending
             if how not in ("inner", "cross"):
                 raise UnsupportedFeatureError(f"{how.upper()} JOIN without an equality condition")
             node: Node = Join(left, right, "cross")
@@ -116,8 +118,8 @@ class JoinBuilder:
         lrows = RowId(left, lid) if keep_left else left
         rrows = RowId(right, rid) if keep_right else right
         pairs: Node = Join(lrows, rrows, "inner", tuple(lkeys), tuple(rkeys)) if lkeys else Join(lrows, rrows, "cross")
-        tr = self._expr(pairs, None)
-        pairs = Filter(pairs, conjunction(map(tr, conds)))
+        if conds:
+            pairs = Filter(pairs, conjunction(map(self._expr(pairs, None), conds)))
         lnames, rnames = left.schema.names, right.schema.names
         parts = [Project(pairs, tuple((n, Col(n)) for n in lnames + rnames))]
         for keep, rows, id_, own, other, other_schema, own_first in (

@@ -121,6 +121,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             lead = 0
             while lead < len(joins) and plain_inner(joins[lead]):
                 lead += 1
+            # a later RIGHT or FULL join pads the earlier tables with NULLs: WHERE applies after it
+            held, pending = (pending, []) if any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins) else ([], pending)
             if lead:
                 node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins[:lead]], joins[:lead], pending, ctes)
             else:
@@ -130,6 +132,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
                 right, ralias = self._source(join.this, ctes)
                 node, pending = self._join(node, available, right, ralias, join, pending)
                 available.add(ralias)
+            pending += held
         remaining = []
         for i, p in enumerate(pending):
             negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))

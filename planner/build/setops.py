@@ -9,7 +9,8 @@ from frames.expr.scalar import Col, Lit, call
 from frames.expr.sort import SortKey
 from planner.build.common import limit_of
 from planner.errors import SqlColumnCountError, UnsupportedFeatureError
-from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union
+from frames.expr.window import WindowFunction
+from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Window
 
 class SetOperationBuilder:
     """The part of ``QueryBuilder`` that plans set operations."""
@@ -17,7 +18,9 @@ class SetOperationBuilder:
     def _set_operation(self, q: exp.SetOperation, ctes: dict[str, Node]) -> Node:
         """UNION [ALL] concatenates; INTERSECT / EXCEPT compare whole rows with NULLs equal (set
         semantics, unlike join keys): both inputs are tagged, grouped on every column, and a group
-        is kept by which inputs it came from. ORDER BY / LIMIT of the whole operation apply last."""
+        is kept by which inputs it came from. The ALL forms first number the copies of each row on
+        each side (``row_number`` over all columns) and compare (row, copy number) pairs: INTERSECT
+        ALL keeps min(m, n) copies, EXCEPT ALL max(m - n, 0). ORDER BY / LIMIT of the whole operation apply last."""
         left, right = self.query(q.left, ctes), self.query(q.right, ctes)
         if len(left.schema) != len(right.schema):
             raise SqlColumnCountError(len(left.schema), len(right.schema))
@@ -29,12 +32,15 @@ class SetOperationBuilder:
             if distinct:
                 node = Aggregate(node, tuple(names), ())
         else:
-            if not distinct:
-                raise UnsupportedFeatureError(f"{type(q).__name__.upper()} ALL")
             cols = tuple((n, Col(n)) for n in names)
-            tagged = Union((Project(left, cols + (("__l", Lit(1)), ("__r", Lit(0)))),
-                            Project(right, cols + (("__l", Lit(0)), ("__r", Lit(1))))))
-            counted = Aggregate(tagged, tuple(names), (AggSpec("__nl", "sum", "__l"), AggSpec("__nr", "sum", "__r")))
+            keys = tuple(names)
+            if not distinct:  # the k-th copy of a row on each side pairs with the k-th on the other
+                number = (WindowFunction("__k", "row_number", None, keys, ()),)
+                left, right, keys = Window(left, number), Window(right, number), keys + ("__k",)
+            tagged_cols = tuple((n, Col(n)) for n in keys)
+            tagged = Union((Project(left, tagged_cols + (("__l", Lit(1)), ("__r", Lit(0)))),
+                            Project(right, tagged_cols + (("__l", Lit(0)), ("__r", Lit(1))))))
+            counted = Aggregate(tagged, keys, (AggSpec("__nl", "sum", "__l"), AggSpec("__nr", "sum", "__r")))
             keep = call("gt", Col("__nr"), Lit(0)) if isinstance(q, exp.Intersect) else call("eq", Col("__nr"), Lit(0))
             node = Project(Filter(counted, call("and", call("gt", Col("__nl"), Lit(0)), keep)), cols)
         order = q.args.get("order")

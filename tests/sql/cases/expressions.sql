@@ -25,3 +25,10 @@ SELECT id, greatest(id, i) AS g, least(id, i) AS l, sign(i) AS sg FROM e;
 SELECT 1 + 2 AS three, 'x' || 'y' AS xy, NULL IS NULL AS t, CAST(NULL AS INTEGER) AS n;
 SELECT id, s IS NULL AS sn, m IS NOT NULL AS mn, NOT (id > 2) AS small FROM e;
 SELECT id, CASE WHEN s IS NULL THEN NULL ELSE length(s) END AS n FROM e ORDER BY n NULLS FIRST, id;
+-- IS [NOT] DISTINCT FROM: NULL-safe comparisons, never NULL (found by tests/sql/fuzz)
+SELECT id, m IS DISTINCT FROM 3.5 AS d, m IS NOT DISTINCT FROM 3.5 AS n, s IS DISTINCT FROM NULL AS sn FROM e;
+SELECT a.id, b.id AS bid FROM e a JOIN e b ON a.s IS NOT DISTINCT FROM b.s ORDER BY a.id, bid;
+SELECT NULL IS DISTINCT FROM NULL AS a, 1 IS DISTINCT FROM NULL AS b, NULL IS NOT DISTINCT FROM 2 AS c;
+-- untyped NULL where text is expected, and IN lists of NULLs only (found by tests/sql/fuzz)
+SELECT length(NULL) AS a, NULL LIKE 'a%' AS b, upper(NULL) AS c, NULL NOT LIKE 'a%' AS d, lower(NULL) AS e;
+SELECT id, s NOT IN (NULL) AS a, s IN (NULL, 'Alpha') AS b, i IN (NULL) AS c FROM e;

@@ -21,3 +21,17 @@ SELECT k, l.s, r.w FROM l LEFT JOIN r USING (k);
 SELECT l.k, r.w FROM l JOIN r ON l.k + 1 = r.k;
 SELECT count(*) AS n FROM l, r, l AS l2 WHERE l.k = r.k AND l2.k = r.k;
 SELECT l.s, r.s AS rs FROM l JOIN r ON l.k = r.k WHERE l.v > 10 ORDER BY l.s, rs;
+-- outer joins whose ON conditions all fall on one side, or are constant (found by tests/sql/fuzz)
+SELECT l.k, l.v, r.w FROM l LEFT JOIN r ON r.w > 40;
+SELECT l.k, l.v, r.w FROM l LEFT JOIN r ON r.w > 1000;
+SELECT l.k, r.k AS rk, r.w FROM l RIGHT JOIN r ON l.v < 15;
+SELECT l.v, r.w FROM l FULL JOIN r ON false;
+SELECT l.v, r.w FROM l LEFT JOIN r ON true;
+SELECT l.v, r.w FROM l RIGHT JOIN r ON l.v > 20 AND r.w < 40;
+SELECT l.v, r.w FROM l FULL JOIN r ON l.v > 20 AND r.w < 40;
+-- WHERE over an inner join followed by a RIGHT / FULL join applies after it: the padded rows fail it (found by tests/sql/fuzz: wrong answer)
+CREATE TABLE j3 AS SELECT * FROM (VALUES (1, 10), (2, 20), (5, 50)) AS t(k, z);
+SELECT l.k, r.k AS rk, r.w FROM l JOIN j3 ON l.k = j3.k RIGHT JOIN r ON l.k = r.k WHERE j3.z > 0;
+SELECT l.k, r.k AS rk, r.w FROM l JOIN j3 ON l.k = j3.k FULL JOIN r ON l.k = r.k WHERE l.v > 15;
+SELECT l.k, r.k AS rk FROM l JOIN j3 ON l.k = j3.k RIGHT JOIN r ON l.k = r.k WHERE j3.z > 0 OR j3.z IS NULL;
+SELECT count(*) AS n FROM l, j3 RIGHT JOIN r ON j3.k = r.k WHERE l.k = j3.k;

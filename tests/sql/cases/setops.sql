@@ -19,3 +19,18 @@ SELECT x, s FROM p ORDER BY x DESC, s NULLS FIRST;
 SELECT x, s FROM p ORDER BY x, s LIMIT 2 OFFSET 1;
 SELECT x FROM p ORDER BY x OFFSET 3;
 SELECT x FROM p LIMIT 0;
+-- INTERSECT ALL / EXCEPT ALL keep min(m, n) and max(m - n, 0) copies; NULLs compare equal (found by tests/sql/fuzz)
+CREATE TABLE ma AS SELECT * FROM (VALUES (1, 'x'), (1, 'x'), (1, 'x'), (2, NULL), (2, NULL), (3, 'z'), (NULL, NULL)) AS t(k, s);
+CREATE TABLE mb AS SELECT * FROM (VALUES (1, 'x'), (2, NULL), (2, NULL), (2, NULL), (4, 'w'), (NULL, NULL), (NULL, NULL)) AS t(k, s);
+SELECT k, s FROM ma INTERSECT ALL SELECT k, s FROM mb;
+SELECT k, s FROM ma EXCEPT ALL SELECT k, s FROM mb;
+SELECT k, s FROM mb EXCEPT ALL SELECT k, s FROM ma;
+SELECT k FROM ma INTERSECT ALL SELECT k FROM mb ORDER BY k NULLS FIRST;
+SELECT k FROM ma EXCEPT ALL SELECT k FROM mb WHERE k > 1 ORDER BY 1;
+SELECT count(*) AS n FROM (SELECT s FROM ma EXCEPT ALL SELECT s FROM mb WHERE false) AS e;
+SELECT NULL AS n FROM ma INTERSECT ALL SELECT NULL FROM mb;
+SELECT NULL AS n FROM ma EXCEPT ALL SELECT DATE '2024-01-01' FROM mb;
+-- decimals whose common type would need more than 38 digits keep the integer digits and round the scale, as DuckDB (found by tests/sql/fuzz: wrong answer)
+SELECT 0.125::DECIMAL(10,3) AS a UNION ALL SELECT 1.5::DECIMAL(38,2);
+SELECT -0.125::DECIMAL(10,3) AS a UNION SELECT sum(k) FROM ma;
+SELECT coalesce(0.125::DECIMAL(10,3), 1.5::DECIMAL(38,2)) AS a, CASE WHEN k > 1 THEN 2.675::DECIMAL(10,3) ELSE 1::DECIMAL(38,2) END AS b FROM ma;
