@@ -18,10 +18,11 @@ from frames.expr.scalar import Call, Case, Cast, Lit, ScalarExpr
 from planner.logical import Filter, LogicalPlan, Project, transform_up
 
 
-def _fold(e: ScalarExpr) -> ScalarExpr:
+def fold(e: ScalarExpr) -> ScalarExpr:
+    """``e`` with every sub-expression that reads no column computed (also used by push_down_filter)."""
     if isinstance(e, Lit) or not isinstance(e, (Call, Cast, Case)):
         return e  # a literal or a column: nothing to compute
-    children = [_fold(c) for c in e.children()]
+    children = [fold(c) for c in e.children()]
     if any(a is not b for a, b in zip(children, e.children())):
         e = e._rebuild(children)
     if all(isinstance(c, Lit) for c in e.children()):  # so it reads no column
@@ -37,13 +38,13 @@ def _fold(e: ScalarExpr) -> ScalarExpr:
 def fold_constants(plan: LogicalPlan, ctx) -> LogicalPlan:
     def rewrite(new: LogicalPlan) -> LogicalPlan:
         if isinstance(new, Filter):
-            pred = _fold(new.predicate)
+            pred = fold(new.predicate)
             if isinstance(pred, Lit) and pred.value is True:
                 return new.child
             if pred is not new.predicate:
                 return Filter(new.child, pred)
         elif isinstance(new, Project):
-            exprs = tuple((n, _fold(e)) for n, e in new.exprs)
+            exprs = tuple((n, fold(e)) for n, e in new.exprs)
             if any(a[1] is not b[1] for a, b in zip(exprs, new.exprs)):
                 return Project(new.child, exprs)
         return new

@@ -21,9 +21,10 @@ from dataclasses import replace
 
 import pyarrow as pa
 
-from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
-from planner.logical import (Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Window, same_explain,
+from frames.expr.scalar import Call, Col, Lit, ScalarExpr, conjunction, conjuncts
+from planner.logical import (Aggregate, Filter, Join, LogicalPlan, Project, Scan, Sort, Union, Values, Window, same_explain,
                              transform_up)
+from planner.rules.fold_constants import fold
 
 
 def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
@@ -33,6 +34,10 @@ def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
 
 def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
     """``Filter(child, AND(preds))`` with as much as possible moved below ``child``."""
+    preds = [fold(p) for p in preds]
+    if any(isinstance(p, Lit) and (p.value is False or p.value is None) for p in preds):
+        return _empty(child)
+    preds = [p for p in preds if not (isinstance(p, Lit) and p.value is True)]
     if not preds:
         return child
     if isinstance(child, Scan):
@@ -62,6 +67,15 @@ def _sink(child: LogicalPlan, preds: list[ScalarExpr]) -> LogicalPlan:
     if isinstance(child, Join):
         return _sink_join(child, preds)
     return _keep(child, preds)  # Limit, TopK, RowId, Values: a filter must not pass them
+
+
+def _empty(child: LogicalPlan) -> LogicalPlan:
+    """What a filter that is FALSE (or NULL) for every row leaves of ``child``: no row, and nothing
+    below it read. A conjunct becomes constant when it is substituted through a projection of
+    literals: ``sale_type = 'w'`` pushed into the branches of a CTE's UNION ALL whose branches
+    project ``'s' AS sale_type``, ``'c'``, ``'w'`` (TPC-DS q4, q11, q74 read every channel's fact table
+    in each of the CTE's references before)."""
+    return Values(child.schema.empty_table())
 
 
 def _holds_for_every_row(pred: ScalarExpr, scan: Scan) -> bool:

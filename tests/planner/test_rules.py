@@ -204,3 +204,18 @@ def test_null_guards_on_required_columns_are_dropped_so_scans_share(tmp_path):
     assert ctx.sql(sql).compute().to_dict("list") == {"k": [1, 3], "s": [11, 6]}
     optional = "SELECT o FROM t WHERE o IN (SELECT o FROM t WHERE q > 1)"
     assert any("is_null(o)" in line for line in ctx.explain(optional).splitlines() if "ParquetScan" in line)
+
+
+def test_a_filter_constant_after_substitution_prunes_the_union_branches_it_excludes(tmp_path):
+    """``tag = 'w'`` pushed into a UNION ALL whose branches project ``'s'`` / ``'w'`` AS tag is
+    FALSE in the 's' branch: that branch reads nothing (TPC-DS q4 read every channel's fact table
+    in each of its CTE's six references)."""
+    ctx = sqlengine.Context()
+    for name in ("s", "w"):
+        pq.write_table(pa.table({"v": [1, 2, 3]}), tmp_path / f"{name}.parquet")
+        ctx.register(name, str(tmp_path / f"{name}.parquet"))
+    sql = "SELECT v FROM (SELECT v, 's' AS tag FROM s UNION ALL SELECT v, 'w' AS tag FROM w) u WHERE tag = 'w'"
+    plan = ctx.explain(sql)
+    assert "Scan w" in plan and "Scan s" not in plan
+    assert "'s' = 'w'" not in plan and "'w' = 'w'" not in plan
+    assert sorted(ctx.sql(sql).compute()["v"]) == [1, 2, 3]

@@ -12,3 +12,9 @@ SELECT f1.k, count(*) AS n FROM f f1 WHERE EXISTS (SELECT * FROM f f2 WHERE f2.k
 SELECT f1.k, count(*) AS n FROM f f1 WHERE NOT EXISTS (SELECT * FROM f f2 WHERE f2.k = f1.k AND f2.v <> f1.v) GROUP BY f1.k ORDER BY f1.k NULLS FIRST;
 SELECT k, count(DISTINCT v) AS u, sum(v) AS t FROM f GROUP BY k ORDER BY k NULLS FIRST;
 SELECT a.k, count(*) AS n FROM f a JOIN f b ON a.k = b.k AND a.v = b.v GROUP BY a.k ORDER BY a.k;
+-- a conjunct that becomes constant once pushed through a projection of literals: FALSE empties the
+-- branch (even above a global aggregate, which must then give no row), TRUE disappears
+SELECT * FROM (SELECT count(*) AS c, 'x' AS tag FROM f) t WHERE tag = 'y';
+SELECT * FROM (SELECT count(*) AS c, 'x' AS tag FROM f) t WHERE tag = 'x';
+SELECT tag, count(*) AS n, sum(v) AS sv FROM (SELECT v, 's' AS tag FROM f UNION ALL SELECT k, 'w' AS tag FROM f UNION ALL SELECT v, NULL AS tag FROM f) u WHERE tag = 'w' GROUP BY tag;
+SELECT count(*) AS n FROM (SELECT v, NULL AS tag FROM f) u WHERE tag = 'w';
