@@ -23,6 +23,8 @@ WHERE conjuncts become semi (anti) joins on their equality correlations, and TPC
 
 from __future__ import annotations
 
+import decimal
+
 import pyarrow as pa
 from sqlglot import exp
 
@@ -381,7 +383,9 @@ def _single_value(value: Node) -> Node:
 
 def _filler(t: pa.DataType) -> Lit | None:
     """A non-NULL value of type ``t`` (None for types without one here) to fill NULL join keys."""
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+    if pa.types.is_decimal(t):
+        return Lit(decimal.Decimal(0), t)  # Arrow refuses int64 0 cast to a narrow decimal
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
         return Lit(pa.scalar(0).cast(t).as_py(), t)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return Lit("", t)

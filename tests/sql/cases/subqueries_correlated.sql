@@ -119,3 +119,8 @@ SELECT t1.a, t2.c FROM t1 FULL JOIN t2 ON t2.a = t1.a WHERE t2.c >= (SELECT c FR
 SELECT t1.a, t2.c FROM t1 LEFT JOIN t2 ON t2.a = t1.a WHERE t1.b > (SELECT c FROM t2 WHERE c = 20);
 -- uncorrelated EXISTS in HAVING
 SELECT s, count(*) AS n FROM t1 GROUP BY s HAVING count(*) > 0 AND EXISTS (SELECT 1 FROM t2) AND NOT EXISTS (SELECT 1 FROM e);
+-- a DECIMAL column in a non-equality correlation (found by the fuzzer: the NULL-safe join's filler value failed to cast)
+CREATE TABLE fz2 AS SELECT * FROM (VALUES (1, 1.5::DECIMAL(6,1)), (2, NULL), (3, 2.5::DECIMAL(6,1))) v(id, d);
+CREATE TABLE fz3 AS SELECT * FROM (VALUES (1, 1.5::DECIMAL(6,1)), (2, 3.5::DECIMAL(6,1))) v(id, d);
+SELECT q1.id FROM fz2 q1 WHERE EXISTS (SELECT 1 FROM fz3 q2 WHERE q2.d <> q1.d) ORDER BY 1;
+SELECT q1.id, q1.d IN (SELECT q2.d FROM fz3 q2 WHERE q2.id < q1.id) AS found FROM fz2 q1 ORDER BY 1;

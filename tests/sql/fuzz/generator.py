@@ -18,12 +18,7 @@ NUMERIC = ("int", "dec", "dbl")
 TYPES = ("int", "dec", "dbl", "str", "date", "bool")
 
 # Constructs the generator can leave out, and why (a name an open failure class goes by).
-KNOWN: dict[str, str] = {
-    # planner/build/subqueries.py _filler: pa.scalar(0).cast(decimal(6, 1)) raises ArrowInvalid
-    # ("Precision is not great enough") for a non-equality correlation on a DECIMAL column
-    "decimal_correlation": "crash: EXISTS (SELECT 1 FROM t3 q2 WHERE q2.d <> q1.d), q1.d IN (SELECT q2.d ... WHERE"
-                           " q2.k < q1.c): a DECIMAL column in a correlated subquery (subqueries)",
-}
+KNOWN: dict[str, str] = {}
 
 _LITERALS = {
     "int": ["0", "1", "2", "3", "-1", "10", "100", "NULL"],
