@@ -34,7 +34,9 @@ import pyarrow as pa
 
 from frames.expr.aggregate import AggSpec
 from frames.expr.node import Node as FramesNode
-from frames.expr.scalar import Col, ScalarExpr
+from frames.expr.pushdown import (AggregateRewrites, ConcatRewrites, FilterRewrites, LimitRewrites, ProjectRewrites,
+                                  Rewritable, SortRewrites, split_conjuncts, transform_up, walk)
+from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
 from frames.expr.scan import Scan as FramesScan
 from frames.expr.sort import SortKey
 from frames.expr.window import WindowFunction
@@ -48,7 +50,7 @@ JOIN_TYPES = ("inner", "left", "right", "outer", "semi", "anti", "cross")
 
 
 @dataclass(frozen=True, eq=False)
-class LogicalPlan:
+class LogicalPlan(Rewritable):
     """Base of all logical nodes (never instantiated itself)."""
 
     # The fields holding the child plans, in order (a class attribute, not a field): every rule
@@ -173,6 +175,39 @@ class Scan(LogicalPlan):
             node = FProject(node, tuple((c, Col(c)) for c in self.read_columns))
         return node
 
+    def pass_filter(self, preds):
+        """Every conjunct is applied while reading (lowering hands it to a frames file scan)."""
+        parts = (conjuncts(self.filter) if self.filter is not None else []) + preds
+        parts = [p for p in dict.fromkeys(parts) if not self._holds_for_every_row(p)]
+        return replace(self, filter=conjunction(parts)), [], []
+
+    def _holds_for_every_row(self, pred: ScalarExpr) -> bool:
+        """``x IS NOT NULL`` (or ``NOT x IS NULL``) on a column the source declares non-nullable (a
+        Parquet ``required`` column): the guard an IN subquery puts on its key. Dropped, it costs
+        nothing to evaluate and no longer keeps two scans of one table apart (TPC-H q18 read lineitem
+        twice: once with ``NOT l_orderkey IS NULL``, once without). Floats are kept: ``is_null``
+        counts NaN as NULL."""
+        if not isinstance(pred, Call):
+            return False
+        if pred.func == "not" and len(pred.args) == 1 and isinstance(pred.args[0], Call) and pred.args[0].func == "is_null":
+            target = pred.args[0].args
+        elif pred.func == "is_not_null":
+            target = pred.args
+        else:
+            return False
+        if len(target) != 1 or not isinstance(target[0], Col):
+            return False
+        schema = self.source.full_schema() if hasattr(self.source, "full_schema") else self.source.schema
+        name = target[0].name
+        if name not in schema.names:
+            return False
+        field = schema.field(name)
+        return not field.nullable and not pa.types.is_floating(field.type)
+
+    def pruned(self, want, rewriter):
+        cols = tuple(c for c in self.schema.names if c in want) or tuple(self.schema.names[:1])
+        return self if list(cols) == self.schema.names else replace(self, read_columns=cols)
+
     def describe(self) -> str:
         if isinstance(self.source, FramesScan):
             return f"Scan {self.table}: {self.frames.describe()}"
@@ -200,7 +235,7 @@ class Values(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Project(LogicalPlan):
+class Project(ProjectRewrites, LogicalPlan):
     """Computes ``exprs`` (name, expression) per row; only those columns come out."""
 
     child: LogicalPlan
@@ -234,7 +269,7 @@ class Project(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Filter(LogicalPlan):
+class Filter(FilterRewrites, LogicalPlan):
     """Keeps the rows where ``predicate`` is TRUE (NULL and FALSE drop the row)."""
 
     child: LogicalPlan
@@ -287,6 +322,36 @@ class Join(LogicalPlan):
 
         return FJoin(left, right, self.how, self.left_on, self.right_on, self.strategy)
 
+    def pass_filter(self, preds):
+        """A conjunct reading one side goes to it: either side of an inner or cross join, the
+        preserved side of an outer join, the left side of a semi/anti join; an equality between
+        the two sides of an inner or cross join becomes a join key."""
+        left, right = set(self.left.schema.names), set(self.right.schema.names)
+        can_left = self.how in ("inner", "cross", "left", "semi", "anti")
+        can_right = self.how in ("inner", "cross", "right")
+        to_left, to_right, above = [], [], []
+        lkeys, rkeys = list(self.left_on), list(self.right_on)
+        for p in preds:
+            cols = p.columns()
+            if can_left and cols <= left:
+                to_left.append(p)
+            elif can_right and cols <= right:
+                to_right.append(p)
+            elif self.how in ("inner", "cross") and _is_key_pair(p, left, right):
+                a, b = p.args[0].name, p.args[1].name
+                lkeys.append(a if a in left else b)
+                rkeys.append(b if a in left else a)
+            else:
+                above.append(p)
+        if len(lkeys) == len(self.left_on):
+            return self, [to_left, to_right], above
+        how = "inner" if self.how == "cross" else self.how
+        return replace(self, how=how, left_on=tuple(lkeys), right_on=tuple(rkeys)), [to_left, to_right], above
+
+    def input_columns(self, required):
+        left, right = set(self.left.schema.names), set(self.right.schema.names)
+        return [(required & left) | set(self.left_on), (required & right) | set(self.right_on)]
+
     def describe(self) -> str:
         on = ", ".join(f"{a} = {b}" for a, b in zip(self.left_on, self.right_on))
         strategy = f" strategy={self.strategy}" if self.strategy else ""
@@ -294,7 +359,7 @@ class Join(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Aggregate(LogicalPlan):
+class Aggregate(AggregateRewrites, LogicalPlan):
     """GROUP BY ``keys`` (plain column names) computing ``aggs``; output keys then aggregates.
     Without keys exactly one row, also for empty input. No aggs: DISTINCT over the keys."""
 
@@ -316,7 +381,7 @@ class Aggregate(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Sort(LogicalPlan):
+class Sort(SortRewrites, LogicalPlan):
     """ORDER BY ``keys``; with ``limit`` a top-k (only the first ``limit`` rows are kept)."""
 
     child: LogicalPlan
@@ -340,7 +405,7 @@ class Sort(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Limit(LogicalPlan):
+class Limit(LimitRewrites, LogicalPlan):
     """``LIMIT n OFFSET offset`` (n None: OFFSET only), in the child's row order."""
 
     child: LogicalPlan
@@ -363,7 +428,7 @@ class Limit(LogicalPlan):
 
 
 @dataclass(frozen=True, eq=False)
-class Union(LogicalPlan):
+class Union(ConcatRewrites, LogicalPlan):
     """UNION ALL, by position; names (and types, after casting) from the first child."""
 
     children: tuple[LogicalPlan, ...]
@@ -397,6 +462,23 @@ class Window(LogicalPlan):
 
         return FWindow(child, self.functions)
 
+    def pass_filter(self, preds):
+        """A conjunct reading only keys every function partitions by keeps or drops whole partitions."""
+        return split_conjuncts(self, preds, set.intersection(*(set(f.partition) for f in self.functions)))
+
+    def input_columns(self, required):
+        kept = [f for f in self.functions if f.name in required] or list(self.functions[:1])
+        cols = set(required) - {f.name for f in self.functions}
+        for f in kept:
+            cols |= set(f.partition) | {k.column for k in f.order} | ({f.column} if f.column else set())
+        return [cols]
+
+    def pruned(self, want, rewriter):
+        kept = tuple(f for f in self.functions if f.name in want)
+        if not kept:  # no window column is used: the window is not computed at all
+            return rewriter.prune(self.child)
+        return rewriter.prune_inputs(self if len(kept) == len(self.functions) else replace(self, functions=kept))
+
     def describe(self) -> str:
         f = self.functions[0]
         funcs = ", ".join(f"{g.func}({g.column or ''}) AS {g.name}" for g in self.functions)
@@ -418,6 +500,9 @@ class RowId(LogicalPlan):
 
         out = child.schema.append(pa.field(self.name, pa.int64()))
         return MapPartitions(child, _add_row_id, out, (self.name,), pandas=False, func_name="row_id", partition_info=True)
+
+    def input_columns(self, required):
+        return [set(required) - {self.name}]
 
     def describe(self) -> str:
         return f"RowId {self.name}"
@@ -520,23 +605,12 @@ def _add_row_id(table: pa.Table, name: str, partition_info: dict) -> pa.Table:
     return table.append_column(name, pa.array(np.arange(base, base + table.num_rows, dtype=np.int64)))
 
 
-def transform_up(plan: LogicalPlan, rewrite) -> LogicalPlan:
-    """Rebuild ``plan`` bottom-up, applying ``rewrite(node) -> node`` to every node once; shared
-    subtrees stay shared and unchanged subtrees come back as the same objects."""
-    memo: dict[int, LogicalPlan] = {}
-
-    def visit(node: LogicalPlan) -> LogicalPlan:
-        done = memo.get(id(node))
-        if done is not None:
-            return done
-        inputs = node.inputs()
-        children = [visit(c) for c in inputs]
-        new = node if all(a is b for a, b in zip(children, inputs)) else node.with_inputs(*children)
-        new = rewrite(new)
-        memo[id(node)] = new
-        return new
-
-    return visit(plan)
+def _is_key_pair(p: ScalarExpr, left: set[str], right: set[str]) -> bool:
+    """``a = b`` between a column of each side."""
+    if not (isinstance(p, Call) and p.func == "eq" and all(isinstance(a, Col) for a in p.args)):
+        return False
+    a, b = p.args[0].name, p.args[1].name
+    return (a in left and b in right) or (a in right and b in left)
 
 
 def same_explain(a: LogicalPlan, b: LogicalPlan) -> bool:
@@ -561,16 +635,3 @@ def same_explain(a: LogicalPlan, b: LogicalPlan) -> bool:
         left.extend((c, dx + 1) for c in reversed(x.inputs()))
         right.extend((c, dy + 1) for c in reversed(y.inputs()))
     return not left and not right  # one text has more lines
-
-
-def walk(plan: LogicalPlan):
-    """Every distinct node once, parents before children."""
-    seen: set[int] = set()
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        stack.extend(reversed(node.inputs()))

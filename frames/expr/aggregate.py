@@ -27,6 +27,7 @@ from frames.convert import concat_tables, take_rows
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.patterns import exchange, tree_reduce
+from frames.expr.pushdown import AggregateRewrites
 from frames.expr.shuffle import hash_split
 from frames.expr.gathered import gathered_value
 
@@ -343,7 +344,7 @@ def _pair_moment(func: str, parts: list):
 
 
 @dataclass(frozen=True, eq=False)
-class Aggregate(UnaryNode):
+class Aggregate(AggregateRewrites, UnaryNode):
     """GROUP BY ``keys`` computing ``aggs``.
 
     With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0).

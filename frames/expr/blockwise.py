@@ -18,6 +18,7 @@ from frames.convert import take_rows
 from frames.errors import DataTypeError
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.kernels import get_kernel
+from frames.expr.pushdown import FilterRewrites, ProjectRewrites
 from frames.expr.scalar import Call, Col, Lit, ScalarExpr, as_array, conjuncts
 
 
@@ -129,7 +130,7 @@ def filter_columns(table: pa.Table, mask) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Project(UnaryNode):
+class Project(ProjectRewrites, UnaryNode):
     """Compute named expressions over the input; the output has exactly these columns, in order."""
 
     child: Node
@@ -175,7 +176,7 @@ class Project(UnaryNode):
 
 
 @dataclass(frozen=True, eq=False)
-class Filter(UnaryNode):
+class Filter(FilterRewrites, UnaryNode):
     """Keep the rows where ``predicate`` is true (NULL counts as false)."""
 
     child: Node

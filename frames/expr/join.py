@@ -37,6 +37,7 @@ from frames.expr.kernels import cast_value, common_type
 from frames.expr.blockwise import filter_columns
 from frames.expr.join_index import JoinIndex, build_index, key_kind
 from frames.expr.node import Lowering, Node, memoized
+from frames.expr.scalar import Col
 from frames.expr.shuffle import Shuffle, hash_split
 
 BROADCAST_BYTES = 8 * 2**20  # a side estimated below this (Arrow bytes) is always gathered and broadcast
@@ -281,6 +282,48 @@ class Join(Node):
         from dataclasses import replace
 
         return replace(self, left=inputs[0], right=inputs[1])
+
+    def _side_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Output name -> input name, for the left and the right input."""
+        spec = self.spec
+        if self.how in ("semi", "anti"):
+            return {n: n for n in spec.left_names}, {}
+        nl = len(spec.left_names)
+        kept_right = [n for n in spec.right_names if n not in spec.drop_right]
+        return dict(zip(spec.output_names[:nl], spec.left_names)), dict(zip(spec.output_names[nl:], kept_right))
+
+    def pass_filter(self, preds):
+        """A conjunct reading one side only goes to it: either side of an inner or cross join, the
+        preserved side of an outer join, the left side of a semi/anti join."""
+        left_out, right_out = self._side_outputs()
+        if self.how in ("right", "outer"):
+            for lk, co in zip(self.spec.left_on, self.spec.coalesce):
+                if co:  # a coalesced key is NULL-free on neither side alone; keep it above outer joins
+                    left_out.pop(lk, None)
+        can_left = self.how in ("inner", "left", "semi", "anti", "cross")
+        can_right = self.how in ("inner", "right", "cross")
+        to_left, to_right, above = [], [], []
+        for p in preds:
+            cols = p.columns()
+            if can_left and cols <= left_out.keys():
+                to_left.append(p.substitute({o: Col(i) for o, i in left_out.items()}))
+            elif can_right and cols <= right_out.keys():
+                to_right.append(p.substitute({o: Col(i) for o, i in right_out.items()}))
+            else:
+                above.append(p)
+        return self, [to_left, to_right], above
+
+    def input_columns(self, required):
+        """Each side's columns read above, its keys, and (with suffixes) every clashing name: the
+        suffixes stay only while both sides still have the name."""
+        left_out, right_out = self._side_outputs()
+        spec = self.spec
+        lneed = {i for o, i in left_out.items() if o in required}
+        rneed = {i for o, i in right_out.items() if o in required}
+        clash = set(spec.left_names) & {n for n in spec.right_names if n not in spec.drop_right}
+        lneed |= set(self.left_on) | (clash if self.suffixes else set())
+        rneed |= set(self.right_on) | (clash if self.suffixes else set())
+        return [lneed, rneed]
 
     @cached_property
     def spec(self) -> JoinSpec:

@@ -16,6 +16,8 @@ from typing import Any, Hashable
 
 import pyarrow as pa
 
+from frames.expr.pushdown import Rewritable, transform_up  # noqa: F401 - transform_up re-exported
+
 _token_counter = itertools.count()
 
 
@@ -43,7 +45,7 @@ def _new_token() -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class Node:
+class Node(Rewritable):
     """A relational expression over partitioned Arrow tables.
 
     Subclasses are frozen dataclasses listing their child nodes in ``inputs()`` and implementing
@@ -132,24 +134,6 @@ class UnaryNode(Node):
 
     def _schema(self) -> pa.Schema:
         return self.child.schema
-
-
-def transform_up(plan: Node, rewrite) -> Node:
-    """Rebuild ``plan`` bottom-up, applying ``rewrite(node) -> node`` to every node once (shared
-    subtrees stay shared); unchanged subtrees come back as the same objects."""
-    memo: dict[int, Node] = {}
-
-    def visit(node: Node) -> Node:
-        done = memo.get(id(node))
-        if done is not None:
-            return done
-        children = [visit(c) for c in node.inputs()]
-        new = node if all(a is b for a, b in zip(children, node.inputs())) else node.with_inputs(*children)
-        new = rewrite(new)
-        memo[id(node)] = new
-        return new
-
-    return visit(plan)
 
 
 class Lowering:

@@ -12,6 +12,7 @@ from exec import Ref, Task
 from frames.convert import concat_tables
 from frames.expr.kernels import cast_value, common_type
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
+from frames.expr.pushdown import ConcatRewrites, LimitRewrites, PassThroughRewrites
 from frames.expr.sources import split_table
 
 
@@ -28,7 +29,7 @@ def _cast_columns(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Concat(Node):
+class Concat(ConcatRewrites, Node):
     """Rows of every child, one after the other (UNION ALL; ``frames.concat``)."""
 
     children: tuple[Node, ...]
@@ -72,7 +73,7 @@ def _rename_and_cast(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Repartition(UnaryNode):
+class Repartition(PassThroughRewrites, UnaryNode):
     """Change the number of partitions, keeping row order: merge neighbours or split each evenly."""
 
     child: Node
@@ -114,7 +115,7 @@ def _piece(pieces: tuple, i: int, schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Limit(UnaryNode):
+class Limit(LimitRewrites, UnaryNode):
     """The first ``n`` rows after skipping ``offset``, in partition order; one output partition.
 
     Each input partition is cut to ``offset + n`` rows first, so no partition ships more than that.

@@ -38,6 +38,14 @@ class Scan(Node):
         unique = list(dict.fromkeys(parts))
         return replace(self, filter=conjunction(unique))
 
+    def pass_filter(self, preds):
+        """Every conjunct goes into the scan (row groups, hive partitions, pushed to the reader)."""
+        return self.with_filter(conjunction(preds)), [], []
+
+    def pruned(self, want, rewriter):
+        cols = [c for c in self.schema.names if c in want] or self.schema.names[:1]
+        return self.with_columns(cols) if len(cols) < len(self.schema.names) else self
+
     def full_schema(self):  # pragma: no cover - abstract
         """Schema of all columns available in the source (before ``read_columns``)."""
         raise NotImplementedError

@@ -18,6 +18,7 @@ from exec import Ref, Task
 from frames.convert import concat_tables, take_rows
 from frames.expr.node import Lowering, Node, UnaryNode
 from frames.expr.patterns import exchange
+from frames.expr.pushdown import PassThroughRewrites
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -87,7 +88,7 @@ def _gather(pieces: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Shuffle(UnaryNode):
+class Shuffle(PassThroughRewrites, UnaryNode):
     """Repartition rows by the hash of ``keys`` into ``target`` partitions."""
 
     child: Node
@@ -95,6 +96,9 @@ class Shuffle(UnaryNode):
     target: int
 
     label = "shuffle"
+
+    def own_columns(self) -> set[str]:
+        return set(self.keys)
 
     def _npartitions(self) -> int:
         return self.target

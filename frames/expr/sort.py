@@ -21,6 +21,7 @@ from frames.convert import concat_tables, take_rows
 from frames.errors import ColumnNotFoundError
 from frames.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.expr.patterns import exchange, tree_reduce
+from frames.expr.pushdown import SortRewrites
 
 SAMPLES_PER_PARTITION = 256
 
@@ -120,7 +121,7 @@ def range_split(table: pa.Table, bounds: np.ndarray, n: int, key: SortKey) -> li
 
 
 @dataclass(frozen=True, eq=False)
-class Sort(UnaryNode):
+class Sort(SortRewrites, UnaryNode):
     """Rows ordered by ``keys``; with ``limit`` only the first ``limit`` rows (top-k), in one partition."""
 
     child: Node

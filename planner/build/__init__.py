@@ -11,7 +11,7 @@ One module per concern: ``query`` (the entry point, SELECT, projection), ``joins
 ``aggregates``, ``windows``, ``setops``; ``common`` holds the shared helpers.
 """
 
-from planner.build.common import conjuncts_sql, factor_or
+from planner.build.common import conjuncts_sql
 from planner.build.query import QueryBuilder
 
-__all__ = ["QueryBuilder", "conjuncts_sql", "factor_or"]
+__all__ = ["QueryBuilder", "conjuncts_sql"]

@@ -1,5 +1,5 @@
 """Helpers shared by the builder's parts: renaming a relation's columns under its alias, SQL
-conjuncts and disjuncts, the tables an expression reads, LIMIT/OFFSET values."""
+conjuncts, the tables an expression reads, LIMIT/OFFSET values."""
 
 from __future__ import annotations
 
@@ -26,12 +26,6 @@ def unique_names(names: list[str]) -> list[str]:
             seen[n] = 0
             out.append(n)
     return out
-
-
-def as_inner(join: exp.Join) -> exp.Join:
-    join = join.copy()
-    join.set("side", None)
-    return join
 
 
 def plain_inner(join: exp.Join) -> bool:
@@ -82,30 +76,6 @@ def is_window_function(agg: exp.Expression) -> bool:
     while isinstance(parent, (exp.Filter, exp.IgnoreNulls, exp.RespectNulls)):
         agg, parent = parent, parent.parent
     return isinstance(parent, exp.Window) and parent.this is agg
-
-
-def factor_or(e: exp.Expression) -> list[exp.Expression]:
-    """``(a AND x) OR (a AND y)`` -> ``a``, ``x OR y``: the shared part can then act as a join key
-    (TPC-H q19 would otherwise be a cross join)."""
-    if not isinstance(e, exp.Or):
-        return [e]
-    branches = _disjuncts(e)
-    parts = [conjuncts_sql(b) for b in branches]
-    common = [c for c in parts[0] if all(any(c == d for d in other) for other in parts[1:])]
-    if not common:
-        return [e]
-    rests = [[c for c in p if not any(c == d for d in common)] for p in parts]
-    if any(not r for r in rests):
-        return common
-    return common + [exp.or_(*[exp.and_(*r) if len(r) > 1 else r[0] for r in rests])]
-
-
-def _disjuncts(e: exp.Expression) -> list[exp.Expression]:
-    if isinstance(e, exp.Or):
-        return _disjuncts(e.this) + _disjuncts(e.expression)
-    if isinstance(e, exp.Paren):
-        return _disjuncts(e.this)
-    return [e]
 
 
 def conjuncts_sql(e: exp.Expression) -> list[exp.Expression]:

@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from frames.errors import ColumnNotFoundError
 from frames.expr.scalar import Col, Lit, conjunction
-from planner.build.common import conjuncts_sql, factor_or, is_subquery_predicate, tables_of
+from planner.build.common import conjuncts_sql, is_subquery_predicate, tables_of
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Filter, Join, LogicalPlan as Node, Project, RowId, Union
 
@@ -22,7 +22,7 @@ class JoinBuilder:
         pending = list(pending)
         for j in joins:
             on = j.args.get("on")
-            pending += [f for c in (conjuncts_sql(on) if on is not None else []) for f in factor_or(c)]
+            pending += conjuncts_sql(on) if on is not None else []
         node: Node | None = None
         available: set[str] = set()
         for t in tables:

@@ -15,8 +15,8 @@ from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction
 from frames.expr.sort import SortKey
 from frames.expr.window import WindowFunction
 from planner.build.aggregates import AggregateBuilder, filters_as_case, group_by_all, grouping_sets
-from planner.build.common import (as_inner, conjuncts_sql, factor_or, is_window_function, limit_of, one_row,
-                                  plain_inner, rename, unique_names)
+from planner.build.common import (conjuncts_sql, is_window_function, limit_of, one_row, plain_inner, rename,
+                                  unique_names)
 from planner.build.joins import JoinBuilder
 from planner.build.recursive import RecursiveBuilder, names_itself
 from planner.build.unnest import UnnestBuilder
@@ -100,7 +100,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
     def _select(self, sel: exp.Select, ctes: dict[str, Node]) -> Node:
         sel = filters_as_case(sel)
         where = sel.args.get("where")
-        pending = [f for c in (conjuncts_sql(where.this) if where is not None else []) for f in factor_or(c)]
+        pending = conjuncts_sql(where.this) if where is not None else []
         from_ = sel.args.get("from_") or sel.args.get("from")
         joins = sel.args.get("joins") or []
         if from_ is None:
@@ -112,12 +112,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             # one-row sources join the leading inner run, unless a RIGHT / FULL join would pad them with NULLs
             preserving = any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins)
             joins = list(joins) + scalars if preserving else scalars + list(joins)
-            # a LEFT JOIN whose right side WHERE requires to be non-NULL is an inner join (this is
-            # how sqlglot's decorrelated IN looks); then the leading run of inner joins is
-            # reordered and the outer joins follow
-            rejected = {c.this.this.table for c in pending if isinstance(c, exp.Not) and isinstance(c.this, exp.Is)
-                        and isinstance(c.this.this, exp.Column) and isinstance(c.this.expression, exp.Null)}
-            joins = [as_inner(j) if (j.side or "").upper() == "LEFT" and j.this.alias_or_name in rejected else j for j in joins]
+            # the leading run of inner joins is reordered (a LEFT JOIN whose right side WHERE
+            # requires to be non-NULL is made inner by the rule left_to_inner_join); outer joins follow
             lead = 0
             while lead < len(joins) and plain_inner(joins[lead]):
                 lead += 1

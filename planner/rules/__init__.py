@@ -14,7 +14,9 @@ from typing import Callable
 
 from planner.logical import LogicalPlan
 from planner.rules.choose_build_side import choose_build_side
+from planner.rules.factor_or import factor_or
 from planner.rules.fold_constants import fold_constants
+from planner.rules.left_to_inner_join import left_to_inner_join
 from planner.rules.prune_columns import prune_columns
 from planner.rules.push_down_filter import push_down_filter
 from planner.rules.push_down_limit import push_down_limit
@@ -35,6 +37,8 @@ Rule = Callable[[LogicalPlan, RuleContext], LogicalPlan]
 
 RULES: tuple[Rule, ...] = (
     fold_constants,  # first: constant predicates become literals before they are moved
+    factor_or,  # before reorder_joins and push_down_filter: a factored equality becomes a join key
+    left_to_inner_join,  # after factor_or (it may take a NOT x IS NULL out of an OR), before reorder_joins
     reorder_joins,  # before pushdown: it pools a region's conditions, pushdown then places them
     push_down_filter,  # before pruning: a pushed filter may need columns pruning would drop
     reduce_grouped_join,  # after filters reached the scans: it compares sizes estimated with them

@@ -33,7 +33,7 @@ def lines(node) -> list[str]:
 
 def test_registry_order_and_names():
     assert [r.__name__ for r in RULES] == [
-        "fold_constants", "reorder_joins", "push_down_filter", "reduce_grouped_join", "push_down_limit", "choose_build_side",
+        "fold_constants", "factor_or", "left_to_inner_join", "reorder_joins", "push_down_filter", "reduce_grouped_join", "push_down_limit", "choose_build_side",
         "prune_columns", "share_scans"]
     for rule in RULES:  # one module per rule, named after it
         assert rule.__module__ == f"planner.rules.{rule.__name__}"
