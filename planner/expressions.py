@@ -18,7 +18,7 @@ from frames.errors import DataTypeError
 from frames.expr.kernels import cast_value
 from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
-from planner.function_calls import translate_call
+from planner.function_calls import text_arg as _text, translate_call
 from planner.errors import UnsupportedFeatureError
 from planner.types import arrow_type, literal_type
 
@@ -276,10 +276,3 @@ def _not_distinct(a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
     both_null = call("and", call("is_null", a), call("is_null", b))
     both_present = call("and", call("not", call("is_null", a)), call("not", call("is_null", b)))
     return call("or", both_null, call("and", both_present, call("eq", a, b)))
-
-
-def _text(arg: ScalarExpr) -> ScalarExpr:
-    """``arg``, with an untyped NULL literal typed VARCHAR (where DuckDB expects text)."""
-    if isinstance(arg, Lit) and arg.value is None and (arg.type is None or pa.types.is_null(arg.type)):
-        return Lit(None, pa.string())
-    return arg

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import pyarrow as pa
 from sqlglot import exp
 
 from frames.expr.scalar import Lit, ScalarExpr, call
@@ -148,6 +149,13 @@ def _binary(kernel: str):
     return lambda t, e: call(kernel, t(e.this), t(e.expression))
 
 
+def text_arg(arg: ScalarExpr) -> ScalarExpr:
+    """``arg``, with an untyped NULL literal typed VARCHAR (where DuckDB expects text)."""
+    if isinstance(arg, Lit) and arg.value is None and (arg.type is None or pa.types.is_null(arg.type)):
+        return Lit(None, pa.string())
+    return arg
+
+
 def _unary(kernel: str):
     return lambda t, e: call(kernel, t(e.this))
 
@@ -256,7 +264,7 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
     exp.Ascii: _unary("sql_ascii"),
     exp.Chr: _chr,
     exp.MD5: _unary("sql_md5"),
-    exp.Length: _unary("sql_length"),
+    exp.Length: lambda t, e: call("sql_length", text_arg(t(e.this))),
     exp.Translate: _translate_chars,
     exp.ConcatWs: _concat_ws,
     exp.Left: _left_right,
