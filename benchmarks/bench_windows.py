@@ -5,7 +5,7 @@ Run: ``python -m benchmarks.bench_windows``; writes ``benchmarks/results/windows
 One table of 1,000,000 rows (1,000 window partitions, integer and float columns), read by
 sqlengine as 4 partitions on the default scheduler and registered in DuckDB; each query runs once
 per engine in the same process run (the first DuckDB run includes nothing to warm up: the table is
-in memory). The frames are the ones ``frames/expr/window.py`` computes vectorized: a sliding
+in memory). The frames are the ones ``frames/dataframe/expr/window.py`` computes vectorized: a sliding
 min/max (sparse table over dense ranks), RANGE offsets (one lexsort search), GROUPS with EXCLUDE
 (three ranges of prefix sums), COUNT(DISTINCT) over the partition.
 """

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import frames
 import sqlengine
 from benchmarks.common import publish
-from frames.io.formats import CsvFormat, JsonFormat
+from frames.dataframe.io.formats import CsvFormat, JsonFormat
 
 RESULTS = Path(__file__).parent / "results" / "writers.md"
 

@@ -8,6 +8,9 @@ previous values on exit.
 (a full outer join cannot: it shuffles); ``"shuffle"`` hash-partitions both sides on the keys
 (a cross join, which has no keys, still broadcasts). Read when a join is planned, so a query
 planned and computed inside ``set(join_strategy=...)`` runs that strategy: the tests force each one.
+
+``array_chunk_size`` is the size an array's ``chunks="auto"`` aims at (``"128MiB"`` by default, as
+dask's ``array.chunk-size``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 
 from exec.errors import ConfigError
 
-_DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None, "join_strategy": None}
+_DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None, "join_strategy": None,
+                             "array_chunk_size": None}
 JOIN_STRATEGIES = ("broadcast", "shuffle")
 _config: dict[str, Any] = dict(_DEFAULTS)
 _lock = threading.RLock()

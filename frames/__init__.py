@@ -2,9 +2,10 @@
 
 import exec as _exec  # noqa: F401 - first: it sets allocator options before pyarrow loads
 
-from frames.api import concat, from_arrow, from_pandas, read_csv, read_json, read_parquet
-from frames.base import Lazy, compute
-from frames.collection import DataFrame, Scalar, Series, map_partitions
+from frames.base import Lazy, compute, persist, visualize
+from frames.dataframe import (
+    DataFrame, Scalar, Series, concat, from_arrow, from_pandas, map_partitions, read_csv, read_json, read_parquet,
+)
 from frames.delayed import Delayed, delayed
 from frames import futures
 from frames.errors import (
@@ -17,7 +18,7 @@ from frames.errors import (
 )
 
 __all__ = [
-    "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "concat", "from_arrow", "from_pandas",
+    "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "persist", "visualize", "concat", "from_arrow", "from_pandas",
     "read_csv", "read_json", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
     "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
 ]

@@ -1,27 +1,48 @@
-"""The protocol every lazy collection follows, and the functions that compute several at once.
+"""The protocol every lazy collection follows, and the one path by which collections are computed.
 
-A collection (DataFrame, Series, Array, Bag, Delayed) describes a result without computing it. Each
-one can produce a task graph for itself (``_build_graph``) and turn the computed values of its output
-keys into the user-facing value (``_finalize``). ``compute(*objs)`` merges the graphs so shared work
-(a common scan, say) runs once.
+A collection (DataFrame, Series, Scalar, Array, Bag, Delayed) describes a result without computing
+it. Each one answers four questions, as Dask's ``__dask_graph__`` / ``__dask_keys__`` /
+``__dask_postcompute__`` / ``__dask_postpersist__`` do:
+
+- ``_build_graph() -> (graph, keys)``: a task graph (``dict`` of key to ``exec.Task`` or value) and
+  the output keys whose results make the collection's value;
+- ``_finalize(results) -> value``: the user-facing value from those keys' results, in order;
+- ``_rebuild(results) -> collection``: the same collection over results already computed
+  (``persist``);
+- ``_graph_group``: a function ``(objects) -> (graph, [keys, ...])`` that builds the graphs of
+  several collections of one kind *together*. DataFrames use it to optimize their expression trees
+  as one, so a scan two of them read is pruned for the union of their columns and read once; the
+  default merges each object's own graph.
+
+``compute``, ``persist``, ``visualize`` and every method that materializes a collection (``to_arrow``,
+``head``, the writers) go through ``run``: the one place where a graph is culled to the keys asked
+for, linear chains are fused and the scheduler is called.
 """
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import exec as _exec
 
 
+def merge_graphs(objs: Sequence["Lazy"]) -> tuple[dict, list[list[Hashable]]]:
+    """The default ``_graph_group``: each object's own graph, merged (equal keys are equal tasks)."""
+    graph: dict = {}
+    key_lists = []
+    for obj in objs:
+        g, keys = obj._build_graph()
+        graph.update(g)
+        key_lists.append(list(keys))
+    return graph, key_lists
+
+
 class Lazy:
-    """Mixin for lazy collections.
+    """Base of lazy collections: ``compute``, ``persist`` and ``visualize`` for one object, over
+    the module functions of the same names. Subclasses implement ``_build_graph`` and ``_finalize``
+    (and ``_rebuild`` to support ``persist``)."""
 
-    Subclasses implement:
-
-    - ``_build_graph() -> (graph, keys)``: a task graph (``dict`` of key to ``exec.Task`` or value)
-      and the output keys (a list, possibly empty) whose results ``_finalize`` receives;
-    - ``_finalize(results: list) -> Any``: the computed value from those keys' results, in order.
-    """
+    _graph_group: Callable[[Sequence["Lazy"]], tuple[dict, list[list[Hashable]]]] = staticmethod(merge_graphs)
 
     def _build_graph(self) -> tuple[dict, list[Hashable]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -29,40 +50,131 @@ class Lazy:
     def _finalize(self, results: Sequence[Any]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _rebuild(self, results: Sequence[Any]) -> "Lazy":
+        raise NotImplementedError(f"{type(self).__name__} cannot be persisted")
+
     def compute(self, scheduler: str | None = None, **kwargs: Any) -> Any:
         """Run the graph on ``scheduler`` (default: the configured one) and return the result."""
         (value,) = compute(self, scheduler=scheduler, **kwargs)
         return value
 
+    def persist(self, scheduler: str | None = None, **kwargs: Any) -> "Lazy":
+        """Compute now and return the same collection over the results, kept in memory."""
+        (value,) = persist(self, scheduler=scheduler, **kwargs)
+        return value
+
     def visualize(self, filename: str | None = None, **kwargs: Any) -> str:
         """Render the optimized task graph (Graphviz DOT text; an image when Graphviz is installed)."""
-        graph, keys = self._build_graph()
-        return _exec.visualize(graph, keys, filename=filename, **kwargs)
+        return visualize(self, filename=filename, **kwargs)
 
 
-def compute(*objs: Any, scheduler: str | None = None, optimize_graph: bool = True, **kwargs: Any) -> tuple:
-    """Compute several lazy objects in one pass over one merged graph.
+def run(graph: dict, keys: list[Hashable], scheduler: str | None = None, optimize_graph: bool = True,
+        **kwargs: Any) -> list:
+    """The results of ``keys`` in ``graph``: culled to what they need, linear chains fused, run on
+    ``scheduler``. Every way of computing a collection ends here."""
+    if not keys:
+        return []
+    if optimize_graph:
+        graph = _exec.fuse(_exec.cull(graph, keys), keys)
+    return list(_exec.get(graph, keys, scheduler=scheduler, **kwargs))
 
-    Non-lazy arguments are passed through unchanged, as ``dask.compute`` does.
-    """
+
+def collections_graph(objs: Sequence[Lazy], optimize_graph: bool = True) -> tuple[dict, list[list[Hashable]]]:
+    """One graph for several collections and each one's output keys. Objects that share a
+    ``_graph_group`` are built together (DataFrames optimized as one tree), so shared work has one
+    set of keys and runs once."""
+    groups: dict[Any, list[int]] = {}
+    for i, obj in enumerate(objs):
+        group = obj._graph_group if optimize_graph else merge_graphs
+        groups.setdefault(group, []).append(i)
     graph: dict = {}
-    key_lists: list[list[Hashable] | None] = []
-    for obj in objs:
-        if isinstance(obj, Lazy):
-            g, keys = obj._build_graph()
-            graph.update(g)
-            key_lists.append(list(keys))
-        else:
-            key_lists.append(None)
-    all_keys = [k for keys in key_lists if keys for k in keys]
-    if optimize_graph and all_keys:
-        graph = _exec.fuse(_exec.cull(graph, all_keys), all_keys)
-    results = _exec.get(graph, all_keys, scheduler=scheduler, **kwargs) if all_keys else []
-    out, pos = [], 0
-    for obj, keys in zip(objs, key_lists):
-        if keys is None:
-            out.append(obj)
-            continue
-        out.append(obj._finalize(results[pos : pos + len(keys)]))
-        pos += len(keys)
-    return tuple(out)
+    key_lists: list[list[Hashable]] = [[] for _ in objs]
+    for group, members in groups.items():
+        g, keys = group([objs[i] for i in members])
+        graph.update(g)
+        for i, k in zip(members, keys):
+            key_lists[i] = list(k)
+    return graph, key_lists
+
+
+def _collect(obj: Any, found: list[Lazy], traverse: bool) -> Any:
+    """``obj`` with every collection in it (inside lists, tuples, sets and dicts when ``traverse``)
+    replaced by its position in ``found``: a template ``_fill`` turns back into values."""
+    if isinstance(obj, Lazy):
+        found.append(obj)
+        return _Slot(len(found) - 1)
+    if traverse:
+        t = type(obj)
+        if t in (list, tuple, set, frozenset):
+            return t(_collect(x, found, traverse) for x in obj)
+        if t is dict:
+            return {k: _collect(v, found, traverse) for k, v in obj.items()}
+    return obj
+
+
+class _Slot:
+    __slots__ = ("i",)
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+def _fill(template: Any, values: list) -> Any:
+    if isinstance(template, _Slot):
+        return values[template.i]
+    t = type(template)
+    if t in (list, tuple, set, frozenset):
+        return t(_fill(x, values) for x in template)
+    if t is dict:
+        return {k: _fill(v, values) for k, v in template.items()}
+    return template
+
+
+def _run_collections(objs: Sequence[Lazy], scheduler: str | None, optimize_graph: bool,
+                     **kwargs: Any) -> list[list]:
+    graph, key_lists = collections_graph(objs, optimize_graph)
+    all_keys = list(dict.fromkeys(k for keys in key_lists for k in keys))
+    results = dict(zip(all_keys, run(graph, all_keys, scheduler=scheduler, optimize_graph=optimize_graph, **kwargs)))
+    return [[results[k] for k in keys] for keys in key_lists]
+
+
+def compute(*args: Any, scheduler: str | None = None, optimize_graph: bool = True, traverse: bool = True,
+            **kwargs: Any) -> tuple:
+    """Compute several lazy objects in one pass over one merged graph, as ``dask.compute`` does:
+    collections of one kind are optimized together, so work they share (a scan, a CTE) runs once.
+
+    Collections inside lists, tuples, sets and dicts are computed too (``traverse=False`` leaves
+    them alone); anything else is passed through unchanged.
+    """
+    found: list[Lazy] = []
+    templates = [_collect(a, found, traverse) for a in args]
+    per_object = _run_collections(found, scheduler, optimize_graph, **kwargs)
+    values = [obj._finalize(results) for obj, results in zip(found, per_object)]
+    return tuple(_fill(t, values) for t in templates)
+
+
+def persist(*args: Any, scheduler: str | None = None, optimize_graph: bool = True, traverse: bool = True,
+            **kwargs: Any) -> tuple:
+    """Compute several collections in one pass and return each as a collection over its results,
+    held in memory (``dask.persist``)."""
+    found: list[Lazy] = []
+    templates = [_collect(a, found, traverse) for a in args]
+    per_object = _run_collections(found, scheduler, optimize_graph, **kwargs)
+    values = [obj._rebuild(results) for obj, results in zip(found, per_object)]
+    return tuple(_fill(t, values) for t in templates)
+
+
+def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = True, **kwargs: Any) -> str:
+    """Render the graph that ``compute(*args)`` would run (DOT text; an image file when Graphviz
+    is installed and ``filename`` has an image extension)."""
+    found: list[Lazy] = []
+    for a in args:
+        _collect(a, found, True)
+    graph, key_lists = collections_graph(found, optimize_graph)
+    keys = list(dict.fromkeys(k for ks in key_lists for k in ks))
+    if optimize_graph and keys:
+        graph = _exec.fuse(_exec.cull(graph, keys), keys)
+    return _exec.visualize(graph, keys, filename=filename, **kwargs)
+
+
+__all__ = ["Lazy", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs"]

@@ -87,6 +87,9 @@ class Delayed(Lazy):
     def _finalize(self, results):
         return results[0]
 
+    def _rebuild(self, results):
+        return Delayed(self._key, results[0], (), self._length)
+
     def __repr__(self) -> str:
         return f"Delayed({self._key!r})"
 

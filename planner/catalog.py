@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from frames.expr.node import Node as FramesNode
+from frames.dataframe.expr.node import Node as FramesNode
 from planner.errors import TableNotFoundError
 
 

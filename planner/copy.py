@@ -6,7 +6,7 @@ CSV, DuckDB's default); the target is one file unless ``PARTITION_BY`` asks for 
 directory; an existing directory is replaced only with ``OVERWRITE`` (or added to with
 ``OVERWRITE_OR_IGNORE``). Every option is checked by name against the format's: an option DuckDB
 has but sqlengine does not is an ``UnsupportedFeatureError``, any other unknown one an
-``InvalidOptionError``. What may be replaced is decided in ``frames.io.targets``, for COPY and the
+``InvalidOptionError``. What may be replaced is decided in ``frames.dataframe.io.targets``, for COPY and the
 DataFrame writers alike.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from frames.errors import InvalidArgumentError
-from frames.io.formats import CsvFormat, JsonFormat, ParquetFormat, names_file, parquet_compression, text_compression
+from frames.dataframe.io.formats import CsvFormat, JsonFormat, ParquetFormat, names_file, parquet_compression, text_compression
 from planner.errors import InvalidOptionError, UnsupportedFeatureError
 
 COMMON_OPTIONS = {"format", "overwrite", "overwrite_or_ignore", "partition_by", "compression"}
@@ -45,9 +45,9 @@ class CopyTo:
     """What one ``COPY source TO 'path' (options)`` writes."""
 
     path: str
-    format: Any  # a frames.io.formats value
+    format: Any  # a frames.dataframe.io.formats value
     partition_by: tuple[str, ...]  # column names as written in the statement
-    overwrite: bool | str  # False, True or "ignore" (frames.io.targets)
+    overwrite: bool | str  # False, True or "ignore" (frames.dataframe.io.targets)
 
 
 def _value(e: exp.Expression | None) -> Any:

@@ -15,8 +15,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.errors import DataTypeError
-from frames.expr.kernels import cast_value
-from frames.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
+from frames.dataframe.expr.kernels import cast_value
+from frames.dataframe.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, call
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.function_calls import text_arg as _text, translate_call
 from planner.errors import UnsupportedFeatureError

@@ -12,7 +12,7 @@ from typing import Callable
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Lit, ScalarExpr, call
+from frames.dataframe.expr.scalar import Lit, ScalarExpr, call
 from planner.errors import UnsupportedFeatureError
 
 Translate = Callable[[exp.Expression], ScalarExpr]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from planner.logical import LogicalPlan, Project
 
 

@@ -14,7 +14,7 @@ Identity is object identity (``eq=False``): a subtree used twice (a CTE, a view 
 self-join) is one object, lowered once, computed once. Rules keep such sharing (``transform_up``).
 
     >>> import pyarrow as pa
-    >>> from frames.expr.scalar import Col, Lit, call
+    >>> from frames.dataframe.expr.scalar import Col, Lit, call
     >>> t = Values(pa.table({"a": [1, 2, 3]}))
     >>> plan = Filter(Project(t, (("b", call("add", Col("a"), Lit(1))),)), call("gt", Col("b"), Lit(2)))
     >>> print(plan.explain())
@@ -32,14 +32,14 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from frames.expr.aggregate import AggSpec
-from frames.expr.node import Node as FramesNode
-from frames.expr.pushdown import (AggregateRewrites, ConcatRewrites, FilterRewrites, LimitRewrites, ProjectRewrites,
+from frames.dataframe.expr.aggregate import AggSpec
+from frames.dataframe.expr.node import Node as FramesNode
+from frames.dataframe.expr.pushdown import (AggregateRewrites, ConcatRewrites, FilterRewrites, LimitRewrites, ProjectRewrites,
                                   Rewritable, SortRewrites, split_conjuncts, transform_up, walk)
-from frames.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
-from frames.expr.scan import Scan as FramesScan
-from frames.expr.sort import SortKey
-from frames.expr.window import WindowFunction
+from frames.dataframe.expr.scalar import Call, Col, ScalarExpr, conjunction, conjuncts
+from frames.dataframe.expr.scan import Scan as FramesScan
+from frames.dataframe.expr.sort import SortKey
+from frames.dataframe.expr.window import WindowFunction
 
 __all__ = [
     "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
@@ -132,7 +132,7 @@ class LogicalPlan(Rewritable):
 
 
 def _placeholder(schema: pa.Schema) -> FramesNode:
-    from frames.expr.sources import FromTables
+    from frames.dataframe.expr.sources import FromTables
 
     return FromTables((schema.empty_table(),), schema)
 
@@ -159,8 +159,8 @@ class Scan(LogicalPlan):
         return pa.schema([full.field(c) for c in self.read_columns])
 
     def to_frames(self) -> FramesNode:
-        from frames.expr.blockwise import Filter as FFilter, Project as FProject
-        from frames.expr.scalar import Col
+        from frames.dataframe.expr.blockwise import Filter as FFilter, Project as FProject
+        from frames.dataframe.expr.scalar import Col
 
         node = self.source
         if isinstance(node, FramesScan):
@@ -226,7 +226,7 @@ class Values(LogicalPlan):
         return self.table.schema
 
     def to_frames(self) -> FramesNode:
-        from frames.expr.sources import FromTables
+        from frames.dataframe.expr.sources import FromTables
 
         return FromTables((self.table,), self.table.schema)
 
@@ -259,7 +259,7 @@ class Project(ProjectRewrites, LogicalPlan):
         return pa.schema(fields)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.blockwise import Project as FProject
+        from frames.dataframe.expr.blockwise import Project as FProject
 
         return FProject(child, self.exprs)
 
@@ -282,7 +282,7 @@ class Filter(FilterRewrites, LogicalPlan):
         return self.child.schema
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.blockwise import Filter as FFilter
+        from frames.dataframe.expr.blockwise import Filter as FFilter
 
         return FFilter(child, self.predicate)
 
@@ -318,7 +318,7 @@ class Join(LogicalPlan):
         return pa.schema(list(left) + list(right))
 
     def to_frames(self, left: FramesNode, right: FramesNode) -> FramesNode:
-        from frames.expr.join import Join as FJoin
+        from frames.dataframe.expr.join import Join as FJoin
 
         return FJoin(left, right, self.how, self.left_on, self.right_on, self.strategy)
 
@@ -370,7 +370,7 @@ class Aggregate(AggregateRewrites, LogicalPlan):
     _input_fields = ("child",)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.aggregate import Aggregate as FAggregate
+        from frames.dataframe.expr.aggregate import Aggregate as FAggregate
 
         return FAggregate(child, self.keys, self.aggs)
 
@@ -395,7 +395,7 @@ class Sort(SortRewrites, LogicalPlan):
         return self.child.schema
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.sort import Sort as FSort
+        from frames.dataframe.expr.sort import Sort as FSort
 
         return FSort(child, self.keys, self.limit)
 
@@ -419,7 +419,7 @@ class Limit(LimitRewrites, LogicalPlan):
         return self.child.schema
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.reshape import Limit as FLimit
+        from frames.dataframe.expr.reshape import Limit as FLimit
 
         return FLimit(child, self.n, self.offset)
 
@@ -440,7 +440,7 @@ class Union(ConcatRewrites, LogicalPlan):
         return self._rebuilt(Union(tuple(inputs)))
 
     def to_frames(self, *children: FramesNode) -> FramesNode:
-        from frames.expr.reshape import Concat
+        from frames.dataframe.expr.reshape import Concat
 
         return Concat(tuple(children))
 
@@ -458,7 +458,7 @@ class Window(LogicalPlan):
     _input_fields = ("child",)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.window import Window as FWindow
+        from frames.dataframe.expr.window import Window as FWindow
 
         return FWindow(child, self.functions)
 
@@ -496,7 +496,7 @@ class RowId(LogicalPlan):
     _input_fields = ("child",)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.blockwise import MapPartitions
+        from frames.dataframe.expr.blockwise import MapPartitions
 
         out = child.schema.append(pa.field(self.name, pa.int64()))
         return MapPartitions(child, _add_row_id, out, (self.name,), pandas=False, func_name="row_id", partition_info=True)
@@ -511,7 +511,7 @@ class RowId(LogicalPlan):
 @dataclass(frozen=True, eq=False)
 class Unnest(LogicalPlan):
     """Each row repeated for the elements of its list columns ``lists``, which become those elements
-    (``frames.expr.unnest``: zipped, NULL-padded, no row for NULL or empty lists)."""
+    (``frames.dataframe.expr.unnest``: zipped, NULL-padded, no row for NULL or empty lists)."""
 
     child: LogicalPlan
     lists: tuple[str, ...]
@@ -520,13 +520,13 @@ class Unnest(LogicalPlan):
 
     @cached_property
     def schema(self) -> pa.Schema:
-        from frames.expr.unnest import unnest_schema
+        from frames.dataframe.expr.unnest import unnest_schema
 
         return unnest_schema(self.child.schema, self.lists)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
-        from frames.expr.blockwise import MapPartitions
-        from frames.expr.unnest import unnest_lists
+        from frames.dataframe.expr.blockwise import MapPartitions
+        from frames.dataframe.expr.unnest import unnest_lists
 
         return MapPartitions(child, unnest_lists, self.schema, (self.lists,), pandas=False, func_name="unnest")
 
@@ -552,7 +552,7 @@ class WorkingTable(LogicalPlan):
         return self.to_frames()
 
     def to_frames(self) -> FramesNode:
-        from frames.expr.sources import FromTables
+        from frames.dataframe.expr.sources import FromTables
 
         return FromTables((self.table_schema.empty_table(),), self.table_schema)
 
@@ -585,7 +585,7 @@ class RecursiveUnion(LogicalPlan):
         return optimize(self.step)[0]
 
     def to_frames(self, anchor: FramesNode) -> FramesNode:
-        from frames.expr.recursive import RecursiveUnion as FRecursive
+        from frames.dataframe.expr.recursive import RecursiveUnion as FRecursive
 
         return FRecursive(anchor, self.optimized_step.frames, self.working.frames, self.distinct, self.working.name)
 

@@ -10,7 +10,7 @@ The result is wrapped as an ordinary lazy ``frames.DataFrame``.
 from __future__ import annotations
 
 import frames
-from frames.expr.node import Node as FramesNode
+from frames.dataframe.expr.node import Node as FramesNode
 from planner.logical import LogicalPlan
 
 

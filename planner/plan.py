@@ -13,7 +13,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from frames.expr.node import Node as FramesNode
+from frames.dataframe.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
 from planner.build.recursive import refuse_nested_recursion
 from planner.catalog import Catalog

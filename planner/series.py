@@ -22,7 +22,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.errors import InvalidArgumentError
-from frames.expr.node import Node as FramesNode
+from frames.dataframe.expr.node import Node as FramesNode
 from planner.errors import UnsupportedFeatureError
 
 MAX_ROWS = 100_000_000
@@ -41,7 +41,7 @@ def replace_table_functions(query: exp.Expression, files: dict[str, FramesNode])
     query = query.copy()
     found = [t for t in query.find_all(exp.Table) if isinstance(t.this, exp.GenerateSeries)]
     found += [u for u in query.find_all(exp.Unnest) if isinstance(u.parent, (exp.From, exp.Join))]
-    from frames.expr.sources import FromTables, split_table
+    from frames.dataframe.expr.sources import FromTables, split_table
 
     for i, node in enumerate(found):
         if isinstance(node, exp.Table):
@@ -68,7 +68,7 @@ def replace_table_functions(query: exp.Expression, files: dict[str, FramesNode])
 def _constant(e: exp.Expression, what: str):
     """The value of a constant argument (a Python value), or a clear error."""
     from planner.expressions import ExpressionTranslator
-    from frames.expr.scalar import Lit
+    from frames.dataframe.expr.scalar import Lit
 
     def refuse(c: exp.Column):
         raise UnsupportedFeatureError(f"{what} with arguments that read columns ({c.sql()}): lateral table functions")

@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.errors import InvalidArgumentError
-from frames.expr.node import Node as FramesNode
+from frames.dataframe.expr.node import Node as FramesNode
 from planner.errors import UnsupportedFeatureError
 
 
@@ -27,7 +27,7 @@ class TableFunction:
 
 
 def _read_csv(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
-    from frames.io.csv_sniff import read_csv_auto_node
+    from frames.dataframe.io.csv_sniff import read_csv_auto_node
 
     return read_csv_auto_node(paths[0] if len(paths) == 1 else paths, storage_options=storage_options, **options)
 
@@ -37,7 +37,7 @@ def _json_reader(layout: str) -> Callable[[list[str], dict[str, Any], dict | Non
     what is read (``auto_detect`` is always on unless ``columns`` gives the types)."""
 
     def read(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
-        from frames.io import read_json_node
+        from frames.dataframe.io import read_json_node
 
         options = {"format": layout, **{k: v for k, v in options.items() if k != "auto_detect"}}
         return read_json_node(paths[0] if len(paths) == 1 else paths, storage_options=storage_options, **options)
@@ -49,7 +49,7 @@ JSON_OPTIONS = frozenset({"format", "records", "columns", "compression", "auto_d
 
 
 def _read_parquet(paths: list[str], options: dict[str, Any], storage_options: dict | None = None) -> FramesNode:
-    from frames.io import read_parquet_node
+    from frames.dataframe.io import read_parquet_node
 
     if options.get("hive_partitioning") is False:
         raise UnsupportedFeatureError("read_parquet with hive_partitioning=false (key=value folders always become columns)")
@@ -57,7 +57,7 @@ def _read_parquet(paths: list[str], options: dict[str, Any], storage_options: di
 
 
 def _csv_options() -> frozenset[str]:
-    from frames.io.csv_sniff import OPTIONS
+    from frames.dataframe.io.csv_sniff import OPTIONS
 
     return OPTIONS
 

@@ -15,8 +15,8 @@ from sqlglot import exp
 
 import frames
 from frames.errors import ColumnNotFoundError, InvalidArgumentError
-from frames.io import write
-from frames.expr.node import Node
+from frames.dataframe.io import write
+from frames.dataframe.expr.node import Node
 from planner.catalog import Catalog
 from planner.copy import copy_path, copy_to
 from planner.default_order import DefaultOrder
@@ -48,8 +48,8 @@ def _source_to_node(source: Any, storage_options: dict | None = None) -> Node:
 def _file_node(path: str, fmt: str | None = None, storage_options: dict | None = None) -> Node:
     """A file, folder or glob queried in place, read as DuckDB would (CSV sniffed as its
     ``read_csv`` does); the format from the name, else from the files found (never mixed)."""
-    from frames.io import detect_format
-    from frames.io.csv_sniff import read_csv_auto_node
+    from frames.dataframe.io import detect_format
+    from frames.dataframe.io.csv_sniff import read_csv_auto_node
 
     kind = fmt or detect_format(path, storage_options)
     if kind == "csv":
@@ -272,8 +272,8 @@ class Context:
             raise UnsupportedFeatureError(f"CREATE {kind}")
         node = self._query(body)._node
         if columns:
-            from frames.expr.blockwise import Project
-            from frames.expr.scalar import Col
+            from frames.dataframe.expr.blockwise import Project
+            from frames.dataframe.expr.scalar import Col
 
             node = Project(node, tuple((c, Col(n)) for c, n in zip(columns, node.schema.names)))
         persisted = frames.DataFrame(node).persist(scheduler=self.scheduler)
@@ -281,8 +281,8 @@ class Context:
         return None
 
     def _copy(self, st: exp.Copy) -> None:
-        """``COPY source TO 'path' (options)``: written through ``frames.io.write`` under the one
-        safety rule of ``frames.io.targets``. ``COPY t FROM 'path'`` never writes its file: it would
+        """``COPY source TO 'path' (options)``: written through ``frames.dataframe.io.write`` under the one
+        safety rule of ``frames.dataframe.io.targets``. ``COPY t FROM 'path'`` never writes its file: it would
         load rows into ``t``, and sqlengine's tables are not writable yet."""
         source = st.this
         columns = [c.name for c in source.expressions] if isinstance(source, exp.Schema) else None

@@ -26,8 +26,8 @@ import itertools
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Cast, Col, Lit, ScalarExpr
+from frames.dataframe.expr.aggregate import AggSpec
+from frames.dataframe.expr.scalar import Cast, Col, Lit, ScalarExpr
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, LogicalPlan as Node, Project, Union
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from planner.errors import SqlError, UnsupportedFeatureError
 from planner.logical import LogicalPlan as Node, Project, Values
 

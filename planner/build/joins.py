@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from frames.errors import ColumnNotFoundError
-from frames.expr.scalar import Col, Lit, conjunction
+from frames.dataframe.expr.scalar import Col, Lit, conjunction
 from planner.build.common import conjuncts_sql, is_subquery_predicate, tables_of
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Filter, Join, LogicalPlan as Node, Project, RowId, Union

@@ -10,10 +10,10 @@ import pyarrow as pa
 from sqlglot import exp
 
 from frames.errors import ColumnNotFoundError, DataTypeError
-from frames.expr.kernels import common_type
-from frames.expr.scalar import Col, Lit, ScalarExpr, call, conjunction
-from frames.expr.sort import SortKey
-from frames.expr.window import WindowFunction
+from frames.dataframe.expr.kernels import common_type
+from frames.dataframe.expr.scalar import Col, Lit, ScalarExpr, call, conjunction
+from frames.dataframe.expr.sort import SortKey
+from frames.dataframe.expr.window import WindowFunction
 from planner.build.aggregates import AggregateBuilder, filters_as_case, group_by_all, grouping_sets
 from planner.build.common import (conjuncts_sql, is_window_function, limit_of, one_row, plain_inner, rename,
                                   unique_names)

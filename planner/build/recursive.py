@@ -1,7 +1,7 @@
 """``WITH RECURSIVE``: a CTE whose body is ``anchor UNION [ALL] step`` and whose step names the CTE
 itself. The anchor is built as any query; the step is built with the CTE's name bound to a
 ``WorkingTable`` leaf (the rows the last round added); the two meet in a ``RecursiveUnion`` node,
-which frames iterates until a round adds no rows (at most ``frames.expr.recursive.MAX_ITERATIONS``
+which frames iterates until a round adds no rows (at most ``frames.dataframe.expr.recursive.MAX_ITERATIONS``
 rounds, then a clear error). A CTE of a WITH RECURSIVE that does not name itself is an ordinary CTE.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from frames.errors import InvalidArgumentError
 from planner.errors import SqlColumnCountError, UnsupportedFeatureError
 from planner.logical import LogicalPlan as Node, Project, RecursiveUnion, WorkingTable

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Col, Lit, call
-from frames.expr.sort import SortKey
+from frames.dataframe.expr.aggregate import AggSpec
+from frames.dataframe.expr.scalar import Col, Lit, call
+from frames.dataframe.expr.sort import SortKey
 from planner.build.common import limit_of
 from planner.errors import SqlColumnCountError, UnsupportedFeatureError
-from frames.expr.window import WindowFunction
+from frames.dataframe.expr.window import WindowFunction
 from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Union, Window
 
 class SetOperationBuilder:

@@ -28,8 +28,8 @@ import decimal
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.aggregate import AggSpec
-from frames.expr.scalar import Col, Lit, call
+from frames.dataframe.expr.aggregate import AggSpec
+from frames.dataframe.expr.scalar import Col, Lit, call
 from planner.build.common import conjuncts_sql, limit_of, rename, tables_of
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.expr.scalar import Col, Lit
+from frames.dataframe.expr.scalar import Col, Lit
 from planner.errors import UnsupportedFeatureError
 from planner.logical import LogicalPlan as Node, Project, Unnest
 

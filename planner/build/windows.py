@@ -9,9 +9,9 @@ import datetime as dt
 
 from sqlglot import exp
 
-from frames.expr.scalar import Col
-from frames.expr.sort import SortKey
-from frames.expr.window import WindowFunction
+from frames.dataframe.expr.scalar import Col
+from frames.dataframe.expr.sort import SortKey
+from frames.dataframe.expr.window import WindowFunction
 from planner.errors import UnsupportedFeatureError
 from planner.logical import LogicalPlan as Node, Project, Window
 

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from frames.errors import DataTypeError
-from frames.expr.kernels import KERNELS, cast_value, common_type, integer_decimal, register
+from frames.dataframe.expr.kernels import KERNELS, cast_value, common_type, integer_decimal, register
 from planner.errors import ScalarSubqueryError, SqlArithmeticError
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from frames.expr.kernels import register
+from frames.dataframe.expr.kernels import register
 from frames.errors import DataTypeError
 from planner.errors import UnsupportedFeatureError
 

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from frames.expr.kernels import register, to_float64
+from frames.dataframe.expr.kernels import register, to_float64
 
 
 def _log(fn):

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from frames.expr.kernels import register
+from frames.dataframe.expr.kernels import register
 from planner.errors import UnsupportedFeatureError
 
 

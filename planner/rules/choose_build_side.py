@@ -14,7 +14,7 @@ Before:  Join inner on [o.k = l.k]            After:  Project o.k, ..., l.k, ...
 
 from __future__ import annotations
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from planner.logical import Join, LogicalPlan, Project, transform_up
 
 

@@ -12,7 +12,7 @@ After:   Filter (a.k = b.k) AND ((a.x = 1) OR (b.y = 2))
 
 from __future__ import annotations
 
-from frames.expr.scalar import Call, ScalarExpr, balanced, conjunction, conjuncts
+from frames.dataframe.expr.scalar import Call, ScalarExpr, balanced, conjunction, conjuncts
 from planner.logical import Filter, LogicalPlan, transform_up
 
 

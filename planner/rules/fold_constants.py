@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from frames.expr.scalar import Call, Case, Cast, Lit, ScalarExpr
+from frames.dataframe.expr.scalar import Call, Case, Cast, Lit, ScalarExpr
 from planner.logical import Filter, LogicalPlan, Project, transform_up
 
 

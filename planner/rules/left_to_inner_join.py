@@ -16,7 +16,7 @@ Before:  Filter NOT is_null("b.y")          After:  Filter NOT is_null("b.y")
 
 from __future__ import annotations
 
-from frames.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
+from frames.dataframe.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
 from planner.logical import Filter, Join, LogicalPlan, same_explain, transform_up
 
 

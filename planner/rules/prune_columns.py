@@ -13,12 +13,12 @@ Before:  Project t.a                       After:  Project t.a
 
 from __future__ import annotations
 
-from frames.expr.pushdown import Rewriter
+from frames.dataframe.expr.pushdown import Rewriter
 from planner.logical import Filter, LogicalPlan, Project, same_explain
 
 
 def prune_columns(plan: LogicalPlan, ctx) -> LogicalPlan:
-    """The driver of ``frames.expr.pushdown`` over logical nodes: each says which input columns it
+    """The driver of ``frames.dataframe.expr.pushdown`` over logical nodes: each says which input columns it
     needs (``input_columns``) and how it drops what nobody reads (``pruned``)."""
     new = Rewriter(Filter, Project).prune_columns(plan)
     return plan if same_explain(new, plan) else new

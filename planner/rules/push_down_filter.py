@@ -17,13 +17,13 @@ Before:  Filter (t.x > 5)                  After:  Project x AS t.x, y AS t.y
 
 from __future__ import annotations
 
-from frames.expr.pushdown import Rewriter
+from frames.dataframe.expr.pushdown import Rewriter
 from planner.logical import Filter, LogicalPlan, Project, Values, same_explain
 from planner.rules.fold_constants import fold
 
 
 def push_down_filter(plan: LogicalPlan, ctx) -> LogicalPlan:
-    """The driver of ``frames.expr.pushdown`` over logical nodes: each says which conjuncts cross
+    """The driver of ``frames.dataframe.expr.pushdown`` over logical nodes: each says which conjuncts cross
     it (``pass_filter`` in ``planner/logical.py`` and the shared mixins)."""
     new = Rewriter(Filter, Project, fold=fold, empty=_empty).push_filters(plan)
     return plan if same_explain(new, plan) else new  # a filter rebuilt where it was: nothing moved

@@ -21,7 +21,7 @@ Before:  Join inner on [part.k = agg.k]          After:  Join inner on [part.k =
 
 from __future__ import annotations
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, transform_up
 
 MARK = "__reduce."

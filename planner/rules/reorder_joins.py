@@ -29,7 +29,7 @@ Before:  Filter (a.k = b.k) AND (b.j = c.j)     After:  Join inner on [b.j = c.j
 
 from __future__ import annotations
 
-from frames.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
+from frames.dataframe.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
 from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, Scan, same_explain, transform_up
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from frames.expr.scalar import Col
+from frames.dataframe.expr.scalar import Col
 from planner.logical import LogicalPlan, Project, Scan, transform_up, walk
 
 

@@ -3,6 +3,6 @@ the kernel-pickling tests check that a worker process imports it by itself."""
 
 import pyarrow.compute as pc
 
-from frames.expr.kernels import register
+from frames.dataframe.expr.kernels import register
 
 register("test_plus_one", lambda a: pc.add(a, 1))

@@ -1,6 +1,6 @@
 """Filters computed on dictionaries and conjunct by conjunct give exactly the plain evaluation.
 
-``frames.expr.dictionary.evaluate`` computes the parts of an expression that read one dictionary
+``frames.dataframe.expr.dictionary.evaluate`` computes the parts of an expression that read one dictionary
 column on the dictionary; ``filter_table`` orders conjuncts and narrows the rows between them. Both
 are checked against evaluating the same expression on the decoded table, with NULLs in the data,
 chunks carrying different dictionaries, and conjuncts that are constants.
@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 import pytest
 
 from frames.errors import DataTypeError
-from frames.expr.blockwise import filter_table
-from frames.expr.dictionary import evaluate as dictionary_evaluate
-from frames.expr.scalar import Case, Col, Lit, call, conjunction
+from frames.dataframe.expr.blockwise import filter_table
+from frames.dataframe.expr.dictionary import evaluate as dictionary_evaluate
+from frames.dataframe.expr.scalar import Case, Col, Lit, call, conjunction
 
 
 def _table(seed: int = 0, n: int = 3000) -> pa.Table:
@@ -104,8 +104,8 @@ def test_filter_rejects_a_condition_that_is_not_boolean():
 
 
 def test_projection_computes_a_repeated_call_once(monkeypatch):
-    from frames.expr import kernels
-    from frames.expr.blockwise import project_table
+    from frames.dataframe.expr import kernels
+    from frames.dataframe.expr.blockwise import project_table
 
     calls = []
     original = kernels.KERNELS["multiply"]

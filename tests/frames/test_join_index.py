@@ -1,4 +1,4 @@
-"""Joins on integer-coded keys (``frames.expr.join_index``) against pandas' merge.
+"""Joins on integer-coded keys (``frames.dataframe.expr.join_index``) against pandas' merge.
 
 Every join type, built on either side, through the direct-address table and the hash index, with
 NULL keys (which never match, as in SQL), repeated keys on both sides, keys out of the build side's
@@ -16,9 +16,9 @@ import pyarrow as pa
 import pytest
 
 import frames
-from frames.expr import join_index
-from frames.expr.join import Join, JoinSpec, build_side, join_built, join_tables
-from frames.expr.sources import FromTables
+from frames.dataframe.expr import join_index
+from frames.dataframe.expr.join import Join, JoinSpec, build_side, join_built, join_tables
+from frames.dataframe.expr.sources import FromTables
 from frames.testing import assert_eq
 
 HOWS = ["inner", "left", "right", "outer", "semi", "anti"]

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pytest
 
 import frames
-from frames.expr.blockwise import Project
-from frames.expr.kernels import KERNELS
-from frames.expr.scalar import call, col, lit
+from frames.dataframe.expr.blockwise import Project
+from frames.dataframe.expr.kernels import KERNELS
+from frames.dataframe.expr.scalar import call, col, lit
 from tests.frames import kernel_module  # noqa: F401 - registers test_plus_one here only
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,9 +69,9 @@ def test_kernel_registered_in_a_script_runs_on_worker_processes(tmp_path):
         import pandas as pd
         import pyarrow.compute as pc
         import frames
-        from frames.expr.blockwise import Project
-        from frames.expr.kernels import register
-        from frames.expr.scalar import call, col
+        from frames.dataframe.expr.blockwise import Project
+        from frames.dataframe.expr.kernels import register
+        from frames.dataframe.expr.scalar import call, col
 
         register("script_double", lambda a: pc.multiply(a, 2))
         df = frames.from_pandas(pd.DataFrame({"x": range(8)}), npartitions=4)

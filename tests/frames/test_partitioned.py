@@ -14,11 +14,11 @@ import pytest
 import exec
 import frames
 from frames.errors import InvalidArgumentError
-from frames.expr.aggregate import AggSpec, Aggregate
-from frames.expr import join as join_module
-from frames.expr.join import Join
-from frames.expr.shuffle import Shuffle, hash_buckets
-from frames.expr.node import build_graph
+from frames.dataframe.expr.aggregate import AggSpec, Aggregate
+from frames.dataframe.expr import join as join_module
+from frames.dataframe.expr.join import Join
+from frames.dataframe.expr.shuffle import Shuffle, hash_buckets
+from frames.dataframe.expr.node import build_graph
 from frames.testing import assert_eq
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import frames
 import sqlengine
-from frames.expr.scalar import Col, Lit, call
-from frames.expr.sort import SortKey
+from frames.dataframe.expr.scalar import Col, Lit, call
+from frames.dataframe.expr.sort import SortKey
 from planner.logical import Filter, Join, Limit, LogicalPlan, Project, Scan, Sort, Values
 from planner.lower import to_dataframe
 from planner.rules import RULES, RuleContext, optimize
@@ -119,7 +119,7 @@ def test_shared_subtrees_are_lowered_once():
     ctx = sqlengine.Context()
     ctx.register("t", pd.DataFrame({"a": [1, 2, 3], "b": [3, 2, 1]}))
     df = ctx.sql("WITH s AS (SELECT a, b FROM t WHERE a > 1) SELECT x.a, y.b FROM s x JOIN s y ON x.a = y.b")
-    from frames.expr.node import Node
+    from frames.dataframe.expr.node import Node
 
     seen: dict[int, Node] = {}
     stack = [df._node]
@@ -191,7 +191,7 @@ def test_null_guards_on_required_columns_are_dropped_so_scans_share(tmp_path):
     sql = "SELECT k, sum(q) AS s FROM t WHERE k IN (SELECT k FROM t GROUP BY k HAVING sum(q) > 5) GROUP BY k ORDER BY k"
     scans = [line for line in ctx.explain(sql).splitlines() if "ParquetScan" in line]
     assert all("is_null" not in line for line in scans)
-    from frames.io.parquet import ParquetScan
+    from frames.dataframe.io.parquet import ParquetScan
 
     def found(node, out):
         if isinstance(node, ParquetScan):

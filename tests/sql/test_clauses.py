@@ -103,7 +103,7 @@ def test_set_errors(sql: str, message: str):
 
 
 def test_recursive_cte_stops_at_the_cap(monkeypatch):
-    import frames.expr.recursive as recursive
+    import frames.dataframe.expr.recursive as recursive
 
     monkeypatch.setattr(recursive, "MAX_ITERATIONS", 50)
     ctx = sqlengine.Context(scheduler="sync")

@@ -75,7 +75,7 @@ def test_decimals_become_the_nearest_double():
 
     import pyarrow as pa
 
-    from frames.expr.kernels import to_float64
+    from frames.dataframe.expr.kernels import to_float64
 
     rng = random.Random(7)
     for precision, scale in [(15, 2), (17, 16), (18, 4), (30, 10)]:

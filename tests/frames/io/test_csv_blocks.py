@@ -12,9 +12,9 @@ import pytest
 
 import exec as ex
 import frames
-from frames.expr.node import build_graph
-from frames.expr.scalar import Col, Lit, call
-from frames.io import read_csv_node
+from frames.dataframe.expr.node import build_graph
+from frames.dataframe.expr.scalar import Col, Lit, call
+from frames.dataframe.io import read_csv_node
 
 
 def run(node, scheduler="sync") -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pytest
 
 import frames
 import sqlengine
-from frames.io import targets
+from frames.dataframe.io import targets
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -251,7 +251,7 @@ KILLED_WRITER = textwrap.dedent("""
     import sys, time
     import pandas as pd
     import frames
-    import frames.io.formats as formats
+    import frames.dataframe.io.formats as formats
 
     real_open = formats._open
 

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import frames
-from frames.expr.optimize import optimize
-from frames.io import CsvScan, ParquetScan
+from frames.dataframe.expr.optimize import optimize
+from frames.dataframe.io import CsvScan, ParquetScan
 from frames.testing import assert_eq
 
 
@@ -145,7 +145,7 @@ def test_writers_round_trip_and_are_atomic(tmp_path, pdf, scheduler):
 def test_auto_partitions_are_balanced_multiples_of_the_workers(monkeypatch):
     """'auto' cuts a file into runs of about equal rows, and a file big enough to split into as
     many partitions as workers or a multiple of them, so no worker idles in a stage's last round."""
-    from frames.io import parquet as pqmod
+    from frames.dataframe.io import parquet as pqmod
 
     class Meta:
         def __init__(self, rows):

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import frames
-from frames.expr.optimize import optimize
-from frames.io import CsvScan, ParquetScan
+from frames.dataframe.expr.optimize import optimize
+from frames.dataframe.io import CsvScan, ParquetScan
 from frames.testing import assert_eq
 
 
@@ -132,7 +132,7 @@ def test_csv_options(tmp_path, pdf, scheduler):
 
 
 def test_csv_bad_value_later_names_file_and_column(tmp_path, monkeypatch):
-    import frames.io.csv as csvmod
+    import frames.dataframe.io.csv as csvmod
 
     monkeypatch.setattr(csvmod, "SAMPLE_BYTES", 200)  # infer from the first lines only
     path = tmp_path / "late.csv"

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import frames
-from frames.io.parquet import read_parquet_node
+from frames.dataframe.io.parquet import read_parquet_node
 from frames.testing import assert_eq
 
 
@@ -56,7 +56,7 @@ def test_filtered_scan_matches_pandas(path, where, npartitions, scheduler):
 
 
 def _scans(node):
-    from frames.io.parquet import ParquetScan
+    from frames.dataframe.io.parquet import ParquetScan
 
     found = [node] if isinstance(node, ParquetScan) else []
     for child in node.inputs():

@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import exec as ex
-from frames.expr.node import build_graph
-from frames.expr.scalar import Col, Lit, call
-from frames.io import read_parquet_node
-from frames.io.pruning import may_match
+from frames.dataframe.expr.node import build_graph
+from frames.dataframe.expr.scalar import Col, Lit, call
+from frames.dataframe.io import read_parquet_node
+from frames.dataframe.io.pruning import may_match
 
 
 def run(node, scheduler="sync") -> pa.Table:
@@ -183,8 +183,8 @@ def test_may_match(stats, pred, expected):
 def test_filter_selectivity_uses_min_max_ranges():
     import datetime
 
-    from frames.expr.scalar import Call, Col, Lit
-    from frames.io.pruning import filter_selectivity
+    from frames.dataframe.expr.scalar import Call, Col, Lit
+    from frames.dataframe.io.pruning import filter_selectivity
 
     d = lambda s: datetime.date.fromisoformat(s)  # noqa: E731
     stats = {"day": (d("1992-01-01"), d("1998-12-31"), 0, 100), "x": (0, 100, 0, 100)}
@@ -199,8 +199,8 @@ def test_filter_selectivity_uses_min_max_ranges():
 
 
 def test_filter_selectivity_of_like_and_null_guards():
-    from frames.expr.scalar import Call, Col, call
-    from frames.io.pruning import filter_selectivity, may_match
+    from frames.dataframe.expr.scalar import Call, Col, call
+    from frames.dataframe.io.pruning import filter_selectivity, may_match
 
     assert filter_selectivity(call("like", Col("s"), pattern="forest%")) == pytest.approx(0.05)  # a literal prefix
     assert filter_selectivity(call("like", Col("s"), pattern="%green%")) == pytest.approx(0.1)
@@ -213,7 +213,7 @@ def test_filter_selectivity_of_like_and_null_guards():
 
 
 def test_statistics_are_decoded_only_for_the_columns_a_filter_reads(tmp_path, monkeypatch):
-    from frames.io import parquet as pqmod
+    from frames.dataframe.io import parquet as pqmod
 
     path = tmp_path / "wide.parquet"
     pq.write_table(pa.table({"id": np.arange(1000), **{f"c{i}": np.arange(1000) * i for i in range(10)}}), path, row_group_size=100)

@@ -12,10 +12,10 @@ import pytest
 
 import exec as ex
 import frames
-from frames.expr.blockwise import MapPartitions
-from frames.expr.node import build_graph
-from frames.expr.sources import FromTables, split_table
-from frames.io import read_csv_node, read_parquet_node, to_csv, to_parquet
+from frames.dataframe.expr.blockwise import MapPartitions
+from frames.dataframe.expr.node import build_graph
+from frames.dataframe.expr.sources import FromTables, split_table
+from frames.dataframe.io import read_csv_node, read_parquet_node, to_csv, to_parquet
 
 
 def table(n=500) -> pa.Table:
@@ -111,7 +111,7 @@ def test_part_still_being_written_after_a_failure_is_removed(monkeypatch):
     must not be left behind (memory:// creates directories implicitly, like object stores)."""
     import time
 
-    from frames.io.formats import ParquetFormat
+    from frames.dataframe.io.formats import ParquetFormat
 
     real = ParquetFormat.write
 

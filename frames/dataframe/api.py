@@ -1,0 +1,114 @@
+"""Constructors and module-level functions: ``from_pandas``, ``from_arrow``, ``read_parquet``,
+``read_csv``, ``read_json`` and ``concat``."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from frames.dataframe.collection import DataFrame, Series
+from frames.dataframe.convert import normalize_table
+from frames.errors import DataTypeError, InvalidArgumentError
+from frames.dataframe.expr.reshape import Concat
+from frames.dataframe.expr.blockwise import Project
+from frames.dataframe.expr.scalar import Cast, Col, Lit
+from frames.dataframe.expr.sources import FromTables, split_table
+
+
+def _check_npartitions(npartitions: Any) -> int:
+    if not isinstance(npartitions, int) or isinstance(npartitions, bool) or npartitions < 1:
+        raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
+    return npartitions
+
+
+def from_arrow(table: pa.Table, npartitions: int = 1) -> DataFrame:
+    if not isinstance(table, pa.Table):
+        raise DataTypeError(f"from_arrow needs a pyarrow.Table, not {type(table).__name__}")
+    n = _check_npartitions(npartitions)
+    table = normalize_table(table.replace_schema_metadata(None))
+    return DataFrame(FromTables(split_table(table, n), table.schema))
+
+
+def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: int | None = None) -> DataFrame | Series:
+    """A lazy frame over an in-memory pandas object, split into ``npartitions`` row ranges.
+
+    A non-default index becomes index column(s) that ``compute()`` restores.
+    """
+    if isinstance(df, pd.Series):
+        name = df.name if df.name is not None else "__value__"
+        frame = from_pandas(df.to_frame(name=name), npartitions, chunksize)
+        return frame[name].rename(df.name)
+    if not isinstance(df, pd.DataFrame):
+        raise DataTypeError(f"from_pandas needs a pandas DataFrame or Series, not {type(df).__name__}")
+    if chunksize is not None:
+        npartitions = max(1, -(-len(df) // int(chunksize)))
+    n = _check_npartitions(npartitions)
+    index: list[str] = []
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        index = [str(name) if name is not None else "index" for name in df.index.names]
+        df = df.copy()
+        df.index.names = index
+        df = df.reset_index()
+    if any(not isinstance(c, str) for c in df.columns):
+        df = df.rename(columns=str)
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DataTypeError(f"cannot convert the pandas DataFrame to Arrow: {exc}") from None
+    table = normalize_table(table)
+    return DataFrame(FromTables(split_table(table, n), table.schema), index)
+
+
+def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,
+                 storage_options: dict | None = None, **kwargs: Any) -> DataFrame:
+    """Lazily read Parquet files (a file, directory, glob or URL). Filters and column selections
+    made later on the DataFrame also reach the reader."""
+    from frames.dataframe.io import read_parquet_node
+
+    return DataFrame(read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs))
+
+
+def read_csv(path: str | Sequence[str], blocksize: int | str | None = "64MB", **kwargs: Any) -> DataFrame:
+    """Lazily read CSV files; a large file is split into byte ranges of ``blocksize``."""
+    from frames.dataframe.io import read_csv_node
+
+    return DataFrame(read_csv_node(path, blocksize=blocksize, **kwargs))
+
+
+def read_json(path: str | Sequence[str], orient: str | None = "records", lines: bool | None = None,
+              blocksize: int | str | None = "64MB", dtype: Any = None, compression: str | None = "infer",
+              storage_options: dict | None = None, **kwargs: Any) -> DataFrame:
+    """Lazily read JSON records: JSON lines (``lines=True``; split into byte ranges of
+    ``blocksize``), a top-level array of objects, or objects over several lines (``lines=False``);
+    ``lines=None`` tells them apart from the first bytes. Nested objects become Arrow structs and
+    arrays lists. Also ``columns=`` (a list to read only those, a dict of name to type to read
+    exactly those), ``format=`` and ``records=`` as DuckDB's ``read_json`` takes them."""
+    from frames.dataframe.io import read_json_node
+
+    return DataFrame(read_json_node(path, lines=lines, orient=orient, blocksize=blocksize, dtype=dtype,
+                                    compression=compression, storage_options=storage_options, **kwargs))
+
+
+def concat(frames: Sequence[DataFrame]) -> DataFrame:
+    """Rows of all frames, one after the other; columns missing from a frame are NULL there."""
+    frames = list(frames)
+    if not frames:
+        raise InvalidArgumentError("concat needs at least one DataFrame")
+    for f in frames:
+        if not isinstance(f, DataFrame):
+            raise InvalidArgumentError(f"concat takes frames.DataFrame objects, not {type(f).__name__}")
+    names: list[str] = []
+    types: dict[str, pa.DataType] = {}
+    for f in frames:
+        for field in f.schema:
+            if field.name not in types:
+                names.append(field.name)
+                types[field.name] = field.type
+    nodes = []
+    for f in frames:
+        have = set(f.schema.names)
+        exprs = tuple((n, Col(n) if n in have else Cast(Lit(None), types[n])) for n in names)
+        nodes.append(f._node if f.schema.names == names else Project(f._node, exprs))
+    return DataFrame(Concat(tuple(nodes)), frames[0]._index)

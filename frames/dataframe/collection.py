@@ -1,0 +1,850 @@
+"""The user-facing lazy collections: DataFrame, Series and Scalar.
+
+A collection holds a relational expression (``frames.dataframe.expr`` node) and, for a Series, a scalar
+expression over that node's columns; every method builds a new expression and nothing runs until
+``compute()``. At compute time the expression is optimized (filters into scans, column pruning),
+lowered to a task graph and run by an ``exec`` scheduler. Partitions are Arrow tables; users see
+pandas objects at the boundary (``compute()``, ``map_partitions``).
+
+There is no stored row index: a pandas index on results (after ``groupby``, ``value_counts`` or
+``set_index``) is recorded as the names of the columns that become the index at ``compute()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable, Iterable, Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from frames.base import Lazy, run
+from frames.dataframe.convert import arrow_to_pandas, concat_tables
+from frames.dataframe.dtypes import pandas_dtypes, to_arrow_type
+from frames.errors import ColumnNotFoundError, InvalidArgumentError
+from frames.dataframe.expr import optimize as _optimize
+from frames.dataframe.expr.aggregate import Aggregate, AggSpec
+from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
+from frames.dataframe.expr.join import Join
+from frames.dataframe.expr.node import Node, build_graph, build_graphs
+from frames.dataframe.expr.reshape import Limit, Repartition
+from frames.dataframe.expr.scalar import Cast, Col, Lit, ScalarExpr, call
+from frames.dataframe.expr.sort import Sort, SortKey
+from frames.dataframe.expr.sources import FromTables
+
+
+def _lift(node: Node, expr: ScalarExpr) -> tuple[Node, ScalarExpr]:
+    """Rewrite ``expr`` (over ``node``) through projections to the first non-projection below."""
+    while isinstance(node, Project):
+        expr = expr.substitute(dict(node.exprs))
+        node = node.child
+    return node, expr
+
+
+def _as_expr(value: Any, node: Node, what: str = "value") -> ScalarExpr:
+    """A scalar expression over ``node`` for a Series (of the same frame) or a constant."""
+    if isinstance(value, Series):
+        if value._node is node:
+            return value._expr
+        base, expr = _lift(value._node, value._expr)
+        target, _ = _lift(node, Lit(None))
+        if base is target:
+            if node is base:
+                return expr
+            # express over ``node``: only possible when node passes the needed columns through
+            mapping = {}
+            cur = node
+            if isinstance(cur, Project):
+                passthrough = {e.name: n for n, e in cur.exprs if isinstance(e, Col)}
+                if all(c in passthrough for c in expr.columns()):
+                    mapping = {c: Col(passthrough[c]) for c in expr.columns()}
+                    return expr.substitute(mapping)
+        raise InvalidArgumentError(
+            f"cannot combine {what} from a different DataFrame (rows cannot be aligned without an index); "
+            "merge the frames first"
+        )
+    if isinstance(value, ScalarExpr):
+        return value
+    if isinstance(value, (Lazy,)):
+        raise InvalidArgumentError(f"{what} must be a Series of this DataFrame or a constant, not {type(value).__name__}")
+    if isinstance(value, (list, tuple, set, dict, pd.Series, pd.DataFrame)):
+        raise InvalidArgumentError(f"{what} must be a constant or a Series of this DataFrame, not {type(value).__name__}")
+    return Lit(value)
+
+
+def _same_base(a: "Series", b: "Series") -> tuple[Node, ScalarExpr, ScalarExpr]:
+    if a._node is b._node:
+        return a._node, a._expr, b._expr
+    base_a, ea = _lift(a._node, a._expr)
+    base_b, eb = _lift(b._node, b._expr)
+    if base_a is not base_b:
+        raise InvalidArgumentError(
+            "cannot combine columns of different DataFrames (rows cannot be aligned without an index); merge the frames first"
+        )
+    return base_a, ea, eb
+
+
+def _compute_head(out: "_Frame", scheduler: str | None) -> Any:
+    """``out`` (a ``Limit`` of n rows, maybe under projections) computed reading only the
+    partitions it needs, as Dask's ``head()`` does: the first partition, then as many more as the
+    rows per partition so far say are missing (twice as many while none had rows). Only when partitions share no upstream work (a shuffle or a sort
+    feeds all of them, so those are computed in one pass instead of again for each batch)."""
+    from dataclasses import replace
+
+    from exec import cull
+
+    node = out._optimized()
+    projections = []
+    while isinstance(node, Project):
+        projections.append(node)
+        node = node.child
+    if not (isinstance(node, Limit) and node.offset == 0 and node.n is not None and node.child.npartitions > 1):
+        return out.compute(scheduler=scheduler)
+    graph, keys = build_graph(node.child)
+    if set(cull(graph, keys[:1])) & set(cull(graph, keys[1:])):
+        return out.compute(scheduler=scheduler)
+    tables: list[pa.Table] = []
+    got, start, step = 0, 0, 1
+    while start < len(keys) and got < node.n:
+        batch = keys[start:start + step]
+        for table in run(graph, batch, scheduler=scheduler):
+            table = table.slice(0, node.n - got)
+            tables.append(table)
+            got += table.num_rows
+        start += len(batch)
+        step = -(-(node.n - got) * start // got) if got else 2 * step
+    head: Node = FromTables((concat_tables(tables, node.schema),), node.schema)
+    for projection in reversed(projections):
+        head = replace(projection, child=head)
+    result_graph, result_keys = build_graph(head)
+    return out._finalize(run(result_graph, result_keys, scheduler="sync"))
+
+
+class _Frame(Lazy):
+    """What DataFrame and Series share: the node, the index columns, compute and partitions."""
+
+    _node: Node
+    _index: tuple[str, ...]
+
+    @property
+    def npartitions(self) -> int:
+        return self._node.npartitions
+
+    def _result_node(self) -> Node:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _optimized(self) -> Node:
+        return _optimize.optimize(self._result_node())
+
+    def _build_graph(self):
+        return build_graph(self._optimized())
+
+    @staticmethod
+    def _graph_group(frames: Sequence["_Frame"]) -> tuple[dict, list[list[Hashable]]]:
+        """The graphs of several frames built from their trees optimized as one: a scan they share
+        is read once, for the union of their columns."""
+        return build_graphs(_optimize.optimize_many([f._result_node() for f in frames]))
+
+    def explain(self) -> str:
+        """The optimized expression tree, one node per line (filters and columns of every scan)."""
+        return self._optimized().explain()
+
+    def to_arrow(self, scheduler: str | None = None, **kwargs: Any) -> pa.Table:
+        node = self._optimized()
+        graph, keys = build_graph(node)
+        return concat_tables(run(graph, keys, scheduler=scheduler, **kwargs), node.schema)
+
+    def __dask_tokenize__(self):  # pragma: no cover - interop nicety
+        return self._node.name
+
+
+class DataFrame(_Frame):
+    """A lazy, partitioned table that mirrors the pandas DataFrame API."""
+
+    def __init__(self, node: Node, index: Sequence[str] = (), column_labels: dict | None = None):
+        self._node = node
+        self._index = tuple(index)
+        self._column_labels = column_labels
+
+    @classmethod
+    def from_node(cls, node: Node) -> "DataFrame":
+        return cls(node)
+
+    def _result_node(self) -> Node:
+        return self._node
+
+    def copy(self) -> "DataFrame":
+        """A new collection over the same expression (``df["c"] = ...`` on it leaves this one alone)."""
+        return DataFrame(self._node, self._index, self._column_labels)
+
+    # -- metadata -----------------------------------------------------------------------------
+    @property
+    def schema(self) -> pa.Schema:
+        return self._node.schema
+
+    @property
+    def columns(self) -> pd.Index:
+        return pd.Index([c for c in self._node.schema.names if c not in self._index])
+
+    @property
+    def dtypes(self) -> pd.Series:
+        return pandas_dtypes(self._node.schema).drop(list(self._index))
+
+    @property
+    def index_columns(self) -> tuple[str, ...]:
+        return self._index
+
+    def __repr__(self) -> str:
+        cols = ", ".join(f"{f.name}: {f.type}" for f in self._node.schema)
+        return f"<frames.DataFrame npartitions={self.npartitions} columns=[{cols}]>"
+
+    def __dir__(self):
+        return list(super().__dir__()) + [c for c in self.columns if str(c).isidentifier()]
+
+    def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
+        table = concat_tables(list(results), self._optimized_schema())
+        pdf = arrow_to_pandas(table)
+        if self._index:
+            pdf = pdf.set_index(list(self._index))
+        if self._column_labels:
+            pdf.columns = pd.MultiIndex.from_tuples([self._column_labels.get(c, (c, "")) for c in pdf.columns])
+        return pdf
+
+    def _optimized_schema(self) -> pa.Schema:
+        return self._node.schema
+
+    def _check_columns(self, names: Iterable[str]) -> None:
+        available = self._node.schema.names
+        for n in names:
+            if n not in available:
+                raise ColumnNotFoundError(n, [c for c in available if c not in self._index] or available)
+
+    def _with(self, node: Node, index: Sequence[str] | None = None) -> "DataFrame":
+        return DataFrame(node, self._index if index is None else index)
+
+    # -- selection ----------------------------------------------------------------------------
+    def __getitem__(self, key: Any):
+        if isinstance(key, str):
+            self._check_columns([key])
+            return Series(self._node, Col(key), key, self._index)
+        if isinstance(key, (list, tuple, pd.Index)):
+            names = list(key)
+            self._check_columns(names)
+            keep = [c for c in self._index if c not in names] + names
+            return self._with(Project(self._node, tuple((n, Col(n)) for n in keep)))
+        if isinstance(key, Series):
+            return self._filter(key)
+        if isinstance(key, slice) and key == slice(None):
+            return self
+        raise InvalidArgumentError(f"cannot index a DataFrame with {type(key).__name__}; use a column name, a list of names or a boolean Series")
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._node.schema.names and name not in self._index:
+            return self[name]
+        raise AttributeError(f"DataFrame has no attribute or column {name!r}")
+
+    def _filter(self, mask: "Series") -> "DataFrame":
+        pred = _as_expr(mask, self._node, "the filter")
+        return self._with(Filter(self._node, pred))
+
+    def _project_all(self, updates: dict[str, ScalarExpr]) -> Node:
+        """All current columns with ``updates`` applied (new names appended), folded into a
+        projection below when there is one so chains of ``assign`` stay one node."""
+        node = self._node
+        names = node.schema.names
+        exprs = [(n, updates.get(n, Col(n))) for n in names] + [(n, e) for n, e in updates.items() if n not in names]
+        if isinstance(node, Project):
+            mapping = dict(node.exprs)
+            return Project(node.child, tuple((n, e.substitute(mapping)) for n, e in exprs))
+        return Project(node, tuple(exprs))
+
+    def assign(self, **columns: Any) -> "DataFrame":
+        updates = {}
+        for name, value in columns.items():
+            if callable(value) and not isinstance(value, (Series, ScalarExpr)):
+                value = value(self)
+            updates[name] = _as_expr(value, self._node, f"column {name!r}")
+        return self._with(self._project_all(updates))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        new = self.assign(**{key: value})
+        self._node = new._node
+
+    def rename(self, columns: dict[str, str] | Callable | None = None) -> "DataFrame":
+        if columns is None:
+            return self
+        mapper = columns if callable(columns) else (lambda c: columns.get(c, c))
+        if not callable(columns):
+            self._check_columns(columns.keys())
+        exprs = tuple((mapper(n) if n not in self._index else n, Col(n)) for n in self._node.schema.names)
+        return self._with(Project(self._node, exprs))
+
+    def drop(self, columns: str | Sequence[str] | None = None, **kwargs: Any) -> "DataFrame":
+        columns = kwargs.get("labels", columns)
+        names = [columns] if isinstance(columns, str) else list(columns or [])
+        self._check_columns(names)
+        return self._with(Project(self._node, tuple((n, Col(n)) for n in self._node.schema.names if n not in names)))
+
+    def reset_index(self, drop: bool = False) -> "DataFrame":
+        if drop and self._index:
+            keep = [n for n in self._node.schema.names if n not in self._index]
+            return DataFrame(Project(self._node, tuple((n, Col(n)) for n in keep)))
+        if self._index:  # index columns come first, as pandas puts them
+            order = list(self._index) + [n for n in self._node.schema.names if n not in self._index]
+            return DataFrame(Project(self._node, tuple((n, Col(n)) for n in order)))
+        return DataFrame(self._node)
+
+    def set_index(self, keys: str | Sequence[str]) -> "DataFrame":
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        self._check_columns(keys)
+        return DataFrame(self._node, keys)
+
+    # -- element-wise -------------------------------------------------------------------------
+    def _map_columns(self, fn: Callable[[str, ScalarExpr], ScalarExpr], columns: Iterable[str] | None = None) -> "DataFrame":
+        targets = set(self.columns if columns is None else columns)
+        exprs = tuple((n, fn(n, Col(n)) if n in targets else Col(n)) for n in self._node.schema.names)
+        return self._with(Project(self._node, exprs))
+
+    def astype(self, dtype: Any) -> "DataFrame":
+        if isinstance(dtype, dict):
+            self._check_columns(dtype)
+            return self._map_columns(lambda n, e: Cast(e, to_arrow_type(dtype[n])), dtype.keys())
+        target = to_arrow_type(dtype)
+        return self._map_columns(lambda n, e: Cast(e, target))
+
+    def fillna(self, value: Any) -> "DataFrame":
+        if isinstance(value, dict):
+            self._check_columns(value)
+            return self._map_columns(lambda n, e: call("fill_null", e, Lit(value[n])), value.keys())
+        return self._map_columns(lambda n, e: call("fill_null", e, Lit(value)))
+
+    def isna(self) -> "DataFrame":
+        return self._map_columns(lambda n, e: call("is_null", e))
+
+    isnull = isna
+
+    def notna(self) -> "DataFrame":
+        return self._map_columns(lambda n, e: call("is_not_null", e))
+
+    def isin(self, values: Iterable | dict) -> "DataFrame":
+        if isinstance(values, dict):
+            return self._map_columns(lambda n, e: call("is_in", e, values=tuple(values.get(n, ()))))
+        values = tuple(values)
+        return self._map_columns(lambda n, e: call("is_in", e, values=values))
+
+    # -- reshaping ----------------------------------------------------------------------------
+    def map_partitions(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any):
+        """Apply ``func(pandas_df, *args, **kwargs)`` to every partition.
+
+        ``meta`` (an empty pandas DataFrame/Series, a dict of column to dtype, or a pyarrow Schema)
+        declares the output; without it ``func`` is run once on an empty frame to find out.
+        """
+        return map_partitions(func, self, *args, meta=meta, **kwargs)
+
+    def repartition(self, npartitions: int) -> "DataFrame":
+        if not isinstance(npartitions, int) or npartitions < 1:
+            raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
+        return self._with(Repartition(self._node, npartitions))
+
+    def merge(
+        self,
+        right: "DataFrame",
+        how: str = "inner",
+        on: str | Sequence[str] | None = None,
+        left_on: str | Sequence[str] | None = None,
+        right_on: str | Sequence[str] | None = None,
+        suffixes: tuple[str, str] = ("_x", "_y"),
+        strategy: str | None = None,
+    ) -> "DataFrame":
+        """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross).
+
+        NULL keys do not match each other (SQL semantics; pandas would match NaN with NaN).
+        """
+        if not isinstance(right, DataFrame):
+            raise InvalidArgumentError(f"can only merge with a frames.DataFrame, not {type(right).__name__}")
+        valid = ("inner", "left", "right", "outer", "cross", "leftsemi", "leftanti")
+        if how not in valid:
+            raise InvalidArgumentError(f"merge how={how!r} is not one of {valid}")
+        listify = lambda v: [v] if isinstance(v, str) else list(v or [])
+        if how == "cross":
+            lk, rk = [], []
+        elif on is not None:
+            lk = rk = listify(on)
+        elif left_on is not None and right_on is not None:
+            lk, rk = listify(left_on), listify(right_on)
+        else:
+            common = [c for c in self.columns if c in set(right.columns)]
+            if not common:
+                raise InvalidArgumentError("no common columns to merge on; pass on= or left_on=/right_on=")
+            lk = rk = common
+        self._check_columns(lk)
+        right._check_columns(rk)
+        join_how = {"leftsemi": "semi", "leftanti": "anti"}.get(how, how)
+        node = Join(self.reset_index()._node, right.reset_index()._node, join_how, tuple(lk), tuple(rk),
+                    strategy=strategy, suffixes=tuple(suffixes), coalesce_keys=True)
+        return DataFrame(node)
+
+    def join(self, other: "DataFrame", on: str | Sequence[str] | None = None, how: str = "left", **kw: Any) -> "DataFrame":
+        return self.merge(other, how=how, on=on, **kw)
+
+    def sort_values(self, by: str | Sequence[str], ascending: bool | Sequence[bool] = True, na_position: str = "last") -> "DataFrame":
+        by = [by] if isinstance(by, str) else list(by)
+        self._check_columns(by)
+        asc = [ascending] * len(by) if isinstance(ascending, bool) else list(ascending)
+        if len(asc) != len(by):
+            raise InvalidArgumentError("ascending must be a bool or one bool per sort column")
+        if na_position not in ("first", "last"):
+            raise InvalidArgumentError(f"na_position must be 'first' or 'last', not {na_position!r}")
+        keys = tuple(SortKey(c, a, na_position == "first") for c, a in zip(by, asc))
+        return self._with(Sort(self._node, keys))
+
+    def nlargest(self, n: int, columns: str | Sequence[str]) -> "DataFrame":
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        self._check_columns(cols)
+        return self._with(Sort(self._node, tuple(SortKey(c, False, False) for c in cols), limit=n))
+
+    def nsmallest(self, n: int, columns: str | Sequence[str]) -> "DataFrame":
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        self._check_columns(cols)
+        return self._with(Sort(self._node, tuple(SortKey(c, True, False) for c in cols), limit=n))
+
+    def head(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        """The first ``n`` rows; after ``sort_values`` this is a top-k that never sorts everything."""
+        node = self._node
+        if isinstance(node, Sort) and node.limit is None:
+            limited: Node = Sort(node.child, node.keys, limit=n)
+        else:
+            limited = Limit(node, n)
+        out = self._with(limited)
+        return _compute_head(out, scheduler) if compute else out
+
+    def limit(self, n: int, offset: int = 0) -> "DataFrame":
+        return self._with(Limit(self._node, n, offset))
+
+    def drop_duplicates(self, subset: str | Sequence[str] | None = None, keep: str = "first") -> "DataFrame":
+        if keep not in ("first", "last"):
+            raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not supported; use 'first' or 'last'")
+        names = [n for n in self._node.schema.names]
+        subset = names if subset is None else ([subset] if isinstance(subset, str) else list(subset))
+        self._check_columns(subset)
+        others = [n for n in names if n not in subset]
+        aggs = tuple(AggSpec(n, keep, n) for n in others)
+        node = Aggregate(self._node, tuple(subset), aggs, dropna=False)
+        return self._with(Project(node, tuple((n, Col(n)) for n in names)))
+
+    def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True):
+        from frames.dataframe.groupby import GroupBy
+
+        keys = [by] if isinstance(by, str) else list(by)
+        if self._index:
+            return self.reset_index().groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+        self._check_columns(keys)
+        return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
+
+    def value_counts(self, subset: Sequence[str] | None = None, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
+        cols = list(subset) if subset is not None else list(self.columns)
+        self._check_columns(cols)
+        node: Node = Aggregate(self._node, tuple(cols), (AggSpec("count", "count_all"),), dropna=dropna)
+        if sort:
+            node = Sort(node, (SortKey("count", ascending),))
+        return Series(node, Col("count"), "count", tuple(cols))
+
+    # -- reductions ---------------------------------------------------------------------------
+    def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
+        names = [n for n in self.columns]
+        if numeric_only or func in ("sum", "mean", "std", "var"):
+            names = [n for n in names if _is_numeric(self._node.schema.field(n).type)]
+        aggs = tuple(AggSpec(n, func, n, tuple(options.items())) for n in names)
+        return Scalar(Aggregate(self._node, (), aggs), kind="row")
+
+    def sum(self, numeric_only: bool = True) -> "Scalar":
+        return self._reduce("sum", numeric_only)
+
+    def mean(self, numeric_only: bool = True) -> "Scalar":
+        return self._reduce("mean", numeric_only)
+
+    def min(self) -> "Scalar":
+        return self._reduce("min")
+
+    def max(self) -> "Scalar":
+        return self._reduce("max")
+
+    def count(self) -> "Scalar":
+        return self._reduce("count")
+
+    def __len__(self) -> int:
+        return int(Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))).compute())
+
+    # -- materialization ----------------------------------------------------------------------
+    def _rebuild(self, results: Sequence[pa.Table]) -> "DataFrame":
+        """``persist``: every partition computed, kept in memory as a new DataFrame."""
+        return DataFrame(FromTables(tuple(results), self._node.schema), self._index, self._column_labels)
+
+    def _node_to_write(self, index: bool | None) -> Node:
+        """What the writers write: the index columns first (pandas' and Dask's default for an index
+        that is not the default one), or left out with ``index=False``."""
+        if not self._index:
+            return self._optimized()
+        return self.reset_index(drop=index is False)._optimized()
+
+    def to_parquet(self, path: str, engine: str = "auto", index: bool | None = None, write_index: bool | None = None,
+                   **kwargs: Any) -> None:
+        """Write Parquet: one file (``path`` ending in .parquet, or ``single_file=True``) or a directory
+        of ``part.{i}.parquet``; ``compression=`` (default snappy), ``partition_on=`` (hive layout),
+        ``overwrite=``, ``name_function=``, ``storage_options=``, ``scheduler=``, as Dask's.
+        See ``frames.dataframe.io.writers`` and ``frames.dataframe.io.targets`` for what may be replaced."""
+        from frames.dataframe.io import to_parquet
+
+        if engine not in ("auto", "pyarrow"):
+            raise InvalidArgumentError(f"engine={engine!r}: frames writes Parquet with pyarrow ('auto' or 'pyarrow')")
+        to_parquet(self._node_to_write(index if write_index is None else write_index), path, **kwargs)
+
+    def to_csv(self, path: str, index: bool | None = None, **kwargs: Any) -> None:
+        """Write CSV: one file (``path`` ending in .csv, .csv.gz, ..., or ``single_file=True``) or a
+        directory of ``part.{i}.csv``; ``sep=``, ``header=``, ``quotechar=``, ``na_rep=``,
+        ``compression=`` (default: from the extension), ``partition_on=``, ``overwrite=``, as pandas' and Dask's."""
+        from frames.dataframe.io import to_csv
+
+        to_csv(self._node_to_write(index), path, **kwargs)
+
+    def to_json(self, path: str, orient: str = "records", lines: bool = True, index: bool | None = None,
+                **kwargs: Any) -> None:
+        """Write JSON records, one object per line (``lines=True``, as DuckDB's COPY ... (FORMAT JSON))
+        or one array (``lines=False``): one file (``path`` ending in .json/.jsonl/.ndjson) or a
+        directory of ``part.{i}.json``; ``compression=``, ``partition_on=``, ``overwrite=``."""
+        from frames.dataframe.io import to_json
+
+        to_json(self._node_to_write(index), path, orient=orient, lines=lines, **kwargs)
+
+    def to_pandas(self, **kwargs: Any) -> pd.DataFrame:
+        return self.compute(**kwargs)
+
+
+def _is_numeric(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
+
+
+def _binary(op: str, reflected: bool = False):
+    def method(self: "Series", other: Any) -> "Series":
+        if isinstance(other, Series):
+            node, a, b = _same_base(self, other)
+            index = self._index
+        else:
+            node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
+        if reflected:
+            a, b = b, a
+        return Series(node, call(op, a, b), self._name, index)
+
+    method.__name__ = f"__{op}__"
+    return method
+
+
+class Series(_Frame):
+    """One lazy column: a scalar expression over a DataFrame's expression."""
+
+    def __init__(self, node: Node, expr: ScalarExpr, name: Hashable = None, index: Sequence[str] = ()):
+        self._node = node
+        self._expr = expr
+        self._name = name
+        self._index = tuple(index)
+
+    @property
+    def name(self) -> Hashable:
+        return self._name
+
+    @property
+    def dtype(self):
+        return pandas_dtypes(pa.schema([("x", self.arrow_type)]))["x"]
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return self._expr.dtype(self._node.schema)
+
+    def __repr__(self) -> str:
+        return f"<frames.Series name={self._name!r} type={self.arrow_type} npartitions={self.npartitions}>"
+
+    def _value_name(self) -> str:
+        name = "__value__" if self._name is None or self._name in self._index else str(self._name)
+        return name
+
+    def _result_node(self) -> Node:
+        exprs = [(c, Col(c)) for c in self._index] + [(self._value_name(), self._expr)]
+        return Project(self._node, tuple(exprs))
+
+    def _finalize(self, results: Sequence[pa.Table]) -> pd.Series:
+        table = concat_tables(list(results), self._result_node().schema)
+        pdf = arrow_to_pandas(table)
+        if self._index:
+            pdf = pdf.set_index(list(self._index))
+        s = pdf[self._value_name()]
+        s.name = self._name
+        return s
+
+    def _rebuild(self, results: Sequence[pa.Table]) -> "Series":
+        schema = self._result_node().schema
+        return Series(FromTables(tuple(results), schema), Col(self._value_name()), self._name, self._index)
+
+    def to_frame(self, name: Hashable | None = None) -> DataFrame:
+        name = self._name if name is None else name
+        name = 0 if name is None else name
+        exprs = [(c, Col(c)) for c in self._index] + [(str(name), self._expr)]
+        return DataFrame(Project(self._node, tuple(exprs)), self._index)
+
+    def rename(self, name: Hashable) -> "Series":
+        return Series(self._node, self._expr, name, self._index)
+
+    # operators
+    __add__ = _binary("add")
+    __radd__ = _binary("add", True)
+    __sub__ = _binary("subtract")
+    __rsub__ = _binary("subtract", True)
+    __mul__ = _binary("multiply")
+    __rmul__ = _binary("multiply", True)
+    __truediv__ = _binary("divide")
+    __rtruediv__ = _binary("divide", True)
+    __floordiv__ = _binary("floordiv")
+    __rfloordiv__ = _binary("floordiv", True)
+    __mod__ = _binary("pymod")
+    __rmod__ = _binary("pymod", True)
+    __pow__ = _binary("power")
+    __rpow__ = _binary("power", True)
+    __eq__ = _binary("eq")  # type: ignore[assignment]
+    __ne__ = _binary("ne")  # type: ignore[assignment]
+    __lt__ = _binary("lt")
+    __le__ = _binary("le")
+    __gt__ = _binary("gt")
+    __ge__ = _binary("ge")
+    __and__ = _binary("and")
+    __rand__ = _binary("and", True)
+    __or__ = _binary("or")
+    __ror__ = _binary("or", True)
+    __xor__ = _binary("xor")
+    __hash__ = object.__hash__
+
+    def _unary(self, op: str, **options: Any) -> "Series":
+        return Series(self._node, call(op, self._expr, **options), self._name, self._index)
+
+    def __neg__(self) -> "Series":
+        return self._unary("negate")
+
+    def __invert__(self) -> "Series":
+        return self._unary("not")
+
+    def __abs__(self) -> "Series":
+        return self._unary("abs")
+
+    def abs(self) -> "Series":
+        return self._unary("abs")
+
+    def round(self, decimals: int = 0) -> "Series":
+        return self._unary("round", ndigits=decimals, mode="half_to_even")
+
+    def __bool__(self) -> bool:
+        raise InvalidArgumentError("the truth value of a lazy Series is ambiguous; use & | ~ instead of and/or/not")
+
+    def astype(self, dtype: Any) -> "Series":
+        return Series(self._node, Cast(self._expr, to_arrow_type(dtype)), self._name, self._index)
+
+    def isin(self, values: Iterable) -> "Series":
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise InvalidArgumentError(f"isin needs a list-like of values, not {type(values).__name__}")
+        return self._unary("is_in", values=tuple(values))
+
+    def between(self, left: Any, right: Any, inclusive: str = "both") -> "Series":
+        lo_op = "ge" if inclusive in ("both", "left") else "gt"
+        hi_op = "le" if inclusive in ("both", "right") else "lt"
+        if inclusive not in ("both", "left", "right", "neither"):
+            raise InvalidArgumentError(f"inclusive must be 'both', 'left', 'right' or 'neither', not {inclusive!r}")
+        lo = getattr(self, f"__{lo_op}__")(left)
+        hi = getattr(self, f"__{hi_op}__")(right)
+        return lo & hi
+
+    def fillna(self, value: Any) -> "Series":
+        if isinstance(value, Series):
+            node, a, b = _same_base(self, value)
+            return Series(node, call("fill_null", a, b), self._name, self._index)
+        return Series(self._node, call("fill_null", self._expr, Lit(value)), self._name, self._index)
+
+    def isna(self) -> "Series":
+        return self._unary("is_null")
+
+    isnull = isna
+
+    def notna(self) -> "Series":
+        return self._unary("is_not_null")
+
+    notnull = notna
+
+    def where(self, cond: "Series", other: Any = None) -> "Series":
+        node, c, v = _same_base(cond, self)
+        o = _as_expr(other, node) if not isinstance(other, Series) else _same_base(cond, other)[2]
+        return Series(node, call("if_else", c, v, o), self._name, self._index)
+
+    @property
+    def str(self):
+        from frames.dataframe.accessors import StringAccessor
+
+        return StringAccessor(self)
+
+    @property
+    def dt(self):
+        from frames.dataframe.accessors import DatetimeAccessor
+
+        return DatetimeAccessor(self)
+
+    def map_partitions(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any):
+        return map_partitions(func, self, *args, meta=meta, **kwargs)
+
+    # reductions
+    def _reduce(self, func: str, **options: Any) -> "Scalar":
+        name = "__value__"
+        projected = Project(self._node, ((name, self._expr),))
+        return Scalar(Aggregate(projected, (), (AggSpec("result", func, name, tuple(options.items())),)))
+
+    def sum(self) -> "Scalar":
+        return self._reduce("sum")
+
+    def mean(self) -> "Scalar":
+        return self._reduce("mean")
+
+    def min(self) -> "Scalar":
+        return self._reduce("min")
+
+    def max(self) -> "Scalar":
+        return self._reduce("max")
+
+    def count(self) -> "Scalar":
+        return self._reduce("count")
+
+    def nunique(self) -> "Scalar":
+        return self._reduce("count_distinct")
+
+    def std(self, ddof: int = 1) -> "Scalar":
+        return self._reduce("std", ddof=ddof)
+
+    def var(self, ddof: int = 1) -> "Scalar":
+        return self._reduce("var", ddof=ddof)
+
+    def any(self) -> "Scalar":
+        return self._reduce("any")
+
+    def all(self) -> "Scalar":
+        return self._reduce("all")
+
+    def __len__(self) -> int:
+        return int(Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))).compute())
+
+    def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
+        value = self._value_name() if self._name is not None else "__value__"
+        projected = Project(self._node, ((value, self._expr),))
+        node: Node = Aggregate(projected, (value,), (AggSpec("count", "count_all"),), dropna=dropna)
+        if sort:
+            node = Sort(node, (SortKey("count", ascending),))
+        out = Series(node, Col("count"), "count", (value,))
+        return out
+
+    def drop_duplicates(self) -> "Series":
+        value = self._value_name()
+        projected = Project(self._node, ((value, self._expr),))
+        node = Aggregate(projected, (value,), ())
+        return Series(node, Col(value), self._name)
+
+    def unique(self) -> "Series":
+        return self.drop_duplicates()
+
+    def head(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        out = Series(Limit(self._result_node(), n), Col(self._value_name()), self._name, self._index)
+        return _compute_head(out, scheduler) if compute else out
+
+    def nlargest(self, n: int = 5) -> "Series":
+        value = self._value_name()
+        node = Sort(self._result_node(), (SortKey(value, False),), limit=n)
+        return Series(node, Col(value), self._name, self._index)
+
+    def nsmallest(self, n: int = 5) -> "Series":
+        value = self._value_name()
+        node = Sort(self._result_node(), (SortKey(value, True),), limit=n)
+        return Series(node, Col(value), self._name, self._index)
+
+    def sort_values(self, ascending: bool = True, na_position: str = "last") -> "Series":
+        value = self._value_name()
+        node = Sort(self._result_node(), (SortKey(value, ascending, na_position == "first"),))
+        return Series(node, Col(value), self._name, self._index)
+
+    def to_arrow(self, scheduler: str | None = None, **kwargs: Any) -> pa.Array:
+        return super().to_arrow(scheduler=scheduler, **kwargs).column(self._value_name())
+
+
+class Scalar(_Frame):
+    """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series)."""
+
+    def __init__(self, node: Node, kind: str = "value"):
+        self._node = node
+        self._index = ()
+        self._kind = kind
+
+    def _result_node(self) -> Node:
+        return self._node
+
+    def _finalize(self, results: Sequence[pa.Table]):
+        table = concat_tables(list(results), self._node.schema)
+        if self._kind == "row":
+            row = table.to_pandas()
+            return row.iloc[0] if len(row) else pd.Series(dtype=float)
+        value = table.column(0).to_pandas().iloc[0]
+        return value
+
+    def __repr__(self) -> str:
+        return f"<frames.Scalar {self._node.describe()}>"
+
+    def _rebuild(self, results: Sequence[pa.Table]) -> "Scalar":
+        return Scalar(FromTables(tuple(results), self._node.schema), self._kind)
+
+    def __int__(self) -> int:
+        return int(self.compute())
+
+    def __float__(self) -> float:
+        return float(self.compute())
+
+
+def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: Any = None, **kwargs: Any):
+    """Run ``func`` on every partition of ``obj`` (pandas in, pandas out)."""
+    if not callable(func):
+        raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
+    frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
+    source = frame.reset_index()._node if frame._index else frame._node
+    if meta is None:
+        meta = _infer_meta(func, source.schema, args, kwargs)
+    schema, is_series, series_name = _meta_schema(meta)
+    use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
+    node = MapPartitions(source, func, schema, tuple(args), tuple(sorted(kwargs.items())), pandas=True,
+                         func_name=getattr(func, "__name__", "function"), partition_info=use_info)
+    if is_series:
+        return Series(node, Col(schema.names[0]), series_name)
+    return DataFrame(node)
+
+
+def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
+    try:
+        return func(schema.empty_table().to_pandas(), *args, **kwargs)
+    except Exception as exc:  # user code: report what happened and how to avoid running it
+        raise InvalidArgumentError(
+            f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on an empty "
+            f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
+        ) from exc
+
+
+def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
+    if isinstance(meta, pa.Schema):
+        return meta, False, None
+    if isinstance(meta, pd.Series):
+        name = meta.name if meta.name is not None else "__value__"
+        return pa.Table.from_pandas(meta.to_frame(str(name)), preserve_index=False).schema.remove_metadata(), True, meta.name
+    if isinstance(meta, pd.DataFrame):
+        return pa.Table.from_pandas(meta, preserve_index=False).schema.remove_metadata(), False, None
+    if isinstance(meta, dict):
+        return pa.schema([(str(k), to_arrow_type(v)) for k, v in meta.items()]), False, None
+    if isinstance(meta, tuple) and len(meta) == 2:
+        return pa.schema([(str(meta[0]), to_arrow_type(meta[1]))]), True, meta[0]
+    raise InvalidArgumentError(f"meta must be a pandas DataFrame/Series, a dict of column to dtype or a pyarrow schema, not {type(meta).__name__}")
