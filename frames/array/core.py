@@ -186,6 +186,16 @@ class Array(Lazy):
             raise ArrayError(f"cannot cast {self._dtype} to {dtype} under casting={casting!r}")
         return map_blocks(_astype, self, dtype, dtype=dtype, name="astype")
 
+    # -- reductions and cumulative scans (frames/array/reductions.py) -----------------------
+
+    # -- indexing, reshaping, transposing (frames/array/slicing.py, reshape.py) -------------
+
+    # -- linear algebra and neighbourhoods (frames/array/linalg.py, overlap.py) -------------
+
+    # -- conversions and storage (frames/array/creation.py, io.py) ---------------------------
+
+    # -- display (frames/array/display.py) ---------------------------------------------------
+
     def rechunk(self, chunks: Any = "auto", **kwargs: Any) -> "Array":
         from frames.array.rechunk import rechunk
 
