@@ -189,6 +189,72 @@ class Array(Lazy):
     # -- reductions and cumulative scans (frames/array/reductions.py) -----------------------
 
     # -- indexing, reshaping, transposing (frames/array/slicing.py, reshape.py) -------------
+    def __getitem__(self, index: Any) -> "Array":
+        from frames.array.slicing import getitem
+
+        return getitem(self, index)
+
+    @property
+    def vindex(self) -> Any:
+        """Pointwise fancy indexing: ``x.vindex[[0, 2], [1, 3]]`` is the points (0, 1) and (2, 3)."""
+        from frames.array.slicing import VIndex
+
+        return VIndex(self)
+
+    def compute_chunk_sizes(self, scheduler: Any = None) -> "Array":
+        """Compute unknown block lengths (after a boolean mask) and set them, in place; returns self."""
+        from frames.array.slicing import compute_chunk_sizes
+
+        return compute_chunk_sizes(self, scheduler=scheduler)
+
+    def reshape(self, *shape: Any, merge_chunks: bool = True, limit: Any = None) -> "Array":
+        from frames.array.reshape import reshape
+
+        if len(shape) == 1 and not isinstance(shape[0], Integral):
+            shape = tuple(shape[0])
+        return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
+
+    def ravel(self) -> "Array":
+        from frames.array.reshape import ravel
+
+        return ravel(self)
+
+    flatten = ravel
+
+    def transpose(self, *axes: Any) -> "Array":
+        from frames.array.reshape import _np_transpose_method
+
+        return _np_transpose_method(self, axes)
+
+    @property
+    def T(self) -> "Array":
+        return self.transpose()
+
+    def swapaxes(self, axis1: int, axis2: int) -> "Array":
+        from frames.array.reshape import swapaxes
+
+        return swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis: Any = None) -> "Array":
+        from frames.array.reshape import squeeze
+
+        return squeeze(self, axis)
+
+    def nonzero(self) -> tuple:
+        from frames.array.slicing import nonzero
+
+        return nonzero(self)
+
+    def take(self, indices: Any, axis: int | None = None) -> "Array":
+        from frames.array.slicing import take
+
+        return take(self, indices, axis=axis)
+
+    def compress(self, condition: Any, axis: int | None = None) -> "Array":
+        from frames.array.slicing import compress
+
+        return compress(condition, self, axis=axis)
+
 
     # -- linear algebra and neighbourhoods (frames/array/linalg.py, overlap.py) -------------
 
