@@ -74,10 +74,10 @@ def getitem(x: Array, index: Any) -> Array:
     axis = sum(1 for it in items[:pos] if not isinstance(it, Integral))  # the axis in y
     in_axis = consumed_before
     if isinstance(ix, Array):
-        if ix.dtype != bool:
-            raise ArrayError("indexing with a lazy integer array is not supported: compute it first "
-                             "(x[idx.compute()]) or index with a boolean mask")
-        out = _mask_axis(y, ix, axis, in_axis, x.shape[in_axis])
+        if ix.dtype == bool:
+            out = _mask_axis(y, ix, axis, in_axis, x.shape[in_axis])
+        else:
+            out = _take_lazy(y, ix, axis, in_axis)
     elif ix.dtype == bool:
         n = x.shape[in_axis]
         if _isnan(n):
@@ -355,6 +355,54 @@ def _axis(axis: Any, ndim: int) -> int:
     if not isinstance(axis, Integral) or not -ndim <= axis < max(ndim, 1):
         raise ArrayError(f"axis {axis!r} is out of bounds for an array of {ndim} dimensions")
     return int(axis) % max(ndim, 1)
+
+
+def _take_lazy(y: Array, idx: Array, axis: int, shown: int) -> Array:
+    """``y`` at the positions of a lazy 1-D integer array along ``axis``: an output block per block
+    of ``idx`` (same lengths). Which input block each position falls in is only known when the
+    index is computed, so every input block along the axis gives the (few) rows wanted from it,
+    and one task per output block puts them in order. Out-of-range positions raise when computed."""
+    if idx.ndim != 1:
+        raise ArrayError(f"a lazy integer index must be 1-d, not {idx.ndim}-d")
+    chunks = y.chunks[axis]
+    if not _known(chunks):
+        raise UnknownChunksError(f"indexing axis {shown} with an integer array needs its chunk sizes, which are "
+                                 "unknown (after a boolean mask): call compute_chunk_sizes() first")
+    n = int(sum(chunks))
+    starts = tuple(block_starts(chunks))
+    name = new_name("take-lazy")
+    layer: dict = {}
+    other_axes = [range(nb) if a != axis else [None] for a, nb in enumerate(y.numblocks)]
+    for p in range(idx.numblocks[0]):
+        index_ref = Ref((idx.name, p))
+        for other in itertools.product(*other_axes):
+            out_key = (name, *(p if o is None else o for o in other))
+            refs = []
+            for j in range(len(chunks)):
+                piece_key = (name + "-piece", *out_key[1:], j)
+                in_key = (y.name, *(j if o is None else o for o in other))
+                layer[piece_key] = Task(_take_in_block, Ref(in_key), index_ref, starts[j], chunks[j], n, axis)
+                refs.append(Ref(piece_key))
+            layer[out_key] = Task(_gather_in_order, refs, index_ref, starts, n, axis, shown)
+    out_chunks = list(y.chunks)
+    out_chunks[axis] = idx.chunks[0]
+    return Array(layer, name, tuple(out_chunks), y.dtype, (y, idx), y._meta)
+
+
+def _take_in_block(block: np.ndarray, idx: np.ndarray, start: int, length: int, n: int, axis: int) -> np.ndarray:
+    idx = np.where(idx < 0, idx + n, idx)
+    return np.take(block, idx[(idx >= start) & (idx < start + length)] - start, axis=axis)
+
+
+def _gather_in_order(pieces: list, idx: np.ndarray, starts: tuple, n: int, axis: int, shown: int) -> np.ndarray:
+    idx = np.asarray(idx)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx[(idx < -n) | (idx >= n)][0])
+        raise IndexOutOfBoundsError(f"index {bad} is out of bounds for axis {shown} with size {n}")
+    idx = np.where(idx < 0, idx + n, idx)
+    source = np.searchsorted(np.asarray(starts), idx, side="right") - 1
+    order = np.argsort(source, kind="stable")  # the pieces hold the positions in this order
+    return np.take(np.concatenate(pieces, axis=axis), np.argsort(order, kind="stable"), axis=axis)
 
 
 # -- boolean masks ----------------------------------------------------------------------------------

@@ -117,6 +117,24 @@ def test_integer_indexing_takes_per_source_block():
     np.testing.assert_array_equal(z.compute(), a[sorted_idx])
 
 
+@pytest.mark.parametrize("chunks", [(4, 3), (6, 10), (1, 1), ((1, 5), (9, 1))])
+def test_lazy_integer_arrays_match_numpy(chunks):
+    a = np.arange(60).reshape(6, 10)
+    x = fa.from_array(a, chunks=chunks)
+    for idx, index_chunks in [(np.array([9, 0, -1, 3, 3, 5, 2]), 3), (np.array([4]), 1), (np.array([], int), 1),
+                              (np.arange(10)[::-1], 10)]:
+        lazy = fa.from_array(idx, chunks=index_chunks)
+        y = x[:, lazy]
+        assert y.chunks[1] == lazy.chunks[0]  # lengths known: the index's blocks
+        check(y, a[:, idx])
+        rows = idx[idx < 6]
+        check(x[fa.from_array(rows, chunks=2), 2], a[rows, 2])
+        check(x[fa.from_array(rows, chunks=2)], a[rows])
+    bad = x[fa.from_array(np.array([6]))]  # found out only when the index is computed
+    with pytest.raises(IndexError, match="index 6 is out of bounds for axis 0 with size 6"):
+        bad.compute(scheduler="sync")
+
+
 BOOLEAN = {
     1: [A1 > 0, np.zeros(10, bool), np.ones(10, bool)],
     2: [A2 > 0, (A2[:, 0] > 0,), (slice(None), A2[0] > 0), (1, A2[0] > -2)],
@@ -236,8 +254,8 @@ def test_out_of_range_and_bad_indices_raise_clearly():
         x[..., ...]
     with pytest.raises(ArrayError, match="vindex"):
         x[[0, 1], [1, 2]]
-    with pytest.raises(ArrayError, match="lazy integer array"):
-        x[fa.from_array(np.array([0, 1]))]
+    with pytest.raises(ArrayError, match="lazy integer index must be 1-d"):
+        x[fa.from_array(np.array([[0, 1]]))]
     assert issubclass(IndexOutOfBoundsError, ArrayError) and issubclass(IndexOutOfBoundsError, IndexError)
 
 
