@@ -60,26 +60,21 @@ def getitem(x: Array, index: Any) -> Array:
 
     pos = arrays[0]
     ix = items[pos]
-    consumed_before = sum(1 for it in items[:pos] if it is not None)
-    if ix.dtype == bool and ix.ndim > 1 or (ix.dtype == bool and ix.ndim == x.ndim and x.ndim > 1):
-        # a mask over several axes: only the whole-array form x[mask] (NumPy's result: 1-D, C order)
-        if len([it for it in items if it is not None]) != 1 or any(it is None for it in items) or ix.ndim != x.ndim:
-            raise ArrayError(f"a {ix.ndim}-d boolean mask is supported only as x[mask] over the whole array "
-                             f"(mask of shape {tuple(ix.shape)} for an array of shape {x.shape})")
-        return _mask_whole(x, ix)
-
-    # basic indexing first, with the array's axis kept whole; then the array along that axis
-    basic = tuple(slice(None) if i == pos else it for i, it in enumerate(items))
+    in_axis = sum(1 for it in items[:pos] if it is not None)  # the axis of x the array indexes
+    k = ix.ndim if ix.dtype == bool else 1  # the axes of x it covers
+    # basic indexing first, with the array's axes kept whole; then the array along them
+    basic = items[:pos] + [slice(None)] * k + items[pos + 1:]
     y = _basic(x, basic)
-    axis = sum(1 for it in items[:pos] if not isinstance(it, Integral))  # the axis in y
-    in_axis = consumed_before
+    axis = sum(1 for it in items[:pos] if not isinstance(it, Integral))  # the same axis in y
+    if ix.dtype == bool and k > 1:
+        ix, y = _merge_mask_axes(x, y, ix, in_axis, axis, k)
     if isinstance(ix, Array):
         if ix.dtype == bool:
-            out = _mask_axis(y, ix, axis, in_axis, x.shape[in_axis])
+            out = _mask_axis(y, ix, axis, in_axis, y.shape[axis])
         else:
             out = _take_lazy(y, ix, axis, in_axis)
     elif ix.dtype == bool:
-        n = x.shape[in_axis]
+        n = y.shape[axis]
         if _isnan(n):
             raise UnknownChunksError(f"indexing axis {in_axis} with a NumPy boolean mask needs its length: "
                                      "call compute_chunk_sizes() first")
@@ -94,6 +89,22 @@ def getitem(x: Array, index: Any) -> Array:
 
             out = reshape(out, out.shape[:axis] + ix.shape + out.shape[axis + 1:])
     return _place_advanced(out, items, pos, axis, ix.ndim if ix.dtype != bool else 1)
+
+
+def _merge_mask_axes(x: Array, y: Array, mask: Any, in_axis: int, axis: int, k: int) -> tuple[Any, Array]:
+    """A k-d mask over axes ``axis..axis+k`` of ``y``: those axes merged into one (C order, as
+    NumPy's result lists the true elements) and the mask flattened to match."""
+    from frames.array.reshape import ravel, reshape
+
+    covered = x.shape[in_axis:in_axis + k]
+    if not any(_isnan(n) for n in tuple(mask.shape) + covered) and tuple(mask.shape) != covered:
+        raise IndexOutOfBoundsError(f"boolean index of shape {tuple(mask.shape)} does not match axes "
+                                    f"{in_axis}..{in_axis + k - 1} of shape {covered}")
+    if not y.known_chunks:
+        raise UnknownChunksError(f"a {k}-d boolean mask needs known chunk sizes (the masked axes are "
+                                 "flattened): call compute_chunk_sizes() first")
+    merged = reshape(y, y.shape[:axis] + (-1,) + y.shape[axis + k:])
+    return (mask.ravel() if isinstance(mask, np.ndarray) else ravel(mask)), merged
 
 
 def _place_advanced(out: Array, items: list, pos: int, axis: int, nd: int) -> Array:
@@ -428,21 +439,6 @@ def _mask_axis(y: Array, mask: Array, axis: int, shown: int, length: Any) -> Arr
 
 def _mask_block(block: np.ndarray, mask: np.ndarray, axis: int) -> np.ndarray:
     return block[(slice(None),) * axis + (np.asarray(mask, dtype=bool),)]
-
-
-def _mask_whole(x: Array, mask: Any) -> Array:
-    """``x[mask]`` for a mask of ``x``'s shape: the true elements in C order, 1-D."""
-    from frames.array.reshape import ravel
-
-    if isinstance(mask, np.ndarray):
-        if mask.shape != x.shape:
-            raise IndexOutOfBoundsError(f"boolean index of shape {mask.shape} does not match the array's "
-                                        f"shape {x.shape}")
-        return take(ravel(x), np.flatnonzero(mask), axis=0)
-    if not _isnan(sum(mask.shape)) and not _isnan(sum(x.shape)) and mask.shape != x.shape:
-        raise IndexOutOfBoundsError(f"boolean index of shape {mask.shape} does not match the array's shape {x.shape}")
-    flat_x, flat_m = ravel(x), ravel(mask)
-    return _mask_axis(flat_x, flat_m, 0, 0, flat_x.shape[0])
 
 
 # -- unknown chunk sizes ----------------------------------------------------------------------------

@@ -138,7 +138,9 @@ def test_lazy_integer_arrays_match_numpy(chunks):
 BOOLEAN = {
     1: [A1 > 0, np.zeros(10, bool), np.ones(10, bool)],
     2: [A2 > 0, (A2[:, 0] > 0,), (slice(None), A2[0] > 0), (1, A2[0] > -2)],
-    3: [A3 > 0.5, (slice(None), A3[0, :, 0] > 0.3), (Ellipsis, A3[0, 0] > 0.4)],
+    3: [A3 > 0.5, (slice(None), A3[0, :, 0] > 0.3), (Ellipsis, A3[0, 0] > 0.4), (A3[:, :, 0] > 0.5,),
+        (1, A3[0] > 0.5), (A3[:, :, 0] > 0.5, slice(None, None, -2)), (A3[:, :, 0] > 0.5, 3),
+        (slice(None, None, -1), A3[0] > 0.5)],
 }
 
 
@@ -156,7 +158,7 @@ def test_lazy_boolean_masks_match_numpy(ndim, chunks, index):
     a = DATA[ndim]
     x = fa.from_array(a, chunks=chunks)
     items = index if isinstance(index, tuple) else (index,)
-    lazy = tuple(fa.from_array(i, chunks=max(1, i.shape[0] // 2) if i.ndim == 1 else chunks)
+    lazy = tuple(fa.from_array(i, chunks=max(1, i.shape[0] // 2) if i.ndim == 1 else (chunks if i.ndim == ndim else 2))
                  if isinstance(i, np.ndarray) else i for i in items)
     y = x[lazy]
     expected = a[index]
@@ -166,6 +168,16 @@ def test_lazy_boolean_masks_match_numpy(ndim, chunks, index):
     assert y.compute_chunk_sizes() is y
     assert y.shape == expected.shape
     check(y, expected)
+
+
+def test_masks_of_the_wrong_shape_raise():
+    x = fa.from_array(A3, chunks=2)
+    with pytest.raises(IndexError, match=r"boolean index of shape \(4, 3\) does not match axes 0..1 of shape \(3, 4\)"):
+        x[np.ones((4, 3), bool)]
+    with pytest.raises(IndexError, match="does not match"):
+        x[fa.from_array(np.ones((3, 5), bool))]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[np.ones((3, 4), bool), 0, 0]
 
 
 def test_full_mask_gives_c_order_1d():
