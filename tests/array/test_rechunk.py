@@ -232,8 +232,8 @@ def test_blockwise_aligns_inputs_through_rechunk():
 
 @pytest.mark.parametrize("any_scheduler", ["threads", "processes", "distributed"], indirect=True)
 def test_rechunk_on_schedulers(any_scheduler):
-    a = RNG.random((30, 30))
-    x = fa.from_array(a, chunks=(30, 1))
-    y = x.rechunk((1, 30), block_size_limit=30 * 5 * 8)
+    a = RNG.random((8, 8))
+    x = fa.from_array(a, chunks=(8, 1))
+    y = x.rechunk((1, 8), block_size_limit=8 * 2 * 8)
     assert stages(y) >= 2
     np.testing.assert_array_equal(y.compute(scheduler=any_scheduler), a)
