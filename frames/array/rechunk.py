@@ -271,14 +271,6 @@ def rechunk(x: Array, chunks: Any = "auto", threshold: Any = None, block_size_li
     their blocks."""
     if method not in (None, "tasks"):
         raise ArrayError(f"rechunk method {method!r} is not supported (only 'tasks')")
-    if isinstance(chunks, dict):
-        for axis in chunks:
-            if isinstance(axis, int) and -x.ndim <= axis < x.ndim and _isnan(x.shape[axis % x.ndim]) \
-                    and chunks[axis] not in (None,) and tuple(x.chunks[axis % x.ndim]) != chunks[axis]:
-                raise UnknownChunksError(f"rechunk of axis {axis % x.ndim}, whose chunk sizes are unknown: "
-                                         "call compute_chunk_sizes() first")
-    elif not x.known_chunks and not isinstance(chunks, tuple):
-        raise UnknownChunksError("rechunk needs known chunk sizes: call compute_chunk_sizes() first")
     new = normalize_chunks(chunks, x.shape, x.dtype, previous=x.chunks,
                            limit=parse_bytes(block_size_limit) if block_size_limit is not None else None)
     for axis, (o, n) in enumerate(zip(x.chunks, new)):

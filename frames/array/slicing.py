@@ -1,6 +1,9 @@
 """Indexing frames arrays: ``x[...]`` with ints, slices, ``None`` and ``Ellipsis`` (basic indexing),
-one integer list / array along an axis (``take``), boolean masks (lazy or NumPy), and the
-functions built on them (``nonzero``, ``argwhere``, ``flatnonzero``, ``compress``, ``extract``).
+one integer list / array along an axis (``take``; NumPy or lazy), boolean masks (NumPy or lazy,
+over one axis or several: ``x[x > 0]``), pointwise ``vindex``, and the functions built on them
+(``nonzero``, ``argwhere``, ``flatnonzero``, ``compress``, ``extract``). Where NumPy and dask
+differ, NumPy's answer is followed (an array index separated from ints by a slice moves to the
+front; a mask over several axes lists the true elements in C order).
 
 Basic indexing costs one task per output block, each reading the one input block it comes from
 (dask's ``slice_array``): a slice with a step is cut block by block, so chunks stay local.
@@ -10,6 +13,11 @@ split into output blocks of about the input's block length; an output block that
 input block is one ``np.take``; otherwise each input block it touches gives a small piece (only
 the rows wanted from it) and a gather task joins the pieces and puts them back in the asked
 order. No task holds more than one input block and one output block.
+
+A NumPy boolean mask is its ``flatnonzero`` positions, so the result's lengths are known. A
+lazy integer index gives the index's block lengths: its positions are only known when computed,
+so every input block along the axis gives the rows wanted from it and one task per output block
+puts them in order. A mask over several axes merges them first (``reshape``).
 
 A lazy boolean mask gives blocks whose lengths are not known until computed: their chunks are
 ``math.nan``, as in dask.array; elementwise operations and reductions work on them as they are,
