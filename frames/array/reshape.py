@@ -197,7 +197,8 @@ flatten = ravel
 
 
 @implements(np.reshape)
-def _np_reshape(a: Any, *args: Any, shape: Any = None, newshape: Any = None, order: str = "C", copy: Any = None) -> Array:
+def _np_reshape(a: Any, *args: Any, shape: Any = None, newshape: Any = None, order: str = "C",
+                copy: Any = None) -> Array:
     if args:
         shape = args[0]
         if len(args) > 1:

@@ -612,12 +612,14 @@ def vindex(x: Array, index: tuple) -> Array:
     try:
         arrays = np.broadcast_arrays(*arrays)
     except ValueError:
-        raise ArrayError(f"vindex index arrays of shapes {[a.shape for a in arrays]} cannot be broadcast together") from None
+        shapes = [a.shape for a in arrays]
+        raise ArrayError(f"vindex index arrays of shapes {shapes} cannot be broadcast together") from None
     k = len(arrays)
     point_shape = arrays[0].shape
     for axis in range(k):
         if not _known(x.chunks[axis]):
-            raise UnknownChunksError(f"vindex along axis {axis} needs known chunk sizes: call compute_chunk_sizes() first")
+            raise UnknownChunksError(f"vindex along axis {axis} needs known chunk sizes: "
+                                     "call compute_chunk_sizes() first")
     points = []
     blocks_of_points = []
     for axis, ix in enumerate(arrays):
