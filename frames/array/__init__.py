@@ -12,7 +12,11 @@ from frames.array.chunks import normalize_chunks
 from frames.array.core import Array, blockwise, elemwise, map_blocks
 from frames.array.creation import asanyarray, asarray, from_array
 from frames.array.errors import ArrayError, UnknownChunksError
+from frames.array import linalg
+from frames.array.linalg import dot, inner, matmul, outer, tensordot, vdot
+from frames.array.overlap import map_overlap, overlap, trim_internal
 from frames.array.rechunk import rechunk
 
-__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "elemwise",
-           "from_array", "map_blocks", "normalize_chunks", "rechunk"]
+__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "dot", "elemwise",
+           "from_array", "inner", "linalg", "map_blocks", "map_overlap", "matmul", "normalize_chunks", "outer",
+           "overlap", "rechunk", "tensordot", "trim_internal", "vdot"]

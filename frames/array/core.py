@@ -164,6 +164,11 @@ class Array(Lazy):
         out = kwargs.pop("out", None)
         if out is not None:
             return NotImplemented
+        if method == "__call__" and ufunc.signature is not None:
+            # a generalized ufunc (np.matmul) is not elementwise: its blocked version is registered
+            from frames.array.dispatch import array_function
+
+            return array_function(ufunc, (), inputs, kwargs)
         if method == "__call__":
             if ufunc.nout == 1:
                 return elemwise(ufunc, *inputs, **kwargs)
@@ -191,6 +196,30 @@ class Array(Lazy):
     # -- indexing, reshaping, transposing (frames/array/slicing.py, reshape.py) -------------
 
     # -- linear algebra and neighbourhoods (frames/array/linalg.py, overlap.py) -------------
+    def dot(self, other: Any) -> "Array":
+        from frames.array.linalg import dot
+
+        return dot(self, other)
+
+    def __matmul__(self, other: Any) -> Any:
+        if not isinstance(other, (Array, np.ndarray, list, tuple)):
+            return NotImplemented
+        from frames.array.linalg import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        if not isinstance(other, (Array, np.ndarray, list, tuple)):
+            return NotImplemented
+        from frames.array.linalg import matmul
+
+        return matmul(other, self)
+
+    def map_overlap(self, func: Callable, depth: Any, boundary: Any = None, trim: bool = True,
+                    **kwargs: Any) -> "Array":
+        from frames.array.overlap import map_overlap
+
+        return map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
 
     # -- conversions and storage (frames/array/creation.py, io.py) ---------------------------
 

@@ -1,0 +1,451 @@
+"""Linear algebra on chunked arrays: blocked products and tall-and-skinny factorizations.
+
+Products (``tensordot``, ``dot``, ``matmul``, ``inner``, ``outer``, ``vdot``) are one
+``core.blockwise`` call each: an output block is the sum, over the blocks along the contracted
+axes, of the products of matching blocks (the inputs are passed to the task as lists of blocks
+along the contracted indices). The sum is accumulated in a loop inside the task, so a task holds its
+inputs, its output and one product at a time, not one intermediate per block pair as dask's
+``tensordot`` does (``x.dot(x.T).sum()`` at 4000x4000 in 1000x1000 blocks: 16 tasks instead of
+64 products and a reduction). When more than ``split_every`` block pairs meet in one output block
+(``x.T @ x`` of a tall array), the pairs are summed in groups that run in parallel and the group
+sums are added in a tree (fan-in ``split_every``).
+
+``qr`` / ``tsqr`` and ``svd`` are the direct TSQR of Benson, Gleich and Demmel ("Direct QR
+factorizations for tall-and-skinny matrices in MapReduce architectures", 2013), as dask's
+``tsqr``: QR of every row block, QR of the stacked R factors (in a tree of fan-in ``split_every``
+when there are many blocks), and each block of Q is its block's Q times the rows of the upper
+levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplied into Q.
+
+``norm`` is NumPy's vector and matrix norms, computed from blocked reductions.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+from typing import Any, Sequence
+
+import numpy as np
+
+from exec import Ref, Task
+from frames.array.core import Array, blockwise, elemwise, new_name
+from frames.array.dispatch import implements
+from frames.array.errors import ArrayError, UnknownChunksError
+
+SPLIT_EVERY = 8  # block pairs summed in one task before the contraction is split into a tree
+
+
+def _as_array(x: Any) -> Array:
+    if isinstance(x, Array):
+        return x
+    from frames.array.creation import asarray
+
+    return asarray(x)
+
+
+def _flatten(nested: Any) -> list:
+    """The blocks of a (possibly nested) list along contracted indices, in order; a single block
+    (nothing contracted) is a list of one."""
+    if not isinstance(nested, list):
+        return [nested]
+    out: list = []
+    for item in nested:
+        out.extend(_flatten(item))
+    return out
+
+
+def _sum_products(product: Any, a_blocks: Any, b_blocks: Any, **kwargs: Any) -> np.ndarray:
+    """``sum(product(a_k, b_k, **kwargs))`` over matching blocks, accumulated in place."""
+    a_list, b_list = _flatten(a_blocks), _flatten(b_blocks)
+    if len(a_list) == 1 and len(b_list) > 1:  # one side broadcasts along the contraction
+        a_list = a_list * len(b_list)
+    elif len(b_list) == 1 and len(a_list) > 1:
+        b_list = b_list * len(a_list)
+    out = np.asarray(product(a_list[0], b_list[0], **kwargs))
+    if len(a_list) > 1 and not out.flags.writeable:
+        out = out.copy()
+    for a, b in zip(a_list[1:], b_list[1:]):
+        out += product(a, b, **kwargs)
+    return out
+
+
+def _tensordot_sum(a_blocks: Any, b_blocks: Any, axes: tuple) -> np.ndarray:
+    return _sum_products(np.tensordot, a_blocks, b_blocks, axes=axes)
+
+
+def _matmul_sum(a_blocks: Any, b_blocks: Any) -> np.ndarray:
+    return _sum_products(np.matmul, a_blocks, b_blocks)
+
+
+def _add_all(parts: list) -> np.ndarray:
+    out = np.array(parts[0], copy=True)
+    for p in parts[1:]:
+        out += p
+    return out
+
+
+def _split_long_contractions(out: Array, split_every: int) -> Array:
+    """``out`` (a blockwise product whose tasks take ``(a_blocks, b_blocks)`` lists) with every
+    task over more than ``split_every`` block pairs split: groups of ``split_every`` pairs are
+    summed by separate tasks (in parallel), and their sums are added in a tree of the same fan-in."""
+    first = next(iter(out.layer.values()), None)
+    if first is None or max(len(_flatten(first.args[0])), len(_flatten(first.args[1]))) <= split_every:
+        return out
+    partial_name = new_name(out.name.rsplit("-", 1)[0] + "-partial")
+    inner: dict = {}
+    layer: dict = {}
+    for key, task in out.layer.items():
+        a_list, b_list = _flatten(task.args[0]), _flatten(task.args[1])
+        n = max(len(a_list), len(b_list))
+        a_list = a_list * n if len(a_list) == 1 else a_list
+        b_list = b_list * n if len(b_list) == 1 else b_list
+        level = []
+        for g in range(0, n, split_every):
+            pkey = (partial_name, 0, *key[1:], g // split_every)
+            inner[pkey] = Task(task.func, a_list[g:g + split_every], b_list[g:g + split_every], **task.kwargs)
+            level.append(pkey)
+        depth = 1
+        while len(level) > split_every:
+            nxt = []
+            for g in range(0, len(level), split_every):
+                pkey = (partial_name, depth, *key[1:], g // split_every)
+                inner[pkey] = Task(_add_all, [Ref(k) for k in level[g:g + split_every]])
+                nxt.append(pkey)
+            level, depth = nxt, depth + 1
+        layer[key] = Task(_add_all, [Ref(k) for k in level])
+    carrier = Array(inner, partial_name, (), out.dtype, out.deps)  # holds the partial sums' tasks
+    return Array(layer, out.name, out.chunks, out.dtype, (carrier,), out._meta)
+
+
+def _result_dtype(func: Any, a: Array, b: Array, **kwargs: Any) -> np.dtype:
+    """The dtype NumPy's ``func`` gives on these dtypes (tried on one-element stand-ins)."""
+    pa = np.ones((1,) * a.ndim, dtype=a.dtype)
+    pb = np.ones((1,) * b.ndim, dtype=b.dtype)
+    return np.asarray(func(pa, pb, **kwargs)).dtype
+
+
+def _axis(axis: Any, ndim: int, what: str) -> int:
+    if not isinstance(axis, Integral) or not -ndim <= axis < ndim:
+        raise ArrayError(f"{what}: axis {axis!r} is out of range for an array of {ndim} dimensions")
+    return int(axis) % ndim
+
+
+# -- products -------------------------------------------------------------------------------------
+
+@implements(np.tensordot)
+def tensordot(a: Any, b: Any, axes: Any = 2, split_every: int | None = None) -> Array:
+    """``np.tensordot(a, b, axes)`` as a blocked algorithm: ``axes`` is an int N (the last N axes of
+    ``a`` with the first N of ``b``) or a pair of axis sequences. Inputs chunked differently along
+    a contracted axis are rechunked to common blocks first."""
+    a, b = _as_array(a), _as_array(b)
+    if isinstance(axes, Integral):
+        n = int(axes)
+        if n < 0 or n > min(a.ndim, b.ndim):
+            raise ArrayError(f"tensordot: axes={n} is more than the dimensions of the inputs ({a.ndim} and {b.ndim})")
+        left, right = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        try:
+            left, right = axes
+        except (TypeError, ValueError):
+            raise ArrayError(f"tensordot: axes must be an int or a pair of axis lists, not {axes!r}") from None
+        left = [left] if isinstance(left, Integral) else list(left)
+        right = [right] if isinstance(right, Integral) else list(right)
+        if len(left) != len(right):
+            raise ArrayError(f"tensordot: axes {left} of the first array and {right} of the second have different lengths")
+        left = [_axis(x, a.ndim, "tensordot") for x in left]
+        right = [_axis(x, b.ndim, "tensordot") for x in right]
+    for la, rb in zip(left, right):
+        if not (math.isnan(a.shape[la]) or math.isnan(b.shape[rb])) and a.shape[la] != b.shape[rb]:
+            raise ArrayError(f"tensordot: axis {la} of the first array has length {a.shape[la]}, "
+                             f"axis {rb} of the second {b.shape[rb]}; contracted axes must match")
+        if len(a.chunks[la]) != len(b.chunks[rb]) and not (a.known_chunks and b.known_chunks):
+            raise UnknownChunksError("tensordot over axes of unknown chunk sizes: call compute_chunk_sizes() first")
+    a_ind = [("a", i) for i in range(a.ndim)]
+    b_ind = [("b", j) for j in range(b.ndim)]
+    for k, (la, rb) in enumerate(zip(left, right)):
+        a_ind[la] = b_ind[rb] = ("k", k)
+    out_ind = [i for i in a_ind if i[0] == "a"] + [j for j in b_ind if j[0] == "b"]
+    dtype = _result_dtype(np.tensordot, a, b, axes=(left, right))
+    out = blockwise(_tensordot_sum, out_ind, a, a_ind, b, b_ind, dtype=dtype, axes=(tuple(left), tuple(right)),
+                    name=new_name("tensordot"))
+    return _split_long_contractions(out, split_every or SPLIT_EVERY)
+
+
+@implements(np.dot)
+def dot(a: Any, b: Any, split_every: int | None = None) -> Array:
+    """``np.dot``: a 0-d operand multiplies; two vectors give their inner product; otherwise the
+    last axis of ``a`` is contracted with the second-to-last of ``b`` (its only one if 1-D)."""
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return elemwise(np.multiply, a, b)
+    return tensordot(a, b, axes=((a.ndim - 1,), (max(b.ndim - 2, 0),)), split_every=split_every)
+
+
+@implements(np.matmul)
+def matmul(a: Any, b: Any, split_every: int | None = None) -> Array:
+    """``a @ b`` as NumPy's ``matmul``: stacks of matrices over the leading axes, broadcast against
+    each other; a 1-D operand is a row (on the left) or a column (on the right) vector whose
+    added axis is dropped again."""
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ArrayError("matmul: an operand is a scalar (0-d); use * to multiply by a scalar")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if not (math.isnan(ka) or math.isnan(kb)) and ka != kb:
+        raise ArrayError(f"matmul: the first operand has {ka} columns and the second {kb} rows "
+                         f"(shapes {a.shape} and {b.shape})")
+    batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    nbatch = max(len(batch_a), len(batch_b))
+    for i in range(1, nbatch + 1):
+        la = batch_a[-i] if i <= len(batch_a) else 1
+        lb = batch_b[-i] if i <= len(batch_b) else 1
+        if la != lb and la != 1 and lb != 1:
+            raise ArrayError(f"matmul: the stacked axes of shapes {a.shape} and {b.shape} cannot be broadcast together")
+    batch = [("batch", i) for i in range(nbatch)]
+    a_ind = batch[nbatch - len(batch_a):] + ([("i",)] if a.ndim >= 2 else []) + [("k",)]
+    b_ind = batch[nbatch - len(batch_b):] + [("k",)] + ([("j",)] if b.ndim >= 2 else [])
+    out_ind = batch + ([("i",)] if a.ndim >= 2 else []) + ([("j",)] if b.ndim >= 2 else [])
+    dtype = _result_dtype(np.matmul, a, b) if a.ndim > 1 or b.ndim > 1 else np.result_type(a.dtype, b.dtype)
+    # a stacked axis of length 1 broadcasts inside the task (NumPy's matmul does it), so its one
+    # block is shared by every output block
+    out = blockwise(_matmul_sum, out_ind, a, a_ind, b, b_ind, dtype=dtype, name=new_name("matmul"))
+    return _split_long_contractions(out, split_every or SPLIT_EVERY)
+
+
+def _vdot_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray(np.vdot(a, b))
+
+
+@implements(np.vdot)
+def vdot(a: Any, b: Any) -> Array:
+    """``np.vdot``: the dot product of the flattened arrays, the first one conjugated."""
+    a, b = _as_array(a), _as_array(b)
+    if a.shape != b.shape:
+        raise ArrayError(f"vdot: shapes {a.shape} and {b.shape} differ (vdot takes arrays of the same size)")
+    ind = [("k", i) for i in range(a.ndim)]
+    dtype = np.result_type(a.dtype, b.dtype)
+    out = blockwise(_VdotSum(), [], a, ind, b, ind, dtype=dtype, name=new_name("vdot"))
+    return _split_long_contractions(out, SPLIT_EVERY)
+
+
+class _VdotSum:
+    """Sum of ``np.vdot`` over matching blocks (a class: picklable, with the kernel's name)."""
+
+    __name__ = "vdot"
+
+    def __call__(self, a_blocks: Any, b_blocks: Any) -> np.ndarray:
+        return _sum_products(_vdot_kernel, a_blocks, b_blocks)
+
+
+@implements(np.inner)
+def inner(a: Any, b: Any) -> Array:
+    """``np.inner``: the last axes contracted (a scalar operand multiplies)."""
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return elemwise(np.multiply, a, b)
+    return tensordot(a, b, axes=((a.ndim - 1,), (b.ndim - 1,)))
+
+
+@implements(np.outer)
+def outer(a: Any, b: Any) -> Array:
+    """``np.outer`` of two vectors."""
+    a, b = _as_array(a), _as_array(b)
+    for x in (a, b):
+        if x.ndim != 1:
+            raise ArrayError(f"outer takes 1-d arrays, not one of {x.ndim} dimensions: flatten it first (x.ravel())")
+    return tensordot(a, b, axes=0)
+
+
+def transpose_blocks(x: Array) -> Array:
+    """``x`` with its axes reversed (block by block): used to turn short-and-fat inputs into tall
+    ones. TODO(slicing): the public ``transpose`` lives in slicing/reshape."""
+    ind = list(range(x.ndim))
+    return blockwise(np.transpose, ind[::-1], x, ind, dtype=x.dtype, name=new_name("transpose"))
+
+
+# -- tall-and-skinny QR and SVD --------------------------------------------------------------------
+
+def _qr(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.linalg.qr(block, mode="reduced")
+
+
+def _stacked_qr(rs: list) -> tuple[np.ndarray, np.ndarray]:
+    return np.linalg.qr(np.concatenate(rs, axis=0), mode="reduced")
+
+
+def _item(pair: tuple, i: int) -> Any:
+    return pair[i]
+
+
+def _q_times(q: np.ndarray, w: np.ndarray | None, rows: slice | None = None) -> np.ndarray:
+    """``q @ w[rows]``: a block of Q brought up to the root of the tree (``w=None``: ``q`` itself)."""
+    if w is None:
+        return q
+    return q @ (w if rows is None else w[rows])
+
+
+def _rows_times(q: np.ndarray, rows: slice, w: np.ndarray | None) -> np.ndarray:
+    """``q[rows] @ w``: the rows of a tree node's Q that belong to one child, brought to the root."""
+    return q[rows] if w is None else q[rows] @ w
+
+
+def _check_tall_and_skinny(a: Array, what: str) -> None:
+    if a.ndim != 2:
+        raise ArrayError(f"{what} takes a 2-d array, not one of {a.ndim} dimensions")
+    if len(a.chunks[1]) != 1:
+        raise ArrayError(f"{what} needs one block along axis 1 (it has {len(a.chunks[1])}): "
+                         f"rechunk({{1: -1}}) first")
+    if not a.known_chunks:
+        raise UnknownChunksError(f"{what} needs known block lengths: call compute_chunk_sizes() first")
+
+
+def tsqr(a: Any, compute_svd: bool = False, split_every: int | None = None) -> tuple:
+    """The direct tall-and-skinny QR of ``a`` (one block along axis 1): ``(Q, R)``, or
+    ``(U, S, Vt)`` with ``compute_svd=True``. Q is chunked like ``a`` along the rows, with
+    ``min(m, n)`` columns; R is one block. ``split_every`` (default 8) R factors are stacked
+    per QR of the tree."""
+    a = _as_array(a)
+    _check_tall_and_skinny(a, "tsqr")
+    split_every = max(2, int(split_every or SPLIT_EVERY))
+    m, n = a.shape
+    probe = np.linalg.qr(np.ones((1, 1), dtype=a.dtype))[0]
+    dtype = probe.dtype
+    name = new_name("tsqr")
+    inner: dict = {}
+
+    # level 0: every row block's QR
+    nodes = []  # (key of the (Q, R) pair, number of rows of R) per node of the current level
+    for i, rows in enumerate(a.chunks[0]):
+        key = (name + "-qr", 0, i)
+        inner[key] = Task(_qr, Ref((a.name, i, 0)))
+        nodes.append((key, min(rows, n)))
+    leaves = list(nodes)
+    # upper levels: QR of stacked R factors, split_every at a time, until one remains
+    parent: dict = {}  # node key -> (parent key, rows of the parent's Q that belong to it)
+    level = 0
+    while len(nodes) > 1:
+        level += 1
+        nxt = []
+        for g in range(0, len(nodes), split_every):
+            group = nodes[g:g + split_every]
+            key = (name + "-qr", level, g // split_every)
+            rs = []
+            start = 0
+            for child, k in group:
+                rkey = (name + "-r", *child[1:])
+                inner[rkey] = Task(_item, Ref(child), 1)
+                rs.append(Ref(rkey))
+                parent[child] = (key, slice(start, start + k))
+                start += k
+            inner[key] = Task(_stacked_qr, rs)
+            nxt.append((key, min(start, n)))
+        nodes = nxt
+    root, k_root = nodes[0]
+
+    # top-down: W(node) = the node's rows of the levels above, multiplied up to the root (k x k_root)
+    w_of: dict = {root: None}
+
+    def w(node: tuple) -> Any:
+        if node in w_of:
+            return w_of[node]
+        up, rows = parent[node]
+        wkey = (name + "-w", *node[1:])
+        qkey = (name + "-q", *up[1:])
+        if qkey not in inner:
+            inner[qkey] = Task(_item, Ref(up), 0)
+        inner[wkey] = Task(_rows_times, Ref(qkey), rows, w(up))
+        w_of[node] = Ref(wkey)
+        return w_of[node]
+
+    carrier = Array(inner, name + "-tree", (), dtype, (a,))  # holds the tree's tasks
+    q_name, r_name = name + "-Q", name + "-R"
+    r_layer = {(r_name, 0, 0): Task(_item, Ref(root), 1)}
+    r = Array(r_layer, r_name, ((k_root,), (n,)), dtype, (carrier,))
+    if not compute_svd:
+        q_layer = {}
+        for i, (leaf, _) in enumerate(leaves):
+            qkey = (name + "-q", *leaf[1:])
+            inner[qkey] = Task(_item, Ref(leaf), 0)
+            q_layer[(q_name, i, 0)] = Task(_q_times, Ref(qkey), w(leaf))
+        q = Array(q_layer, q_name, (a.chunks[0], (k_root,)), dtype, (carrier,))
+        return q, r
+    # the SVD: R = Ur S Vt (small), so A = (Q Ur) S Vt
+    svd_key = (name + "-svd",)
+    inner[svd_key] = Task(_small_svd, Ref(root))
+    u_name, s_name, v_name = name + "-U", name + "-S", name + "-Vt"
+    ur_key = (name + "-ur",)
+    inner[ur_key] = Task(_item, Ref(svd_key), 0)
+    u_layer = {}
+    for i, (leaf, _) in enumerate(leaves):
+        qkey = (name + "-q", *leaf[1:])
+        inner[qkey] = Task(_item, Ref(leaf), 0)
+        u_layer[(u_name, i, 0)] = Task(_q_w_ur, Ref(qkey), w(leaf), Ref(ur_key))
+    sv_dtype = np.linalg.svd(np.ones((1, 1), dtype=dtype))[1].dtype
+    u = Array(u_layer, u_name, (a.chunks[0], (k_root,)), dtype, (carrier,))
+    s = Array({(s_name, 0): Task(_item, Ref(svd_key), 1)}, s_name, ((k_root,),), sv_dtype, (carrier,))
+    vt = Array({(v_name, 0, 0): Task(_item, Ref(svd_key), 2)}, v_name, ((k_root,), (n,)), dtype, (carrier,))
+    return u, s, vt
+
+
+def _small_svd(qr_pair: tuple) -> tuple:
+    return np.linalg.svd(qr_pair[1], full_matrices=False)
+
+
+def _q_w_ur(q: np.ndarray, w: np.ndarray | None, ur: np.ndarray) -> np.ndarray:
+    return _q_times(q, w) @ ur
+
+
+@implements(np.linalg.qr)
+def qr(a: Any, mode: str = "reduced") -> tuple[Array, Array]:
+    """``np.linalg.qr(a)`` (reduced) for a tall-and-skinny ``a``: one block along axis 1, by TSQR."""
+    if mode != "reduced":
+        raise ArrayError(f"qr: only mode='reduced' is supported on chunked arrays, not {mode!r}")
+    return tsqr(a)
+
+
+@implements(np.linalg.svd)
+def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True, coerce_signs: bool = False) -> Any:
+    """``np.linalg.svd(a, full_matrices=False)``: ``(U, S, Vt)`` of a tall-and-skinny ``a`` (one
+    block along axis 1) by TSQR, or of a short-and-fat one (one block along axis 0) through its
+    transpose. Singular vectors are unique only up to sign, as NumPy's;
+    ``coerce_signs=True`` makes the largest-magnitude entry of each column of U positive (dask's
+    ``svd_flip``), so results are reproducible across chunkings."""
+    a = _as_array(a)
+    if full_matrices:
+        raise ArrayError("svd: full_matrices=True would build an m x m U; use full_matrices=False")
+    if a.ndim != 2:
+        raise ArrayError(f"svd takes a 2-d array, not one of {a.ndim} dimensions")
+    if len(a.chunks[1]) == 1:
+        u, s, vt = tsqr(a, compute_svd=True)
+    elif len(a.chunks[0]) == 1:
+        v, s, ut = tsqr(transpose_blocks(a), compute_svd=True)
+        u, vt = transpose_blocks(ut), transpose_blocks(v)
+    else:
+        raise ArrayError(f"svd needs one block along axis 1 (tall-and-skinny) or along axis 0 "
+                         f"(short-and-fat); it has {a.numblocks[0]} x {a.numblocks[1]} blocks: "
+                         f"rechunk({{1: -1}}) first")
+    if coerce_signs:
+        u, vt = _flip_signs(u, vt)
+    return (u, s, vt) if compute_uv else s
+
+
+def _signs_of(u_blocks: list) -> np.ndarray:
+    """Per column, the sign of the largest-magnitude entry of U (from the blocks of one column)."""
+    u = np.concatenate(u_blocks, axis=0)
+    if u.size == 0:
+        return np.ones(u.shape[1], dtype=u.dtype)
+    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+    signs[signs == 0] = 1
+    return signs
+
+
+def _flip_signs(u: Array, vt: Array) -> tuple[Array, Array]:
+    """dask's ``svd_flip``: columns of U (and rows of Vt) multiplied by the signs that make each
+    column's largest entry positive. Needs all of U's rows for the signs: one task over U's
+    column of blocks (U is tall and skinny: that is ``m x k`` values)."""
+    signs = blockwise(_signs_of, [("j",)], u, [("i",), ("j",)], dtype=u.dtype, name=new_name("svd-signs"))
+    return elemwise(np.multiply, u, signs), elemwise(np.multiply, vt, blockwise(_column, [("j",), ("one",)], signs, [("j",)], new_axes={("one",): 1}, dtype=u.dtype))
+
+
+def _column(v: np.ndarray) -> np.ndarray:
+    return v[:, None]
