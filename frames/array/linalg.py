@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from exec import Ref, Task
-from frames.array.core import Array, blockwise, elemwise, new_name
+from frames.array.core import Array, blockwise, elemwise, map_blocks, new_name
 from frames.array.dispatch import implements
 from frames.array.errors import ArrayError, UnknownChunksError
 
@@ -449,3 +449,120 @@ def _flip_signs(u: Array, vt: Array) -> tuple[Array, Array]:
 
 def _column(v: np.ndarray) -> np.ndarray:
     return v[:, None]
+
+
+# -- norms ----------------------------------------------------------------------------------------
+# TODO(reductions): the sums, maxima and minima below are a two-stage reduction of this module's
+# own (each block reduced to one value per output cell, then those joined per output block); use
+# ``x.sum/max/min(axis=, keepdims=)`` of frames/array/reductions.py when it lands.
+
+class _BlockReduce:
+    """``func(block, axis=axes, keepdims=True)``: one value per block along the reduced axes."""
+
+    def __init__(self, func: Any, axes: tuple, keepdims: bool = True):
+        self.func, self.axes, self.keepdims = func, axes, keepdims
+        self.__name__ = f"norm-{func.__name__}"
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        return np.asarray(self.func(block, axis=self.axes, keepdims=self.keepdims))
+
+
+def _reduce(x: Array, func: Any, axes: Sequence[int], keepdims: bool) -> Array:
+    """``func(x, axis=axes, keepdims=keepdims)`` for ``func`` in ``np.sum``, ``np.max``, ``np.min``."""
+    axes = tuple(sorted({a % x.ndim for a in axes}))
+    chunks = tuple(((1,) * len(c) if a in axes else c) for a, c in enumerate(x.chunks))
+    partial = map_blocks(_BlockReduce(func, axes), x, chunks=chunks, dtype=x.dtype, name=new_name("norm-partial"))
+    ind = [("ax", a) for a in range(x.ndim)]
+    if keepdims:
+        out_ind = [("ax", a) if a not in axes else ("kept", a) for a in range(x.ndim)]
+        new_axes = {("kept", a): 1 for a in axes}
+    else:
+        out_ind, new_axes = [i for a, i in enumerate(ind) if a not in axes], {}
+    return blockwise(_BlockReduce(func, axes, keepdims), out_ind, partial, ind, concatenate=True, new_axes=new_axes,
+                     dtype=x.dtype, name=new_name(f"norm-{func.__name__}"))
+
+
+def _abs(x: Array) -> Array:
+    return elemwise(np.abs, x)
+
+
+def _vector_norm(x: Array, ord: Any, axis: int, keepdims: bool) -> Array:
+    if ord is None or ord == 2:
+        sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
+            else elemwise(np.multiply, x, x)
+        return elemwise(np.sqrt, _reduce(sq, np.sum, [axis], keepdims))
+    if isinstance(ord, str):
+        raise ArrayError(f"norm: ord={ord!r} is a matrix norm; a vector norm takes a number or inf")
+    if ord == np.inf:
+        return _reduce(_abs(x), np.max, [axis], keepdims)
+    if ord == -np.inf:
+        return _reduce(_abs(x), np.min, [axis], keepdims)
+    if ord == 0:
+        return _reduce(elemwise(np.not_equal, x, 0).astype(np.real(np.empty(0, x.dtype)).dtype), np.sum, [axis], keepdims)
+    if ord == 1:
+        return _reduce(_abs(x), np.sum, [axis], keepdims)
+    p = float(ord)
+    return elemwise(np.power, _reduce(elemwise(np.power, _abs(x), p), np.sum, [axis], keepdims), 1.0 / p)
+
+
+def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> Array:
+    row, col = axes
+    if ord is None or ord == "fro":
+        return _vector_norm_over(x, axes, keepdims)
+    if ord in (2, -2, "nuc"):
+        if x.ndim != 2:
+            raise ArrayError(f"norm: ord={ord!r} over a stack of matrices is not supported (2-d arrays only)")
+        s = svd(x if axes == (0, 1) else transpose_blocks(x), compute_uv=False)
+        func = {2: np.max, -2: np.min, "nuc": np.sum}[ord]
+        out = _reduce(s, func, [0], False)
+        if keepdims:
+            out = blockwise(_keep_2d, [("r",), ("c",)], out, [], new_axes={("r",): 1, ("c",): 1}, dtype=out.dtype)
+        return out
+    if ord in (1, -1):
+        summed, other = row, col  # column sums, then the largest / smallest
+    elif ord in (np.inf, -np.inf):
+        summed, other = col, row
+    else:
+        raise ArrayError(f"norm: ord={ord!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
+    sums = _reduce(_abs(x), np.sum, [summed], True)
+    func = np.max if ord in (1, np.inf) else np.min
+    return _reduce(sums, func, [other] if keepdims else [other, summed], keepdims)
+
+
+def _keep_2d(v: np.ndarray) -> np.ndarray:
+    return np.asarray(v).reshape(1, 1)
+
+
+def _vector_norm_over(x: Array, axes: Sequence[int], keepdims: bool) -> Array:
+    sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
+        else elemwise(np.multiply, x, x)
+    return elemwise(np.sqrt, _reduce(sq, np.sum, axes, keepdims))
+
+
+@implements(np.linalg.norm)
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Array:  # noqa: A002 - NumPy's name
+    """``np.linalg.norm``: vector norms along one axis, matrix norms over two (``'nuc'``, 2 and -2
+    through the tall-and-skinny SVD), the 2-norm of everything with ``ord=None`` and no axis."""
+    x = _as_array(x)
+    if not np.issubdtype(x.dtype, np.inexact):
+        x = x.astype(float)
+    if axis is None:
+        if ord is None:
+            return _vector_norm_over(x, tuple(range(x.ndim)), keepdims)
+        if x.ndim not in (1, 2):
+            raise ArrayError(f"norm: ord={ord!r} without an axis takes a 1-d or 2-d array, not {x.ndim}-d")
+        axis = tuple(range(x.ndim))
+    axes = (axis,) if isinstance(axis, Integral) else tuple(axis)
+    axes = tuple(_axis(a, x.ndim, "norm") for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ArrayError(f"norm: axis {axis!r} names an axis twice")
+    empty = x.size == 0
+    if len(axes) == 1:
+        if empty and ord in (np.inf, -np.inf):
+            raise ArrayError(f"norm: ord={ord} of an empty array has no value (max/min of nothing)")
+        return _vector_norm(x, ord, axes[0], keepdims)
+    if len(axes) == 2:
+        if empty and ord not in (None, "fro"):
+            raise ArrayError(f"norm: ord={ord!r} of an empty matrix has no value")
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise ArrayError(f"norm: axis {axis!r} names {len(axes)} axes; a norm is over one (vector) or two (matrix)")
