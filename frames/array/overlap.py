@@ -313,6 +313,10 @@ def map_overlap(func: Callable, *args: Any, depth: Any = None, boundary: Any = N
     new_args = list(args)
     for i, a, d, b in zip(positions, arrays, depths, rules):
         new_args[i] = overlap(a, d, b)
+    shapes = {new_args[i].chunks for i in positions if new_args[i].ndim == arrays[0].ndim}
+    if len(shapes) > 1 and len({a.chunks for a in arrays}) == 1:
+        raise ArrayError("map_overlap: the depths given per array make blocks of different shapes "
+                         "(one block grid is needed); use one depth for arrays of the same shape")
     out = map_blocks(func, *new_args, **kwargs)
     if not trim:
         return out

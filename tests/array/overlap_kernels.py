@@ -11,6 +11,8 @@ import numpy as np
 def mean3(block: np.ndarray) -> np.ndarray:
     """The 3x3 (3, 3x3 or 3x3x3) mean of every cell whose neighbours are all inside ``block``;
     the outermost cells read their own edge repeated (they are trimmed off by map_overlap)."""
+    if block.size == 0:  # np.pad cannot extend an empty axis by its edge
+        return block.astype(float)
     p = np.pad(block.astype(float), 1, mode="edge")
     out = p
     for axis in range(block.ndim):
