@@ -13,10 +13,10 @@ from frames.array.core import Array, blockwise, elemwise, map_blocks
 from frames.array.creation import asanyarray, asarray, from_array
 from frames.array.errors import ArrayError, UnknownChunksError
 from frames.array import linalg
-from frames.array.linalg import dot, inner, matmul, outer, tensordot, vdot
+from frames.array.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
 from frames.array.overlap import map_overlap, overlap, trim_internal
 from frames.array.rechunk import rechunk
 
-__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "dot", "elemwise",
+__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "dot", "einsum", "elemwise",
            "from_array", "inner", "linalg", "map_blocks", "map_overlap", "matmul", "normalize_chunks", "outer",
            "overlap", "rechunk", "tensordot", "trim_internal", "vdot"]

@@ -21,6 +21,7 @@ levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplie
 
 from __future__ import annotations
 
+import itertools
 import math
 from numbers import Integral
 from typing import Any, Sequence
@@ -254,6 +255,104 @@ def outer(a: Any, b: Any) -> Array:
         if x.ndim != 1:
             raise ArrayError(f"outer takes 1-d arrays, not one of {x.ndim} dimensions: flatten it first (x.ravel())")
     return tensordot(a, b, axes=0)
+
+
+class _EinsumSum:
+    """``np.einsum(subscripts, *blocks)`` summed over every combination of blocks along the
+    contracted letters: operand ``i`` arrives as a list nested over its own contracted letters
+    (``own[i]``, in the order blockwise nests them), a single block when it has none."""
+
+    __name__ = "einsum"
+
+    def __init__(self, subscripts: str, contracted: tuple, own: tuple, kwargs: dict):
+        self.subscripts, self.contracted, self.own, self.kwargs = subscripts, contracted, own, kwargs
+
+    def __call__(self, *nested: Any) -> np.ndarray:
+        counts = dict.fromkeys(self.contracted, 1)
+        for tree, letters in zip(nested, self.own):
+            level = tree
+            for letter in letters:
+                counts[letter] = max(counts[letter], len(level))
+                level = level[0]
+        total = None
+        for combo in itertools.product(*(range(counts[c]) for c in self.contracted)):
+            where = dict(zip(self.contracted, combo))
+            blocks = []
+            for tree, letters in zip(nested, self.own):
+                for letter in letters:
+                    tree = tree[where[letter] if len(tree) > 1 else 0]
+                blocks.append(tree)
+            part = np.einsum(self.subscripts, *blocks, **self.kwargs)
+            if total is None:
+                total = np.array(part, copy=True)
+            else:
+                total += part
+        return total
+
+
+def _parse_subscripts(subscripts: str, nops: int) -> tuple[list[str], str]:
+    if not isinstance(subscripts, str):
+        raise ArrayError("einsum takes its subscripts as a string ('ij,jk->ik')")
+    text = subscripts.replace(" ", "")
+    if "." in text:
+        raise ArrayError("einsum: '...' (ellipsis) subscripts are not supported on chunked arrays; name every axis")
+    inputs, arrow, output = text.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != nops:
+        raise ArrayError(f"einsum: subscripts {subscripts!r} name {len(terms)} operands, but {nops} were given")
+    letters = [c for t in terms for c in t]
+    if any(not c.isalpha() for c in letters + list(output)):
+        raise ArrayError(f"einsum: subscripts {subscripts!r} may only hold letters, ',' and '->'")
+    if not arrow:  # implicit mode: the letters seen once, in alphabetical order (NumPy's rule)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for c in output:
+        if c not in letters:
+            raise ArrayError(f"einsum: output letter {c!r} of {subscripts!r} is in no operand")
+    if len(set(output)) != len(output):
+        raise ArrayError(f"einsum: output {output!r} repeats a letter")
+    return terms, output
+
+
+@implements(np.einsum)
+def einsum(subscripts: str, *operands: Any, dtype: Any = None, casting: str = "safe", optimize: Any = False) -> Array:
+    """``np.einsum`` on blocks: one task per output block sums ``np.einsum`` over the blocks along
+    the contracted letters (no ``...`` subscripts; a letter repeated within one operand takes its
+    diagonal, as NumPy's)."""
+    from frames.array.chunks import common_chunks
+
+    ops = [_as_array(o) for o in operands]
+    terms, output = _parse_subscripts(subscripts, len(ops))
+    for term, op in zip(terms, ops):
+        if len(term) != op.ndim:
+            raise ArrayError(f"einsum: {term!r} names {len(term)} axes of an operand with {op.ndim}")
+    # one block structure per letter across every axis that carries it
+    for letter in dict.fromkeys("".join(terms)):
+        axes = [(i, a) for i, t in enumerate(terms) for a, c in enumerate(t) if c == letter]
+        lengths = {ops[i].shape[a] for i, a in axes}
+        if len(lengths) > 1:
+            raise ArrayError(f"einsum: letter {letter!r} stands for axes of lengths {sorted(lengths)} in {subscripts!r}")
+        blocks = {ops[i].chunks[a] for i, a in axes}
+        if len(blocks) > 1:
+            common = common_chunks(*blocks)
+            for i, a in axes:
+                if ops[i].chunks[a] != common:
+                    ops[i] = ops[i].rechunk({a: common})
+    kwargs = {"casting": casting, "optimize": optimize}
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    probes = [np.ones((1,) * o.ndim, dtype=o.dtype) for o in ops]
+    try:
+        out_dtype = np.asarray(np.einsum(subscripts, *probes, **kwargs)).dtype
+    except (TypeError, ValueError) as exc:
+        raise ArrayError(f"einsum {subscripts!r}: {exc}") from None
+    # a letter repeated within one term is one blockwise index: its blocks are the diagonal ones
+    contracted = tuple(c for c in dict.fromkeys("".join(terms)) if c not in output)
+    own = tuple(tuple(c for c in contracted if c in t) for t in terms)
+    args: list = []
+    for op, term in zip(ops, terms):
+        args += [op, tuple(term)]
+    return blockwise(_EinsumSum(subscripts, contracted, own, kwargs), tuple(output), *args, dtype=out_dtype,
+                     name=new_name("einsum"))
 
 
 def transpose_blocks(x: Array) -> Array:

@@ -329,3 +329,38 @@ def test_norm_of_everything_complex_and_empty():
         fa.linalg.norm(fa.from_array(np.ones(4)), "fro", axis=0)
     with pytest.raises(ArrayError, match="1-d or 2-d"):
         fa.linalg.norm(fa.from_array(cube), 1)
+
+
+# -- einsum ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("subscripts, shapes", [
+    ("ij,jk->ik", [(6, 5), (5, 7)]), ("ij,jk,k->i", [(6, 5), (5, 7), (7,)]), ("ij->", [(6, 5)]),
+    ("ij->ji", [(6, 5)]), ("ij,jk", [(6, 5), (5, 7)]), ("i,i", [(7,), (7,)]), ("i,j->ij", [(7,), (4,)]),
+    ("ii->i", [(6, 6)]), ("ii", [(6, 6)]), ("bij,bjk->bik", [(3, 4, 5), (3, 5, 2)]), ("ijk->kj", [(3, 4, 5)]),
+    ("ij,ij->ij", [(6, 5), (6, 5)]), ("ij,kj->", [(0, 5), (3, 5)]),
+])
+@pytest.mark.parametrize("dtype", [float, int])
+def test_einsum_against_numpy(subscripts, shapes, dtype):
+    arrays = [RNG.standard_normal(s).astype(dtype) if dtype is float else RNG.integers(-4, 5, s) for s in shapes]
+    # each operand chunked its own way (operands meeting on a letter are brought to common blocks)
+    chunks = [(2, 4, 3), (3, 2, 2), (4, 3, 1)]
+    chunked = [fa.from_array(a, chunks=c[: a.ndim]) for a, c in zip(arrays, chunks)]
+    got = fa.einsum(subscripts, *chunked)
+    want = np.einsum(subscripts, *arrays)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got.compute(), want, rtol=1e-12)
+    np.testing.assert_allclose(np.einsum(subscripts, *chunked).compute(), want, rtol=1e-12)
+
+
+def test_einsum_errors():
+    a = fa.from_array(A, chunks=5)
+    with pytest.raises(ArrayError, match="ellipsis"):
+        fa.einsum("...j->j", a)
+    with pytest.raises(ArrayError, match="2 operands, but 1"):
+        fa.einsum("ij,jk->ik", a)
+    with pytest.raises(ArrayError, match="lengths"):
+        fa.einsum("ij,ij->i", a, fa.from_array(B))
+    with pytest.raises(ArrayError, match="in no operand"):
+        fa.einsum("ij->q", a)
+    with pytest.raises(ArrayError, match="names 3 axes"):
+        fa.einsum("ijk->i", a)
