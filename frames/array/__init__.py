@@ -12,7 +12,7 @@ from frames.array.chunks import normalize_chunks
 from frames.array.core import Array, blockwise, elemwise, map_blocks
 from frames.array.creation import asanyarray, asarray, from_array
 from frames.array.errors import ArrayError, UnknownChunksError
-from frames.array import linalg
+from frames.array import linalg  # noqa: F401 - fa.linalg.qr, svd, norm, lstsq
 from frames.array.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
 from frames.array.overlap import map_overlap, overlap, trim_internal
 from frames.array.rechunk import rechunk

@@ -665,3 +665,51 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
             raise ArrayError(f"norm: ord={ord!r} of an empty matrix has no value")
         return _matrix_norm(x, ord, axes, keepdims)
     raise ArrayError(f"norm: axis {axis!r} names {len(axes)} axes; a norm is over one (vector) or two (matrix)")
+
+
+# -- least squares --------------------------------------------------------------------------------
+
+def _triangular_solve(r: np.ndarray, qtb: np.ndarray) -> np.ndarray:
+    """``R x = Q^T b`` for the square upper-triangular R of the TSQR (a LinAlgError names a
+    rank-deficient ``a``)."""
+    try:
+        return np.linalg.solve(r, qtb)
+    except np.linalg.LinAlgError as exc:
+        raise np.linalg.LinAlgError(f"lstsq: R of the QR of a is singular ({exc}): a does not have full column rank") from None
+
+
+def _rank(r: np.ndarray) -> np.ndarray:
+    return np.asarray(np.linalg.matrix_rank(r))
+
+
+def _singular_values(r: np.ndarray) -> np.ndarray:
+    return np.linalg.svd(r, compute_uv=False)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Array, Array, Array, Array]:
+    """Least squares ``min |a x - b|`` for a tall-and-skinny ``a`` of full column rank, through its
+    TSQR (``x = R^-1 Q^T b``), as ``dask.array.linalg.lstsq``: ``(x, residuals, rank, s)``, all
+    lazy. As dask (unlike NumPy), ``residuals`` are the sums of squared residuals whatever the rank;
+    ``rank`` is a 0-d array."""
+    a, b = _as_array(a), _as_array(b)
+    _check_tall_and_skinny(a, "lstsq")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ArrayError(f"lstsq: b of shape {b.shape} does not match a of shape {a.shape} (b needs {a.shape[0]} rows)")
+    m, n = a.shape
+    if m < n:
+        raise ArrayError(f"lstsq needs at least as many rows as columns (a is {m} x {n})")
+    q, r = tsqr(a)
+    qtb = tensordot(q, b, axes=([0], [0]))  # n (x k): Q^T b, summed over the row blocks in a tree
+    cols = [("k",)] if b.ndim == 2 else []
+    x = blockwise(_triangular_solve, [("n",)] + cols, r, [("n",), ("n2",)], qtb, [("n2",)] + cols,
+                  dtype=np.result_type(r.dtype, b.dtype, np.float64 if b.dtype.kind in "biu" else b.dtype),
+                  concatenate=True, name=new_name("lstsq"))
+    residual = elemwise(np.subtract, b, dot(a, x))
+    residuals = _reduce(elemwise(np.abs, residual) ** 2, np.sum, [0], False)
+    if b.ndim == 1:
+        residuals = blockwise(np.atleast_1d, [("one",)], residuals, [], new_axes={("one",): 1}, dtype=residuals.dtype)
+    rank = blockwise(_rank, [], r, [("n",), ("n2",)], concatenate=True, dtype=np.int64, name=new_name("lstsq-rank"))
+    s = blockwise(_singular_values, [("s",)], r, [("s2",), ("n2",)], new_axes={("s",): n}, concatenate=True,
+                  dtype=np.linalg.svd(np.ones((1, 1), dtype=r.dtype), compute_uv=False).dtype, name=new_name("lstsq-s"))
+    return x, residuals, rank, s

@@ -364,3 +364,28 @@ def test_einsum_errors():
         fa.einsum("ij->q", a)
     with pytest.raises(ArrayError, match="names 3 axes"):
         fa.einsum("ijk->i", a)
+
+
+# -- least squares -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bshape", [(300,), (300, 3)], ids=["vector", "matrix"])
+@pytest.mark.parametrize("rows", [(70, 6), (300, 6), ((1, 99, 200), (6,))], ids=["uneven", "one-block", "tiny-block"])
+def test_lstsq_against_numpy(bshape, rows):
+    a_np = RNG.standard_normal((300, 6))
+    b_np = RNG.standard_normal(bshape)
+    got = frames.compute(*fa.linalg.lstsq(fa.from_array(a_np, chunks=rows), fa.from_array(b_np, chunks=50)))
+    want = np.linalg.lstsq(a_np, b_np, rcond=None)
+    for g, w in zip(got, want):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+    x = np.linalg.lstsq(fa.from_array(a_np, chunks=rows), b_np)[0]  # np.linalg.lstsq dispatches here
+    np.testing.assert_allclose(x.compute(), want[0], rtol=1e-9)
+
+
+def test_lstsq_errors():
+    with pytest.raises(ArrayError, match="one block along axis 1"):
+        fa.linalg.lstsq(fa.from_array(TALL, chunks=(500, 10)), fa.from_array(TALL[:, 0]))
+    with pytest.raises(ArrayError, match="needs 2000 rows"):
+        fa.linalg.lstsq(fa.from_array(TALL, chunks=(500, 20)), fa.from_array(np.ones(5)))
+    with pytest.raises(ArrayError, match="at least as many rows"):
+        fa.linalg.lstsq(fa.from_array(np.ones((4, 6)), chunks=(2, 6)), fa.from_array(np.ones(4)))
