@@ -494,11 +494,47 @@ def _q_w_ur(q: np.ndarray, w: np.ndarray | None, ur: np.ndarray) -> np.ndarray:
     return _q_times(q, w) @ ur
 
 
+def _qt_times(qr_pair: tuple, block: np.ndarray) -> np.ndarray:
+    return qr_pair[0].conj().T @ block
+
+
+def sfqr(a: Any) -> tuple[Array, Array]:
+    """The QR of a short-and-fat ``a`` (one block along axis 0, the first column block at least as
+    wide as ``a`` is tall), as dask's ``sfqr``: ``Q, R_1 = qr(A_1)`` and ``R_j = Q^T A_j``."""
+    a = _as_array(a)
+    if a.ndim != 2:
+        raise ArrayError(f"sfqr takes a 2-d array, not one of {a.ndim} dimensions")
+    if len(a.chunks[0]) != 1:
+        raise ArrayError(f"sfqr needs one block along axis 0 (it has {len(a.chunks[0])}): rechunk({{0: -1}}) first")
+    m, n = a.shape
+    if a.chunks[1][0] < m:
+        raise ArrayError(f"sfqr needs the first column block at least as wide as a is tall ({a.chunks[1][0]} < {m}): "
+                         f"rechunk({{1: ({m}, ...)}}) first")
+    name = new_name("sfqr")
+    dtype = np.linalg.qr(np.ones((1, 1), dtype=a.dtype))[0].dtype
+    first = (name + "-qr",)
+    inner = {first: Task(_qr, Ref((a.name, 0, 0)))}
+    carrier = Array(inner, name + "-first", (), dtype, (a,))  # holds the first block's QR
+    q = Array({(name + "-Q", 0, 0): Task(_item, Ref(first), 0)}, name + "-Q", ((m,), (m,)), dtype, (carrier,))
+    r_layer = {(name + "-R", 0, 0): Task(_item, Ref(first), 1)}
+    for j in range(1, len(a.chunks[1])):
+        r_layer[(name + "-R", 0, j)] = Task(_qt_times, Ref(first), Ref((a.name, 0, j)))
+    r = Array(r_layer, name + "-R", ((m,), a.chunks[1]), dtype, (carrier, a))
+    return q, r
+
+
 @implements(np.linalg.qr)
 def qr(a: Any, mode: str = "reduced") -> tuple[Array, Array]:
-    """``np.linalg.qr(a)`` (reduced) for a tall-and-skinny ``a``: one block along axis 1, by TSQR."""
+    """``np.linalg.qr(a)`` (reduced): by TSQR for a tall-and-skinny ``a`` (one block along axis
+    1), by ``sfqr`` for a short-and-fat one (one block along axis 0)."""
     if mode != "reduced":
         raise ArrayError(f"qr: only mode='reduced' is supported on chunked arrays, not {mode!r}")
+    a = _as_array(a)
+    if a.ndim == 2 and len(a.chunks[1]) != 1 and len(a.chunks[0]) == 1:
+        return sfqr(a)
+    if a.ndim == 2 and len(a.chunks[1]) != 1:
+        raise ArrayError(f"qr needs one block along axis 1 (it has {len(a.chunks[1])}): rechunk({{1: -1}}) first "
+                         f"(or one block along axis 0 for a short-and-fat array)")
     return tsqr(a)
 
 

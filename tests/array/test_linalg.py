@@ -267,6 +267,15 @@ def test_svd_tall_and_skinny(rows):
     assert np.all(U1[np.abs(U1).argmax(axis=0), np.arange(20)] > 0)
 
 
+def test_qr_short_and_fat():
+    fat = RNG.standard_normal((20, 300))
+    q, r = fa.linalg.qr(fa.from_array(fat, chunks=(20, (40, 100, 160))))
+    assert r.chunks == ((20,), (40, 100, 160))
+    _check_qr(q.compute(), r.compute(), fat)
+    with pytest.raises(ArrayError, match="at least as wide"):
+        fa.linalg.qr(fa.from_array(fat, chunks=(20, 10)))
+
+
 def test_svd_short_and_fat_through_the_transpose():
     fat = TALL.T.copy()
     u, s, vt = fa.linalg.svd(fa.from_array(fat, chunks=(20, 300)))
