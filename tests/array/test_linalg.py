@@ -192,6 +192,10 @@ def test_products_and_tsqr_on_every_scheduler(any_scheduler):
     u, s, vt = fa.linalg.svd(x)
     S = s.compute(scheduler=any_scheduler)
     np.testing.assert_allclose(S, np.linalg.svd(tall, compute_uv=False), rtol=1e-10)
+    np.testing.assert_allclose(fa.linalg.norm(a, 1).compute(scheduler=any_scheduler), np.linalg.norm(A, 1))
+    np.testing.assert_allclose(fa.einsum("ij,jk->ik", a, b).compute(scheduler=any_scheduler), A @ B, rtol=1e-12)
+    x_ls = fa.linalg.lstsq(x, fa.from_array(tall[:, 0], chunks=7))[0]
+    np.testing.assert_allclose(x_ls.compute(scheduler=any_scheduler), [1, 0, 0, 0], atol=1e-10)
 
 
 # -- TSQR --------------------------------------------------------------------------------------------

@@ -169,6 +169,8 @@ def test_map_overlap_on_every_scheduler(any_scheduler):
     for boundary, mode in (("reflect", "symmetric"), ("periodic", "wrap")):
         got = fa.map_overlap(mean3, x, depth=1, boundary=boundary).compute(scheduler=any_scheduler)
         np.testing.assert_allclose(got, whole_mean3(x_np, mode), rtol=1e-12)
+    got = fa.map_overlap(mean3, x, depth=1, boundary=0.5).compute(scheduler=any_scheduler)
+    np.testing.assert_allclose(got, whole_mean3(x_np, "constant", constant_values=0.5), rtol=1e-12)
 
 
 def test_errors_name_the_culprit():
