@@ -13,13 +13,16 @@ from frames.array.chunks import normalize_chunks
 from frames.array.core import Array, blockwise, elemwise, map_blocks
 from frames.array.creation import asanyarray, asarray, from_array
 from frames.array.errors import ArrayError, UnknownChunksError
+from frames.array import linalg  # noqa: F401 - fa.linalg.qr, svd, norm, lstsq
+from frames.array.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
+from frames.array.overlap import map_overlap, overlap, trim_internal
 from frames.array.rechunk import rechunk
 from frames.array.reshape import (atleast_1d, atleast_2d, atleast_3d, broadcast_to, expand_dims, flip, fliplr, flipud,
                                   moveaxis, ravel, reshape, roll, squeeze, swapaxes, transpose)
 from frames.array.slicing import argwhere, compress, extract, flatnonzero, nonzero, take
 
-__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "elemwise",
-           "from_array", "map_blocks", "normalize_chunks", "rechunk",
-           "argwhere", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "compress", "expand_dims", "extract",
-           "flatnonzero", "flip", "fliplr", "flipud", "moveaxis", "nonzero", "ravel", "reshape", "roll", "squeeze",
-           "swapaxes", "take", "transpose"]
+import types as _types
+
+# every public name imported above (submodules other than the namespaces below are not API)
+__all__ = sorted([n for n, v in globals().items() if not n.startswith("_") and not isinstance(v, _types.ModuleType)]
+                 + [n for n in ("linalg", "random") if n in globals()])

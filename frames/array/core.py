@@ -164,6 +164,11 @@ class Array(Lazy):
         out = kwargs.pop("out", None)
         if out is not None:
             return NotImplemented
+        if method == "__call__" and ufunc.signature is not None:
+            # a generalized ufunc (np.matmul) is not elementwise: its blocked version is registered
+            from frames.array.dispatch import array_function
+
+            return array_function(ufunc, (), inputs, kwargs)
         if method == "__call__":
             if ufunc.nout == 1:
                 return elemwise(ufunc, *inputs, **kwargs)
@@ -184,7 +189,7 @@ class Array(Lazy):
             return self
         if not np.can_cast(self._dtype, dtype, casting=casting):
             raise ArrayError(f"cannot cast {self._dtype} to {dtype} under casting={casting!r}")
-        return map_blocks(_astype, self, dtype, dtype=dtype, name="astype")
+        return map_blocks(_astype, self, dtype, dtype=dtype, name=new_name("astype"))
 
     # -- reductions and cumulative scans (frames/array/reductions.py) -----------------------
 
@@ -257,6 +262,30 @@ class Array(Lazy):
 
 
     # -- linear algebra and neighbourhoods (frames/array/linalg.py, overlap.py) -------------
+    def dot(self, other: Any) -> "Array":
+        from frames.array.linalg import dot
+
+        return dot(self, other)
+
+    def __matmul__(self, other: Any) -> Any:
+        if not isinstance(other, (Array, np.ndarray, list, tuple)):
+            return NotImplemented
+        from frames.array.linalg import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        if not isinstance(other, (Array, np.ndarray, list, tuple)):
+            return NotImplemented
+        from frames.array.linalg import matmul
+
+        return matmul(other, self)
+
+    def map_overlap(self, func: Callable, depth: Any, boundary: Any = None, trim: bool = True,
+                    **kwargs: Any) -> "Array":
+        from frames.array.overlap import map_overlap
+
+        return map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
 
     # -- conversions and storage (frames/array/creation.py, io.py) ---------------------------
 
@@ -314,11 +343,17 @@ def _astype(block: np.ndarray, dtype: np.dtype) -> np.ndarray:
 # -- assembling blocks -------------------------------------------------------------------------
 
 def assemble(blocks: list, numblocks: tuple[int, ...]) -> np.ndarray:
-    """One NumPy array from blocks listed in C order of a ``numblocks`` grid."""
+    """One NumPy array from blocks listed in C order of a ``numblocks`` grid.
+
+    Plain ndarrays are copied into one array allocated once (as dask's ``concatenate3``): joining
+    rows of blocks first and then the rows would hold a second copy of the whole array at the end
+    (a 4000x4000 float64 result peaked at 3 x 128 MiB instead of 2)."""
     if not numblocks:
         return np.asarray(blocks[0])
     if len(blocks) == 1:
         return np.asarray(blocks[0])
+    if all(type(b) is np.ndarray and b.ndim == len(numblocks) for b in blocks):
+        return _assemble_into(blocks, numblocks)
 
     def concat(start: int, axis: int) -> np.ndarray:
         if axis == len(numblocks) - 1:
@@ -329,6 +364,21 @@ def assemble(blocks: list, numblocks: tuple[int, ...]) -> np.ndarray:
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
 
     return concat(0, 0)
+
+
+def _assemble_into(blocks: list, numblocks: tuple[int, ...]) -> np.ndarray:
+    strides = [math.prod(numblocks[a + 1:]) for a in range(len(numblocks))]
+    lengths = [[blocks[i * strides[a]].shape[a] for i in range(numblocks[a])] for a in range(len(numblocks))]
+    starts = [np.cumsum([0] + ls).tolist() for ls in lengths]
+    dtype = np.result_type(*{b.dtype for b in blocks})
+    out = np.empty(tuple(s[-1] for s in starts), dtype=dtype)
+    for idx, block in zip(itertools.product(*(range(n) for n in numblocks)), blocks):
+        slot = tuple(slice(starts[a][i], starts[a][i + 1]) for a, i in enumerate(idx))
+        if block.shape != tuple(lengths[a][i] for a, i in enumerate(idx)):
+            raise ArrayError(f"block {idx} has shape {block.shape}, which does not fit the grid of blocks "
+                             f"(its row and column neighbours give {tuple(lengths[a][i] for a, i in enumerate(idx))})")
+        out[slot] = block
+    return out
 
 
 def chunks_from_blocks(blocks: list, numblocks: tuple[int, ...]) -> tuple[tuple, ...]:
