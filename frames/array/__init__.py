@@ -10,9 +10,14 @@ Modules: ``core`` (the Array, blockwise, elemwise, map_blocks), ``chunks`` (chun
 
 from frames.array.chunks import normalize_chunks
 from frames.array.core import Array, blockwise, elemwise, map_blocks
-from frames.array.creation import asanyarray, asarray, from_array
+from frames.array.creation import (arange, asanyarray, asarray, block, concatenate, diag, empty, empty_like, eye,
+                                   from_array, from_delayed, fromfunction, full, full_like, hstack, indices, linspace,
+                                   meshgrid, ones, ones_like, stack, tri, tril, triu, vstack, where, zeros, zeros_like)
 from frames.array.errors import ArrayError, UnknownChunksError
 from frames.array.rechunk import rechunk
 
-__all__ = ["Array", "ArrayError", "UnknownChunksError", "asanyarray", "asarray", "blockwise", "elemwise",
-           "from_array", "map_blocks", "normalize_chunks", "rechunk"]
+__all__ = ["Array", "ArrayError", "UnknownChunksError", "arange", "asanyarray", "asarray", "block", "blockwise",
+           "concatenate", "diag", "elemwise", "empty", "empty_like", "eye", "from_array", "from_delayed",
+           "fromfunction", "full", "full_like", "hstack", "indices", "linspace", "map_blocks", "meshgrid",
+           "normalize_chunks", "ones", "ones_like", "rechunk", "stack", "tri", "tril", "triu", "vstack", "where",
+           "zeros", "zeros_like"]
