@@ -184,21 +184,10 @@ def _region_offsets(region: Any, src: Array, target: Any, n: int) -> tuple[int, 
 
 def _delayed_over(graph: dict, keys: list, tag: str, func: Any = _done, *extra: Any) -> Any:
     """A Delayed whose value is ``func(*extra, *results of keys)``, carrying ``graph``."""
+    from frames.array.convert import GraphDependency
     from frames.delayed import Delayed
 
-    holder = GraphHolder(graph)
-    return Delayed(f"{tag}-done", Task(func, *extra, *[Ref(k) for k in keys]), (holder,))
-
-
-class GraphHolder:
-    """A finished graph as a dependency of a Delayed (``store(compute=False)``, ``to_delayed``)."""
-
-    def __init__(self, graph: dict):
-        self.graph = graph
-        self._key = ("graph-holder", id(self))
-
-    def _build_graph(self) -> tuple[dict, list]:
-        return self.graph, []
+    return Delayed(f"{tag}-done", Task(func, *extra, *[Ref(k) for k in keys]), (GraphDependency(graph),))
 
 
 # -- HDF5 ---------------------------------------------------------------------------------------------
