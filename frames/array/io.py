@@ -115,9 +115,11 @@ def store(sources: Any, targets: Any, lock: Any = True, regions: Any = None, com
     the writes of one process' threads (a lock object, or False for none); ``regions`` places each
     source inside its target; ``compute=False`` returns a Delayed that writes when computed.
 
-    The targets travel into the tasks: on the processes scheduler or a cluster they must pickle
-    and write to shared storage (a zarr array on disk does; an open h5py dataset does not: use
-    ``to_hdf5``, which opens the file in the tasks)."""
+    The targets travel into the tasks: on the processes scheduler or a cluster they must write to
+    shared storage (a zarr array on disk does). A target in this process' memory (a NumPy array,
+    an open h5py dataset, an in-memory zarr array) is written by the sync and threads schedulers
+    only; a task in another process refuses to write it rather than lose the writes (``to_hdf5``
+    opens its file in the tasks, so it works everywhere)."""
     single = isinstance(sources, Array)
     sources = [sources] if single else list(sources)
     targets_list = [targets] if single or not isinstance(targets, (list, tuple)) else list(targets)
@@ -146,12 +148,13 @@ def store(sources: Any, targets: Any, lock: Any = True, regions: Any = None, com
             raise ArrayError(f"store's target {n} ({type(target).__name__}) does not support target[slices] = block")
         _known(src, "store")
         offsets = _region_offsets(region, src, target, n)
+        written = _in_process(target)
         g, _ = src._build_graph()
         graph.update(g)
         for idx, where in _slices(src.chunks):
             where = tuple(slice(s.start + o, s.stop + o) for s, o in zip(where, offsets))
             key = (tag, n, *idx)
-            graph[key] = Task(_store_block, target, Ref((src.name, *idx)), where, lock)
+            graph[key] = Task(_store_block, written, Ref((src.name, *idx)), where, lock)
             write_keys.append(key)
     if not compute:
         return _delayed_over(graph, write_keys, tag)
@@ -270,7 +273,6 @@ def to_hdf5(filename: str, *args: Any, chunks: Any = True, overwrite: bool = Fal
     from frames.dataframe.io import targets
 
     data = _h5_arguments(args)
-    scheduler = kwargs.pop("scheduler", scheduler)
     filename = os.fspath(filename)
     exists = os.path.exists(filename)
     if exists:
@@ -405,18 +407,41 @@ def _zarr_write_block(location: Any, block: np.ndarray, where: tuple) -> int:
     return 0
 
 
-class _InProcessZarr:
-    """A zarr array held in memory: writable only from the process that made it (a copy pickled
-    into another process would take the writes and lose them)."""
+class _InProcessTarget:
+    """A target that lives in this process' memory (a NumPy array or memory map, a zarr array in a
+    MemoryStore, an open h5py dataset): written in place by the sync and threads schedulers. A
+    copy pickled into another process would take the writes and lose them (or cannot be made), so
+    what arrives there is a ``_WrittenElsewhere`` that refuses, naming the target."""
 
-    def __init__(self, z: Any):
-        self.z, self.pid = z, os.getpid()
+    def __init__(self, target: Any, what: str):
+        self.target, self.what = target, what
 
     def __setitem__(self, where: tuple, block: np.ndarray) -> None:
-        if os.getpid() != self.pid:
-            raise ArrayError("to_zarr: the target zarr array lives in memory in another process; "
-                             "write it with the sync or threads scheduler, or to a zarr store on disk")
-        self.z[where] = block
+        self.target[where] = block
+
+    def __reduce__(self):
+        return (_WrittenElsewhere, (self.what,))
+
+
+class _WrittenElsewhere:
+    def __init__(self, what: str):
+        self.what = what
+
+    def __setitem__(self, where: tuple, block: np.ndarray) -> None:
+        raise ArrayError(f"store: the target ({self.what}) lives in the memory of the process that called store, "
+                         "and this task runs in another one; use the sync or threads scheduler, or a target on "
+                         "disk (to_zarr, to_hdf5, to_npy_stack)")
+
+
+def _in_process(target: Any) -> Any:
+    """``target`` wrapped when it only exists in this process (see ``_InProcessTarget``)."""
+    if isinstance(target, np.ndarray):
+        return _InProcessTarget(target, f"a NumPy {'memory map' if isinstance(target, np.memmap) else 'array'}")
+    if type(target).__module__.startswith("h5py"):
+        return _InProcessTarget(target, "an open h5py dataset")
+    if _is_zarr_array(target) and type(getattr(target, "store", None)).__name__ == "MemoryStore":
+        return _InProcessTarget(target, "a zarr array in a MemoryStore")
+    return target
 
 
 def _commit(target: Any, tmp: str, *results: Any) -> None:
@@ -465,9 +490,7 @@ def to_zarr(arr: Array, url: Any, component: str | None = None, storage_options:
         if tuple(z.shape) != tuple(arr.shape):
             raise ArrayError(f"to_zarr: the zarr array has shape {tuple(z.shape)}, the array {arr.shape}")
         x = _zarr_aligned(arr, tuple(z.chunks))
-        store_obj = getattr(z, "store", None)
-        target_obj = _InProcessZarr(z) if type(store_obj).__name__ == "MemoryStore" else z
-        return store(x, target_obj, lock=False, compute=compute, scheduler=scheduler)
+        return store(x, z, lock=False, compute=compute, scheduler=scheduler)
     url = os.fspath(url) if isinstance(url, os.PathLike) else url
     if not isinstance(url, str) or not url:
         raise ArrayError(f"to_zarr needs a URL, a path or a zarr array, not {url!r}")

@@ -88,7 +88,7 @@ def test_zarr_in_memory_is_written_in_process_only():
     fa.to_zarr(fa.from_array(data, chunks=2), z, scheduler="threads")
     np.testing.assert_array_equal(z[...], data)
     np.testing.assert_array_equal(fa.from_zarr(z).compute(), data)
-    with pytest.raises(ArrayError, match="another process"):
+    with pytest.raises(ArrayError, match="MemoryStore.*another one"):
         fa.to_zarr(fa.from_array(data, chunks=2), z, scheduler="processes")
 
 
@@ -267,6 +267,21 @@ def test_store_into_numpy_targets_with_regions_and_locks():
     assert not target.any()
     later.compute()
     np.testing.assert_array_equal(target, b)
+
+
+def test_store_into_memory_refuses_other_processes(tmp_path):
+    x = fa.from_array(np.arange(6.0), chunks=2)
+    with pytest.raises(ArrayError, match="NumPy array.*another one"):
+        fa.store(x, np.zeros(6), scheduler="processes")
+    with h5py.File(str(tmp_path / "f.h5"), "w") as f:
+        ds = f.create_dataset("x", shape=(6,), dtype="f8")
+        with pytest.raises(ArrayError, match="h5py dataset.*another one"):
+            fa.store(x, ds, scheduler="processes")
+        fa.store(x, ds, scheduler="threads")
+        np.testing.assert_array_equal(ds[...], np.arange(6.0))
+    z = zarr.open_array(str(tmp_path / "z.zarr"), mode="w", shape=(6,), chunks=(2,), dtype="f8")
+    fa.store(x, z, scheduler="processes")  # on disk: written from any process
+    np.testing.assert_array_equal(z[...], np.arange(6.0))
 
 
 def test_store_errors():
