@@ -450,11 +450,14 @@ def _commit(target: Any, tmp: str, *results: Any) -> None:
     targets.commit(target, tmp)
 
 
-def _abandon(target: Any, tmp: str) -> None:
-    """Remove a failed write's temporary output; tasks of the failed computation may still be
-    finishing a block, so retry briefly until it is gone."""
+def _abandon(target: Any, tmp: str, made: str | None = None) -> None:
+    """Remove a failed write's temporary output (and ``made``, a group's metadata file the write
+    created); tasks of the failed computation may still be finishing a block, so retry briefly
+    until it is gone."""
     from frames.dataframe.io import targets
 
+    if made is not None:
+        targets.remove(target.fs, made)
     for _ in range(40):
         targets.abandon(target, tmp)
         try:
@@ -511,14 +514,15 @@ def to_zarr(arr: Array, url: Any, component: str | None = None, storage_options:
     if x.ndim == 0:
         graph[(tag,)] = Task(_zarr_write_block, location, Ref((x.name,)), ())
         write_keys = [(tag,)]
+    made_group = None  # the group's metadata file when this write creates the group
     try:
-        if component:
-            zarr.open_group(store=url, mode="a", storage_options=storage_options)  # the group the array goes in
         targets.make_parents(target)
+        if component:
+            made_group = _open_group(zarr, target, url, component, storage_options)
         zarr.create_array(store=tmp_url, shape=x.shape, chunks=zchunks or None, dtype=x.dtype,
                           storage_options=storage_options, **kwargs)
     except BaseException:
-        _abandon(target, tmp)
+        _abandon(target, tmp, made_group)
         raise
     target.merge = False  # the temporary array replaces an empty directory whole
     if not compute:
@@ -527,9 +531,26 @@ def to_zarr(arr: Array, url: Any, component: str | None = None, storage_options:
         run(graph, write_keys, scheduler=scheduler)
         targets.commit(target, tmp)
     except BaseException:
-        _abandon(target, tmp)
+        _abandon(target, tmp, made_group)
         raise
     return None
+
+
+def _open_group(zarr: Any, target: Any, url: str, component: str, storage_options: dict | None) -> str | None:
+    """Open (or create) the zarr group at ``url`` that ``component`` goes into; returns the path
+    of the group's metadata file when this call created it (so a failed write removes it)."""
+    fs = target.fs
+    root = target.path[: len(target.path) - len(component.strip("/"))].rstrip("/")
+    existed = [p for p in (f"{root}/zarr.json", f"{root}/.zgroup") if fs.exists(p)]
+    try:
+        zarr.open_group(store=url, mode="a", storage_options=storage_options)
+    except Exception as exc:
+        raise ArrayError(f"to_zarr: cannot open {url!r} as a zarr group to write component {component!r} in: "
+                         f"{type(exc).__name__}: {exc}") from None
+    if existed:
+        return None
+    made = [p for p in (f"{root}/zarr.json", f"{root}/.zgroup") if fs.exists(p)]
+    return made[0] if made else None
 
 
 # -- .npy stacks --------------------------------------------------------------------------------------

@@ -130,6 +130,11 @@ def test_a_failed_zarr_write_leaves_nothing(tmp_path, scheduler):
         fa.to_zarr(bad, str(tmp_path / "old.zarr"), overwrite=True, scheduler=scheduler)
     np.testing.assert_array_equal(fa.from_zarr(str(tmp_path / "old.zarr")).compute(), np.arange(5))
     assert _listing(tmp_path) == ["old.zarr"]
+    with pytest.raises(Exception, match="cannot be made"):  # a component into a group this write would make
+        fa.to_zarr(bad, str(tmp_path / "g.zarr"), component="deep/x", scheduler=scheduler)
+    assert _listing(tmp_path) == ["old.zarr"]
+    with pytest.raises(ArrayError, match="cannot open .* as a zarr group"):
+        fa.to_zarr(fa.ones(2), str(tmp_path / "old.zarr"), component="x")
 
 
 def test_to_zarr_compute_false_writes_when_computed(tmp_path):
