@@ -75,13 +75,21 @@ class Delayed(Lazy):
 
     def _build_graph(self):
         graph: dict = {}
+        others: dict[int, Any] = {}  # collections a value reads (an array's blocks: ``Array.to_delayed``)
         stack = [self]
         while stack:
             d = stack.pop()
             if d._key in graph:
                 continue
             graph[d._key] = d._task
-            stack.extend(x for x in d._deps if x._key not in graph)
+            for x in d._deps:
+                if not isinstance(x, Delayed):
+                    others[id(x)] = x
+                elif x._key not in graph:
+                    stack.append(x)
+        for obj in others.values():
+            g, _ = obj._build_graph()
+            graph.update(g)
         return graph, [self._key]
 
     def _finalize(self, results):

@@ -5,17 +5,24 @@
     (x + x.T - x.mean(axis=0)).std().compute()
 
 Modules: ``core`` (the Array, blockwise, elemwise, map_blocks), ``chunks`` (chunk specs),
-``creation`` (from_array, asarray, ...), ``rechunk`` (staged rechunking), ``slicing`` (indexing,
-take, boolean masks, nonzero), ``reshape`` (reshape, transpose and the other axis functions).
+``creation`` (from_array, asarray, ones, arange, concatenate, ...), ``random`` (reproducible
+random arrays), ``io`` (zarr, HDF5, npy stacks, store), ``convert`` (to and from DataFrames and
+Delayed), ``rechunk`` (staged rechunking), ``slicing`` (indexing, take, boolean masks, nonzero),
+``reshape`` (reshape, transpose and the other axis functions), ``linalg`` (products, TSQR),
+``overlap`` (map_overlap).
 """
 
 from frames.array.chunks import normalize_chunks
 from frames.array.core import Array, blockwise, elemwise, map_blocks
-from frames.array.creation import asanyarray, asarray, from_array
+from frames.array.creation import (arange, asanyarray, asarray, block, concatenate, diag, empty, empty_like, eye,
+                                   from_array, from_delayed, fromfunction, full, full_like, hstack, indices, linspace,
+                                   meshgrid, ones, ones_like, stack, tri, tril, triu, vstack, where, zeros, zeros_like)
 from frames.array.errors import ArrayError, UnknownChunksError
 from frames.array import linalg  # noqa: F401 - fa.linalg.qr, svd, norm, lstsq
 from frames.array.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
 from frames.array.overlap import map_overlap, overlap, trim_internal
+from frames.array.io import from_npy_stack, from_zarr, store, to_hdf5, to_npy_stack, to_zarr
+from frames.array import random  # noqa: E402 - the submodule, as dask.array.random
 from frames.array.rechunk import rechunk
 from frames.array.reshape import (atleast_1d, atleast_2d, atleast_3d, broadcast_to, expand_dims, flip, fliplr, flipud,
                                   moveaxis, ravel, reshape, roll, squeeze, swapaxes, transpose)

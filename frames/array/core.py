@@ -288,6 +288,36 @@ class Array(Lazy):
         return map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
 
     # -- conversions and storage (frames/array/creation.py, io.py) ---------------------------
+    def to_dataframe(self, columns: Any = None) -> Any:
+        """A frames DataFrame of this 1-D or 2-D array's columns, one partition per row block."""
+        from frames.array.convert import to_dataframe
+
+        return to_dataframe(self, columns)
+
+    def to_delayed(self, optimize_graph: bool = True) -> np.ndarray:
+        """An object array of one Delayed per block, shaped like the block grid."""
+        from frames.array.convert import to_delayed
+
+        return to_delayed(self, optimize_graph)
+
+    def to_zarr(self, url: Any, component: str | None = None, **kwargs: Any) -> Any:
+        """Write as a zarr array (see ``frames.array.io.to_zarr``)."""
+        from frames.array.io import to_zarr
+
+        return to_zarr(self, url, component, **kwargs)
+
+    def to_hdf5(self, filename: str, datapath: str, **kwargs: Any) -> None:
+        """Write as an HDF5 dataset (see ``frames.array.io.to_hdf5``)."""
+        from frames.array.io import to_hdf5
+
+        return to_hdf5(filename, datapath, self, **kwargs)
+
+    def store(self, target: Any, **kwargs: Any) -> Any:
+        """Write block by block into ``target`` (see ``frames.array.io.store``)."""
+        from frames.array.io import store
+
+        return store(self, target, **kwargs)
+
 
     # -- display (frames/array/display.py) ---------------------------------------------------
 

@@ -520,6 +520,20 @@ class DataFrame(_Frame):
     def to_pandas(self, **kwargs: Any) -> pd.DataFrame:
         return self.compute(**kwargs)
 
+    def to_array(self, lengths: Any = None) -> Any:
+        """The columns as a ``frames.array`` Array, one row block per partition (dask's
+        ``to_dask_array``): row counts unknown (``nan``) unless ``lengths=True`` computes them."""
+        from frames.array.convert import frame_to_array
+
+        return frame_to_array(self, lengths)
+
+    to_dask_array = to_array
+
+    @property
+    def values(self) -> Any:
+        """The columns as a ``frames.array`` Array (row counts unknown), as dask's ``.values``."""
+        return self.to_array()
+
 
 def _is_numeric(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
@@ -771,6 +785,19 @@ class Series(_Frame):
         value = self._value_name()
         node = Sort(self._result_node(), (SortKey(value, ascending, na_position == "first"),))
         return Series(node, Col(value), self._name, self._index)
+
+    def to_array(self, lengths: Any = None) -> Any:
+        """The values as a 1-D ``frames.array`` Array, one block per partition (row counts
+        unknown unless ``lengths=True`` computes them), as dask's ``to_dask_array``."""
+        from frames.array.convert import frame_to_array
+
+        return frame_to_array(self, lengths)
+
+    to_dask_array = to_array
+
+    @property
+    def values(self) -> Any:
+        return self.to_array()
 
     def to_arrow(self, scheduler: str | None = None, **kwargs: Any) -> pa.Array:
         return super().to_arrow(scheduler=scheduler, **kwargs).column(self._value_name())
