@@ -37,7 +37,7 @@ from exec import Ref, Task
 from frames.array.chunks import block_starts
 from frames.array.core import Array, assemble, new_name
 from frames.array.dispatch import implements
-from frames.array.errors import ArrayError
+from frames.array.errors import ArrayError, UnknownChunksError
 from frames.patterns import SPLIT_EVERY
 
 # -- arguments ----------------------------------------------------------------------------------
@@ -178,7 +178,8 @@ def chunk_stage(chunk: Callable, x: Array, axes: tuple[int, ...], name: str, wit
     for idx in itertools.product(*(range(n) for n in x.numblocks)):
         ref = Ref((x.name, *idx))
         if with_offsets:
-            offsets = tuple(int(starts[a][i]) for a, i in enumerate(idx))
+            # an unknown start (nan chunks) only along axes whose offsets the kernel does not use
+            offsets = tuple(-1 if math.isnan(starts[a][i]) else int(starts[a][i]) for a, i in enumerate(idx))
             layer[(name, *idx)] = Task(chunk, ref, offsets)
         else:
             layer[(name, *idx)] = Task(_apply, ref, chunk)
@@ -446,9 +447,15 @@ def _mean_aggregate(parts: dict, axis: tuple, keepdims: bool, dtype: np.dtype) -
     return _squeeze((m["total"] / m["n"]).astype(dtype, copy=False), axis, keepdims)
 
 
-def _var_aggregate(parts: dict, axis: tuple, keepdims: bool, dtype: np.dtype, ddof: float, sqrt: bool) -> Any:
+def _var_aggregate(parts: dict, axis: tuple, keepdims: bool, dtype: np.dtype, ddof: float, sqrt: bool,
+                   skipna: bool) -> Any:
+    """M2 / (n - ddof), as NumPy: ``var`` divides by max(n - ddof, 0) (inf or nan), ``nanvar``
+    answers nan wherever n - ddof <= 0."""
     m = _moment_combine(parts, axis, True, 2)
-    var = m["M2"] / np.maximum(m["n"] - ddof, 0)
+    dof = m["n"] - ddof
+    var = m["M2"] / np.maximum(dof, 0)
+    if skipna:
+        var = np.where(dof <= 0, np.nan, var)
     if sqrt:
         var = np.sqrt(var)
     return _squeeze(var.astype(dtype, copy=False), axis, keepdims)
@@ -480,7 +487,7 @@ def _moments(a: Any, axis: Any, dtype: Any, keepdims: Any, split_every: Any, wha
     else:
         if not isinstance(ddof, (Integral, float)) or isinstance(ddof, bool):
             raise ArrayError(f"{what}: ddof must be a number, not {ddof!r}")
-        aggregate = functools.partial(_var_aggregate, dtype=out_dtype, ddof=ddof, sqrt=sqrt)
+        aggregate = functools.partial(_var_aggregate, dtype=out_dtype, ddof=ddof, sqrt=sqrt, skipna=skipna)
     return reduction(a, chunk, aggregate, axis, _keepdims(keepdims), out_dtype, split_every, combine, what)
 
 
@@ -581,10 +588,11 @@ def _arg_combine(parts: dict, axis: tuple, keepdims: bool, func: Callable, skipn
     occurrence). Without skipna a NaN wins (NumPy returns the first NaN); with skipna NaN
     candidates (all-NaN blocks) lose, and an all-NaN slice at the end is an error as in NumPy."""
     val, arg = parts["val"], parts["arg"]
-    if _empty_part(val, axis) is not None:
+    empty = _empty_part(val, axis)
+    if empty is not None:
         if final:
             raise ArrayError(f"{what} of an empty sequence: the reduced axis has no values")
-        return parts
+        return {"val": empty, "arg": _empty_part(arg, axis)}
     inexact = np.issubdtype(val.dtype, np.inexact)
     minimum = func is np.argmin
     if skipna and inexact:
@@ -612,9 +620,10 @@ def _arg_reduction(a: Any, func: Callable, axis: Any, keepdims: Any, split_every
     empty = _reduced_empty(a, axes)
     if empty is not None:
         raise ArrayError(f"{what} of an empty sequence: axis {empty} has length 0")
-    if axis is None and a.ndim and not a.known_chunks:
-        raise ArrayError(f"{what} with axis=None needs known chunk sizes to compute flat indices: "
-                         f"call compute_chunk_sizes() first")
+    unknown = [ax for ax in axes if builtins.any(math.isnan(b) for b in a.chunks[ax])]
+    if unknown:
+        raise UnknownChunksError(f"{what} needs known chunk sizes along axis {unknown[0]} to give global "
+                                 f"indices: call compute_chunk_sizes() first")
     shape = tuple(int(s) for s in a.shape) if axis is None else ()
     if axis is None and a.ndim == 1:
         shape = ()  # one axis: the index along it is the flat index
