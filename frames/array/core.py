@@ -185,7 +185,7 @@ class Array(Lazy):
             return self
         if not np.can_cast(self._dtype, dtype, casting=casting):
             raise ArrayError(f"cannot cast {self._dtype} to {dtype} under casting={casting!r}")
-        return map_blocks(_astype, self, dtype, dtype=dtype, name="astype")
+        return map_blocks(_astype, self, dtype, dtype=dtype, name=new_name("astype"))  # a unique key per cast
 
     # -- reductions and cumulative scans (frames/array/reductions.py) -----------------------
     def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, split_every: Any = None,
