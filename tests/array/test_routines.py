@@ -198,6 +198,7 @@ def test_average():
 
 
 @pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # NumPy's own, from the kernels too
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # NumPy's own, from the kernels too
 @pytest.mark.parametrize("func", ["median", "nanmedian", "percentile", "nanpercentile", "quantile", "nanquantile"])
 def test_order_statistics(func):
     x = RNG.standard_normal((5, 6, 4))
