@@ -561,7 +561,7 @@ def _arg_chunk(block: np.ndarray, offsets: tuple, axis: tuple, keepdims: bool, s
     if empty is not None:
         return {"val": empty, "arg": np.zeros(empty.shape, dtype=np.intp)}
     nan_aware = skipna and np.issubdtype(block.dtype, np.inexact)
-    if len(axis) == block.ndim and len(axis) != 1 or block.ndim == 0:  # the whole block: one flat candidate
+    if block.ndim == 0 or (len(axis) == block.ndim > 1):  # axis=None over n-d: one flat candidate per block
         flat = block.ravel()
         if nan_aware and np.isnan(flat).all():
             local = 0
