@@ -201,18 +201,19 @@ def tree(inter: Array, axes: tuple[int, ...], combine: Callable, aggregate: Call
 
 def reduction(x: Any, chunk: Callable, aggregate: Callable, axis: Any = None, keepdims: bool = False,
               dtype: Any = None, split_every: Any = None, combine: Callable | None = None, name: str = "reduce",
-              with_offsets: bool = False, size: int | float = 1, concatenate: bool = True) -> Array:
+              with_offsets: bool = False, output_size: int | float = 1, concatenate: bool = True) -> Array:
     """A tree reduction of ``x`` along ``axis``, as ``dask.array.reduction``. ``chunk``,
     ``combine`` (default ``aggregate``) and ``aggregate`` are called as ``f(block, axis=axes,
-    keepdims=...)``: picklable module-level functions or ``functools.partial``s of them. ``size`` is
-    the length a reduced axis keeps with ``keepdims`` (1, or ``k`` for top-k)."""
+    keepdims=...)``: picklable module-level functions or ``functools.partial``s of them.
+    ``output_size`` is the length a reduced axis keeps with ``keepdims`` (1, or ``k`` for top-k);
+    ``with_offsets`` passes ``chunk`` each block's start along every axis (for global indices)."""
     x = _as_array(x)
     axes = normalize_axis(axis, x.ndim, name)
     chunk_f = functools.partial(chunk, axis=axes, keepdims=True)
     combine_f = functools.partial(combine or aggregate, axis=axes, keepdims=True)
     aggregate_f = functools.partial(aggregate, axis=axes, keepdims=keepdims)
     inter = chunk_stage(chunk_f, x, axes, new_name(name + "-chunk"), with_offsets)
-    return tree(inter, axes, combine_f, aggregate_f, keepdims, dtype, split_every, name, size, concatenate)
+    return tree(inter, axes, combine_f, aggregate_f, keepdims, dtype, split_every, name, output_size, concatenate)
 
 
 def _reduced_empty(x: Array, axes: tuple[int, ...]) -> int | None:

@@ -73,7 +73,7 @@ def topk(a: Any, k: int, axis: int = -1, split_every: Any = None) -> Array:
     ax = _check_k(a, k, axis, "topk")
     chunk = functools.partial(_topk_chunk, k=k)
     aggregate = functools.partial(_topk_aggregate, k=k)
-    return reduction(a, chunk, aggregate, ax, True, a.dtype, split_every, chunk, "topk", size=abs(k))
+    return reduction(a, chunk, aggregate, ax, True, a.dtype, split_every, chunk, "topk", output_size=abs(k))
 
 
 def _argtopk_chunk(block: np.ndarray, offsets: tuple, axis: tuple, keepdims: bool, k: int) -> dict:
@@ -114,7 +114,7 @@ def argtopk(a: Any, k: int, axis: int = -1, split_every: Any = None) -> Array:
     combine = functools.partial(_argtopk_select, k=k)
     aggregate = functools.partial(_argtopk_aggregate, k=k)
     return reduction(a, chunk, aggregate, ax, True, np.intp, split_every, combine, "argtopk", with_offsets=True,
-                     size=abs(k))
+                     output_size=abs(k))
 
 
 # -- unique -------------------------------------------------------------------------------------------------
