@@ -9,7 +9,9 @@ Modules: ``core`` (the Array, blockwise, elemwise, map_blocks), ``chunks`` (chun
 random arrays), ``io`` (zarr, HDF5, npy stacks, store), ``convert`` (to and from DataFrames and
 Delayed), ``rechunk`` (staged rechunking), ``slicing`` (indexing, take, boolean masks, nonzero),
 ``reshape`` (reshape, transpose and the other axis functions), ``linalg`` (products, TSQR),
-``overlap`` (map_overlap).
+``overlap`` (map_overlap), ``reductions`` (sum ... argmax, the nan
+forms, cumsum/cumprod as tree reductions and blocked scans), ``routines`` (topk, unique,
+histogram, bincount, isin, average, median/percentile, diff, ...).
 """
 
 from frames.array.chunks import normalize_chunks
@@ -27,6 +29,12 @@ from frames.array.rechunk import rechunk
 from frames.array.reshape import (atleast_1d, atleast_2d, atleast_3d, broadcast_to, expand_dims, flip, fliplr, flipud,
                                   moveaxis, ravel, reshape, roll, squeeze, swapaxes, transpose)
 from frames.array.slicing import argwhere, compress, extract, flatnonzero, nonzero, take
+from frames.array.reductions import (all, any, argmax, argmin, count_nonzero, cumprod, cumsum, max, mean, min,
+                                     nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod,
+                                     nanstd, nansum, nanvar, prod, ptp, reduction, std, sum, var)
+from frames.array.routines import (allclose, argtopk, around, average, bincount, clip, diff, digitize, ediff1d,
+                                   histogram, isclose, isin, median, nanmedian, nanpercentile, nanquantile,
+                                   percentile, quantile, round, sort, topk, unique)
 
 import types as _types
 

@@ -174,6 +174,7 @@ class Array(Lazy):
                 return elemwise(ufunc, *inputs, **kwargs)
             return tuple(elemwise(_ufunc_output(ufunc, i), *inputs, **kwargs) for i in range(ufunc.nout))
         if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
+            kwargs.setdefault("axis", 0)  # ufunc.reduce's default axis is 0, not all axes
             return getattr(self, _UFUNC_REDUCTIONS[ufunc])(**kwargs)
         return NotImplemented
 
@@ -192,6 +193,92 @@ class Array(Lazy):
         return map_blocks(_astype, self, dtype, dtype=dtype, name=new_name("astype"))
 
     # -- reductions and cumulative scans (frames/array/reductions.py) -----------------------
+    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, split_every: Any = None,
+            out: Any = None, **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.sum(self, axis, dtype, out, keepdims, split_every=split_every, **kwargs)
+
+    def prod(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, split_every: Any = None,
+             out: Any = None, **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.prod(self, axis, dtype, out, keepdims, split_every=split_every, **kwargs)
+
+    def mean(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, split_every: Any = None,
+             out: Any = None, **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.mean(self, axis, dtype, out, keepdims, split_every=split_every, **kwargs)
+
+    def var(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, ddof: Any = 0,
+            split_every: Any = None, out: Any = None, **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.var(self, axis, dtype, out, ddof, keepdims, split_every=split_every, **kwargs)
+
+    def std(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, ddof: Any = 0,
+            split_every: Any = None, out: Any = None, **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.std(self, axis, dtype, out, ddof, keepdims, split_every=split_every, **kwargs)
+
+    def min(self, axis: Any = None, keepdims: bool = False, split_every: Any = None, out: Any = None,
+            **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.min(self, axis, out, keepdims, split_every=split_every, **kwargs)
+
+    def max(self, axis: Any = None, keepdims: bool = False, split_every: Any = None, out: Any = None,
+            **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.max(self, axis, out, keepdims, split_every=split_every, **kwargs)
+
+    def any(self, axis: Any = None, keepdims: bool = False, split_every: Any = None, out: Any = None,
+            **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.any(self, axis, out, keepdims, split_every=split_every, **kwargs)
+
+    def all(self, axis: Any = None, keepdims: bool = False, split_every: Any = None, out: Any = None,
+            **kwargs: Any) -> "Array":
+        from frames.array import reductions
+
+        return reductions.all(self, axis, out, keepdims, split_every=split_every, **kwargs)
+
+    def argmin(self, axis: Any = None, *, keepdims: bool = False, split_every: Any = None,
+               out: Any = None) -> "Array":
+        from frames.array import reductions
+
+        return reductions.argmin(self, axis, out, keepdims=keepdims, split_every=split_every)
+
+    def argmax(self, axis: Any = None, *, keepdims: bool = False, split_every: Any = None,
+               out: Any = None) -> "Array":
+        from frames.array import reductions
+
+        return reductions.argmax(self, axis, out, keepdims=keepdims, split_every=split_every)
+
+    def cumsum(self, axis: Any = None, dtype: Any = None, out: Any = None) -> "Array":
+        from frames.array import reductions
+
+        return reductions.cumsum(self, axis, dtype, out)
+
+    def cumprod(self, axis: Any = None, dtype: Any = None, out: Any = None) -> "Array":
+        from frames.array import reductions
+
+        return reductions.cumprod(self, axis, dtype, out)
+
+    def topk(self, k: int, axis: int = -1, split_every: Any = None) -> "Array":
+        from frames.array import routines
+
+        return routines.topk(self, k, axis, split_every)
+
+    def argtopk(self, k: int, axis: int = -1, split_every: Any = None) -> "Array":
+        from frames.array import routines
+
+        return routines.argtopk(self, k, axis, split_every)
+
 
     # -- indexing, reshaping, transposing (frames/array/slicing.py, reshape.py) -------------
     def __getitem__(self, index: Any) -> "Array":
@@ -378,8 +465,8 @@ def assemble(blocks: list, numblocks: tuple[int, ...]) -> np.ndarray:
     Plain ndarrays are copied into one array allocated once (as dask's ``concatenate3``): joining
     rows of blocks first and then the rows would hold a second copy of the whole array at the end
     (a 4000x4000 float64 result peaked at 3 x 128 MiB instead of 2)."""
-    if not numblocks:
-        return np.asarray(blocks[0])
+    if not numblocks:  # a 0-d array: a NumPy scalar stays one (np.sum's answer is np.float64)
+        return blocks[0] if isinstance(blocks[0], np.generic) else np.asarray(blocks[0])
     if len(blocks) == 1:
         return np.asarray(blocks[0])
     if all(type(b) is np.ndarray and b.ndim == len(numblocks) for b in blocks):
