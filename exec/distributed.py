@@ -4,10 +4,18 @@ The graph is translated to Dask's task spec (``dask._task_spec``: ``Task``, ``Ta
 ``DataNode``), one Dask task per key, and submitted with ``client.get``; older Dask versions get
 the legacy tuple format. Literal values are wrapped so that Dask never mistakes a tuple or list
 value for a task or a key. Dask and ``distributed`` are imported only here, and only when asked for.
+
+Every ``get`` submits its keys under a prefix of its own (``(prefix, key)``): the same key may
+name a task in one computation and its result in the next (``persist`` keeps ``(name, i)`` ->
+block, and later graphs hold the block as a literal). A cluster that still remembers the key
+from the first submission keeps the *old* task (Dask warns "Detected different run_spec") and
+runs it again, or waits on dependencies that are gone; fresh keys per call cannot collide.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 from typing import Any, Sequence
 
 from exec.errors import SchedulerError
@@ -34,31 +42,51 @@ def _literal(value: _Opaque) -> Any:
     return value.value
 
 
-def to_dask_graph(graph: dict) -> dict:
-    """Our graph as a Dask graph with the same keys."""
+_calls = itertools.count()
+
+
+def _identity(key: Any) -> Any:
+    return key
+
+
+def to_dask_graph(graph: dict, rename: Any = _identity) -> dict:
+    """Our graph as a Dask graph whose keys are ``rename(key)`` (the same keys by default)."""
     try:
         from dask._task_spec import DataNode, Task as DaskTask, TaskRef
     except ImportError:  # Dask before the task spec (2024.12): tuples
-        return _to_legacy_graph(graph)
+        return _to_legacy_graph(graph, rename)
+    out: dict = {}
+    for key, value in graph.items():
+        new = rename(key)
+        if type(value) is Task:
+            deps = tuple(value.dependencies)
+            out[new] = DaskTask(new, _run, value, _Opaque(deps), *[TaskRef(rename(d)) for d in deps])
+        else:
+            out[new] = DataNode(new, value)
+    return out
+
+
+def _to_legacy_graph(graph: dict, rename: Any = _identity) -> dict:
     out: dict = {}
     for key, value in graph.items():
         if type(value) is Task:
             deps = tuple(value.dependencies)
-            out[key] = DaskTask(key, _run, value, _Opaque(deps), *[TaskRef(d) for d in deps])
+            out[rename(key)] = (_run, value, _Opaque(deps), *[rename(d) for d in deps])
         else:
-            out[key] = DataNode(key, value)
+            out[rename(key)] = (_literal, _Opaque(value))
     return out
 
 
-def _to_legacy_graph(graph: dict) -> dict:
-    out: dict = {}
-    for key, value in graph.items():
-        if type(value) is Task:
-            deps = tuple(value.dependencies)
-            out[key] = (_run, value, _Opaque(deps), *deps)
-        else:
-            out[key] = (_literal, _Opaque(value))
-    return out
+class _Prefixed:
+    """``key -> (prefix, key)``: one computation's keys, distinct from every other's."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self) -> None:
+        self.prefix = f"sqlengine-{os.getpid()}-{next(_calls)}"
+
+    def __call__(self, key: Any) -> tuple:
+        return (self.prefix, key)
 
 
 class DistributedScheduler:
@@ -84,7 +112,8 @@ class DistributedScheduler:
             getattr(cb, "start", _noop)(graph)
         errored = True
         try:
-            results = self.client.get(to_dask_graph(graph), list(keys), sync=True)
+            rename = _Prefixed()
+            results = self.client.get(to_dask_graph(graph, rename), [rename(k) for k in keys], sync=True)
             errored = False
             return results
         finally:

@@ -407,6 +407,17 @@ class Array(Lazy):
 
 
     # -- display (frames/array/display.py) ---------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Jupyter's view: sizes, chunk counts and types beside an SVG of the chunk grid; computes nothing."""
+        from frames.array.display import html_repr
+
+        return html_repr(self)
+
+    def to_svg(self, size: int = 500) -> str:
+        """An SVG drawing of the chunk grid (``""`` for 0-d arrays, unknown or zero-length axes)."""
+        from frames.array.display import svg
+
+        return svg(self._chunks, size=size)
 
     def rechunk(self, chunks: Any = "auto", **kwargs: Any) -> "Array":
         from frames.array.rechunk import rechunk
