@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from frames.array.errors import ArrayError
 
 HANDLED: dict[Callable, Callable] = {}
@@ -41,6 +43,33 @@ def _load() -> None:
             if exc.name != name:
                 raise
     _loaded = True
+
+
+def _dtype_or_value(x: Any) -> Any:
+    from frames.array.core import Array
+
+    return x.dtype if isinstance(x, Array) else x
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes: Any) -> np.dtype:
+    """Known without computing: NumPy's rule over the arrays' dtypes."""
+    return np.result_type(*(_dtype_or_value(x) for x in arrays_and_dtypes))
+
+
+@implements(np.shape)
+def shape(a: Any) -> tuple:
+    return a.shape
+
+
+@implements(np.ndim)
+def ndim(a: Any) -> int:
+    return a.ndim
+
+
+@implements(np.size)
+def size(a: Any, axis: int | None = None) -> Any:
+    return a.size if axis is None else a.shape[axis]
 
 
 def array_function(func: Callable, types: Iterable[type], args: tuple, kwargs: dict) -> Any:
