@@ -148,7 +148,7 @@ def test_to_zarr_compute_false_writes_when_computed(tmp_path):
 
 # -- HDF5 ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key,i", [c for c in CASES if c[0] != "empty"])
+@pytest.mark.parametrize("key,i", CASES)
 def test_hdf5_round_trip(tmp_path, key, i):
     data, x = _case(key, i)
     fn = str(tmp_path / "f.h5")
@@ -156,7 +156,8 @@ def test_hdf5_round_trip(tmp_path, key, i):
     with h5py.File(fn, "r") as f:
         ds = f["group/x"]
         np.testing.assert_array_equal(ds[...], data)
-        assert ds.chunks == tuple(min(int(c), n) for c, n in zip(x.chunksize, data.shape))
+        if data.size:
+            assert ds.chunks == tuple(min(int(c), n) for c, n in zip(x.chunksize, data.shape))
         y = fa.from_array(ds, chunks=2)
         np.testing.assert_array_equal(y.compute(), data)
     assert _listing(tmp_path) == ["f.h5"]
@@ -211,7 +212,7 @@ def test_an_h5py_dataset_pickles_as_a_reader(tmp_path):
 
 # -- npy stacks --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key,i", [c for c in CASES if c[0] != "empty"])
+@pytest.mark.parametrize("key,i", CASES)
 @pytest.mark.parametrize("axis", [0, -1])
 def test_npy_stack_round_trip(tmp_path, key, i, axis):
     data, x = _case(key, i)
