@@ -236,6 +236,11 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, Integral) and not isinstance(v, bool)
 
 
+def _py(v: Any) -> Any:
+    """A NumPy scalar as the Python number of its value."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _arange_block(shape: tuple, origin: tuple, start: Any, step: Any, dtype: np.dtype) -> np.ndarray:
     """Elements ``origin .. origin + shape`` of ``numpy.arange(start, ..., step, dtype)``, exactly:
     NumPy stores ``start`` and ``start + step`` (cast to the dtype) as the first two elements and
@@ -244,8 +249,12 @@ def _arange_block(shape: tuple, origin: tuple, start: Any, step: Any, dtype: np.
     (n,), (i0,) = shape, origin
     work = np.dtype(np.float32) if dtype == np.float16 else dtype
     with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            after = start + step
+        except OverflowError:  # a narrow NumPy integer scalar and a Python int it cannot hold
+            after = _py(start) + _py(step)
         first = np.asarray(start).astype(dtype).astype(work)
-        second = np.asarray(start + step).astype(dtype).astype(work)
+        second = np.asarray(after).astype(dtype).astype(work)
         delta = second - first
         index = np.arange(i0, i0 + n)
         if work.kind in "iu":
@@ -262,7 +271,10 @@ def _arange_block(shape: tuple, origin: tuple, start: Any, step: Any, dtype: np.
 def arange(*args: Any, chunks: Any = "auto", dtype: Any = None, name: str | None = None, like: Any = None,
            **kwargs: Any) -> Array:
     """Evenly spaced values ``[start, stop)`` by ``step``, as ``numpy.arange(start, stop, step)``
-    (also ``arange(stop)``), with exactly NumPy's values, float steps included."""
+    (also ``arange(stop)``), with exactly NumPy's values, length and dtype, float steps included.
+    One deliberate difference: where NumPy subtracts unsigned NumPy scalars and the difference
+    wraps around (``arange(np.uint8(7), 0)``: 249 elements in NumPy, or a size error), the range
+    here is the one the values describe (empty)."""
     if kwargs:
         names = {"start", "stop", "step"}
         unknown = set(kwargs) - names
@@ -286,16 +298,25 @@ def arange(*args: Any, chunks: Any = "auto", dtype: Any = None, name: str | None
             raise ArrayError(f"arange's {label} must be a real number, not {v!r}")
     if step == 0:
         raise ArrayError("arange's step must not be zero")
-    if dtype is None:
-        dtype = np.arange(start, start + step, step).dtype if _is_int(start) and _is_int(step) and _is_int(stop) \
-            else np.result_type(start, stop, step)
-        if dtype.kind in "iu" and not (_is_int(start) and _is_int(stop) and _is_int(step)):
-            dtype = np.dtype(float)
+    if dtype is None:  # NumPy's rule: the arguments' types (Python ints as int64) promoted with int64
+        dtype = np.dtype(np.int64)
+        for v in (start, stop, step):
+            dtype = np.promote_types(dtype, np.asarray(v).dtype)
     dtype = np.dtype(dtype)
-    if all(_is_int(v) for v in (start, stop, step)):
-        n = len(range(int(start), int(stop), int(step)))
-    else:
-        n = max(0, math.ceil((stop - start) / step))
+    # the length as NumPy computes it: ceil((stop - start) / step) in the arguments' own arithmetic
+    # (float32 arguments subtract in float32); in Python's where NumPy scalars cannot hold the
+    # values or unsigned ones wrap around (where NumPy gives an error or a wrapped range)
+    exact = (_py(stop) - _py(start)) / _py(step)
+    try:
+        with np.errstate(all="ignore"):
+            length = float((stop - start) / step)
+    except OverflowError:
+        length = exact
+    if (length < 0) != (exact < 0) or abs(length - exact) > 1 + abs(exact) * 1e-6:
+        length = exact
+    if not math.isfinite(length) or length >= np.iinfo(np.intp).max:
+        raise ArrayError(f"arange({start}, {stop}, {step}) has no length an array can have")
+    n = max(0, math.ceil(length))
     return _generated(_arange_block, (n,), chunks, dtype, name or "arange", start, step, dtype)
 
 

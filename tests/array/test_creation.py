@@ -110,6 +110,13 @@ def test_arange_random_float_ranges_match_numpy_bit_for_bit():
                   np.arange(start, stop, step, dtype=dtype))
 
 
+@pytest.mark.parametrize("args", [(np.float32(0.1), np.float32(0.7), 0.1), (np.int8(2), 10, np.int8(3)),
+                                  (np.float16(1), 5, 0.5), (0, np.float32(3.3), np.float32(0.3)), (np.uint8(3), 9),
+                                  (np.uint64(5),), (True, 4), (np.float32(1.5), 9, np.int8(2))], ids=repr)
+def test_arange_of_numpy_scalars_takes_numpys_dtype_and_length(args):
+    check(fa.arange(*args, chunks=2), np.arange(*args))
+
+
 def test_arange_keywords_and_errors():
     check(fa.arange(start=2, stop=9, step=2, chunks=2), np.arange(2, 9, 2))
     with pytest.raises(ArrayError, match="step"):
