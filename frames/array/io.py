@@ -511,15 +511,12 @@ def to_zarr(arr: Array, url: Any, component: str | None = None, storage_options:
         key = (tag, *idx)
         graph[key] = Task(_zarr_write_block, location, Ref((x.name, *idx)), where)
         write_keys.append(key)
-    if x.ndim == 0:
-        graph[(tag,)] = Task(_zarr_write_block, location, Ref((x.name,)), ())
-        write_keys = [(tag,)]
     made_group = None  # the group's metadata file when this write creates the group
     try:
         targets.make_parents(target)
         if component:
             made_group = _open_group(zarr, target, url, component, storage_options)
-        zarr.create_array(store=tmp_url, shape=x.shape, chunks=zchunks or None, dtype=x.dtype,
+        zarr.create_array(store=tmp_url, shape=x.shape, chunks=zchunks if x.ndim else "auto", dtype=x.dtype,
                           storage_options=storage_options, **kwargs)
     except BaseException:
         _abandon(target, tmp, made_group)
