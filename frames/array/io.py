@@ -109,11 +109,12 @@ def _done(*results: Any) -> None:
 
 
 def store(sources: Any, targets: Any, lock: Any = True, regions: Any = None, compute: bool = True,
-          return_stored: bool = False, scheduler: Any = None, **kwargs: Any) -> Any:
+          return_stored: bool = False, scheduler: Any = None, flush: bool = False, **kwargs: Any) -> Any:
     """Write arrays into targets that support ``target[slices] = block`` (NumPy arrays, zarr arrays,
     h5py datasets, memory maps), block by block, as ``dask.array.store``: ``lock=True`` serializes
     the writes of one process' threads (a lock object, or False for none); ``regions`` places each
     source inside its target; ``compute=False`` returns a Delayed that writes when computed.
+    ``flush`` (xarray passes it) changes nothing: each block's task has written its part when it ends.
 
     The targets travel into the tasks: on the processes scheduler or a cluster they must write to
     shared storage (a zarr array on disk does). A target in this process' memory (a NumPy array,

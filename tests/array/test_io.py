@@ -409,3 +409,15 @@ def test_to_delayed_and_back():
                             for j in range(2)], axis=1) for i in range(2)]
     np.testing.assert_array_equal(fa.concatenate(rows).compute(), data + 1)
     assert fa.ones(()).to_delayed().shape == ()
+
+
+def test_xarray_writes_zarr_through_store(tmp_path):
+    """xarray's to_zarr hands frames-backed variables to ``store`` (with flush=True and regions)."""
+    xr = pytest.importorskip("xarray")
+    ds = xr.Dataset({"v": (("x", "y"), np.arange(20.0).reshape(4, 5)), "w": (("x",), np.arange(4))})
+    chunked = ds.chunk({"x": 2}, chunked_array_type="frames")
+    assert isinstance(chunked.v.data, Array)
+    chunked.to_zarr(str(tmp_path / "x.zarr"), mode="w", consolidated=False)
+    back = xr.open_zarr(str(tmp_path / "x.zarr"), consolidated=False)
+    np.testing.assert_array_equal(back.v.values, ds.v.values)
+    np.testing.assert_array_equal(back.w.values, ds.w.values)
