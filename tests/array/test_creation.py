@@ -269,6 +269,15 @@ def test_concatenate_of_empty_and_1d_and_dtypes():
     check(fa.concatenate([fa.arange(3), fa.arange(2)], dtype="float32"), np.concatenate([np.arange(3), np.arange(2)], dtype="float32"))
 
 
+def test_concatenate_axis_none_flattens_and_where_one_argument_is_nonzero():
+    check(fa.concatenate([fa.ones((2, 3), chunks=2), fa.zeros(4)], axis=None),
+          np.concatenate([np.ones((2, 3)), np.zeros(4)], axis=None))
+    v = np.array([0, 3, 0, 4, 5])
+    got = np.where(fa.from_array(v, chunks=2))
+    assert len(got) == 1
+    np.testing.assert_array_equal(got[0].compute(), np.where(v)[0])
+
+
 def test_concatenate_errors():
     x = fa.ones((3, 4), chunks=2)
     with pytest.raises(ArrayError, match="at least one"):

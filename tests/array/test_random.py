@@ -132,6 +132,9 @@ def test_choice_and_permutation():
     assert set(np.unique(c2)) <= set(values)
     p = g.permutation(20, chunks=6).compute()
     np.testing.assert_array_equal(np.sort(p), np.arange(20))
+    shuffled = g.permutation(fa.arange(10, chunks=3) * 2).compute()
+    np.testing.assert_array_equal(np.sort(shuffled), np.arange(10) * 2)
+    assert not np.array_equal(shuffled, np.arange(10) * 2)
     with pytest.raises(ArrayError, match="replace=False"):
         g.choice(5, size=3, replace=False)
     with pytest.raises(ArrayError, match="probabilities"):
