@@ -479,8 +479,10 @@ def to_zarr(arr: Array, url: Any, component: str | None = None, storage_options:
     ...) go to zarr's array creation.
 
     An existing array or directory at the target is refused unless ``overwrite=True``; the new
-    array is written next to it under a temporary name and renamed into place when complete
-    (``compute=False``: when the returned Delayed has run)."""
+    array is written next to it under a temporary name and renamed into place when complete.
+    With ``compute=False`` the rename is the last task of the returned Delayed; if computing it
+    fails, the temporary array stays beside the target (hidden, named after this process) until
+    a later write to the same target, after this process has ended, removes it."""
     from frames.dataframe.io import targets
 
     zarr = _zarr()
