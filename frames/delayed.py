@@ -58,6 +58,29 @@ def _unpack(obj: Any, deps: list) -> Any:
     return obj
 
 
+def _graphs(delayeds) -> tuple[dict, list[list]]:
+    """One graph for several Delayed objects (``frames.compute(*values)``), each task once; the
+    collections they read (an array's blocks: ``Array.to_delayed``) are asked for their graphs
+    once each, not once per value."""
+    graph: dict = {}
+    others: dict[int, Any] = {}
+    stack = list(delayeds)
+    while stack:
+        d = stack.pop()
+        if d._key in graph:
+            continue
+        graph[d._key] = d._task
+        for x in d._deps:
+            if not isinstance(x, Delayed):
+                others[id(x)] = x
+            elif x._key not in graph:
+                stack.append(x)
+    for obj in others.values():
+        g, _ = obj._build_graph()
+        graph.update(g)
+    return graph, [[d._key] for d in delayeds]
+
+
 class Delayed(Lazy):
     """A lazy value: the result of a recorded call."""
 
@@ -74,23 +97,12 @@ class Delayed(Lazy):
         return self._key
 
     def _build_graph(self):
-        graph: dict = {}
-        others: dict[int, Any] = {}  # collections a value reads (an array's blocks: ``Array.to_delayed``)
-        stack = [self]
-        while stack:
-            d = stack.pop()
-            if d._key in graph:
-                continue
-            graph[d._key] = d._task
-            for x in d._deps:
-                if not isinstance(x, Delayed):
-                    others[id(x)] = x
-                elif x._key not in graph:
-                    stack.append(x)
-        for obj in others.values():
-            g, _ = obj._build_graph()
-            graph.update(g)
-        return graph, [self._key]
+        graph, (keys,) = _graphs([self])
+        return graph, keys
+
+    @staticmethod
+    def _graph_group(objs):
+        return _graphs(objs)
 
     def _finalize(self, results):
         return results[0]

@@ -421,3 +421,22 @@ def test_xarray_writes_zarr_through_store(tmp_path):
     back = xr.open_zarr(str(tmp_path / "x.zarr"), consolidated=False)
     np.testing.assert_array_equal(back.v.values, ds.v.values)
     np.testing.assert_array_equal(back.w.values, ds.w.values)
+
+
+def test_computing_many_blocks_delayed_builds_the_arrays_graph_once(monkeypatch):
+    """frames.compute(*x.to_delayed().ravel()) asks the shared graph once, not once per block
+    (which made 3000 one-element blocks take 8 s instead of 0.4 s)."""
+    from frames.array.convert import GraphDependency
+
+    calls = []
+    original = GraphDependency._build_graph
+
+    def counted(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(GraphDependency, "_build_graph", counted)
+    x = fa.arange(40, chunks=1) * 3
+    values = frames.compute(*x.to_delayed().ravel())
+    assert [int(v[0]) for v in values] == list(range(0, 120, 3))
+    assert len(calls) == 1
