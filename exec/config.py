@@ -24,6 +24,7 @@ _DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None, "join_
                              "array_chunk_size": None}
 JOIN_STRATEGIES = ("broadcast", "shuffle")
 _config: dict[str, Any] = dict(_DEFAULTS)
+_chosen: dict[str, bool] = {}  # keys a caller set (even to the default's value)
 _lock = threading.RLock()
 
 
@@ -52,7 +53,9 @@ class set:  # noqa: A001 - mirrors dask.config.set
             _validate(k, v)
         with _lock:
             self._previous = {k: _config[k] for k in values}
+            self._previous_chosen = {k: _chosen.get(k, False) for k in values}
             _config.update(values)
+            _chosen.update({k: v is not None for k, v in values.items()})
 
     def __enter__(self) -> "set":
         return self
@@ -60,6 +63,14 @@ class set:  # noqa: A001 - mirrors dask.config.set
     def __exit__(self, *exc: Any) -> None:
         with _lock:
             _config.update(self._previous)
+            _chosen.update(self._previous_chosen)
+
+
+def chosen(key: str) -> bool:
+    """Whether a caller set ``key`` (to any value but None), rather than it being the built-in
+    default: a collection with its own preferred scheduler (bags: processes) uses it only then."""
+    with _lock:
+        return _chosen.get(key, False)
 
 
 def get(key: str, default: Any = None) -> Any:

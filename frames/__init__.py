@@ -3,6 +3,7 @@
 import exec as _exec  # noqa: F401 - first: it sets allocator options before pyarrow loads
 
 from frames.base import Lazy, compute, persist, visualize
+from frames.bag import Bag
 from frames.dataframe import (
     DataFrame, Scalar, Series, concat, from_arrow, from_pandas, map_partitions, read_csv, read_json, read_parquet,
 )
@@ -18,7 +19,7 @@ from frames.errors import (
 )
 
 __all__ = [
-    "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "persist", "visualize", "concat", "from_arrow", "from_pandas",
+    "Bag", "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "persist", "visualize", "concat", "from_arrow", "from_pandas",
     "read_csv", "read_json", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
     "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
 ]

@@ -43,6 +43,7 @@ class Lazy:
     (and ``_rebuild`` to support ``persist``)."""
 
     _graph_group: Callable[[Sequence["Lazy"]], tuple[dict, list[list[Hashable]]]] = staticmethod(merge_graphs)
+    _default_scheduler: str | None = None  # the scheduler that suits this kind's tasks (None: the configured one)
 
     def _build_graph(self) -> tuple[dict, list[Hashable]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -130,8 +131,19 @@ def _fill(template: Any, values: list) -> Any:
     return template
 
 
+def choose_scheduler(objs: Sequence[Lazy], scheduler: Any = None) -> Any:
+    """``scheduler`` when given; else the configured one when a caller set it
+    (``exec.config.set(scheduler=...)``); else the one the collections prefer when they all agree
+    (bags: processes, for GIL-bound Python code); else None, the configured default."""
+    if scheduler is not None or _exec.config.chosen("scheduler"):
+        return scheduler
+    preferred = {obj._default_scheduler for obj in objs}
+    return preferred.pop() if len(preferred) == 1 else None
+
+
 def _run_collections(objs: Sequence[Lazy], scheduler: str | None, optimize_graph: bool,
                      **kwargs: Any) -> list[list]:
+    scheduler = choose_scheduler(objs, scheduler)
     graph, key_lists = collections_graph(objs, optimize_graph)
     all_keys = list(dict.fromkeys(k for keys in key_lists for k in keys))
     results = dict(zip(all_keys, run(graph, all_keys, scheduler=scheduler, optimize_graph=optimize_graph, **kwargs)))
@@ -177,4 +189,4 @@ def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = Tr
     return _exec.visualize(graph, keys, filename=filename, **kwargs)
 
 
-__all__ = ["Lazy", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs"]
+__all__ = ["Lazy", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs", "choose_scheduler"]

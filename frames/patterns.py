@@ -9,15 +9,16 @@ from exec import Ref, Task
 SPLIT_EVERY = 8
 
 
-def tree_reduce(graph: dict, level: list[Hashable], name: str, func: Callable, *args: Any) -> Hashable:
-    """Merge ``level`` keys ``SPLIT_EVERY`` at a time with ``func(list_of_results, *args)`` until
+def tree_reduce(graph: dict, level: list[Hashable], name: str, func: Callable, *args: Any,
+                split_every: int = SPLIT_EVERY) -> Hashable:
+    """Merge ``level`` keys ``split_every`` at a time with ``func(list_of_results, *args)`` until
     one remains; returns its key. A single input still goes through ``func`` once."""
     depth = 0
     while True:
         nxt = []
-        for j in range(0, len(level), SPLIT_EVERY):
-            key = (name, depth, j // SPLIT_EVERY)
-            graph[key] = Task(func, [Ref(k) for k in level[j : j + SPLIT_EVERY]], *args)
+        for j in range(0, len(level), split_every):
+            key = (name, depth, j // split_every)
+            graph[key] = Task(func, [Ref(k) for k in level[j : j + split_every]], *args)
             nxt.append(key)
         level, depth = nxt, depth + 1
         if len(level) == 1:

@@ -39,7 +39,8 @@ from frames.dataframe.expr.blockwise import filter_table
 from frames.dataframe.expr.node import Lowering, memoized
 from frames.dataframe.expr.scalar import ScalarExpr
 from frames.dataframe.expr.scan import Scan
-from frames.dataframe.io.files import compression_of, expand_paths, fs_errors, open_ranges
+from frames.dataframe.io.files import (Block, ascii_compatible, compression_of, expand_paths, fs_errors,  # noqa: F401 - re-exported
+                                       open_text, read_range, split_ranges)
 from frames.dataframe.io.pruning import filter_selectivity
 
 SAMPLE_BYTES = 1 << 20
@@ -147,15 +148,6 @@ class CsvLayout:
         return out
 
 
-@dataclass(frozen=True)
-class Block:
-    path: str
-    start: int
-    end: int  # -1: to the end of the file
-    first: bool
-    codec: str | None = None  # compressed: the whole file is one block
-
-
 @dataclass(frozen=True, eq=False)
 class CsvScan(Scan):
     fs: Any
@@ -201,31 +193,6 @@ class CsvScan(Scan):
 
 
 # -- reading bytes -------------------------------------------------------------------------------
-def open_text(fs, path: str, codec: str | None):
-    """A binary file object over ``path``'s decompressed bytes (a remote file read by the ranges
-    asked for, without fsspec's read-ahead: ``files.open_ranges``)."""
-    f = open_ranges(fs, path)
-    if codec is None:
-        return f
-    if codec == "xz":
-        import lzma
-
-        return lzma.LZMAFile(f)
-    if not pa.Codec.is_available(codec):
-        f.close()
-        raise DataSourceError(f"cannot read {path!r}: this pyarrow has no {codec} codec")
-    return pa.CompressedInputStream(pa.PythonFile(f, mode="r"), codec)
-
-
-def ascii_compatible(encoding: str) -> bool:
-    """Whether line breaks and delimiters are single ASCII bytes in ``encoding`` (so a file can be
-    split at byte offsets and its header found by ``b"\\n"``)."""
-    try:
-        return "\n,;|\t\"'a".encode(encoding) == b"\n,;|\t\"'a"
-    except (LookupError, UnicodeError):
-        return False
-
-
 def _transcode(data: bytes, encoding: str, path: str) -> bytes:
     if encoding.replace("_", "-").lower() in ("utf-8", "utf8", "ascii"):
         return data
@@ -233,25 +200,6 @@ def _transcode(data: bytes, encoding: str, path: str) -> bytes:
         return data.decode(encoding).encode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataSourceError(f"cannot read {path!r} as {encoding}: {exc}") from None
-
-
-def _read_range(f, block: Block) -> bytes:
-    if block.codec is not None or block.end < 0 and block.start == 0:
-        return f.read()
-    f.seek(block.start)
-    if block.start > 0:
-        f.seek(block.start - 1)
-        if f.read(1) != b"\n":
-            f.readline()  # a partial line belongs to the previous block
-    start = f.tell()
-    if block.end < 0:
-        return f.read()
-    if start >= block.end:
-        return b""
-    data = f.read(block.end - start)
-    if data and not data.endswith(b"\n"):
-        data += f.readline()
-    return data
 
 
 def split_preamble(data: bytes, skip_rows: int, header: bool) -> tuple[bytes, bytes, int]:
@@ -271,7 +219,7 @@ def split_preamble(data: bytes, skip_rows: int, header: bool) -> tuple[bytes, by
 def _read_bytes(fs, block: Block) -> bytes:
     try:
         with open_text(fs, block.path, block.codec) as f:
-            return _read_range(f, block)
+            return read_range(f, block)
     except DataSourceError:
         raise
     except (*fs_errors(), EOFError, pa.ArrowException) as exc:
@@ -570,17 +518,10 @@ def plan_blocks(fs, files: list[str], size: int | None, compression: str | None,
             raise DataSourceError(f"cannot read {file!r}: {exc}") from None
         if not total:
             raise DataSourceError(f"CSV file {file!r} is empty")
-        if codec is not None or not splittable:
-            blocks.append(Block(file, 0, -1, True, codec))
-            continue
-        if size is None or total <= size:
-            blocks.append(Block(file, 0, total, True))  # to its end: _read_range finishes the last line
-            continue
-        if newlines_in_values:
+        if newlines_in_values and codec is None and splittable and size is not None and total > size:
             raise DataSourceError(f"CSV file {file!r} has quoted fields with line breaks, so it "
                                   f"({total} bytes) cannot be split into blocks of {size}; pass blocksize=None")
-        for start in range(0, total, size):
-            blocks.append(Block(file, start, min(start + size, total), start == 0))
+        blocks += split_ranges(file, total, size, codec, splittable)
     return blocks
 
 

@@ -7,9 +7,11 @@ folder mixing formats is refused instead of read in part) and its compression co
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Sequence
 
 import fsspec
+import pyarrow as pa
 
 from frames.errors import DataSourceError
 
@@ -218,3 +220,74 @@ def os_error_text(exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         text += " (access denied: check the credentials in storage_options or the AWS_* environment variables)"
     return text
+
+
+# -- byte ranges of text files ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Block:
+    """A byte range of a text file read as one partition (CSV, JSON lines, a bag's lines)."""
+
+    path: str
+    start: int
+    end: int  # -1: to the end of the file
+    first: bool
+    codec: str | None = None  # compressed: the whole file is one block
+
+
+def split_ranges(path: str, total: int, size: int | None, codec: str | None, splittable: bool = True) -> list[Block]:
+    """``path`` (``total`` bytes) as blocks of ``size`` bytes; one block when it is compressed (a
+    codec cannot start mid-stream), not splittable (line breaks that are not single bytes), or not
+    larger than ``size``."""
+    if codec is not None or not splittable:
+        return [Block(path, 0, -1, True, codec)]
+    if size is None or total <= size:
+        return [Block(path, 0, total, True)]  # to its end: read_range finishes the last line
+    return [Block(path, start, min(start + size, total), start == 0) for start in range(0, total, size)]
+
+
+def open_text(fs, path: str, codec: str | None):
+    """A binary file object over ``path``'s decompressed bytes (a remote file read by the ranges
+    asked for, without fsspec's read-ahead: ``files.open_ranges``)."""
+    f = open_ranges(fs, path)
+    if codec is None:
+        return f
+    if codec == "xz":
+        import lzma
+
+        return lzma.LZMAFile(f)
+    if not pa.Codec.is_available(codec):
+        f.close()
+        raise DataSourceError(f"cannot read {path!r}: this pyarrow has no {codec} codec")
+    return pa.CompressedInputStream(pa.PythonFile(f, mode="r"), codec)
+
+
+def ascii_compatible(encoding: str) -> bool:
+    """Whether line breaks and delimiters are single ASCII bytes in ``encoding`` (so a file can be
+    split at byte offsets and its header found by ``b"\\n"``)."""
+    try:
+        return "\n,;|\t\"'a".encode(encoding) == b"\n,;|\t\"'a"
+    except (LookupError, UnicodeError):
+        return False
+
+
+def read_range(f, block: Block) -> bytes:
+    """The bytes of the lines that start inside ``block`` (the whole file for a compressed one):
+    a line cut by the block's start belongs to the block before, a line cut by its end is
+    finished here, so consecutive blocks read every line exactly once."""
+    if block.codec is not None or block.end < 0 and block.start == 0:
+        return f.read()
+    f.seek(block.start)
+    if block.start > 0:
+        f.seek(block.start - 1)
+        if f.read(1) != b"\n":
+            f.readline()  # a partial line belongs to the previous block
+    start = f.tell()
+    if block.end < 0:
+        return f.read()
+    if start >= block.end:
+        return b""
+    data = f.read(block.end - start)
+    if data and not data.endswith(b"\n"):
+        data += f.readline()
+    return data

@@ -43,7 +43,8 @@ from frames.dataframe.expr.blockwise import filter_table
 from frames.dataframe.expr.node import Lowering, memoized
 from frames.dataframe.expr.scalar import ScalarExpr
 from frames.dataframe.expr.scan import Scan
-from frames.dataframe.io.csv import Block, _read_range, parse_size
+from frames.dataframe.io.csv import parse_size
+from frames.dataframe.io.files import Block, read_range
 from frames.dataframe.io.files import expand_paths, fs_errors, open_ranges
 from frames.dataframe.io.pruning import filter_selectivity
 
@@ -267,7 +268,7 @@ def read_block(fs, block: Block, layout: JsonLayout, needed: list[str], predicat
     """One partition: the records starting in the block's byte range, parsed against the layout's schema."""
     try:
         with open_ranges(fs, block.path, layout.compression) as f:
-            data = f.read() if layout.format != "newline_delimited" or layout.compression else _read_range(f, block)
+            data = f.read() if layout.format != "newline_delimited" or layout.compression else read_range(f, block)
         if block.start == 0:
             data = data.removeprefix(_BOM)
     except (*fs_errors(), EOFError, ValueError) as exc:

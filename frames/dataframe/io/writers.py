@@ -76,7 +76,7 @@ def _write_part(fmt, fs, table: pa.Table, tmp: str, name: str, marker: str, part
     if not fs.exists(marker):
         for path in written:
             targets.remove(fs, path)
-    return table.num_rows
+    return len(table)
 
 
 def _abandon(target: targets.Target, tmp: str, marker: str | None) -> None:
@@ -137,32 +137,43 @@ def write(node: Node, path: str, fmt, overwrite: bool | str = False, single_file
     ``frames.dataframe.io.targets``: an existing file is replaced, an existing directory only with
     ``overwrite=True`` (or ``"ignore"``: new files added into it).
     """
+    keys_on = _check_partition_on(node, partition_on)
+    if keys_on and single_file:
+        raise InvalidArgumentError("partition_on writes a directory: it cannot be combined with single_file=True")
+    write_partitions(lambda: build_graph(node), node.npartitions, node.schema, path, fmt, overwrite, single_file,
+                     keys_on, name_function, part_stem, storage_options, scheduler, type(node).__name__)
+
+
+def write_partitions(make_graph: Callable[[], tuple[dict, list]], npartitions: int, schema: Any, path: str, fmt,
+                     overwrite: bool | str = False, single_file: bool | None = None, keys_on: tuple[str, ...] = (),
+                     name_function: Callable[[int], str] | None = None, part_stem: str = "part.",
+                     storage_options: dict | None = None, scheduler: Any = None, what: str = "collection") -> None:
+    """``write`` for any collection's partitions: ``make_graph()`` gives its graph and partition
+    keys (built only once the target is checked), ``fmt.write(fs, partition, path)`` writes one
+    (a bag's lines as well as a table)."""
     if not isinstance(path, str) or not path:
         raise InvalidArgumentError(f"the path to write must be a non-empty string, not {path!r}")
     if any(ch in path for ch in "*?[") and "://" not in path:
         raise InvalidArgumentError(f"cannot write to {path!r}: a write names one file or directory "
                                    "(name the parts of a directory with name_function=)")
-    keys_on = _check_partition_on(node, partition_on)
-    if keys_on and single_file:
-        raise InvalidArgumentError("partition_on writes a directory: it cannot be combined with single_file=True")
     single = (not keys_on) and (names_file(fmt, path) if single_file is None else bool(single_file))
     target = targets.prepare(path, "file" if single else "dir", overwrite, storage_options)
     fs = target.fs
-    names = [] if single else _part_names(node.npartitions, fmt.suffix, name_function, part_stem)
+    names = [] if single else _part_names(npartitions, fmt.suffix, name_function, part_stem)
     tmp = targets.temp_name(target.path)
     marker = f"{tmp}/{MARKER}"
-    graph, keys = build_graph(node)
+    graph, keys = make_graph()
     if len(keys) != len(names) and not single:  # npartitions is a promise lower() must keep
-        raise WriteError(f"cannot write {path!r}: {type(node).__name__} lowered to {len(keys)} partitions, "
+        raise WriteError(f"cannot write {path!r}: {what} lowered to {len(keys)} partitions, "
                          f"not the {len(names)} it declares")
     tag = f"write-{uuid.uuid4().hex[:10]}"
     if single and hasattr(fmt, "encode"):  # text: every partition turned into text in parallel, then one file
         for i, k in enumerate(keys):
             graph[(tag, "encode", i)] = Task(fmt.encode, Ref(k))
-        graph[(tag, 0)] = Task(fmt.write_encoded, fs, tmp, node.schema, [Ref((tag, "encode", i)) for i in range(len(keys))])
+        graph[(tag, 0)] = Task(fmt.write_encoded, fs, tmp, schema, [Ref((tag, "encode", i)) for i in range(len(keys))])
         write_keys = [(tag, 0)]
     elif single:
-        graph[(tag, "concat")] = Task(concat_tables, [Ref(k) for k in keys], node.schema)
+        graph[(tag, "concat")] = Task(concat_tables, [Ref(k) for k in keys], schema)
         graph[(tag, 0)] = Task(fmt.write, fs, Ref((tag, "concat")), tmp)
         write_keys = [(tag, 0)]
     else:
