@@ -120,8 +120,6 @@ class Bag(Lazy):
     def keys(self) -> list[tuple]:
         return [(self.name, i) for i in range(self.npartitions)]
 
-    __dask_keys__ = keys
-
     def _build_graph(self) -> tuple[dict, list[Hashable]]:
         return _graph_of(self), self.keys()
 
