@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import operator
+import pickle
 import zlib
 from typing import Any, Callable
 
@@ -73,26 +74,40 @@ def _key_function(key: Any, what: str) -> Callable:
 
 
 # -- groupby: split by hash, exchange, group ----------------------------------------------------
+#
+# Each split's buckets travel as pickled bytes: an exchange hands every split to each of the n
+# piece tasks, and on worker processes each hand-over is a pickling in the parent. Bytes pickle as a
+# copy; 125k (key, element) pairs in 8 partitions grouped in 2.9 s on processes with the buckets as
+# lists (cloudpickle walking every tuple 9 times) against 0.6 s on sync.
+
+def _pack(bucket: list) -> bytes:
+    try:
+        return pickle.dumps(bucket, protocol=5)
+    except Exception:  # elements only cloudpickle can write (functions, local classes)
+        import cloudpickle
+
+        return cloudpickle.dumps(bucket, protocol=5)
+
 
 def _split_by_hash(part: list, grouper: Callable, n: int) -> list:
     buckets: list[list] = [[] for _ in range(n)]
     for x in part:
         k = grouper(x)
         buckets[stable_hash(k) % n].append((k, x))
-    return buckets
+    return [_pack(b) for b in buckets]
 
 
 def _keyed(part: list, grouper: Callable) -> list:
     out = [(grouper(x), x) for x in part]
     for k, _ in out:  # the same keys are refused whatever the number of partitions
         stable_hash(k)
-    return [out]
+    return [_pack(out)]
 
 
 def _group_pieces(pieces: list) -> list:
     groups: dict = {}
-    for piece in pieces:
-        for k, x in piece:
+    for packed in pieces:
+        for k, x in pickle.loads(packed):
             g = groups.get(k)
             if g is None:
                 groups[k] = [x]
