@@ -7,6 +7,9 @@ one Arrow infers from the first partition holding records (the only thing comput
 dask.bag does). The DataFrame node (``FromCollection``, shared with ``Array.to_dataframe``) takes
 the bag's graph into its own when it is lowered, so ``to_dataframe`` builds nothing else ahead. With an inferred schema, a record with a key the first partition did not have is an
 error (its values would be dropped silently); with ``meta`` the columns are the ones asked for.
+
+The DataFrame computes on the DataFrame's default scheduler (threads), the bag's tasks with it;
+pass ``scheduler="processes"`` to its ``compute`` when the bag's Python work dominates.
 """
 
 from __future__ import annotations

@@ -130,7 +130,8 @@ class Bag(Lazy):
         return Bag(dict(zip(self.keys(), [list(r) for r in results])), self.name, self.npartitions)
 
     def __repr__(self) -> str:
-        return f"frames.bag.Bag<{self.name.split('-')[1]}, npartitions={self.npartitions}>"
+        label = self.name[len("bag-"):].rsplit("-", 2)[0] if self.name.startswith("bag-") else self.name
+        return f"frames.bag.Bag<{label}, npartitions={self.npartitions}>"
 
     def __iter__(self):
         return iter(self.compute())
