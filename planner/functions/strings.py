@@ -81,6 +81,9 @@ def substring(s, start, length=None):
     """SQL substring, 1-based: a negative start counts from the end, 0 is the position before
     the first character, a negative length takes the characters before start (DuckDB)."""
     args = [s, start] + ([length] if length is not None else [])
+    fast = _constant_slice(s, start, length)
+    if fast is not None:
+        return fast
 
     def run(s, start, *rest):
         n = len(s)
@@ -98,6 +101,27 @@ def substring(s, start, length=None):
         return pc.if_else(nulls, pa.scalar(None, pa.string()), out)
 
     return _scalar_result(args, run)
+
+
+def _constant_slice(s, start, length):
+    """``substring(col, 3, 10)``, the usual form: a positive constant start and a non-negative
+    constant length are Arrow's code-point slice (TPC-DS q23 cut 9M joined descriptions to 30
+    characters: 5.7 s through ``slice_rows``). A dictionary column is sliced on its dictionary.
+    None: any other form, left to the general path."""
+    if isinstance(s, pa.Scalar) or not isinstance(start, pa.Scalar) or not (length is None or isinstance(length, pa.Scalar)):
+        return None
+    if not pa.types.is_integer(start.type) or not start.is_valid or start.as_py() < 1:
+        return None
+    if length is not None and (not pa.types.is_integer(length.type) or not length.is_valid or length.as_py() < 0):
+        return None
+    begin = start.as_py() - 1
+    stop = begin + length.as_py() if length is not None else np.iinfo(np.int64).max
+    values = s.combine_chunks() if isinstance(s, pa.ChunkedArray) else s
+    if pa.types.is_dictionary(values.type) and pa.types.is_string(values.type.value_type):
+        return pc.take(pc.utf8_slice_codeunits(values.dictionary, begin, stop), values.indices)
+    if not pa.types.is_string(values.type):
+        return None
+    return pc.utf8_slice_codeunits(values, begin, stop)
 
 
 def _left(s, count):

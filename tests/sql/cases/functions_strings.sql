@@ -3,6 +3,7 @@
 -- arguments, negative and zero positions.
 CREATE TABLE st AS SELECT * FROM (VALUES (1, 'hello', 2, 3, 'a,b,c'), (2, NULL, 1, NULL, 'x'), (3, 'héllo wörld', -3, 2, ',,'), (4, '', 0, -2, NULL), (5, 'Data Base', 5, 0, 'one,two')) AS t(id, s, n, k, csv);
 SELECT id, substring(s, n) AS a, substring(s, n, k) AS b, substr(s, -2) AS c, substring(s, 0, 2) AS e, substring(s, 3, -2) AS g, substring(s, 2, 3) AS h FROM st ORDER BY id;
+SELECT id, substring(s, 1, 30) AS a, substring(s, 4) AS b, substring(s, 20, 2) AS c, substring(s, 1, 0) AS e, substr(csv, 2, 1) AS g FROM st ORDER BY id;
 SELECT id, left(s, 2) AS a, left(s, -2) AS b, right(s, 3) AS c, right(s, -3) AS e, left(s, n) AS g, right(s, k) AS h FROM st ORDER BY id;
 SELECT id, concat_ws('-', s, 'x') AS a, concat_ws(', ', s, csv, NULL) AS b, concat_ws('', s, n) AS c, concat_ws(NULL, s) AS e FROM st ORDER BY id;
 SELECT id, lpad(s, 7, '*') AS a, rpad(s, 7, 'xy') AS b, lpad(s, 3, '0') AS c, rpad(s, n, '.') AS e FROM st ORDER BY id;
