@@ -10,6 +10,8 @@ still runs, so a DataFrame built on a SQL result is optimized as one tree.
   cross them and which input columns they need.
 - ``encode_group_keys``: group keys that come straight from a scan's dictionary-read strings stay
   dictionaries until the aggregation, which groups on them without decoding a string per row.
+- ``add_runtime_filters`` (``runtime_filter.py``): a broadcast join's small side, once computed,
+  restricts the Parquet scan under its other side to its key values (row groups and rows).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from frames.dataframe.expr.aggregate import Aggregate
 from frames.dataframe.expr.blockwise import Filter, Project
 from frames.dataframe.expr.node import Node, Roots
 from frames.dataframe.expr.pushdown import Rewriter, nodes_and_parents, transform_up
+from frames.dataframe.expr.runtime_filter import add_runtime_filters
 from frames.dataframe.expr.scalar import Col
 
 
 def optimize(node: Node) -> Node:
-    return encode_group_keys(prune_columns(push_filters(node)))  # pruning keeps exactly the columns
+    # pruning keeps exactly the columns; runtime filters last, on the final shape of the tree
+    return add_runtime_filters(encode_group_keys(prune_columns(push_filters(node))))
 
 
 def optimize_many(nodes: list[Node]) -> list[Node]:
@@ -92,4 +96,4 @@ def encode_group_keys(root: Node) -> Node:
     return transform_up(root, lambda n: replacements.get(id(n), n))
 
 
-__all__ = ["optimize", "optimize_many", "push_filters", "prune_columns", "encode_group_keys"]
+__all__ = ["optimize", "optimize_many", "push_filters", "prune_columns", "encode_group_keys", "add_runtime_filters"]

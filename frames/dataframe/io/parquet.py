@@ -18,12 +18,13 @@ from typing import Any, Hashable, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from exec import Task
+from exec import Ref, Task
 from frames.dataframe.convert import engine_schema, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.dataframe.expr.blockwise import filter_table
 from frames.dataframe.expr.dictionary import evaluate as dictionary_evaluate
 from frames.dataframe.expr.node import Lowering, memoized
+from frames.dataframe.expr.runtime_filter import keep_mask, row_group_may_match
 from frames.dataframe.expr.scalar import ScalarExpr, conjunction, conjuncts
 from frames.dataframe.expr.scan import Scan
 from frames.dataframe.io.files import expand_paths, fs_errors, hive_partitions, is_local, open_ranges
@@ -231,6 +232,9 @@ class ParquetScan(Scan):
     # output columns left dictionary-encoded where read so (for an aggregation's keys only: see
     # ``frames.dataframe.expr.optimize.encode_group_keys``); the schema still says string
     dictionary_outputs: frozenset[str] = frozenset()
+    # (column, source node, source key column): a join's small side whose key values restrict
+    # this scan's rows at run time (``frames.dataframe.expr.runtime_filter``)
+    runtime_filters: tuple = ()
 
     label = "parquet-scan"
 
@@ -300,13 +304,27 @@ class ParquetScan(Scan):
         file_cols = [c for c in needed if c in self.file_schema.names]
         keys = []
         local = is_local(self.fs)
+        runtime = self._lower_runtime_filters(lowering)
         for i, piece in enumerate(self.pieces):
             key = (self.name, i)
             task_piece = replace(piece)  # a fresh copy: statistics decoded for pruning do not travel with the task
             lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
-                                       self.filter, out_schema, self.dictionary_outputs)
+                                       self.filter, out_schema, self.dictionary_outputs, runtime)
             keys.append(key)
         return keys
+
+    def _lower_runtime_filters(self, lowering: Lowering) -> list[tuple[str, Ref]]:
+        """One task per (source, key) gathering the source's distinct key values, shared by every
+        scan the keys restrict; the read tasks depend on it."""
+        from frames.dataframe.expr.runtime_filter import source_keys
+
+        out = []
+        for column, source, source_column in self.runtime_filters:
+            key = (f"runtime-keys-{source.name}-{source_column}", 0)
+            if key not in lowering.graph:
+                lowering.graph[key] = Task(source_keys, [Ref(k) for k in lowering.keys(source)], source_column)
+            out.append((column, Ref(key)))
+        return out
 
     @memoized
     def estimated_bytes(self) -> float:
@@ -337,13 +355,21 @@ class ParquetScan(Scan):
         kept_files = len({p.path for p in self.pieces if p.row_groups or self.filter is None})
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
         encoded = f" encoded=[{', '.join(sorted(self.dictionary_outputs))}]" if self.dictionary_outputs else ""
+        if self.runtime_filters:
+            encoded += f" runtime_filters=[{', '.join(f'{c} in {s.name}.{k}' for c, s, k in self.runtime_filters)}]"
         return f"ParquetScan {self.source} columns=[{cols}]{filt}{encoded} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
 
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
-               predicate: ScalarExpr | None, out_schema: pa.Schema, encoded: frozenset[str] = frozenset()) -> pa.Table:
+               predicate: ScalarExpr | None, out_schema: pa.Schema, encoded: frozenset[str] = frozenset(),
+               runtime: list[tuple[str, Any]] = ()) -> pa.Table:
     """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter.
-    Columns in ``encoded`` stay dictionaries where the piece reads them so."""
+    Columns in ``encoded`` stay dictionaries where the piece reads them so. ``runtime``: (column,
+    sorted int64 keys or None) from joins' small sides: row groups without any of the keys are
+    skipped, rows without one dropped."""
+    runtime = [(c, keys) for c, keys in runtime if keys is not None]
+    if runtime:
+        piece = _runtime_row_groups(piece, runtime)
     if not piece.row_groups:
         return out_schema.empty_table()
     try:
@@ -372,12 +398,34 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
             value = values.get(name)
             table = table.append_column(name, pa.nulls(table.num_rows, kind) if value is None
                                         else pa.repeat(pa.scalar(value, kind), table.num_rows))
+    for column, keys in runtime:
+        mask = keep_mask(table.column(column), keys)
+        if mask is not None:
+            table = table.filter(pa.array(mask))
     if predicate is not None:
         table = filter_table(table, predicate, dictionary_evaluate if dictionary else None)
     table = table.select(out_schema.names)
     if not dictionary:
         return table
     return normalize_table(table, [c for c in table.column_names if c not in encoded]) if encoded else normalize_table(table)
+
+
+def _runtime_row_groups(piece: Piece, runtime: list[tuple[str, Any]]) -> Piece:
+    """``piece`` without the row groups whose statistics hold none of a runtime filter's keys."""
+    index = _column_index(piece.meta)
+    kept = []
+    for rg in piece.row_groups:
+        group = piece.meta.row_group(rg)
+        ok = True
+        for column, keys in runtime:
+            j = index.get(column)
+            st = _column_stats(group.column(j)) if j is not None else None
+            if st is not None and not row_group_may_match(keys, st[0], st[1]):
+                ok = False
+                break
+        if ok:
+            kept.append(rg)
+    return piece if len(kept) == len(piece.row_groups) else piece.scaled(tuple(kept))
 
 
 def read_parquet_node(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,

@@ -1,0 +1,209 @@
+"""Runtime join filters: the keys a join's small side holds restrict the scan of its other side.
+
+A broadcast join computes its small side before any partition of the other side is joined. Its
+key values, known at that moment, are a filter on the other side's key that no plan-time rewrite
+can write: ``inventory JOIN date_dim ON inv_date_sk = d_date_sk WHERE d_date BETWEEN ...`` keeps
+the inventory rows of some dates, which the date filter alone does not name. Where that key comes
+straight from a column of a Parquet scan (through projections that rename it, filters, the probe
+sides of other joins and group keys), the scan gets the filter (DuckDB's dynamic join filters):
+
+- row groups whose min/max statistics hold none of the keys are not read (inventory and
+  catalog_sales are stored in date order: TPC-DS q21 reads 1 of inventory's 6 row groups);
+- the rows read are cut to those whose key is among the values, so every join between the scan
+  and the one the keys came from handles only rows that survive it (q72's catalog_sales meets
+  three filtered dimensions before it meets inventory).
+
+Only joins whose dropped rows are never output take part: an inner join (either side the source,
+the smaller by estimate), a semi join (its right side the source). The probe path must be single
+consumer from the join down to the scan (a shared scan, a CTE read twice, is left alone: its other
+reader needs every row). The keys travel as one small task per (source, key) that the scan's read
+tasks depend on; estimates do not change, so strategies chosen from them stay as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pyarrow as pa
+
+from frames.dataframe.expr.aggregate import Aggregate
+from frames.dataframe.expr.blockwise import Filter, Project
+from frames.dataframe.expr.join import Join
+from frames.dataframe.expr.join_index import _key_values, key_kind
+from frames.dataframe.expr.node import Node
+from frames.dataframe.expr.pushdown import nodes_and_parents
+from frames.dataframe.expr.scalar import Col
+from frames.dataframe.expr.shuffle import Shuffle
+
+MAX_SOURCE_ROWS = 4_000_000  # a source side with more rows is not worth a filter (nor the wait)
+BITMAP_SPAN = 1 << 24  # keys spanning at most this many values are tested with a lookup table
+KEEP_UNFILTERED = 0.9  # rows are cut only when the keys drop more than a tenth of them
+
+
+def add_runtime_filters(root: Node) -> Node:
+    """``root`` with each eligible join's source keys attached to the Parquet scans under its
+    other side (``ParquetScan.runtime_filters``)."""
+    from frames.dataframe.io.parquet import ParquetScan
+
+    nodes, parents = nodes_and_parents(root)
+    wanted: dict[int, list[tuple[str, int, str]]] = {}  # scan id -> (scan column, source id, source key)
+    first: dict[int, int] = {}  # join id -> index of the input to rebuild first (the source)
+    sources: dict[int, Node] = {}
+    for join in nodes:
+        if not isinstance(join, Join):
+            continue
+        pair = _source_and_probe(join)
+        if pair is None:
+            continue
+        src, probe = pair
+        source, target = join.inputs()[src], join.inputs()[probe]
+        if parents.get(id(target), 0) != 1:
+            continue
+        src_keys, probe_keys = (join.right_on, join.left_on) if src == 1 else (join.left_on, join.right_on)
+        found = False
+        for sk, pk, t in zip(src_keys, probe_keys, join.spec.key_types):
+            if key_kind(t) is None:
+                continue
+            for scan, column in _trace(target, pk, parents, ParquetScan):
+                wanted.setdefault(id(scan), []).append((column, id(source), sk))
+                found = True
+        if found:
+            first[id(join)] = src
+            sources[id(source)] = source
+    if not wanted:
+        return root
+    memo: dict[int, Node] = {}
+
+    def visit(node: Node) -> Node:
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        inputs = node.inputs()
+        order = list(range(len(inputs)))
+        if id(node) in first:  # the source first: the scans below the other side refer to it
+            order.sort(key=lambda i: i != first[id(node)])
+        children: list = [None] * len(inputs)
+        for i in order:
+            children[i] = visit(inputs[i])
+        new = node if all(a is b for a, b in zip(children, inputs)) else node.with_inputs(*children)
+        if id(node) in wanted:
+            extra = tuple((column, memo[src], sk) for column, src, sk in wanted[id(node)])
+            new = replace(new, runtime_filters=new.runtime_filters + extra)
+        memo[id(node)] = new
+        return new
+
+    return visit(root)
+
+
+def _source_and_probe(join: Join) -> tuple[int, int] | None:
+    """(source input, probe input) of a join that may filter one side by the other's keys: a
+    broadcast (or single-partition) inner join filters its big side by the small one, a semi join
+    its left side by the right. None: a join that keeps unmatched rows, or a shuffle of two big
+    sides (nothing small to wait for)."""
+    if join.how not in ("inner", "semi") or not join.left_on:
+        return None
+    strategy = join.choose_strategy()
+    if strategy == "broadcast_right":
+        pair = (1, 0)
+    elif strategy == "broadcast_left" and join.how == "inner":
+        pair = (0, 1)
+    elif strategy == "single":
+        small_right = join.right.estimated_bytes() <= join.left.estimated_bytes()
+        pair = (1, 0) if small_right or join.how == "semi" else (0, 1)
+    else:
+        return None
+    return pair
+
+
+def _trace(node: Node, column: str, parents: dict[int, int], scan_type) -> list[tuple[Node, str]]:
+    """The (scan, column) pairs where a filter on ``column`` of ``node``'s output may be applied
+    instead: rows it drops there could only have produced output rows it drops here."""
+    out: list[tuple[Node, str]] = []
+    stack = [(node, column)]
+    while stack:
+        node, column = stack.pop()
+        if isinstance(node, scan_type):
+            if column in node.file_schema.names and column in node.schema.names:
+                out.append((node, column))
+            continue
+        nxt: list[tuple[Node, str]] = []
+        if isinstance(node, Project):
+            e = dict(node.exprs).get(column)
+            if isinstance(e, Col):
+                nxt.append((node.child, e.name))
+        elif isinstance(node, (Filter, Shuffle)):
+            nxt.append((node.child, column))
+        elif isinstance(node, Aggregate) and column in node.keys:
+            nxt.append((node.child, column))  # a group key: whole groups are kept or dropped
+        elif isinstance(node, Join) and node.how in ("inner", "semi"):
+            left_out, right_out = node._side_outputs()
+            if column in left_out:
+                name = left_out[column]
+                nxt.append((node.left, name))
+                if name in node.left_on:  # equal keys: the other side's key is filtered too
+                    nxt.append((node.right, node.right_on[node.left_on.index(name)]))
+            elif column in right_out and node.how == "inner":
+                name = right_out[column]
+                nxt.append((node.right, name))
+                if name in node.right_on:
+                    nxt.append((node.left, node.left_on[node.right_on.index(name)]))
+        for child, name in nxt:
+            if parents.get(id(child), 0) == 1:
+                stack.append((child, name))
+    return out
+
+
+# -- at run time ------------------------------------------------------------------------------------
+
+def source_keys(tables: list[pa.Table], column: str) -> np.ndarray | None:
+    """The distinct non-NULL values of a source side's key column as sorted int64 (the integer
+    codes of ``join_index``); None: too many rows to be worth it, or not an integer key."""
+    if sum(t.num_rows for t in tables) > MAX_SOURCE_ROWS:
+        return None
+    parts = []
+    for t in tables:
+        got = _key_values(t.column(column))
+        if got is None:
+            return None
+        values, valid = got
+        parts.append(values if valid is None else values[valid])
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+
+def row_group_may_match(keys: np.ndarray, lo, hi) -> bool:
+    """Whether any of the sorted ``keys`` lies in a row group's [lo, hi] statistics (dates as
+    days since the epoch, like the keys)."""
+    import datetime
+
+    if lo is None or hi is None:
+        return True
+    if isinstance(lo, datetime.date) and isinstance(hi, datetime.date):
+        epoch = datetime.date(1970, 1, 1)
+        lo, hi = (lo - epoch).days, (hi - epoch).days
+    if not isinstance(lo, int) or not isinstance(hi, int):
+        return True
+    i = int(np.searchsorted(keys, lo, side="left"))
+    return i < len(keys) and keys[i] <= hi
+
+
+def keep_mask(column: pa.ChunkedArray, keys: np.ndarray) -> np.ndarray | None:
+    """Per row: whether its key is among ``keys`` (NULL never is); None: the column's type has no
+    integer code, or the keys would keep nearly every row (not worth a copy of the table)."""
+    got = _key_values(column)
+    if got is None:
+        return None
+    values, valid = got
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    lo, hi = int(keys[0]), int(keys[-1])
+    if hi - lo < BITMAP_SPAN:
+        table = np.zeros(hi - lo + 2, dtype=bool)  # the last entry: every value outside [lo, hi]
+        table[keys - lo] = True
+        off = (values - lo).view(np.uint64)
+        mask = table[np.minimum(off, np.uint64(hi - lo + 1)).view(np.int64)]
+    else:
+        mask = np.isin(values, keys)
+    if valid is not None:
+        mask &= valid
+    return None if mask.sum() > KEEP_UNFILTERED * len(mask) else mask

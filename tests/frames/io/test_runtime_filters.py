@@ -1,0 +1,129 @@
+"""Runtime join filters: a broadcast join's small side restricts the Parquet scan under its other
+side to its key values (row groups by statistics, then rows), and answers stay pandas'. Joins that
+keep unmatched rows, and scans something else also reads, are left alone."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import exec
+import frames
+from frames.dataframe.expr.node import build_graph
+from frames.dataframe.expr.optimize import optimize
+from frames.dataframe.expr.pushdown import walk
+from frames.dataframe.expr.runtime_filter import keep_mask, row_group_may_match, source_keys
+from frames.dataframe.io.parquet import ParquetScan
+from frames.testing import assert_eq
+
+N = 20_000
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory) -> tuple[str, pd.DataFrame]:
+    """Rows in key order (as TPC-DS stores inventory by date): 1000 rows per row group."""
+    rng = np.random.default_rng(5)
+    d = np.sort(rng.integers(0, 400, N)).astype(np.int32)
+    item = rng.integers(1, 50, N)
+    pdf = pd.DataFrame({"d": d, "item": pd.array(np.where(rng.random(N) < 0.05, None, item), dtype="Int64"),
+                        "v": rng.random(N)})
+    path = tmp_path_factory.mktemp("rtf") / "facts.parquet"
+    pq.write_table(pa.Table.from_pandas(pdf, preserve_index=False), path, row_group_size=1000)
+    return str(path), pdf
+
+
+DIMS = pd.DataFrame({"dk": np.arange(400, dtype=np.int64), "flag": np.arange(400) % 97 == 3})
+ITEMS = pd.DataFrame({"ik": np.arange(1, 50, dtype=np.int64), "color": np.where(np.arange(1, 50) % 5 == 0, "red", "blue")})
+
+
+def _scans(node):
+    return [n for n in walk(optimize(node)) if isinstance(n, ParquetScan)]
+
+
+def _rows_read(node) -> int:
+    """Rows the optimized tree's Parquet scan tasks return."""
+    opt = optimize(node)
+    graph, _ = build_graph(opt)
+    names = {s.name for s in walk(opt) if isinstance(s, ParquetScan)}
+    keys = [k for k in graph if isinstance(k, tuple) and k[0] in names]
+    return sum(t.num_rows for t in exec.get(graph, keys, scheduler="sync"))
+
+
+def test_broadcast_join_filters_the_scan_of_its_big_side(facts, npartitions, scheduler):
+    path, pdf = facts
+    dims = frames.from_pandas(DIMS, 1)
+    got = frames.read_parquet(path, split_row_groups=max(1, 20 // npartitions)).merge(dims[dims.flag], left_on="d", right_on="dk")
+    exp = pdf.merge(DIMS[DIMS.flag], left_on="d", right_on="dk")
+    (scan,) = _scans(got._node)
+    assert [c for c, _, _ in scan.runtime_filters] == ["d"]
+    assert "runtime_filters=[d in" in scan.describe()
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    # 5 flagged keys, rows stored in key order: only their rows are read, out of 20 row groups
+    assert _rows_read(got._node) == len(exp)
+
+
+def test_filters_reach_the_scan_through_other_joins_and_renames(facts, scheduler):
+    path, pdf = facts
+    items = frames.from_pandas(ITEMS, 1)
+    dims = frames.from_pandas(DIMS, 1)
+    f = frames.read_parquet(path, split_row_groups=4).rename(columns={"item": "it"})
+    got = f.merge(items[items.color == "red"], left_on="it", right_on="ik").merge(dims[dims.flag], left_on="d", right_on="dk")
+    exp = pdf.rename(columns={"item": "it"}).merge(ITEMS[ITEMS.color == "red"], left_on="it", right_on="ik") \
+        .merge(DIMS[DIMS.flag], left_on="d", right_on="dk")
+    (scan,) = _scans(got._node)
+    assert sorted(c for c, _, _ in scan.runtime_filters) == ["d", "item"]
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    assert _rows_read(got._node) == len(exp)
+
+
+@pytest.mark.parametrize("how", ["left", "outer"])
+def test_joins_keeping_unmatched_rows_filter_nothing(facts, how):
+    path, pdf = facts
+    dims = frames.from_pandas(DIMS, 1)
+    got = frames.read_parquet(path, split_row_groups=4).merge(dims[dims.flag], left_on="d", right_on="dk", how=how)
+    assert all(not s.runtime_filters for s in _scans(got._node))
+    exp = pdf.merge(DIMS[DIMS.flag], left_on="d", right_on="dk", how=how)
+    assert_eq(got[["d", "v", "dk"]], exp[["d", "v", "dk"]], check_order=False, check_index=False, check_dtype=False, scheduler="sync")
+
+
+def test_a_scan_read_by_something_else_too_is_not_filtered(facts):
+    path, pdf = facts
+    f = frames.read_parquet(path, split_row_groups=4)
+    dims = frames.from_pandas(DIMS, 1)
+    joined = f.merge(dims[dims.flag], left_on="d", right_on="dk")
+    both = frames.concat([joined[["d", "v"]], f[["d", "v"]]])
+    assert all(not s.runtime_filters for s in _scans(both._node))
+    exp = pd.concat([pdf.merge(DIMS[DIMS.flag], left_on="d", right_on="dk")[["d", "v"]], pdf[["d", "v"]]])
+    assert_eq(both, exp, check_order=False, check_index=False, check_dtype=False, scheduler="sync")
+
+
+def test_forced_shuffle_joins_wait_for_nothing(facts):
+    path, pdf = facts
+    with exec.config.set(join_strategy="shuffle"):
+        dims = frames.from_pandas(DIMS, 2)
+        got = frames.read_parquet(path, split_row_groups=4).merge(dims[dims.flag], left_on="d", right_on="dk")
+        assert all(not s.runtime_filters for s in _scans(got._node))
+        assert_eq(got, pdf.merge(DIMS[DIMS.flag], left_on="d", right_on="dk"), check_order=False, check_index=False,
+                  check_dtype=False, scheduler="sync")
+
+
+def test_kernels():
+    keys = source_keys([pa.table({"k": pa.array([5, None, 3, 5], pa.int64())}), pa.table({"k": pa.array([9], pa.int64())})], "k")
+    assert keys.tolist() == [3, 5, 9]
+    assert source_keys([pa.table({"k": pa.array(["a"])})], "k") is None  # no integer code
+    assert row_group_may_match(keys, 4, 5) and not row_group_may_match(keys, 6, 8) and row_group_may_match(keys, None, 1)
+    days = np.array([(datetime.date(2000, 3, 1) - datetime.date(1970, 1, 1)).days])
+    assert row_group_may_match(days, datetime.date(2000, 1, 1), datetime.date(2000, 12, 31))
+    assert not row_group_may_match(days, datetime.date(2001, 1, 1), datetime.date(2001, 12, 31))
+    col = pa.chunked_array([pa.array([3, None, 4, 9, 100, -7] * 10, pa.int32())])
+    assert keep_mask(col, keys)[:6].tolist() == [True, False, False, True, False, False]
+    assert keep_mask(col, np.zeros(0, np.int64)).sum() == 0
+    assert keep_mask(pa.chunked_array([pa.array([3, 5] * 10)]), keys) is None  # keeps every row: not worth a copy
+    far = np.array([0, 1 << 40])
+    assert keep_mask(pa.chunked_array([pa.array([0, 5, 1 << 40, 7, 8, 9, 10, 11, 12, 13])]), far).tolist() == \
+        [True, False, True] + [False] * 7
