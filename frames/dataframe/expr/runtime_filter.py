@@ -136,7 +136,8 @@ def _trace(node: Node, column: str, parents: dict[int, int], scan_type) -> list[
             nxt.append((node.child, column))
         elif isinstance(node, Aggregate) and column in node.keys:
             nxt.append((node.child, column))  # a group key: whole groups are kept or dropped
-        elif isinstance(node, Join) and node.how in ("inner", "semi"):
+        elif isinstance(node, Join) and node.how in ("inner", "semi", "left"):
+            # a LEFT join's row is dropped above with its left key: that key's rows on both sides go
             left_out, right_out = node._side_outputs()
             if column in left_out:
                 name = left_out[column]

@@ -127,3 +127,15 @@ def test_kernels():
     far = np.array([0, 1 << 40])
     assert keep_mask(pa.chunked_array([pa.array([0, 5, 1 << 40, 7, 8, 9, 10, 11, 12, 13])]), far).tolist() == \
         [True, False, True] + [False] * 7
+
+
+def test_filters_cross_the_preserved_side_of_a_left_join(facts, scheduler):
+    path, pdf = facts
+    items = frames.from_pandas(ITEMS, 1)
+    dims = frames.from_pandas(DIMS, 1)
+    got = frames.read_parquet(path, split_row_groups=4).merge(items, left_on="item", right_on="ik", how="left") \
+        .merge(dims[dims.flag], left_on="d", right_on="dk")
+    exp = pdf.merge(ITEMS, left_on="item", right_on="ik", how="left").merge(DIMS[DIMS.flag], left_on="d", right_on="dk")
+    (scan,) = _scans(got._node)
+    assert [c for c, _, _ in scan.runtime_filters] == ["d"]
+    assert_eq(got[["d", "v", "ik"]], exp[["d", "v", "ik"]], check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
