@@ -6,7 +6,9 @@ region apart (its inputs, in the order written, and the conjuncts of its filters
 rebuilds it: starting from the first input, the next input is one that an equality connects to what
 is joined so far (an aggregated input first: joined on its keys it cannot multiply rows and is
 usually small; then one with a filter of its own: a restricted dimension shrinks the rows every
-later join handles), a cross join only when nothing else is left. Filtered inputs first keeps TPC-DS
+later join handles; among the others, those that multiply rows last: more than ``FAN_OUT`` rows per
+value of their join key by frames' estimates, from file statistics), a cross join only when nothing
+else is left. Filtered inputs first keeps TPC-DS
 q72 from joining catalog_sales with inventory on the item alone (a many-to-many join of about 10^9
 rows, 22 GB before the OOM killer) before the filtered dimensions and the date link. Equalities between a column of each
 side become join keys; any other condition is placed as a filter right above the join where all its
@@ -68,6 +70,21 @@ def _is_filtered(node: LogicalPlan) -> bool:
     return isinstance(node, Filter) or (isinstance(node, Scan) and node.filter is not None)
 
 
+FAN_OUT = 2.0  # an input with more rows than this per value of its join key multiplies rows
+
+
+def _fan_out(leaf: LogicalPlan, keys: list[str]) -> float:
+    """Rows of ``leaf`` per distinct value of its join ``keys`` (frames' estimates: row counts and
+    key ranges from the files' statistics); 1.0 when unknown. A dimension joined on its key has
+    1; inventory joined on its item alone has 650 (TPC-DS q72: joined before the week that links
+    it to the sale's date, 1.5M rows became 10M)."""
+    frames = leaf.frames
+    rows, distinct = frames.estimated_rows(), frames.distinct_count(tuple(dict.fromkeys(keys)))
+    if not rows or not distinct:
+        return 1.0
+    return rows / min(distinct, rows)
+
+
 def _rewrite(node: LogicalPlan) -> LogicalPlan:
     if not (isinstance(node, Filter) and isinstance(node.child, Join) and node.child.how in ("inner", "cross")):
         return node  # the builder's form: a filter over the region's joins
@@ -97,6 +114,10 @@ def _rewrite(node: LogicalPlan) -> LogicalPlan:
         linked = [i for i in remaining if any(links(p, done, i) for p in pending)]
         grouped = [i for i in linked if _is_grouped(leaves[i])]
         filtered = [i for i in linked if i in restricted]
+        if not grouped and not filtered and len(linked) > 1:  # joins that multiply rows last, least first
+            fan = {i: _fan_out(leaves[i], [c for p in pending if links(p, done, i) for c in p.columns() if owner.get(c) == i])
+                   for i in linked}
+            linked.sort(key=lambda i: fan[i] if fan[i] > FAN_OUT else 0.0)
         nxt = (grouped or filtered or linked or remaining)[0]
         remaining.remove(nxt)
         right = set(leaves[nxt].schema.names)

@@ -157,6 +157,16 @@ class Project(ProjectRewrites, UnaryNode):
         width = max(len(self.child.schema), 1)
         return self.child.estimated_bytes() * len(self.exprs) / width
 
+    def estimated_rows(self) -> float | None:
+        return self.child.estimated_rows()
+
+    def distinct_count(self, columns: tuple[str, ...]) -> float | None:
+        exprs = dict(self.exprs)
+        names = [exprs.get(c) for c in columns]
+        if not all(isinstance(e, Col) for e in names):
+            return None
+        return self.child.distinct_count(tuple(e.name for e in names))
+
     @cached_property
     def partitioning(self) -> tuple[str, ...] | None:
         """The child's partitioning under the names its key columns are projected to (each key
@@ -199,6 +209,14 @@ class Filter(FilterRewrites, UnaryNode):
     @memoized
     def selectivity(self) -> float:
         return self.child.selectivity() * 0.5 ** len(conjuncts(self.predicate))
+
+    def estimated_rows(self) -> float | None:
+        rows = self.child.estimated_rows()
+        return None if rows is None else rows * 0.5 ** len(conjuncts(self.predicate))
+
+    def distinct_count(self, columns: tuple[str, ...]) -> float | None:
+        found, rows = self.child.distinct_count(columns), self.estimated_rows()
+        return found if found is None or rows is None else min(found, rows)
 
     @cached_property
     def partitioning(self) -> tuple[str, ...] | None:

@@ -101,6 +101,17 @@ class Node(Rewritable):
         inputs = self.inputs()
         return inputs[0].selectivity() if len(inputs) == 1 else 1.0
 
+    def estimated_rows(self) -> float | None:
+        """A rough row count of the output; None: no idea (only nodes that know say)."""
+        return None
+
+    def distinct_count(self, columns: tuple[str, ...]) -> float | None:
+        """A rough upper bound of the distinct combinations of ``columns`` in the output (from
+        file statistics: an integer column's min/max range); None: unknown. With
+        ``estimated_rows`` it says how many rows share a join key (``planner.rules.reorder_joins``
+        puts joins that multiply rows last)."""
+        return None
+
     @property
     def partitioning(self) -> tuple[str, ...] | None:
         """Columns this node's output is hash-partitioned on: every row sits in partition
