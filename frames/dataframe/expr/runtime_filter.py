@@ -65,7 +65,10 @@ def add_runtime_filters(root: Node) -> Node:
         for sk, pk, t in zip(src_keys, probe_keys, join.spec.key_types):
             if key_kind(t) is None:
                 continue
+            kind = key_kind(source.schema.field(sk).type)
             for scan, column in _trace(target, pk, parents, ParquetScan):
+                if key_kind(scan.schema.field(column).type) != kind:
+                    continue  # codes of different kinds (a date against a timestamp) do not compare
                 wanted.setdefault(id(scan), []).append((column, id(source), sk))
                 found = True
         if found:
