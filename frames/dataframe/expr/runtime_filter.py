@@ -16,13 +16,16 @@ sides of other joins and group keys), the scan gets the filter (DuckDB's dynamic
 Only joins whose dropped rows are never output take part: an inner join (either side the source,
 the smaller by estimate), a semi join (its right side the source). The probe path must be single
 consumer from the join down to the scan (a shared scan, a CTE read twice, is left alone: its other
-reader needs every row). The keys travel as one small task per (source, key) that the scan's read
-tasks depend on; estimates do not change, so strategies chosen from them stay as they were.
+reader needs every row). A source without any filter in it (frames' ``selectivity()`` of 1: all of a
+dimension) is skipped: it would keep every row and cost a pass over it (TPC-H q9's 1.5M orders and
+800k partsupp keys tripled its time before). The keys travel as one small task per (source, key)
+that the scan's read tasks depend on, as a lookup table over their range (``KeySet``); estimates do
+not change, so strategies chosen from them stay as they were.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +39,7 @@ from frames.dataframe.expr.pushdown import nodes_and_parents
 from frames.dataframe.expr.scalar import Col
 from frames.dataframe.expr.shuffle import Shuffle
 
-MAX_SOURCE_ROWS = 4_000_000  # a source side with more rows is not worth a filter (nor the wait)
+MAX_SOURCE_ROWS = 1_000_000  # a source side with more rows is not worth a filter (nor the wait)
 BITMAP_SPAN = 1 << 24  # keys spanning at most this many values are tested with a lookup table
 KEEP_UNFILTERED = 0.9  # rows are cut only when the keys drop more than a tenth of them
 
@@ -58,8 +61,8 @@ def add_runtime_filters(root: Node) -> Node:
             continue
         src, probe = pair
         source, target = join.inputs()[src], join.inputs()[probe]
-        if parents.get(id(target), 0) != 1:
-            continue
+        if parents.get(id(target), 0) != 1 or source.selectivity() >= 1.0:
+            continue  # an unfiltered source (all of a dimension) would keep every row
         src_keys, probe_keys = (join.right_on, join.left_on) if src == 1 else (join.left_on, join.right_on)
         found = False
         for sk, pk, t in zip(src_keys, probe_keys, join.spec.key_types):
@@ -160,9 +163,39 @@ def _trace(node: Node, column: str, parents: dict[int, int], scan_type) -> list[
 
 # -- at run time ------------------------------------------------------------------------------------
 
-def source_keys(tables: list[pa.Table], column: str) -> np.ndarray | None:
-    """The distinct non-NULL values of a source side's key column as sorted int64 (the integer
-    codes of ``join_index``); None: too many rows to be worth it, or not an integer key."""
+@dataclass(frozen=True)
+class KeySet:
+    """A source side's distinct key values as integer codes (``join_index``'s): a lookup table
+    over [lo, hi] when that span is small (built in one pass, no sort), else the sorted values."""
+
+    lo: int
+    hi: int
+    bitmap: np.ndarray | None = None  # bitmap[v - lo]: whether v is a key
+    values: np.ndarray | None = None  # sorted distinct keys (a span too wide for a bitmap)
+
+    def any_between(self, lo: int, hi: int) -> bool:
+        a, b = max(lo, self.lo), min(hi, self.hi)
+        if a > b:
+            return False
+        if self.bitmap is not None:
+            return bool(np.count_nonzero(self.bitmap[a - self.lo: b - self.lo + 1]))
+        i = int(np.searchsorted(self.values, a, side="left"))
+        return i < len(self.values) and self.values[i] <= b
+
+    def contains(self, codes: np.ndarray) -> np.ndarray:
+        if self.hi < self.lo:
+            return np.zeros(len(codes), dtype=bool)
+        if self.bitmap is None:
+            return np.isin(codes, self.values)
+        span = self.hi - self.lo + 1
+        table = np.append(self.bitmap, False)  # the last entry: every code outside [lo, hi]
+        off = (codes - self.lo).view(np.uint64)
+        return table[np.minimum(off, np.uint64(span)).view(np.int64)]
+
+
+def source_keys(tables: list[pa.Table], column: str) -> KeySet | None:
+    """The distinct non-NULL values of a source side's key column; None: too many rows to be
+    worth it, or not an integer key."""
     if sum(t.num_rows for t in tables) > MAX_SOURCE_ROWS:
         return None
     parts = []
@@ -172,42 +205,41 @@ def source_keys(tables: list[pa.Table], column: str) -> np.ndarray | None:
             return None
         values, valid = got
         parts.append(values if valid is None else values[valid])
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+    codes = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    if not len(codes):
+        return KeySet(0, -1)
+    lo, hi = int(codes.min()), int(codes.max())
+    if hi - lo < BITMAP_SPAN:
+        bitmap = np.zeros(hi - lo + 1, dtype=bool)
+        bitmap[codes - lo] = True
+        return KeySet(lo, hi, bitmap=bitmap)
+    ordered = np.sort(codes)
+    return KeySet(lo, hi, values=ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])])
 
 
-def row_group_may_match(keys: np.ndarray, lo, hi) -> bool:
-    """Whether any of the sorted ``keys`` lies in a row group's [lo, hi] statistics (dates as
-    days since the epoch, like the keys)."""
+def row_group_may_match(keys: KeySet, lo, hi) -> bool:
+    """Whether any key lies in a row group's [lo, hi] statistics (dates as days since the epoch,
+    like the keys)."""
     import datetime
 
     if lo is None or hi is None:
         return True
-    if isinstance(lo, datetime.date) and isinstance(hi, datetime.date):
+    if isinstance(lo, datetime.date) and isinstance(hi, datetime.date) and not isinstance(lo, datetime.datetime):
         epoch = datetime.date(1970, 1, 1)
         lo, hi = (lo - epoch).days, (hi - epoch).days
     if not isinstance(lo, int) or not isinstance(hi, int):
         return True
-    i = int(np.searchsorted(keys, lo, side="left"))
-    return i < len(keys) and keys[i] <= hi
+    return keys.any_between(lo, hi)
 
 
-def keep_mask(column: pa.ChunkedArray, keys: np.ndarray) -> np.ndarray | None:
+def keep_mask(column: pa.ChunkedArray, keys: KeySet) -> np.ndarray | None:
     """Per row: whether its key is among ``keys`` (NULL never is); None: the column's type has no
     integer code, or the keys would keep nearly every row (not worth a copy of the table)."""
     got = _key_values(column)
     if got is None:
         return None
     values, valid = got
-    if len(keys) == 0:
-        return np.zeros(len(values), dtype=bool)
-    lo, hi = int(keys[0]), int(keys[-1])
-    if hi - lo < BITMAP_SPAN:
-        table = np.zeros(hi - lo + 2, dtype=bool)  # the last entry: every value outside [lo, hi]
-        table[keys - lo] = True
-        off = (values - lo).view(np.uint64)
-        mask = table[np.minimum(off, np.uint64(hi - lo + 1)).view(np.int64)]
-    else:
-        mask = np.isin(values, keys)
+    mask = keys.contains(values)
     if valid is not None:
         mask &= valid
     return None if mask.sum() > KEEP_UNFILTERED * len(mask) else mask

@@ -114,19 +114,31 @@ def test_forced_shuffle_joins_wait_for_nothing(facts):
 
 def test_kernels():
     keys = source_keys([pa.table({"k": pa.array([5, None, 3, 5], pa.int64())}), pa.table({"k": pa.array([9], pa.int64())})], "k")
-    assert keys.tolist() == [3, 5, 9]
+    assert keys.bitmap is not None and np.flatnonzero(keys.bitmap).tolist() == [0, 2, 6]  # 3, 5, 9
     assert source_keys([pa.table({"k": pa.array(["a"])})], "k") is None  # no integer code
     assert row_group_may_match(keys, 4, 5) and not row_group_may_match(keys, 6, 8) and row_group_may_match(keys, None, 1)
-    days = np.array([(datetime.date(2000, 3, 1) - datetime.date(1970, 1, 1)).days])
+    assert not row_group_may_match(keys, 10, 20) and not row_group_may_match(keys, -5, 2)
+    day = (datetime.date(2000, 3, 1) - datetime.date(1970, 1, 1)).days
+    days = source_keys([pa.table({"d": pa.array([datetime.date(2000, 3, 1)])})], "d")
+    assert (days.lo, days.hi) == (day, day)
     assert row_group_may_match(days, datetime.date(2000, 1, 1), datetime.date(2000, 12, 31))
     assert not row_group_may_match(days, datetime.date(2001, 1, 1), datetime.date(2001, 12, 31))
     col = pa.chunked_array([pa.array([3, None, 4, 9, 100, -7] * 10, pa.int32())])
     assert keep_mask(col, keys)[:6].tolist() == [True, False, False, True, False, False]
-    assert keep_mask(col, np.zeros(0, np.int64)).sum() == 0
+    empty = source_keys([pa.table({"k": pa.array([None], pa.int64())})], "k")
+    assert keep_mask(col, empty).sum() == 0 and not row_group_may_match(empty, 0, 100)
     assert keep_mask(pa.chunked_array([pa.array([3, 5] * 10)]), keys) is None  # keeps every row: not worth a copy
-    far = np.array([0, 1 << 40])
+    far = source_keys([pa.table({"k": pa.array([1 << 40, 0, 1 << 40])})], "k")  # too wide a span: sorted values
+    assert far.bitmap is None and far.values.tolist() == [0, 1 << 40]
     assert keep_mask(pa.chunked_array([pa.array([0, 5, 1 << 40, 7, 8, 9, 10, 11, 12, 13])]), far).tolist() == \
         [True, False, True] + [False] * 7
+    assert row_group_may_match(far, 1 << 39, 1 << 41) and not row_group_may_match(far, 1, 1 << 39)
+
+
+def test_an_unfiltered_source_restricts_nothing(facts):
+    path, pdf = facts
+    got = frames.read_parquet(path, split_row_groups=4).merge(frames.from_pandas(DIMS, 1), left_on="d", right_on="dk")
+    assert all(not s.runtime_filters for s in _scans(got._node))
 
 
 def test_filters_cross_the_preserved_side_of_a_left_join(facts, scheduler):
