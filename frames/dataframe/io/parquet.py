@@ -232,8 +232,9 @@ class ParquetScan(Scan):
     # output columns left dictionary-encoded where read so (for an aggregation's keys only: see
     # ``frames.dataframe.expr.optimize.encode_group_keys``); the schema still says string
     dictionary_outputs: frozenset[str] = frozenset()
-    # (column, source node, source key column): a join's small side whose key values restrict
-    # this scan's rows at run time (``frames.dataframe.expr.runtime_filter``)
+    # (column, source node, source key column, rows): a join's small side whose key values restrict
+    # this scan at run time: its row groups, and its rows too when ``rows``
+    # (``frames.dataframe.expr.runtime_filter``)
     runtime_filters: tuple = ()
 
     label = "parquet-scan"
@@ -313,17 +314,17 @@ class ParquetScan(Scan):
             keys.append(key)
         return keys
 
-    def _lower_runtime_filters(self, lowering: Lowering) -> list[tuple[str, Ref]]:
+    def _lower_runtime_filters(self, lowering: Lowering) -> list[tuple[str, Ref, bool]]:
         """One task per (source, key) gathering the source's distinct key values, shared by every
         scan the keys restrict; the read tasks depend on it."""
         from frames.dataframe.expr.runtime_filter import source_keys
 
         out = []
-        for column, source, source_column in self.runtime_filters:
+        for column, source, source_column, rows in self.runtime_filters:
             key = (f"runtime-keys-{source.name}-{source_column}", 0)
             if key not in lowering.graph:
                 lowering.graph[key] = Task(source_keys, [Ref(k) for k in lowering.keys(source)], source_column)
-            out.append((column, Ref(key)))
+            out.append((column, Ref(key), rows))
         return out
 
     @memoized
@@ -379,18 +380,18 @@ class ParquetScan(Scan):
         filt = f" filter={self.filter!r}" if self.filter is not None else ""
         encoded = f" encoded=[{', '.join(sorted(self.dictionary_outputs))}]" if self.dictionary_outputs else ""
         if self.runtime_filters:
-            encoded += f" runtime_filters=[{', '.join(f'{c} in {s.name}.{k}' for c, s, k in self.runtime_filters)}]"
+            encoded += f" runtime_filters=[{', '.join(f'{c} in {s.name}.{k}' + ('' if r else ' (row groups)') for c, s, k, r in self.runtime_filters)}]"
         return f"ParquetScan {self.source} columns=[{cols}]{filt}{encoded} row_groups={kept_rg}/{total_rg} files={kept_files}/{files}"
 
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
                predicate: ScalarExpr | None, out_schema: pa.Schema, encoded: frozenset[str] = frozenset(),
-               runtime: list[tuple[str, Any]] = ()) -> pa.Table:
+               runtime: list[tuple[str, Any, bool]] = ()) -> pa.Table:
     """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter.
     Columns in ``encoded`` stay dictionaries where the piece reads them so. ``runtime``: (column,
-    sorted int64 keys or None) from joins' small sides: row groups without any of the keys are
-    skipped, rows without one dropped."""
-    runtime = [(c, keys) for c, keys in runtime if keys is not None]
+    ``KeySet`` or None, rows) from joins' small sides: row groups without any of the keys are
+    skipped, and with ``rows`` the rows without one dropped."""
+    runtime = [(c, keys, rows) for c, keys, rows in runtime if keys is not None]
     if runtime:
         piece = _runtime_row_groups(piece, runtime)
     if not piece.row_groups:
@@ -421,8 +422,8 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
             value = values.get(name)
             table = table.append_column(name, pa.nulls(table.num_rows, kind) if value is None
                                         else pa.repeat(pa.scalar(value, kind), table.num_rows))
-    for column, keys in runtime:
-        mask = keep_mask(table.column(column), keys)
+    for column, keys, rows in runtime:
+        mask = keep_mask(table.column(column), keys) if rows else None
         if mask is not None:
             table = table.filter(pa.array(mask))
     if predicate is not None:
@@ -433,14 +434,14 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
     return normalize_table(table, [c for c in table.column_names if c not in encoded]) if encoded else normalize_table(table)
 
 
-def _runtime_row_groups(piece: Piece, runtime: list[tuple[str, Any]]) -> Piece:
+def _runtime_row_groups(piece: Piece, runtime: list[tuple[str, Any, bool]]) -> Piece:
     """``piece`` without the row groups whose statistics hold none of a runtime filter's keys."""
     index = _column_index(piece.meta)
     kept = []
     for rg in piece.row_groups:
         group = piece.meta.row_group(rg)
         ok = True
-        for column, keys in runtime:
+        for column, keys, _ in runtime:
             j = index.get(column)
             st = _column_stats(group.column(j)) if j is not None else None
             if st is not None and not row_group_may_match(keys, st[0], st[1]):
