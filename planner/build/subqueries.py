@@ -110,6 +110,10 @@ class SubqueryBuilder:
             kind, op, operand = ("all" if isinstance(term.expression, exp.All) else "any"), type(term), term.this
         else:
             kind, op, operand = "scalar", None, None
+        if operand is not None and has_subquery(operand):
+            # a subquery in the operand (``CASE WHEN EXISTS (...) ... END IN (SELECT ...)``): its
+            # columns first
+            node, (operand,) = self._subquery_values(node, [operand], replacements, ctes, outer, post_aggregation)
         if kind in ("any", "all") and isinstance(q, exp.Select) and _one_row(q) and not q.args.get("having"):
             # exactly one row: x op ANY / ALL (it) is x op (it)
             value_node, value = self._subquery_value(node, exp.Subquery(this=q), replacements, ctes, outer, post_aggregation)
@@ -470,14 +474,30 @@ def correlations(q: exp.Expression, outer: set[str], post_aggregation: bool) -> 
     for c in q.find_all(exp.Column):
         if not _outer_column(c, q, outer):
             continue
-        item: exp.Expression = c
-        if post_aggregation:
-            agg = c.find_ancestor(exp.AggFunc, exp.Select)
-            if isinstance(agg, exp.AggFunc) and all(_outer_column(x, q, outer) for x in agg.find_all(exp.Column)):
-                item = agg
+        item = _outer_expression(c, q, outer) if post_aggregation else c
         if not any(item is f for f in found):
             found.append(item)
     return found
+
+
+# where an outer expression inside a subquery stops growing
+_BOUNDARIES = (exp.Select, exp.Subquery, exp.Where, exp.Having, exp.Group, exp.Order, exp.Ordered, exp.Join, exp.From,
+               exp.Alias, exp.Window, exp.Query)
+
+
+def _outer_expression(c: exp.Column, q: exp.Expression, outer: set[str]) -> exp.Expression:
+    """The largest expression around outer column ``c`` that reads only outer columns: after the
+    outer query's grouping it is evaluated there, so it may be a GROUP BY expression
+    (``(SELECT ... WHERE y = g.a + g.b)`` under ``GROUP BY g.a + g.b``) or an aggregate of the
+    outer rows (``WHERE y = min(t1.a)`` in a HAVING), neither of whose columns are available alone."""
+    item: exp.Expression = c
+    x = c.parent
+    while x is not None and x is not q and not isinstance(x, _BOUNDARIES):
+        if (x.find(exp.Select) is not None or not all(_outer_column(y, q, outer) for y in x.find_all(exp.Column))
+                or any(a.find(exp.Column) is None for a in x.find_all(exp.AggFunc))):  # count(*) is the subquery's
+            break
+        item, x = x, x.parent
+    return item
 
 
 def outer_aggregate(agg: exp.AggFunc, sel: exp.Select, outer: set[str]) -> bool:

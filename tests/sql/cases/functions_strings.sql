@@ -14,3 +14,5 @@ SELECT id, ascii(s) AS a, chr(n + 64) AS b, md5(s) AS e, translate(s, 'lo', '01'
 SELECT id, starts_with(s, 'he') AS a, ends_with(s, 'lo') AS b, prefix(s, 'Da') AS c, suffix(s, 'se') AS e, contains(s, 'll') AS g, strlen(s) AS h, length(s) AS l FROM st ORDER BY id;
 SELECT id, trim(s, 'hd') AS a, ltrim(s, 'h') AS b, rtrim(s, 'oe') AS c, trim(BOTH 'x' FROM csv) AS e, upper(s) AS g, reverse(s) AS h FROM st ORDER BY id;
 SELECT id FROM st WHERE regexp_matches(s, 'o') AND strpos(s, 'l') > 2 ORDER BY id;
+-- substr of an untyped NULL is a VARCHAR NULL
+SELECT substr(NULL, 2, 3) AS a, substr(NULL, 1) NOT LIKE 'C%' AS b;
