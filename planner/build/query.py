@@ -145,7 +145,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             i = self._count
             negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))
             test = p.this if negated else p
-            if isinstance(test, exp.In) and test.args.get("query") is not None and not correlations(query_of(test), available, False):
+            if (isinstance(test, exp.In) and test.args.get("query") is not None and not correlations(query_of(test), available, False)
+                    and not (negated and isinstance(test.this, exp.Tuple))):
                 node = self._in_subquery(node, test, negated, ctes, i)
             elif isinstance(test, exp.Exists) and self._exists_is_simple(test.this, available):
                 node = self._exists(node, available, test.this, negated, ctes, i)
