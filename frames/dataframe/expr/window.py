@@ -25,6 +25,7 @@ first/last row of the first/last non-empty range.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from dataclasses import dataclass
 from typing import Any, Hashable
 
@@ -111,7 +112,7 @@ def _starts(table: pa.Table, columns: list[str]) -> np.ndarray:
 
 
 def _floats(values) -> tuple[np.ndarray, np.ndarray]:
-    arr = pc.cast(values, pa.float64()) if not pa.types.is_floating(values.type) else values
+    arr = pc.cast(values, pa.float64(), safe=False) if not pa.types.is_floating(values.type) else values  # big integers round
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
     data = np.asarray(pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
     return data, valid
@@ -201,6 +202,13 @@ def _one(table, f: WindowFunction, L: _Layout):
             return pa.array(sum(np.maximum(hi - lo + 1, 0) for lo, hi in segments), pa.int64())
         if f.func in ("min", "max"):
             return _minmax(table.column(f.column), f.func, segments, L)
+        column = table.column(f.column)
+        if f.func in ("sum", "mean") and (pa.types.is_decimal(column.type) or pa.types.is_integer(column.type)):
+            summed, count = _exact_sum(column.cast(pa.decimal128(38, 0)) if pa.types.is_integer(column.type) else column,
+                                       segments, len(pos))
+            if f.func == "sum":
+                return summed
+            return pc.divide(pc.cast(summed, pa.float64()), pa.array(np.maximum(count, 1).astype(np.float64)))
         data, valid = _floats(table.column(f.column))
         csum = np.r_[0.0, np.cumsum(data * valid)]
         ccount = np.r_[0, np.cumsum(valid)]
@@ -216,6 +224,44 @@ def _one(table, f: WindowFunction, L: _Layout):
             return pa.array(s, pa.float64(), mask=c == 0)
         return pa.array(np.divide(s, np.maximum(c, 1)), pa.float64(), mask=c == 0)
     raise InvalidArgumentError(f"unknown window function {f.func!r}")
+
+
+def _exact_sum(values, segments, n: int) -> tuple[pa.Array, np.ndarray]:
+    """SUM of decimals over each row's frame, exact (DuckDB's DECIMAL(38, s); SUM of integers
+    arrives as DECIMAL(38, 0), its HUGEINT), and the count of values summed: differences of prefix
+    sums of the unscaled integers, in int64 when no prefix can overflow it, else in Python integers."""
+    t = values.type
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], t)
+    if pa.types.is_decimal256(t):
+        values = values.cast(pa.decimal128(38, t.scale))
+    valid = _valid(values)
+    filled = pc.fill_null(values, pa.scalar(decimal.Decimal(0), values.type)) if len(values) else values
+    words = np.frombuffer(filled.buffers()[1], dtype=np.int64)[2 * filled.offset: 2 * (filled.offset + len(filled))]
+    low, high = words[0::2], words[1::2]
+    small = len(low) == 0 or (bool(np.all(high == (low >> 63))) and int(np.abs(low).max()) < 2**62 // max(len(low), 1))
+    unscaled = low if small else high.astype(object) * 2**64 + low.view(np.uint64).astype(object)
+    csum = np.r_[np.zeros(1, unscaled.dtype), np.cumsum(unscaled)]
+    ccount = np.r_[0, np.cumsum(valid)]
+    total = np.zeros(n, unscaled.dtype)
+    count = np.zeros(n, dtype=np.int64)
+    for lo, hi in segments:
+        hi1 = np.maximum(hi + 1, lo)  # an empty range adds nothing
+        total = total + (csum[hi1] - csum[lo])
+        count += ccount[hi1] - ccount[lo]
+    out_type = pa.decimal128(38, t.scale)
+    try:
+        if small:  # int64 totals as the two words of each 128-bit value
+            data = np.empty(2 * n, dtype=np.int64)
+            data[0::2], data[1::2] = total, total >> 63
+            summed = pa.Array.from_buffers(out_type, n, [None, pa.py_buffer(data)])
+        else:
+            with decimal.localcontext() as ctx:
+                ctx.prec = 80
+                summed = pa.array([decimal.Decimal(int(v)).scaleb(-t.scale) for v in total], out_type)
+    except (pa.ArrowInvalid, OverflowError):
+        raise InvalidArgumentError("SUM over a window overflows 38 digits") from None
+    return pc.if_else(pa.array(count > 0), summed, pa.scalar(None, out_type)), count
 
 
 def _valid(values) -> np.ndarray:
