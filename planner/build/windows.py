@@ -113,6 +113,10 @@ class WindowBuilder:
                     value = Cast(value, pa.decimal128(38, 0))  # SUM of integers never wraps (DuckDB: a HUGEINT)
                 extra.append((f"__wa{k}", value))
                 return name, f"__wa{k}", 1, None
+        for klass, name in _FRAMED_AGGREGATES.items():
+            if type(f) is klass and not isinstance(f.this, exp.Distinct):
+                extra.append((f"__wa{k}", tr(f.this)))
+                return name, f"__wa{k}", 1, None
         raise UnsupportedFeatureError(f"window function {f.sql()}")
 
 
@@ -132,7 +136,12 @@ def interval_duration(value: exp.Interval) -> dt.timedelta:
 
 
 _DISTINCT_WINDOW = {"count": "count_distinct", "sum": "sum_distinct", "mean": "mean_distinct"}
-_FRAMED = {"first_value", "last_value", "nth_value", "sum", "count", "count_all", "mean", "min", "max"}
+# aggregates frames computes over any frame besides sum/count/avg/min/max
+_FRAMED_AGGREGATES = {exp.Stddev: "stddev_samp", exp.StddevSamp: "stddev_samp", exp.StddevPop: "stddev_pop",
+                      exp.Variance: "var_samp", exp.VariancePop: "var_pop", exp.LogicalAnd: "bool_and",
+                      exp.LogicalOr: "bool_or", exp.CountIf: "count_if"}
+_FRAMED = {"first_value", "last_value", "nth_value", "sum", "count", "count_all", "mean", "min", "max",
+           *_FRAMED_AGGREGATES.values()}
 
 
 def window_frame(spec, ordered: bool) -> tuple[tuple | None, str, str]:

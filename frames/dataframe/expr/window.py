@@ -44,6 +44,10 @@ from frames.dataframe.expr.sort import SortKey, sort_indices
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE = {"lag", "lead", "first_value", "last_value", "nth_value"}
 AGGREGATE = {"sum", "count", "count_all", "mean", "min", "max"}
+# aggregates over any frame from prefix sums of the values and their squares (moments) or of the
+# TRUE values (booleans)
+MOMENTS = {"var_samp": (False, 1), "var_pop": (False, 0), "stddev_samp": (True, 1), "stddev_pop": (True, 0)}
+BOOLEAN = {"bool_and", "bool_or", "count_if"}
 DISTINCT_AGGREGATE = {"count_distinct", "sum_distinct", "mean_distinct"}
 FRAME_KINDS = ("rows", "range", "groups")
 EXCLUDES = ("", "current row", "group", "ties")
@@ -197,6 +201,10 @@ def _one(table, f: WindowFunction, L: _Layout):
         pick = _pick(f, segments, values, len(pos))
         taken = values.take(pa.array(np.maximum(pick, 0)))
         return pc.if_else(pa.array(pick >= 0), taken, pa.scalar(None, values.type)) if len(pos) else taken
+    if f.func in MOMENTS:
+        return _moment(table.column(f.column), f.func, segments, len(pos))
+    if f.func in BOOLEAN:
+        return _boolean(table.column(f.column), f.func, segments, len(pos))
     if f.func in AGGREGATE:
         if f.func == "count_all":
             return pa.array(sum(np.maximum(hi - lo + 1, 0) for lo, hi in segments), pa.int64())
@@ -224,6 +232,44 @@ def _one(table, f: WindowFunction, L: _Layout):
             return pa.array(s, pa.float64(), mask=c == 0)
         return pa.array(np.divide(s, np.maximum(c, 1)), pa.float64(), mask=c == 0)
     raise InvalidArgumentError(f"unknown window function {f.func!r}")
+
+
+def _framed_sums(columns: list[np.ndarray], segments, n: int) -> list[np.ndarray]:
+    """For each of ``columns`` (one value per row), its sum over each row's frame (``segments``:
+    ranges of rows), from prefix sums."""
+    out = []
+    for data in columns:
+        prefix = np.r_[np.zeros(1, data.dtype), np.cumsum(data)]
+        total = np.zeros(n, data.dtype)
+        for lo, hi in segments:
+            hi1 = np.maximum(hi + 1, lo)  # an empty range adds nothing
+            total += prefix[hi1] - prefix[lo]
+        out.append(total)
+    return out
+
+
+def _moment(values, func: str, segments, n: int) -> pa.Array:
+    """VAR_SAMP / VAR_POP / STDDEV_SAMP / STDDEV_POP over each row's frame (DOUBLE; NULL when the
+    frame has too few values)."""
+    root, ddof = MOMENTS[func]
+    data, valid = _floats(values)
+    x = data * valid
+    count, total, squares = _framed_sums([valid.astype(np.int64), x, x * x], segments, n)
+    denominator = count - ddof
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.maximum(squares - total * total / np.maximum(count, 1), 0.0) / np.maximum(denominator, 1)
+    return pa.array(np.sqrt(var) if root else var, pa.float64(), mask=denominator <= 0)
+
+
+def _boolean(values, func: str, segments, n: int) -> pa.Array:
+    """BOOL_AND / BOOL_OR and COUNT_IF (a HUGEINT in DuckDB) over each row's frame, NULL over a
+    frame without values."""
+    valid = _valid(values)
+    true = np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool) & valid
+    count, trues = _framed_sums([valid.astype(np.int64), true.astype(np.int64)], segments, n)
+    if func == "count_if":
+        return pa.array(trues, pa.int64(), mask=count == 0).cast(pa.decimal128(38, 0))  # a sum of booleans
+    return pa.array(trues == count if func == "bool_and" else trues > 0, pa.bool_(), mask=count == 0)
 
 
 def _exact_sum(values, segments, n: int) -> tuple[pa.Array, np.ndarray]:

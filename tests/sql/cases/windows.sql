@@ -19,3 +19,10 @@ CREATE TABLE big AS SELECT * FROM (VALUES (1, 'a', 9223372036854775807, 1.25), (
 -- check types
 SELECT id, sum(v) OVER (PARTITION BY g) AS s, sum(v) OVER (ORDER BY id) AS r, sum(d) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS m FROM big ORDER BY id;
 SELECT id, sum(id) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW) AS s, avg(v) OVER () AS a FROM big ORDER BY id;
+-- variance / stddev / bool_and / bool_or / count_if over any frame (they were refused)
+-- check types
+SELECT id, stddev(v) OVER (PARTITION BY g) AS s, var_pop(v) OVER (PARTITION BY g) AS vp, stddev_pop(v) OVER () AS sp, variance(v) OVER (ORDER BY id) AS vs FROM w ORDER BY id;
+-- check types
+SELECT id, var_samp(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS a, stddev_samp(v) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) AS b FROM w ORDER BY id;
+-- check types
+SELECT id, bool_and(v > 8) OVER (PARTITION BY g) AS a, bool_or(v > 8) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS o, count_if(v > 8) OVER (PARTITION BY g ORDER BY id) AS c FROM w ORDER BY id;
