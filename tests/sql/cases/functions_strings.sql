@@ -16,3 +16,5 @@ SELECT id, trim(s, 'hd') AS a, ltrim(s, 'h') AS b, rtrim(s, 'oe') AS c, trim(BOT
 SELECT id FROM st WHERE regexp_matches(s, 'o') AND strpos(s, 'l') > 2 ORDER BY id;
 -- substr of an untyped NULL is a VARCHAR NULL
 SELECT substr(NULL, 2, 3) AS a, substr(NULL, 1) NOT LIKE 'C%' AS b;
+-- LIKE on a column of the NULL type (found by the fuzzer)
+WITH w AS (SELECT NULL AS c, 1 AS k) SELECT w.c LIKE 'a%' AS v, w.c NOT LIKE '%' AS n FROM w;
