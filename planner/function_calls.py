@@ -73,7 +73,7 @@ def _substring(t: Translate, e: exp.Substring) -> ScalarExpr:
     start = e.args.get("start")
     if start is None:
         raise UnsupportedFeatureError("substring without a start position")
-    return call("sql_substring", t(e.this), t(start), *([t(length)] if length is not None else []))
+    return call("sql_substring", text_arg(t(e.this)), t(start), *([t(length)] if length is not None else []))
 
 
 def _pad(t: Translate, e: exp.Pad) -> ScalarExpr:

@@ -151,7 +151,7 @@ def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
     kept: dict[str, exp.Expression] = {}
     for node in list(query.find_all(exp.Subquery, exp.In, exp.Any, exp.All, exp.Exists)):
         target = _shielded(node)
-        if target is None or any(target is k or target in k.find_all(type(target)) for k in kept.values()):
+        if target is None or any(target is x for k in kept.values() for x in k.find_all(type(target))):  # not inside a kept one
             continue
         name = f"__shield{len(kept)}"
         kept[name] = target
@@ -165,6 +165,8 @@ def _unnest_shielded(query: exp.Expression, options: dict) -> exp.Expression:
 
 def _shielded(node: exp.Expression) -> exp.Expression | None:
     """The expression to keep from sqlglot's unnesting for ``node`` (see ``_unnest_shielded``)."""
+    if _correlated_in_having(node):
+        return node.parent if isinstance(node, (exp.Any, exp.All)) else node
     if isinstance(node, exp.Exists):
         select = node.this.this if isinstance(node.this, exp.Subquery) else node.this
         return node if isinstance(select, exp.Select) and not _correlated(select) else None
@@ -186,7 +188,31 @@ def _shielded(node: exp.Expression) -> exp.Expression | None:
         return None  # a derived table, not a scalar subquery
     one_row = (not select.args.get("group") and not select.args.get("having")
                and any(p.find(exp.AggFunc) for p in select.expressions))
-    return None if one_row else node
+    return None if one_row and not _windows_only(node.parent_select, node) else node
+
+
+def _windows_only(outer: exp.Select | None, node: exp.Expression) -> bool:
+    """Whether sqlglot would take window functions in ``outer``'s SELECT list for aggregates and
+    wrap the unnested ``node`` (a scalar subquery outside WHERE / JOIN) in MAX, aggregating a query
+    that has no aggregate."""
+    if outer is None or outer.args.get("group") or node.find_ancestor(exp.Where, exp.Join, exp.Having, exp.Select) is not outer:
+        return False
+    aggs = [a for p in outer.expressions for a in p.find_all(exp.AggFunc) if a.find_ancestor(exp.Select) is outer]
+    return bool(aggs) and all(a.find_ancestor(exp.Window, exp.Select) is not outer and isinstance(a.find_ancestor(exp.Window, exp.Select), exp.Window)
+                              for a in aggs)
+
+
+def _correlated_in_having(node: exp.Expression) -> bool:
+    """A correlated subquery (EXISTS, IN, ANY / ALL or a scalar one) in a HAVING: sqlglot joins it
+    before the grouping, where a correlation on an outer aggregate (``WHERE y = min(t.x)``) cannot
+    be evaluated."""
+    if isinstance(node, exp.Subquery) and isinstance(node.parent, (exp.In, exp.Any, exp.All, exp.Exists)):
+        return False  # its parent is the subquery expression
+    query = node.args.get("query") if isinstance(node, exp.In) else node.this
+    query = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(query, exp.Select):
+        return False
+    return isinstance(node.find_ancestor(exp.Having, exp.Select), exp.Having) and _correlated(query)
 
 
 def _in_where_conjunct(node: exp.Expression) -> bool:

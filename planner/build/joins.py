@@ -37,7 +37,7 @@ class JoinBuilder:
         return node, available, pending
 
     def _join(self, left: Node, left_aliases: set[str], right: Node, ralias: str, join: exp.Join,
-              pending: list[exp.Expression]) -> tuple[Node, list[exp.Expression]]:
+              pending: list[exp.Expression], ctes: dict[str, Node]) -> tuple[Node, list[exp.Expression]]:
         side = (join.side or "").upper()
         kind = (join.kind or "").upper()
         how = {"LEFT": "left", "RIGHT": "right", "FULL": "outer"}.get(side, "inner")
@@ -63,22 +63,18 @@ class JoinBuilder:
             conds += movable
             if conds and how == "cross":
                 how = "inner"
-        if how in ("inner", "cross"):
-            # subquery predicates wait until every join is done (they become semi/anti joins)
-            deferred = [c for c in conds if is_subquery_predicate(c)]
-            conds = [c for c in conds if not is_subquery_predicate(c)]
-            pending = pending + deferred
-        lkeys, rkeys, residual = [], [], []
-        for c in conds:
-            if isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column):
-                a, b = c.this, c.expression
-                if a.table in left_aliases and b.table == ralias:
-                    lkeys.append(f"{a.table}.{a.name}"); rkeys.append(f"{b.table}.{b.name}")
-                    continue
-                if b.table in left_aliases and a.table == ralias:
-                    lkeys.append(f"{b.table}.{b.name}"); rkeys.append(f"{a.table}.{a.name}")
-                    continue
-            residual.append(c)
+        scope = left_aliases | {ralias}
+        # conditions with subqueries are applied to the joined pairs (``_where``): after an inner
+        # join, or inside an outer join's pairs before unmatched rows are padded
+        with_subqueries = [c for c in conds if c.find(exp.Select) is not None]
+        conds = [c for c in conds if c.find(exp.Select) is None]
+        if with_subqueries and how in ("semi", "anti"):
+            raise UnsupportedFeatureError(f"{how.upper()} JOIN with a subquery in its condition {with_subqueries[0].sql()!r}")
+        if with_subqueries and how in ("left", "right", "outer"):
+            return self._outer_join_on(left, right, how, *self._equi_keys(conds, left_aliases, ralias), with_subqueries, scope, ctes), pending
+        if with_subqueries and how == "cross":
+            how = "inner"
+        lkeys, rkeys, residual = self._equi_keys(conds, left_aliases, ralias)
         if how in ("left", "right", "outer", "semi", "anti") and residual:
             # conditions on one side only can be applied to that side before an outer join
             keep = []
@@ -106,11 +102,32 @@ class JoinBuilder:
         if residual:
             tr = self._expr(node, None)
             node = Filter(node, conjunction(map(tr, residual)))
+        if with_subqueries:
+            node = self._where(node, with_subqueries, scope, ctes)
         return node, pending
 
-    def _outer_join_on(self, left: Node, right: Node, how: str, lkeys: list, rkeys: list, conds: list) -> Node:
+    @staticmethod
+    def _equi_keys(conds: list, left_aliases: set[str], ralias: str) -> tuple[list, list, list]:
+        """(left keys, right keys, the other conditions): the equalities of a left column with a
+        right one are join keys."""
+        lkeys, rkeys, residual = [], [], []
+        for c in conds:
+            if isinstance(c, exp.EQ) and isinstance(c.this, exp.Column) and isinstance(c.expression, exp.Column):
+                a, b = c.this, c.expression
+                if a.table in left_aliases and b.table == ralias:
+                    lkeys.append(f"{a.table}.{a.name}"); rkeys.append(f"{b.table}.{b.name}")
+                    continue
+                if b.table in left_aliases and a.table == ralias:
+                    lkeys.append(f"{b.table}.{b.name}"); rkeys.append(f"{a.table}.{a.name}")
+                    continue
+            residual.append(c)
+        return lkeys, rkeys, residual
+
+    def _outer_join_on(self, left: Node, right: Node, how: str, lkeys: list, rkeys: list, conds: list,
+                       with_subqueries: list = (), scope: set[str] = frozenset(), ctes: dict | None = None) -> Node:
         """An outer join whose ON has conditions other than key equalities: the pairs that satisfy
-        the whole ON (an inner join on the keys, or a cross join, then a filter), plus the rows of
+        the whole ON (an inner join on the keys, or a cross join, then a filter; conditions with
+        subqueries through ``_where`` over the pairs, ``scope`` their relations), plus the rows of
         each preserved side that are in no pair (found by row id), padded with NULLs."""
         self._count += 1
         lid, rid = f"__lid{self._count}", f"__rid{self._count}"
@@ -120,6 +137,8 @@ class JoinBuilder:
         pairs: Node = Join(lrows, rrows, "inner", tuple(lkeys), tuple(rkeys)) if lkeys else Join(lrows, rrows, "cross")
         if conds:
             pairs = Filter(pairs, conjunction(map(self._expr(pairs, None), conds)))
+        if with_subqueries:
+            pairs = self._where(pairs, list(with_subqueries), scope, ctes or {})
         lnames, rnames = left.schema.names, right.schema.names
         parts = [Project(pairs, tuple((n, Col(n)) for n in lnames + rnames))]
         for keep, rows, id_, own, other, other_schema, own_first in (

@@ -121,19 +121,32 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             held, pending = (pending, []) if any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins) else ([], pending)
             if lead:
                 node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins[:lead]], joins[:lead], pending, ctes)
+                if preserving:  # the run's ON conditions left (subquery ones) apply before a later join pads its rows
+                    node, pending = self._where(node, pending, available, ctes), []
             else:
                 node, alias = self._source(from_.this, ctes)
                 available = {alias}
             for join in joins[lead:]:
                 right, ralias = self._source(join.this, ctes)
-                node, pending = self._join(node, available, right, ralias, join, pending)
+                node, pending = self._join(node, available, right, ralias, join, pending, ctes)
                 available.add(ralias)
             pending += held
+        node = self._where(node, pending, available, ctes)
+        sel, node = self._unnest(sel, node)
+        return self._project(sel, node, ctes)
+
+    def _where(self, node: Node, conds: list[exp.Expression], available: set[str], ctes: dict[str, Node]) -> Node:
+        """``node`` filtered by the conjuncts ``conds`` (over the relations ``available``):
+        ``[NOT] IN (SELECT ...)`` and simple ``[NOT] EXISTS`` conjuncts as semi (anti) joins, other
+        subqueries as columns joined on (``_subquery_values``), then one Filter for the rest."""
         remaining = []
-        for i, p in enumerate(pending):
+        for p in conds:
+            self._count += 1
+            i = self._count
             negated = isinstance(p, exp.Not) and isinstance(p.this, (exp.In, exp.Exists))
             test = p.this if negated else p
-            if isinstance(test, exp.In) and test.args.get("query") is not None and not correlations(query_of(test), available, False):
+            if (isinstance(test, exp.In) and test.args.get("query") is not None and not correlations(query_of(test), available, False)
+                    and not (negated and isinstance(test.this, exp.Tuple))):
                 node = self._in_subquery(node, test, negated, ctes, i)
             elif isinstance(test, exp.Exists) and self._exists_is_simple(test.this, available):
                 node = self._exists(node, available, test.this, negated, ctes, i)
@@ -145,8 +158,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         if remaining:
             tr = self._expr(node, None)
             node = Filter(node, conjunction(map(tr, remaining)))
-        sel, node = self._unnest(sel, node)
-        return self._project(sel, node, ctes)
+        return node
 
     def _expr(self, node: Node, replacements) -> ExpressionTranslator:
         names = set(node.schema.names)

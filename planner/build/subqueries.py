@@ -31,7 +31,7 @@ from sqlglot import exp
 from frames.dataframe.expr.aggregate import AggSpec
 from frames.dataframe.expr.scalar import Col, Lit, call
 from planner.build.common import conjuncts_sql, limit_of, rename, tables_of
-from planner.errors import UnsupportedFeatureError
+from planner.errors import SqlError, UnsupportedFeatureError
 from planner.logical import Aggregate, Filter, Join, Limit, LogicalPlan as Node, Project, RowId
 
 # aggregates whose value over no rows is 0 rather than NULL
@@ -110,12 +110,19 @@ class SubqueryBuilder:
             kind, op, operand = ("all" if isinstance(term.expression, exp.All) else "any"), type(term), term.this
         else:
             kind, op, operand = "scalar", None, None
-        if kind in ("any", "all") and isinstance(q, exp.Select) and _one_row(q) and not q.args.get("having"):
+        if operand is not None and has_subquery(operand):
+            # a subquery in the operand (``CASE WHEN EXISTS (...) ... END IN (SELECT ...)``): its
+            # columns first
+            node, (operand,) = self._subquery_values(node, [operand], replacements, ctes, outer, post_aggregation)
+        row_value = isinstance(operand, exp.Tuple)  # ``(a, b) IN (SELECT x, y ...)``: compared per row below
+        if row_value and op is not exp.EQ:
+            raise UnsupportedFeatureError(f"a row value compared with {op.__name__.upper()} ANY / ALL (only IN)")
+        if kind in ("any", "all") and not row_value and isinstance(q, exp.Select) and _one_row(q) and not q.args.get("having"):
             # exactly one row: x op ANY / ALL (it) is x op (it)
             value_node, value = self._subquery_value(node, exp.Subquery(this=q), replacements, ctes, outer, post_aggregation)
             return value_node, op(this=operand, expression=value)
         occurrences = correlations(q, outer, post_aggregation)
-        if not occurrences:
+        if not occurrences and not row_value:
             return self._uncorrelated(node, q, kind, op, operand, replacements, ctes, k)
         if isinstance(q, exp.SetOperation):
             # the set operation as a derived table (planned per row id like any lateral one)
@@ -178,7 +185,8 @@ class SubqueryBuilder:
         for o in occurrences:
             if not any(o == i for i in items):
                 items.append(o.copy())
-        values = list(items) + ([operand] if operand is not None else [])
+        operands = list(operand.expressions) if isinstance(operand, exp.Tuple) else [operand] if operand is not None else []
+        values = list(items) + operands
         with_id, dep = self._dependent_relation(node, values, replacements, rid, k)
         ctes = dict(ctes, **{dname: dep})
         one_row = _one_row(q)
@@ -192,7 +200,11 @@ class SubqueryBuilder:
         if kind == "exists":
             projections = [exp.alias_(exp.Literal.number(1), "__one")]
         elif kind in ("any", "all"):
-            test = op(this=exp.column(f"__c{len(items)}", dname), expression=_unalias(q.expressions[0]).copy())
+            selected = [_unalias(p) for p in q.expressions]
+            if len(selected) != len(operands):
+                raise SqlError(f"IN (subquery) compares {len(operands)} value(s) with a subquery returning {len(selected)} columns")
+            tests = [op(this=exp.column(f"__c{len(items) + j}", dname), expression=e.copy()) for j, e in enumerate(selected)]
+            test = exp.and_(*tests) if len(tests) > 1 else tests[0]  # a row equals a row when every field does
             projections = [exp.alias_(exp.Case(ifs=[exp.If(this=test, true=exp.Literal.number(1))], default=exp.Literal.number(0)), "__tt"),
                            exp.alias_(exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Paren(this=test.copy())), true=exp.Literal.number(1))],
                                                default=exp.Literal.number(0)), "__tf")]
@@ -353,15 +365,21 @@ class SubqueryBuilder:
         NOT IN returns no rows when the subquery yields a NULL (SQL's three-valued logic): the anti
         join is guarded by a check on the subquery's NULL count."""
         sub = self.query(test.args["query"].this if isinstance(test.args["query"], exp.Subquery) else test.args["query"], ctes)
-        if len(sub.schema) != 1:
-            raise UnsupportedFeatureError("IN (subquery) returning several columns")
+        operands = list(test.this.expressions) if isinstance(test.this, exp.Tuple) else [test.this]
+        if len(sub.schema) != len(operands):
+            raise SqlError(f"IN (subquery) compares {len(operands)} value(s) with a subquery returning {len(sub.schema)} columns")
         alias = f"__in{i}"
         right = rename(sub, alias)
-        rcol = right.schema.names[0]
-        value = self._expr(node, None)(test.this)
-        lname = f"__in{i}_key"
+        rcols = tuple(right.schema.names)
+        rcol = rcols[0]
+        tr = self._expr(node, None)
+        lnames = tuple(f"__in{i}_key{j}" for j in range(len(operands)))
+        lname = lnames[0]
         cols = tuple((n, Col(n)) for n in node.schema.names)
-        keyed = Project(node, cols + ((lname, value),))
+        keyed = Project(node, cols + tuple((n, tr(e)) for n, e in zip(lnames, operands)))
+        if len(operands) > 1:  # a row value, as a WHERE conjunct: a semi join on every field (NULLs never match)
+            assert not negated, "NOT IN of a row value takes the general path"
+            return Project(Join(keyed, right, "semi", lnames, rcols), cols)
         if negated:
             # three-valued logic: a NULL in the subquery makes every NOT IN unknown (no row), and a
             # NULL value is NOT IN a non-empty subquery unknown, but NOT IN an empty one TRUE
@@ -470,14 +488,30 @@ def correlations(q: exp.Expression, outer: set[str], post_aggregation: bool) -> 
     for c in q.find_all(exp.Column):
         if not _outer_column(c, q, outer):
             continue
-        item: exp.Expression = c
-        if post_aggregation:
-            agg = c.find_ancestor(exp.AggFunc, exp.Select)
-            if isinstance(agg, exp.AggFunc) and all(_outer_column(x, q, outer) for x in agg.find_all(exp.Column)):
-                item = agg
+        item = _outer_expression(c, q, outer) if post_aggregation else c
         if not any(item is f for f in found):
             found.append(item)
     return found
+
+
+# where an outer expression inside a subquery stops growing
+_BOUNDARIES = (exp.Select, exp.Subquery, exp.Where, exp.Having, exp.Group, exp.Order, exp.Ordered, exp.Join, exp.From,
+               exp.Alias, exp.Window, exp.Query)
+
+
+def _outer_expression(c: exp.Column, q: exp.Expression, outer: set[str]) -> exp.Expression:
+    """The largest expression around outer column ``c`` that reads only outer columns: after the
+    outer query's grouping it is evaluated there, so it may be a GROUP BY expression
+    (``(SELECT ... WHERE y = g.a + g.b)`` under ``GROUP BY g.a + g.b``) or an aggregate of the
+    outer rows (``WHERE y = min(t1.a)`` in a HAVING), neither of whose columns are available alone."""
+    item: exp.Expression = c
+    x = c.parent
+    while x is not None and x is not q and not isinstance(x, _BOUNDARIES):
+        if (x.find(exp.Select) is not None or not all(_outer_column(y, q, outer) for y in x.find_all(exp.Column))
+                or any(a.find(exp.Column) is None for a in x.find_all(exp.AggFunc))):  # count(*) is the subquery's
+            break
+        item, x = x, x.parent
+    return item
 
 
 def outer_aggregate(agg: exp.AggFunc, sel: exp.Select, outer: set[str]) -> bool:

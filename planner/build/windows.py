@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 from sqlglot import exp
 
-from frames.dataframe.expr.scalar import Col
+from frames.dataframe.expr.scalar import Cast, Col
 from frames.dataframe.expr.sort import SortKey
 from frames.dataframe.expr.window import WindowFunction
 from planner.errors import UnsupportedFeatureError
@@ -49,18 +50,18 @@ class WindowBuilder:
                 okeys.append(SortKey(f"__wo{k0}_{i}", not o.args.get("desc"), bool(o.args.get("nulls_first"))))
             functions = []
             for k, w, _, _, spec in items:
-                functions.append(self._window_spec(w, k, spec, tr, extra, tuple(pcols), tuple(okeys)))
+                functions.append(self._window_spec(w, k, spec, tr, extra, tuple(pcols), tuple(okeys), node.schema))
                 replacements[w] = Col(f"__w{k}")
             base_cols = tuple((n, Col(n)) for n in node.schema.names)
             node = Window(Project(node, base_cols + tuple(extra)), tuple(functions))
         return node, replacements
 
-    def _window_spec(self, w: exp.Window, k: int, spec, tr, extra: list, pcols: tuple, okeys: tuple) -> WindowFunction:
+    def _window_spec(self, w: exp.Window, k: int, spec, tr, extra: list, pcols: tuple, okeys: tuple, schema) -> WindowFunction:
         function = w.this
         ignore_nulls = isinstance(function, exp.IgnoreNulls)
         if isinstance(function, (exp.IgnoreNulls, exp.RespectNulls)):
             function = function.this
-        func, column, offset, default = self._window_function(function, tr, extra, k)
+        func, column, offset, default = self._window_function(function, tr, extra, k, schema)
         if ignore_nulls and func not in ("lag", "lead", "first_value", "last_value", "nth_value"):
             raise UnsupportedFeatureError(f"IGNORE NULLS with {func}")
         frame, kind, exclude = window_frame(spec, bool(okeys))
@@ -70,7 +71,9 @@ class WindowBuilder:
             frame, kind, exclude = None, "rows", ""  # ranking and offset functions ignore frames
         return WindowFunction(f"__w{k}", func, column, pcols, okeys, frame, offset, default, kind, exclude, ignore_nulls)
 
-    def _window_function(self, f: exp.Expression, tr, extra: list, k: int):
+    def _window_function(self, f: exp.Expression, tr, extra: list, k: int, schema):
+        """(function, argument column, offset, default) of window function ``f``; its argument is
+        put in ``extra`` (columns over a node of ``schema``)."""
         simple = {exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank",
                   exp.PercentRank: "percent_rank", exp.CumeDist: "cume_dist"}
         for klass, name in simple.items():
@@ -105,6 +108,13 @@ class WindowBuilder:
                         raise UnsupportedFeatureError(f"window aggregate with DISTINCT over several columns ({f.sql()})")
                     extra.append((f"__wa{k}", tr(f.this.expressions[0])))
                     return _DISTINCT_WINDOW.get(name, name), f"__wa{k}", 1, None
+                value = tr(f.this)
+                if name == "sum" and pa.types.is_integer(value.dtype(schema)):
+                    value = Cast(value, pa.decimal128(38, 0))  # SUM of integers never wraps (DuckDB: a HUGEINT)
+                extra.append((f"__wa{k}", value))
+                return name, f"__wa{k}", 1, None
+        for klass, name in _FRAMED_AGGREGATES.items():
+            if type(f) is klass and not isinstance(f.this, exp.Distinct):
                 extra.append((f"__wa{k}", tr(f.this)))
                 return name, f"__wa{k}", 1, None
         raise UnsupportedFeatureError(f"window function {f.sql()}")
@@ -126,7 +136,12 @@ def interval_duration(value: exp.Interval) -> dt.timedelta:
 
 
 _DISTINCT_WINDOW = {"count": "count_distinct", "sum": "sum_distinct", "mean": "mean_distinct"}
-_FRAMED = {"first_value", "last_value", "nth_value", "sum", "count", "count_all", "mean", "min", "max"}
+# aggregates frames computes over any frame besides sum/count/avg/min/max
+_FRAMED_AGGREGATES = {exp.Stddev: "stddev_samp", exp.StddevSamp: "stddev_samp", exp.StddevPop: "stddev_pop",
+                      exp.Variance: "var_samp", exp.VariancePop: "var_pop", exp.LogicalAnd: "bool_and",
+                      exp.LogicalOr: "bool_or", exp.CountIf: "count_if"}
+_FRAMED = {"first_value", "last_value", "nth_value", "sum", "count", "count_all", "mean", "min", "max",
+           *_FRAMED_AGGREGATES.values()}
 
 
 def window_frame(spec, ordered: bool) -> tuple[tuple | None, str, str]:

@@ -208,11 +208,20 @@ def _arrow_join(left: pa.Table, right: pa.Table, spec: JoinSpec, swapped: bool =
     lt, rt = left.rename_columns(lnames), right.rename_columns(rnames)
     lkeys = [f"l{lpos[k]}" for k in spec.left_on]
     rkeys = [f"r{rpos[k]}" for k in spec.right_on]
+    # Arrow's hash join carries no column of the NULL type: such columns travel as int8 NULLs
+    untyped = {n for t, keys in ((lt, lkeys), (rt, rkeys)) for n, f in zip(t.column_names, t.schema)
+               if pa.types.is_null(f.type) and n not in keys}
+    if untyped:
+        lt, rt = (pa.Table.from_arrays([pa.nulls(t.num_rows, pa.int8()) if n in untyped else t.column(n) for n in t.column_names],
+                                       names=t.column_names) for t in (lt, rt))
     if swapped:
         how = _ARROW_MIRRORED_SEMI.get(spec.how) or _ARROW_JOIN_TYPE[_MIRROR[spec.how]]
         joined = rt.join(lt, rkeys, lkeys, join_type=how, coalesce_keys=False, use_threads=False)
     else:
         joined = lt.join(rt, lkeys, rkeys, join_type=_ARROW_JOIN_TYPE[spec.how], coalesce_keys=False, use_threads=False)
+    if untyped:
+        joined = pa.Table.from_arrays([pa.nulls(joined.num_rows) if n in untyped else joined.column(n) for n in joined.column_names],
+                                      names=joined.column_names)
     if spec.how in ("semi", "anti"):
         return joined.select(lnames).rename_columns(list(spec.left_names))
     columns = [joined.column(n) for n in lnames]

@@ -442,6 +442,11 @@ register("is_in", _is_in, _is_in_expression)
 
 # -- strings --------------------------------------------------------------------------------------
 
+def _text(a):
+    """``a``, a column of the NULL type (``SELECT NULL AS c``) read as text (DuckDB casts it)."""
+    return a.cast(pa.string()) if pa.types.is_null(a.type) else a
+
+
 register("lower", pc.utf8_lower)
 register("upper", pc.utf8_upper)
 register("length", pc.utf8_length)
@@ -451,7 +456,7 @@ register("rstrip", lambda a, chars=None: pc.utf8_rtrim_whitespace(a) if chars is
 register("contains", lambda a, pattern="", regex=False, case=True: (pc.match_substring_regex if regex else pc.match_substring)(a, pattern, ignore_case=not case))
 register("startswith", lambda a, pattern="": pc.starts_with(a, pattern), lambda a, pattern="": pc.starts_with(a, pattern))
 register("endswith", lambda a, pattern="": pc.ends_with(a, pattern), lambda a, pattern="": pc.ends_with(a, pattern))
-register("like", lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case), lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case))
+register("like", lambda a, pattern="", case=True: pc.match_like(_text(a), pattern, ignore_case=not case), lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case))
 register("replace", lambda a, pattern="", replacement="", regex=False: (pc.replace_substring_regex if regex else pc.replace_substring)(a, pattern, replacement))
 
 

@@ -25,6 +25,7 @@ first/last row of the first/last non-empty range.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from dataclasses import dataclass
 from typing import Any, Hashable
 
@@ -43,6 +44,10 @@ from frames.dataframe.expr.sort import SortKey, sort_indices
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE = {"lag", "lead", "first_value", "last_value", "nth_value"}
 AGGREGATE = {"sum", "count", "count_all", "mean", "min", "max"}
+# aggregates over any frame from prefix sums of the values and their squares (moments) or of the
+# TRUE values (booleans)
+MOMENTS = {"var_samp": (False, 1), "var_pop": (False, 0), "stddev_samp": (True, 1), "stddev_pop": (True, 0)}
+BOOLEAN = {"bool_and", "bool_or", "count_if"}
 DISTINCT_AGGREGATE = {"count_distinct", "sum_distinct", "mean_distinct"}
 FRAME_KINDS = ("rows", "range", "groups")
 EXCLUDES = ("", "current row", "group", "ties")
@@ -111,7 +116,7 @@ def _starts(table: pa.Table, columns: list[str]) -> np.ndarray:
 
 
 def _floats(values) -> tuple[np.ndarray, np.ndarray]:
-    arr = pc.cast(values, pa.float64()) if not pa.types.is_floating(values.type) else values
+    arr = pc.cast(values, pa.float64(), safe=False) if not pa.types.is_floating(values.type) else values  # big integers round
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
     data = np.asarray(pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
     return data, valid
@@ -196,11 +201,22 @@ def _one(table, f: WindowFunction, L: _Layout):
         pick = _pick(f, segments, values, len(pos))
         taken = values.take(pa.array(np.maximum(pick, 0)))
         return pc.if_else(pa.array(pick >= 0), taken, pa.scalar(None, values.type)) if len(pos) else taken
+    if f.func in MOMENTS:
+        return _moment(table.column(f.column), f.func, segments, len(pos))
+    if f.func in BOOLEAN:
+        return _boolean(table.column(f.column), f.func, segments, len(pos))
     if f.func in AGGREGATE:
         if f.func == "count_all":
             return pa.array(sum(np.maximum(hi - lo + 1, 0) for lo, hi in segments), pa.int64())
         if f.func in ("min", "max"):
             return _minmax(table.column(f.column), f.func, segments, L)
+        column = table.column(f.column)
+        if f.func in ("sum", "mean") and (pa.types.is_decimal(column.type) or pa.types.is_integer(column.type)):
+            summed, count = _exact_sum(column.cast(pa.decimal128(38, 0)) if pa.types.is_integer(column.type) else column,
+                                       segments, len(pos))
+            if f.func == "sum":
+                return summed
+            return pc.divide(pc.cast(summed, pa.float64()), pa.array(np.maximum(count, 1).astype(np.float64)))
         data, valid = _floats(table.column(f.column))
         csum = np.r_[0.0, np.cumsum(data * valid)]
         ccount = np.r_[0, np.cumsum(valid)]
@@ -216,6 +232,82 @@ def _one(table, f: WindowFunction, L: _Layout):
             return pa.array(s, pa.float64(), mask=c == 0)
         return pa.array(np.divide(s, np.maximum(c, 1)), pa.float64(), mask=c == 0)
     raise InvalidArgumentError(f"unknown window function {f.func!r}")
+
+
+def _framed_sums(columns: list[np.ndarray], segments, n: int) -> list[np.ndarray]:
+    """For each of ``columns`` (one value per row), its sum over each row's frame (``segments``:
+    ranges of rows), from prefix sums."""
+    out = []
+    for data in columns:
+        prefix = np.r_[np.zeros(1, data.dtype), np.cumsum(data)]
+        total = np.zeros(n, data.dtype)
+        for lo, hi in segments:
+            hi1 = np.maximum(hi + 1, lo)  # an empty range adds nothing
+            total += prefix[hi1] - prefix[lo]
+        out.append(total)
+    return out
+
+
+def _moment(values, func: str, segments, n: int) -> pa.Array:
+    """VAR_SAMP / VAR_POP / STDDEV_SAMP / STDDEV_POP over each row's frame (DOUBLE; NULL when the
+    frame has too few values)."""
+    root, ddof = MOMENTS[func]
+    data, valid = _floats(values)
+    x = data * valid
+    count, total, squares = _framed_sums([valid.astype(np.int64), x, x * x], segments, n)
+    denominator = count - ddof
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.maximum(squares - total * total / np.maximum(count, 1), 0.0) / np.maximum(denominator, 1)
+    return pa.array(np.sqrt(var) if root else var, pa.float64(), mask=denominator <= 0)
+
+
+def _boolean(values, func: str, segments, n: int) -> pa.Array:
+    """BOOL_AND / BOOL_OR and COUNT_IF (a HUGEINT in DuckDB) over each row's frame, NULL over a
+    frame without values."""
+    valid = _valid(values)
+    true = np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool) & valid
+    count, trues = _framed_sums([valid.astype(np.int64), true.astype(np.int64)], segments, n)
+    if func == "count_if":
+        return pa.array(trues, pa.int64(), mask=count == 0).cast(pa.decimal128(38, 0))  # a sum of booleans
+    return pa.array(trues == count if func == "bool_and" else trues > 0, pa.bool_(), mask=count == 0)
+
+
+def _exact_sum(values, segments, n: int) -> tuple[pa.Array, np.ndarray]:
+    """SUM of decimals over each row's frame, exact (DuckDB's DECIMAL(38, s); SUM of integers
+    arrives as DECIMAL(38, 0), its HUGEINT), and the count of values summed: differences of prefix
+    sums of the unscaled integers, in int64 when no prefix can overflow it, else in Python integers."""
+    t = values.type
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], t)
+    if pa.types.is_decimal256(t):
+        values = values.cast(pa.decimal128(38, t.scale))
+    valid = _valid(values)
+    filled = pc.fill_null(values, pa.scalar(decimal.Decimal(0), values.type)) if len(values) else values
+    words = np.frombuffer(filled.buffers()[1], dtype=np.int64)[2 * filled.offset: 2 * (filled.offset + len(filled))]
+    low, high = words[0::2], words[1::2]
+    small = len(low) == 0 or (bool(np.all(high == (low >> 63))) and int(np.abs(low).max()) < 2**62 // max(len(low), 1))
+    unscaled = low if small else high.astype(object) * 2**64 + low.view(np.uint64).astype(object)
+    csum = np.r_[np.zeros(1, unscaled.dtype), np.cumsum(unscaled)]
+    ccount = np.r_[0, np.cumsum(valid)]
+    total = np.zeros(n, unscaled.dtype)
+    count = np.zeros(n, dtype=np.int64)
+    for lo, hi in segments:
+        hi1 = np.maximum(hi + 1, lo)  # an empty range adds nothing
+        total = total + (csum[hi1] - csum[lo])
+        count += ccount[hi1] - ccount[lo]
+    out_type = pa.decimal128(38, t.scale)
+    try:
+        if small:  # int64 totals as the two words of each 128-bit value
+            data = np.empty(2 * n, dtype=np.int64)
+            data[0::2], data[1::2] = total, total >> 63
+            summed = pa.Array.from_buffers(out_type, n, [None, pa.py_buffer(data)])
+        else:
+            with decimal.localcontext() as ctx:
+                ctx.prec = 80
+                summed = pa.array([decimal.Decimal(int(v)).scaleb(-t.scale) for v in total], out_type)
+    except (pa.ArrowInvalid, OverflowError):
+        raise InvalidArgumentError("SUM over a window overflows 38 digits") from None
+    return pc.if_else(pa.array(count > 0), summed, pa.scalar(None, out_type)), count
 
 
 def _valid(values) -> np.ndarray:

@@ -15,3 +15,7 @@ SELECT id, ascii(s) AS a, chr(n + 64) AS b, md5(s) AS e, translate(s, 'lo', '01'
 SELECT id, starts_with(s, 'he') AS a, ends_with(s, 'lo') AS b, prefix(s, 'Da') AS c, suffix(s, 'se') AS e, contains(s, 'll') AS g, strlen(s) AS h, length(s) AS l FROM st ORDER BY id;
 SELECT id, trim(s, 'hd') AS a, ltrim(s, 'h') AS b, rtrim(s, 'oe') AS c, trim(BOTH 'x' FROM csv) AS e, upper(s) AS g, reverse(s) AS h FROM st ORDER BY id;
 SELECT id FROM st WHERE regexp_matches(s, 'o') AND strpos(s, 'l') > 2 ORDER BY id;
+-- substr of an untyped NULL is a VARCHAR NULL
+SELECT substr(NULL, 2, 3) AS a, substr(NULL, 1) NOT LIKE 'C%' AS b;
+-- LIKE on a column of the NULL type (found by the fuzzer)
+WITH w AS (SELECT NULL AS c, 1 AS k) SELECT w.c LIKE 'a%' AS v, w.c NOT LIKE '%' AS n FROM w;

@@ -35,3 +35,6 @@ SELECT l.k, r.k AS rk, r.w FROM l JOIN j3 ON l.k = j3.k RIGHT JOIN r ON l.k = r.
 SELECT l.k, r.k AS rk, r.w FROM l JOIN j3 ON l.k = j3.k FULL JOIN r ON l.k = r.k WHERE l.v > 15;
 SELECT l.k, r.k AS rk FROM l JOIN j3 ON l.k = j3.k RIGHT JOIN r ON l.k = r.k WHERE j3.z > 0 OR j3.z IS NULL;
 SELECT count(*) AS n FROM l, j3 RIGHT JOIN r ON j3.k = r.k WHERE l.k = j3.k;
+-- a column of the NULL type carried through a hash join on strings (Arrow's join refuses the type)
+SELECT l.v, m.n FROM l LEFT JOIN (SELECT s, min(NULL) AS n FROM l GROUP BY s) AS m ON l.s = m.s ORDER BY 1;
+SELECT l.v, m.n, m.s FROM l FULL JOIN (SELECT s, max(NULL) AS n FROM r GROUP BY s) AS m ON l.s = m.s ORDER BY 1, 3;

@@ -26,3 +26,12 @@ SELECT x, count(*) AS n FROM b GROUP BY x HAVING count(*) > (SELECT count(*) FRO
 SELECT x FROM a WHERE x IN (SELECT x FROM b WHERE b.z > 100) AND y IS NULL;
 SELECT s.x, s.t FROM (SELECT x, sum(z) AS t FROM b GROUP BY x) AS s WHERE s.t > 100;
 SELECT x FROM a WHERE x = (SELECT min(x) FROM c);
+-- row values: (a, b) [NOT] IN (SELECT x, y ...), NULL fields three-valued
+SELECT x, y FROM a WHERE (x, y * 10) IN (SELECT x, z FROM b) ORDER BY 1;
+SELECT x, y FROM a WHERE (x, y * 10) NOT IN (SELECT x, z FROM b) ORDER BY 1;
+SELECT x, y FROM a WHERE (x, y * 10) NOT IN (SELECT x, z FROM c) ORDER BY 1;
+SELECT x, y, (x, y * 10) IN (SELECT x, z FROM b) AS v, (x, 100) NOT IN (SELECT x, z FROM c) AS w FROM a ORDER BY 1;
+SELECT x, (x + 2, 300) IN (SELECT x, z FROM b UNION ALL SELECT x, z FROM c) AS v FROM a ORDER BY 1;
+SELECT x, (x, y) IN (SELECT x, z FROM b WHERE false) AS v FROM a ORDER BY 1;
+-- a subquery in the ON of a LEFT JOIN (the pairs are filtered, unmatched left rows kept)
+SELECT a.x, a.y, b.z FROM a LEFT JOIN b ON a.x = b.x AND b.z > (SELECT min(z) FROM c) ORDER BY 1, 2, 3;

@@ -124,3 +124,22 @@ CREATE TABLE fz2 AS SELECT * FROM (VALUES (1, 1.5::DECIMAL(6,1)), (2, NULL), (3,
 CREATE TABLE fz3 AS SELECT * FROM (VALUES (1, 1.5::DECIMAL(6,1)), (2, 3.5::DECIMAL(6,1))) v(id, d);
 SELECT q1.id FROM fz2 q1 WHERE EXISTS (SELECT 1 FROM fz3 q2 WHERE q2.d <> q1.d) ORDER BY 1;
 SELECT q1.id, q1.d IN (SELECT q2.d FROM fz3 q2 WHERE q2.id < q1.id) AS found FROM fz2 q1 ORDER BY 1;
+-- subqueries in JOIN ON: evaluated on the joined pairs, before an outer join pads unmatched rows
+SELECT t1.a, t1.b, t2.c FROM t1 LEFT JOIN t2 ON t1.a = t2.a AND t2.c IN (SELECT c FROM t2 WHERE c > 200) ORDER BY 1, 2, 3;
+SELECT t1.a, t1.b, t2.c FROM t1 LEFT JOIN t2 ON t1.a = t2.a AND (t2.c NOT IN (SELECT b * 10 FROM t1 WHERE b > 20) OR t1.b > 20) ORDER BY 1, 2, 3;
+SELECT t1.a, t1.b, t2.c FROM t1 RIGHT JOIN t2 ON t1.a = t2.a AND EXISTS (SELECT 1 FROM t1 u WHERE u.a = t1.a AND u.b < t2.c / 10) ORDER BY 1, 2, 3;
+SELECT t1.a, t1.b, t2.c FROM t1 FULL JOIN t2 ON t1.a < t2.a AND t2.c > (SELECT min(u.b) * 6 FROM t1 u WHERE u.b > t1.b) ORDER BY 1, 2, 3;
+SELECT t1.b, t2.c FROM t1 LEFT JOIN t2 ON CASE WHEN t2.c IN (SELECT u.b * 10 FROM t1 u WHERE u.a = t1.a) THEN true ELSE t1.b > 40 END ORDER BY 1, 2;
+-- an inner join's ON subquery applies before a later RIGHT JOIN pads (a wrong answer: it filtered the padded rows)
+SELECT t1.b, t2.c, v.a AS va FROM t1 JOIN t2 ON t1.a = t2.a AND EXISTS (SELECT 1 FROM t2 u WHERE u.a = t2.a) RIGHT JOIN t2 v ON t1.a = v.a ORDER BY 1, 2, 3;
+SELECT t1.b, t2.c, v.a AS va FROM t1 JOIN t2 ON t1.a = t2.a AND EXISTS (SELECT 1 FROM t2 u WHERE u.a < t2.a) RIGHT JOIN t2 v ON t1.a = v.a ORDER BY 1, 2, 3;
+SELECT t1.b, t2.c, v.c AS vc FROM t1 LEFT JOIN t2 v ON t1.a = v.a JOIN t2 ON t1.a = t2.a AND t2.c > (SELECT avg(u.c) FROM t2 u) RIGHT JOIN t2 w ON t1.b = w.c ORDER BY 1, 2, 3;
+-- subqueries in the operand of IN (SELECT ...)
+SELECT t1.b, CASE WHEN EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a) THEN t1.a ELSE 7 END IN (SELECT a FROM t2) AS v FROM t1 ORDER BY 1, 2;
+SELECT t1.b, t1.a + (SELECT max(t2.a) FROM t2 WHERE t2.a < t1.a) IN (SELECT a + 1 FROM t2 WHERE t2.c > t1.b) AS v FROM t1 ORDER BY 1, 2;
+-- a correlation on a GROUP BY expression, an aggregate of the outer rows in HAVING
+SELECT t1.a + t1.b AS g, (SELECT count(*) FROM t2 WHERE t2.c > t1.a + t1.b) AS n FROM t1 GROUP BY t1.a + t1.b ORDER BY 1;
+SELECT t1.s, count(*) AS n FROM t1 GROUP BY t1.s HAVING EXISTS (SELECT 1 FROM t2 WHERE t2.a = min(t1.a)) AND min(t1.a) > 1 ORDER BY 1;
+-- an uncorrelated scalar subquery beside window functions (sqlglot took them for aggregates)
+SELECT t1.b, (SELECT min(c) FROM t2) AS m, rank() OVER (ORDER BY t1.b) AS r FROM t1 ORDER BY 1;
+SELECT t1.b, t1.b > (SELECT min(c) FROM t2 WHERE c > 0) / 5 OR t1.a = 5 AS v, count(*) OVER (PARTITION BY t1.s) AS n FROM t1 ORDER BY 1;

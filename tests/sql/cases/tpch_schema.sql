@@ -33,5 +33,5 @@ SELECT p_brand, p_size, count(*) AS n FROM part WHERE p_size IN (1, 7, 49) AND p
 SELECT DISTINCT l_shipinstruct, l_shipmode FROM lineitem WHERE l_quantity > 49;
 SELECT o_orderkey, o_orderdate + INTERVAL 30 DAY AS due, o_orderdate + INTERVAL 1 MONTH AS next_month FROM orders WHERE o_orderkey < 100;
 SELECT r_name, count(DISTINCT s_suppkey) AS suppliers, count(DISTINCT c_custkey) AS customers FROM region JOIN nation ON n_regionkey = r_regionkey LEFT JOIN supplier ON s_nationkey = n_nationkey LEFT JOIN customer ON c_nationkey = n_nationkey AND c_acctbal > 9900 GROUP BY r_name;
--- xfail: IN (subquery) returning several columns is not supported yet
+-- a row value IN (SELECT ...): a semi join on both fields
 SELECT l_partkey, l_suppkey, sum(l_quantity) AS q FROM lineitem WHERE (l_partkey, l_suppkey) IN (SELECT ps_partkey, ps_suppkey FROM partsupp WHERE ps_availqty < 100) GROUP BY l_partkey, l_suppkey;

@@ -180,6 +180,11 @@ class Generator:
         outer_e = self.expr(t, scope, 1)
         if kind < 0.35 and "exists" not in self.avoid:
             return f"({self.pick(['', 'NOT '])}EXISTS (SELECT 1 FROM {source}{where}))"
+        if kind < 0.45 and inner.of(t) and "row_value_in" not in self.avoid:
+            # a row value: DuckDB has it uncorrelated only (a correlated one is regenerated)
+            u = self.pick([u for u in TYPES if u != "bool" and inner.of(u) and scope.of(u)] or [t])
+            cols = f"{self.pick(inner.of(t)).sql}, {self.pick(inner.of(u)).sql}"
+            return f"(({outer_e}, {self.expr(u, scope, 1)}) {self.pick(['', 'NOT '])}IN (SELECT {cols} FROM {source}{where}))"
         if kind < 0.7 and inner.of(t):
             col = self.pick(inner.of(t)).sql
             return f"({outer_e} {self.pick(['', 'NOT '])}IN (SELECT {col} FROM {source}{where}))"
