@@ -232,6 +232,8 @@ def test_qr_blocks_shorter_than_columns_and_dtypes():
     x = fa.from_array(a_np, chunks=((3, 10, 2, 20, 5), (6,)))
     q, r = fa.linalg.qr(x)
     _check_qr(q.compute(), r.compute(), a_np)
+    q, r = fa.linalg.tsqr(fa.from_array(a_np, chunks=((0, 10, 0, 0, 30), (6,))), split_every=2)  # empty blocks
+    _check_qr(q.compute(), r.compute(), a_np)
     ints = RNG.integers(-9, 10, (30, 4))
     q, r = np.linalg.qr(fa.from_array(ints, chunks=(7, 4)))
     assert q.dtype == np.float64
