@@ -10,13 +10,14 @@ inputs, its output and one product at a time, not one intermediate per block pai
 (``x.T @ x`` of a tall array), the pairs are summed in groups that run in parallel and the group
 sums are added in a tree (fan-in ``split_every``).
 
-``qr`` / ``tsqr`` and ``svd`` are the direct TSQR of Benson, Gleich and Demmel ("Direct QR
+``qr`` / ``tsqr``, ``svd``, ``lstsq``, ``solve`` and ``inv`` are built on the direct TSQR of Benson, Gleich and Demmel ("Direct QR
 factorizations for tall-and-skinny matrices in MapReduce architectures", 2013), as dask's
 ``tsqr``: QR of every row block, QR of the stacked R factors (in a tree of fan-in ``split_every``
 when there are many blocks), and each block of Q is its block's Q times the rows of the upper
 levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplied into Q.
 
-``norm`` is NumPy's vector and matrix norms, computed from blocked reductions.
+``norm`` is NumPy's vector and matrix norms, computed from blocked reductions; ``cholesky`` the
+blocked right-looking Cholesky factorization (square blocks on the diagonal).
 """
 
 from __future__ import annotations
@@ -707,7 +708,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
 
 def _triangular_solve(r: np.ndarray, qtb: np.ndarray) -> np.ndarray:
     """``R x = Q^T b`` for the square upper-triangular R of the TSQR (a LinAlgError names a
-    rank-deficient ``a``)."""
+    rank-deficient ``a``: a diagonal entry of R below NumPy's ``matrix_rank`` tolerance)."""
+    diag = np.abs(np.diagonal(r))
+    if diag.size and diag.min() <= diag.max() * max(r.shape) * np.finfo(r.dtype).eps:
+        raise np.linalg.LinAlgError("singular matrix: R of the QR of a has a zero on its diagonal "
+                                    "(a does not have full column rank)")
     try:
         return np.linalg.solve(r, qtb)
     except np.linalg.LinAlgError as exc:
@@ -720,6 +725,13 @@ def _rank(r: np.ndarray) -> np.ndarray:
 
 def _singular_values(r: np.ndarray) -> np.ndarray:
     return np.linalg.svd(r, compute_uv=False)
+
+
+def _qh_times(q: Array, b: Array) -> Array:
+    """``Q^H b`` (n, or n x k), summed over the row blocks in a tree."""
+    if np.iscomplexobj(np.empty(0, q.dtype)):
+        q = elemwise(np.conj, q)
+    return tensordot(q, b, axes=([0], [0]))
 
 
 @implements(np.linalg.lstsq)
@@ -736,7 +748,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Array, Array, Array, Array
     if m < n:
         raise ArrayError(f"lstsq needs at least as many rows as columns (a is {m} x {n})")
     q, r = tsqr(a)
-    qtb = tensordot(q, b, axes=([0], [0]))  # n (x k): Q^T b, summed over the row blocks in a tree
+    qtb = _qh_times(q, b)
     cols = [("k",)] if b.ndim == 2 else []
     x = blockwise(_triangular_solve, [("n",)] + cols, r, [("n",), ("n2",)], qtb, [("n2",)] + cols,
                   dtype=np.result_type(r.dtype, b.dtype, np.float64 if b.dtype.kind in "biu" else b.dtype),
@@ -749,3 +761,102 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Array, Array, Array, Array
     s = blockwise(_singular_values, [("s",)], r, [("s2",), ("n2",)], new_axes={("s",): n}, concatenate=True,
                   dtype=np.linalg.svd(np.ones((1, 1), dtype=r.dtype), compute_uv=False).dtype, name=new_name("lstsq-s"))
     return x, residuals, rank, s
+
+
+# -- square systems: solve and inv through TSQR, blocked Cholesky -----------------------------------
+
+def _check_square(a: Array, what: str) -> None:
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ArrayError(f"{what} takes a square 2-d array, not one of shape {a.shape}")
+
+
+def _solve_r_qt(r: np.ndarray, q_block: np.ndarray) -> np.ndarray:
+    """``R^-1 Q_i^H``: the columns of ``inv(a)`` that match row block ``i`` of ``a``."""
+    return _triangular_solve(r, q_block.conj().T)
+
+
+@implements(np.linalg.solve)
+def solve(a: Any, b: Any) -> Array:
+    """``np.linalg.solve(a, b)`` for a square ``a`` with one block along axis 1 (whole rows per
+    block), through its TSQR: ``x = R^-1 Q^H b`` (QR is backward stable, no pivoting needed)."""
+    a, b = _as_array(a), _as_array(b)
+    _check_square(a, "solve")
+    _check_tall_and_skinny(a, "solve")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ArrayError(f"solve: b of shape {b.shape} does not match a of shape {a.shape} (b needs {a.shape[0]} rows)")
+    q, r = tsqr(a)
+    qtb = _qh_times(q, b)
+    cols = [("k",)] if b.ndim == 2 else []
+    dtype = np.linalg.solve(np.ones((1, 1), dtype=r.dtype), np.ones((1,), dtype=b.dtype)).dtype
+    return blockwise(_triangular_solve, [("n",)] + cols, r, [("n",), ("n2",)], qtb, [("n2",)] + cols, dtype=dtype,
+                     concatenate=True, name=new_name("solve"))
+
+
+@implements(np.linalg.inv)
+def inv(a: Any) -> Array:
+    """``np.linalg.inv(a)`` for a square ``a`` with one block along axis 1, through its TSQR:
+    ``inv(a) = R^-1 Q^H``, one task per row block of ``a`` (the result's column blocks)."""
+    a = _as_array(a)
+    _check_square(a, "inv")
+    _check_tall_and_skinny(a, "inv")
+    q, r = tsqr(a)
+    return blockwise(_solve_r_qt, [("n",), ("m",)], r, [("n",), ("n2",)], q, [("m",), ("n2",)], dtype=q.dtype,
+                     concatenate=True, name=new_name("inv"))
+
+
+def _chol_diag(a_kk: np.ndarray, l_row: list) -> np.ndarray:
+    """``L_kk = cholesky(A_kk - sum_j L_kj L_kj^H)``."""
+    s = np.array(a_kk, dtype=np.result_type(a_kk.dtype, np.float64 if a_kk.dtype.kind in "biu" else a_kk.dtype), copy=True)
+    for l_kj in l_row:
+        s -= l_kj @ l_kj.conj().T
+    try:
+        return np.linalg.cholesky(s)
+    except np.linalg.LinAlgError as exc:
+        raise np.linalg.LinAlgError(f"cholesky: the matrix is not positive definite ({exc})") from None
+
+
+def _chol_off(a_ik: np.ndarray, l_i: list, l_k: list, l_kk: np.ndarray) -> np.ndarray:
+    """``L_ik = (A_ik - sum_j L_ij L_kj^H) L_kk^-H``."""
+    s = np.array(a_ik, dtype=l_kk.dtype, copy=True)
+    for l_ij, l_kj in zip(l_i, l_k):
+        s -= l_ij @ l_kj.conj().T
+    return np.linalg.solve(l_kk, s.conj().T).conj().T
+
+
+def _zeros(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    return np.zeros(shape, dtype=dtype)
+
+
+def _conj_t(block: np.ndarray) -> np.ndarray:
+    return block.conj().T
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a: Any, upper: bool = False) -> Array:
+    """``np.linalg.cholesky(a)``: the lower factor ``L`` (``L L^H = a``; ``upper=True``: ``L^H``,
+    NumPy 2's keyword) of a Hermitian positive-definite ``a`` whose blocks along the diagonal are
+    square (``chunks[0] == chunks[1]``), by the blocked right-looking algorithm: block ``(i, k)``
+    of ``L`` reads ``A_ik`` and the blocks of ``L`` left of it in rows ``i`` and ``k``."""
+    a = _as_array(a)
+    _check_square(a, "cholesky")
+    if not a.known_chunks:
+        raise UnknownChunksError("cholesky needs known block lengths: call compute_chunk_sizes() first")
+    if a.chunks[0] != a.chunks[1]:
+        raise ArrayError(f"cholesky needs square blocks on the diagonal (the same chunks along both axes), not "
+                         f"{a.chunks}: rechunk({{1: {a.chunks[0]}}}) first")
+    nb = len(a.chunks[0])
+    dtype = np.linalg.cholesky(np.ones((1, 1), dtype=a.dtype)).dtype
+    name = new_name("cholesky")
+    layer: dict = {}
+    for k in range(nb):
+        left = [Ref((name, k, j)) for j in range(k)]
+        layer[(name, k, k)] = Task(_chol_diag, Ref((a.name, k, k)), left)
+        for i in range(k + 1, nb):
+            layer[(name, i, k)] = Task(_chol_off, Ref((a.name, i, k)), [Ref((name, i, j)) for j in range(k)], left,
+                                       Ref((name, k, k)))
+        for i in range(k):
+            layer[(name, i, k)] = Task(_zeros, (a.chunks[0][i], a.chunks[1][k]), dtype)
+    lower = Array(layer, name, a.chunks, dtype, (a,))
+    if not upper:
+        return lower
+    return blockwise(_conj_t, [1, 0], lower, [0, 1], dtype=dtype, name=new_name("cholesky-upper"))
