@@ -1,6 +1,6 @@
 """Linear algebra on chunked arrays: blocked products and tall-and-skinny factorizations.
 
-Products (``tensordot``, ``dot``, ``matmul``, ``inner``, ``outer``, ``vdot``) are one
+Products (``tensordot``, ``dot``, ``matmul``, ``inner``, ``outer``, ``vdot``, ``einsum``) are one
 ``core.blockwise`` call each: an output block is the sum, over the blocks along the contracted
 axes, of the products of matching blocks (the inputs are passed to the task as lists of blocks
 along the contracted indices). The sum is accumulated in a loop inside the task, so a task holds its
@@ -10,11 +10,13 @@ inputs, its output and one product at a time, not one intermediate per block pai
 (``x.T @ x`` of a tall array), the pairs are summed in groups that run in parallel and the group
 sums are added in a tree (fan-in ``split_every``).
 
-``qr`` / ``tsqr``, ``svd``, ``lstsq``, ``solve`` and ``inv`` are built on the direct TSQR of Benson, Gleich and Demmel ("Direct QR
-factorizations for tall-and-skinny matrices in MapReduce architectures", 2013), as dask's
+``qr`` / ``tsqr``, ``svd``, ``lstsq``, ``solve`` and ``inv`` stand on the direct TSQR of Benson,
+Gleich and Demmel ("Direct QR factorizations for tall-and-skinny matrices in MapReduce
+architectures", 2013), as dask's
 ``tsqr``: QR of every row block, QR of the stacked R factors (in a tree of fan-in ``split_every``
 when there are many blocks), and each block of Q is its block's Q times the rows of the upper
 levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplied into Q.
+Short-and-fat arrays: ``sfqr`` (dask's), and ``svd`` through the transpose.
 
 ``norm`` is NumPy's vector and matrix norms, computed from blocked reductions; ``cholesky`` the
 blocked right-looking Cholesky factorization (square blocks on the diagonal).
