@@ -567,22 +567,36 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True, coerce_sig
     return (u, s, vt) if compute_uv else s
 
 
-def _signs_of(u_blocks: list) -> np.ndarray:
-    """Per column, the sign of the largest-magnitude entry of U (from the blocks of one column)."""
-    u = np.concatenate(u_blocks, axis=0)
-    if u.size == 0:
-        return np.ones(u.shape[1], dtype=u.dtype)
-    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+def _largest_entries(u: np.ndarray) -> np.ndarray:
+    """Per column of a block of U: its largest magnitude and the entry that has it (2 x k)."""
+    if u.shape[0] == 0:
+        return np.zeros((2, u.shape[1]), dtype=u.dtype)
+    rows = np.argmax(np.abs(u), axis=0)
+    entries = u[rows, np.arange(u.shape[1])]
+    return np.stack([np.abs(entries).astype(u.dtype), entries])
+
+
+def _signs_of(partials: list) -> np.ndarray:
+    """The sign of each column's largest entry, from the blocks' ``_largest_entries`` (ties go to
+    the first block, as ``np.argmax``)."""
+    best = partials[0]
+    for p in partials[1:]:
+        better = np.real(p[0]) > np.real(best[0])
+        best = np.where(better, p, best)
+    signs = np.sign(np.real(best[1])).astype(best.dtype)
     signs[signs == 0] = 1
     return signs
 
 
 def _flip_signs(u: Array, vt: Array) -> tuple[Array, Array]:
     """dask's ``svd_flip``: columns of U (and rows of Vt) multiplied by the signs that make each
-    column's largest entry positive. Needs all of U's rows for the signs: one task over U's
-    column of blocks (U is tall and skinny: that is ``m x k`` values)."""
-    signs = blockwise(_signs_of, [("j",)], u, [("i",), ("j",)], dtype=u.dtype, name=new_name("svd-signs"))
-    return elemwise(np.multiply, u, signs), elemwise(np.multiply, vt, blockwise(_column, [("j",), ("one",)], signs, [("j",)], new_axes={("one",): 1}, dtype=u.dtype))
+    column's largest entry positive; each block of U gives its columns' largest entries (2 x k),
+    one small task picks the largest of those."""
+    partial = map_blocks(_largest_entries, u, chunks=((2,) * u.numblocks[0], u.chunks[1]), dtype=u.dtype,
+                         name=new_name("svd-largest"))
+    signs = blockwise(_signs_of, [("j",)], partial, [("i",), ("j",)], dtype=u.dtype, name=new_name("svd-signs"))
+    rows = blockwise(_column, [("j",), ("one",)], signs, [("j",)], new_axes={("one",): 1}, dtype=u.dtype)
+    return elemwise(np.multiply, u, signs), elemwise(np.multiply, vt, rows)
 
 
 def _column(v: np.ndarray) -> np.ndarray:
