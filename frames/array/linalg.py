@@ -18,7 +18,7 @@ when there are many blocks), and each block of Q is its block's Q times the rows
 levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplied into Q.
 Short-and-fat arrays: ``sfqr`` (dask's), and ``svd`` through the transpose.
 
-``norm`` is NumPy's vector and matrix norms, computed from blocked reductions; ``cholesky`` the
+``norm`` is NumPy's vector and matrix norms on the tree reductions of reductions.py; ``cholesky`` the
 blocked right-looking Cholesky factorization (square blocks on the diagonal).
 """
 
@@ -358,13 +358,6 @@ def einsum(subscripts: str, *operands: Any, dtype: Any = None, casting: str = "s
                      name=new_name("einsum"))
 
 
-def transpose_blocks(x: Array) -> Array:
-    """``x`` with its axes reversed (block by block): used to turn short-and-fat inputs into tall
-    ones. TODO(slicing): the public ``transpose`` lives in slicing/reshape."""
-    ind = list(range(x.ndim))
-    return blockwise(np.transpose, ind[::-1], x, ind, dtype=x.dtype, name=new_name("transpose"))
-
-
 # -- tall-and-skinny QR and SVD --------------------------------------------------------------------
 
 def _qr(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -556,8 +549,8 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True, coerce_sig
     if len(a.chunks[1]) == 1:
         u, s, vt = tsqr(a, compute_svd=True)
     elif len(a.chunks[0]) == 1:
-        v, s, ut = tsqr(transpose_blocks(a), compute_svd=True)
-        u, vt = transpose_blocks(ut), transpose_blocks(v)
+        v, s, ut = tsqr(a.T, compute_svd=True)
+        u, vt = ut.T, v.T
     else:
         raise ArrayError(f"svd needs one block along axis 1 (tall-and-skinny) or along axis 0 "
                          f"(short-and-fat); it has {a.numblocks[0]} x {a.numblocks[1]} blocks: "
@@ -604,35 +597,6 @@ def _column(v: np.ndarray) -> np.ndarray:
 
 
 # -- norms ----------------------------------------------------------------------------------------
-# TODO(reductions): the sums, maxima and minima below are a two-stage reduction of this module's
-# own (each block reduced to one value per output cell, then those joined per output block); use
-# ``x.sum/max/min(axis=, keepdims=)`` of frames/array/reductions.py when it lands.
-
-class _BlockReduce:
-    """``func(block, axis=axes, keepdims=True)``: one value per block along the reduced axes."""
-
-    def __init__(self, func: Any, axes: tuple, keepdims: bool = True):
-        self.func, self.axes, self.keepdims = func, axes, keepdims
-        self.__name__ = f"norm-{func.__name__}"
-
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        return np.asarray(self.func(block, axis=self.axes, keepdims=self.keepdims))
-
-
-def _reduce(x: Array, func: Any, axes: Sequence[int], keepdims: bool) -> Array:
-    """``func(x, axis=axes, keepdims=keepdims)`` for ``func`` in ``np.sum``, ``np.max``, ``np.min``."""
-    axes = tuple(sorted({a % x.ndim for a in axes}))
-    chunks = tuple(((1,) * len(c) if a in axes else c) for a, c in enumerate(x.chunks))
-    partial = map_blocks(_BlockReduce(func, axes), x, chunks=chunks, dtype=x.dtype, name=new_name("norm-partial"))
-    ind = [("ax", a) for a in range(x.ndim)]
-    if keepdims:
-        out_ind = [("ax", a) if a not in axes else ("kept", a) for a in range(x.ndim)]
-        new_axes = {("kept", a): 1 for a in axes}
-    else:
-        out_ind, new_axes = [i for a, i in enumerate(ind) if a not in axes], {}
-    return blockwise(_BlockReduce(func, axes, keepdims), out_ind, partial, ind, concatenate=True, new_axes=new_axes,
-                     dtype=x.dtype, name=new_name(f"norm-{func.__name__}"))
-
 
 def _abs(x: Array) -> Array:
     return elemwise(np.abs, x)
@@ -642,19 +606,19 @@ def _vector_norm(x: Array, ord: Any, axis: int, keepdims: bool) -> Array:
     if ord is None or ord == 2:
         sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
             else elemwise(np.multiply, x, x)
-        return elemwise(np.sqrt, _reduce(sq, np.sum, [axis], keepdims))
+        return elemwise(np.sqrt, sq.sum(axis=axis, keepdims=keepdims))
     if isinstance(ord, str):
         raise ArrayError(f"norm: ord={ord!r} is a matrix norm; a vector norm takes a number or inf")
     if ord == np.inf:
-        return _reduce(_abs(x), np.max, [axis], keepdims)
+        return _abs(x).max(axis=axis, keepdims=keepdims)
     if ord == -np.inf:
-        return _reduce(_abs(x), np.min, [axis], keepdims)
+        return _abs(x).min(axis=axis, keepdims=keepdims)
     if ord == 0:
-        return _reduce(elemwise(np.not_equal, x, 0).astype(np.real(np.empty(0, x.dtype)).dtype), np.sum, [axis], keepdims)
+        return elemwise(np.not_equal, x, 0).astype(np.real(np.empty(0, x.dtype)).dtype).sum(axis=axis, keepdims=keepdims)
     if ord == 1:
-        return _reduce(_abs(x), np.sum, [axis], keepdims)
+        return _abs(x).sum(axis=axis, keepdims=keepdims)
     p = float(ord)
-    return elemwise(np.power, _reduce(elemwise(np.power, _abs(x), p), np.sum, [axis], keepdims), 1.0 / p)
+    return elemwise(np.power, elemwise(np.power, _abs(x), p).sum(axis=axis, keepdims=keepdims), 1.0 / p)
 
 
 def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> Array:
@@ -664,9 +628,9 @@ def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> A
     if ord in (2, -2, "nuc"):
         if x.ndim != 2:
             raise ArrayError(f"norm: ord={ord!r} over a stack of matrices is not supported (2-d arrays only)")
-        s = svd(x if axes == (0, 1) else transpose_blocks(x), compute_uv=False)
-        func = {2: np.max, -2: np.min, "nuc": np.sum}[ord]
-        out = _reduce(s, func, [0], False)
+        s = svd(x if axes == (0, 1) else x.T, compute_uv=False)
+        func = {2: "max", -2: "min", "nuc": "sum"}[ord]
+        out = getattr(s, func)(axis=0)
         if keepdims:
             out = blockwise(_keep_2d, [("r",), ("c",)], out, [], new_axes={("r",): 1, ("c",): 1}, dtype=out.dtype)
         return out
@@ -676,9 +640,9 @@ def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> A
         summed, other = col, row
     else:
         raise ArrayError(f"norm: ord={ord!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
-    sums = _reduce(_abs(x), np.sum, [summed], True)
-    func = np.max if ord in (1, np.inf) else np.min
-    return _reduce(sums, func, [other] if keepdims else [other, summed], keepdims)
+    sums = _abs(x).sum(axis=summed, keepdims=True)
+    func = "max" if ord in (1, np.inf) else "min"
+    return getattr(sums, func)(axis=(other,) if keepdims else (other, summed), keepdims=keepdims)
 
 
 def _keep_2d(v: np.ndarray) -> np.ndarray:
@@ -688,7 +652,7 @@ def _keep_2d(v: np.ndarray) -> np.ndarray:
 def _vector_norm_over(x: Array, axes: Sequence[int], keepdims: bool) -> Array:
     sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
         else elemwise(np.multiply, x, x)
-    return elemwise(np.sqrt, _reduce(sq, np.sum, axes, keepdims))
+    return elemwise(np.sqrt, sq.sum(axis=tuple(axes), keepdims=keepdims))
 
 
 @implements(np.linalg.norm)
@@ -770,7 +734,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Array, Array, Array, Array
                   dtype=np.result_type(r.dtype, b.dtype, np.float64 if b.dtype.kind in "biu" else b.dtype),
                   concatenate=True, name=new_name("lstsq"))
     residual = elemwise(np.subtract, b, dot(a, x))
-    residuals = _reduce(elemwise(np.abs, residual) ** 2, np.sum, [0], False)
+    residuals = (elemwise(np.abs, residual) ** 2).sum(axis=0)
     if b.ndim == 1:
         residuals = blockwise(np.atleast_1d, [("one",)], residuals, [], new_axes={("one",): 1}, dtype=residuals.dtype)
     rank = blockwise(_rank, [], r, [("n",), ("n2",)], concatenate=True, dtype=np.int64, name=new_name("lstsq-rank"))
