@@ -1,6 +1,6 @@
 """Linear algebra on chunked arrays: blocked products and tall-and-skinny factorizations.
 
-Products (``tensordot``, ``dot``, ``matmul``, ``inner``, ``outer``, ``vdot``) are one
+Products (``tensordot``, ``dot``, ``matmul``, ``inner``, ``outer``, ``vdot``, ``einsum``) are one
 ``core.blockwise`` call each: an output block is the sum, over the blocks along the contracted
 axes, of the products of matching blocks (the inputs are passed to the task as lists of blocks
 along the contracted indices). The sum is accumulated in a loop inside the task, so a task holds its
@@ -10,13 +10,16 @@ inputs, its output and one product at a time, not one intermediate per block pai
 (``x.T @ x`` of a tall array), the pairs are summed in groups that run in parallel and the group
 sums are added in a tree (fan-in ``split_every``).
 
-``qr`` / ``tsqr`` and ``svd`` are the direct TSQR of Benson, Gleich and Demmel ("Direct QR
-factorizations for tall-and-skinny matrices in MapReduce architectures", 2013), as dask's
+``qr`` / ``tsqr``, ``svd``, ``lstsq``, ``solve`` and ``inv`` stand on the direct TSQR of Benson,
+Gleich and Demmel ("Direct QR factorizations for tall-and-skinny matrices in MapReduce
+architectures", 2013), as dask's
 ``tsqr``: QR of every row block, QR of the stacked R factors (in a tree of fan-in ``split_every``
 when there are many blocks), and each block of Q is its block's Q times the rows of the upper
 levels' Q that belong to it. The SVD is the small SVD of that R, its U multiplied into Q.
+Short-and-fat arrays: ``sfqr`` (dask's), and ``svd`` through the transpose.
 
-``norm`` is NumPy's vector and matrix norms, computed from blocked reductions.
+``norm`` is NumPy's vector and matrix norms on the tree reductions of reductions.py; ``cholesky`` the
+blocked right-looking Cholesky factorization (square blocks on the diagonal).
 """
 
 from __future__ import annotations
@@ -355,13 +358,6 @@ def einsum(subscripts: str, *operands: Any, dtype: Any = None, casting: str = "s
                      name=new_name("einsum"))
 
 
-def transpose_blocks(x: Array) -> Array:
-    """``x`` with its axes reversed (block by block): used to turn short-and-fat inputs into tall
-    ones. TODO(slicing): the public ``transpose`` lives in slicing/reshape."""
-    ind = list(range(x.ndim))
-    return blockwise(np.transpose, ind[::-1], x, ind, dtype=x.dtype, name=new_name("transpose"))
-
-
 # -- tall-and-skinny QR and SVD --------------------------------------------------------------------
 
 def _qr(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -553,8 +549,8 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True, coerce_sig
     if len(a.chunks[1]) == 1:
         u, s, vt = tsqr(a, compute_svd=True)
     elif len(a.chunks[0]) == 1:
-        v, s, ut = tsqr(transpose_blocks(a), compute_svd=True)
-        u, vt = transpose_blocks(ut), transpose_blocks(v)
+        v, s, ut = tsqr(a.T, compute_svd=True)
+        u, vt = ut.T, v.T
     else:
         raise ArrayError(f"svd needs one block along axis 1 (tall-and-skinny) or along axis 0 "
                          f"(short-and-fat); it has {a.numblocks[0]} x {a.numblocks[1]} blocks: "
@@ -564,22 +560,36 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True, coerce_sig
     return (u, s, vt) if compute_uv else s
 
 
-def _signs_of(u_blocks: list) -> np.ndarray:
-    """Per column, the sign of the largest-magnitude entry of U (from the blocks of one column)."""
-    u = np.concatenate(u_blocks, axis=0)
-    if u.size == 0:
-        return np.ones(u.shape[1], dtype=u.dtype)
-    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+def _largest_entries(u: np.ndarray) -> np.ndarray:
+    """Per column of a block of U: its largest magnitude and the entry that has it (2 x k)."""
+    if u.shape[0] == 0:
+        return np.zeros((2, u.shape[1]), dtype=u.dtype)
+    rows = np.argmax(np.abs(u), axis=0)
+    entries = u[rows, np.arange(u.shape[1])]
+    return np.stack([np.abs(entries).astype(u.dtype), entries])
+
+
+def _signs_of(partials: list) -> np.ndarray:
+    """The sign of each column's largest entry, from the blocks' ``_largest_entries`` (ties go to
+    the first block, as ``np.argmax``)."""
+    best = partials[0]
+    for p in partials[1:]:
+        better = np.real(p[0]) > np.real(best[0])
+        best = np.where(better, p, best)
+    signs = np.sign(np.real(best[1])).astype(best.dtype)
     signs[signs == 0] = 1
     return signs
 
 
 def _flip_signs(u: Array, vt: Array) -> tuple[Array, Array]:
     """dask's ``svd_flip``: columns of U (and rows of Vt) multiplied by the signs that make each
-    column's largest entry positive. Needs all of U's rows for the signs: one task over U's
-    column of blocks (U is tall and skinny: that is ``m x k`` values)."""
-    signs = blockwise(_signs_of, [("j",)], u, [("i",), ("j",)], dtype=u.dtype, name=new_name("svd-signs"))
-    return elemwise(np.multiply, u, signs), elemwise(np.multiply, vt, blockwise(_column, [("j",), ("one",)], signs, [("j",)], new_axes={("one",): 1}, dtype=u.dtype))
+    column's largest entry positive; each block of U gives its columns' largest entries (2 x k),
+    one small task picks the largest of those."""
+    partial = map_blocks(_largest_entries, u, chunks=((2,) * u.numblocks[0], u.chunks[1]), dtype=u.dtype,
+                         name=new_name("svd-largest"))
+    signs = blockwise(_signs_of, [("j",)], partial, [("i",), ("j",)], dtype=u.dtype, name=new_name("svd-signs"))
+    rows = blockwise(_column, [("j",), ("one",)], signs, [("j",)], new_axes={("one",): 1}, dtype=u.dtype)
+    return elemwise(np.multiply, u, signs), elemwise(np.multiply, vt, rows)
 
 
 def _column(v: np.ndarray) -> np.ndarray:
@@ -587,35 +597,6 @@ def _column(v: np.ndarray) -> np.ndarray:
 
 
 # -- norms ----------------------------------------------------------------------------------------
-# TODO(reductions): the sums, maxima and minima below are a two-stage reduction of this module's
-# own (each block reduced to one value per output cell, then those joined per output block); use
-# ``x.sum/max/min(axis=, keepdims=)`` of frames/array/reductions.py when it lands.
-
-class _BlockReduce:
-    """``func(block, axis=axes, keepdims=True)``: one value per block along the reduced axes."""
-
-    def __init__(self, func: Any, axes: tuple, keepdims: bool = True):
-        self.func, self.axes, self.keepdims = func, axes, keepdims
-        self.__name__ = f"norm-{func.__name__}"
-
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        return np.asarray(self.func(block, axis=self.axes, keepdims=self.keepdims))
-
-
-def _reduce(x: Array, func: Any, axes: Sequence[int], keepdims: bool) -> Array:
-    """``func(x, axis=axes, keepdims=keepdims)`` for ``func`` in ``np.sum``, ``np.max``, ``np.min``."""
-    axes = tuple(sorted({a % x.ndim for a in axes}))
-    chunks = tuple(((1,) * len(c) if a in axes else c) for a, c in enumerate(x.chunks))
-    partial = map_blocks(_BlockReduce(func, axes), x, chunks=chunks, dtype=x.dtype, name=new_name("norm-partial"))
-    ind = [("ax", a) for a in range(x.ndim)]
-    if keepdims:
-        out_ind = [("ax", a) if a not in axes else ("kept", a) for a in range(x.ndim)]
-        new_axes = {("kept", a): 1 for a in axes}
-    else:
-        out_ind, new_axes = [i for a, i in enumerate(ind) if a not in axes], {}
-    return blockwise(_BlockReduce(func, axes, keepdims), out_ind, partial, ind, concatenate=True, new_axes=new_axes,
-                     dtype=x.dtype, name=new_name(f"norm-{func.__name__}"))
-
 
 def _abs(x: Array) -> Array:
     return elemwise(np.abs, x)
@@ -625,19 +606,19 @@ def _vector_norm(x: Array, ord: Any, axis: int, keepdims: bool) -> Array:
     if ord is None or ord == 2:
         sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
             else elemwise(np.multiply, x, x)
-        return elemwise(np.sqrt, _reduce(sq, np.sum, [axis], keepdims))
+        return elemwise(np.sqrt, sq.sum(axis=axis, keepdims=keepdims))
     if isinstance(ord, str):
         raise ArrayError(f"norm: ord={ord!r} is a matrix norm; a vector norm takes a number or inf")
     if ord == np.inf:
-        return _reduce(_abs(x), np.max, [axis], keepdims)
+        return _abs(x).max(axis=axis, keepdims=keepdims)
     if ord == -np.inf:
-        return _reduce(_abs(x), np.min, [axis], keepdims)
+        return _abs(x).min(axis=axis, keepdims=keepdims)
     if ord == 0:
-        return _reduce(elemwise(np.not_equal, x, 0).astype(np.real(np.empty(0, x.dtype)).dtype), np.sum, [axis], keepdims)
+        return elemwise(np.not_equal, x, 0).astype(np.real(np.empty(0, x.dtype)).dtype).sum(axis=axis, keepdims=keepdims)
     if ord == 1:
-        return _reduce(_abs(x), np.sum, [axis], keepdims)
+        return _abs(x).sum(axis=axis, keepdims=keepdims)
     p = float(ord)
-    return elemwise(np.power, _reduce(elemwise(np.power, _abs(x), p), np.sum, [axis], keepdims), 1.0 / p)
+    return elemwise(np.power, elemwise(np.power, _abs(x), p).sum(axis=axis, keepdims=keepdims), 1.0 / p)
 
 
 def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> Array:
@@ -647,9 +628,9 @@ def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> A
     if ord in (2, -2, "nuc"):
         if x.ndim != 2:
             raise ArrayError(f"norm: ord={ord!r} over a stack of matrices is not supported (2-d arrays only)")
-        s = svd(x if axes == (0, 1) else transpose_blocks(x), compute_uv=False)
-        func = {2: np.max, -2: np.min, "nuc": np.sum}[ord]
-        out = _reduce(s, func, [0], False)
+        s = svd(x if axes == (0, 1) else x.T, compute_uv=False)
+        func = {2: "max", -2: "min", "nuc": "sum"}[ord]
+        out = getattr(s, func)(axis=0)
         if keepdims:
             out = blockwise(_keep_2d, [("r",), ("c",)], out, [], new_axes={("r",): 1, ("c",): 1}, dtype=out.dtype)
         return out
@@ -659,9 +640,9 @@ def _matrix_norm(x: Array, ord: Any, axes: tuple[int, int], keepdims: bool) -> A
         summed, other = col, row
     else:
         raise ArrayError(f"norm: ord={ord!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
-    sums = _reduce(_abs(x), np.sum, [summed], True)
-    func = np.max if ord in (1, np.inf) else np.min
-    return _reduce(sums, func, [other] if keepdims else [other, summed], keepdims)
+    sums = _abs(x).sum(axis=summed, keepdims=True)
+    func = "max" if ord in (1, np.inf) else "min"
+    return getattr(sums, func)(axis=(other,) if keepdims else (other, summed), keepdims=keepdims)
 
 
 def _keep_2d(v: np.ndarray) -> np.ndarray:
@@ -671,7 +652,7 @@ def _keep_2d(v: np.ndarray) -> np.ndarray:
 def _vector_norm_over(x: Array, axes: Sequence[int], keepdims: bool) -> Array:
     sq = elemwise(np.real, elemwise(np.multiply, elemwise(np.conj, x), x)) if np.iscomplexobj(np.empty(0, x.dtype)) \
         else elemwise(np.multiply, x, x)
-    return elemwise(np.sqrt, _reduce(sq, np.sum, axes, keepdims))
+    return elemwise(np.sqrt, sq.sum(axis=tuple(axes), keepdims=keepdims))
 
 
 @implements(np.linalg.norm)
@@ -707,7 +688,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
 
 def _triangular_solve(r: np.ndarray, qtb: np.ndarray) -> np.ndarray:
     """``R x = Q^T b`` for the square upper-triangular R of the TSQR (a LinAlgError names a
-    rank-deficient ``a``)."""
+    rank-deficient ``a``: a diagonal entry of R below NumPy's ``matrix_rank`` tolerance)."""
+    diag = np.abs(np.diagonal(r))
+    if diag.size and diag.min() <= diag.max() * max(r.shape) * np.finfo(r.dtype).eps:
+        raise np.linalg.LinAlgError("singular matrix: R of the QR of a has a zero on its diagonal "
+                                    "(a does not have full column rank)")
     try:
         return np.linalg.solve(r, qtb)
     except np.linalg.LinAlgError as exc:
@@ -720,6 +705,13 @@ def _rank(r: np.ndarray) -> np.ndarray:
 
 def _singular_values(r: np.ndarray) -> np.ndarray:
     return np.linalg.svd(r, compute_uv=False)
+
+
+def _qh_times(q: Array, b: Array) -> Array:
+    """``Q^H b`` (n, or n x k), summed over the row blocks in a tree."""
+    if np.iscomplexobj(np.empty(0, q.dtype)):
+        q = elemwise(np.conj, q)
+    return tensordot(q, b, axes=([0], [0]))
 
 
 @implements(np.linalg.lstsq)
@@ -736,16 +728,115 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Array, Array, Array, Array
     if m < n:
         raise ArrayError(f"lstsq needs at least as many rows as columns (a is {m} x {n})")
     q, r = tsqr(a)
-    qtb = tensordot(q, b, axes=([0], [0]))  # n (x k): Q^T b, summed over the row blocks in a tree
+    qtb = _qh_times(q, b)
     cols = [("k",)] if b.ndim == 2 else []
     x = blockwise(_triangular_solve, [("n",)] + cols, r, [("n",), ("n2",)], qtb, [("n2",)] + cols,
                   dtype=np.result_type(r.dtype, b.dtype, np.float64 if b.dtype.kind in "biu" else b.dtype),
                   concatenate=True, name=new_name("lstsq"))
     residual = elemwise(np.subtract, b, dot(a, x))
-    residuals = _reduce(elemwise(np.abs, residual) ** 2, np.sum, [0], False)
+    residuals = (elemwise(np.abs, residual) ** 2).sum(axis=0)
     if b.ndim == 1:
         residuals = blockwise(np.atleast_1d, [("one",)], residuals, [], new_axes={("one",): 1}, dtype=residuals.dtype)
     rank = blockwise(_rank, [], r, [("n",), ("n2",)], concatenate=True, dtype=np.int64, name=new_name("lstsq-rank"))
     s = blockwise(_singular_values, [("s",)], r, [("s2",), ("n2",)], new_axes={("s",): n}, concatenate=True,
                   dtype=np.linalg.svd(np.ones((1, 1), dtype=r.dtype), compute_uv=False).dtype, name=new_name("lstsq-s"))
     return x, residuals, rank, s
+
+
+# -- square systems: solve and inv through TSQR, blocked Cholesky -----------------------------------
+
+def _check_square(a: Array, what: str) -> None:
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ArrayError(f"{what} takes a square 2-d array, not one of shape {a.shape}")
+
+
+def _solve_r_qt(r: np.ndarray, q_block: np.ndarray) -> np.ndarray:
+    """``R^-1 Q_i^H``: the columns of ``inv(a)`` that match row block ``i`` of ``a``."""
+    return _triangular_solve(r, q_block.conj().T)
+
+
+@implements(np.linalg.solve)
+def solve(a: Any, b: Any) -> Array:
+    """``np.linalg.solve(a, b)`` for a square ``a`` with one block along axis 1 (whole rows per
+    block), through its TSQR: ``x = R^-1 Q^H b`` (QR is backward stable, no pivoting needed)."""
+    a, b = _as_array(a), _as_array(b)
+    _check_square(a, "solve")
+    _check_tall_and_skinny(a, "solve")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ArrayError(f"solve: b of shape {b.shape} does not match a of shape {a.shape} (b needs {a.shape[0]} rows)")
+    q, r = tsqr(a)
+    qtb = _qh_times(q, b)
+    cols = [("k",)] if b.ndim == 2 else []
+    dtype = np.linalg.solve(np.ones((1, 1), dtype=r.dtype), np.ones((1,), dtype=b.dtype)).dtype
+    return blockwise(_triangular_solve, [("n",)] + cols, r, [("n",), ("n2",)], qtb, [("n2",)] + cols, dtype=dtype,
+                     concatenate=True, name=new_name("solve"))
+
+
+@implements(np.linalg.inv)
+def inv(a: Any) -> Array:
+    """``np.linalg.inv(a)`` for a square ``a`` with one block along axis 1, through its TSQR:
+    ``inv(a) = R^-1 Q^H``, one task per row block of ``a`` (the result's column blocks)."""
+    a = _as_array(a)
+    _check_square(a, "inv")
+    _check_tall_and_skinny(a, "inv")
+    q, r = tsqr(a)
+    return blockwise(_solve_r_qt, [("n",), ("m",)], r, [("n",), ("n2",)], q, [("m",), ("n2",)], dtype=q.dtype,
+                     concatenate=True, name=new_name("inv"))
+
+
+def _chol_diag(a_kk: np.ndarray, l_row: list) -> np.ndarray:
+    """``L_kk = cholesky(A_kk - sum_j L_kj L_kj^H)``."""
+    s = np.array(a_kk, dtype=np.result_type(a_kk.dtype, np.float64 if a_kk.dtype.kind in "biu" else a_kk.dtype), copy=True)
+    for l_kj in l_row:
+        s -= l_kj @ l_kj.conj().T
+    try:
+        return np.linalg.cholesky(s)
+    except np.linalg.LinAlgError as exc:
+        raise np.linalg.LinAlgError(f"cholesky: the matrix is not positive definite ({exc})") from None
+
+
+def _chol_off(a_ik: np.ndarray, l_i: list, l_k: list, l_kk: np.ndarray) -> np.ndarray:
+    """``L_ik = (A_ik - sum_j L_ij L_kj^H) L_kk^-H``."""
+    s = np.array(a_ik, dtype=l_kk.dtype, copy=True)
+    for l_ij, l_kj in zip(l_i, l_k):
+        s -= l_ij @ l_kj.conj().T
+    return np.linalg.solve(l_kk, s.conj().T).conj().T
+
+
+def _zeros(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    return np.zeros(shape, dtype=dtype)
+
+
+def _conj_t(block: np.ndarray) -> np.ndarray:
+    return block.conj().T
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a: Any, upper: bool = False) -> Array:
+    """``np.linalg.cholesky(a)``: the lower factor ``L`` (``L L^H = a``; ``upper=True``: ``L^H``,
+    NumPy 2's keyword) of a Hermitian positive-definite ``a`` whose blocks along the diagonal are
+    square (``chunks[0] == chunks[1]``), by the blocked right-looking algorithm: block ``(i, k)``
+    of ``L`` reads ``A_ik`` and the blocks of ``L`` left of it in rows ``i`` and ``k``."""
+    a = _as_array(a)
+    _check_square(a, "cholesky")
+    if not a.known_chunks:
+        raise UnknownChunksError("cholesky needs known block lengths: call compute_chunk_sizes() first")
+    if a.chunks[0] != a.chunks[1]:
+        raise ArrayError(f"cholesky needs square blocks on the diagonal (the same chunks along both axes), not "
+                         f"{a.chunks}: rechunk({{1: {a.chunks[0]}}}) first")
+    nb = len(a.chunks[0])
+    dtype = np.linalg.cholesky(np.ones((1, 1), dtype=a.dtype)).dtype
+    name = new_name("cholesky")
+    layer: dict = {}
+    for k in range(nb):
+        left = [Ref((name, k, j)) for j in range(k)]
+        layer[(name, k, k)] = Task(_chol_diag, Ref((a.name, k, k)), left)
+        for i in range(k + 1, nb):
+            layer[(name, i, k)] = Task(_chol_off, Ref((a.name, i, k)), [Ref((name, i, j)) for j in range(k)], left,
+                                       Ref((name, k, k)))
+        for i in range(k):
+            layer[(name, i, k)] = Task(_zeros, (a.chunks[0][i], a.chunks[1][k]), dtype)
+    lower = Array(layer, name, a.chunks, dtype, (a,))
+    if not upper:
+        return lower
+    return blockwise(_conj_t, [1, 0], lower, [0, 1], dtype=dtype, name=new_name("cholesky-upper"))

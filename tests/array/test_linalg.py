@@ -69,7 +69,7 @@ def test_long_contraction_split_into_a_tree(split_every):
     assert bool(partials) == (split_every < 10)
     np.testing.assert_allclose(y.compute(), x_np.T @ x_np, rtol=1e-12)
     ints = fa.from_array(np.arange(40).reshape(20, 2), chunks=(1, 2))
-    np.testing.assert_array_equal(fa.matmul(fa.linalg.transpose_blocks(ints), ints, split_every=split_every).compute(),
+    np.testing.assert_array_equal(fa.matmul(ints.T, ints, split_every=split_every).compute(),
                                   np.arange(40).reshape(20, 2).T @ np.arange(40).reshape(20, 2))
 
 
@@ -231,6 +231,8 @@ def test_qr_blocks_shorter_than_columns_and_dtypes():
     a_np = RNG.standard_normal((40, 6))
     x = fa.from_array(a_np, chunks=((3, 10, 2, 20, 5), (6,)))
     q, r = fa.linalg.qr(x)
+    _check_qr(q.compute(), r.compute(), a_np)
+    q, r = fa.linalg.tsqr(fa.from_array(a_np, chunks=((0, 10, 0, 0, 30), (6,))), split_every=2)  # empty blocks
     _check_qr(q.compute(), r.compute(), a_np)
     ints = RNG.integers(-9, 10, (30, 4))
     q, r = np.linalg.qr(fa.from_array(ints, chunks=(7, 4)))
@@ -402,3 +404,57 @@ def test_lstsq_errors():
         fa.linalg.lstsq(fa.from_array(TALL, chunks=(500, 20)), fa.from_array(np.ones(5)))
     with pytest.raises(ArrayError, match="at least as many rows"):
         fa.linalg.lstsq(fa.from_array(np.ones((4, 6)), chunks=(2, 6)), fa.from_array(np.ones(4)))
+
+
+def test_lstsq_complex():
+    a_np = RNG.standard_normal((50, 4)) + 1j * RNG.standard_normal((50, 4))
+    b_np = RNG.standard_normal(50) + 1j
+    got = frames.compute(*fa.linalg.lstsq(fa.from_array(a_np, chunks=(9, 4)), fa.from_array(b_np, chunks=9)))
+    for g, w in zip(got, np.linalg.lstsq(a_np, b_np, rcond=None)):
+        np.testing.assert_allclose(g, w, rtol=1e-9)
+
+
+# -- solve, inv, cholesky ----------------------------------------------------------------------------
+
+def _spd(n: int, complex_: bool = False) -> np.ndarray:
+    m = RNG.standard_normal((n, n)) + (1j * RNG.standard_normal((n, n)) if complex_ else 0)
+    return m @ m.conj().T + n * np.eye(n)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("rows", [(7, 10, 13), (30,), (1,) * 30], ids=["uneven", "one-block", "block-per-row"])
+def test_solve_and_inv_against_numpy(complex_, rows):
+    s = _spd(30, complex_)
+    a = fa.from_array(s, chunks=(rows, (30,)))
+    for b_np in (RNG.standard_normal(30), RNG.standard_normal((30, 4))):
+        np.testing.assert_allclose(fa.linalg.solve(a, fa.from_array(b_np, chunks=8)).compute(),
+                                   np.linalg.solve(s, b_np), atol=1e-12)
+        np.testing.assert_allclose(np.linalg.solve(a, b_np).compute(), np.linalg.solve(s, b_np), atol=1e-12)
+    got = np.linalg.inv(a)
+    assert got.chunks == ((30,), tuple(rows))
+    np.testing.assert_allclose(got.compute(), np.linalg.inv(s), atol=1e-12)
+    ints = fa.from_array(np.array([[2, 1], [1, 3]]), chunks=(1, 2))
+    np.testing.assert_allclose(fa.linalg.inv(ints).compute(), np.linalg.inv(np.array([[2, 1], [1, 3]])))
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("chunks", [(7, 10, 13), 30, 1, 8], ids=["uneven", "one-block", "block-per-element", "even"])
+def test_cholesky_against_numpy(complex_, chunks):
+    s = _spd(30, complex_)
+    a = fa.from_array(s, chunks=(chunks, chunks))
+    lower = fa.linalg.cholesky(a)
+    np.testing.assert_allclose(lower.compute(), np.linalg.cholesky(s), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.cholesky(a, upper=True).compute(), np.linalg.cholesky(s).conj().T, atol=1e-12)
+
+
+def test_square_system_errors():
+    with pytest.raises(ArrayError, match="square"):
+        fa.linalg.solve(fa.from_array(TALL, chunks=(500, 20)), fa.from_array(TALL[:, 0]))
+    with pytest.raises(ArrayError, match="one block along axis 1"):
+        fa.linalg.inv(fa.from_array(_spd(6), chunks=3))
+    with pytest.raises(ArrayError, match="square blocks on the diagonal"):
+        fa.linalg.cholesky(fa.from_array(_spd(6), chunks=(3, 2)))
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        fa.linalg.cholesky(fa.from_array(-np.eye(4), chunks=2)).compute()
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        fa.linalg.solve(fa.from_array(np.ones((4, 4)), chunks=(2, 4)), fa.from_array(np.ones(4))).compute()
