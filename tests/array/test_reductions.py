@@ -13,7 +13,6 @@ import pytest
 
 import frames
 import frames.array as fa
-from frames.array import reductions
 from frames.array.core import Array
 from frames.array.errors import ArrayError, UnknownChunksError
 
