@@ -38,6 +38,7 @@ from frames.array.chunks import block_starts
 from frames.array.core import Array, assemble, new_name
 from frames.array.dispatch import implements
 from frames.array.errors import ArrayError, UnknownChunksError
+from frames.array.reshape import ravel
 from frames.patterns import SPLIT_EVERY
 
 # -- arguments ----------------------------------------------------------------------------------
@@ -663,31 +664,6 @@ def nanargmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = Fals
     return _arg_reduction(a, np.argmax, axis, keepdims, split_every, "nanargmax", True)
 
 
-# -- flattening ------------------------------------------------------------------------------------------
-
-
-def _ravel_block(block: np.ndarray) -> np.ndarray:
-    return block.ravel()
-
-
-def ravel(x: Any) -> Array:
-    """``x`` as 1-D in C order: every axis but the first made one block (a rechunk), then each
-    block raveled, so block i holds a contiguous run of the flat array. (What reductions and
-    routines need for ``axis=None``; the reshape module may give a general one.)"""
-    x = _as_array(x)
-    if x.ndim == 1:
-        return x
-    if x.ndim == 0:
-        name = new_name("ravel")
-        return Array({(name, 0): Task(np.atleast_1d, Ref((x.name,)))}, name, ((1,),), x.dtype, (x,))
-    if builtins.any(len(c) > 1 for c in x.chunks[1:]):
-        x = x.rechunk({a: -1 for a in range(1, x.ndim)})
-    rest = math.prod(x.shape[1:])
-    name = new_name("ravel")
-    layer = {(name, i): Task(_ravel_block, Ref((x.name, i, *([0] * (x.ndim - 1))))) for i in range(x.numblocks[0])}
-    return Array(layer, name, (tuple(c * rest for c in x.chunks[0]),), x.dtype, (x,))
-
-
 # -- cumulative scans -------------------------------------------------------------------------------------
 
 
@@ -706,14 +682,22 @@ def _last(block: np.ndarray, axis: int, identity: Any) -> np.ndarray:
 
 
 def _carry(block: np.ndarray, binop: Callable, carry: np.ndarray) -> np.ndarray:
-    return binop(block, carry)
+    return binop(carry, block)
 
 
-def cumreduction(func: Callable, binop: Callable, identity: Any, x: Any, axis: Any = None, dtype: Any = None,
-                 what: str = "cumsum") -> Array:
-    """A blocked prefix scan: ``func`` (np.cumsum, ...) on every block, then each block combined
-    (``binop``) with the running total of the blocks before it along ``axis``; ``axis=None``
-    scans the flattened array, as NumPy."""
+def cumreduction(func: Callable, binop: Callable, ident: Any, x: Any, axis: Any = None, dtype: Any = None,
+                 out: Any = None, method: str = "sequential", preop: Callable | None = None, *,
+                 what: str = "cumreduction") -> Array:
+    """A blocked prefix scan, as ``dask.array.reductions.cumreduction``: ``func(block, axis=,
+    dtype=)`` (np.cumsum, ...) on every block, then ``binop(carry, block)`` with the running
+    total of the blocks before it along ``axis`` (``carry_i = binop(carry_i-1, last slice of
+    block i-1)``, starting from ``ident``); ``axis=None`` scans the flattened array, as NumPy.
+    Only dask's "sequential" method is built: ``method="blelloch"`` is accepted and gives the
+    same answer the sequential way (``preop`` is what only blelloch uses)."""
+    refuse(what, out=out)
+    if method not in ("sequential", "blelloch"):
+        raise ArrayError(f"{what}: method must be 'sequential' or 'blelloch', not {method!r}")
+    identity = ident
     x = _as_array(x)
     if axis is None:
         x, axis = ravel(x), 0
@@ -756,31 +740,31 @@ def _identity_like(block: np.ndarray, identity: Any) -> np.ndarray:
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Array:
     """Cumulative sum along ``axis`` (of the flattened array for None)."""
     refuse("cumsum", out=out)
-    return cumreduction(np.cumsum, np.add, 0, a, axis, dtype, "cumsum")
+    return cumreduction(np.cumsum, np.add, 0, a, axis, dtype, what="cumsum")
 
 
 @implements(np.cumprod)
 def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Array:
     """Cumulative product along ``axis``."""
     refuse("cumprod", out=out)
-    return cumreduction(np.cumprod, np.multiply, 1, a, axis, dtype, "cumprod")
+    return cumreduction(np.cumprod, np.multiply, 1, a, axis, dtype, what="cumprod")
 
 
 @implements(np.nancumsum)
 def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Array:
     """Cumulative sum along ``axis`` counting NaNs as 0."""
     refuse("nancumsum", out=out)
-    return cumreduction(np.nancumsum, np.add, 0, a, axis, dtype, "nancumsum")
+    return cumreduction(np.nancumsum, np.add, 0, a, axis, dtype, what="nancumsum")
 
 
 @implements(np.nancumprod)
 def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Array:
     """Cumulative product along ``axis`` counting NaNs as 1."""
     refuse("nancumprod", out=out)
-    return cumreduction(np.nancumprod, np.multiply, 1, a, axis, dtype, "nancumprod")
+    return cumreduction(np.nancumprod, np.multiply, 1, a, axis, dtype, what="nancumprod")
 
 
 __all__ = ["all", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumreduction", "cumsum", "max", "mean",
            "min", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmin", "nanprod",
-           "nanstd", "nansum", "nanvar", "normalize_axis", "partial_reduce", "prod", "ptp", "ravel", "reduction",
+           "nanstd", "nansum", "nanvar", "normalize_axis", "partial_reduce", "prod", "ptp", "reduction",
            "std", "sum", "tree", "var"]

@@ -25,9 +25,10 @@ from frames.array.chunks import block_starts
 from frames.array.core import Array, blockwise, elemwise, map_blocks, new_name
 from frames.array.dispatch import implements
 from frames.array.errors import ArrayError
-from frames.array.reductions import (_as_array, _keepdims, normalize_axis, ravel, reduction, refuse,
+from frames.array.reductions import (_as_array, _keepdims, normalize_axis, reduction, refuse,
                                      tree)
 from frames.array import reductions
+from frames.array.reshape import ravel
 
 range_ = builtins.range  # ``range`` is also histogram's argument name, as NumPy's
 

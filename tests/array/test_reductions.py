@@ -13,7 +13,6 @@ import pytest
 
 import frames
 import frames.array as fa
-from frames.array import reductions
 from frames.array.core import Array
 from frames.array.errors import ArrayError, UnknownChunksError
 
@@ -271,6 +270,30 @@ def test_cumulative_scans(func):
     x = np.arange(12, dtype=np.int32).reshape(3, 4)
     _check(getattr(fa, func)(fa.from_array(x, chunks=2), axis=1, dtype=np.float32).compute(scheduler="sync"),
            getattr(np, func)(x, axis=1, dtype=np.float32))
+
+
+def _ffill(x, axis, dtype=None):
+    """Forward fill of NaNs along ``axis`` (xarray's ``push``): a scan whose binop does not commute."""
+    x = np.moveaxis(x, axis, -1)
+    idx = np.where(np.isnan(x), 0, np.arange(x.shape[-1]))
+    np.maximum.accumulate(idx, axis=-1, out=idx)
+    return np.moveaxis(np.take_along_axis(x, idx, axis=-1), -1, axis)
+
+
+def _ffill_binop(carry, block):
+    return np.where(np.isnan(block), carry, block)
+
+
+def test_cumreduction_with_a_binop_that_does_not_commute():
+    x = RNG.standard_normal((9, 4))
+    x[RNG.random(x.shape) < 0.5] = np.nan
+    x[:2, 0] = np.nan
+    for chunks, method in [((2, 3), "sequential"), ((1, 4), "blelloch"), ((9, 4), "sequential")]:
+        a = fa.from_array(x, chunks=chunks)
+        got = fa.reductions.cumreduction(_ffill, _ffill_binop, np.nan, a, axis=0, dtype=x.dtype, method=method)
+        _check(got.compute(scheduler="sync"), _ffill(x, 0))
+    with pytest.raises(ArrayError, match="method"):
+        fa.reductions.cumreduction(_ffill, _ffill_binop, np.nan, a, axis=0, method="parallel")
 
 
 def test_numpy_functions_and_methods_dispatch():
