@@ -89,7 +89,7 @@ INTEGER = {
     2: [[4, 0, 5], ([1, 1], slice(None)), (slice(None), [6, 0, 3, 3]), (0, [1, 2]), ([2, 0], -1),
         (slice(1, None, 2), [5, 1]), ([3, 1], None)],
     3: [([2, 0],), (slice(None), [3, 0, 0]), (0, slice(None), [1, 4]), ([1, 0], 2, slice(None, None, -1)),
-        (0, 1, [4, 0, 2])],
+        (0, 1, [4, 0, 2]), (0, None, [1, 2]), (slice(None), 0, None, [4, 0])],
 }
 
 
@@ -140,7 +140,7 @@ BOOLEAN = {
     2: [A2 > 0, (A2[:, 0] > 0,), (slice(None), A2[0] > 0), (1, A2[0] > -2)],
     3: [A3 > 0.5, (slice(None), A3[0, :, 0] > 0.3), (Ellipsis, A3[0, 0] > 0.4), (A3[:, :, 0] > 0.5,),
         (1, A3[0] > 0.5), (A3[:, :, 0] > 0.5, slice(None, None, -2)), (A3[:, :, 0] > 0.5, 3),
-        (slice(None, None, -1), A3[0] > 0.5)],
+        (slice(None, None, -1), A3[0] > 0.5), (0, slice(None), A3[0, 0] > 0.4)],
 }
 
 
@@ -357,3 +357,23 @@ def test_indexing_on_schedulers(any_scheduler):
     assert m.compute_chunk_sizes(scheduler=any_scheduler).shape == A3[A3 > 0.5].shape
     np.testing.assert_array_equal(m.compute(scheduler=any_scheduler), A3[A3 > 0.5])
     np.testing.assert_array_equal(np.argwhere(x > 0.5).compute(scheduler=any_scheduler), np.argwhere(A3 > 0.5))
+
+
+def test_arrays_with_empty_blocks_after_compute_chunk_sizes():
+    a = np.array([1, 2, 3, -1, -2, -3, 4, 5, -6, -7, 8, 9.0])
+    x = fa.from_array(a, chunks=3)
+    y = x[x > 0].compute_chunk_sizes()
+    assert y.chunks == ((3, 0, 2, 2),)
+    e = a[a > 0]
+    for index in [slice(1, 4), slice(None, None, -1), 3, -1, [3, 0, 5], slice(5, 0, -2), e > 3]:
+        check(y[index], e[index])
+    for chunks in [2, 1, 7, ((3, 0, 4),)]:
+        r = y.rechunk(chunks)
+        check(r, e)
+        assert r.persist().chunks == r.chunks
+    check(y.reshape(7, 1), e.reshape(7, 1))
+    z = fa.from_array(np.arange(24).reshape(4, 6), chunks=(1, 3))
+    w = z[z[:, 0] > 5].compute_chunk_sizes()
+    assert w.chunks[0] == (0, 1, 1, 1)
+    for shape in [(-1,), (9, 2), (3, 3, 2), (2, 9)]:
+        check(w.reshape(shape), np.arange(24).reshape(4, 6)[1:].reshape(shape))
