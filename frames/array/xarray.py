@@ -146,9 +146,10 @@ class FramesChunkManager(ChunkManagerEntrypoint[Array]):
         return unify_chunks(*args)
 
     def store(self, sources: Any, targets: Any, **kwargs: Any) -> Any:
-        store = _optional("io", "store") or _optional("creation", "store")
+        store = _optional("io", "store")
         if store is None:
             raise _missing("store (frames.array.io.store)")
+        kwargs.pop("flush", None)  # xarray's writers pass Dask's flush=True; each task writes its block itself
         return store(sources, targets, **kwargs)
 
 

@@ -197,3 +197,39 @@ def test_distributed_compute_of_xarray_variable(manager, data, dask_client):
     lazy = xr.DataArray(data, dims=("x", "y")).chunk({"x": 10}, chunked_array_type=manager)
     got = FramesChunkManager().compute((lazy.data + 1) * 2, scheduler=dask_client)[0]
     np.testing.assert_allclose(got, (data + 1) * 2)
+
+
+def test_manager_reduction_and_scan(manager, data):
+    """The generic reduction and scan xarray reaches through the manager (``groupby.first`` and
+    ``ffill`` use them), and ``cumsum`` through xarray."""
+    cm = FramesChunkManager()
+    x = fa.from_array(data, chunks=(7, 3))
+    total = cm.reduction(x, np.nansum, aggregate_func=np.nansum, axis=0, dtype=float)
+    np.testing.assert_allclose(total.compute(), np.nansum(data, axis=0))
+    kept = cm.reduction(x, np.nanmax, aggregate_func=np.nanmax, axis=(0, 1), dtype=float, keepdims=True)
+    np.testing.assert_allclose(kept.compute(), np.nanmax(data, keepdims=True))
+    clean = np.nan_to_num(data)
+    scanned = cm.scan(np.cumsum, np.add, 0, fa.from_array(clean, chunks=(7, 3)), axis=0, dtype=float)
+    np.testing.assert_allclose(scanned.compute(), np.cumsum(clean, axis=0))
+    lazy = xr.DataArray(clean, dims=("x", "y")).chunk({"x": 7}, chunked_array_type=manager)
+    np.testing.assert_allclose(lazy.cumsum("x").compute().values, np.cumsum(clean, axis=0))
+
+
+def test_manager_store(data):
+    """``to_zarr``/``to_netcdf`` of frames-backed variables write through the manager's store."""
+    target = np.zeros_like(data)
+    FramesChunkManager().store([fa.from_array(data, chunks=(7, 3))], [target], scheduler="threads")
+    np.testing.assert_array_equal(target, data)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # zarr 3's note on consolidated metadata
+def test_to_netcdf_and_to_zarr_write_frames_variables(manager, data, tmp_path):
+    ds = xr.Dataset({"a": (("x", "y"), data)}).chunk({"x": 10}, chunked_array_type=manager)
+    pytest.importorskip("scipy")
+    ds.to_netcdf(tmp_path / "a.nc", engine="scipy")
+    with xr.open_dataset(tmp_path / "a.nc", engine="scipy") as back:
+        np.testing.assert_array_equal(back["a"].values, data)
+    pytest.importorskip("zarr")
+    ds.to_zarr(tmp_path / "a.zarr", mode="w")
+    with xr.open_zarr(tmp_path / "a.zarr") as back:
+        np.testing.assert_array_equal(back["a"].values, data)
