@@ -69,6 +69,35 @@ class Lazy:
         return visualize(self, filename=filename, **kwargs)
 
 
+class Layered(Lazy):
+    """A collection that holds only its own tasks (``layer``: key -> task) and the collections it
+    reads (``deps``), as Dask's HighLevelGraph layers: building an expression of n operations costs
+    O(n), and the whole graph is collected once, iteratively, by ``layered_graph`` (Array, Bag)."""
+
+    layer: dict
+    deps: tuple
+
+
+def layered_graph(root: Lazy) -> dict:
+    """Every task ``root`` needs: the layers of the layered collections it was made from, walked
+    without recursion (long chains are fine), and the graphs of other collections it reads."""
+    graph: dict = {}
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Layered):
+            graph.update(obj.layer)
+            stack.extend(obj.deps)
+        else:
+            g, _ = obj._build_graph()
+            graph.update(g)
+    return graph
+
+
 def run(graph: dict, keys: list[Hashable], scheduler: str | None = None, optimize_graph: bool = True,
         **kwargs: Any) -> list:
     """The results of ``keys`` in ``graph``: culled to what they need, linear chains fused, run on
@@ -189,4 +218,4 @@ def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = Tr
     return _exec.visualize(graph, keys, filename=filename, **kwargs)
 
 
-__all__ = ["Lazy", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs", "choose_scheduler"]
+__all__ = ["Lazy", "Layered", "layered_graph", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs", "choose_scheduler"]

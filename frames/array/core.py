@@ -30,7 +30,7 @@ import numpy as np
 from exec import Ref, Task
 from frames.array.chunks import blocks_of, common_chunks, normalize_chunks, shape_of
 from frames.array.errors import ArrayError, UnknownChunksError
-from frames.base import Lazy
+from frames.base import Layered, Lazy, layered_graph
 
 _counter = itertools.count()
 
@@ -44,7 +44,7 @@ def _isnan(x: Any) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
 
-class Array(Lazy):
+class Array(Layered):
     """A lazy N-dimensional array of NumPy blocks, mirroring ``dask.array.Array``."""
 
     __array_priority__ = 11  # NumPy defers to our operators (ndarray + Array -> Array)
@@ -130,21 +130,7 @@ class Array(Lazy):
         return [(self.name, *idx) for idx in itertools.product(*(range(n) for n in self.numblocks))]
 
     def _build_graph(self) -> tuple[dict, list[Hashable]]:
-        graph: dict = {}
-        seen: set[int] = set()
-        stack: list[Any] = [self]
-        while stack:
-            obj = stack.pop()
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            if isinstance(obj, Array):
-                graph.update(obj.layer)
-                stack.extend(obj.deps)
-            else:  # another kind of collection (a Delayed, a DataFrame) this array reads
-                g, _ = obj._build_graph()
-                graph.update(g)
-        return graph, self.keys_flat()
+        return layered_graph(self), self.keys_flat()
 
     def _finalize(self, results: Sequence[Any]) -> np.ndarray:
         return assemble(list(results), self.numblocks)

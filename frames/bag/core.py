@@ -24,7 +24,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from exec import Ref, Task
 from frames.bag.errors import BagError
-from frames.base import Lazy
+from frames.base import Layered, Lazy, layered_graph
 
 _counter = itertools.count()
 _session = uuid.uuid4().hex[:8]
@@ -46,27 +46,7 @@ def new_name(label: str) -> str:
     return f"bag-{label}-{_session}-{next(_counter)}"
 
 
-def _graph_of(root: Lazy) -> dict:
-    """Every task ``root`` needs: the layers of the bags and items it was made from, walked
-    iteratively, and the graphs of other collections (Delayed, DataFrames) it reads."""
-    graph: dict = {}
-    seen: set[int] = set()
-    stack: list[Any] = [root]
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (Bag, Item)):
-            graph.update(obj.layer)
-            stack.extend(obj.deps)
-        else:
-            g, _ = obj._build_graph()
-            graph.update(g)
-    return graph
-
-
-class Item(Lazy):
+class Item(Layered):
     """One lazy value: the result of a reduction (``bag.sum()``), usable as an argument of ``map``."""
 
     _default_scheduler = "processes"
@@ -77,7 +57,7 @@ class Item(Lazy):
         self.deps = tuple(deps)
 
     def _build_graph(self) -> tuple[dict, list[Hashable]]:
-        return _graph_of(self), [self.key]
+        return layered_graph(self), [self.key]
 
     def _finalize(self, results: Sequence[Any]) -> Any:
         return results[0]
@@ -103,7 +83,7 @@ class Item(Lazy):
     __hash__ = object.__hash__
 
 
-class Bag(Lazy):
+class Bag(Layered):
     """A lazy, partitioned list of Python objects, mirroring ``dask.bag.Bag``. ``compute()`` gives a
     list (partitions concatenated in order)."""
 
@@ -121,7 +101,7 @@ class Bag(Lazy):
         return [(self.name, i) for i in range(self.npartitions)]
 
     def _build_graph(self) -> tuple[dict, list[Hashable]]:
-        return _graph_of(self), self.keys()
+        return layered_graph(self), self.keys()
 
     def _finalize(self, results: Sequence[Any]) -> list:
         return [x for part in results for x in part]
