@@ -150,6 +150,12 @@ class FramesChunkManager(ChunkManagerEntrypoint[Array]):
         if store is None:
             raise _missing("store (frames.array.io.store)")
         kwargs.pop("flush", None)  # xarray's writers pass Dask's flush=True; each task writes its block itself
+        if kwargs.get("compute", True) is False:
+            # xarray wraps what store returns in a dask.delayed, which cannot run a frames Delayed: the
+            # writes would silently never happen. Refuse instead of losing them.
+            raise ArrayError("writing a frames-backed xarray object with compute=False is not supported "
+                             "(xarray would hand the pending writes to dask, which cannot run them); "
+                             "write with compute=True")
         return store(sources, targets, **kwargs)
 
 

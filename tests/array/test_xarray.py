@@ -229,7 +229,15 @@ def test_to_netcdf_and_to_zarr_write_frames_variables(manager, data, tmp_path):
     ds.to_netcdf(tmp_path / "a.nc", engine="scipy")
     with xr.open_dataset(tmp_path / "a.nc", engine="scipy") as back:
         np.testing.assert_array_equal(back["a"].values, data)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # zarr 3's note on consolidated metadata
+def test_to_zarr_writes_frames_variables_and_refuses_deferred_writes(manager, data, tmp_path):
     pytest.importorskip("zarr")
+    ds = xr.Dataset({"a": (("x", "y"), data)}).chunk({"x": 10}, chunked_array_type=manager)
     ds.to_zarr(tmp_path / "a.zarr", mode="w")
     with xr.open_zarr(tmp_path / "a.zarr") as back:
         np.testing.assert_array_equal(back["a"].values, data)
+    # compute=False would hand frames' pending writes to dask.delayed, which never runs them
+    with pytest.raises(ArrayError, match="compute=False"):
+        ds.to_zarr(tmp_path / "b.zarr", mode="w", compute=False)
