@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import pyarrow as pa
 
 from exec import Task
-from frames.bag.core import Bag, _short, new_name
+from frames.bag.core import Bag, _short, gc_paused, new_name
 from frames.bag.errors import BagError
 from frames.errors import DataSourceError
 from frames.dataframe.io.files import (Block, ascii_compatible, compression_of, expand_paths, fs_errors, open_text,
@@ -121,6 +121,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 _LONG_NUMBER = re.compile(rb"\d{19}")  # orjson reads integers beyond 64 bits as floats: json.loads there
 
 
+@gc_paused
 def _parse_json_lines(fs, block: Block, encoding: str, include_path: bool, use_orjson: bool = True) -> list:
     data = _read_bytes(fs, block)
     utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
