@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from benchmarks.common import publish
+from benchmarks.common import publish, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "array.md"
@@ -286,20 +285,7 @@ def spawn(engine: str, name: str, out: Path, repeat: int) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.array", "--worker", engine, "--case", name, "--out", str(out),
            "--repeat", str(repeat)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=ROOT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child alone: its peak memory
-        code = os.waitstatus_to_exitcode(status)
-        so.seek(0)
-        se.seek(0)
-        stdout, stderr = so.read(), se.read()
-    if code != 0 or not stdout.strip():
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
-        report = {"error": f"exit {code}: {last[:200]}"}
-    else:
-        report = json.loads(stdout.strip().splitlines()[-1])
-    report["peak_mb"] = usage.ru_maxrss / 1024
-    return report
+    return run_child(cmd, ROOT, env)
 
 
 # -- comparing answers ----------------------------------------------------------------------------

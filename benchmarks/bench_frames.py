@@ -27,7 +27,6 @@ import json
 import math
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import ensure_data, publish
+from benchmarks.common import ensure_data, publish, run_child
 
 RESULTS = Path(__file__).parent / "results" / "frames.md"
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,20 +337,7 @@ def spawn(engine: str, pipeline: str, data: Path, out: Path, repeat: int) -> dic
     """Run one worker and return its report with ``peak_mb``, that child's own peak RSS."""
     cmd = [sys.executable, "-m", "benchmarks.bench_frames", "--worker", engine, "--pipeline", pipeline,
            "--data", str(data), "--out", str(out), "--repeat", str(repeat)]
-    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone: its peak memory
-        code = os.waitstatus_to_exitcode(status)
-        so.seek(0)
-        se.seek(0)
-        stdout, stderr = so.read(), se.read()
-    if code != 0 or not stdout.strip():
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
-        report = {"error": f"exit {code}: {last[:200]}"}
-    else:
-        report = json.loads(stdout.strip().splitlines()[-1])
-    report["peak_mb"] = usage.ru_maxrss / 1024
-    return report
+    return run_child(cmd, ROOT)
 
 
 # -- comparing answers -----------------------------------------------------------------------------

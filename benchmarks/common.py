@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -23,3 +26,23 @@ def publish(path: Path, lines: list[str]) -> str:
     path.write_text(text)
     print(text)
     return text
+
+
+def run_child(cmd: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run a benchmark child that prints a JSON report as its last line; the report with
+    ``peak_mb``, the peak resident memory of that child alone (``os.wait4``'s rusage), or
+    ``{"error": ...}`` naming how it failed."""
+    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=cwd, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        stdout, stderr = so.read(), se.read()
+    if code != 0 or not stdout.strip():
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
+        report = {"error": f"exit {code}: {last[:200]}"}
+    else:
+        report = json.loads(stdout.strip().splitlines()[-1])
+    report["peak_mb"] = usage.ru_maxrss / 1024
+    return report
