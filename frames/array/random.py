@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from numbers import Integral
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -71,8 +71,25 @@ def _blocks(shape: tuple, chunks: Any, dtype: np.dtype):
     return chunks, grid
 
 
-def _sample_dtype(sample: Any) -> np.dtype:
-    return np.asarray(sample).dtype
+def _random_array(probe: Any, method: str, args: tuple, kwargs: dict, size: Any, chunks: Any, scalars: bool,
+                  spawn: Callable[[int], Any], block_task: Callable[[Any, tuple], Task]) -> Array:
+    """What both interfaces do for a call: the dtype from a one-element sample of ``probe`` (a
+    NumPy generator of the same kind), one seed per block from ``spawn(n)``, drawn when the graph
+    is built so the values do not depend on the scheduler, and ``block_task(seed, block_shape)``
+    for each block."""
+    if scalars:
+        _check_scalars(method, args, kwargs)
+    shape = _size_tuple(size)
+    try:
+        dtype = np.asarray(getattr(probe, method)(*args, size=(1,), **kwargs)).dtype
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ArrayError(f"random {method}{args}: {exc}") from None
+    chunks, grid = _blocks(shape, chunks, dtype)
+    name = new_name(method)
+    layer = {}
+    for idx, seed in zip(grid, spawn(len(grid))):
+        layer[(name, *idx)] = block_task(seed, tuple(chunks[a][i] for a, i in enumerate(idx)))
+    return Array(layer, name, chunks, dtype)
 
 
 class Generator:
@@ -94,21 +111,8 @@ class Generator:
 
     def _wrap(self, method: str, *args: Any, size: Any = None, chunks: Any = "auto", scalars: bool = True,
               **kwargs: Any) -> Array:
-        if scalars:
-            _check_scalars(method, args, kwargs)
-        shape = _size_tuple(size)
-        try:
-            dtype = _sample_dtype(getattr(np.random.default_rng(0), method)(*args, size=(1,), **kwargs))
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise ArrayError(f"random {method}{args}: {exc}") from None
-        chunks, grid = _blocks(shape, chunks, dtype)
-        seeds = self._seed_seq.spawn(len(grid))
-        name = new_name(method)
-        layer = {}
-        for idx, seed in zip(grid, seeds):
-            block_shape = tuple(chunks[a][i] for a, i in enumerate(idx))
-            layer[(name, *idx)] = Task(_draw_generator, self._bit_generator, seed, method, block_shape, args, kwargs)
-        return Array(layer, name, chunks, dtype)
+        return _random_array(np.random.default_rng(0), method, args, kwargs, size, chunks, scalars, self._seed_seq.spawn,
+                             lambda seed, shape: Task(_draw_generator, self._bit_generator, seed, method, shape, args, kwargs))
 
     # -- the distributions (NumPy's signatures, plus chunks=) ----------------------------------
     def random(self, size: Any = None, dtype: Any = np.float64, chunks: Any = "auto") -> Array:
@@ -186,21 +190,9 @@ class RandomState:
 
     def _wrap(self, method: str, *args: Any, size: Any = None, chunks: Any = "auto", scalars: bool = True,
               **kwargs: Any) -> Array:
-        if scalars:
-            _check_scalars(method, args, kwargs)
-        shape = _size_tuple(size)
-        try:
-            dtype = _sample_dtype(getattr(np.random.RandomState(0), method)(*args, size=(1,), **kwargs))
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise ArrayError(f"random {method}{args}: {exc}") from None
-        chunks, grid = _blocks(shape, chunks, dtype)
-        seeds = self._numpy_state.randint(0, 2**32, size=len(grid), dtype=np.uint64)
-        name = new_name(method)
-        layer = {}
-        for idx, seed in zip(grid, seeds):
-            block_shape = tuple(chunks[a][i] for a, i in enumerate(idx))
-            layer[(name, *idx)] = Task(_draw_legacy, int(seed), method, block_shape, args, kwargs)
-        return Array(layer, name, chunks, dtype)
+        return _random_array(np.random.RandomState(0), method, args, kwargs, size, chunks, scalars,
+                             lambda n: self._numpy_state.randint(0, 2**32, size=n, dtype=np.uint64),
+                             lambda seed, shape: Task(_draw_legacy, int(seed), method, shape, args, kwargs))
 
     def random_sample(self, size: Any = None, chunks: Any = "auto") -> Array:
         return self._wrap("random_sample", size=size, chunks=chunks)
