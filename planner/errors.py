@@ -88,3 +88,21 @@ class ScalarSubqueryError(SqlError, ValueError):
     def __init__(self):
         super().__init__("More than one row returned by a subquery used as an expression: "
                          "a scalar subquery can only return a single row")
+
+
+class ConstraintError(SqlError, ValueError):
+    """A write that would break a table's NOT NULL, PRIMARY KEY or UNIQUE constraint (DuckDB: "Constraint
+    Error"); the table is left as it was."""
+
+
+class ReadOnlyTableError(SqlError):
+    """A write to a table that cannot take one: registered from files or a DataFrame, or a view."""
+
+    def __init__(self, name: str, what: str):
+        self.name = name
+        super().__init__(f"table {name!r} is read-only ({what}); CREATE TABLE {name}_copy AS SELECT * FROM {name} "
+                         "makes a writable copy")
+
+
+class TransactionError(SqlError):
+    """BEGIN inside a transaction, COMMIT or ROLLBACK outside one."""

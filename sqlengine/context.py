@@ -1,8 +1,14 @@
 """``Context``: a catalog of named tables and views, and the entry point that runs SQL on it.
 
 Queries go through the planner (parse, logical plan, optimizer rules, lowering onto frames) and come
-back as lazy ``frames.DataFrame`` results. Statements (CREATE TABLE AS / VIEW, DROP, SHOW TABLES,
-DESCRIBE, EXPLAIN, COPY ... TO (``planner.copy``), CREATE TABLE ... AS SELECT from files) take effect at once.
+back as lazy ``frames.DataFrame`` results. Statements (CREATE TABLE / VIEW, DROP, SHOW, DESCRIBE,
+EXPLAIN, COPY ... TO (``planner.copy``), SET / RESET, BEGIN / COMMIT / ROLLBACK) take effect at once;
+the ones that write tables (INSERT, UPDATE, DELETE, TRUNCATE, ALTER TABLE, COPY ... FROM) are in
+``sqlengine.dml`` and return DuckDB's one-row ``Count`` result, their count also in ``rowcount``.
+
+Every change of the catalog goes through ``_store``: a statement stores a table's next value only
+once it has succeeded (statements are atomic), and inside a transaction ``_store`` keeps the entry
+a name had before its first change, which ROLLBACK puts back.
 """
 
 from __future__ import annotations
@@ -17,15 +23,17 @@ import frames
 from frames.errors import ColumnNotFoundError, InvalidArgumentError
 from frames.dataframe.io import write
 from frames.dataframe.expr.node import Node
-from planner.catalog import Catalog
+from frames.dataframe.expr.sources import FromTables
+from planner.catalog import Catalog, Entry
 from planner.copy import copy_path, copy_to
 from planner.default_order import DefaultOrder
 from planner.depth import planned_deeply
-from planner.errors import TableNotFoundError, UnsupportedFeatureError
+from planner.errors import TableNotFoundError, TransactionError, UnsupportedFeatureError
 from planner.explain import explain_text
 from planner.lower import to_dataframe
 from planner.parse import parse
 from planner.plan import Planner, describe_schema
+from sqlengine import dml
 from sqlengine.options import SessionOptions
 
 DEFAULT_DIALECT = "duckdb"
@@ -83,15 +91,23 @@ class Context:
     ``scheduler`` the default for statements that compute at once (CREATE TABLE AS, COPY);
     ``storage_options`` the fsspec options (credentials, ``client_kwargs={"endpoint_url": ...}``)
     for every URL the SQL reads or writes and for ``register`` unless it is given its own.
+    ``catalog``: another session's ``Context.catalog`` to share (each Context keeps its own
+    settings and transaction; a server gives each connection one).
+
+    ``rowcount`` is the number of rows the last statement wrote (INSERT, UPDATE, DELETE, TRUNCATE,
+    COPY ... FROM, CREATE TABLE ... AS), -1 after any other statement (as PEP 249's cursors say).
     """
 
-    def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None, storage_options: dict | None = None):
+    def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None, storage_options: dict | None = None,
+                 catalog: Catalog | None = None):
         self.dialect = _checked_dialect(dialect)
         self.options = SessionOptions(scheduler)  # SET / RESET
         if storage_options is not None and not isinstance(storage_options, dict):
             raise InvalidArgumentError(f"storage_options must be a dict, not {type(storage_options).__name__}")
         self.storage_options = storage_options
-        self.catalog = Catalog()
+        self.catalog = catalog if catalog is not None else Catalog()
+        self.rowcount = -1
+        self._undo: dict[str, tuple[Entry, str | None]] | None = None  # None: no transaction open
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
 
     @property
@@ -112,10 +128,44 @@ class Context:
         with ``storage_options``, else the Context's."""
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError("a table name must be a non-empty string")
-        self.catalog.add_table(name, _source_to_node(source, storage_options if storage_options is not None else self.storage_options))
+        self._store(name, _source_to_node(source, storage_options if storage_options is not None else self.storage_options))
 
     def unregister(self, name: str) -> None:
-        self.catalog.drop(name)
+        if name not in self.catalog:
+            raise TableNotFoundError(name, self.catalog.names())
+        self._store(name, None)
+
+    def _store(self, name: str, entry: Entry, check: bool = True) -> None:
+        """``name`` now holds ``entry`` (a table, a view's query; None drops it). Inside a
+        transaction the entry it had before is kept for ROLLBACK, once per name."""
+        key = self.catalog.key(name)
+        if self._undo is not None and key not in self._undo:
+            self._undo[key] = (self.catalog.entry(name), self.catalog.spelled.get(key))
+        self.catalog.set_entry(name, entry)
+
+    # -- transactions --------------------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        return self._undo is not None
+
+    def begin(self) -> None:
+        """BEGIN: the changes from here on are undone together by ``rollback``."""
+        if self._undo is not None:
+            raise TransactionError("cannot start a transaction within a transaction")
+        self._undo = {}
+
+    def commit(self) -> None:
+        if self._undo is None:
+            raise TransactionError("cannot commit - no transaction is active")
+        self._undo = None
+
+    def rollback(self) -> None:
+        """Every table and view changed since BEGIN back to what it was then."""
+        if self._undo is None:
+            raise TransactionError("cannot rollback - no transaction is active")
+        undo, self._undo = self._undo, None
+        for key, (entry, spelled) in undo.items():
+            self.catalog.set_entry(spelled or key, entry)
 
     def tables(self) -> list[str]:
         """Names of the registered tables and views, sorted."""
@@ -147,9 +197,24 @@ class Context:
     def _statements(self, text: str) -> frames.DataFrame | None:
         result = None
         for statement in self._parsed(text):
+            self.rowcount = -1
             out = self._execute(statement)
             result = out if out is not None else result
         return result
+
+    def _rows(self, query: exp.Expression, extra: dict[str, Node] | None = None) -> pa.Table:
+        """``query``'s rows now, with ``extra`` tables (lower-case names) visible beside the catalog's."""
+        catalog = self.catalog
+        if extra:
+            catalog = Catalog(tables={**catalog.tables, **extra}, views=catalog.views, database=catalog.database,
+                              schema=catalog.schema)
+        plan, _, _ = Planner(catalog, self.dialect, self._fallback, self.storage_options).optimized(query)
+        return to_dataframe(plan).to_arrow(scheduler=self.scheduler)
+
+    def _count(self, n: int) -> frames.DataFrame:
+        """DuckDB's result of a statement that writes rows: one ``Count`` (BIGINT)."""
+        self.rowcount = n
+        return frames.from_arrow(pa.table({"Count": pa.array([n], pa.int64())}))
 
     execute = sql
 
@@ -191,13 +256,26 @@ class Context:
             return self._query(st)
         if isinstance(st, exp.Create):
             return self._create(st)
+        writer = _WRITES.get(type(st))
+        if writer is not None:
+            return self._count(writer(self, st))
+        if isinstance(st, exp.Alter):
+            return dml.alter(self, st)
+        if isinstance(st, exp.Transaction):
+            return self.begin()
+        if isinstance(st, exp.Commit):
+            return self.commit()
+        if isinstance(st, exp.Rollback):
+            return self.rollback()
         if isinstance(st, exp.Drop):
             target = st.this if st.this is not None else (st.args.get("tables") or [None])[0]
             if target is None:
                 raise UnsupportedFeatureError(f"DROP {st.args.get('kind', '')}")
-            if target.name not in self.catalog and st.args.get("exists"):
-                return None
-            self.catalog.drop(target.name)
+            if target.name not in self.catalog:
+                if st.args.get("exists"):
+                    return None
+                raise TableNotFoundError(target.name, self.catalog.names())
+            self._store(target.name, None)
             return None
         if isinstance(st, exp.Describe):
             if isinstance(st.this, exp.Table):
@@ -257,6 +335,9 @@ class Context:
                 raise InvalidArgumentError(f"{kind.lower()} {name!r} already exists; use CREATE OR REPLACE")
         body = st.expression
         if body is None:
+            if kind == "TABLE" and isinstance(st.this, exp.Schema):  # CREATE TABLE t (a INT, ...)
+                self._store(name, dml.create_table(name, st.this))
+                return None
             raise UnsupportedFeatureError(f"CREATE {kind} without AS query")
         columns = [c.name for c in st.this.expressions] if isinstance(st.this, exp.Schema) else None
         if kind == "VIEW":
@@ -266,7 +347,7 @@ class Context:
                     exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("__v"),
                                                                    columns=[exp.to_identifier(f"_c{i}") for i in range(len(columns))])))
             self._planner().logical(query)  # fails now, not when read, if the view is broken
-            self.catalog.add_view(name, query)
+            self._store(name, query)
             return None
         if kind != "TABLE":
             raise UnsupportedFeatureError(f"CREATE {kind}")
@@ -276,14 +357,17 @@ class Context:
             from frames.dataframe.expr.scalar import Col
 
             node = Project(node, tuple((c, Col(n)) for c, n in zip(columns, node.schema.names)))
-        persisted = frames.DataFrame(node).persist(scheduler=self.scheduler)
-        self.catalog.add_table(name, persisted._node)
+        persisted = frames.DataFrame(node).persist(scheduler=self.scheduler)._node
+        chunks = list(persisted.tables) if isinstance(persisted, FromTables) else [frames.DataFrame(persisted).to_arrow()]
+        table = dml.table_from_result(name, node.schema, chunks)
+        self._store(name, table)
+        self.rowcount = table.num_rows
         return None
 
     def _copy(self, st: exp.Copy) -> None:
         """``COPY source TO 'path' (options)``: written through ``frames.dataframe.io.write`` under the one
-        safety rule of ``frames.dataframe.io.targets``. ``COPY t FROM 'path'`` never writes its file: it would
-        load rows into ``t``, and sqlengine's tables are not writable yet."""
+        safety rule of ``frames.dataframe.io.targets``. ``COPY t FROM 'path'`` appends the file's rows to ``t``
+        (``sqlengine.dml.copy_from``)."""
         source = st.this
         columns = [c.name for c in source.expressions] if isinstance(source, exp.Schema) else None
         if isinstance(source, exp.Schema):
@@ -292,11 +376,7 @@ class Context:
             name = source.name if isinstance(source, exp.Table) else source.sql(self.dialect)
             if name not in self.catalog:
                 raise TableNotFoundError(name, self.catalog.names())
-            path = copy_path(st)
-            raise UnsupportedFeatureError(
-                f"COPY {name} FROM {path!r}: loading rows into a table (sqlengine's tables are read-only; "
-                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} UNION ALL SELECT * FROM {path!r} "
-                "appends the file's rows)")
+            return self._count(dml.copy_from(self, st, copy_path(st)))
         spec = copy_to(st)
         query = source.this if isinstance(source, exp.Subquery) else source
         result = self.table(query.name) if isinstance(query, exp.Table) else self._query(query)
@@ -308,6 +388,10 @@ class Context:
               single_file=not partition_by, partition_on=partition_by or None, part_stem="data_",
               scheduler=self.scheduler, storage_options=self.storage_options)
         return None
+
+
+_WRITES = {exp.Insert: dml.insert, exp.Update: dml.update, exp.Delete: dml.delete, exp.TruncateTable: dml.truncate}
+"""Statements that write rows, each returning how many (``sqlengine.dml``)."""
 
 
 def _column(names: dict[str, str], name: str, where: str) -> str:

@@ -10,10 +10,20 @@ from frames.errors import (
     InvalidArgumentError,
     WriteError,
 )
-from planner.errors import SqlColumnCountError, SqlError, SqlSyntaxError, TableNotFoundError, UnsupportedFeatureError
+from planner.errors import (
+    ConstraintError,
+    ReadOnlyTableError,
+    SqlColumnCountError,
+    SqlError,
+    SqlSyntaxError,
+    TableNotFoundError,
+    TransactionError,
+    UnsupportedFeatureError,
+)
 
 __all__ = [
     "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
     "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
     "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError",
+    "ConstraintError", "ReadOnlyTableError", "TransactionError",
 ]

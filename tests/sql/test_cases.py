@@ -3,7 +3,8 @@ connection) per file, in the spirit of DataFusion's sqllogictest files.
 
 Every statement of a file runs in both engines in order; a query's rows must be equal (in order when
 the query has a top-level ORDER BY). Statements are separated by ``;`` at the end of a line; ``--``
-comments are ignored. A statement whose text starts with ``-- xfail: reason`` is expected to fail.
+comments are ignored. A statement whose text starts with ``-- xfail: reason`` is expected to fail; one starting with
+``-- error`` must be refused by both engines (a sqlengine error), DuckDB's and ours.
 Result types are compared too for a statement with a ``-- check types`` comment line, and for every
 query of a file whose first line is ``-- check types: every query``: our Arrow result schema, named as
 DuckDB names types (``duckdb_type``), must equal DuckDB's column types (``typeof``'s names).
@@ -26,6 +27,7 @@ import pytest
 
 import frames
 import sqlengine
+from planner.tables import MemoryTable
 from tests.sql.matrix import TPCH_VARIANTS, VARIANTS, Variant
 from tests.sql.oracle import assert_same_normalized, normalize
 
@@ -43,6 +45,11 @@ def _code(text: str) -> str:
 
 def _is_query(text: str) -> bool:
     return re.match(r"\(*\s*(SELECT|WITH|VALUES|FROM)\b", _code(text), re.I) is not None
+
+
+def _writes(text: str) -> bool:
+    """INSERT, UPDATE, DELETE, TRUNCATE: statements whose row count (DuckDB's ``Count``) is compared."""
+    return re.match(r"(INSERT|UPDATE|DELETE|TRUNCATE)\b", _code(text), re.I) is not None
 
 
 def _ordered(text: str) -> bool:
@@ -104,6 +111,8 @@ class _Answers:
             try:
                 result = self.con.execute(_code(text))
                 answer = normalize(result.df(), _ordered(text)) if _is_query(text) else None
+                if _writes(text):
+                    answer = result.fetchall()[0][0]  # DuckDB's Count
                 if answer is not None and _checks_types(self.path, text):
                     answer.attrs["types"] = [str(t) for t in self.con.sql(_code(text)).types]
             except Exception as exc:
@@ -140,17 +149,23 @@ class _FileState:
                 except Exception:
                     pass  # reported by that statement's own test
 
-    def execute(self, code: str) -> None:
+    def execute(self, code: str) -> int:
+        """Run a statement; its ``rowcount``."""
         self.ctx.sql(code)
+        count = self.ctx.rowcount
         n = self.variant.npartitions
         if n is None:
-            return
-        for name, node in list(self.ctx.catalog.tables.items()):
-            if node not in self.split:  # created by this statement
-                table = frames.DataFrame(node).to_arrow(scheduler="sync")
-                split = frames.from_arrow(table, npartitions=n)._node
-                self.ctx.catalog.add_table(name, split)
+            return count
+        for name, entry in list(self.ctx.catalog.tables.items()):
+            if entry not in self.split:  # created or written by this statement
+                if isinstance(entry, MemoryTable):  # a writable table stays writable
+                    split = entry.rechunked(n)
+                else:
+                    table = frames.DataFrame(entry).to_arrow(scheduler="sync")
+                    split = frames.from_arrow(table, npartitions=n)._node
+                self.ctx.catalog.tables[name] = split
                 self.split.add(split)
+        return count
 
     def query(self, code: str, ordered: bool):
         return normalize(self.ctx.sql(code).compute(scheduler=self.scheduler), ordered)
@@ -191,9 +206,17 @@ def _check(variant: Variant, path: Path, index: int, request, tpch_data) -> None
     xfail = re.match(r"\s*-- xfail: (.*)", text)
     state.done = index + 1
     code = _code(text)
+    if re.match(r"\s*-- error\b", text):  # both engines refuse it (and, as later queries check, change nothing)
+        with pytest.raises(Exception):
+            answers.get(index)
+        with pytest.raises(sqlengine.SqlEngineError):
+            state.execute(code)
+        return
     if not _is_query(text):
-        answers.get(index)
-        state.execute(code)
+        expected = answers.get(index)
+        count = state.execute(code)
+        if _writes(text):
+            assert count == expected, f"{count} rows written, DuckDB wrote {expected}"
         return
     ordered = _ordered(text)
     if xfail:
