@@ -33,6 +33,8 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
         err = exc.errors[0] if exc.errors else {}
         message = err.get("description") or str(exc).splitlines()[0]
         raise SqlSyntaxError(message, sql, err.get("line"), err.get("col")) from None
+    except IndexError:  # sqlglot runs off the end of some statements (``SHOW ALL``) instead of saying so
+        raise SqlSyntaxError("the statement ends too early", sql) from None
     finally:
         quiet.setLevel(level)
     statements = [s for s in statements if s is not None]

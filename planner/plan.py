@@ -16,7 +16,13 @@ from sqlglot import exp
 from frames.dataframe.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
 from planner.build.recursive import refuse_nested_recursion
+import pyarrow as pa
+
+from exec.errors import SqlEngineError
+from frames.dataframe.expr.sources import FromTables
 from planner.catalog import Catalog
+from planner.information_schema import SYSTEM_TABLES, Described
+from planner.tables import MemoryTable
 from planner.errors import TableNotFoundError, UnsupportedFeatureError
 from planner.identifiers import Spelling
 from planner.logical import LogicalPlan, Scan
@@ -33,11 +39,12 @@ class Planner:
     catalog does not know (``sqlengine.sql``'s caller variables, files queried in place)."""
 
     def __init__(self, catalog: Catalog, dialect: str, fallback: Callable[[str], FramesNode | None] | None = None,
-                 storage_options: dict | None = None):
+                 storage_options: dict | None = None, setting: Callable[[str], str] | None = None):
         self.catalog = catalog
         self.storage_options = storage_options  # fsspec options for the URLs table functions read
         self.dialect = dialect
         self.fallback = fallback
+        self.setting = setting  # current_setting('name'): the session's value, as text
         self._views_in_progress: set[str] = set()
 
     # -- entry points --------------------------------------------------------------------------
@@ -46,6 +53,7 @@ class Planner:
         catalog and the query's aliases spell them (``planner.identifiers``)."""
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
+        query = self._session_values(self._system_tables(query, files))
         query = replace_table_functions(_table_functions(query, files, self.storage_options), files)
         refuse_nested_recursion(query)
         resolved: dict[str, LogicalPlan] = {}
@@ -68,6 +76,73 @@ class Planner:
         initial = self.logical(query)
         plan, applied = optimize(initial, ctx)
         return plan, applied, initial
+
+    # -- the catalog as tables, session values --------------------------------------------------
+    def described(self) -> list[Described]:
+        """Every table and view of the catalog, sorted by name, with its columns (a view that no
+        longer plans, its table dropped, is listed without columns)."""
+        out = []
+        for key in self.catalog.names():
+            name = self.catalog.spelling(key)
+            entry = self.catalog.entry(key)
+            if isinstance(entry, exp.Expression):
+                try:
+                    schema = pa.schema([pa.field(f.name, f.type) for f in self.logical(entry).schema])
+                except SqlEngineError:
+                    schema = pa.schema([])
+                out.append(Described(name, "VIEW", schema))
+            elif isinstance(entry, MemoryTable):
+                out.append(Described(name, "BASE TABLE", entry.schema, entry))
+            else:
+                out.append(Described(name, "BASE TABLE", entry.schema))
+        return out
+
+    def _system_tables(self, query: exp.Expression, files: dict[str, FramesNode]) -> exp.Expression:
+        """``information_schema.x`` (``SYSTEM_TABLES``) read as constant tables of the catalog now;
+        ``main.t`` and ``memory.main.t`` are ``t``."""
+        if not any(t.args.get("db") for t in query.find_all(exp.Table)):
+            return query
+        query = query.copy()
+        for t in list(query.find_all(exp.Table)):
+            db, cat = t.args.get("db"), t.args.get("catalog")
+            if db is None:
+                continue
+            place = (db.name.lower(), t.name.lower())
+            if place in SYSTEM_TABLES:
+                name = f"__system_{place[0]}_{place[1]}"
+                if name not in files:
+                    rows = SYSTEM_TABLES[place](self.described(), self.catalog)
+                    files[name] = FromTables((rows,), rows.schema)
+                t.replace(exp.table_(name, alias=t.alias or t.name))
+            elif db.name.lower() == self.catalog.schema and (cat is None or cat.name.lower() == self.catalog.database):
+                t.set("db", None)
+                t.set("catalog", None)
+        return query
+
+    def _session_values(self, query: exp.Expression) -> exp.Expression:
+        """current_schema(), current_database(), version(), current_setting('x') as constants."""
+        kinds = (exp.CurrentSchema, exp.CurrentDatabase, exp.CurrentVersion, exp.Anonymous)
+        if not any(isinstance(n, kinds) for n in query.find_all(*kinds)):
+            return query
+
+        def value(node):
+            if isinstance(node, exp.CurrentSchema):
+                text, name = self.catalog.schema, "current_schema()"
+            elif isinstance(node, exp.CurrentDatabase):
+                text, name = self.catalog.database, "current_database()"
+            elif isinstance(node, exp.CurrentVersion):
+                text, name = engine_version(), '"version"()'  # DuckDB's name for it
+            elif isinstance(node, exp.Anonymous) and node.name.lower() == "current_setting" and self.setting is not None:
+                args = node.expressions
+                if len(args) != 1 or not (isinstance(args[0], exp.Literal) and args[0].is_string):
+                    raise UnsupportedFeatureError("current_setting() of anything but one quoted setting name")
+                text, name = self.setting(args[0].this), duckdb_name(node)
+            else:
+                return node
+            if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":  # an output: DuckDB's name
+                return exp.Alias(this=exp.Literal.string(text), alias=exp.to_identifier(name, quoted=True))
+            return exp.Literal.string(text)
+        return query.copy().transform(value)
 
     # -- names ---------------------------------------------------------------------------------
     def _resolve(self, name: str, files: dict, resolved: dict, spelling: Spelling) -> LogicalPlan:
@@ -104,6 +179,16 @@ class Planner:
         raise TableNotFoundError(name, self.catalog.names())
 
 
+def engine_version() -> str:
+    """version(): sqlengine's, as DuckDB answers its own (``v2.0.1``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return "v" + version("sqlengine")
+    except PackageNotFoundError:
+        return "v0+unknown"
+
+
 def _table_functions(query: exp.Expression, files: dict[str, FramesNode], storage_options: dict | None = None) -> exp.Expression:
     """Table functions in FROM (``read_parquet('path')``, ``read_csv('path', header=false)``, the
     ones ``planner.table_functions`` lists) become tables over those files."""
@@ -134,8 +219,4 @@ def name_projections(query: exp.Expression, spell=lambda name: name) -> exp.Expr
     return query
 
 
-def describe_schema(plan: LogicalPlan) -> list[tuple[str, str]]:
-    return [(f.name, sql_type(f.type)) for f in plan.schema]
-
-
-__all__ = ["Planner", "name_projections", "describe_schema"]
+__all__ = ["Planner", "name_projections"]

@@ -32,7 +32,9 @@ from planner.errors import TableNotFoundError, TransactionError, UnsupportedFeat
 from planner.explain import explain_text
 from planner.lower import to_dataframe
 from planner.parse import parse
-from planner.plan import Planner, describe_schema
+from planner.information_schema import all_tables, describe
+from planner.plan import Planner
+from planner.tables import MemoryTable
 from sqlengine import dml
 from sqlengine.options import SessionOptions
 
@@ -186,7 +188,7 @@ class Context:
         return None
 
     def _planner(self) -> Planner:
-        return Planner(self.catalog, self.dialect, self._fallback, self.storage_options)
+        return Planner(self.catalog, self.dialect, self._fallback, self.storage_options, self.options.shown)
 
     # -- SQL ----------------------------------------------------------------------------------
     def sql(self, text: str) -> frames.DataFrame | None:
@@ -208,7 +210,7 @@ class Context:
         if extra:
             catalog = Catalog(tables={**catalog.tables, **extra}, views=catalog.views, database=catalog.database,
                               schema=catalog.schema)
-        plan, _, _ = Planner(catalog, self.dialect, self._fallback, self.storage_options).optimized(query)
+        plan, _, _ = Planner(catalog, self.dialect, self._fallback, self.storage_options, self.options.shown).optimized(query)
         return to_dataframe(plan).to_arrow(scheduler=self.scheduler)
 
     def _count(self, n: int) -> frames.DataFrame:
@@ -278,19 +280,15 @@ class Context:
             self._store(target.name, None)
             return None
         if isinstance(st, exp.Describe):
-            if isinstance(st.this, exp.Table):
-                plan = self._planner().logical(exp.select("*").from_(st.this.copy()))
-            else:
-                plan = self._planner().logical(st.this)
-            rows = describe_schema(plan)
-            return frames.from_arrow(pa.table({"column_name": pa.array([r[0] for r in rows], pa.string()),
-                                               "column_type": pa.array([r[1] for r in rows], pa.string())}))
+            return self._describe(st.this)
         if isinstance(st, exp.Show) or (isinstance(st, exp.Command) and st.name.upper() == "SHOW"):
-            return frames.from_arrow(pa.table({"name": pa.array(self.tables(), pa.string())}))
+            return self._show(st)
         if isinstance(st, exp.Copy):
             return self._copy(st)
         if isinstance(st, exp.Set):
             return self._set(st)
+        if isinstance(st, exp.Command) and st.name.upper() == "SET":
+            return self._set_text(_command_text(st))
         if isinstance(st, exp.Command) and st.name.upper() == "RESET":
             words = (st.expression.name if st.expression is not None else "").split()
             if words and words[0].upper() in ("SESSION", "GLOBAL", "LOCAL"):
@@ -304,6 +302,51 @@ class Context:
             text = self._explain(inner)
             return frames.from_arrow(pa.table({"plan": text.splitlines()}))
         raise UnsupportedFeatureError(f"the {type(st).__name__.upper()} statement")
+
+    def _describe(self, target: exp.Expression) -> frames.DataFrame:
+        """DESCRIBE t / DESCRIBE SELECT ...: DuckDB's six columns (``planner.information_schema``)."""
+        if isinstance(target, exp.Table):
+            if not target.args.get("db") and isinstance(self.catalog.entry(target.name), MemoryTable):
+                table = self.catalog.entry(target.name)
+                return frames.from_arrow(describe(table.schema, table))
+            target = exp.select("*").from_(target.copy())
+        plan = self._planner().logical(target)
+        return frames.from_arrow(describe(pa.schema([pa.field(f.name, f.type) for f in plan.schema])))
+
+    def _show(self, st: exp.Expression) -> frames.DataFrame:
+        """SHOW TABLES, SHOW ALL TABLES, SHOW t (DESCRIBE t, as in DuckDB), SHOW setting (its value,
+        in a column named after it, as Postgres answers)."""
+        if isinstance(st, exp.Show):
+            what = st.name.upper()
+            if what == "TABLES":
+                return frames.from_arrow(pa.table({"name": pa.array([self.catalog.spelling(k) for k in self.tables()], pa.string())}))
+            if what == "ALL TABLES":
+                return frames.from_arrow(all_tables(self._planner().described(), self.catalog))
+            raise UnsupportedFeatureError(f"SHOW {st.name}")
+        words = _command_text(st).rstrip(";").strip()
+        if words.lower() == "tables":
+            return self._show(exp.Show(this="TABLES"))
+        if words and words in self.catalog:
+            return self._describe(exp.to_table(words))
+        name = words.strip('"')
+        value = self.options.shown(name)  # an unknown name: the error naming it
+        return frames.from_arrow(pa.table({name: pa.array([value], pa.string())}))
+
+    def _set_text(self, text: str) -> None:
+        """The SET forms sqlglot keeps as text: ``SET TIME ZONE 'UTC'``, ``SET DateStyle = ISO, MDY``."""
+        import re
+
+        m = re.match(r"\s*(?:(?:session|local)\s+)?(time\s+zone|[\w.]+)\s*(?:=|\bto\b)?\s*(.*?)\s*;?\s*$", text, re.I | re.S)
+        if m is None or not m.group(2):
+            raise UnsupportedFeatureError(f"the statement SET {text}")
+        name, value = " ".join(m.group(1).lower().split()), m.group(2)
+        if value.upper() in ("DEFAULT", "LOCAL"):
+            self.options.reset(name)
+            return None
+        if len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1].replace("''", "'")
+        self.options.set(name, value)
+        return None
 
     def _set(self, st: exp.Set) -> None:
         """``SET [SESSION|GLOBAL] name = value`` / ``TO value`` / ``TO DEFAULT`` (see ``sqlengine.options``)."""
@@ -388,6 +431,12 @@ class Context:
               single_file=not partition_by, partition_on=partition_by or None, part_stem="data_",
               scheduler=self.scheduler, storage_options=self.storage_options)
         return None
+
+
+def _command_text(st: exp.Command) -> str:
+    """What follows the keyword of a statement sqlglot keeps as a Command (text or a literal)."""
+    rest = st.expression
+    return (rest.name if isinstance(rest, exp.Expression) else str(rest or "")).strip()
 
 
 _WRITES = {exp.Insert: dml.insert, exp.Update: dml.update, exp.Delete: dml.delete, exp.TruncateTable: dml.truncate}

@@ -11,12 +11,19 @@ values; a name this engine does not know is an error naming it (never silently a
   The pools are per process, so this is ``exec.config``'s ``num_workers``, set for the whole
   process while the Context holds it; ``RESET`` restores the value it had before;
 - ``scheduler``: the scheduler of the statements that compute at once (CREATE TABLE AS, COPY).
+
+Some settings are only recorded: clients send them when they connect (psql, JDBC and BI tools:
+``application_name``, ``client_encoding``, ``DateStyle``, ``extra_float_digits``, ``search_path``,
+``TimeZone``, ...; DuckDB's ``enable_progress_bar``, ``preserve_insertion_order``). They are kept
+as text and shown by ``SHOW`` / ``current_setting``, and change no answer; ``RECORDED`` lists them
+with their defaults, and a value other than the one sqlengine works in (a time zone other than
+UTC, a search path without ``main``) is refused rather than silently ignored.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Callable
 
 from frames.errors import InvalidArgumentError
 
@@ -28,7 +35,7 @@ _NULL_ORDER_ALIASES = {
     "nulls_last_on_asc_first_on_desc": "nulls_last_on_asc_first_on_desc", "postgres": "nulls_last_on_asc_first_on_desc",
 }
 _ORDER_ALIASES = {"asc": "asc", "ascending": "asc", "desc": "desc", "descending": "desc"}
-_ALIASES = {"worker_threads": "threads"}
+_ALIASES = {"worker_threads": "threads", "time zone": "timezone", "time_zone": "timezone", "schema": "search_path"}
 
 
 def _choice(name: str, aliases: dict[str, str]):
@@ -53,11 +60,35 @@ def _scheduler(value: Any) -> str:
     return str(value)
 
 
+def _recorded(name: str, works_with: Callable[[str], bool] | None = None):
+    def check(value: Any) -> str:
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if works_with is not None and not works_with(text):
+            raise InvalidArgumentError(f"SET {name} = {value!r}: sqlengine only works with the default ({RECORDED[name]!r})")
+        return text
+    return check
+
+
+RECORDED = {
+    "application_name": "", "client_encoding": "UTF8", "datestyle": "ISO, MDY", "extra_float_digits": "1",
+    "standard_conforming_strings": "on", "statement_timeout": "0", "client_min_messages": "notice",
+    "intervalstyle": "postgres", "search_path": "main", "timezone": "UTC", "enable_progress_bar": "false",
+    "preserve_insertion_order": "true", "default_transaction_isolation": "serializable",
+    "transaction_isolation": "serializable", "lock_timeout": "0", "idle_in_transaction_session_timeout": "0",
+}
+"""Settings only recorded (see the module docstring), with their defaults."""
+_WORKS_WITH = {
+    "timezone": lambda v: v.upper() in ("UTC", "GMT", "ETC/UTC", "Z", "+00", "+00:00"),
+    "search_path": lambda v: "main" in [p.strip().strip('"').lower() for p in v.split(",")] or v.strip() in ("", '""'),
+    "client_encoding": lambda v: v.upper().replace("-", "") in ("UTF8", "UNICODE"),
+}
+
 _OPTIONS = {
     "default_order": ("asc", _choice("default_order", _ORDER_ALIASES)),
     "default_null_order": ("nulls_last", _choice("default_null_order", _NULL_ORDER_ALIASES)),
     "threads": (None, _threads),
     "scheduler": (None, _scheduler),
+    **{name: (default, _recorded(name, _WORKS_WITH.get(name))) for name, default in RECORDED.items()},
 }
 
 
@@ -75,6 +106,23 @@ class SessionOptions:
 
     def items(self) -> list[tuple[str, Any]]:
         return sorted(self._values.items())
+
+    def shown(self, name: str) -> str:
+        """The value of ``name`` as SHOW and ``current_setting`` give it: text; ``threads`` and
+        ``scheduler`` when unset are what the process uses."""
+        key = self._known(name)
+        value = self._values[key]
+        if value is None and key == "threads":
+            import os
+
+            from exec import config
+
+            value = config.get("num_workers") or os.cpu_count()
+        elif value is None and key == "scheduler":
+            from exec import config
+
+            value = config.get("scheduler")
+        return str(value)
 
     def _known(self, name: str) -> str:
         key = _ALIASES.get(name.lower(), name.lower())
