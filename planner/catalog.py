@@ -5,14 +5,13 @@ A table is either a frames node (files, a registered DataFrame or Arrow table: r
 view is a sqlglot AST, planned afresh each time it is read, so it always sees the tables as they
 are now and the optimizer can push filters into it. Names are found without regard to case.
 
-Every change goes through ``set_entry`` (or the methods built on it), which tells ``on_change``
-the entry a name had before: that is how a transaction keeps what ROLLBACK restores.
+Every change goes through ``set_entry`` (or the methods built on it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Union
 
 from sqlglot import exp
 
@@ -29,9 +28,9 @@ class Catalog:
     tables: dict[str, FramesNode | MemoryTable] = field(default_factory=dict)
     views: dict[str, exp.Expression] = field(default_factory=dict)
     spelled: dict[str, str] = field(default_factory=dict)  # key -> the name as created
-    on_change: list[Callable[[str, Entry], None]] = field(default_factory=list)
     database: str = "memory"  # current_database(), information_schema's table_catalog
     schema: str = "main"  # current_schema()
+    storage: object | None = None  # where the catalog is saved (sqlengine.database.Database), if anywhere
 
     @staticmethod
     def key(name: str) -> str:
@@ -52,11 +51,9 @@ class Catalog:
         return self.tables.get(key, self.views.get(key))
 
     def set_entry(self, name: str, entry: Entry) -> None:
-        """``name`` now holds ``entry`` (None: nothing); the entry it had goes to ``on_change``."""
+        """``name`` now holds ``entry`` (None: nothing)."""
         key = self.key(name)
         before = self.entry(name)
-        for listener in self.on_change:
-            listener(key, before)
         self.tables.pop(key, None)
         self.views.pop(key, None)
         if entry is None:

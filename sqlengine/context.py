@@ -96,18 +96,34 @@ class Context:
     ``catalog``: another session's ``Context.catalog`` to share (each Context keeps its own
     settings and transaction; a server gives each connection one).
 
+    ``database``: a directory keeping the writable tables and views as Parquet files and a
+    manifest (``sqlengine.database``): opened if it exists, saved after every statement that
+    succeeds outside a transaction and at COMMIT; ``close()`` releases it.
+
     ``rowcount`` is the number of rows the last statement wrote (INSERT, UPDATE, DELETE, TRUNCATE,
     COPY ... FROM, CREATE TABLE ... AS), -1 after any other statement (as PEP 249's cursors say).
     """
 
     def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None, storage_options: dict | None = None,
-                 catalog: Catalog | None = None):
+                 catalog: Catalog | None = None, database: str | None = None):
         self.dialect = _checked_dialect(dialect)
         self.options = SessionOptions(scheduler)  # SET / RESET
         if storage_options is not None and not isinstance(storage_options, dict):
             raise InvalidArgumentError(f"storage_options must be a dict, not {type(storage_options).__name__}")
         self.storage_options = storage_options
+        if catalog is not None and database is not None:
+            raise InvalidArgumentError("give a Context either catalog= (another session's) or database=, not both")
         self.catalog = catalog if catalog is not None else Catalog()
+        if database is not None:  # tables and views kept on disk (sqlengine.database)
+            from sqlengine.database import Database
+
+            store = Database(database, self.dialect)
+            try:
+                store.load(self.catalog)
+            except BaseException:
+                store.close()
+                raise
+            self.catalog.storage, self.catalog.database = store, store.name
         self.rowcount = -1
         self._undo: dict[str, tuple[Entry, str | None]] | None = None  # None: no transaction open
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
@@ -160,6 +176,7 @@ class Context:
         if self._undo is None:
             raise TransactionError("cannot commit - no transaction is active")
         self._undo = None
+        self._save()
 
     def rollback(self) -> None:
         """Every table and view changed since BEGIN back to what it was then."""
@@ -201,8 +218,21 @@ class Context:
         for statement in self._parsed(text):
             self.rowcount = -1
             out = self._execute(statement)
+            if self._undo is None:
+                self._save()
             result = out if out is not None else result
         return result
+
+    def _save(self) -> None:
+        if self.catalog.storage is not None:
+            self.catalog.storage.save(self.catalog)
+
+    def close(self) -> None:
+        """Release the database directory (``database=``); an open transaction is rolled back."""
+        if self._undo is not None:
+            self.rollback()
+        if self.catalog.storage is not None:
+            self.catalog.storage.close()
 
     def _rows(self, query: exp.Expression, extra: dict[str, Node] | None = None) -> pa.Table:
         """``query``'s rows now, with ``extra`` tables (lower-case names) visible beside the catalog's."""
