@@ -10,6 +10,7 @@ Every change goes through ``set_entry`` (or the methods built on it).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -31,6 +32,9 @@ class Catalog:
     database: str = "memory"  # current_database(), information_schema's table_catalog
     schema: str = "main"  # current_schema()
     storage: object | None = None  # where the catalog is saved (sqlengine.database.Database), if anywhere
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held by a session while a statement changes the catalog: sessions sharing it (a server's
+    connections) write one at a time, so none stores a table's next value over another's."""
 
     @staticmethod
     def key(name: str) -> str:

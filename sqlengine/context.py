@@ -176,7 +176,8 @@ class Context:
         if self._undo is None:
             raise TransactionError("cannot commit - no transaction is active")
         self._undo = None
-        self._save()
+        with self.catalog.lock:
+            self._save()
 
     def rollback(self) -> None:
         """Every table and view changed since BEGIN back to what it was then."""
@@ -217,9 +218,13 @@ class Context:
         result = None
         for statement in self._parsed(text):
             self.rowcount = -1
-            out = self._execute(statement)
-            if self._undo is None:
-                self._save()
+            if isinstance(statement, _QUERIES):
+                out = self._execute(statement)
+            else:
+                with self.catalog.lock:  # one writer at a time among the sessions sharing the catalog
+                    out = self._execute(statement)
+                    if self._undo is None:
+                        self._save()
             result = out if out is not None else result
         return result
 
@@ -284,7 +289,7 @@ class Context:
         return to_dataframe(plan)
 
     def _execute(self, st: exp.Expression) -> frames.DataFrame | None:
-        if isinstance(st, (exp.Select, exp.SetOperation, exp.Subquery)):
+        if isinstance(st, _QUERIES):
             return self._query(st)
         if isinstance(st, exp.Create):
             return self._create(st)
@@ -468,6 +473,8 @@ def _command_text(st: exp.Command) -> str:
     rest = st.expression
     return (rest.name if isinstance(rest, exp.Expression) else str(rest or "")).strip()
 
+
+_QUERIES = (exp.Select, exp.SetOperation, exp.Subquery)
 
 _WRITES = {exp.Insert: dml.insert, exp.Update: dml.update, exp.Delete: dml.delete, exp.TruncateTable: dml.truncate}
 """Statements that write rows, each returning how many (``sqlengine.dml``)."""

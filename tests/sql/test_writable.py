@@ -206,3 +206,23 @@ def test_writes_over_partitions(npartitions):
         ctx.sql(s)
         con.execute(s)
         _same(ctx, con, "SELECT * FROM p ORDER BY i")
+
+
+def test_concurrent_sessions_lose_no_insert():
+    """Sessions on threads sharing a catalog (a server's connections) write one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = sqlengine.Context()
+    shared.sql("CREATE TABLE t (session INTEGER, i INTEGER, PRIMARY KEY (session, i))")
+
+    def work(session: int) -> None:
+        ctx = sqlengine.Context(catalog=shared.catalog)
+        for i in range(25):
+            ctx.sql(f"INSERT INTO t VALUES ({session}, {i})")
+            if i % 10 == 0:
+                ctx.sql(f"UPDATE t SET i = i WHERE session = {session}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    got = shared.sql("SELECT session, count(*) AS n FROM t GROUP BY session ORDER BY session").compute()
+    assert got.n.tolist() == [25] * 4
