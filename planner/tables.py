@@ -138,7 +138,8 @@ class MemoryTable:
 
     def updated(self, row_ids: pa.Array, values: dict[str, pa.Array]) -> "MemoryTable":
         """With ``values[column][i]`` written into row ``row_ids[i]`` (distinct positions); the
-        values already of the columns' types."""
+        values already of the columns' types. Rows keep their positions, so the index of a key
+        none of whose columns changed is handed on (an upsert of other columns stays cheap)."""
         order = pc.sort_indices(row_ids)
         ids = np.asarray(pc.take(row_ids, order).to_numpy(zero_copy_only=False), dtype=np.int64)
         values = {name: pc.take(v, order) for name, v in values.items()}
@@ -151,9 +152,17 @@ class MemoryTable:
                 for name, v in values.items():
                     i = t.schema.get_field_index(name)
                     t = t.set_column(i, name, pc.replace_with_mask(t.column(i).combine_chunks(), pa.array(mask), v.slice(lo, hi - lo)))
-            chunks.append(t)
+            chunks.append(self._checked_not_null(t) if hi > lo else t)
             offset += t.num_rows
-        return self.with_chunks(chunks)
+        new = replace(self, chunks=tuple(chunks), _indexes={})
+        for key in self.keys:
+            index = self._indexes.get(key)
+            if index is not None and index.owner is self and not set(key) & set(values):
+                index.owner = new
+                new._indexes[key] = index
+            else:
+                new.index(key)  # raises on a duplicate
+        return new
 
     def restructured(self, columns: Sequence[ColumnSpec], chunks: Iterable[pa.Table], **changes) -> "MemoryTable":
         """A new definition (ALTER TABLE) over ``chunks`` already of it; constraints checked."""

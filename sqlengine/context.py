@@ -153,7 +153,7 @@ class Context:
             raise TableNotFoundError(name, self.catalog.names())
         self._store(name, None)
 
-    def _store(self, name: str, entry: Entry, check: bool = True) -> None:
+    def _store(self, name: str, entry: Entry) -> None:
         """``name`` now holds ``entry`` (a table, a view's query; None drops it). Inside a
         transaction the entry it had before is kept for ROLLBACK, once per name."""
         key = self.catalog.key(name)

@@ -426,8 +426,8 @@ def alter(ctx: "Context", st: exp.Alter) -> None:
             entry = ctx.catalog.entry(name)
             if isinstance(entry, MemoryTable):
                 entry = replace(entry, name=new_name, _indexes={})
-            ctx._store(new_name, entry, check=False)
-            ctx._store(name, None, check=False)
+            ctx._store(new_name, entry)
+            ctx._store(name, None)
             name = new_name
             continue
         if kind != "TABLE":
@@ -487,8 +487,8 @@ _ALTER = {exp.ColumnDef: _add_column, exp.Drop: _drop_column, exp.RenameColumn: 
 
 # -- CREATE TABLE AS, COPY FROM -------------------------------------------------------------------
 def table_from_result(name: str, schema: pa.Schema, chunks: list[pa.Table]) -> MemoryTable:
-    """The writable table CREATE TABLE ... AS makes of a query's result partitions (a column of
-    untyped NULLs becomes INTEGER, as in DuckDB... which calls it "NULL"; INTEGER can be written to)."""
+    """The writable table CREATE TABLE ... AS makes of a query's result partitions, one chunk each
+    (a column of untyped NULLs becomes INTEGER: DuckDB keeps a "NULL" type that no value fits)."""
     fields = [pa.field(f.name, pa.int32() if pa.types.is_null(f.type) else f.type) for f in schema]
     target = pa.schema(fields)
     chunks = [t.cast(target) if t.schema != target else t for t in chunks]
