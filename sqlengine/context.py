@@ -295,7 +295,11 @@ class Context:
             return self._create(st)
         writer = _WRITES.get(type(st))
         if writer is not None:
-            return self._count(writer(self, st))
+            written = writer(self, st)
+            if isinstance(written, tuple):  # RETURNING: (count, the rows it asked for)
+                self.rowcount = written[0]
+                return written[1]
+            return self._count(written)
         if isinstance(st, exp.Alter):
             return dml.alter(self, st)
         if isinstance(st, exp.Transaction):

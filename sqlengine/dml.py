@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlengine.context import Context
 
 TARGET = "__dml_target"
+RETURNED = "__dml_returned"
 EXCLUDED = "__dml_excluded"
 
 
@@ -110,8 +111,6 @@ def insert(ctx: "Context", st: exp.Insert) -> int:
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     if isinstance(target, exp.Schema):
         target = target.this
-    if st.args.get("returning"):
-        raise UnsupportedFeatureError("INSERT ... RETURNING")
     table = ctx.catalog.writable(target.name)
     columns = _named_columns(table, names)
     if st.args.get("default"):
@@ -123,8 +122,21 @@ def insert(ctx: "Context", st: exp.Insert) -> int:
     conflict, alternative = st.args.get("conflict"), (st.args.get("alternative") or "").lower()
     if conflict is None and alternative not in ("replace", "ignore"):
         ctx._store(target.name, table.appended(rows))
-        return rows.num_rows
+        return _returning(ctx, st, target.alias_or_name, rows.num_rows, lambda: rows)
+    if st.args.get("returning"):
+        raise UnsupportedFeatureError("RETURNING with ON CONFLICT / INSERT OR REPLACE")
     return _upsert(ctx, st, table, rows, conflict, alternative, target.alias_or_name)
+
+
+def _returning(ctx: "Context", st: exp.Expression, alias: str, count: int, rows: Callable[[], pa.Table]):
+    """``count``, or with RETURNING (count, its expressions over the rows written: ``rows()``)."""
+    returning = st.args.get("returning")
+    if not returning:
+        return count
+    from frames import from_arrow
+
+    query = exp.select(*[e.copy() for e in returning.expressions]).from_(exp.table_(RETURNED, alias=alias))
+    return count, from_arrow(ctx._rows(query, {RETURNED: from_arrow(rows())._node}))
 
 
 def _named_columns(table: MemoryTable, names: list[str] | None) -> list[ColumnSpec]:
@@ -377,11 +389,10 @@ def update(ctx: "Context", st: exp.Update) -> int:
         raise InvalidArgumentError(f"a column is set twice in UPDATE {table.name}")
     where = st.args.get("where")
     found = _matching(ctx, table, target, [e for _, e in sets], _sources(st, "from_"), where.this if where else None)
-    if found.num_rows == 0:
-        return 0
-    new = _apply_sets(table, found, [c for c, _ in sets])
+    new = _apply_sets(table, found, [c for c, _ in sets]) if found.num_rows else table
     ctx._store(target.name, new)
-    return len(_last_per_id(found.column(0).combine_chunks()))
+    ids = pc.take(found.column(0).combine_chunks(), _last_per_id(found.column(0).combine_chunks()))
+    return _returning(ctx, st, target.alias_or_name, len(ids), lambda: _rows_at(new, ids))
 
 
 def delete(ctx: "Context", st: exp.Delete) -> int:
@@ -391,12 +402,18 @@ def delete(ctx: "Context", st: exp.Delete) -> int:
     sources = _sources(st, "using")
     if where is None and not sources:
         ctx._store(target.name, table.with_chunks(()))
-        return table.num_rows
+        return _returning(ctx, st, target.alias_or_name, table.num_rows, lambda: _rows_at(table, None))
     found = _matching(ctx, table, target, [], sources, where.this if where else None)
     ids = pc.unique(found.column(0).combine_chunks())
     if len(ids):
         ctx._store(target.name, table.deleted(ids))
-    return len(ids)
+    return _returning(ctx, st, target.alias_or_name, len(ids), lambda: _rows_at(table, ids))
+
+
+def _rows_at(table: MemoryTable, ids: pa.Array | None) -> pa.Table:
+    """The rows at positions ``ids`` (None: all), in position order."""
+    whole = pa.concat_tables(table.chunks) if table.chunks else table.schema.empty_table()
+    return whole if ids is None else whole.take(pc.take(ids, pc.sort_indices(ids)))
 
 
 def truncate(ctx: "Context", st: exp.TruncateTable) -> int:

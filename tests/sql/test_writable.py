@@ -226,3 +226,16 @@ def test_concurrent_sessions_lose_no_insert():
         list(pool.map(work, range(4)))
     got = shared.sql("SELECT session, count(*) AS n FROM t GROUP BY session ORDER BY session").compute()
     assert got.n.tolist() == [25] * 4
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO t VALUES (4, 'd', 4.5, 'd'), (5, 'e', NULL, NULL) RETURNING id, price * 2 AS p",
+    "INSERT INTO t (id, name) VALUES (6, 'f') RETURNING *",
+    "UPDATE t SET price = 9 WHERE id >= 2 RETURNING id, name, price",
+    "DELETE FROM t WHERE price IS NULL RETURNING name",
+    "DELETE FROM t RETURNING id",
+])
+def test_returning_matches_duckdb(statement):
+    ctx, con = _both(SETUP)
+    assert_same(ctx.sql(statement).compute(), con.execute(statement).df(), ordered=False)
+    _same(ctx, con, "SELECT * FROM t ORDER BY id")
