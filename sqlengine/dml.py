@@ -499,7 +499,30 @@ def _rename_column(ctx: "Context", table: MemoryTable, action: exp.RenameColumn)
                               unique=tuple(tuple(map(rename, k)) for k in table.unique))
 
 
-_ALTER = {exp.ColumnDef: _add_column, exp.Drop: _drop_column, exp.RenameColumn: _rename_column}
+def _alter_column(ctx: "Context", table: MemoryTable, action: exp.AlterColumn) -> MemoryTable:
+    """ALTER COLUMN: TYPE / SET DATA TYPE (values cast as INSERT casts them), SET / DROP DEFAULT,
+    SET / DROP NOT NULL; the whole table checked again."""
+    spec = table.column(action.name)
+    if action.args.get("using"):
+        raise UnsupportedFeatureError("ALTER COLUMN ... TYPE ... USING")
+    new, chunks = spec, list(table.chunks)
+    if action.args.get("dtype") is not None:
+        new = replace(spec, type=column_type(action.args["dtype"], spec.name))
+        i = table.schema.get_field_index(spec.name)
+        chunks = [t.set_column(i, pa.field(spec.name, new.type), cast_column(t.column(i), new, table.name)) for t in chunks]
+    elif action.args.get("default") is not None:
+        new = replace(spec, default=action.args["default"])
+    elif action.args.get("allow_null") is not None:
+        new = replace(spec, not_null=not action.args["allow_null"])
+    elif action.args.get("drop"):
+        new = replace(spec, default=None)
+    else:
+        raise UnsupportedFeatureError(f"ALTER TABLE ... {action.sql('duckdb')}")
+    return table.restructured([new if c is spec else c for c in table.columns], chunks)
+
+
+_ALTER = {exp.ColumnDef: _add_column, exp.Drop: _drop_column, exp.RenameColumn: _rename_column,
+          exp.AlterColumn: _alter_column}
 
 
 # -- CREATE TABLE AS, COPY FROM -------------------------------------------------------------------
