@@ -151,7 +151,7 @@ class Session:
         for name in catalog.names():
             if catalog.view(name) is not None:
                 try:
-                    schema = self.ctx.sql(f'SELECT * FROM "{name}"').schema()
+                    schema = self.ctx.sql(f'SELECT * FROM "{name}"').schema
                 except Exception:  # a view broken by a dropped table still shows, without columns
                     schema = pa.schema([])
                 out.append((name, "v", schema))
@@ -244,7 +244,7 @@ class Session:
                 portal.lazy = planned
         if portal.outcome is not None:
             return portal.outcome.table.schema if portal.outcome.table is not None else None
-        return portal.lazy.schema() if portal.lazy is not None else None
+        return portal.lazy.schema if portal.lazy is not None else None
 
     def run(self, portal: Portal) -> Outcome:
         """Run the portal's statement to completion (rows are sent from ``outcome`` by the caller)."""
