@@ -195,7 +195,8 @@ _TABLES: dict[str, tuple[list, Callable | None]] = {
     "pg_shdescription": _empty(("objoid", I), ("classoid", I), ("description", S)),
     "pg_enum": _empty(("oid", I), ("enumtypid", I), ("enumsortorder", F), ("enumlabel", S)),
     "pg_index": _empty(("indexrelid", I), ("indrelid", I), ("indnatts", I), ("indisunique", B), ("indisprimary", B),
-                       ("indisclustered", B), ("indisvalid", B), ("indkey", S), ("indexprs", S), ("indpred", S)),
+                       ("indisclustered", B), ("indisvalid", B), ("indkey", S), ("indexprs", S), ("indpred", S),
+                       ("indnkeyatts", I), ("indnullsnotdistinct", B), ("indoption", S), ("indclass", S)),
     "pg_constraint": _empty(("oid", I), ("conname", S), ("connamespace", I), ("contype", S), ("conrelid", I),
                             ("confrelid", I), ("conkey", S), ("confkey", S), ("conindid", I), ("conparentid", I),
                             ("condeferrable", B), ("condeferred", B), ("convalidated", B)),
@@ -223,6 +224,7 @@ _TABLES: dict[str, tuple[list, Callable | None]] = {
                         ("refobjsubid", I), ("deptype", S)),
     "pg_event_trigger": _empty(("oid", I), ("evtname", S)),
     "pg_cast": _empty(("oid", I), ("castsource", I), ("casttarget", I), ("castfunc", I), ("castcontext", S)),
+    "pg_opclass": _empty(("oid", I), ("opcname", S), ("opcmethod", I), ("opcnamespace", I), ("opcdefault", B)),
     "pg_operator": _empty(("oid", I), ("oprname", S), ("oprnamespace", I)),
     "pg_aggregate": _empty(("aggfnoid", I), ("aggkind", S)),
     "pg_locks": _empty(("locktype", S), ("pid", I), ("mode", S), ("granted", B)),
@@ -301,6 +303,24 @@ def _format_type(typid: exp.Expression, typmod: exp.Expression) -> exp.Expressio
     return case
 
 
+def _reg_oid(kind: str, name: str, info: SessionInfo) -> int | None:
+    """``to_regtype`` / ``to_regclass`` / ``to_regnamespace`` of a name: its oid, or None."""
+    name = name.split(".")[-1].strip('"')
+    if kind == "regtype":
+        by_name = {t.typname: t.oid for t in _TYPES} | {t.name: t.oid for t in _TYPES}
+        return by_name.get(name.lower())
+    if kind == "regnamespace":
+        return {"pg_catalog": CATALOG_OID, "public": PUBLIC_OID, "information_schema": INFO_SCHEMA_OID}.get(name.lower())
+    return info.oid_of(name)
+
+
+def _constant(node: exp.Expression) -> exp.Expression:
+    """A literal under casts (``'x'::VARCHAR``, as SQLAlchemy binds strings) is that literal."""
+    while isinstance(node, exp.Cast) and isinstance(node.this, (exp.Literal, exp.Cast)):
+        node = node.this
+    return node
+
+
 def _schemas(include_catalog: bool) -> list[str]:
     return (["pg_catalog"] if include_catalog else []) + ["public"]
 
@@ -330,7 +350,7 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
         if isinstance(node, exp.CurrentSchema) or name == "current_schema":
             return exp.Literal.string("public")
         if name in ("current_setting", "set_config"):
-            args = list(node.expressions)
+            args = [_constant(a) for a in node.expressions]
             if args and isinstance(args[0], exp.Literal):
                 value = info.setting(args[0].name) if name != "set_config" else (args[1].name if len(args) > 1 and isinstance(args[1], exp.Literal) else None)
                 return exp.Literal.string(value) if value is not None else exp.cast(exp.Null(), "TEXT")
@@ -352,8 +372,17 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
             array = node.this if isinstance(node, exp.ArrayToString) else node.expressions[0]
             if isinstance(array, exp.Column):
                 return array  # the catalog's ACL columns: NULL text, not arrays
+        if name in ("to_regtype", "to_regclass", "to_regnamespace") and node.expressions:
+            arg = _constant(node.expressions[0])
+            if isinstance(arg, exp.Literal) and arg.is_string:
+                found = _reg_oid(name[3:], arg.name, info)
+                return exp.Literal.number(found) if found is not None else exp.cast(exp.Null(), "BIGINT")
         if isinstance(node, exp.Cast):
             target = node.to.sql().lower().replace("pg_catalog.", "")
+            inner = node.this
+            if target in ("text", "varchar") and isinstance(inner, exp.Cast) and \
+                    inner.to.sql().lower().replace("pg_catalog.", "") == "regtype":
+                return _format_type(inner.this, exp.Literal.number(-1))  # oid::regtype::text is the type's name
             if target in ("regclass", "regtype", "regproc", "regnamespace", "oid", "regprocedure", "regrole"):
                 inner = node.this
                 if isinstance(inner, exp.Literal) and inner.is_string and target == "regclass":
@@ -415,15 +444,14 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
     return tree
 
 
-def _inner_tables(select: exp.Select) -> list[exp.Table]:
-    """Tables a SELECT reads through its FROM and inner (or comma) joins."""
+def _inner_sources(select: exp.Select) -> list[exp.Expression]:
+    """What a SELECT reads through its FROM and inner (or comma) joins: tables and derived tables."""
     found = []
     source = select.args.get("from_") or select.args.get("from")
-    if source is not None and isinstance(source.this, exp.Table):
+    if source is not None:
         found.append(source.this)
     for join in select.args.get("joins") or []:
-        side = (join.args.get("side") or "").upper()
-        if not side and isinstance(join.this, exp.Table):
+        if not join.args.get("side"):  # LEFT / RIGHT / FULL joins keep the other side's rows
             found.append(join.this)
     return found
 
@@ -438,16 +466,32 @@ def _aggregates(select: exp.Select) -> bool:
 
 def reads_nothing(tree: exp.Expression) -> bool:
     """Whether a query must answer no rows because every branch reads an empty catalog table
-    through an inner join (and aggregates nothing, which would answer one row)."""
+    through inner joins (a derived table that reads nothing counts too). Aggregating without GROUP
+    BY answers one row, so such a query is planned as usual."""
+    if isinstance(tree, exp.Subquery):
+        return reads_nothing(tree.this)
     if isinstance(tree, exp.Union):
         return reads_nothing(tree.this) and reads_nothing(tree.expression)
-    if not isinstance(tree, exp.Select) or _aggregates(tree) or tree.args.get("group"):
+    if not isinstance(tree, exp.Select) or (_aggregates(tree) and not tree.args.get("group")):
         return False
-    return any(is_empty(t.name) for t in _inner_tables(tree))
+    where = tree.args.get("where")
+    if where is not None and isinstance(where.this, exp.Boolean) and not where.this.this:
+        return True
+    for source in _inner_sources(tree):
+        if isinstance(source, exp.Table) and is_empty(source.name):
+            return True
+        if isinstance(source, exp.Subquery) and reads_nothing(source.this):
+            return True
+    return False
 
 
 def _empty_subquery(node: exp.Expression) -> exp.Expression | None:
-    """A scalar subquery (or ARRAY(subquery)) over an empty catalog table is NULL."""
+    """A scalar subquery (or ARRAY(subquery)) over an empty catalog table is NULL; a derived table
+    over one is a constant relation of no rows with the same column names."""
+    if isinstance(node, exp.Subquery) and isinstance(node.parent, (exp.From, exp.Join)) and reads_nothing(node.this):
+        names = list(dict.fromkeys(output_names(node.this)))
+        empty = exp.select(*[exp.alias_(exp.cast(exp.Null(), _column_type(n)), n, quoted=True) for n in names]).where(exp.false())
+        return exp.Subquery(this=empty, alias=node.args.get("alias"))
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and reads_nothing(node.this) \
             and not isinstance(node.parent, (exp.From, exp.Join, exp.Exists)):
         return exp.cast(exp.Null(), "TEXT")
@@ -456,6 +500,18 @@ def _empty_subquery(node: exp.Expression) -> exp.Expression | None:
         if reads_nothing(inner):
             return exp.cast(exp.Null(), "TEXT")
     return None
+
+
+def _column_type(name: str) -> str:
+    """The SQL type of a catalog column by its name (``inhrelid``: BIGINT), TEXT if unknown."""
+    if not _COLUMN_TYPES:
+        for columns, _ in _TABLES.values():
+            for column, t in columns:
+                _COLUMN_TYPES.setdefault(column, {I: "BIGINT", B: "BOOLEAN", F: "DOUBLE"}.get(t, "TEXT"))
+    return _COLUMN_TYPES.get(name.lower(), "TEXT")
+
+
+_COLUMN_TYPES: dict[str, str] = {}
 
 
 def output_names(tree: exp.Expression) -> list[str]:

@@ -33,7 +33,7 @@ DEFAULT_SETTINGS = {
     "application_name": "", "is_superuser": "on", "max_identifier_length": "63", "max_index_keys": "32",
     "lc_collate": "C", "lc_ctype": "C", "lc_messages": "C", "statement_timeout": "0", "lock_timeout": "0",
     "idle_in_transaction_session_timeout": "0", "bytea_output": "hex", "default_transaction_deferrable": "off",
-    "in_hot_standby": "off", "block_size": "8192", "max_connections": "100", "datestyle": "ISO, MDY",
+    "in_hot_standby": "off", "default_table_access_method": "heap", "block_size": "8192", "max_connections": "100", "datestyle": "ISO, MDY",
 }
 REPORTED = ("server_version", "server_encoding", "client_encoding", "application_name", "DateStyle", "TimeZone",
             "integer_datetimes", "standard_conforming_strings", "IntervalStyle", "is_superuser",
@@ -97,7 +97,7 @@ class Portal:
 
 
 _SESSION_COMMAND = re.compile(r"^\s*(set|show|reset|begin|start|commit|end|rollback|abort|discard|deallocate|"
-                              r"listen|unlisten|notify|close|checkpoint)\b", re.IGNORECASE)
+                              r"listen|unlisten|notify|close|checkpoint|savepoint|release)\b", re.IGNORECASE)
 _SET = re.compile(r"^\s*set\s+(?:(session|local)\s+)?(?!session\s+characteristics)(\w+|\"[^\"]+\")\s*(?:=|\bto\b)\s*(.*?)\s*;?\s*$",
                   re.IGNORECASE | re.DOTALL)
 _SET_TIME_ZONE = re.compile(r"^\s*set\s+(?:(?:session|local)\s+)?time\s+zone\s+(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
@@ -273,6 +273,10 @@ class Session:
             return self._transaction("BEGIN", text)
         if word in ("commit", "end"):
             return self._transaction("COMMIT", text)
+        if word in ("rollback", "abort") and re.match(r"^\s*rollback\s+(work\s+|transaction\s+)?to\b", text, re.IGNORECASE):
+            if self.transaction == "E":  # back to a savepoint: the failed statement is forgotten
+                self.transaction = "T"
+            return Outcome(None, "ROLLBACK")
         if word in ("rollback", "abort"):
             return self._transaction("ROLLBACK", text)
         if self.transaction == "E":
@@ -305,7 +309,7 @@ class Session:
             else:
                 self.statements.pop(_unquote(name), None)
             return Outcome(None, "DEALLOCATE")
-        return Outcome(None, word.upper())  # LISTEN, NOTIFY, CHECKPOINT...: accepted, nothing to do
+        return Outcome(None, word.upper())  # SAVEPOINT, RELEASE, LISTEN, CHECKPOINT...: accepted, nothing to do
 
     def _transaction(self, kind: str, text: str) -> Outcome:
         """BEGIN / COMMIT / ROLLBACK: the session's transaction state, and the Context's when it
