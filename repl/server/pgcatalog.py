@@ -289,13 +289,11 @@ def _name(node: exp.Expression) -> str:
 
 def _format_type(typid: exp.Expression, typmod: exp.Expression) -> exp.Expression:
     """``format_type(oid, typmod)`` as a CASE over the known types (numeric shows its precision)."""
-    numeric = exp.func("concat", exp.Literal.string("numeric("),
-                       exp.cast(exp.Div(this=exp.Sub(this=typmod.copy(), expression=exp.Literal.number(4)),
-                                        expression=exp.Literal.number(65536), typed=True), "TEXT"),
-                       exp.Literal.string(","),
-                       exp.cast(exp.Mod(this=exp.Sub(this=typmod.copy(), expression=exp.Literal.number(4)),
-                                        expression=exp.Literal.number(65536)), "TEXT"),
-                       exp.Literal.string(")"))
+    modifier = exp.paren(exp.Sub(this=typmod.copy(), expression=exp.Literal.number(4)))
+    precision = exp.paren(exp.Div(this=modifier.copy(), expression=exp.Literal.number(65536), typed=True))
+    scale = exp.paren(exp.Mod(this=modifier, expression=exp.Literal.number(65536)))
+    numeric = exp.func("concat", exp.Literal.string("numeric("), exp.cast(precision, "TEXT"), exp.Literal.string(","),
+                       exp.cast(scale, "TEXT"), exp.Literal.string(")"))
     case = exp.Case().when(exp.and_(exp.EQ(this=typid.copy(), expression=exp.Literal.number(1700)),
                                     exp.GTE(this=typmod.copy(), expression=exp.Literal.number(4))), numeric)
     for t in TYPES_BY_OID.values():
