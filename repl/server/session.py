@@ -17,7 +17,7 @@ from sqlglot import exp
 
 import sqlengine
 from frames.errors import InvalidArgumentError
-from planner.errors import UnsupportedFeatureError
+from planner.errors import SqlSyntaxError, UnsupportedFeatureError
 from planner.parse import parse
 from repl.run import split_statements
 from repl.server import params as parameters
@@ -188,7 +188,13 @@ class Session:
         """Parse one statement (the extended protocol's Parse)."""
         if not text.strip() or _SESSION_COMMAND.match(text):
             return Prepared(text, None, param_oids)
-        trees = parse(text, self.ctx.dialect)
+        try:
+            trees = parse(text, self.ctx.dialect)
+        except SqlSyntaxError:
+            quoted = quote_keyword_aliases(text, self.ctx.dialect)
+            if quoted == text:
+                raise
+            trees = parse(quoted, self.ctx.dialect)
         if len(trees) > 1:
             raise InvalidArgumentError("cannot insert multiple commands into a prepared statement")
         return Prepared(text, trees[0] if trees else None, param_oids)
@@ -369,6 +375,27 @@ class Session:
         if value is None:
             raise UnknownSetting(f'unrecognized configuration parameter "{_unquote(name)}"')
         return Outcome(_text_table(_unquote(name).lower(), [value]), "SHOW")
+
+
+def quote_keyword_aliases(text: str, dialect: str) -> str:
+    """``... AS select, ...``: Postgres takes any keyword as a column label after AS (Metabase
+    names columns ``select``, ``update``), sqlglot does not; such labels are quoted."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(text)
+    except TokenError:
+        return text
+    ends = (TokenType.COMMA, TokenType.FROM, TokenType.R_PAREN, TokenType.SEMICOLON)
+    out, last = [], 0
+    for before, token, after in zip([None] + tokens, tokens, tokens[1:] + [None]):
+        if before is not None and before.token_type == TokenType.ALIAS and token.text.isidentifier() \
+                and token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER) and (after is None or after.token_type in ends):
+            out.append(text[last:token.start] + f'"{token.text}"')
+            last = token.end + 1
+    return "".join(out) + text[last:]
 
 
 def _tag(tree: exp.Expression | None, rows: int) -> str:
