@@ -266,6 +266,11 @@ _NULL_FUNCTIONS = {"pg_get_expr", "obj_description", "col_description", "shobj_d
                    "pg_get_function_result", "pg_get_serial_sequence"}
 
 
+_SESSION_FUNCTIONS = {"version", "current_user", "session_user", "user", "current_database", "current_catalog",
+                      "current_schema", "current_setting", "set_config", "pg_backend_pid", "inet_server_port"}
+_SESSION_NODES = (exp.CurrentVersion, exp.CurrentUser, exp.SessionUser, exp.CurrentDatabase, exp.CurrentSchema, exp.Dot)
+
+
 @dataclass
 class SessionInfo:
     """What the rewrite needs from the session: its user, settings and the catalog's oids."""
@@ -332,6 +337,8 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
     Functions any query may call (``version()``, ``current_setting``, ``current_user``...) are
     replaced everywhere; the rest only in queries that read the catalog."""
     catalog = reads_catalog(tree)
+    if not catalog and not any(_name(n) in _SESSION_FUNCTIONS or isinstance(n, _SESSION_NODES) for n in tree.walk()):
+        return tree  # an ordinary query: nothing to replace
 
     def visit(node: exp.Expression) -> exp.Expression:
         # pg_catalog.f(x) is f(x)

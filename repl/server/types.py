@@ -114,42 +114,19 @@ def format_type(t: pa.DataType) -> str:
 
 
 # -- column encoders ---------------------------------------------------------------------------
-# Each turns an Arrow array into (lengths, starts, data): per row the byte count (-1 for NULL) and
-# where its bytes start in ``data``.
-Encoded = tuple[np.ndarray, np.ndarray, np.ndarray]
+# Each turns an Arrow array into a binary array of the values' wire bytes (NULL stays NULL).
 
 
-def _from_binary(arr: pa.Array) -> Encoded:
-    """A string or binary array's wire bytes are its own buffers."""
-    valid = np.asarray(arr.is_valid()) if arr.null_count else None
-    if arr.null_count:
-        arr = pc.fill_null(arr, pa.scalar(b"" if pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type) else "", arr.type))
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not (pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)):
-        arr = arr.cast(pa.large_binary())
-    _, offsets_buf, data_buf = arr.buffers()
-    n = len(arr)
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    lengths = np.diff(offsets)
-    if valid is not None:
-        lengths = np.where(valid, lengths, -1)
-    return lengths, offsets[:-1], data
-
-
-def _from_fixed(values: np.ndarray, valid: np.ndarray | None) -> Encoded:
-    """Fixed-width big-endian values (``values`` already in wire byte order)."""
+def _fixed(values: np.ndarray, valid: np.ndarray | None) -> pa.Array:
+    """Fixed-width values already in wire byte order, as a binary array (zero-copy first)."""
     width = values.dtype.itemsize
-    n = len(values)
-    lengths = np.full(n, width, dtype=np.int64)
-    if valid is not None:
-        lengths[~valid] = -1
-    return lengths, np.arange(n, dtype=np.int64) * width, np.ascontiguousarray(values).view(np.uint8)
+    buffer = pa.py_buffer(np.ascontiguousarray(values).view(np.uint8))
+    mask = None if valid is None else pa.array(valid).buffers()[1]
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(values), [mask, buffer]).cast(pa.binary())
 
 
-def _from_python(values: list) -> Encoded:
-    return _from_binary(pa.array(values, pa.large_binary()))
+def _from_python(values: list) -> pa.Array:
+    return pa.array(values, pa.binary())
 
 
 def _valid(arr: pa.Array) -> np.ndarray | None:
@@ -171,6 +148,8 @@ def _text(arr: pa.Array) -> pa.Array:
         return pc.if_else(arr, "t", "f")
     if pa.types.is_floating(t):
         s = pc.cast(arr, pa.string())
+        if pc.all(pc.is_finite(arr)).as_py() is not False:  # nothing to respell (NULLs are skipped)
+            return s
         for arrow, pg in (("^inf$", "Infinity"), ("^-inf$", "-Infinity"), ("^nan$", "NaN")):
             s = pc.replace_substring_regex(s, arrow, pg)
         return s
@@ -237,23 +216,23 @@ def numeric_binary(v: decimal.Decimal) -> bytes:
     return struct.pack(f"!hhHh{len(groups)}H", len(groups), weight, sign, dscale, *groups)
 
 
-def _binary(arr: pa.Array) -> Encoded:
+def _binary(arr: pa.Array) -> pa.Array:
     t = arr.type
     valid = _valid(arr)
     kind = pg_type(t).typname
     if kind == "bool":
-        return _from_fixed(_numbers(arr.cast(pa.uint8()), "u1"), valid)
+        return _fixed(_numbers(arr.cast(pa.uint8()), "u1"), valid)
     if kind in ("int2", "int4", "int8", "float4", "float8"):
         dtype = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float4": ">f4", "float8": ">f8"}[kind]
-        return _from_fixed(_numbers(arr, dtype), valid)
+        return _fixed(_numbers(arr, dtype), valid)
     if kind == "date":
         days = _numbers(arr.cast(pa.date32()).cast(pa.int32()), "i8") - EPOCH_2000_DAYS
-        return _from_fixed(days.astype(">i4"), valid)
+        return _fixed(days.astype(">i4"), valid)
     if kind in ("timestamp", "timestamptz"):
         us = _numbers(arr.cast(pa.timestamp("us", t.tz)).cast(pa.int64()), "i8") - EPOCH_2000_US
-        return _from_fixed(us.astype(">i8"), valid)
+        return _fixed(us.astype(">i8"), valid)
     if kind == "time":
-        return _from_fixed(_numbers(arr.cast(pa.time64("us")).cast(pa.int64()), ">i8"), valid)
+        return _fixed(_numbers(arr.cast(pa.time64("us")).cast(pa.int64()), ">i8"), valid)
     if kind == "numeric":
         return _from_python([None if v is None else numeric_binary(decimal.Decimal(v)) for v in arr.to_pylist()])
     if kind == "interval":
@@ -267,47 +246,37 @@ def _binary(arr: pa.Array) -> Encoded:
                 out.append(struct.pack("!qii", v.nanoseconds // 1000, v.days, v.months))
         return _from_python(out)
     if kind == "bytea":
-        return _from_binary(arr.cast(pa.large_binary()) if not pa.types.is_large_binary(t) else arr)
-    return _from_binary(_text(arr))  # text's binary form is its text
+        return arr.cast(pa.binary())
+    return _text(arr).cast(pa.binary())  # text's binary form is its text
 
 
-def encode_column(arr: pa.Array, binary: bool) -> Encoded:
+def encode_column(arr: pa.Array, binary: bool) -> pa.Array:
+    """One column's DataRow fields: each value's int32 length (-1 for NULL) and its bytes."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
-    return _binary(arr) if binary else _from_binary(_text(arr))
+    values = _binary(arr) if binary else _text(arr).cast(pa.binary())
+    lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
+    if values.null_count:
+        values = pc.fill_null(values, pa.scalar(b"", pa.binary()))
+    return pc.binary_join_element_wise(_fixed(lengths.astype(">i4"), None), values, pa.scalar(b"", pa.binary()))
 
 
-def _put(out: np.ndarray, at: np.ndarray, values: np.ndarray, dtype: str) -> None:
-    raw = np.ascontiguousarray(values.astype(dtype)).view(np.uint8).reshape(len(values), -1)
-    out[at[:, None] + np.arange(raw.shape[1])] = raw
+_HEADER = np.dtype([("kind", "S1"), ("length", ">i4"), ("columns", ">i2")])
 
 
-def data_rows(columns: list[Encoded], n: int) -> bytes:
-    """The DataRow messages of ``n`` rows whose columns are already encoded, as one buffer."""
+def data_rows(columns: list[pa.Array], n: int) -> bytes:
+    """The DataRow messages of ``n`` rows from their encoded columns, as one buffer: Arrow joins
+    each row's header and fields, and the joined array's data buffer is the messages in order."""
     if n == 0:
         return b""
-    k = len(columns)
-    copy = [np.maximum(lengths, 0) for lengths, _, _ in columns]
-    size = np.full(n, 7 + 4 * k, dtype=np.int64)  # 'D', int32 length, int16 column count, lengths
-    for c in copy:
-        size += c
-    start = np.zeros(n, dtype=np.int64)
-    np.cumsum(size[:-1], out=start[1:])
-    out = np.empty(int(start[-1] + size[-1]), dtype=np.uint8)
-    out[start] = ord("D")
-    _put(out, start + 1, size - 1, ">i4")
-    _put(out, start + 5, np.full(n, k), ">i2")
-    pos = start + 7
-    for (lengths, starts, data), c in zip(columns, copy):
-        _put(out, pos, lengths, ">i4")
-        pos = pos + 4
-        total = int(c.sum())
-        if total:
-            before = np.zeros(n, dtype=np.int64)
-            np.cumsum(c[:-1], out=before[1:])
-            within = np.arange(total, dtype=np.int64) - np.repeat(before, c)
-            out[np.repeat(pos, c) + within] = data[np.repeat(starts, c) + within]
-        pos = pos + c
-    return out.tobytes()
+    header = np.zeros(n, dtype=_HEADER)
+    header["kind"] = b"D"
+    header["length"] = 6 + sum(pc.binary_length(c).to_numpy(zero_copy_only=False).astype(np.int64) for c in columns)
+    header["columns"] = len(columns)
+    rows = pc.binary_join_element_wise(_fixed(header.view(np.uint8).reshape(n, 7).view("V7").ravel(), None), *columns,
+                                       pa.scalar(b"", pa.binary()))
+    _, offsets, data = rows.buffers()
+    first, last = np.frombuffer(offsets, dtype=np.int32)[[rows.offset, rows.offset + n]]
+    return data[first:last].to_pybytes()
