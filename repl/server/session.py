@@ -131,8 +131,8 @@ class Session:
     def __init__(self, shared: Shared, user: str, startup: dict[str, str]):
         self.shared, self.user = shared, user
         self.ctx = sqlengine.Context(dialect=shared.root.dialect, scheduler=shared.root.scheduler,
-                                     storage_options=shared.root.storage_options)
-        self.ctx.catalog = shared.root.catalog  # one catalog, each session its own settings
+                                     storage_options=shared.root.storage_options,
+                                     catalog=shared.root.catalog)  # one catalog, each session its own settings
         self.ctx._lookup = self._catalog_table  # pg_catalog relations, when a query names one
         self.settings = dict(DEFAULT_SETTINGS, session_authorization=user)
         for name in ("application_name", "client_encoding", "DateStyle", "TimeZone", "search_path"):
@@ -257,12 +257,14 @@ class Session:
         if portal.outcome is not None:
             return portal.outcome
         self.cancelled.clear()
+        self.ctx.rowcount = -1
         planned = portal.lazy if portal.lazy is not None else self.plan(portal)
         if isinstance(planned, Outcome):
             portal.outcome = planned
             return planned
-        if planned is None:
-            portal.outcome = Outcome(None, _tag(portal.prepared.tree, 0))
+        if planned is None or (self.ctx.rowcount >= 0 and not self.returns_rows(portal.prepared)):
+            # a statement without rows, or one that wrote rows (its result is DuckDB's one-row Count)
+            portal.outcome = Outcome(None, _tag(portal.prepared.tree, max(self.ctx.rowcount, 0)))
             return portal.outcome
         table = planned.to_arrow(scheduler=self.ctx.scheduler, callbacks=[_Canceller(self.cancelled)])
         if self.cancelled.is_set():
@@ -318,15 +320,19 @@ class Session:
         return Outcome(None, word.upper())  # SAVEPOINT, RELEASE, LISTEN, CHECKPOINT...: accepted, nothing to do
 
     def _transaction(self, kind: str, text: str) -> Outcome:
-        """BEGIN / COMMIT / ROLLBACK: the session's transaction state, and the Context's when it
-        keeps transactions (a Context without them has nothing to undo: its statements act at once)."""
-        if kind == "COMMIT" and self.transaction == "E":
-            kind = "ROLLBACK"  # Postgres answers COMMIT of a failed transaction with ROLLBACK
-        try:
-            self.ctx.sql(kind)
-        except UnsupportedFeatureError:
-            pass
-        self.transaction = "T" if kind == "BEGIN" else "I"
+        """BEGIN / COMMIT / ROLLBACK: the Context's transaction (ROLLBACK puts back every table the
+        session changed since BEGIN) and the status ReadyForQuery reports. As Postgres does, BEGIN
+        inside a transaction and COMMIT or ROLLBACK outside one only warn, and COMMIT of a failed
+        transaction rolls it back."""
+        ctx = self.ctx
+        if kind == "BEGIN" and not ctx.in_transaction:
+            ctx.begin()
+        elif kind == "COMMIT" and ctx.in_transaction:
+            ctx.rollback() if self.transaction == "E" else ctx.commit()
+            kind = "ROLLBACK" if self.transaction == "E" else kind
+        elif kind == "ROLLBACK" and ctx.in_transaction:
+            ctx.rollback()
+        self.transaction = "T" if ctx.in_transaction else "I"
         return Outcome(None, kind)
 
     def _is_option(self, name: str) -> bool:
@@ -412,9 +418,15 @@ def _tag(tree: exp.Expression | None, rows: int) -> str:
         return f"DELETE {rows}"
     if isinstance(tree, exp.Copy):
         return f"COPY {rows}"
+    if isinstance(tree, exp.Create) and tree.expression is not None and (tree.args.get("kind") or "").upper() == "TABLE":
+        return f"SELECT {rows}"  # CREATE TABLE ... AS, as Postgres tags it
     if isinstance(tree, (exp.Create, exp.Drop)):
         kind = (tree.args.get("kind") or "TABLE").upper()
         return f"{'CREATE' if isinstance(tree, exp.Create) else 'DROP'} {kind}"
+    if isinstance(tree, exp.TruncateTable):
+        return "TRUNCATE TABLE"
+    if isinstance(tree, exp.Alter):
+        return "ALTER TABLE"
     if isinstance(tree, exp.Command):
         return tree.name.upper()
     return type(tree).__name__.upper()

@@ -11,13 +11,16 @@ from exec.core import TaskError, WorkerDiedError
 from exec.errors import ConfigError, SchedulerError, SqlEngineError
 from frames.errors import ColumnNotFoundError, DataSourceError, DataTypeError, InvalidArgumentError, WriteError
 from planner.errors import (
+    ConstraintError,
     ExpressionTooDeepError,
     InvalidOptionError,
+    ReadOnlyTableError,
     ScalarSubqueryError,
     SqlArithmeticError,
     SqlColumnCountError,
     SqlSyntaxError,
     TableNotFoundError,
+    TransactionError,
     UnsupportedFeatureError,
 )
 
@@ -34,6 +37,8 @@ _CODES: list[tuple[type, str]] = [
     (SqlColumnCountError, "42601"),  # Postgres reports UNION arity as a syntax error
     (ExpressionTooDeepError, "54001"),  # statement_too_complex
     (ScalarSubqueryError, "21000"),  # cardinality_violation
+    (ReadOnlyTableError, "42809"),  # wrong_object_type: files and views take no writes
+    (TransactionError, "25000"),  # invalid_transaction_state
     (UnsupportedFeatureError, "0A000"),  # feature_not_supported
     (InvalidOptionError, "42601"),
     (DataTypeError, "42883"),  # undefined_function: no kernel for these argument types
@@ -50,6 +55,9 @@ _CODES: list[tuple[type, str]] = [
 def sqlstate(exc: BaseException) -> str:
     """The SQLSTATE of ``exc``: by its type, refined by what the message names where one type
     covers several conditions (an arithmetic error is a division by zero or an overflow)."""
+    if isinstance(exc, ConstraintError):
+        text = str(exc).lower()
+        return "23502" if "null" in text else "23505" if ("unique" in text or "key" in text) else "23000"
     if isinstance(exc, SqlArithmeticError):
         return "22012" if "zero" in str(exc).lower() else "22003"  # division_by_zero, numeric_value_out_of_range
     for kind, code in _CODES:

@@ -244,3 +244,50 @@ def test_portal_suspended_after_max_rows(server):
                 break
     assert rows == [1, 2, 3, 4, 5]
     assert kinds == [b"1", b"2", b"D", b"D", b"s", b"D", b"D", b"s", b"D", b"C", b"Z"]
+
+
+def test_writes_through_the_wire(server, duck):
+    """CREATE TABLE / INSERT / UPDATE / DELETE with parameters: row counts as Postgres tags them,
+    the rows as DuckDB leaves them after the same statements, visible to other sessions."""
+    statements = [
+        ("CREATE TABLE wire_t (id INTEGER PRIMARY KEY, name VARCHAR, amount DECIMAL(10,2))", None),
+        ("INSERT INTO wire_t VALUES (%s, %s, %s), (%s, %s, %s)", (1, "it's", decimal.Decimal("1.50"), 2, None, decimal.Decimal("2.25"))),
+        ("INSERT INTO wire_t SELECT id + 10, name, price FROM items WHERE id <= %s", (3,)),
+        ("UPDATE wire_t SET amount = amount * 2 WHERE id > %s", (10,)),
+        ("DELETE FROM wire_t WHERE id = %s", (12,)),
+    ]
+    counts = []
+    with psycopg.connect(dsn(server), autocommit=True) as c:
+        for sql, params in statements:
+            cur = c.execute(sql, params)
+            counts.append(cur.rowcount)
+            duck.execute(sql.replace("%s", "?"), list(params or ()))
+        with psycopg.connect(dsn(server), autocommit=True) as other:
+            got = other.execute("SELECT * FROM wire_t ORDER BY id").fetchall()
+        with pytest.raises(psycopg.Error) as info:
+            c.execute("INSERT INTO wire_t VALUES (1, 'again', 0)")
+        assert info.value.sqlstate == "23505"
+        with pytest.raises(psycopg.Error) as info:
+            c.execute("INSERT INTO items (id) VALUES (1000)")
+        assert info.value.sqlstate == "42809"  # a registered table takes no writes
+        c.execute("DROP TABLE wire_t")
+    assert counts[1:] == [2, 3, 3, 1]
+    assert got == duck.execute("SELECT * FROM wire_t ORDER BY id").fetchall()
+    duck.execute("DROP TABLE wire_t")
+
+
+def test_rollback_undoes_writes(server):
+    with psycopg.connect(dsn(server), autocommit=True) as c:
+        c.execute("CREATE TABLE wire_tx (id INTEGER)")
+        c.execute("INSERT INTO wire_tx VALUES (1)")
+    with psycopg.connect(dsn(server)) as c:  # psycopg sends BEGIN before the first statement
+        c.execute("INSERT INTO wire_tx VALUES (2)")
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert c.execute("SELECT count(*) FROM wire_tx").fetchone() == (2,)
+        c.rollback()
+        assert c.execute("SELECT count(*) FROM wire_tx").fetchone() == (1,)
+        c.execute("INSERT INTO wire_tx VALUES (3)")
+        c.commit()
+        assert c.execute("SELECT id FROM wire_tx ORDER BY id").fetchall() == [(1,), (3,)]
+        c.execute("DROP TABLE wire_tx")
+        c.commit()
