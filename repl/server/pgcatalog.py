@@ -110,8 +110,23 @@ def _attributes(view: CatalogView) -> pa.Table:
         for i, f in enumerate(schema, start=1):
             t = pg_type(f.type)
             rows.append((oid, f.name, t.oid, -1, t.size, i, 0, -1, type_modifier(f.type), t.size in (1, 2, 4, 8), "i",
-                         "p" if t.size < 0 else "x", "", not f.nullable, False, False, "", "", False, True, 0, 0, None, None, None))
+                         "p" if t.size < 0 else "x", "", not f.nullable, _default(f) is not None, False, "", "", False, True,
+                         0, 0, None, None, None))
     return _table(_ATTRIBUTE_COLUMNS, rows)
+
+
+def _default(f: pa.Field) -> str | None:
+    return f.metadata.get(b"default").decode() if f.metadata and b"default" in f.metadata else None
+
+
+def _attrdefs(view: CatalogView) -> pa.Table:
+    """Column defaults, ``adbin`` holding the expression's SQL (``pg_get_expr`` gives it back)."""
+    rows = []
+    for name, _, schema in view.relations():
+        for i, f in enumerate(schema, start=1):
+            if _default(f) is not None:
+                rows.append((view.oids(name) * 1000 + i, view.oids(name), i, _default(f)))
+    return _table([("oid", I), ("adrelid", I), ("adnum", I), ("adbin", S)], rows)
 
 
 _TYPE_COLUMNS = [("oid", I), ("typname", S), ("typnamespace", I), ("typowner", I), ("typlen", I), ("typbyval", B),
@@ -201,7 +216,7 @@ _TABLES: dict[str, tuple[list, Callable | None]] = {
                             ("confrelid", I), ("conkey", S), ("confkey", S), ("conindid", I), ("conparentid", I),
                             ("condeferrable", B), ("condeferred", B), ("convalidated", B)),
     "pg_inherits": _empty(("inhrelid", I), ("inhparent", I), ("inhseqno", I), ("inhdetachpending", B)),
-    "pg_attrdef": _empty(("oid", I), ("adrelid", I), ("adnum", I), ("adbin", S)),
+    "pg_attrdef": ([("oid", I), ("adrelid", I), ("adnum", I), ("adbin", S)], _attrdefs),
     "pg_collation": _empty(("oid", I), ("collname", S), ("collnamespace", I), ("collprovider", S)),
     "pg_policy": _empty(("oid", I), ("polname", S), ("polrelid", I), ("polcmd", S), ("polpermissive", B),
                         ("polroles", S), ("polqual", S), ("polwithcheck", S)),
@@ -260,7 +275,7 @@ def reads_catalog(tree: exp.Expression) -> bool:
 _TRUE_FUNCTIONS = {"pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "has_table_privilege",
                    "has_schema_privilege", "has_database_privilege", "has_any_column_privilege", "has_column_privilege",
                    "has_function_privilege", "has_sequence_privilege", "pg_relation_is_publishable"}
-_NULL_FUNCTIONS = {"pg_get_expr", "obj_description", "col_description", "shobj_description", "pg_get_constraintdef",
+_NULL_FUNCTIONS = {"obj_description", "col_description", "shobj_description", "pg_get_constraintdef",
                    "pg_get_indexdef", "pg_get_viewdef", "pg_get_triggerdef", "pg_get_statisticsobjdef_columns",
                    "pg_get_partkeydef", "pg_tablespace_location", "pg_get_function_identity_arguments",
                    "pg_get_function_result", "pg_get_serial_sequence"}
@@ -408,6 +423,8 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
             return exp.true()
         if name in _NULL_FUNCTIONS:
             return exp.cast(exp.Null(), "TEXT")
+        if name == "pg_get_expr" and node.expressions:
+            return exp.cast(node.expressions[0], "TEXT")  # the catalog keeps expressions as SQL text
         if name == "pg_get_userbyid":
             return exp.Literal.string(OWNER)
         if name == "pg_encoding_to_char":

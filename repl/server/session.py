@@ -19,6 +19,7 @@ import sqlengine
 from frames.errors import InvalidArgumentError
 from planner.errors import SqlSyntaxError, UnsupportedFeatureError
 from planner.parse import parse
+from planner.tables import MemoryTable
 from repl.run import split_statements
 from repl.server import params as parameters
 from repl.server import pgcatalog
@@ -156,7 +157,7 @@ class Session:
                     schema = pa.schema([])
                 out.append((name, "v", schema))
             else:
-                out.append((name, "r", catalog.table(name).schema))
+                out.append((name, "r", _declared_schema(catalog.tables[catalog.key(name)])))
         return out
 
     def _catalog_view(self) -> CatalogView:
@@ -381,6 +382,16 @@ class Session:
         if value is None:
             raise UnknownSetting(f'unrecognized configuration parameter "{_unquote(name)}"')
         return Outcome(_text_table(_unquote(name).lower(), [value]), "SHOW")
+
+
+def _declared_schema(table) -> pa.Schema:
+    """A table's columns as the catalog shows them: a CREATE TABLE's NOT NULL as non-nullable
+    fields and its DEFAULT in the field's ``default`` metadata (SQL text)."""
+    if not isinstance(table, MemoryTable):  # a registered file or DataFrame
+        return table.schema
+    return pa.schema([pa.field(c.name, c.type, nullable=not c.not_null,
+                               metadata={"default": c.default.sql(dialect="postgres")} if c.default is not None else None)
+                      for c in table.columns])
 
 
 def quote_keyword_aliases(text: str, dialect: str) -> str:

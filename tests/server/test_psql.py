@@ -113,3 +113,16 @@ def test_password(secured):
     assert out.stdout.strip() == "60"
     out = psql(secured, "-c", "SELECT 1", password="wrong", check=False)
     assert out.returncode != 0 and "password authentication failed" in out.stderr
+
+
+def test_d_created_table_shows_not_null_and_defaults(server):
+    psql(server, "-c", "CREATE TABLE psql_made (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL DEFAULT 'x', amount DECIMAL(10,2) DEFAULT 0)")
+    try:
+        psql(server, "-c", "INSERT INTO psql_made (id) VALUES (1), (2)")
+        out = psql(server, "-c", r"\d psql_made").stdout
+        rows = [[c.strip() for c in line.split("|")] for line in out.splitlines() if line.count("|") == 4]
+        assert rows[1:] == [["id", "integer", "", "not null", ""], ["name", "text", "", "not null", "'x'"],
+                            ["amount", "numeric(10,2)", "", "", "0"]]
+        assert unaligned(server, "SELECT id, name, amount FROM psql_made ORDER BY id") == [["1", "x", "0.00"], ["2", "x", "0.00"]]
+    finally:
+        psql(server, "-c", "DROP TABLE psql_made")
