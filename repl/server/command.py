@@ -20,6 +20,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--password", default=os.environ.get("SQLENGINE_PASSWORD"),
                     help="password every client must give (default: $SQLENGINE_PASSWORD; none: loopback clients are trusted)")
     ap.add_argument("--auth", choices=("scram-sha-256", "md5"), default="scram-sha-256", help="how clients prove the password")
+    ap.add_argument("--allow-files", action="store_true",
+                    help="let clients read and write files on this machine (COPY, read_csv(), FROM 'path'); refused by default")
     ap.add_argument("--table", action="append", default=[], metavar="NAME=PATH", help="register a file, glob or URL as a table (repeatable)")
     ap.add_argument("--demo", action="store_true", help="register the embedded demo shop tables")
     ap.add_argument("--scheduler", choices=("sync", "threads", "processes"), default=None, help="where queries run (default: threads)")
@@ -37,7 +39,7 @@ def main(argv: list[str]) -> int:
         from repl.server import Server
 
         ctx = build_context(args)
-        server = Server(ctx, args.host, args.port, password=args.password, auth=args.auth)
+        server = Server(ctx, args.host, args.port, password=args.password, auth=args.auth, allow_files=args.allow_files)
 
         def ready(port: int) -> None:
             print(f"sqlengine serving {len(ctx.tables())} table(s) on postgresql://{args.host}:{port}/sqlengine "

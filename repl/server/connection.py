@@ -14,7 +14,7 @@ from typing import Any
 from repl.server import auth, sqlstate, wire
 from repl.server.params import decode
 from repl.server.session import (
-    REPORTED, FailedTransaction, Outcome, Portal, QueryCanceled, Session, Shared, UnknownSetting,
+    REPORTED, FailedTransaction, FileAccessRefused, Outcome, Portal, QueryCanceled, Session, Shared, UnknownSetting,
 )
 from repl.server.types import encode_column, data_rows, pg_type, type_modifier
 from repl.server.wire import ProtocolViolation
@@ -27,6 +27,8 @@ def _fields(exc: BaseException) -> dict[str, str]:
         return sqlstate.error_fields(exc, sqlstate.QUERY_CANCELED)
     if isinstance(exc, UnknownSetting):
         return sqlstate.error_fields(exc, "42704")
+    if isinstance(exc, FileAccessRefused):
+        return sqlstate.error_fields(exc, "42501")  # insufficient_privilege
     if isinstance(exc, FailedTransaction):
         return sqlstate.error_fields(exc, "25P02")
     if isinstance(exc, ProtocolViolation):

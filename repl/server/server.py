@@ -39,16 +39,17 @@ def check_address(host: str, password: str | None) -> None:
 
 
 class Server:
-    """A server over ``ctx``'s catalog. ``start()`` runs it on a background thread (tests,
+    """A server over ``ctx``'s catalog (clients may not touch the server's files unless
+    ``allow_files``). ``start()`` runs it on a background thread (tests,
     benchmarks) and returns the port; ``run()`` serves in the calling thread until interrupted."""
 
     def __init__(self, ctx: sqlengine.Context, host: str = "127.0.0.1", port: int = 5432,
-                 password: str | None = None, auth: str = "scram-sha-256", workers: int = 16):
+                 password: str | None = None, auth: str = "scram-sha-256", workers: int = 16, allow_files: bool = False):
         check_address(host, password)
         if auth not in AUTH_METHODS:
             raise InvalidArgumentError(f"unknown authentication method {auth!r}; expected one of {', '.join(AUTH_METHODS)}")
         self.host, self.port = host, port
-        self.shared = Shared(ctx, password, auth)
+        self.shared = Shared(ctx, password, auth, allow_files)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sqlengine-pg")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None

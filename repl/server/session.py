@@ -50,6 +50,10 @@ class UnknownSetting(Exception):
     """SHOW of a name that no setting has (SQLSTATE 42704)."""
 
 
+class FileAccessRefused(Exception):
+    """A client asked to read or write files on the server's machine (SQLSTATE 42501)."""
+
+
 class FailedTransaction(Exception):
     """A statement in a transaction that already failed (SQLSTATE 25P02)."""
 
@@ -119,8 +123,9 @@ class Shared:
     """What every session of one server shares: the catalog (through a root Context), oids, the
     password, and the sessions by backend key for cancel requests."""
 
-    def __init__(self, root: sqlengine.Context, password: str | None = None, auth: str = "scram-sha-256"):
-        self.root, self.password, self.auth = root, password, auth
+    def __init__(self, root: sqlengine.Context, password: str | None = None, auth: str = "scram-sha-256",
+                 allow_files: bool = False):
+        self.root, self.password, self.auth, self.allow_files = root, password, auth, allow_files
         self.oids = Oids()
         self.sessions: dict[int, tuple[int, "Session"]] = {}
         self.lock = threading.Lock()
@@ -230,6 +235,8 @@ class Session:
         prepared = portal.prepared
         if prepared.tree is None:
             return self._session_command(prepared.text)
+        if not self.shared.allow_files:
+            self._refuse_files(prepared.tree)
         tree = parameters.bind(prepared.tree, portal.values) if parameters.placeholders(prepared.tree) else prepared.tree
         tree = pgcatalog.rewrite(tree, self._info())
         if pgcatalog.reads_catalog(prepared.tree) and pgcatalog.reads_nothing(tree):
@@ -272,6 +279,24 @@ class Session:
             raise QueryCanceled("canceling statement due to user request")
         portal.outcome = Outcome(table, _tag(portal.prepared.tree, table.num_rows))
         return portal.outcome
+
+    def _refuse_files(self, tree: exp.Expression) -> None:
+        """Clients see the catalog, not the server's disk: COPY, table functions over files and
+        paths in FROM are refused unless the server was started with ``--allow-files`` (as
+        Postgres keeps server-side files to superusers)."""
+        from planner.table_functions import function_name
+
+        for node in tree.walk():
+            what = None
+            if isinstance(node, exp.Copy):
+                what = "COPY"
+            elif isinstance(node, exp.Table) and function_name(node.this) is not None:
+                what = f"{function_name(node.this)}()"
+            elif isinstance(node, exp.Table) and node.name not in self.ctx.catalog and any(c in node.name for c in "/\\*.:"):
+                what = f"the file {node.name!r}"
+            if what is not None:
+                raise FileAccessRefused(f"{what}: clients of this server cannot read or write the server's files "
+                                        "(start it with --allow-files to let them)")
 
     # -- session commands -----------------------------------------------------------------------------
     def _session_command(self, text: str) -> Outcome:

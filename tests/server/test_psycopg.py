@@ -98,6 +98,9 @@ def test_large_result(conn):
     ("SELECT no_such_column FROM items", "42703"),
     ("SELECT qty % 0 FROM items", "22012"),
     ("SELECT CAST(name AS INTEGER) FROM items", "22P02"),
+    ("SELECT * FROM '/etc/hostname'", "42501"),  # the server's files are not the clients'
+    ("SELECT * FROM read_csv('/etc/hostname')", "42501"),
+    ("COPY items TO '/tmp/sqlengine-server-test.csv'", "42501"),
 ])
 def test_errors_carry_sqlstate(conn, sql, code):
     with pytest.raises(psycopg.Error) as info:
