@@ -267,7 +267,7 @@ def is_empty(name: str) -> bool:
 def reads_catalog(tree: exp.Expression) -> bool:
     """Whether a statement reads a catalog relation (only then are Postgres-isms rewritten)."""
     for table in tree.find_all(exp.Table):
-        if table.name.lower() in _TABLES or (table.db or "").lower() == "pg_catalog":
+        if table.name.lower() in _TABLES or (table.db or "").lower() in ("pg_catalog", "information_schema"):
             return True
     return False
 
@@ -332,6 +332,72 @@ def _reg_oid(kind: str, name: str, info: SessionInfo) -> int | None:
     return info.oid_of(name)
 
 
+_NODE_NAMES = {exp.CurrentVersion: "version", exp.CurrentUser: "current_user", exp.SessionUser: "session_user",
+               exp.CurrentDatabase: "current_database", exp.CurrentSchema: "current_schema"}
+
+
+def _name_function_columns(tree: exp.Expression, catalog: bool) -> exp.Expression:
+    """An unaliased function call in a select list is named after the function, as Postgres names
+    it (``SELECT version()`` answers a column ``version``), before the call becomes a constant."""
+    for select in tree.find_all(exp.Select):
+        for item in list(select.expressions):
+            call = item.expression if isinstance(item, exp.Dot) else item
+            label = _NODE_NAMES.get(type(call)) or (_name(call) if isinstance(call, exp.Func) else "")
+            if label and (catalog or label in _SESSION_FUNCTIONS or type(call) in _NODE_NAMES):
+                item.replace(exp.alias_(item.copy(), label, quoted=True))
+    return tree
+
+
+def _reads_search_path(subquery: exp.Subquery) -> bool:
+    for call in subquery.find_all(exp.StringToArray):
+        setting = call.this
+        if _name(setting) == "current_setting" and setting.expressions and \
+                isinstance(_constant(setting.expressions[0]), exp.Literal) and _constant(setting.expressions[0]).name == "search_path":
+            return True
+    return False
+
+
+def _search_path(info: SessionInfo) -> list[str]:
+    """The schemas of the session's search_path, ``"$user"`` as the user's name."""
+    out = []
+    for part in (info.setting("search_path") or "").split(","):
+        part = part.strip()
+        out.append(info.user if part == '"$user"' else part.strip('"'))
+    return [p for p in out if p]
+
+
+def _parse_ident(text: str) -> list[str]:
+    """``parse_ident('public."My Table"')``: the dotted parts, unquoted (unquoted ones lower-cased)."""
+    parts, current, quoted, i = [], "", False, 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"' and text[i + 1:i + 2] == '"':
+                current, i = current + '"', i + 1
+            elif ch == '"':
+                quoted = False
+            else:
+                current += ch
+        elif ch == '"':
+            quoted = True
+        elif ch == ".":
+            parts.append(current)
+            current = ""
+        else:
+            current += ch.lower()
+        i += 1
+    return parts + [current]
+
+
+def _quote_ident(value: exp.Expression) -> exp.Expression:
+    """``quote_ident(x)``: x as is when it is a plain lower-case name, else double-quoted."""
+    plain = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string("^[a-z_][a-z0-9_$]*$"))
+    quoted = exp.DPipe(this=exp.DPipe(this=exp.Literal.string('"'),
+                                      expression=exp.func("replace", value.copy(), exp.Literal.string('"'), exp.Literal.string('""'))),
+                       expression=exp.Literal.string('"'))
+    return exp.Case().when(plain, value.copy()).else_(quoted)
+
+
 def _constant(node: exp.Expression) -> exp.Expression:
     """A literal under casts (``'x'::VARCHAR``, as SQLAlchemy binds strings) is that literal."""
     while isinstance(node, exp.Cast) and isinstance(node.this, (exp.Literal, exp.Cast)):
@@ -380,6 +446,17 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
             return exp.Literal.number(5432)
         if not catalog:
             return node
+        if isinstance(node, exp.In) and isinstance(node.args.get("query"), exp.Subquery) and _reads_search_path(node.args["query"]):
+            # Grafana's "schemas on the search path" subquery (string_to_array over generate_series)
+            return exp.In(this=node.this, expressions=[exp.Literal.string(v) for v in _search_path(info)])
+        if name == "parse_ident" and node.expressions and isinstance(_constant(node.expressions[0]), exp.Literal):
+            return exp.Array(expressions=[exp.Literal.string(p) for p in _parse_ident(_constant(node.expressions[0]).name)])
+        if isinstance(node, exp.ArraySize) and isinstance(node.this, exp.Array):
+            return exp.Literal.number(len(node.this.expressions))
+        if name == "quote_ident" and len(node.expressions) == 1:
+            return _quote_ident(node.expressions[0])
+        if isinstance(node, exp.Column) and not node.table and node.name.lower() == "user" and not node.this.quoted:
+            return exp.Literal.string(info.user)  # Postgres' bare USER is current_user
         if isinstance(node, exp.Operator):  # OPERATOR(pg_catalog.~) and friends
             op = str(node.args.get("operator", "")).split(".")[-1].strip()
             make = {"~": exp.RegexpLike, "=": exp.EQ, "<>": exp.NEQ, "~~": exp.Like}.get(op)
@@ -453,7 +530,7 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
             node.set("db", None)
         return node
 
-    tree = tree.copy()
+    tree = _name_function_columns(tree.copy(), catalog)
     if catalog:  # COLLATE pg_catalog.default and the like: this engine compares by code point anyway
         tree = tree.transform(lambda n: n.this if isinstance(n, exp.Collate) else n)
     for _ in range(4):  # a replaced node's own children (nested casts) are visited by the next pass
