@@ -12,7 +12,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from repl.server import auth, sqlstate, wire
-from repl.server.params import decode
+from repl.server.params import decode, sample
 from repl.server.session import (
     REPORTED, FailedTransaction, FileAccessRefused, Outcome, Portal, QueryCanceled, Session, Shared, UnknownSetting,
 )
@@ -233,8 +233,9 @@ class Connection:
             what, name = r.byte(), r.cstring()
             if what == b"S":
                 prepared = self._statement(name)
-                self.send(wire.parameter_description(s.parameter_types(prepared)))
-                schema = await self._call(s.describe, Portal(prepared, [None] * len(s.parameter_types(prepared)), [0]))
+                types = s.parameter_types(prepared)
+                self.send(wire.parameter_description(types))
+                schema = await self._call(s.describe, Portal(prepared, [sample(t) for t in types], [0]))
                 self.send(self._row_description(schema, [0]) if schema is not None else wire.NO_DATA)
             else:
                 portal = self._portal(name)

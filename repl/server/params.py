@@ -11,7 +11,9 @@ import datetime
 import decimal
 import struct
 import uuid
-from typing import Any
+from typing import Any, Callable
+
+import pyarrow as pa
 
 from sqlglot import exp
 
@@ -82,6 +84,18 @@ def decode(oid: int, raw: bytes | None, binary: bool) -> Any:
         raise ProtocolViolation(f"invalid {'binary' if binary else 'text'} value for a parameter of type {name}: {exc}") from None
 
 
+_SAMPLES = {"int2": 0, "int4": 0, "int8": 0, "oid": 0, "float4": 0.0, "float8": 0.0, "numeric": decimal.Decimal(0),
+            "bool": False, "date": datetime.date(2000, 1, 1), "timestamp": _EPOCH,
+            "timestamptz": _EPOCH.replace(tzinfo=datetime.timezone.utc)}
+
+
+def sample(oid: int) -> Any:
+    """A value of type ``oid`` to plan a statement with before its parameters are known (Describe
+    of a prepared statement): the answer's columns do not depend on it, and LIMIT needs a number."""
+    name = TYPES_BY_OID[oid].typname if oid in TYPES_BY_OID else "unknown"
+    return _SAMPLES.get(name, "")
+
+
 def literal(value: Any) -> exp.Expression:
     """``value`` as a typed SQL literal node."""
     if value is None:
@@ -125,6 +139,49 @@ def count(trees: list[exp.Expression]) -> int:
                 plain += 1
         top = max(top, plain)
     return top
+
+
+def _index(node: exp.Expression, position: dict) -> int | None:
+    if isinstance(node, exp.Parameter) and node.this is not None and str(node.this.name).isdigit():
+        return int(node.this.name) - 1
+    if isinstance(node, exp.Placeholder) and not node.name:
+        position["n"] += 1
+        return position["n"] - 1
+    return None
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between)
+
+
+def infer_types(tree: exp.Expression, schema_of: Callable[[str], pa.Schema | None]) -> dict[int, pa.DataType]:
+    """The types of parameters the client left untyped, from what they are compared with: ``id = $1``
+    takes the type of column ``id`` (of the table it names, or the one table of the query that has
+    it); ``LIMIT $1`` / ``OFFSET $1`` a bigint."""
+    tables: dict[str, pa.Schema] = {}
+    for table in tree.find_all(exp.Table):
+        schema = schema_of(table.name)
+        if schema is not None:
+            tables[(table.alias_or_name or table.name).lower()] = schema
+    found: dict[int, pa.DataType] = {}
+    position = {"n": 0}
+    for node in placeholders(tree):
+        index = _index(node, position)
+        parent = node.parent
+        if index is None or parent is None:
+            continue
+        if isinstance(parent, (exp.Limit, exp.Offset)):
+            found[index] = pa.int64()
+            continue
+        if not isinstance(parent, _COMPARISONS):
+            continue
+        column = parent.this if parent.this is not node else parent.args.get("expression")
+        if not isinstance(column, exp.Column):
+            continue
+        candidates = [tables[column.table.lower()]] if column.table and column.table.lower() in tables else list(tables.values())
+        types = {s.field(i).type for s in candidates for i, name in enumerate(s.names) if name.lower() == column.name.lower()}
+        if len(types) == 1:
+            found[index] = types.pop()
+    return found
 
 
 def bind(tree: exp.Expression, values: list[Any]) -> exp.Expression:

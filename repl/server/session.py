@@ -24,6 +24,7 @@ from repl.run import split_statements
 from repl.server import params as parameters
 from repl.server import pgcatalog
 from repl.server.pgcatalog import CatalogView, Oids, SessionInfo
+from repl.server.types import pg_type
 
 DEFAULT_SETTINGS = {
     "server_version": pgcatalog.SERVER_VERSION, "server_version_num": "150000", "server_encoding": "UTF8",
@@ -87,6 +88,7 @@ class Prepared:
     text: str
     tree: exp.Expression | None
     param_oids: list[int]
+    inferred: dict[int, int] | None = None  # parameter oids worked out from the query (parameter_types)
 
 
 @dataclass
@@ -206,9 +208,22 @@ class Session:
         return Prepared(text, trees[0] if trees else None, param_oids)
 
     def parameter_types(self, prepared: Prepared) -> list[int]:
-        """The parameter oids a Describe reports: the client's, else text (25) for the rest."""
+        """The parameter oids: the client's, else inferred from what each is compared with
+        (``params.infer_types``), else text (25)."""
         n = max(len(prepared.param_oids), parameters.count([prepared.tree]) if prepared.tree is not None else 0)
-        return [(prepared.param_oids[i] if i < len(prepared.param_oids) and prepared.param_oids[i] else 25) for i in range(n)]
+        if prepared.inferred is None:
+            inferred = {}
+            if n and not all(prepared.param_oids[i] if i < len(prepared.param_oids) else 0 for i in range(n)):
+                inferred = parameters.infer_types(prepared.tree, self._schema_of)
+            prepared.inferred = {i: pg_type(t).oid for i, t in inferred.items()}
+        return [prepared.param_oids[i] if i < len(prepared.param_oids) and prepared.param_oids[i]
+                else prepared.inferred.get(i, 25) for i in range(n)]
+
+    def _schema_of(self, name: str) -> pa.Schema | None:
+        catalog = self.ctx.catalog
+        if name in catalog and catalog.view(name) is None:
+            return catalog.table(name).schema
+        return None
 
     def simple(self, text: str) -> list[tuple[str, Any]]:
         """The statements of a simple Query, in order, as (text, Prepared or the error parsing it)."""

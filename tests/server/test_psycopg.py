@@ -294,3 +294,42 @@ def test_rollback_undoes_writes(server):
         assert c.execute("SELECT id FROM wire_tx ORDER BY id").fetchall() == [(1,), (3,)]
         c.execute("DROP TABLE wire_tx")
         c.commit()
+
+
+def test_untyped_parameters_take_the_column_type(server):
+    """A client that sends every parameter as untyped text (node-postgres, psql's \\bind) gets
+    them read as the type of the column they are compared with."""
+    def msg(kind, body=b""):
+        return kind + struct.pack("!i", len(body) + 4) + body
+
+    def text_param(v: bytes) -> bytes:
+        return struct.pack("!i", len(v)) + v
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        body = struct.pack("!i", 196608) + b"user\0u\0\0"
+        s.sendall(struct.pack("!i", len(body) + 4) + body)
+        f = s.makefile("rb")
+
+        def read():
+            kind = f.read(1)
+            (n,) = struct.unpack("!i", f.read(4))
+            return kind, f.read(n - 4)
+
+        while read()[0] != b"Z":
+            pass
+        query = b"SELECT name FROM items WHERE id = $1 AND price > $2 LIMIT $3\0"
+        s.sendall(msg(b"P", b"q\0" + query + struct.pack("!h", 0)) + msg(b"D", b"Sq\0")
+                  + msg(b"B", b"\0q\0" + struct.pack("!hh", 0, 3) + text_param(b"8") + text_param(b"1.5") + text_param(b"5")
+                        + struct.pack("!h", 0))
+                  + msg(b"E", b"\0" + struct.pack("!i", 0)) + msg(b"S"))
+        replies = []
+        while True:
+            kind, payload = read()
+            replies.append((kind, payload))
+            if kind == b"Z":
+                break
+    described = next(p for k, p in replies if k == b"t")
+    assert struct.unpack("!hiii", described) == (3, 20, 1700, 20)  # bigint, numeric, bigint
+    assert b"E" not in [k for k, _ in replies], replies
+    rows = [p for k, p in replies if k == b"D"]
+    assert [r[6:].decode() for r in rows] == ["it's"]
