@@ -182,14 +182,15 @@ class Session:
         return SessionInfo(self.user, self.setting, oid_of)
 
     def setting(self, name: str) -> str | None:
+        """A setting's value as SHOW and current_setting() give it: the Context's own options
+        first (SET default_order, threads...), then the Postgres settings the session keeps."""
+        if self._is_option(name):
+            value = self.ctx.options[name]
+            return "" if value is None else str(value)
         for key, value in self.settings.items():
             if key.lower() == name.lower():
                 return value
-        try:
-            value = self.ctx.options[name]
-        except (InvalidArgumentError, KeyError):
-            return None
-        return "" if value is None else str(value)
+        return None
 
     # -- statements ---------------------------------------------------------------------------------
     def prepare(self, text: str, param_oids: list[int]) -> Prepared:
@@ -250,6 +251,8 @@ class Session:
         prepared = portal.prepared
         if prepared.tree is None:
             return self._session_command(prepared.text)
+        if self.transaction == "E":
+            raise FailedTransaction("current transaction is aborted, commands ignored until end of transaction block")
         if not self.shared.allow_files:
             self._refuse_files(prepared.tree)
         tree = parameters.bind(prepared.tree, portal.values) if parameters.placeholders(prepared.tree) else prepared.tree
@@ -257,8 +260,6 @@ class Session:
         if pgcatalog.reads_catalog(prepared.tree) and pgcatalog.reads_nothing(tree):
             names = pgcatalog.output_names(tree)
             return Outcome(pa.table({n: pa.array([], pa.string()) for n in dict.fromkeys(names)}), "SELECT 0")
-        if self.transaction == "E":
-            raise FailedTransaction("current transaction is aborted, commands ignored until end of transaction block")
         return self.ctx.sql(tree.sql(dialect=self.ctx.dialect))
 
     def describe(self, portal: Portal) -> pa.Schema | None:
