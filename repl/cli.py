@@ -17,7 +17,8 @@ EPILOG = """examples:
   sqlengine --demo -c "SELECT * FROM orders LIMIT 5"
   sqlengine --table trips=data/trips/*.parquet -c "SELECT count(*) FROM trips"
   sqlengine --demo report.sql --format csv --output report.csv
-  echo "SELECT 42;" | sqlengine"""
+  echo "SELECT 42;" | sqlengine
+  sqlengine serve --demo                             serve the tables over the PostgreSQL protocol (sqlengine serve --help)"""
 
 
 class _Version(argparse.Action):
@@ -138,6 +139,11 @@ def _read_stdin() -> str:
 def main(argv: list[str] | None = None) -> int:
     """The command's entry point; returns the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C).
     Nothing escapes as a traceback: a failure outside any statement is one line too."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["serve"]:
+        from repl.server.command import main as serve
+
+        return serve(arguments[1:])
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C while starting up (importing pandas and the engine)
