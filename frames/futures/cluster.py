@@ -39,10 +39,11 @@ class LocalCluster:
                  processes: bool = True, dashboard_address: Any = None):
         cores = os.cpu_count() or 1
         if processes:
-            n_workers, threads_per_worker = n_workers or cores, threads_per_worker or 1
+            n_workers = cores if n_workers is None else n_workers
+            threads_per_worker = 1 if threads_per_worker is None else threads_per_worker
         else:
-            n_workers = n_workers or 1
-            threads_per_worker = threads_per_worker or max(1, cores // n_workers)
+            n_workers = 1 if n_workers is None else _positive("n_workers", n_workers)
+            threads_per_worker = max(1, cores // n_workers) if threads_per_worker is None else threads_per_worker
         self.n_workers = _positive("n_workers", n_workers)
         self.threads_per_worker = _positive("threads_per_worker", threads_per_worker)
         self.processes = bool(processes)

@@ -9,9 +9,11 @@ reach the cluster through ``exec.distributed``'s translation to Dask's task spec
 
 from __future__ import annotations
 
+from concurrent.futures import CancelledError
 from typing import Any, Callable, Iterable, Sequence
 
 from exec.errors import SchedulerError
+from frames.futures.errors import FutureCancelledError, KilledWorkerError
 from frames.futures.future import Future
 
 
@@ -93,9 +95,12 @@ class DaskBackend:
         except KeyboardInterrupt:
             inner.cancel()
             raise
+        except (CancelledError, _killed_worker()) as exc:
+            raise _ours(exc) from exc
 
     def exception(self, inner: Any, timeout: float | None = None) -> BaseException | None:
-        return inner.exception(timeout=timeout)
+        exc = inner.exception(timeout=timeout)
+        return _ours(exc) if isinstance(exc, (CancelledError, _killed_worker())) else exc
 
     def gather(self, inners: Sequence, errors: str = "raise") -> list:
         try:
@@ -103,6 +108,8 @@ class DaskBackend:
         except KeyboardInterrupt:
             self.client.cancel(list(inners))
             raise
+        except (CancelledError, _killed_worker()) as exc:
+            raise _ours(exc) from exc
 
     @staticmethod
     def done(inner: Any) -> bool:
@@ -141,6 +148,21 @@ class DaskBackend:
     def close(self) -> None:
         if self._owned:
             self.client.close()
+
+
+def _killed_worker() -> type:
+    from distributed.scheduler import KilledWorker
+
+    return KilledWorker
+
+
+def _ours(exc: BaseException) -> BaseException:
+    """distributed's cancellation and killed-worker errors as the project's own."""
+    if isinstance(exc, (FutureCancelledError, KilledWorkerError)):
+        return exc
+    if isinstance(exc, CancelledError):
+        return FutureCancelledError(str(exc))
+    return KilledWorkerError(f"{exc} (reported by the Dask cluster)")
 
 
 def _map_futures(obj: Any, fn: Callable) -> Any:
