@@ -99,10 +99,12 @@ class Client:
             raise InvalidArgumentError(f"errors must be 'raise' or 'skip', not {errors!r}")
         found = futures_in(futures, [])
         mine = [f for f in found if f._backend is self._backend]
+        if errors == "skip":  # wait for all, then leave out the failed ones
+            self._backend.gather([f._handle for f in mine], "skip")
+            if type(futures) is list:
+                return [f.result() if type(f) is Future else f for f in futures
+                        if type(f) is not Future or f.status == "finished"]
         values = dict(zip(map(id, mine), self._backend.gather([f._handle for f in mine], "raise")))
-        if errors == "skip" and type(futures) is list:
-            return [values[id(f)] if type(f) is Future else f for f in futures
-                    if type(f) is not Future or f.status == "finished"]
         return _fill(futures, lambda f: values[id(f)] if id(f) in values else f.result())
 
     def scatter(self, data: Any, broadcast: bool = False, hash: bool = True) -> Any:
