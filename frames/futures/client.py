@@ -97,8 +97,11 @@ class Client:
         ``errors="skip"`` leaves failed ones out of a list. Ctrl-C while waiting cancels them."""
         if errors not in ("raise", "skip"):
             raise InvalidArgumentError(f"errors must be 'raise' or 'skip', not {errors!r}")
+        backend = self._backend
+        if type(futures) is list and errors == "raise" and all(type(f) is Future and f._backend is backend for f in futures):
+            return backend.gather([f._handle for f in futures], "raise")  # the common case, directly
         found = futures_in(futures, [])
-        mine = [f for f in found if f._backend is self._backend]
+        mine = [f for f in found if f._backend is backend]
         if errors == "skip":  # wait for all, then leave out the failed ones
             self._backend.gather([f._handle for f in mine], "skip")
             if type(futures) is list:
@@ -261,7 +264,7 @@ def _finalize(finalize: Callable, results: list) -> Any:
 
 
 def _count(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if type(value) is not int or value < 0:
         raise InvalidArgumentError(f"{name} must be a non-negative integer, not {value!r}")
     return value
 

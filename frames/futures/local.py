@@ -66,6 +66,14 @@ class _State:
         self.here = False  # runs in this process, not on a worker (a collection's _finalize)
 
 
+def _swap_args(args: tuple, deps: dict, backend: "LocalBackend") -> tuple:
+    """``_swap_futures`` of a call's arguments, with a fast path for plain values."""
+    for a in args:
+        if type(a) in _SWAPPED:
+            return _swap_futures(args, deps, backend)
+    return args
+
+
 def _swap_futures(obj: Any, deps: dict, backend: "LocalBackend") -> Any:
     """``obj`` with each Future (also inside lists, tuples and dicts) replaced by a Ref to its key,
     collected in ``deps``; the same object when it holds none."""
@@ -84,6 +92,9 @@ def _swap_futures(obj: Any, deps: dict, backend: "LocalBackend") -> Any:
         new = {k: _swap_futures(v, deps, backend) for k, v in obj.items()}
         return new if any(new[k] is not v for k, v in obj.items()) else obj
     return obj
+
+
+_SWAPPED = frozenset({Future, list, tuple, dict})
 
 
 def task_key(func: Callable, args: tuple, kwargs: dict, pure: bool) -> str:
@@ -127,8 +138,9 @@ class LocalBackend:
     def submit(self, func: Callable, args: tuple, kwargs: dict, key: Any, pure: bool, retries: int,
                priority: int) -> Future:
         deps: dict = {}
-        args = _swap_futures(args, deps, self)
-        kwargs = _swap_futures(kwargs, deps, self)
+        args = _swap_args(args, deps, self)
+        if kwargs:
+            kwargs = _swap_futures(kwargs, deps, self)
         if key is None:
             key = task_key(func, args, kwargs, pure)
         task = Task(func, *args, **kwargs)
@@ -140,8 +152,11 @@ class LocalBackend:
                 st = self._tasks[key] = _State(key, task, deps, {}, priority, next(self._seq), retries)
                 self._place(st, [])
             st.refs += 1
-            batches = self._fill()
-        self._send(batches)
+            # a new task goes out now only when a worker thread is idle; else it waits for the
+            # next job to finish, which sends everything ready by then in a few batches
+            batches = self._fill() if len(self._jobs) + self._queued_jobs < self.cluster.nthreads else ()
+        if batches:
+            self._send(batches)
         return Future(self, st, key)
 
     def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = ()) -> list[_State]:
@@ -244,16 +259,20 @@ class LocalBackend:
     # -- dispatching ---------------------------------------------------------------------------
     def _fill(self) -> list[list[_State]]:
         """Batches of ready tasks for free worker slots (two batches in flight per thread)."""
-        out: list[list[_State]] = [[st] for st in self._here]
-        self._queued_jobs += len(self._here)
-        self._here = []
-        slots = self.cluster.nthreads
+        out: list[list[_State]] = []
+        if self._here:
+            out = [[st] for st in self._here]
+            self._queued_jobs += len(self._here)
+            self._here = []
+        limit = 2 * self.cluster.nthreads
         ready = self._ready
-        while ready and len(self._jobs) + self._queued_jobs < 2 * slots:
+        while ready and len(self._jobs) + self._queued_jobs < limit:
             size = 1
             avg = self._avg
-            if avg is not None and avg < _BATCH_SECONDS and len(ready) > slots:
-                size = min(len(ready) // (2 * slots) or 1, _MAX_BATCH, max(1, int(_BATCH_SECONDS / max(avg, 1e-7))))
+            if avg is not None and avg < _BATCH_SECONDS and len(ready) > 1:
+                # cheap tasks: what is ready, shared among the free slots, about a millisecond each
+                free = limit - len(self._jobs) - self._queued_jobs
+                size = min(-(-len(ready) // free), _MAX_BATCH, max(1, int(_BATCH_SECONDS / max(avg, 1e-7))))
             batch: list[_State] = []
             while ready and len(batch) < size:
                 st = ready[0][2]
