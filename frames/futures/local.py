@@ -553,13 +553,12 @@ class LocalBackend:
     def interrupt(self, states: Iterable[_State]) -> None:
         """Ctrl-C: cancel ``states`` and stop the worker processes running them; the other tasks
         of their batches run again without counting the death against them."""
-        states = list(states)
+        self.cancel(states)  # with the tasks only they needed
         with self._lock:
-            jobs = {st.job for st in states if st.status == PROCESSING and st.job is not None}
+            jobs = {job for job, batch in self._jobs.items() if any(st.status == CANCELLED for st in batch)}
             for job in jobs:
-                for st in self._jobs.get(job, ()):
+                for st in self._jobs[job]:
                     st.spared = True
-        self.cancel(states)
         if jobs:
             self.cluster.interrupt(jobs)
 
