@@ -10,6 +10,7 @@ the values first (``frames.base.run``).
 
 from __future__ import annotations
 
+import traceback
 from typing import Any, Callable
 
 from frames.base import Remote
@@ -41,7 +42,7 @@ class Future(Remote):
     def traceback(self, timeout: float | None = None) -> str | None:
         """The worker's traceback text of a failed task."""
         exc = self.exception(timeout)
-        return None if exc is None else "".join(__import__("traceback").format_exception(exc))
+        return None if exc is None else "".join(traceback.format_exception(exc))
 
     def done(self) -> bool:
         return self._backend.done(self._handle)
@@ -89,11 +90,6 @@ class Future(Remote):
 
     def __repr__(self) -> str:
         return f"<Future: {self.status}, key: {self.key!r}>"
-
-    def __await__(self):  # pragma: no cover - convenience for asyncio users
-        import asyncio
-
-        return asyncio.get_running_loop().run_in_executor(None, self.result).__await__()
 
 
 def futures_in(obj: Any, out: list) -> Any:
