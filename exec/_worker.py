@@ -65,25 +65,41 @@ def main() -> None:
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # user prints must not corrupt frames
     protocol_in = sys.stdin.buffer
+    import threading
     import time
     import traceback
+    from concurrent.futures import ThreadPoolExecutor
 
     import cloudpickle
 
     from exec import core
 
     core.process_label = f"process-{os.getpid()}"
-    while True:
-        frame = read_frame(protocol_in)
-        if frame is None:
-            return
+    write_lock = threading.Lock()
+
+    def run(frame: bytes) -> None:
         job_id, keys, payload = cloudpickle.loads(frame)
         try:
             worker, outcomes = core.run_batch(cloudpickle.loads(payload))
         except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module)
             now = time.perf_counter()
             worker, outcomes = core.process_label, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]
-        write_frame(protocol_out, cloudpickle.dumps((job_id, keys, _encode(worker, outcomes))))
+        reply = cloudpickle.dumps((job_id, keys, _encode(worker, outcomes)))
+        with write_lock:
+            write_frame(protocol_out, reply)
+
+    threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker") if threads > 1 else None
+    while True:
+        frame = read_frame(protocol_in)
+        if frame is None:
+            if pool is not None:
+                pool.shutdown(wait=True)
+            return
+        if pool is None:
+            run(frame)
+        else:  # the parent sends at most ``threads`` jobs at a time
+            pool.submit(run, frame)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,15 @@ class set:  # noqa: A001 - mirrors dask.config.set
             _config.update(self._previous)
             _chosen.update(self._previous_chosen)
 
+    def inherit(self, older: "set") -> None:
+        """On exit restore what ``older`` (set before this one) would have: ``older`` is being
+        undone out of order, while this one stays in force (a Client closed under a newer one)."""
+        with _lock:
+            for k in self._previous:
+                if k in older._previous:
+                    self._previous[k] = older._previous[k]
+                    self._previous_chosen[k] = older._previous_chosen[k]
+
 
 def chosen(key: str) -> bool:
     """Whether a caller set ``key`` (to any value but None), rather than it being the built-in

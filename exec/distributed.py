@@ -2,7 +2,8 @@
 
 The graph is translated to Dask's task spec (``dask._task_spec``: ``Task``, ``TaskRef``,
 ``DataNode``), one Dask task per key, and submitted with ``client.get``; older Dask versions get
-the legacy tuple format. Literal values are wrapped so that Dask never mistakes a tuple or list
+the legacy tuple format. A literal ``distributed.Future`` stands for its value on the cluster
+(a task returning it: the value never passes through this process). Literal values are wrapped so that Dask never mistakes a tuple or list
 value for a task or a key. Dask and ``distributed`` are imported only here, and only when asked for.
 
 Every ``get`` submits its keys under a prefix of its own (``(prefix, key)``): the same key may
@@ -33,9 +34,14 @@ class _Opaque:
     def __reduce__(self):
         return (_Opaque, (self.value,))
 
+    def __dask_tokenize__(self) -> tuple:
+        # our keys are explicit, so no token is needed: a task whose callable Dask cannot hash
+        # deterministically (a bound method of a collection, kept in a Client's compute) is fine
+        return ("sqlengine-opaque", id(self))
 
-def _run(task: Task, dep_keys: _Opaque, *dep_values: Any) -> Any:
-    return task.execute(dict(zip(dep_keys.value, dep_values)))
+
+def _run(task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
+    return task.value.execute(dict(zip(dep_keys.value, dep_values)))
 
 
 def _literal(value: _Opaque) -> Any:
@@ -60,7 +66,9 @@ def to_dask_graph(graph: dict, rename: Any = _identity) -> dict:
         new = rename(key)
         if type(value) is Task:
             deps = tuple(value.dependencies)
-            out[new] = DaskTask(new, _run, value, _Opaque(deps), *[TaskRef(rename(d)) for d in deps])
+            out[new] = DaskTask(new, _run, _Opaque(value), _Opaque(deps), *[TaskRef(rename(d)) for d in deps])
+        elif isinstance(value, TaskRef):  # a distributed.Future: the cluster's own value of it
+            out[new] = DaskTask(new, _identity, value)
         else:
             out[new] = DataNode(new, value)
     return out
@@ -71,7 +79,7 @@ def _to_legacy_graph(graph: dict, rename: Any = _identity) -> dict:
     for key, value in graph.items():
         if type(value) is Task:
             deps = tuple(value.dependencies)
-            out[rename(key)] = (_run, value, _Opaque(deps), *[rename(d) for d in deps])
+            out[rename(key)] = (_run, _Opaque(value), _Opaque(deps), *[rename(d) for d in deps])
         else:
             out[rename(key)] = (_literal, _Opaque(value))
     return out

@@ -3,8 +3,9 @@
 Workers are plain subprocesses (``python -c``) speaking length-prefixed cloudpickle frames over
 pipes: they never re-run the parent's ``__main__`` (so spawn-only platforms and scripts without a
 main guard work), functions from ``__main__`` and lambdas travel by value, and the pool stays alive
-between computations so the second compute pays no start-up. A worker that dies fails its job with
-``WorkerDiedError`` and is replaced on the next submit.
+between computations so the second compute pays no start-up. A worker that dies fails its jobs with
+``WorkerDiedError`` and is replaced on the next submit. With ``threads_per_worker`` above 1 a
+worker runs that many jobs at once, each in a thread of its own (the Client's ``LocalCluster``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class _Worker:
     def __init__(self, pool: "ProcessPool"):
         env = dict(os.environ)
         env["SQLENGINE_WORKER_PATH"] = json.dumps([p if p else os.getcwd() for p in sys.path])
+        env["SQLENGINE_WORKER_THREADS"] = str(pool.threads_per_worker)
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT],
             stdin=subprocess.PIPE,
@@ -41,7 +43,7 @@ class _Worker:
             start_new_session=True,  # Ctrl-C in a terminal reaches the parent only
         )
         self.pool = pool
-        self.job: tuple[int, Future] | None = None
+        self.jobs: dict[int, Future] = {}  # running here, by job id
         self.reader = threading.Thread(target=self._read, daemon=True, name=f"sqlengine-worker-{self.proc.pid}")
         self.reader.start()
 
@@ -50,7 +52,7 @@ class _Worker:
         return self.proc.pid
 
     def send(self, job_id: int, future: Future, payload: bytes) -> None:
-        self.job = (job_id, future)
+        self.jobs[job_id] = future
         try:
             write_frame(self.proc.stdin, payload)
         except (BrokenPipeError, OSError):
@@ -63,24 +65,25 @@ class _Worker:
                 self._died()
                 return
             job_id, keys, outcomes = cloudpickle.loads(frame)
-            job, self.job = self.job, None
-            if job is not None and job[0] == job_id and not job[1].done():
+            job = self.jobs.pop(job_id, None)
+            if job is not None and not job.done():
                 try:
-                    job[1].set_result(cloudpickle.loads(outcomes))
+                    job.set_result(cloudpickle.loads(outcomes))
                 except Exception as exc:  # e.g. a result whose class the parent cannot import
                     err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
-                    job[1].set_exception(err)
+                    job.set_exception(err)
             self.pool._worker_free(self)
 
     def _died(self) -> None:
-        job, self.job = self.job, None
+        jobs, self.jobs = self.jobs, {}
         try:
             code = self.proc.wait(timeout=2)  # its pipe closed: it is exiting
         except subprocess.TimeoutExpired:
             code = None
-        if job is not None and not job[1].done():
-            job[1].set_exception(WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks"))
         self.pool._worker_lost(self)
+        for job in jobs.values():
+            if not job.done():
+                job.set_exception(WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks"))
 
     def close(self) -> None:
         """Ask the worker to exit once its current job is done (it stops at end of input)."""
@@ -99,11 +102,12 @@ class _Worker:
 class ProcessPool:
     """``submit(fn, *args) -> Future`` over persistent worker processes."""
 
-    def __init__(self, num_workers: int):
+    def __init__(self, num_workers: int, threads_per_worker: int = 1):
         self.num_workers = num_workers
+        self.threads_per_worker = threads_per_worker
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
-        self._idle: collections.deque[_Worker] = collections.deque()
+        self._idle: collections.deque[_Worker] = collections.deque()  # one entry per free thread
         self._queue: collections.deque[tuple[int, Future, bytes]] = collections.deque()
         self._ids = 0
 
@@ -135,7 +139,7 @@ class ProcessPool:
         while self._queue and not self._idle and len(self._workers) < self.num_workers:
             worker = _Worker(self)
             self._workers.append(worker)
-            self._idle.append(worker)
+            self._idle.extend([worker] * self.threads_per_worker)
 
     def _dispatch(self) -> None:
         while True:
@@ -154,10 +158,11 @@ class ProcessPool:
         retire = False
         with self._lock:
             if worker in self._workers:
-                if len(self._workers) > self.num_workers:  # the pool was shrunk
+                if len(self._workers) > self.num_workers and not worker.jobs:  # the pool was shrunk
                     self._workers.remove(worker)
+                    self._idle = collections.deque(w for w in self._idle if w is not worker)
                     retire = True
-                else:
+                elif len(self._workers) <= self.num_workers:
                     self._idle.append(worker)
         if retire:
             worker.close()
@@ -168,10 +173,14 @@ class ProcessPool:
         with self._lock:
             self.num_workers = num_workers
             retire = []
-            while len(self._workers) > num_workers and self._idle:
-                worker = self._idle.pop()
+            for worker in list(self._workers):
+                if len(self._workers) - len(retire) <= num_workers:
+                    break
+                if not worker.jobs:
+                    retire.append(worker)
+            for worker in retire:
                 self._workers.remove(worker)
-                retire.append(worker)
+            self._idle = collections.deque(w for w in self._idle if w not in retire)
             self._grow_locked()
         for worker in retire:
             worker.close()
@@ -181,8 +190,7 @@ class ProcessPool:
         with self._lock:
             if worker in self._workers:
                 self._workers.remove(worker)
-            if worker in self._idle:
-                self._idle.remove(worker)
+            self._idle = collections.deque(w for w in self._idle if w is not worker)
             self._grow_locked()  # a replacement, if jobs are waiting (else on the next submit)
         self._dispatch()
 
@@ -193,7 +201,7 @@ class ProcessPool:
             mine = (lambda f: True) if futures is None else (lambda f: f in futures)
             dropped = [job for job in self._queue if mine(job[1])]
             self._queue = collections.deque(job for job in self._queue if not mine(job[1]))
-            busy = [w for w in self._workers if w.job is not None and mine(w.job[1])]
+            busy = [w for w in self._workers if any(mine(f) for f in w.jobs.values())]
         for _, fut, _ in dropped:
             if not fut.done():
                 fut.set_exception(KeyboardInterrupt())

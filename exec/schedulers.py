@@ -44,10 +44,6 @@ class SyncScheduler:
 
     name = "sync"
 
-    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
-        """``(submit, remote)`` for jobs on this scheduler's workers (used by ``frames.futures``)."""
-        return _InlineExecutor.submit, False
-
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         return get_async(_InlineExecutor.submit, 1, graph, keys, callbacks=callbacks)
 
@@ -72,9 +68,6 @@ class ThreadScheduler:
             if pool is None:
                 pool = self._pools[n] = ThreadPoolExecutor(n, thread_name_prefix=f"sqlengine{n}")
             return pool
-
-    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
-        return self._executor(num_workers or _default_workers()).submit, False
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         if in_worker():  # a compute inside a task: waiting on our own pool could deadlock
@@ -108,9 +101,6 @@ class ProcessScheduler:
             elif self._pool.num_workers != n:
                 self._pool.resize(n)  # keeps warm workers and jobs already queued
             return self._pool
-
-    def submitter(self, num_workers: int | None = None) -> tuple[Callable[..., Future], bool]:
-        return self.pool(num_workers).submit, True
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         if in_worker():

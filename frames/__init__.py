@@ -9,6 +9,7 @@ from frames.dataframe import (
 )
 from frames.delayed import Delayed, delayed
 from frames import futures
+from frames.futures import Client, LocalCluster
 from frames.errors import (
     ColumnNotFoundError,
     DataSourceError,
@@ -19,7 +20,7 @@ from frames.errors import (
 )
 
 __all__ = [
-    "Bag", "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "persist", "visualize", "concat", "from_arrow", "from_pandas",
+    "Bag", "Client", "LocalCluster", "DataFrame", "Series", "Scalar", "Delayed", "delayed", "futures", "Lazy", "compute", "persist", "visualize", "concat", "from_arrow", "from_pandas",
     "read_csv", "read_json", "read_parquet", "map_partitions", "ColumnNotFoundError", "DataSourceError",
     "DataTypeError", "FramesError", "InvalidArgumentError", "WriteError",
 ]

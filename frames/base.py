@@ -78,6 +78,23 @@ class Layered(Lazy):
     deps: tuple
 
 
+class Remote(Lazy):
+    """A value a scheduler already holds (a Client's ``Future``): its graph is ``{key: itself}``.
+    A scheduler that knows it (``takes_futures``) hands its value to the tasks that read it on its
+    workers; for any other ``run`` fetches the value first."""
+
+    __slots__ = ()
+
+    def _value(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _fetch_remote(graph: dict) -> dict:
+    if not any(isinstance(v, Remote) for v in graph.values()):
+        return graph
+    return {k: v._value() if isinstance(v, Remote) else v for k, v in graph.items()}
+
+
 def layered_graph(root: Lazy) -> dict:
     """Every task ``root`` needs: the layers of the layered collections it was made from, walked
     without recursion (long chains are fine), and the graphs of other collections it reads."""
@@ -106,6 +123,9 @@ def run(graph: dict, keys: list[Hashable], scheduler: str | None = None, optimiz
         return []
     if optimize_graph:
         graph = _exec.fuse(_exec.cull(graph, keys), keys)
+    scheduler = _exec.get_scheduler(scheduler)
+    if not getattr(scheduler, "takes_futures", False):
+        graph = _fetch_remote(graph)
     return list(_exec.get(graph, keys, scheduler=scheduler, **kwargs))
 
 
@@ -218,4 +238,4 @@ def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = Tr
     return _exec.visualize(graph, keys, filename=filename, **kwargs)
 
 
-__all__ = ["Lazy", "Layered", "layered_graph", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs", "choose_scheduler"]
+__all__ = ["Lazy", "Layered", "Remote", "layered_graph", "compute", "persist", "visualize", "run", "collections_graph", "merge_graphs", "choose_scheduler"]

@@ -15,7 +15,7 @@ import uuid
 from typing import Any, Callable
 
 from exec import Ref, Task
-from frames.base import Lazy
+from frames.base import Lazy, Remote
 
 # Keys are "<name>-<session>-<counter>": unique within and across processes, and O(1) to make.
 _counter = itertools.count()
@@ -53,6 +53,9 @@ def _unpack(obj: Any, deps: list) -> Any:
         return tuple(_unpack(x, deps) for x in obj)
     if t is dict:
         return {k: _unpack(v, deps) for k, v in obj.items()}
+    if isinstance(obj, Remote):  # a Client's Future: its value, given to the task where it runs
+        deps.append(obj)
+        return Ref(obj.key)
     if isinstance(obj, Lazy):
         raise TypeError("pass collections to delayed functions via .to_delayed() or compute them first")
     return obj
@@ -112,6 +115,9 @@ class Delayed(Lazy):
 
     def __repr__(self) -> str:
         return f"Delayed({self._key!r})"
+
+    def __reduce__(self):  # immutable (no __setattr__): pickled through the constructor
+        return (Delayed, (self._key, self._task, self._deps, self._length))
 
     def __getattr__(self, name: str) -> "Delayed":
         if name.startswith("_"):  # private and protocol probes (IPython, pickle, copy) are not calls

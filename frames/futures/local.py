@@ -1,0 +1,614 @@
+"""The local backend: a scheduler that runs tasks as they are submitted on a ``LocalCluster``.
+
+Every task has a state (``_State``): its ``exec.Task`` (futures among its arguments became
+``Ref``\\ s to their keys), the states it depends on and the states depending on it. A task whose
+dependencies are all finished is *ready* (a heap by priority, then submission order); ready tasks go
+to the cluster's workers in batches of ``exec.core.run_batch``, the job every local worker runs: one
+at a time while tasks are slow or few, many per job when they are cheap (as ``exec.core.get_async``
+does), so a tiny task costs a few microseconds. Results come back to this process and are handed to
+dependents inside their batch (the worker substitutes them for the Refs), so a chain of futures
+never waits for the caller; a value lives as long as a Future of it or an unfinished dependent does.
+
+Failures: a task that raises is re-run while it has ``retries`` left, else it and every dependent
+fail with its exception (type, notes and the worker's traceback). A worker process that dies fails
+only the batch it was running: those tasks run again on a fresh worker, one per batch from then on,
+so a task that keeps killing workers is found; after ``ALLOWED_DEATHS`` deaths it fails with
+``KilledWorkerError``. Ctrl-C while waiting cancels what was waited for (killing the worker
+processes running it; their other tasks run again) and the Client stays usable.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import heapq
+import itertools
+import pickle
+import threading
+import time
+import uuid
+from concurrent.futures import CancelledError
+from typing import Any, Callable, Iterable, Sequence
+
+from exec.core import WorkerDiedError, task_exception
+from exec.graph import Ref, Task
+from frames.futures.errors import ClientClosedError, FutureCancelledError, KilledWorkerError
+from frames.futures.future import CANCELLED, ERROR, FINISHED, PENDING, Future
+
+ALLOWED_DEATHS = 3  # as distributed's ``scheduler.allowed-failures``
+WAITING, READY, PROCESSING, NEW = "waiting", "ready", "processing", "new"
+_DONE = frozenset({FINISHED, ERROR, CANCELLED})
+_BATCH_SECONDS = 1e-3  # the work one batch of cheap tasks should hold
+_MAX_BATCH = 256
+
+
+class _State:
+    __slots__ = ("key", "task", "deps", "consts", "priority", "seq", "retries", "deaths", "spared",
+                 "status", "value", "error", "tb", "dependents", "waiting", "event", "callbacks",
+                 "refs", "job", "here")
+
+    def __init__(self, key: Any, task: Task, deps: dict, consts: dict, priority: int, seq: int, retries: int):
+        self.key = key
+        self.task = task
+        self.deps = deps  # Ref key -> _State
+        self.consts = consts  # Ref key -> literal value (a graph's literals)
+        self.priority = priority
+        self.seq = seq
+        self.retries = retries
+        self.deaths = 0
+        self.spared = False  # its worker was killed on purpose (Ctrl-C of another task)
+        self.status = NEW
+        self.value = self.error = self.tb = self.event = self.job = None
+        self.dependents: list[_State] = []
+        self.waiting = 0
+        self.callbacks: list[Callable[[], Any]] = []
+        self.refs = 0  # Futures of this state alive
+        self.here = False  # runs in this process, not on a worker (a collection's _finalize)
+
+
+def _swap_args(args: tuple, deps: dict, backend: "LocalBackend") -> tuple:
+    """``_swap_futures`` of a call's arguments, with a fast path for plain values."""
+    for a in args:
+        if type(a) in _SWAPPED:
+            return _swap_futures(args, deps, backend)
+    return args
+
+
+def _swap_futures(obj: Any, deps: dict, backend: "LocalBackend") -> Any:
+    """``obj`` with each Future (also inside lists, tuples and dicts) replaced by a Ref to its key,
+    collected in ``deps``; the same object when it holds none."""
+    t = type(obj)
+    if t is Future:
+        if obj._backend is not backend:
+            return obj.result()  # another Client's future: its value, fetched here
+        deps[obj.key] = obj._handle
+        return Ref(obj.key)
+    if t is list or t is tuple:
+        new = [_swap_futures(x, deps, backend) for x in obj]
+        if any(a is not b for a, b in zip(new, obj)):
+            return new if t is list else tuple(new)
+        return obj
+    if t is dict:
+        new = {k: _swap_futures(v, deps, backend) for k, v in obj.items()}
+        return new if any(new[k] is not v for k, v in obj.items()) else obj
+    return obj
+
+
+_SWAPPED = frozenset({Future, list, tuple, dict})
+
+
+def task_key(func: Callable, args: tuple, kwargs: dict, pure: bool) -> str:
+    """``name-hash`` of the call when ``pure`` (equal calls share one task, as in Dask), else
+    ``name-uuid``."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    if pure:
+        try:
+            data = pickle.dumps((func, args, kwargs), protocol=5)
+        except Exception:
+            try:
+                import cloudpickle
+
+                data = cloudpickle.dumps((func, args, kwargs), protocol=5)
+            except Exception:
+                data = None
+        if data is not None:
+            return f"{name}-{hashlib.md5(data, usedforsecurity=False).hexdigest()}"
+    return f"{name}-{uuid.uuid4().hex}"
+
+
+class LocalBackend:
+    """Runs tasks on a ``LocalCluster`` as they are submitted; the Client's engine when local."""
+
+    def __init__(self, cluster: Any):
+        self.cluster = cluster
+        self._lock = threading.RLock()
+        self._tasks: dict[Any, _State] = {}  # the tasks Futures refer to, by key
+        self._ready: list[tuple[int, int, _State]] = []
+        self._seq = itertools.count()
+        self._jobs: dict[Any, list[_State]] = {}  # job future -> its batch, while running
+        self._queued_jobs = 0  # batches built but not yet handed to the cluster
+        self._released: collections.deque[_State] = collections.deque()
+        self._kept: set[_State] = set()  # fire_and_forget: run even without a Future
+        self._avg: float | None = None  # a task's typical run time; unknown until one has run
+        self._closed = False
+        self._here: list[_State] = []  # ready tasks that run in this process
+        self._here_pool: Any = None
+
+    # -- submitting ----------------------------------------------------------------------------
+    def submit(self, func: Callable, args: tuple, kwargs: dict, key: Any, pure: bool, retries: int,
+               priority: int) -> Future:
+        deps: dict = {}
+        args = _swap_args(args, deps, self)
+        if kwargs:
+            kwargs = _swap_futures(kwargs, deps, self)
+        if key is None:
+            key = task_key(func, args, kwargs, pure)
+        task = Task(func, *args, **kwargs)
+        with self._lock:
+            self._check_open()
+            self._drain_released()
+            st = self._tasks.get(key)
+            if st is None or st.status in (ERROR, CANCELLED):
+                st = self._tasks[key] = _State(key, task, deps, {}, priority, next(self._seq), retries)
+                self._place(st, [])
+            st.refs += 1
+            # a new task goes out now only when a worker thread is idle; else it waits for the
+            # next job to finish, which sends everything ready by then in a few batches
+            batches = self._fill() if len(self._jobs) + self._queued_jobs < self.cluster.nthreads else ()
+        if batches:
+            self._send(batches)
+        return Future(self, st, key)
+
+    def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = ()) -> list[_State]:
+        """Run a task graph (``exec`` tasks and literals; Futures of this backend among the
+        literals stand for their keys) and return the states of ``keys``. Its tasks have no
+        Futures: each lives while a dependent still needs it. The tasks ``here`` run in this
+        process (a collection's ``_finalize``: it needs no pickling, and the results are here)."""
+        states: dict[Any, _State] = {}
+        with self._lock:
+            self._check_open()
+            self._drain_released()
+            for k, v in graph.items():
+                if type(v) is Task:
+                    states[k] = _State(k, v, {}, {}, priority, next(self._seq), 0)
+            for k, st in states.items():
+                for d in st.task.dependencies:
+                    v = graph[d]
+                    if type(v) is Task:
+                        st.deps[d] = states[d]
+                    elif type(v) is Future and v._backend is self:
+                        st.deps[d] = v._handle
+                    else:
+                        st.consts[d] = v._value() if type(v) is Future else v
+            outputs = []
+            for k in keys:  # an output that is a literal gets a task returning it
+                if k not in states:
+                    v = graph[k]
+                    st = states[k] = _State(k, Task(_identity, Ref(k)), {}, {}, priority, next(self._seq), 0)
+                    if type(v) is Future and v._backend is self:
+                        st.deps[k] = v._handle
+                    else:
+                        st.consts[k] = v._value() if type(v) is Future else v
+                outputs.append(states[k])
+            for k in here:
+                states[k].here = True
+            for st in states.values():
+                self._place(st, [])
+            del states
+            batches = self._fill()
+        self._send(batches)
+        return outputs
+
+    def scatter(self, data: Any, broadcast: bool, hash: bool) -> Any:
+        """Values held here as finished tasks (worker processes get them with each task that
+        reads them): one Future per element of a list or dict, else one for the value."""
+        def one(value: Any) -> Future:
+            key = task_key(type(value), (value,), {}, hash) if hash else f"{type(value).__name__}-{uuid.uuid4().hex}"
+            with self._lock:
+                self._check_open()
+                self._drain_released()
+                st = self._tasks.get(key)
+                if st is None or st.status != FINISHED:
+                    st = self._tasks[key] = _State(key, None, {}, {}, 0, next(self._seq), 0)
+                    st.status, st.value = FINISHED, value
+                st.refs += 1
+            return Future(self, st, key)
+
+        if type(data) in (list, tuple, set, frozenset):
+            return [one(v) for v in data]
+        if type(data) is dict:
+            return {k: one(v) for k, v in data.items()}
+        return one(data)
+
+    def future_of(self, st: _State) -> Future:
+        """A Future of a state made by ``submit_graph`` (it is then kept as such tasks are)."""
+        with self._lock:
+            st.refs += 1
+            self._tasks.setdefault(st.key, st)
+        return Future(self, st, st.key)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("this Client is closed: create a new one to run more tasks")
+
+    def _place(self, st: _State, callbacks: list) -> None:
+        """A new (or retried) task: ready, waiting on its dependencies, or failed with one."""
+        waiting = 0
+        for d in st.deps.values():
+            if d.status == FINISHED:
+                continue
+            if d.status in (ERROR, CANCELLED):
+                self._fail(st, d.error, d.tb, callbacks, d.status)
+                return
+            d.dependents.append(st)
+            waiting += 1
+        st.waiting = waiting
+        if waiting:
+            st.status = WAITING
+        else:
+            self._push(st)
+
+    def _push(self, st: _State) -> None:
+        if st.here:
+            st.status = PROCESSING
+            self._here.append(st)
+            return
+        st.status = READY
+        heapq.heappush(self._ready, (-st.priority, st.seq, st))
+
+    # -- dispatching ---------------------------------------------------------------------------
+    def _fill(self) -> list[list[_State]]:
+        """Batches of ready tasks for free worker slots (two batches in flight per thread)."""
+        out: list[list[_State]] = []
+        if self._here:
+            out = [[st] for st in self._here]
+            self._queued_jobs += len(self._here)
+            self._here = []
+        limit = 2 * self.cluster.nthreads
+        ready = self._ready
+        while ready and len(self._jobs) + self._queued_jobs < limit:
+            size = 1
+            avg = self._avg
+            if avg is not None and avg < _BATCH_SECONDS and len(ready) > 1:
+                # cheap tasks: what is ready, shared among the free slots, about a millisecond each
+                free = limit - len(self._jobs) - self._queued_jobs
+                size = min(-(-len(ready) // free), _MAX_BATCH, max(1, int(_BATCH_SECONDS / max(avg, 1e-7))))
+            batch: list[_State] = []
+            while ready and len(batch) < size:
+                st = ready[0][2]
+                if st.status != READY:  # cancelled while it waited
+                    heapq.heappop(ready)
+                    continue
+                if st.deaths and batch:  # a suspect of killing workers runs alone
+                    break
+                heapq.heappop(ready)
+                st.status = PROCESSING
+                batch.append(st)
+                if st.deaths:
+                    break
+            if batch:
+                out.append(batch)
+                self._queued_jobs += 1
+        return out
+
+    def _send(self, batches: list[list[_State]]) -> None:
+        for batch in batches:
+            items = []
+            for st in batch:
+                if st.deps:
+                    data = {k: d.value for k, d in st.deps.items()}
+                    if st.consts:
+                        data.update(st.consts)
+                else:
+                    data = st.consts
+                items.append((st.key, st.task, data))
+            try:
+                job = self.cluster.submit(items) if not batch[0].here else self._here_submit(items)
+            except BaseException as exc:
+                with self._lock:
+                    self._queued_jobs -= 1
+                    callbacks: list = []
+                    for st in batch:
+                        self._fail(st, exc, exc.__traceback__, callbacks)
+                self._run(callbacks)
+                continue
+            with self._lock:
+                self._queued_jobs -= 1
+                self._jobs[job] = batch
+                for st in batch:
+                    st.job = job
+            job.add_done_callback(lambda f, batch=batch: self._job_done(batch, f))
+
+    def _here_submit(self, items: list) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from exec.core import run_batch
+
+        with self._lock:
+            if self._here_pool is None:
+                self._here_pool = ThreadPoolExecutor(1, thread_name_prefix="frames-client-finalize")
+        return self._here_pool.submit(run_batch, items)
+
+    def _job_done(self, batch: list[_State], job: Any) -> None:
+        callbacks: list = []
+        with self._lock:
+            self._jobs.pop(job, None)
+            for st in batch:
+                st.job = None
+            try:
+                _, outcomes = job.result()
+            except WorkerDiedError as exc:
+                self._worker_died(batch, exc, callbacks)
+            except (CancelledError, KeyboardInterrupt):  # its worker was stopped (Ctrl-C, close)
+                for st in batch:
+                    if st.status == PROCESSING:
+                        self._push(st) if not self._closed else self._fail(st, ClientClosedError("the Client was closed"), None, callbacks)
+            except BaseException as exc:  # the batch could not be sent (an argument that does not pickle)
+                for st in batch:
+                    if st.status != PROCESSING:
+                        continue
+                    if len(batch) > 1:  # find which task it was: each alone
+                        st.deaths = max(st.deaths, 1)
+                        self._push(st)
+                    else:
+                        self._fail(st, exc, exc.__traceback__, callbacks)
+            else:
+                self._outcomes(batch, outcomes, callbacks)
+            self._drain_released()
+            batches = self._fill()
+        self._send(batches)
+        self._run(callbacks)
+
+    def _outcomes(self, batch: list[_State], outcomes: list, callbacks: list) -> None:
+        remote = self.cluster.remote
+        for st, (key, ok, value, tb, t0, t1) in zip(batch, outcomes):
+            if st.status != PROCESSING:  # cancelled while it ran: the result is dropped
+                continue
+            if ok:
+                elapsed = t1 - t0
+                self._avg = elapsed if self._avg is None else 0.9 * self._avg + 0.1 * elapsed
+                self._finish(st, value, callbacks)
+            elif st.retries > 0:
+                st.retries -= 1
+                self._push(st)
+            else:
+                exc = task_exception(key, st.task, value, tb, remote)
+                self._fail(st, exc, exc.__traceback__, callbacks)
+        for st in batch[len(outcomes):]:  # after a failure the batch stopped: the rest run again
+            if st.status == PROCESSING:
+                self._push(st)
+
+    def _worker_died(self, batch: list[_State], exc: BaseException, callbacks: list) -> None:
+        for st in batch:
+            if st.status != PROCESSING:
+                continue
+            if st.spared:
+                st.spared = False
+                self._push(st)
+                continue
+            st.deaths += 1
+            if st.deaths >= ALLOWED_DEATHS:
+                err = KilledWorkerError(f"task {st.key!r} ({st.task.name}) was running on worker processes that died "
+                                        f"{st.deaths} times; it is not run again (the last: {exc})")
+                self._fail(st, err, None, callbacks)
+            else:
+                self._push(st)
+
+    def _finish(self, st: _State, value: Any, callbacks: list) -> None:
+        st.status = FINISHED
+        st.value = value
+        st.deps = {}
+        st.consts = {}
+        st.task = None
+        for d in st.dependents:
+            if d.status == WAITING:
+                d.waiting -= 1
+                if d.waiting == 0:
+                    self._push(d)
+        st.dependents = []
+        self._notify(st, callbacks)
+
+    def _fail(self, st: _State, exc: BaseException, tb: Any, callbacks: list, status: str = ERROR) -> None:
+        """``st`` and every task depending on it fail with ``exc`` (cancelled ones: ``status``)."""
+        if isinstance(exc, FutureCancelledError):
+            status = CANCELLED
+        stack = [st]
+        while stack:
+            s = stack.pop()
+            if s.status in _DONE:
+                continue
+            s.status = status
+            s.error = exc
+            s.tb = tb
+            stack.extend(s.dependents)
+            s.dependents = []
+            self._notify(s, callbacks)
+
+    def _notify(self, st: _State, callbacks: list) -> None:
+        if st.event is not None:
+            st.event.set()
+        if st.callbacks:
+            callbacks.extend(st.callbacks)
+        st.callbacks = []
+        self._kept.discard(st)
+
+    @staticmethod
+    def _run(callbacks: list) -> None:
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # a callback's own failure must not stop the scheduler
+                import traceback
+
+                traceback.print_exc()
+
+    # -- releasing -----------------------------------------------------------------------------
+    def release(self, st: _State) -> None:
+        """A Future was garbage-collected (any thread, any time: only queued here)."""
+        self._released.append(st)
+
+    def _drain_released(self) -> None:
+        while self._released:
+            st = self._released.popleft()
+            st.refs -= 1
+            if st.refs > 0:
+                continue
+            if self._tasks.get(st.key) is st:
+                del self._tasks[st.key]
+            if st.status in (WAITING, READY) and st not in self._kept and not any(d.status not in _DONE for d in st.dependents):
+                st.status = CANCELLED  # nobody can ask for it any more: not run
+                self._cancel_unneeded(st)
+
+    def _cancel_unneeded(self, st: _State) -> None:
+        """Cancel the unfinished tasks only ``st`` (cancelled) still needed, which have no Future."""
+        stack = list(st.deps.values())
+        while stack:
+            d = stack.pop()
+            if d.status in _DONE or d.refs > 0 or d in self._kept:
+                continue
+            if all(u.status in _DONE for u in d.dependents):
+                d.status = CANCELLED
+                d.error = FutureCancelledError(f"task {d.key!r} was cancelled")
+                self._notify(d, [])
+                stack.extend(d.deps.values())
+
+    def keep(self, states: Iterable[_State]) -> None:
+        """fire_and_forget: run these even when no Future of them is left."""
+        with self._lock:
+            self._kept.update(st for st in states if st.status not in _DONE)
+
+    # -- waiting -------------------------------------------------------------------------------
+    def wait_done(self, st: _State, timeout: float | None) -> None:
+        if st.status in _DONE:
+            return
+        with self._lock:
+            if st.status in _DONE:
+                return
+            if st.event is None:
+                st.event = threading.Event()
+            event = st.event
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+                if left <= 0:
+                    raise TimeoutError(f"task {st.key!r} did not finish within {timeout} s")
+                if event.wait(left):  # short waits keep Ctrl-C prompt on every platform
+                    return
+        except KeyboardInterrupt:
+            self.interrupt([st])
+            raise
+
+    def result(self, st: _State, timeout: float | None = None) -> Any:
+        self.wait_done(st, timeout)
+        if st.status == FINISHED:
+            return st.value
+        raise st.error.with_traceback(st.tb)
+
+    def exception(self, st: _State, timeout: float | None = None) -> BaseException | None:
+        self.wait_done(st, timeout)
+        return st.error if st.status != FINISHED else None
+
+    def gather(self, states: Sequence[_State], errors: str = "raise") -> list:
+        """The values of ``states`` in order; ``errors="skip"`` leaves failed ones out."""
+        out = []
+        try:
+            for st in states:
+                self.wait_done(st, None)
+        except KeyboardInterrupt:
+            self.interrupt(states)
+            raise
+        for st in states:
+            if st.status == FINISHED:
+                out.append(st.value)
+            elif errors == "raise":
+                raise st.error.with_traceback(st.tb)
+        return out
+
+    @staticmethod
+    def done(st: _State) -> bool:
+        return st.status in _DONE
+
+    @staticmethod
+    def status(st: _State) -> str:
+        return st.status if st.status in _DONE else PENDING
+
+    def add_done_callback(self, st: _State, fn: Callable[[], Any]) -> None:
+        with self._lock:
+            if st.status not in _DONE:
+                st.callbacks.append(fn)
+                return
+        self._run([fn])
+
+    # -- control -------------------------------------------------------------------------------
+    def cancel(self, states: Iterable[_State]) -> None:
+        callbacks: list = []
+        with self._lock:
+            for st in states:
+                if st.status not in _DONE:
+                    self._fail(st, FutureCancelledError(f"task {st.key!r} was cancelled"), None, callbacks)
+                    self._cancel_unneeded(st)
+        self._run(callbacks)
+
+    def interrupt(self, states: Iterable[_State]) -> None:
+        """Ctrl-C: cancel ``states`` and stop the worker processes running them; the other tasks
+        of their batches run again without counting the death against them."""
+        self.cancel(states)  # with the tasks only they needed
+        with self._lock:
+            jobs = {job for job, batch in self._jobs.items() if any(st.status == CANCELLED for st in batch)}
+            for job in jobs:
+                for st in self._jobs[job]:
+                    st.spared = True
+        if jobs:
+            self.cluster.interrupt(jobs)
+
+    def retry(self, states: Iterable[_State]) -> None:
+        """Run failed tasks again, with the failed tasks they depend on."""
+        with self._lock:
+            order: list[_State] = []
+            seen: set[int] = set()
+
+            def visit(s: _State) -> None:  # dependencies first
+                if id(s) in seen or s.status != ERROR:
+                    return
+                seen.add(id(s))
+                for d in s.deps.values():
+                    visit(d)
+                order.append(s)
+
+            for st in states:
+                visit(st)
+            for s in order:
+                s.status, s.error, s.tb, s.deaths = NEW, None, None, 0
+                if s.event is not None:
+                    s.event.clear()
+            for s in order:
+                self._place(s, [])
+            batches = self._fill()
+        self._send(batches)
+
+    def pickle_future(self, future: Future):
+        raise TypeError(f"a Future ({future.key!r}) can be passed to tasks only as an argument of its own (also "
+                        "inside lists, tuples and dicts), not inside other objects: its value is substituted there")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            pending = [st for st in self._tasks.values() if st.status not in _DONE]
+        callbacks: list = []
+        with self._lock:
+            for st in pending:
+                self._fail(st, ClientClosedError(f"the Client was closed before task {st.key!r} finished"), None, callbacks)
+            pool, self._here_pool = self._here_pool, None
+        self._run(callbacks)
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    def processing(self) -> int:
+        """Tasks running now (for progress displays)."""
+        with self._lock:
+            return sum(len(b) for b in self._jobs.values())
+
+
+def _identity(x: Any) -> Any:
+    return x
