@@ -4,9 +4,11 @@ The builder writes ``FROM a, b, c WHERE ...`` (and runs of ``INNER JOIN ... ON``
 joins under one filter holding every condition. Inner joins commute, so this rule takes such a
 region apart (its inputs, in the order written, and the conjuncts of its filters and join keys) and
 rebuilds it: starting from the first input, the next input is one that an equality connects to what
-is joined so far (an aggregated input first: joined on its keys it cannot multiply rows and is
-usually small; then one with a filter of its own: a restricted dimension shrinks the rows every
-later join handles; among the others, those that multiply rows last: more than ``FAN_OUT`` rows per
+is joined so far (one with a filter of its own first: a restricted dimension shrinks the rows every
+later join handles; then an aggregated input: joined on its keys it cannot multiply rows, but an
+IN subquery's distinct keys may keep nearly every row, and the filtered joins before it leave
+``reduce_grouped_join`` a small side to reduce it with: TPC-DS q95's two IN (ws_wh) subqueries, q23's,
+q10's and q69's EXISTS; among the others, those that multiply rows last: more than ``FAN_OUT`` rows per
 value of their join key by frames' estimates, from file statistics), a cross join only when nothing
 else is left. Filtered inputs first keeps TPC-DS
 q72 from joining catalog_sales with inventory on the item alone (a many-to-many join of about 10^9
@@ -118,7 +120,7 @@ def _rewrite(node: LogicalPlan) -> LogicalPlan:
             fan = {i: _fan_out(leaves[i], [c for p in pending if links(p, done, i) for c in p.columns() if owner.get(c) == i])
                    for i in linked}
             linked.sort(key=lambda i: fan[i] if fan[i] > FAN_OUT else 0.0)
-        nxt = (grouped or filtered or linked or remaining)[0]
+        nxt = (filtered or grouped or linked or remaining)[0]
         remaining.remove(nxt)
         right = set(leaves[nxt].schema.names)
         lkeys, rkeys, residual = [], [], []

@@ -17,9 +17,13 @@ sides of other joins and group keys), the scan gets the filter (DuckDB's dynamic
 
 Only joins whose dropped rows are never output take part: an inner join (either side the source,
 the smaller by estimate), a semi join (its right side the source). The probe path must be single
-consumer from the join down to the scan (a shared scan, a CTE read twice, is left alone: its other
-reader needs every row). A source without any filter in it (frames' ``selectivity()`` of 1: all of a
-dimension) is skipped: it would keep every row and cost a pass over it (TPC-H q9's 1.5M orders and
+consumer from the join down to the scan. A scan shared with other readers (``share_scans``: a
+self-join, a CTE read twice, the outer query's own table) keeps every row for them; the filtered
+path gets its own copy of the scan (a second read of the file) when it crosses a many-to-many
+join on the filtered key, which the cut rows then skip, and the source is estimated to keep under
+``FORK_SHARE`` of its rows: TPC-DS q95's ``ws_wh`` self-join of web_sales (6.6M rows) is built
+over the ~100 orders the outer filters leave instead of all 60k (2 s of CPU to 0.35 s).
+A source without any filter in it (frames' ``selectivity()`` of 1: all of a dimension) is skipped: it would keep every row and cost a pass over it (TPC-H q9's 1.5M orders and
 800k partsupp keys tripled its time before). The keys travel as one small task per (source, key)
 that the scan's read tasks depend on, as a lookup table over their range (``KeySet``); estimates do
 not change, so strategies chosen from them stay as they were.
@@ -44,6 +48,8 @@ from frames.dataframe.expr.shuffle import Shuffle
 MAX_SOURCE_ROWS = 1_000_000  # a source side with more rows is not worth a filter (nor the wait)
 BITMAP_SPAN = 1 << 24  # keys spanning at most this many values are tested with a lookup table
 KEEP_UNFILTERED = 0.9  # rows are cut only when the keys drop more than a tenth of them
+FORK_SHARE = 0.1  # a shared scan is read again for a filtered path when the source keeps fewer rows
+FAN_OUT = 2.0  # a join input with more rows than this per key value multiplies rows
 
 
 def add_runtime_filters(root: Node) -> Node:
@@ -53,6 +59,8 @@ def add_runtime_filters(root: Node) -> Node:
 
     nodes, parents = nodes_and_parents(root)
     wanted: dict[int, list[tuple[str, int, str, bool]]] = {}  # scan id -> (scan column, source id, source key, rows)
+    # (parent id, input) -> (the shared nodes from that input down to the scan, the scan's filters there)
+    forks: dict[tuple[int, int], tuple[tuple[Node, ...], list]] = {}
     first: dict[int, int] = {}  # join id -> index of the input to rebuild first (the source)
     sources: dict[int, Node] = {}
     for join in nodes:
@@ -71,17 +79,36 @@ def add_runtime_filters(root: Node) -> Node:
             if key_kind(t) is None:
                 continue
             kind = key_kind(source.schema.field(sk).type)
-            for scan, column, crossed in _trace(target, pk, parents, ParquetScan):
+            for scan, column, crossed, via, chain in _trace(target, pk, parents, ParquetScan):
                 if key_kind(scan.schema.field(column).type) != kind:
                     continue  # codes of different kinds (a date against a timestamp) do not compare
-                wanted.setdefault(id(scan), []).append((column, id(source), sk, crossed))
+                if via is None:
+                    wanted.setdefault(id(scan), []).append((column, id(source), sk, crossed))
+                elif _worth_a_fork(source):
+                    forks.setdefault(via, (chain, []))[1].append((column, id(source), sk, True))
+                else:
+                    continue
                 found = True
         if found:
             first[id(join)] = src
             sources[id(source)] = source
-    if not wanted:
+    if not wanted and not forks:
         return root
     memo: dict[int, Node] = {}
+    forked: dict[tuple, Node] = {}  # one copy per (shared node, filters): a self-join's sides read it once
+
+    def fork(chain: tuple[Node, ...], filters: list) -> Node:
+        """A private copy of ``chain`` (projections and filters over a shared scan) whose scan
+        has ``filters``."""
+        key = (id(chain[0]), tuple((column, src, sk) for column, src, sk, _ in filters))
+        if key not in forked:
+            scan = visit(chain[-1])
+            new = replace(scan, runtime_filters=scan.runtime_filters + tuple(
+                (column, memo[src], sk, rows) for column, src, sk, rows in filters))
+            for node in reversed(chain[:-1]):
+                new = node.with_inputs(new)
+            forked[key] = new
+        return forked[key]
 
     def visit(node: Node) -> Node:
         done = memo.get(id(node))
@@ -93,7 +120,8 @@ def add_runtime_filters(root: Node) -> Node:
             order.sort(key=lambda i: i != first[id(node)])
         children: list = [None] * len(inputs)
         for i in order:
-            children[i] = visit(inputs[i])
+            via = forks.get((id(node), i))
+            children[i] = visit(inputs[i]) if via is None else fork(*via)
         new = node if all(a is b for a, b in zip(children, inputs)) else node.with_inputs(*children)
         if id(node) in wanted:
             extra = tuple((column, memo[src], sk, rows) for column, src, sk, rows in wanted[id(node)])
@@ -124,47 +152,88 @@ def _source_and_probe(join: Join) -> tuple[int, int] | None:
     return pair
 
 
-def _trace(node: Node, column: str, parents: dict[int, int], scan_type) -> list[tuple[Node, str, bool]]:
-    """The (scan, column, crossed) triples where a filter on ``column`` of ``node``'s output may be
-    applied instead: rows it drops there could only have produced output rows it drops here.
+def _worth_a_fork(source: Node) -> bool:
+    """Whether a second read of a shared scan, cut to the source's keys, is likely to pay: the
+    source is estimated to keep under ``FORK_SHARE`` of its base rows (frames' ``selectivity()``;
+    its keys are then about that share of the key values)."""
+    return source.selectivity() < FORK_SHARE
+
+
+def _trace(node: Node, column: str, parents: dict[int, int], scan_type) -> list[tuple[Node, str, bool, tuple | None, tuple]]:
+    """The (scan, column, crossed, via, chain) where a filter on ``column`` of ``node``'s output
+    may be applied instead: rows it drops there could only have produced output rows it drops here.
     ``crossed``: the path passes another join or an aggregation, which the filtered rows then skip;
     without one the join itself is the next to see the rows and drops them as cheaply, so the scan
-    only skips row groups (``rows`` False in ``ParquetScan.runtime_filters``)."""
-    out: list[tuple[Node, str, bool]] = []
-    stack = [(node, column, False)]
+    only skips row groups (``rows`` False in ``ParquetScan.runtime_filters``). ``via``: None for a
+    scan only this path reads; for a scan other readers share, (parent id, input index) of the
+    first shared node on the path and ``chain`` the shared nodes from there to the scan (only
+    projections and filters: a copy of them repeats no more than the read), the filter needing a
+    copy of them. Only a path that crossed a many-to-many join on the filtered column itself leads
+    to a copy: there the filter shrinks both of the join's inputs and the rows it makes (q95's
+    self-join of web_sales on the order number makes 6.6M); through joins with dimensions, or a
+    semi join on the same keys, the rows the filter drops cost those joins little more than the
+    second read (q88 read store_sales eight times and took 30% more CPU, q65 twice for nothing)."""
+    out: list[tuple[Node, str, bool, tuple | None, tuple]] = []
+    stack = [(node, column, False, False, None, ())]
     while stack:
-        node, column, crossed = stack.pop()
+        node, column, crossed, keyed, via, chain = stack.pop()
         if isinstance(node, scan_type):
             if column in node.file_schema.names and column in node.schema.names:
-                out.append((node, column, crossed))
+                out.append((node, column, crossed, via, chain))
             continue
+        if via is not None and not isinstance(node, (Project, Filter)):
+            continue  # a shared join or aggregation is not copied: only a scan's read is repeated
         crossed = crossed or isinstance(node, (Join, Aggregate))
-        nxt: list[tuple[Node, str]] = []
+        keyed = keyed or (isinstance(node, Join) and column in _join_key_outputs(node) and _many_to_many(node))
+        nxt: list[tuple[int, Node, str]] = []  # (input index, input, its column)
         if isinstance(node, Project):
             e = dict(node.exprs).get(column)
             if isinstance(e, Col):
-                nxt.append((node.child, e.name))
+                nxt.append((0, node.child, e.name))
         elif isinstance(node, (Filter, Shuffle)):
-            nxt.append((node.child, column))
+            nxt.append((0, node.child, column))
         elif isinstance(node, Aggregate) and column in node.keys:
-            nxt.append((node.child, column))  # a group key: whole groups are kept or dropped
+            nxt.append((0, node.child, column))  # a group key: whole groups are kept or dropped
         elif isinstance(node, Join) and node.how in ("inner", "semi", "left"):
             # a LEFT join's row is dropped above with its left key: that key's rows on both sides go
             left_out, right_out = node._side_outputs()
             if column in left_out:
                 name = left_out[column]
-                nxt.append((node.left, name))
+                nxt.append((0, node.left, name))
                 if name in node.left_on:  # equal keys: the other side's key is filtered too
-                    nxt.append((node.right, node.right_on[node.left_on.index(name)]))
+                    nxt.append((1, node.right, node.right_on[node.left_on.index(name)]))
             elif column in right_out and node.how == "inner":
                 name = right_out[column]
-                nxt.append((node.right, name))
+                nxt.append((1, node.right, name))
                 if name in node.right_on:
-                    nxt.append((node.left, node.left_on[node.right_on.index(name)]))
-        for child, name in nxt:
-            if parents.get(id(child), 0) == 1:
-                stack.append((child, name, crossed))
+                    nxt.append((0, node.left, node.left_on[node.right_on.index(name)]))
+        for index, child, name in nxt:
+            if via is not None:
+                stack.append((child, name, crossed, keyed, via, chain + (child,)))
+            elif parents.get(id(child), 0) == 1:
+                stack.append((child, name, crossed, keyed, None, ()))
+            elif keyed:
+                stack.append((child, name, crossed, keyed, (id(node), index), (child,)))
     return out
+
+
+def _many_to_many(join: Join) -> bool:
+    """An inner join whose inputs both hold more than ``FAN_OUT`` rows per key value (by the
+    estimates from file statistics; unknown: no)."""
+    if join.how != "inner":
+        return False
+    for side, keys in ((join.left, join.left_on), (join.right, join.right_on)):
+        rows, distinct = side.estimated_rows(), side.distinct_count(tuple(keys))
+        if not rows or not distinct or rows < FAN_OUT * distinct:
+            return False
+    return True
+
+
+def _join_key_outputs(join: Join) -> set[str]:
+    """The output names of a join's key columns (either side's)."""
+    left_out, right_out = join._side_outputs()
+    return ({out for out, name in left_out.items() if name in join.left_on}
+            | {out for out, name in right_out.items() if name in join.right_on})
 
 
 # -- at run time ------------------------------------------------------------------------------------

@@ -153,3 +153,24 @@ def test_filters_cross_the_preserved_side_of_a_left_join(facts, scheduler):
     (scan,) = _scans(got._node)
     assert [(c, rows) for c, _, _, rows in scan.runtime_filters] == [("d", True)]
     assert_eq(got[["d", "v", "ik"]], exp[["d", "v", "ik"]], check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+
+
+def test_a_shared_scan_under_a_join_on_the_key_is_read_again_for_the_filtered_path(facts, scheduler, tmp_path):
+    """q95's shape: a self-join on the key (the scan is both its inputs, and something else reads
+    it whole) under a join with a small filtered side (a Parquet file: its statistics say how
+    small): that path reads its own copy, cut to the keys; the other reader still sees every row."""
+    path, pdf = facts
+    pq.write_table(pa.Table.from_pandas(DIMS, preserve_index=False), tmp_path / "dims.parquet")
+    dims = frames.read_parquet(str(tmp_path / "dims.parquet"))
+    dims = dims[dims.dk < 8]
+    f = frames.read_parquet(path, split_row_groups=4)[["d", "item"]]
+    pairs = f.merge(f, on="d", suffixes=("_a", "_b"))
+    got = frames.concat([pairs.merge(dims, left_on="d", right_on="dk")[["d", "item_a"]].rename(columns={"item_a": "item"}), f])
+    sub = pdf[["d", "item"]]
+    exp = pd.concat([sub.merge(sub, on="d", suffixes=("_a", "_b")).merge(DIMS[DIMS.dk < 8], left_on="d", right_on="dk")[["d", "item_a"]]
+                     .rename(columns={"item_a": "item"}), sub])
+    scans = [s for s in _scans(got._node) if s.source.endswith("facts.parquet")]
+    assert sorted(len(s.runtime_filters) for s in scans) == [0, 1]  # the shared scan whole, one copy filtered
+    assert [(c, rows) for s in scans for c, _, _, rows in s.runtime_filters] == [("d", True)]
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    assert _rows_read(got._node) == N + pdf.d.lt(8).sum() + 8
