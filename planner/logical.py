@@ -366,18 +366,21 @@ class Aggregate(AggregateRewrites, LogicalPlan):
     child: LogicalPlan
     keys: tuple[str, ...]
     aggs: tuple[AggSpec, ...]
+    partial_in: bool = False  # frames' Aggregate.partial_in / partial_out: grouping sets merged
+    partial_out: bool = False  # from a finer set's partial results
 
     _input_fields = ("child",)
 
     def to_frames(self, child: FramesNode) -> FramesNode:
         from frames.dataframe.expr.aggregate import Aggregate as FAggregate
 
-        return FAggregate(child, self.keys, self.aggs)
+        return FAggregate(child, self.keys, self.aggs, partial_in=self.partial_in, partial_out=self.partial_out)
 
     def describe(self) -> str:
+        stage = (" merge" if self.partial_in else "") + (" partial" if self.partial_out else "")
         keys = f" keys=[{', '.join(self.keys)}]" if self.keys else ""
         aggs = f" aggs=[{', '.join(map(repr, self.aggs))}]" if self.aggs else ""
-        return f"Aggregate{keys}{aggs}"
+        return f"Aggregate{stage}{keys}{aggs}"
 
 
 @dataclass(frozen=True, eq=False)

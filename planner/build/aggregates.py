@@ -10,8 +10,10 @@ How the clauses around aggregates are lowered:
 - ``SUM/AVG/COUNT(DISTINCT x)`` are frames' ``sum_distinct`` / ``mean_distinct`` /
   ``count_distinct`` (their own reduction over the distinct (keys, x) pairs); MIN/MAX(DISTINCT x)
   are plain MIN/MAX.
-- Grouping sets (ROLLUP / CUBE / GROUPING SETS): one aggregation per set, each projected onto the
-  same columns (every grouping expression, NULL where the set rolls it up, typed as the key; the
+- Grouping sets (ROLLUP / CUBE / GROUPING SETS): one aggregation per set (when one set holds all
+  the others' keys and every aggregate merges from partial results, the input is aggregated once
+  by it into partial results, and each other set merges those of the smallest set holding its keys:
+  ROLLUP's levels one from the next), each projected onto the same columns (every grouping expression, NULL where the set rolls it up, typed as the key; the
   aggregates; each ``GROUPING(a, b)``, a constant per set: bit set for each argument rolled up
   there, the first argument the most significant), then one UNION ALL; HAVING, windows, QUALIFY
   and the output projection apply to the union once (a window ranks across all sets).
@@ -22,11 +24,12 @@ from __future__ import annotations
 
 import decimal
 import itertools
+from dataclasses import replace
 
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.dataframe.expr.aggregate import AggSpec
+from frames.dataframe.expr.aggregate import AggSpec, merges_from_partials
 from frames.dataframe.expr.scalar import Cast, Col, Lit, ScalarExpr
 from planner.errors import UnsupportedFeatureError
 from planner.logical import Aggregate, LogicalPlan as Node, Project, Union
@@ -89,9 +92,21 @@ class AggregateBuilder:
         every = _unique([g for gs in sets for g in gs])
         key_types = [tr(g).dtype(node.schema) for g in every]
         groupings = _unique([a for a in aggregates if isinstance(a, exp.Grouping)])
+        finest = _finest(sets)
+        if finest is not None:
+            fine, fine_replacements = self._aggregate(node, finest, aggregates, projections)
+            if fine.aggs and all(merges_from_partials(a.func) for a in fine.aggs):
+                merged = self._merged_sets(fine, finest, sets)
+            else:
+                finest = None
         parts, replacements = [], {}
-        for gs in sets:
-            agg_node, per_set = self._aggregate(node, gs, aggregates, projections)
+        for n, gs in enumerate(sets):
+            if finest is None:
+                agg_node, per_set = self._aggregate(node, gs, aggregates, projections)
+            else:  # merged from a finer set's partial results: the input is aggregated once
+                agg_node = merged[n]
+                per_set = {**fine_replacements, **{g: Col(f"__g{_position(finest, g)}") for g in gs},
+                           **{call: grouping_value(call, gs) for call in groupings}}
             columns = []
             for i, (g, t) in enumerate(zip(every, key_types)):
                 grouped = any(g == x for x in gs)  # else rolled up: NULL in this set
@@ -108,6 +123,24 @@ class AggregateBuilder:
                     replacements[agg] = col
             parts.append(Project(agg_node, tuple(columns)))
         return (Union(tuple(parts)) if len(parts) > 1 else parts[0]), replacements
+
+    @staticmethod
+    def _merged_sets(fine: Aggregate, finest: list, sets: list) -> list[Node]:
+        """Each set's aggregation from the partial results of the smallest set already built that
+        holds its keys (ROLLUP: the next finer level), the finest one's from the input rows."""
+        built: list[tuple[set[int], Node]] = []  # (key positions in the finest set, its partials)
+        out: dict[int, Node] = {}
+        for n in sorted(range(len(sets)), key=lambda n: -len(sets[n])):
+            positions = {_position(finest, g) for g in sets[n]}
+            keys = tuple(f"__g{i}" for i in sorted(positions))
+            if not built:
+                partials = replace(fine, partial_out=True)
+            else:
+                _, finer = min((b for b in built if positions <= b[0]), key=lambda b: len(b[0]))
+                partials = Aggregate(finer, keys, fine.aggs, partial_in=True, partial_out=True)
+            built.append((positions, partials))
+            out[n] = Aggregate(partials, keys, fine.aggs, partial_in=True)
+        return [out[n] for n in range(len(sets))]
 
     def _agg_spec(self, agg: exp.AggFunc, tr, pre: list, j: int, schema: pa.Schema) -> tuple[str, str | None]:
         for klass, func in _AGGS.items():
@@ -199,6 +232,21 @@ def grouping_sets(group) -> list[list[exp.Expression]] | None:
     if sets is None:
         return None
     return [plain + s for s in sets]
+
+
+def _finest(sets: list) -> list | None:
+    """The grouping set holding every other set's expressions (ROLLUP's first), when there is
+    one and it groups by something (no ordinals: they name projections)."""
+    finest = max(sets, key=len)
+    if not finest or any(isinstance(g, exp.Literal) for g in finest):
+        return None
+    if all(all(any(g == f for f in finest) for g in gs) for gs in sets):
+        return finest
+    return None
+
+
+def _position(finest: list, g: exp.Expression) -> int:
+    return next(i for i, f in enumerate(finest) if f == g)
 
 
 def _unique(items: list) -> list:

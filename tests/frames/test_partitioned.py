@@ -167,3 +167,24 @@ def test_hash_buckets_spread_every_key_type_evenly(n, kind):
     }[kind]
     counts = np.bincount(hash_buckets(pa.table({"k": column}), ("k",), n), minlength=n)
     assert counts.min() > 0.85 * len(values) / n and counts.max() < 1.15 * len(values) / n
+
+
+def test_partial_results_merge_into_coarser_groups(pdf, npartitions, scheduler):
+    """Grouping sets from the finest one: partials by (k, s), merged by s, then merged again to
+    the grand total, each equal to aggregating the rows directly; DISTINCT is refused."""
+    from frames.dataframe.collection import DataFrame
+
+    child = frames.from_pandas(pdf.assign(x=pdf.x.astype(float)), npartitions=npartitions)._node
+    aggs = (AggSpec("total", "sum", "x"), AggSpec("mean", "mean", "y"), AggSpec("n", "count", "x"),
+            AggSpec("rows", "count_all"), AggSpec("hi", "max", "y"), AggSpec("sd", "std", "y"))
+    fine = Aggregate(child, ("k", "s"), aggs, partial_out=True)
+    by_s = Aggregate(fine, ("s",), aggs, partial_in=True, partial_out=True)
+    for node, keys in [(Aggregate(fine, ("k", "s"), aggs, partial_in=True), ["k", "s"]),
+                       (Aggregate(by_s, ("s",), aggs, partial_in=True), ["s"]), (Aggregate(by_s, (), aggs, partial_in=True), [])]:
+        direct = Aggregate(child, tuple(keys), aggs)
+        got, exp = DataFrame(node).compute(scheduler=scheduler), DataFrame(direct).compute(scheduler="sync")
+        if keys:
+            got, exp = (f.sort_values(keys, na_position="first").reset_index(drop=True) for f in (got, exp))
+        pd.testing.assert_frame_equal(got, exp, check_exact=False)
+    with pytest.raises(InvalidArgumentError, match="merge from partial"):
+        Aggregate(child, ("k",), (AggSpec("u", "count_distinct", "x"),), partial_out=True)

@@ -101,6 +101,22 @@ def test_matches_duckdb(engines, sql):
     assert_same(got, expected, ordered=top_level_order)
 
 
+def test_nested_grouping_sets_aggregate_the_input_once(engines):
+    """ROLLUP's levels merge from the next finer one's partial results: the rows are aggregated
+    once (answers: the ROLLUP / CUBE cases above and tests/sql/cases/grouping.sql)."""
+    from frames.dataframe.expr.aggregate import Aggregate
+    from frames.dataframe.expr.pushdown import walk
+
+    def aggregates(sql):
+        return [(a.partial_in, a.partial_out) for a in walk(ctx.sql(sql)._optimized()) if isinstance(a, Aggregate)]
+
+    ctx, _ = engines
+    got = aggregates("SELECT dept, boss, id % 3 AS m, sum(salary) AS s, avg(salary) AS a FROM emp GROUP BY ROLLUP (dept, boss, id % 3)")
+    assert sorted(got) == [(False, True)] + [(True, False)] * 4 + [(True, True)] * 3
+    # COUNT(DISTINCT) does not merge from partial results: one aggregation of the rows per set
+    assert aggregates("SELECT dept, count(DISTINCT boss) AS b FROM emp GROUP BY ROLLUP (dept)") == [(False, False)] * 2
+
+
 def test_statements(engines, tmp_path):
     ctx, _ = engines
     assert ctx.sql("CREATE TABLE rich AS SELECT * FROM emp WHERE salary > 150") is None

@@ -159,11 +159,14 @@ class ProjectRewrites(Rewritable):
 class AggregateRewrites(Rewritable):
     """An aggregation (``child``, ``keys``, ``aggs``): a conjunct reading only group keys crosses
     (whole groups are kept or dropped); unused aggregates are dropped (a global aggregate keeps
-    one: it still gives its one row)."""
+    one: it still gives its one row). The stages of a grouping-set aggregation (``partial_in``,
+    ``partial_out``) keep every aggregate: the partial results are numbered by position."""
 
     __slots__ = ()
 
     def kept_aggs(self, want: set[str]):
+        if self.partial_in or self.partial_out:
+            return self.aggs
         kept = tuple(a for a in self.aggs if a.name in want)
         return kept if kept or self.keys else self.aggs[:1]
 
@@ -173,6 +176,8 @@ class AggregateRewrites(Rewritable):
         return split_conjuncts(self, preds, set(self.keys))
 
     def input_columns(self, required):
+        if self.partial_in:  # the partial results, every column
+            return [set(self.child.schema.names)]
         return [set(self.keys) | {c for a in self.kept_aggs(required) for c in a.inputs}]
 
     def pruned(self, want, rewriter):

@@ -14,6 +14,13 @@ SELECT k, sum(DISTINCT n) AS sn FROM g GROUP BY k;
 SELECT k, n, sum(v) AS s FROM g GROUP BY ROLLUP (k, n);
 SELECT k, n, count(*) AS c FROM g GROUP BY CUBE (k, n);
 SELECT k, n, count(*) AS c FROM g GROUP BY GROUPING SETS ((k), (n), ());
+-- check types
+SELECT k, n, sum(v) AS s, avg(v) AS a, count(v) AS cv, count(*) AS c, min(v) AS lo, max(n) AS hi, stddev_samp(v) AS sd, grouping(k, n) AS gk FROM g GROUP BY ROLLUP (k, n);
+-- check types
+SELECT k, n, avg(n) AS a, sum(n) AS s, bool_and(v > 1) AS b FROM g GROUP BY CUBE (k, n);
+SELECT k, n, sum(v) AS s, count(*) AS c, count(v) AS cv FROM g WHERE n > 100 GROUP BY ROLLUP (k, n);
+SELECT k, count(DISTINCT n) AS dn, sum(v) AS s FROM g GROUP BY ROLLUP (k);
+SELECT k, n, sum(v) AS s, grouping(n) AS gn FROM g GROUP BY GROUPING SETS ((k, n), (n), (k), ());
 SELECT k, sum(n) AS s FROM g GROUP BY k ORDER BY s DESC NULLS LAST, k;
 SELECT sum(n) * 2 + 1 AS t, max(v) - min(v) AS spread FROM g;
 SELECT avg(n) AS a FROM g;
