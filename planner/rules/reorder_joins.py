@@ -16,6 +16,8 @@ rows, 22 GB before the OOM killer) before the filtered dimensions and the date l
 side become join keys; any other condition is placed as a filter right above the join where all its
 inputs are present, and ``push_down_filter`` later moves single-input ones into the scans. Which
 side of each join is built (and broadcast) is ``choose_build_side``'s decision, from size estimates.
+An equality whose sides are expressions of one side each (``a.w = b.w - 52``) is a join key too:
+the expression is computed as a column of its input first.
 
 A greedy order by estimated size alone was tried and rejected: without key statistics it joined
 TPC-H q5's customer with nation before orders, a many-to-many blow-up.
@@ -32,6 +34,8 @@ Before:  Filter (a.k = b.k) AND (b.j = c.j)     After:  Join inner on [b.j = c.j
 """
 
 from __future__ import annotations
+
+import itertools
 
 from frames.dataframe.expr.scalar import Call, Col, ScalarExpr, call, conjunction, conjuncts
 from planner.logical import Aggregate, Filter, Join, LogicalPlan, Project, Scan, same_explain, transform_up
@@ -87,6 +91,29 @@ def _fan_out(leaf: LogicalPlan, keys: list[str]) -> float:
     return rows / min(distinct, rows)
 
 
+def _key_sides(p: ScalarExpr, inputs_of, done: set[int], nxt: int) -> tuple[ScalarExpr, ScalarExpr] | None:
+    """(left, right) sides of an equality usable as a join key between the inputs joined so far
+    and input ``nxt``: each side reads only one of them (TPC-DS q59's ``d_week_seq1 = d_week_seq2
+    - 52``, written as a filter over a cross join of 70k x 70k rows before)."""
+    if not (isinstance(p, Call) and p.func == "eq" and len(p.args) == 2):
+        return None
+    a, b = p.args
+    in_a, in_b = inputs_of(a), inputs_of(b)
+    if not in_a or not in_b:
+        return None
+    if in_a <= done and in_b == {nxt}:
+        return a, b
+    if in_b <= done and in_a == {nxt}:
+        return b, a
+    return None
+
+
+def _with_columns(node: LogicalPlan, extra: list) -> LogicalPlan:
+    if not extra:
+        return node
+    return Project(node, tuple((n, Col(n)) for n in node.schema.names) + tuple(extra))
+
+
 def _rewrite(node: LogicalPlan) -> LogicalPlan:
     if not (isinstance(node, Filter) and isinstance(node.child, Join) and node.child.how in ("inner", "cross")):
         return node  # the builder's form: a filter over the region's joins
@@ -110,6 +137,7 @@ def _rewrite(node: LogicalPlan) -> LogicalPlan:
     pending = [p for p in pending if p not in local]
     restricted = {i for p in local for i in inputs_of(p)} | {i for i, leaf in enumerate(leaves) if _is_filtered(leaf)}
     out: LogicalPlan = leaves[0]
+    numbers = itertools.count()  # computed key columns, named apart within the region
     done = {0}
     remaining = list(range(1, len(leaves)))
     while remaining:
@@ -122,21 +150,22 @@ def _rewrite(node: LogicalPlan) -> LogicalPlan:
             linked.sort(key=lambda i: fan[i] if fan[i] > FAN_OUT else 0.0)
         nxt = (filtered or grouped or linked or remaining)[0]
         remaining.remove(nxt)
-        right = set(leaves[nxt].schema.names)
         lkeys, rkeys, residual = [], [], []
+        computed: tuple[list, list] = ([], [])  # (name, expression) keys computed on the left / right input
         placed = [p for p in pending if inputs_of(p) <= done | {nxt}]
         for p in placed:
-            if isinstance(p, Call) and p.func == "eq" and all(isinstance(a, Col) for a in p.args):
-                a, b = p.args[0].name, p.args[1].name
-                if owner.get(a) in done and b in right:
-                    lkeys.append(a), rkeys.append(b)
-                    continue
-                if owner.get(b) in done and a in right:
-                    lkeys.append(b), rkeys.append(a)
-                    continue
-            residual.append(p)
+            sides = _key_sides(p, inputs_of, done, nxt)
+            if sides is None:
+                residual.append(p)
+                continue
+            for keys, extra, e in ((lkeys, computed[0], sides[0]), (rkeys, computed[1], sides[1])):
+                if not isinstance(e, Col):  # an expression of one side: a column computed on it
+                    extra.append((f"__join_key{next(numbers)}", e))
+                    e = Col(extra[-1][0])
+                keys.append(e.name)
         pending = [p for p in pending if p not in placed]
-        out = Join(out, leaves[nxt], "inner" if lkeys else "cross", tuple(lkeys), tuple(rkeys))
+        left, right = (_with_columns(side, extra) for side, extra in zip((out, leaves[nxt]), computed))
+        out = Join(left, right, "inner" if lkeys else "cross", tuple(lkeys), tuple(rkeys))
         if residual:
             out = Filter(out, conjunction(residual))
         done.add(nxt)
