@@ -356,8 +356,8 @@ class LocalBackend:
                 self._outcomes(batch, outcomes, callbacks)
             self._drain_released()
             batches = self._fill()
+        self._run(callbacks)  # first: a dependent sent now must not be reported done before this
         self._send(batches)
-        self._run(callbacks)
 
     def _outcomes(self, batch: list[_State], outcomes: list, callbacks: list) -> None:
         remote = self.cluster.remote
