@@ -16,18 +16,18 @@ import traceback
 from concurrent.futures import Future
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
-from exec.errors import SqlEngineError
+from exec.errors import OperationalError
 from exec.graph import MissingKeyError, Task
 
 Key = Hashable
 _worker_state = threading.local()
 
 
-class TaskError(SqlEngineError):
+class TaskError(OperationalError):
     """A task failed with an exception that could not be brought back as itself."""
 
 
-class WorkerDiedError(SqlEngineError):
+class WorkerDiedError(OperationalError):
     """A worker process exited while running tasks."""
 
 

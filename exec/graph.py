@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable, Mapping
 
-from exec.errors import SqlEngineError
+from exec.errors import InternalError, SqlEngineError
 
 Key = Hashable
 
 
-class MissingKeyError(SqlEngineError, KeyError):
+class MissingKeyError(InternalError, KeyError):
     """A task refers to a key that the graph does not have."""
 
     def __str__(self) -> str:

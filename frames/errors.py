@@ -8,14 +8,14 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-from exec.errors import SqlEngineError
+from exec.errors import DataError, OperationalError, ProgrammingError, SqlEngineError
 
 
 class FramesError(SqlEngineError):
     """Base class of errors about collections, their data and their inputs."""
 
 
-class ColumnNotFoundError(FramesError, LookupError):
+class ColumnNotFoundError(FramesError, ProgrammingError, LookupError):
     """A column that the schema does not have; suggests close matches."""
 
     def __init__(self, column: str, available: Iterable[str], where: str = ""):
@@ -39,17 +39,17 @@ class ColumnNotFoundError(FramesError, LookupError):
         return self.args[0]
 
 
-class DataTypeError(FramesError, TypeError):
+class DataTypeError(FramesError, DataError, TypeError):
     """An operation applied to values of a type it does not accept."""
 
 
-class InvalidArgumentError(FramesError, ValueError):
+class InvalidArgumentError(FramesError, ProgrammingError, ValueError):
     """An option or argument with a value that cannot work."""
 
 
-class DataSourceError(FramesError, OSError):
+class DataSourceError(FramesError, OperationalError, OSError):
     """A file or URL that is missing, unreadable or not in the expected format."""
 
 
-class WriteError(FramesError, OSError):
+class WriteError(FramesError, OperationalError, OSError):
     """Writing results failed; nothing was left at the destination."""

@@ -1,18 +1,19 @@
-"""SQL-level errors. All derive from ``SqlEngineError``; ``sqlengine.errors`` re-exports them."""
+"""SQL-level errors. All derive from ``SqlEngineError`` and from the PEP 249 class that fits
+(``exec.errors``); ``sqlengine.errors`` re-exports them."""
 
 from __future__ import annotations
 
 import difflib
 from typing import Iterable
 
-from exec.errors import SqlEngineError
+from exec.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, SqlEngineError
 
 
 class SqlError(SqlEngineError):
     """Base class of errors about SQL text."""
 
 
-class SqlSyntaxError(SqlError):
+class SqlSyntaxError(SqlError, ProgrammingError):
     """The text does not parse; ``line`` and ``col`` (1-based) point at the culprit."""
 
     def __init__(self, message: str, sql: str = "", line: int | None = None, col: int | None = None):
@@ -29,7 +30,7 @@ class SqlSyntaxError(SqlError):
         return f"{text}\n{' ' * max((self.col or 1) - 1, 0)}^"
 
 
-class TableNotFoundError(SqlError, LookupError):
+class TableNotFoundError(SqlError, ProgrammingError, LookupError):
     def __init__(self, name: str, available: Iterable[str]):
         self.name = name
         available = sorted(available)
@@ -41,7 +42,7 @@ class TableNotFoundError(SqlError, LookupError):
         return self.args[0]
 
 
-class UnsupportedFeatureError(SqlError, NotImplementedError):
+class UnsupportedFeatureError(SqlError, NotSupportedError, NotImplementedError):
     """Valid SQL that sqlengine does not support yet; names the feature."""
 
     def __init__(self, feature: str):
@@ -49,14 +50,14 @@ class UnsupportedFeatureError(SqlError, NotImplementedError):
         super().__init__(f"not supported yet: {feature}")
 
 
-class SqlColumnCountError(SqlError, ValueError):
+class SqlColumnCountError(SqlError, ProgrammingError, ValueError):
     """The inputs of a set operation (UNION, INTERSECT, EXCEPT) have different numbers of columns."""
 
     def __init__(self, left: int, right: int):
         super().__init__(f"set operation inputs have different numbers of columns: {left} and {right}")
 
 
-class InvalidOptionError(SqlError, ValueError):
+class InvalidOptionError(SqlError, ProgrammingError, ValueError):
     """A statement option (COPY's, a table function's) that is unknown or has a value that cannot
     work; names the option and suggests close names."""
 
@@ -67,7 +68,7 @@ class InvalidOptionError(SqlError, ValueError):
         super().__init__(message + hint)
 
 
-class ExpressionTooDeepError(SqlError, ValueError):
+class ExpressionTooDeepError(SqlError, ProgrammingError, ValueError):
     """An expression nested deeper than the planner takes (DuckDB's ``max_expression_depth``)."""
 
     def __init__(self, limit: int, depth: int | None = None):
@@ -77,12 +78,12 @@ class ExpressionTooDeepError(SqlError, ValueError):
                          "(nested parentheses, operators or subqueries); simplify the query")
 
 
-class SqlArithmeticError(SqlError, ArithmeticError):
+class SqlArithmeticError(SqlError, DataError, ArithmeticError):
     """Arithmetic with no answer in the result's type: integer overflow (DuckDB: "Overflow in
     addition of INT64 (9223372036854775807 + 1)!") or an integer division by zero."""
 
 
-class ScalarSubqueryError(SqlError, ValueError):
+class ScalarSubqueryError(SqlError, DataError, ValueError):
     """A subquery used as a value returned more than one row (DuckDB raises the same)."""
 
     def __init__(self):
@@ -90,12 +91,17 @@ class ScalarSubqueryError(SqlError, ValueError):
                          "a scalar subquery can only return a single row")
 
 
-class ConstraintError(SqlError, ValueError):
+class ParameterError(SqlError, ProgrammingError, ValueError):
+    """Query parameters that do not fit the text's placeholders: a wrong count, a missing or unused
+    name, a value of a type that has no SQL counterpart."""
+
+
+class ConstraintError(SqlError, IntegrityError, ValueError):
     """A write that would break a table's NOT NULL, PRIMARY KEY or UNIQUE constraint (DuckDB: "Constraint
     Error"); the table is left as it was."""
 
 
-class ReadOnlyTableError(SqlError):
+class ReadOnlyTableError(SqlError, ProgrammingError):
     """A write to a table that cannot take one: registered from files or a DataFrame, or a view."""
 
     def __init__(self, name: str, what: str):
@@ -104,5 +110,5 @@ class ReadOnlyTableError(SqlError):
                          "makes a writable copy")
 
 
-class TransactionError(SqlError):
+class TransactionError(SqlError, ProgrammingError):
     """BEGIN inside a transaction, COMMIT or ROLLBACK outside one."""

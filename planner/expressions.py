@@ -20,7 +20,7 @@ from frames.dataframe.expr.scalar import Case, Cast, Lit, ScalarExpr, balanced, 
 import planner.functions  # noqa: F401 - registers the sql_* kernels
 from planner.function_calls import text_arg as _text, translate_call
 from planner.errors import UnsupportedFeatureError
-from planner.types import arrow_type, literal_type
+from planner.types import arrow_type, blob_from_text, literal_type
 
 _BINARY = {
     exp.Add: "sql_add", exp.Sub: "sql_subtract", exp.Mul: "sql_multiply", exp.Div: "divide", exp.Mod: "sql_mod",
@@ -167,6 +167,8 @@ class ExpressionTranslator:
         if isinstance(e, exp.Nullif):
             v = t(e.this)
             return Case(((call("eq", v, t(e.expression)), Lit(None)),), v)
+        if isinstance(e, exp.Interval):
+            return self._interval_value(e)
         if isinstance(e, exp.TryCast):
             return call("sql_try_cast", t(e.this), to=arrow_type(e.to))
         if isinstance(e, exp.Cast):
@@ -222,6 +224,8 @@ class ExpressionTranslator:
                 return Lit(cast_value(pa.scalar(value.value.strip()), pa.date32()).as_py())
             except DataTypeError:
                 raise DataTypeError(f"{value.value!r} is not a date (YYYY-MM-DD)") from None
+        if isinstance(value, Lit) and isinstance(value.value, str) and (pa.types.is_time(target) or pa.types.is_binary(target)):
+            return Lit(_time_from_text(value.value) if pa.types.is_time(target) else blob_from_text(value.value), target)
         textual = pa.types.is_integer(target) or pa.types.is_boolean(target)  # SQL reads such text its own way
         if isinstance(value, Lit) and value.value is not None and not isinstance(value.value, (dt.date, str) if textual else dt.date):
             try:
@@ -233,6 +237,22 @@ class ExpressionTranslator:
         elif pa.types.is_boolean(target):
             value = call("sql_to_boolean", value)  # 'yes', 't', '1', ... as DuckDB reads them
         return Cast(value, target)
+
+    def _interval_value(self, interval: exp.Interval) -> Lit:
+        """A constant ``INTERVAL n unit`` of days, weeks, hours, minutes or seconds as a duration
+        (DuckDB's INTERVAL, fetched as a ``timedelta``); months and years have no fixed length."""
+        amount = self.translate(interval.this)
+        unit = (interval.unit.name if interval.unit is not None else "DAY").upper().rstrip("S")
+        if isinstance(amount, Lit) and isinstance(amount.value, str) and len(amount.value.split()) == 2:
+            amount, unit = Lit(amount.value.split()[0]), amount.value.split()[1].upper().rstrip("S")
+        seconds = {"WEEK": 7 * 86400, "DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}.get(unit)
+        try:
+            n = int(str(amount.value)) if isinstance(amount, Lit) else None
+        except ValueError:
+            n = None
+        if seconds is None or n is None:
+            raise UnsupportedFeatureError(f"the interval {interval.sql()!r} as a value (only constant days, hours, minutes or seconds)")
+        return Lit(dt.timedelta(seconds=n * seconds), pa.duration("us"))
 
     def _interval(self, base: ScalarExpr, interval: exp.Interval, negate: bool) -> ScalarExpr:
         """``base +/- INTERVAL n unit``: days and weeks add days (a DATE stays a DATE; DuckDB says
@@ -261,6 +281,13 @@ class ExpressionTranslator:
         if unit in ("HOUR", "MINUTE", "SECOND"):
             return call("sql_add_seconds", base, call("sql_multiply", amount, Lit({"HOUR": 3600, "MINUTE": 60, "SECOND": 1}[unit])))
         raise UnsupportedFeatureError(f"INTERVAL unit {unit}")
+
+
+def _time_from_text(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise DataTypeError(f"{text!r} is not a time (HH:MM[:SS[.ffffff]])") from None
 
 
 def _or_of_equals(v: ScalarExpr, items: list[ScalarExpr]) -> ScalarExpr:

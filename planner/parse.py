@@ -13,10 +13,11 @@ from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer import RULES
 from sqlglot.optimizer.unnest_subqueries import unnest_subqueries
 from sqlglot.schema import ensure_schema
+from sqlglot.tokens import Token, TokenType
 
 from frames.errors import ColumnNotFoundError
 from planner.depth import check_depth
-from planner.errors import SqlSyntaxError
+from planner.errors import ParameterError, SqlSyntaxError
 from planner.types import retype_literals
 
 
@@ -26,7 +27,8 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # sqlglot warns when it keeps a statement as a raw Command
     try:
-        statements = sqlglot.parse(sql, read=dialect)
+        reader = sqlglot.Dialect.get_or_raise(dialect)
+        statements = reader.parser().parse(numbered_placeholders(reader.tokenize(sql)), sql)
     except TokenError:
         raise unterminated_error(sql, dialect) from None
     except ParseError as exc:
@@ -41,6 +43,23 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     for statement in statements:
         check_depth(statement)
     return statements
+
+
+def numbered_placeholders(tokens: list[Token]) -> list[Token]:
+    """``tokens`` with the k-th ``?`` written as ``$k``, so every placeholder node names its
+    parameter: a walk of the parsed tree meets them out of text order (a CTE's last, OFFSET before
+    LIMIT), and ``planner.params`` binds by name. A text mixing ``?`` with ``$1`` is refused here."""
+    marks = [i for i, t in enumerate(tokens) if t.token_type == TokenType.PLACEHOLDER]
+    if not marks:
+        return tokens
+    if any(t.token_type == TokenType.PARAMETER for t in tokens):
+        raise ParameterError("the text mixes '?' with $1 or $name parameters; use one kind")
+    out = list(tokens)
+    for k, i in enumerate(reversed(marks)):
+        t = tokens[i]
+        out[i:i + 1] = [Token(TokenType.PARAMETER, "$", t.line, t.col, t.start, t.start),
+                        Token(TokenType.NUMBER, str(len(marks) - k), t.line, t.col, t.start, t.end)]
+    return out
 
 
 # what may open a token that then runs to the end of the text, and what it is called

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 from sqlglot import exp
+
+from frames.errors import DataTypeError
 
 from planner.errors import UnsupportedFeatureError
 
@@ -25,6 +29,10 @@ def sql_type(t: pa.DataType) -> str:
         return "TIME"
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return "VARCHAR"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return "BLOB"
+    if pa.types.is_duration(t):
+        return "INTERVAL"
     if pa.types.is_struct(t):  # DuckDB's spelling, as DESCRIBE shows it
         return "STRUCT(" + ", ".join(f"{f.name} {sql_type(f.type)}" for f in t) + ")"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
@@ -38,6 +46,8 @@ _SIMPLE = {
     exp.DataType.Type.BOOLEAN: pa.bool_(), exp.DataType.Type.DATE: pa.date32(), exp.DataType.Type.TIMESTAMP: pa.timestamp("us"),
     exp.DataType.Type.TIMESTAMPNTZ: pa.timestamp("us"), exp.DataType.Type.DATETIME: pa.timestamp("us"),
     exp.DataType.Type.VARCHAR: pa.string(), exp.DataType.Type.TEXT: pa.string(), exp.DataType.Type.CHAR: pa.string(),
+    exp.DataType.Type.TIME: pa.time64("us"), exp.DataType.Type.VARBINARY: pa.binary(), exp.DataType.Type.BINARY: pa.binary(),
+    exp.DataType.Type.BLOB: pa.binary(),
 }
 
 
@@ -84,3 +94,14 @@ def arrow_type(dt: exp.DataType) -> pa.DataType:
     if dt.this in (exp.DataType.Type.ARRAY, exp.DataType.Type.LIST) and len(dt.expressions) == 1:  # INT[]
         return pa.list_(arrow_type(dt.expressions[0]))
     raise UnsupportedFeatureError(f"CAST to {dt.sql()}")
+
+
+def blob_from_text(text: str) -> bytes:
+    """DuckDB's BLOB text read as bytes: ``\\xHH`` is one byte, any other character its UTF-8
+    bytes (``'\\xAA\\xBBz'::BLOB``); a backslash not starting ``\\xHH`` is refused, as in DuckDB."""
+    out = bytearray()
+    for plain, hexa, bad in re.findall(r"([^\\]+)|\\x([0-9A-Fa-f]{2})|(\\.{0,3})", text, flags=re.S):
+        if bad:
+            raise DataTypeError(f"invalid escape {bad!r} in the BLOB text {text!r}: write a byte as \\xHH")
+        out += plain.encode() if plain else bytes.fromhex(hexa)
+    return bytes(out)

@@ -13,7 +13,7 @@ a name had before its first change, which ROLLBACK puts back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +31,7 @@ from planner.depth import planned_deeply
 from planner.errors import TableNotFoundError, TransactionError, UnsupportedFeatureError
 from planner.explain import explain_text
 from planner.lower import to_dataframe
+from planner.params import bind
 from planner.parse import parse
 from planner.information_schema import all_tables, describe
 from planner.plan import Planner
@@ -209,14 +210,22 @@ class Context:
         return Planner(self.catalog, self.dialect, self._fallback, self.storage_options, self.options.shown)
 
     # -- SQL ----------------------------------------------------------------------------------
-    def sql(self, text: str) -> frames.DataFrame | None:
+    def sql(self, text: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> frames.DataFrame | None:
         """Run one or more statements; returns the last query's lazy result (None when there is no query:
-        CREATE, DROP and the like take effect at once)."""
-        return planned_deeply(self._statements, text)
+        CREATE, DROP and the like take effect at once).
 
-    def _statements(self, text: str) -> frames.DataFrame | None:
+        ``params`` holds the values of the text's placeholders: a sequence for ``?`` (in order) or
+        ``$1``, ``$2`` (by number), a mapping for ``$name``. Each is bound as a typed constant
+        (``planner.params``), never pasted into the text:
+
+        >>> Context().sql("SELECT ? + 1 AS n, ? AS s", [1, "it's"]).compute().to_dict("records")
+        [{'n': 2, 's': "it's"}]
+        """
+        return planned_deeply(self._statements, text, params)
+
+    def _statements(self, text: str, params=None) -> frames.DataFrame | None:
         result = None
-        for statement in self._parsed(text):
+        for statement in self._parsed(text, params):
             self.rowcount = -1
             if isinstance(statement, _QUERIES):
                 out = self._execute(statement)
@@ -255,13 +264,14 @@ class Context:
 
     execute = sql
 
-    def explain(self, text: str, initial: bool = False) -> str:
+    def explain(self, text: str, initial: bool = False, params: Sequence[Any] | Mapping[str, Any] | None = None) -> str:
         """The optimizer rules in order and the optimized plan of the last statement in ``text``
-        (earlier statements, e.g. the CREATE VIEW of TPC-H q15, are executed first)."""
-        return planned_deeply(self._explain_text, text, initial)
+        (earlier statements, e.g. the CREATE VIEW of TPC-H q15, are executed first); ``params`` as
+        for ``sql``."""
+        return planned_deeply(self._explain_text, text, initial, params)
 
-    def _explain_text(self, text: str, initial: bool) -> str:
-        statements = parse(text, self.dialect)
+    def _explain_text(self, text: str, initial: bool, params=None) -> str:
+        statements = bind(parse(text, self.dialect), params)
         if not statements:
             raise InvalidArgumentError("nothing to explain: the text holds no statement")
         defaults = DefaultOrder(text, self.dialect)
@@ -269,12 +279,12 @@ class Context:
             self._execute(self._with_defaults(defaults, i, st))
         return self._explain(self._with_defaults(defaults, len(statements) - 1, statements[-1]), initial)
 
-    def _parsed(self, text: str):
-        """The statements of ``text`` one by one, each with this session's default ORDER BY direction
-        and NULL placement (``SET default_order`` / ``default_null_order``) filled in where none is
-        written, as the options are when it is reached (a SET earlier in the text applies)."""
+    def _parsed(self, text: str, params=None):
+        """The statements of ``text`` one by one, parameters bound, each with this session's default
+        ORDER BY direction and NULL placement (``SET default_order`` / ``default_null_order``) filled in
+        where none is written, as the options are when it is reached (a SET earlier in the text applies)."""
         defaults = DefaultOrder(text, self.dialect)
-        for i, st in enumerate(parse(text, self.dialect)):
+        for i, st in enumerate(bind(parse(text, self.dialect), params)):
             yield self._with_defaults(defaults, i, st)
 
     def _with_defaults(self, defaults: DefaultOrder, i: int, st: exp.Expression) -> exp.Expression:

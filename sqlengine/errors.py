@@ -1,7 +1,19 @@
-"""The whole exception family of sqlengine, in one place."""
+"""The whole exception family of sqlengine, in one place (PEP 249's classes among it)."""
 
 from exec.core import TaskError, WorkerDiedError
-from exec.errors import ConfigError, SchedulerError, SqlEngineError
+from exec.errors import (
+    ConfigError,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    SchedulerError,
+    SqlEngineError,
+)
 from frames.errors import (
     ColumnNotFoundError,
     DataSourceError,
@@ -12,6 +24,7 @@ from frames.errors import (
 )
 from planner.errors import (
     ConstraintError,
+    ParameterError,
     ReadOnlyTableError,
     SqlColumnCountError,
     SqlError,
@@ -24,6 +37,9 @@ from planner.errors import (
 __all__ = [
     "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
     "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
-    "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError",
+    "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError", "ParameterError",
     "ConstraintError", "ReadOnlyTableError", "TransactionError",
+    # PEP 249's classes, which the ones above also are (``exec.errors``)
+    "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
+    "ProgrammingError", "NotSupportedError",
 ]

@@ -1,0 +1,325 @@
+"""PEP 249 (DB-API 2.0) over a ``Context``: ``connect()``, connections, cursors, type objects.
+
+This module is the DB-API "module" (``sqlengine.connect`` is its ``connect``): pandas' ``read_sql``
+and SQLAlchemy (``sqlengine.sqlalchemy_dialect``) speak to it. A connection owns one ``Context``;
+``cursor.execute(sql, params)`` binds the parameters as typed constants (``planner.params``: ``?``
+is the ``paramstyle``, ``$1`` and ``$name`` work too), runs the statement and holds its whole
+result as one Arrow table, handed out as tuples by the fetch methods, or whole by
+``fetch_arrow_table()`` and ``fetchdf()``.
+
+The exception classes are the project's own (``exec.errors``): ``Error`` is ``SqlEngineError``
+and every project error is also the PEP class that fits (a ``TableNotFoundError`` is a
+``ProgrammingError``), so one ``except`` catches either name. An exception that is not one of
+ours reaches the caller as ``InternalError``, the original chained.
+
+Statements take effect when they succeed (autocommit, as DuckDB's Python client does by default):
+``commit()`` has nothing to do and ``rollback()`` nothing to undo.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Iterator, Mapping, Sequence
+
+import pyarrow as pa
+
+from exec.errors import (  # noqa: F401 - PEP 249 names, re-exported
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+)
+from exec.errors import SqlEngineError as Error
+from sqlengine.context import Context
+
+apilevel = "2.0"
+threadsafety = 1
+"""Threads may share the module, not connections: a Context is one session."""
+paramstyle = "qmark"
+"""``WHERE a = ?``; the numbered ``$1`` and named ``$name`` (with a mapping) are taken too."""
+
+
+class Warning(Exception):  # noqa: A001 - the name PEP 249 gives it
+    """PEP 249's Warning (an exception for important warnings); nothing raises it today."""
+
+
+# -- type objects and constructors ----------------------------------------------------------------
+class DBAPITypeObject:
+    """Compares equal to every ``description`` type code of its group (``NUMBER == "BIGINT"``);
+    a parameterized code (``DECIMAL(5, 2)``) is compared by its base name."""
+
+    def __init__(self, *names: str):
+        self.names = frozenset(names)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DBAPITypeObject):
+            return self.names == other.names
+        return isinstance(other, str) and other.split("(")[0].strip().upper() in self.names
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def __repr__(self) -> str:
+        return f"DBAPITypeObject({', '.join(sorted(self.names))})"
+
+
+STRING = DBAPITypeObject("VARCHAR", "CHAR", "TEXT", "STRING")
+BINARY = DBAPITypeObject("BLOB", "BYTEA", "VARBINARY", "BINARY")
+NUMBER = DBAPITypeObject("TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                         "UINTEGER", "UBIGINT", "FLOAT", "REAL", "DOUBLE", "DECIMAL", "NUMERIC", "BOOLEAN")
+DATETIME = DBAPITypeObject("DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "INTERVAL")
+ROWID = DBAPITypeObject("ROWID")  # the engine has no row-id type: no column is one
+
+Date = _dt.date
+Time = _dt.time
+Timestamp = _dt.datetime
+Binary = bytes
+
+
+def DateFromTicks(ticks: float) -> _dt.date:
+    return _dt.date.fromtimestamp(ticks)
+
+
+def TimeFromTicks(ticks: float) -> _dt.time:
+    return _dt.datetime.fromtimestamp(ticks).time()
+
+
+def TimestampFromTicks(ticks: float) -> _dt.datetime:
+    return _dt.datetime.fromtimestamp(ticks)
+
+
+# -- connections ----------------------------------------------------------------------------------
+def connect(database: str = ":memory:", **options: Any) -> Connection:
+    """A connection to a new session (``sqlengine.Context(**options)``: ``dialect``,
+    ``scheduler``, ``storage_options``).
+
+    ``database`` is ``":memory:"`` (or ``""``) for an empty catalog, or a folder whose Parquet,
+    CSV and JSON files become read-only tables named after them (``shop/orders.parquet`` is
+    ``orders``). Tables a session creates live in memory and end with it; the folder is never
+    written."""
+    context = Context(**options)
+    if database not in (":memory:", "", None):
+        _register_folder(context, os.fspath(database))
+    return Connection(context)
+
+
+_DATA_SUFFIXES = (".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
+
+
+def _register_folder(context: Context, folder: str) -> None:
+    if not os.path.isdir(folder):
+        raise OperationalError(f"database {folder!r} is not a folder (sqlengine.connect takes ':memory:' "
+                               "or a folder of Parquet/CSV/JSON files)")
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        suffix = next((s for s in _DATA_SUFFIXES if entry.name.lower().endswith(s)), None)
+        if entry.is_file() and suffix is not None and not entry.name.startswith("."):
+            context.register(entry.name[: -len(suffix)], entry.path)
+
+
+class Connection:
+    """PEP 249's Connection over one ``Context`` (``context``); also ``execute`` (a new cursor's),
+    ``register`` (the Context's), and use as a context manager (closed at the end)."""
+
+    Warning, Error, InterfaceError, DatabaseError, DataError = Warning, Error, InterfaceError, DatabaseError, DataError
+    OperationalError, IntegrityError, InternalError = OperationalError, IntegrityError, InternalError
+    ProgrammingError, NotSupportedError = ProgrammingError, NotSupportedError
+
+    def __init__(self, context: Context):
+        self.context = context
+        self._closed = False
+        self._cursors: list[Cursor] = []
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("the connection is closed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def cursor(self) -> Cursor:
+        self._check_open()
+        cursor = Cursor(self)
+        self._cursors.append(cursor)
+        return cursor
+
+    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
+        """A new cursor that has executed ``operation`` (sqlite3's and DuckDB's shortcut)."""
+        return self.cursor().execute(operation, parameters)
+
+    def executemany(self, operation: str, seq_of_parameters) -> Cursor:
+        return self.cursor().executemany(operation, seq_of_parameters)
+
+    def register(self, name: str, source: Any) -> None:
+        """Register a DataFrame, Arrow table or file path as table ``name`` (``Context.register``)."""
+        self._check_open()
+        self.context.register(name, source)
+
+    def commit(self) -> None:
+        """Nothing to do: every statement took effect when it succeeded (autocommit)."""
+        self._check_open()
+
+    def rollback(self) -> None:
+        """Nothing to undo: every statement took effect when it succeeded (autocommit)."""
+        self._check_open()
+
+    def close(self) -> None:
+        """Close the connection and its cursors; closing twice is harmless."""
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
+        self._closed = True
+
+    def __enter__(self) -> Connection:
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- cursors --------------------------------------------------------------------------------------
+class Cursor:
+    """PEP 249's Cursor. ``execute`` returns the cursor, so ``cur.execute(sql).fetchall()`` reads."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.arraysize = 1
+        self._closed = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._table: pa.Table | None = None
+        self._offset = 0
+        self.description: list[tuple] | None = None
+        self.rowcount = -1
+        self.lastrowid = None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
+        self.connection._check_open()
+
+    def close(self) -> None:
+        self._reset()
+        self._closed = True
+
+    # -- running statements ------------------------------------------------------------------
+    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
+        """Run ``operation`` (one or more statements) with ``parameters`` bound to its placeholders;
+        a query's rows are then ready to fetch."""
+        self._check_open()
+        self._reset()
+        if not isinstance(operation, str):
+            raise ProgrammingError(f"the operation must be SQL text (a str), not {type(operation).__name__}")
+        context = self.connection.context
+        try:
+            result = context.sql(operation, parameters)
+            table = None if result is None else result.to_arrow(scheduler=context.scheduler)
+        except Error:
+            raise
+        except Exception as exc:  # not one of ours: a bug, handed over as the PEP's InternalError
+            raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from exc
+        if table is not None:
+            self._table = table
+            self.description = [_describe(field) for field in table.schema]
+            self.rowcount = table.num_rows
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters) -> Cursor:
+        """``execute`` once per parameter set, in order; ``rowcount`` is the rows of all of them
+        (-1 when none reports a count)."""
+        self._check_open()
+        total, counted = 0, False
+        for parameters in seq_of_parameters:
+            self.execute(operation, parameters)
+            if self.rowcount >= 0:
+                total, counted = total + self.rowcount, True
+        self._reset()
+        self.rowcount = total if counted else -1
+        return self
+
+    def callproc(self, procname: str, parameters=()):
+        raise NotSupportedError("stored procedures (callproc): sqlengine has none")
+
+    def nextset(self):
+        raise NotSupportedError("multiple result sets (nextset): execute returns the last statement's rows")
+
+    def setinputsizes(self, sizes) -> None:
+        """Accepted and ignored, as the PEP allows."""
+
+    def setoutputsize(self, size, column=None) -> None:
+        """Accepted and ignored, as the PEP allows."""
+
+    # -- fetching ----------------------------------------------------------------------------
+    def _rows_table(self) -> pa.Table:
+        self._check_open()
+        if self._table is None:
+            raise ProgrammingError("no result to fetch: execute a query first (the last statement returned no rows)")
+        return self._table
+
+    def _take(self, n: int | None) -> pa.Table:
+        table = self._rows_table()
+        n = table.num_rows - self._offset if n is None else max(0, min(n, table.num_rows - self._offset))
+        chunk = table.slice(self._offset, n)
+        self._offset += n
+        return chunk
+
+    def fetchone(self) -> tuple | None:
+        rows = _tuples(self._take(1))
+        return rows[0] if rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        return _tuples(self._take(self.arraysize if size is None else size))
+
+    def fetchall(self) -> list[tuple]:
+        return _tuples(self._take(None))
+
+    def fetch_arrow_table(self) -> pa.Table:
+        """The rows not fetched yet, as one Arrow table (every type as the engine holds it)."""
+        return self._take(None)
+
+    def fetchdf(self):
+        """The rows not fetched yet, as a pandas DataFrame (as ``frames`` results convert)."""
+        from frames.dataframe.convert import arrow_to_pandas
+
+        return arrow_to_pandas(self._take(None))
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self
+
+    def __next__(self) -> tuple:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _tuples(table: pa.Table) -> list[tuple]:
+    return list(zip(*(column.to_pylist() for column in table.columns))) if table.num_columns else [() for _ in range(table.num_rows)]
+
+
+def _describe(field: pa.Field) -> tuple:
+    """PEP 249's 7-tuple: name, type code (DuckDB's type name), display size, internal size,
+    precision, scale, null_ok."""
+    from planner.types import sql_type
+
+    t = field.type
+    code = '"NULL"' if pa.types.is_null(t) else sql_type(t).replace(", ", ",")  # DuckDB's DECIMAL(5,2)
+    if code == "INT":
+        code = "INTEGER"  # as DuckDB spells it
+    precision = t.precision if pa.types.is_decimal(t) else None
+    scale = t.scale if pa.types.is_decimal(t) else None
+    size = t.bit_width // 8 if pa.types.is_primitive(t) and t.bit_width >= 8 else None
+    return (field.name, code, None, size, precision, scale, field.nullable)
