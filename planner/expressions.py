@@ -238,13 +238,20 @@ class ExpressionTranslator:
             value = call("sql_to_boolean", value)  # 'yes', 't', '1', ... as DuckDB reads them
         return Cast(value, target)
 
+    def _interval_parts(self, interval: exp.Interval) -> tuple[ScalarExpr, str]:
+        """An interval's amount and singular unit (``INTERVAL '90 minutes'`` is 90, MINUTE)."""
+        amount = self.translate(interval.this)
+        unit = (interval.unit.name if interval.unit is not None else "DAY").upper().rstrip("S")
+        if isinstance(amount, Lit) and isinstance(amount.value, str):
+            parts = amount.value.split()
+            if len(parts) == 2:
+                amount, unit = Lit(parts[0]), parts[1].upper().rstrip("S")
+        return amount, unit
+
     def _interval_value(self, interval: exp.Interval) -> Lit:
         """A constant ``INTERVAL n unit`` of days, weeks, hours, minutes or seconds as a duration
         (DuckDB's INTERVAL, fetched as a ``timedelta``); months and years have no fixed length."""
-        amount = self.translate(interval.this)
-        unit = (interval.unit.name if interval.unit is not None else "DAY").upper().rstrip("S")
-        if isinstance(amount, Lit) and isinstance(amount.value, str) and len(amount.value.split()) == 2:
-            amount, unit = Lit(amount.value.split()[0]), amount.value.split()[1].upper().rstrip("S")
+        amount, unit = self._interval_parts(interval)
         seconds = {"WEEK": 7 * 86400, "DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}.get(unit)
         try:
             n = int(str(amount.value)) if isinstance(amount, Lit) else None
@@ -258,12 +265,7 @@ class ExpressionTranslator:
         """``base +/- INTERVAL n unit``: days and weeks add days (a DATE stays a DATE; DuckDB says
         TIMESTAMP, with the same values), months and years add months (constant n), hours, minutes
         and seconds add a duration (a DATE becomes a TIMESTAMP, as in DuckDB)."""
-        amount = self.translate(interval.this)
-        unit = (interval.unit.name if interval.unit is not None else "DAY").upper().rstrip("S")
-        if isinstance(amount, Lit) and isinstance(amount.value, str):
-            parts = amount.value.split()  # INTERVAL '90 minutes'
-            if len(parts) == 2:
-                amount, unit = Lit(parts[0]), parts[1].upper().rstrip("S")
+        amount, unit = self._interval_parts(interval)
         if isinstance(amount, Lit):
             try:
                 n = int(str(amount.value))

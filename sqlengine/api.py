@@ -12,10 +12,10 @@ import frames
 from sqlengine.context import Context
 
 
-def sql(text: str, dialect: str = "duckdb", storage_options: dict | None = None, **tables: Any):
+def sql(text: str, dialect: str = "duckdb", storage_options: dict | None = None, params=None, **tables: Any):
     """Run ``text`` against ``tables`` and, for names not given, pandas/pyarrow/frames objects
     bound to that name in the calling code (as DuckDB's replacement scans do); URLs in the SQL
-    are opened with ``storage_options``."""
+    are opened with ``storage_options``; ``params`` are the placeholders' values (``Context.sql``)."""
     frame = inspect.currentframe().f_back  # type: ignore[union-attr]
     ctx = Context(dialect=dialect, storage_options=storage_options)
     for name, value in tables.items():
@@ -32,4 +32,4 @@ def sql(text: str, dialect: str = "duckdb", storage_options: dict | None = None,
         return None
 
     ctx._lookup = lookup
-    return ctx.sql(text)  # names resolve while planning; the lazy result keeps no frame alive
+    return ctx.sql(text, params)  # names resolve while planning; the lazy result keeps no frame alive

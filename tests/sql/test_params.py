@@ -87,6 +87,13 @@ def test_queries_as_duckdb(people, npartitions, query, params):
     assert ctx.tables() == ["people"]  # nothing a value held ran as SQL
 
 
+def test_one_shot_sql_takes_parameters(people):
+    got = sqlengine.sql("SELECT count(*) AS n FROM people WHERE name = ?", params=["bob"]).compute()
+    con = duckdb.connect()
+    con.register("people", people)
+    assert got["n"].tolist() == [row[0] for row in con.execute("SELECT count(*) FROM people WHERE name = ?", ["bob"]).fetchall()]
+
+
 def test_parameters_across_statements_in_text_order():
     ctx = sqlengine.Context()
     got = ctx.sql("CREATE TABLE t AS SELECT ? AS a; SELECT a, ? AS b FROM t", [1, "two"]).compute()
