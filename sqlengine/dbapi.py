@@ -19,6 +19,7 @@ Statements take effect when they succeed (autocommit, as DuckDB's Python client 
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import os
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -102,6 +103,10 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
     CSV and JSON files become read-only tables named after them (``shop/orders.parquet`` is
     ``orders``). Tables a session creates live in memory and end with it; the folder is never
     written."""
+    known = [n for n in inspect.signature(Context).parameters if n != "self"]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ProgrammingError(f"unknown connect option(s) {', '.join(map(repr, unknown))}; the options are {', '.join(known)}")
     context = Context(**options)
     if database not in (":memory:", "", None):
         _register_folder(context, os.fspath(database))

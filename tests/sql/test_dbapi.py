@@ -151,6 +151,13 @@ def test_connect_to_a_folder_of_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "nums.parquet", "words.csv"]  # nothing written
 
 
+def test_connect_options_go_to_the_context():
+    with sqlengine.connect(scheduler="sync") as connection:
+        assert connection.context.scheduler == "sync"
+    with pytest.raises(dbapi.ProgrammingError, match="unknown connect option.*'shceduler'.*scheduler"):
+        sqlengine.connect(shceduler="sync")
+
+
 def test_connect_to_a_missing_folder_is_an_operational_error(tmp_path):
     with pytest.raises(dbapi.OperationalError, match="not a folder"):
         sqlengine.connect(str(tmp_path / "missing"))
