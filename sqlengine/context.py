@@ -13,7 +13,7 @@ a name had before its first change, which ROLLBACK puts back.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -247,6 +247,34 @@ class Context:
             self.rollback()
         if self.catalog.storage is not None:
             self.catalog.storage.close()
+
+    def sql_many(self, text: str, seq_of_params: Iterable[Sequence[Any] | Mapping[str, Any]]) -> int:
+        """``text`` run once per parameter set, in order (DB-API's ``executemany``); returns the rows
+        written in all (-1 when no statement wrote any). A plain single-row ``INSERT ... VALUES`` is
+        run as one INSERT of every set's row: planned once and atomic (a bad row inserts none)."""
+        return planned_deeply(self._many, text, list(seq_of_params))
+
+    def _many(self, text: str, sets: list) -> int:
+        statements = parse(text, self.dialect)
+        st = statements[0] if len(statements) == 1 else None
+        values = st.expression if isinstance(st, exp.Insert) else None
+        if (sets and isinstance(values, exp.Values) and len(values.expressions) == 1 and st.args.get("conflict") is None
+                and not st.args.get("alternative") and not st.args.get("returning")):
+            row = values.expressions[0]
+            values.set("expressions", [bind([row.copy()], params)[0] for params in sets])
+            self.rowcount = -1
+            with self.catalog.lock:  # as _statements writes: one writer at a time, saved outside a transaction
+                self._execute(st)
+                if self._undo is None:
+                    self._save()
+            return self.rowcount
+        total, counted = 0, False
+        for params in sets:
+            self._statements(text, params)
+            if self.rowcount >= 0:
+                total, counted = total + self.rowcount, True
+        self.rowcount = total if counted else -1
+        return self.rowcount
 
     def _rows(self, query: exp.Expression, extra: dict[str, Node] | None = None) -> pa.Table:
         """``query``'s rows now, with ``extra`` tables (lower-case names) visible beside the catalog's."""

@@ -12,12 +12,15 @@ and every project error is also the PEP class that fits (a ``TableNotFoundError`
 ``ProgrammingError``), so one ``except`` catches either name. An exception that is not one of
 ours reaches the caller as ``InternalError``, the original chained.
 
-Statements take effect when they succeed (autocommit, as DuckDB's Python client does by default):
-``commit()`` has nothing to do and ``rollback()`` nothing to undo.
+Statements take effect when they succeed (autocommit, as in DuckDB's Python client) unless a
+transaction is open: ``Connection.begin()`` or SQL ``BEGIN`` opens one, ``commit()`` and
+``rollback()`` end it (and do nothing when none is open). A statement that writes rows (INSERT,
+UPDATE, DELETE, ...) returns no rows: its count is the cursor's ``rowcount``, as in sqlite3 and psycopg.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import inspect
 import os
@@ -165,16 +168,32 @@ class Connection:
         self._check_open()
         self.context.register(name, source)
 
-    def commit(self) -> None:
-        """Nothing to do: every statement took effect when it succeeded (autocommit)."""
+    @property
+    def in_transaction(self) -> bool:
+        return not self._closed and self.context.in_transaction
+
+    def begin(self) -> None:
+        """Open a transaction: what follows takes effect together at ``commit()`` or not at all."""
         self._check_open()
+        self.context.begin()
+
+    def commit(self) -> None:
+        """Commit the open transaction; without one there is nothing to do (autocommit)."""
+        self._check_open()
+        if self.context.in_transaction:
+            self.context.commit()
 
     def rollback(self) -> None:
-        """Nothing to undo: every statement took effect when it succeeded (autocommit)."""
+        """Undo the open transaction; without one there is nothing to undo (autocommit)."""
         self._check_open()
+        if self.context.in_transaction:
+            self.context.rollback()
 
     def close(self) -> None:
-        """Close the connection and its cursors; closing twice is harmless."""
+        """Close the connection and its cursors, rolling back an open transaction (PEP 249);
+        closing twice is harmless."""
+        if self.in_transaction:
+            self.context.rollback()
         for cursor in self._cursors:
             cursor.close()
         self._cursors.clear()
@@ -211,7 +230,8 @@ class Cursor:
         self.connection._check_open()
 
     def close(self) -> None:
-        self._reset()
+        """Drop the result; ``rowcount`` stays readable (SQLAlchemy reads it after closing)."""
+        self._table = None
         self._closed = True
 
     # -- running statements ------------------------------------------------------------------
@@ -223,30 +243,26 @@ class Cursor:
         if not isinstance(operation, str):
             raise ProgrammingError(f"the operation must be SQL text (a str), not {type(operation).__name__}")
         context = self.connection.context
-        try:
+        with _ours():
             result = context.sql(operation, parameters)
-            table = None if result is None else result.to_arrow(scheduler=context.scheduler)
-        except Error:
-            raise
-        except Exception as exc:  # not one of ours: a bug, handed over as the PEP's InternalError
-            raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from exc
-        if table is not None:
-            self._table = table
-            self.description = [_describe(field) for field in table.schema]
-            self.rowcount = table.num_rows
+            if context.rowcount >= 0:  # the last statement wrote rows: their count, no result set
+                self.rowcount = context.rowcount
+            elif result is not None:
+                self._table = result.to_arrow(scheduler=context.scheduler)
+                self.description = [_describe(field) for field in self._table.schema]
+                self.rowcount = self._table.num_rows
         return self
 
     def executemany(self, operation: str, seq_of_parameters) -> Cursor:
-        """``execute`` once per parameter set, in order; ``rowcount`` is the rows of all of them
-        (-1 when none reports a count)."""
+        """``operation`` once per parameter set (``Context.sql_many``: a single-row INSERT ...
+        VALUES runs as one INSERT of all the rows); ``rowcount`` is the rows written in all, and
+        there is no result set."""
         self._check_open()
-        total, counted = 0, False
-        for parameters in seq_of_parameters:
-            self.execute(operation, parameters)
-            if self.rowcount >= 0:
-                total, counted = total + self.rowcount, True
         self._reset()
-        self.rowcount = total if counted else -1
+        if not isinstance(operation, str):
+            raise ProgrammingError(f"the operation must be SQL text (a str), not {type(operation).__name__}")
+        with _ours():
+            self.rowcount = self.connection.context.sql_many(operation, seq_of_parameters)
         return self
 
     def callproc(self, procname: str, parameters=()):
@@ -309,6 +325,18 @@ class Cursor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _ours():
+    """Our errors pass as they are (each is a PEP 249 class); any other is a bug, handed over as
+    the PEP's ``InternalError`` with the original chained."""
+    try:
+        yield
+    except Error:
+        raise
+    except Exception as exc:
+        raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from exc
 
 
 def _tuples(table: pa.Table) -> list[tuple]:

@@ -11,6 +11,8 @@ the session's catalog: tables, views, their columns with types mapped from Arrow
 
 Each connection is its own session, so, as with SQLite's ``:memory:``, the pool keeps one connection
 per thread (``SingletonThreadPool``): what ``to_sql`` writes, ``read_sql`` on that engine then sees.
+SQLAlchemy's transactions are the session's (``BEGIN`` ... ``COMMIT`` / ``ROLLBACK``): work not
+committed is rolled back when the connection goes back to the pool, as SQLAlchemy 2 expects.
 """
 
 from __future__ import annotations
@@ -130,10 +132,11 @@ class SqlEngineDialect(default.DefaultDialect):
         return MAIN
 
     def get_isolation_level(self, dbapi_connection) -> str:
-        return "AUTOCOMMIT"  # every statement takes effect when it succeeds
+        return "SERIALIZABLE"  # a session is alone with its catalog
 
-    def do_rollback(self, dbapi_connection) -> None:
-        dbapi_connection.rollback()
+    def do_begin(self, dbapi_connection) -> None:
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.begin()  # SQLAlchemy's transactions are the session's: to_sql is all or nothing
 
     def do_ping(self, dbapi_connection) -> bool:
         return not dbapi_connection.closed

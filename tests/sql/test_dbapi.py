@@ -305,3 +305,43 @@ def test_ddl_insert_and_select(con):
     rows = other.execute("SELECT name FROM booze").fetchall()
     assert sorted(rows, key=str) == sorted([("Victoria Bitter",), ("Cooper's",), (None,)] + [(b,) for b in BEERS[:3]], key=str)
     assert other.description[0][0] == "name" and other.description[0][1] == dbapi.STRING
+
+
+def test_transactions(con):
+    _writable(con)
+    cur = con.cursor()
+    cur.execute("INSERT INTO booze VALUES ('kept')")
+    con.rollback()  # no transaction open: autocommit, nothing to undo
+    con.begin()
+    cur.execute("INSERT INTO booze VALUES ('undone')")
+    assert con.in_transaction and cur.execute("SELECT count(*) FROM booze").fetchone() == (2,)
+    con.rollback()
+    assert not con.in_transaction
+    cur.execute("BEGIN")
+    cur.execute("INSERT INTO booze VALUES (?)", ["committed"])
+    con.commit()
+    con.begin()
+    cur.execute("DELETE FROM booze")
+    assert cur.rowcount == 2
+    context = con.context
+    con.close()  # closing with a transaction open rolls it back (PEP 249)
+    assert sorted(context.sql("SELECT name FROM booze").to_arrow().column("name").to_pylist()) == ["committed", "kept"]
+
+
+def test_executemany_insert_is_one_atomic_statement(con):
+    _writable(con)
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
+    cur.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "it's"), (3, "'); DROP TABLE t; --")])
+    assert cur.rowcount == 3 and cur.description is None
+    with pytest.raises(dbapi.IntegrityError):
+        cur.executemany("INSERT INTO t VALUES (?, ?)", [(4, "d"), (5, None)])  # NOT NULL: neither row goes in
+    with pytest.raises(dbapi.IntegrityError):
+        cur.execute("INSERT INTO t VALUES (?, ?)", (1, "again"))  # PRIMARY KEY
+    cur.executemany("UPDATE t SET name = upper(name) WHERE id = ?", [(1,), (2,), (9,)])  # one statement per set
+    assert cur.rowcount == 2
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
+    duck.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "it's"), (3, "'); DROP TABLE t; --")])
+    duck.executemany("UPDATE t SET name = upper(name) WHERE id = ?", [(1,), (2,), (9,)])
+    assert cur.execute("SELECT * FROM t ORDER BY id").fetchall() == duck.execute("SELECT * FROM t ORDER BY id").fetchall()
