@@ -7,7 +7,8 @@ Registered as the ``sqlalchemy.dialects`` entry point ``sqlengine`` (pyproject.t
 finds it by name; only SQLAlchemy imports this module. It is SQLAlchemy's default dialect over
 ``sqlengine.dbapi`` with a type compiler that writes the types DuckDB's SQL (which the engine reads)
 names (``DOUBLE`` for a 64-bit ``Float``, ``BLOB``, ``TIMESTAMP``), and reflection read straight from
-the session's catalog: tables, views, their columns with types mapped from Arrow, no keys or indexes.
+the session's catalog: tables, views, their columns with types mapped from Arrow, NOT NULL, DEFAULT,
+PRIMARY KEY and UNIQUE of the tables SQL created; no foreign keys or indexes (there are none).
 
 Each connection is its own session, so, as with SQLite's ``:memory:``, the pool keeps one connection
 per thread (``SingletonThreadPool``): what ``to_sql`` writes, ``read_sql`` on that engine then sees.
@@ -26,6 +27,7 @@ from sqlalchemy.engine import default, reflection
 from sqlalchemy.sql import compiler
 
 import sqlengine
+from planner.tables import MemoryTable
 from sqlengine import dbapi
 
 MAIN = "main"
@@ -154,7 +156,7 @@ class SqlEngineDialect(default.DefaultDialect):
         if not self._ours(schema):
             return []
         catalog = self._context(connection).catalog
-        return [n for n in catalog.names() if (catalog.view(n) is not None) == views]
+        return [catalog.spelling(n) for n in catalog.names() if (catalog.view(n) is not None) == views]
 
     @reflection.cache
     def get_schema_names(self, connection, **kw) -> list[str]:
@@ -180,19 +182,30 @@ class SqlEngineDialect(default.DefaultDialect):
             raise NoSuchTableError(view_name)
         return query.sql(dialect="duckdb")
 
-    @reflection.cache
-    def get_columns(self, connection, table_name, schema=None, **kw) -> list[dict[str, Any]]:
+    def _entry(self, connection, table_name, schema):
+        """The catalog's entry for ``table_name``: a ``MemoryTable`` (created by SQL, with its
+        constraints), a frames node (registered) or a view's query."""
         context = self._context(connection)
         if not self._ours(schema) or table_name not in context.catalog:
             from sqlalchemy.exc import NoSuchTableError
 
             raise NoSuchTableError(table_name)
-        schema_ = context.table(table_name).schema
-        return [{"name": f.name, "type": sqlalchemy_type(f.type), "nullable": f.nullable, "default": None,
-                 "autoincrement": False} for f in schema_]
+        return context, context.catalog.entry(table_name)
+
+    @reflection.cache
+    def get_columns(self, connection, table_name, schema=None, **kw) -> list[dict[str, Any]]:
+        context, entry = self._entry(connection, table_name, schema)
+        if isinstance(entry, MemoryTable):
+            return [{"name": c.name, "type": sqlalchemy_type(c.type), "nullable": not c.not_null,
+                     "default": None if c.default is None else c.default.sql(dialect="duckdb"), "autoincrement": False}
+                    for c in entry.columns]
+        return [{"name": f.name, "type": sqlalchemy_type(f.type), "nullable": True, "default": None, "autoincrement": False}
+                for f in context.table(table_name).schema]
 
     def get_pk_constraint(self, connection, table_name, schema=None, **kw) -> dict[str, Any]:
-        return {"constrained_columns": [], "name": None}
+        _, entry = self._entry(connection, table_name, schema)
+        keys = list(entry.primary_key) if isinstance(entry, MemoryTable) else []
+        return {"constrained_columns": keys, "name": None}
 
     def get_foreign_keys(self, connection, table_name, schema=None, **kw) -> list:
         return []
@@ -201,7 +214,9 @@ class SqlEngineDialect(default.DefaultDialect):
         return []
 
     def get_unique_constraints(self, connection, table_name, schema=None, **kw) -> list:
-        return []
+        _, entry = self._entry(connection, table_name, schema)
+        unique = entry.unique if isinstance(entry, MemoryTable) else ()
+        return [{"name": None, "column_names": list(columns)} for columns in unique]
 
     def get_check_constraints(self, connection, table_name, schema=None, **kw) -> list:
         return []

@@ -228,6 +228,25 @@ def test_sqlalchemy_transactions_are_the_sessions(engine):
         assert c.execute(sa.text("SELECT id FROM t ORDER BY id")).fetchall() == [(2,)]  # 5 rolled back with it
 
 
+def test_reflection_of_created_tables(engine):
+    _writable(engine)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE Orders (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, "
+                          "qty INTEGER DEFAULT 1, price DECIMAL(9, 2))"))
+    insp = sa.inspect(engine)
+    assert "Orders" in insp.get_table_names()  # as created
+    columns = {c["name"]: c for c in insp.get_columns("orders")}
+    assert [type(c["type"]) for c in columns.values()] == [sa.INTEGER, sa.VARCHAR, sa.INTEGER, sa.DECIMAL]
+    assert (columns["id"]["nullable"], columns["code"]["nullable"], columns["qty"]["nullable"]) == (False, False, True)
+    assert columns["qty"]["default"] == "1" and columns["price"]["default"] is None
+    assert insp.get_pk_constraint("orders")["constrained_columns"] == ["id"]
+    assert insp.get_unique_constraints("orders") == [{"name": None, "column_names": ["code"]}]
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE Orders (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, qty INTEGER DEFAULT 1, price DECIMAL(9, 2))")
+    nullable = duck.execute("SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'Orders'").fetchall()
+    assert [(n, "YES" if columns[n]["nullable"] else "NO") for n in columns] == nullable
+
+
 def test_orm_session_round_trip(engine):
     _writable(engine)
     from sqlalchemy.orm import Session, declarative_base
