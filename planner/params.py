@@ -10,7 +10,7 @@ DATE / TIMESTAMP / TIME, ``timedelta`` an INTERVAL.
 
     >>> from planner.parse import parse
     >>> bind(parse("SELECT ? AS a, ? AS d", "duckdb"), ["it's", 2.5])[0].sql("duckdb")
-    "SELECT 'it''s' AS a, CAST('2.5' AS DOUBLE) AS d"
+    "SELECT 'it''s' AS a, 2.5e0 AS d"
 
 One kind of placeholder per text: ``?`` (bound in order; ``planner.parse`` numbers them ``$1``,
 ``$2`` ... from the tokens, as a walk of the tree meets them out of text order), ``$1`` (by
@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import math
 from typing import Any, Mapping, Sequence
 
 from sqlglot import exp
@@ -117,7 +119,10 @@ def constant(value: Any) -> exp.Expression:
             raise ParameterError(f"the integer {value} has more than 38 digits (HUGEINT's range)")
         return exp.Literal(this=str(value), is_string=False)  # typed by its value: -2**31 is an INTEGER
     if isinstance(value, float):
-        return _cast(repr(value), "DOUBLE")
+        if not math.isfinite(value):
+            return _cast(repr(value), "DOUBLE")
+        text = repr(value)  # exact; with an exponent it is a DOUBLE literal in DuckDB's SQL (1.5 alone is a DECIMAL)
+        return exp.Literal(this=text if "e" in text else text + "e0", is_string=False)
     if isinstance(value, decimal.Decimal):
         return _decimal(value)
     if isinstance(value, str):
@@ -150,7 +155,13 @@ def _plain(value: Any) -> Any:
 
 
 def _cast(text: str, type_name: str) -> exp.Cast:
-    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build(type_name, dialect="duckdb"))
+    return exp.Cast(this=exp.Literal.string(text), to=_data_type(type_name).copy())
+
+
+@functools.lru_cache(maxsize=256)
+def _data_type(type_name: str) -> exp.DataType:
+    """``type_name`` parsed once (a bulk INSERT binds thousands of values of a few types)."""
+    return exp.DataType.build(type_name, dialect="duckdb")
 
 
 def _decimal(value: decimal.Decimal) -> exp.Expression:
