@@ -31,9 +31,13 @@ from sqlglot import exp
 from planner.errors import ParameterError, UnsupportedFeatureError
 
 
-def placeholders(statements: Sequence[exp.Expression]) -> list[exp.Placeholder]:
-    """The placeholder nodes of ``statements`` (``planner.parse`` has numbered every ``?``)."""
-    return [p for st in statements for p in st.find_all(exp.Placeholder)]
+def placeholders(statements: Sequence[exp.Expression]) -> list[exp.Expression]:
+    """The placeholder nodes of ``statements`` (``planner.parse`` has numbered every ``?``): sqlglot
+    reads ``$1`` / ``$name`` / ``:name`` as ``Placeholder`` nodes in some dialects and ``$1`` as a
+    ``Parameter`` in others (postgres); a named ``Parameter`` (``@a``) is a variable in some, so
+    it is left alone."""
+    return [p for st in statements for p in st.find_all(exp.Placeholder, exp.Parameter)
+            if isinstance(p, exp.Placeholder) or str(p.name).isdigit()]
 
 
 def parameter_names(statements: Sequence[exp.Expression]) -> list[str]:
@@ -74,7 +78,7 @@ def bind(statements: list[exp.Expression], params: Sequence[Any] | Mapping[str, 
     return statements
 
 
-def _numbered(found: list[exp.Placeholder]) -> bool:
+def _numbered(found: list[exp.Expression]) -> bool:
     """Whether the placeholders are numbered (``?``, ``$1``) rather than named (``$name``)."""
     kinds = {str(p.name).isdigit() for p in found}
     if len(kinds) > 1:
@@ -82,7 +86,7 @@ def _numbered(found: list[exp.Placeholder]) -> bool:
     return kinds.pop()
 
 
-def _positional(found: list[exp.Placeholder], params: list) -> list:
+def _positional(found: list[exp.Expression], params: list) -> list:
     numbers = [int(p.name) for p in found]
     if min(numbers) < 1:
         raise ParameterError("parameters are numbered from $1")
@@ -95,7 +99,7 @@ def _positional(found: list[exp.Placeholder], params: list) -> list:
     return [params[i - 1] for i in numbers]
 
 
-def _named(found: list[exp.Placeholder], params: Mapping[str, Any]) -> list:
+def _named(found: list[exp.Expression], params: Mapping[str, Any]) -> list:
     names = list(dict.fromkeys(p.name for p in found))
     missing = [n for n in names if n not in params]
     if missing:

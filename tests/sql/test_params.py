@@ -94,6 +94,19 @@ def test_one_shot_sql_takes_parameters(people):
     assert got["n"].tolist() == [row[0] for row in con.execute("SELECT count(*) FROM people WHERE name = ?", ["bob"]).fetchall()]
 
 
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite", "mysql", "snowflake"])
+def test_other_dialects_placeholders(dialect):
+    ctx = sqlengine.Context(dialect=dialect)
+
+    def rows(text, params):
+        return ctx.sql(text, params).compute().values.tolist()  # snowflake spells the names in upper case
+
+    assert rows("SELECT ? AS x, ? AS y", [5, "it's"]) == [[5, "it's"]]
+    assert rows("SELECT :a AS x", {"a": 1.5}) == [[1.5]]
+    if dialect in ("postgres", "snowflake"):
+        assert rows("SELECT $2 AS x, $1 AS y", ["b", "a"]) == [["a", "b"]]
+
+
 def test_parameters_across_statements_in_text_order():
     ctx = sqlengine.Context()
     got = ctx.sql("CREATE TABLE t AS SELECT ? AS a; SELECT a, ? AS b FROM t", [1, "two"]).compute()
