@@ -100,7 +100,8 @@ def TimestampFromTicks(ticks: float) -> _dt.datetime:
 # -- connections ----------------------------------------------------------------------------------
 def connect(database: str = ":memory:", **options: Any) -> Connection:
     """A connection to a new session (``sqlengine.Context(**options)``: ``dialect``,
-    ``scheduler``, ``storage_options``).
+    ``scheduler``, ``storage_options``, or ``catalog``: another connection's ``context.catalog``,
+    whose tables it then shares).
 
     ``database`` is ``":memory:"`` (or ``""``) for an empty catalog, or a folder whose Parquet,
     CSV and JSON files become read-only tables named after them (``shop/orders.parquet`` is
