@@ -103,31 +103,16 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
     ``scheduler``, ``storage_options``, or ``catalog``: another connection's ``context.catalog``,
     whose tables it then shares).
 
-    ``database`` is ``":memory:"`` (or ``""``) for an empty catalog, or a folder whose Parquet,
-    CSV and JSON files become read-only tables named after them (``shop/orders.parquet`` is
-    ``orders``). Tables a session creates live in memory and end with it; the folder is never
-    written."""
-    known = [n for n in inspect.signature(Context).parameters if n != "self"]
+    ``database`` is ``":memory:"`` (or ``""``) for a catalog that ends with the connection, or a
+    directory that keeps the tables and views (``Context(database=...)``, ``sqlengine.database``:
+    Parquet files and a manifest, crash-safe), created when missing and reopened later."""
+    known = [n for n in inspect.signature(Context).parameters if n not in ("self", "database")]
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise ProgrammingError(f"unknown connect option(s) {', '.join(map(repr, unknown))}; the options are {', '.join(known)}")
-    context = Context(**options)
-    if database not in (":memory:", "", None):
-        _register_folder(context, os.fspath(database))
-    return Connection(context)
-
-
-_DATA_SUFFIXES = (".parquet", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".csv.gz", ".json.gz")
-
-
-def _register_folder(context: Context, folder: str) -> None:
-    if not os.path.isdir(folder):
-        raise OperationalError(f"database {folder!r} is not a folder (sqlengine.connect takes ':memory:' "
-                               "or a folder of Parquet/CSV/JSON files)")
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        suffix = next((s for s in _DATA_SUFFIXES if entry.name.lower().endswith(s)), None)
-        if entry.is_file() and suffix is not None and not entry.name.startswith("."):
-            context.register(entry.name[: -len(suffix)], entry.path)
+    if database in (":memory:", "", None):
+        return Connection(Context(**options))
+    return Connection(Context(database=os.fspath(database), **options))
 
 
 class Connection:
@@ -193,8 +178,8 @@ class Connection:
     def close(self) -> None:
         """Close the connection and its cursors, rolling back an open transaction (PEP 249);
         closing twice is harmless."""
-        if self.in_transaction:
-            self.context.rollback()
+        if not self._closed:
+            self.context.close()  # rolls back an open transaction, releases a database directory
         for cursor in self._cursors:
             cursor.close()
         self._cursors.clear()

@@ -1,6 +1,6 @@
 """The SQLAlchemy dialect ``sqlengine://``: ``create_engine("sqlengine://")`` (an empty in-memory
-catalog) or ``create_engine("sqlengine:///path/to/folder")`` (its data files as tables, as
-``sqlengine.connect`` takes them); URL query options go to the ``Context``
+catalog) or ``create_engine("sqlengine:///path/shop.sqlengine")`` (a database directory, as
+``sqlengine.connect`` takes it); URL query options go to the ``Context``
 (``sqlengine://?scheduler=sync``).
 
 Registered as the ``sqlalchemy.dialects`` entry point ``sqlengine`` (pyproject.toml), so SQLAlchemy

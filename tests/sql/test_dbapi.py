@@ -140,15 +140,13 @@ def test_cursor_close(con):
         cur.fetchall()
 
 
-def test_connect_to_a_folder_of_files(tmp_path):
-    pd.DataFrame({"a": [1, 2, 3]}).to_parquet(tmp_path / "nums.parquet")
-    pd.DataFrame({"b": ["x", "y"]}).to_csv(tmp_path / "words.csv", index=False)
-    (tmp_path / "notes.txt").write_text("not a table")
-    with sqlengine.connect(str(tmp_path)) as connection:
-        assert connection.context.tables() == ["nums", "words"]
-        assert connection.execute("SELECT sum(a) FROM nums").fetchone() == (6,)
-        assert connection.execute("SELECT b FROM words ORDER BY b").fetchall() == [("x",), ("y",)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "nums.parquet", "words.csv"]  # nothing written
+def test_connect_to_a_database_directory_keeps_the_tables(tmp_path):
+    path = tmp_path / "shop.sqlengine"
+    with sqlengine.connect(str(path)) as connection:
+        connection.execute("CREATE TABLE t (a INTEGER, s VARCHAR)")
+        connection.executemany("INSERT INTO t VALUES (?, ?)", [(1, "it's"), (2, None)])
+    with sqlengine.connect(str(path)) as connection:  # a later session reopens them
+        assert connection.execute("SELECT * FROM t ORDER BY a").fetchall() == [(1, "it's"), (2, None)]
 
 
 def test_connect_options_go_to_the_context():
@@ -156,11 +154,6 @@ def test_connect_options_go_to_the_context():
         assert connection.context.scheduler == "sync"
     with pytest.raises(dbapi.ProgrammingError, match="unknown connect option.*'shceduler'.*scheduler"):
         sqlengine.connect(shceduler="sync")
-
-
-def test_connect_to_a_missing_folder_is_an_operational_error(tmp_path):
-    with pytest.raises(dbapi.OperationalError, match="not a folder"):
-        sqlengine.connect(str(tmp_path / "missing"))
 
 
 # -- cursors: description, rowcount, fetching -------------------------------------------------------

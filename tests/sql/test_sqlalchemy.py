@@ -152,10 +152,13 @@ def test_errors_arrive_as_sqlalchemy_errors(engine):
 
 
 def test_urls(tmp_path):
-    pd.DataFrame({"a": [1, 2]}).to_parquet(tmp_path / "nums.parquet")
-    eng = sa.create_engine(f"sqlengine:///{tmp_path}?scheduler=sync")
-    with eng.connect() as c:
+    eng = sa.create_engine(f"sqlengine:///{tmp_path / 'shop.sqlengine'}?scheduler=sync")
+    with eng.begin() as c:
         assert c.connection.dbapi_connection.context.scheduler == "sync"
+        c.execute(sa.text("CREATE TABLE nums AS SELECT 1 AS a UNION ALL SELECT 2"))
+    eng.dispose()
+    eng = sa.create_engine(f"sqlengine:///{tmp_path / 'shop.sqlengine'}")
+    with eng.connect() as c:
         assert c.execute(sa.text("SELECT sum(a) FROM nums")).scalar() == 3
     assert sa.inspect(eng).get_table_names() == ["nums"]
     eng.dispose()
