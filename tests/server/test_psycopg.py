@@ -86,6 +86,15 @@ def test_prepared_statements(conn, duck):
     assert _rows(conn.execute(sql, (3,), prepare=True)) == _duck_rows(duck, sql, (3,))
 
 
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_interval_results(conn, binary):
+    """A timestamp difference is an interval (text: Postgres' own spelling; binary: microseconds)."""
+    cur = conn.cursor(binary=binary)
+    cur.execute("SELECT ts - timestamp '2024-01-01 00:00:00' AS since FROM items WHERE id IN (1, 3) ORDER BY id")
+    assert cur.description[0].type_code == 1186
+    assert cur.fetchall() == [(datetime.timedelta(hours=12),), (datetime.timedelta(hours=12, minutes=34, microseconds=2000),)]
+
+
 def test_large_result(conn):
     rows = conn.execute("SELECT i, i * 2 AS j FROM generate_series(1, 120000) AS s(i)").fetchall()
     assert len(rows) == 120_000 and rows[0] == (1, 2) and rows[-1] == (120_000, 240_000)
