@@ -8,6 +8,7 @@ import decimal
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -216,11 +217,18 @@ def test_ten_concurrent_clients(server, duck):
 def test_cancel_stops_the_query(server):
     with psycopg.connect(dsn(server), autocommit=True) as c:
         slow_calls["n"] = 0
-        timer = threading.Timer(0.5, c.cancel_safe)
-        timer.start()
+
+        def cancel_once_running():  # cancel after the first partitions ran: the compute, not the planning
+            deadline = time.monotonic() + 60
+            while slow_calls["n"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            c.cancel_safe()
+
+        canceller = threading.Thread(target=cancel_once_running)
+        canceller.start()
         with pytest.raises(psycopg.errors.QueryCanceled):
             c.execute("SELECT count(*) FROM slow").fetchone()
-        timer.join()
+        canceller.join()
         ran = slow_calls["n"]
         assert 0 < ran < SLOW_PARTITIONS  # stopped part-way: not every partition was computed
         assert c.execute("SELECT count(*) FROM items").fetchone() == (60,)  # the session goes on
