@@ -62,6 +62,8 @@ class Connection:
             except ConnectionError:
                 pass
         finally:
+            if self.session is not None:  # a query still running for a client that left stops at its next task
+                self.session.cancelled.set()
             if self.key is not None:
                 with self.shared.lock:
                     self.shared.sessions.pop(self.key[0], None)

@@ -110,7 +110,7 @@ def _attributes(view: CatalogView) -> pa.Table:
         for i, f in enumerate(schema, start=1):
             t = pg_type(f.type)
             rows.append((oid, f.name, t.oid, -1, t.size, i, 0, -1, type_modifier(f.type), t.size in (1, 2, 4, 8), "i",
-                         "p" if t.size < 0 else "x", "", not f.nullable, _default(f) is not None, False, "", "", False, True,
+                         "x" if t.size < 0 else "p", "", not f.nullable, _default(f) is not None, False, "", "", False, True,
                          0, 0, None, None, None))
     return _table(_ATTRIBUTE_COLUMNS, rows)
 
@@ -140,7 +140,7 @@ _TYPE_COLUMNS = [("oid", I), ("typname", S), ("typnamespace", I), ("typowner", I
 def _types(view: CatalogView) -> pa.Table:
     rows = [(t.oid, t.typname, CATALOG_OID, 10, t.size, t.size in (1, 2, 4, 8), "b" if t.oid != 705 else "p", t.category,
              False, True, ",", 0, "-", 0, 0, f"{t.typname}in", f"{t.typname}out", f"{t.typname}recv", f"{t.typname}send",
-             "-", "-", "-", "i", "p" if t.size < 0 else "x", False, 0, -1, 0, 100 if t.category == "S" else 0, None, None, None)
+             "-", "-", "-", "i", "x" if t.size < 0 else "p", False, 0, -1, 0, 100 if t.category == "S" else 0, None, None, None)
             for t in _TYPES]
     return _table(_TYPE_COLUMNS, rows)
 
@@ -230,11 +230,13 @@ _TABLES: dict[str, tuple[list, Callable | None]] = {
     "pg_proc": _empty(("oid", I), ("proname", S), ("pronamespace", I), ("prokind", S), ("prorettype", I),
                       ("proargtypes", S), ("prosrc", S)),
     "pg_extension": _empty(("oid", I), ("extname", S), ("extversion", S), ("extnamespace", I)),
-    "pg_tablespace": _empty(("oid", I), ("spcname", S), ("spcowner", I)),
+    "pg_tablespace": ([], lambda view: _table([("oid", I), ("spcname", S), ("spcowner", I), ("spcacl", S), ("spcoptions", S)],
+                                              [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)])),
     "pg_range": _empty(("rngtypid", I), ("rngsubtype", I)),
     "pg_foreign_table": _empty(("ftrelid", I), ("ftserver", I)),
     "pg_partitioned_table": _empty(("partrelid", I), ("partstrat", S)),
     "pg_sequence": _empty(("seqrelid", I), ("seqtypid", I)),
+    "pg_auth_members": _empty(("oid", I), ("roleid", I), ("member", I), ("grantor", I), ("admin_option", B)),
     "pg_depend": _empty(("classid", I), ("objid", I), ("objsubid", I), ("refclassid", I), ("refobjid", I),
                         ("refobjsubid", I), ("deptype", S)),
     "pg_event_trigger": _empty(("oid", I), ("evtname", S)),
@@ -319,6 +321,15 @@ def _format_type(typid: exp.Expression, typmod: exp.Expression) -> exp.Expressio
     for t in TYPES_BY_OID.values():
         case = case.when(exp.EQ(this=typid.copy(), expression=exp.Literal.number(t.oid)), exp.Literal.string(t.name))
     return case
+
+
+_ARRAY_COLUMNS = ("acl", "options", "polroles", "stxkind", "indkey", "indclass", "indoption", "conkey", "confkey",
+                  "proargtypes", "rolconfig", "prattrs")
+
+
+def _is_array_column(name: str) -> bool:
+    """Catalog columns that are arrays in Postgres and always NULL here."""
+    return name.lower().endswith(_ARRAY_COLUMNS)
 
 
 def _reg_oid(kind: str, name: str, info: SessionInfo) -> int | None:
@@ -467,8 +478,9 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
                 return make(this=left, expression=right)
         if isinstance(node, exp.ArrayToString) or name == "array_to_string":
             array = node.this if isinstance(node, exp.ArrayToString) else node.expressions[0]
-            if isinstance(array, exp.Column):
-                return array  # the catalog's ACL columns: NULL text, not arrays
+            columns = [n for n in array.walk(prune=lambda n: isinstance(n, (exp.Select, exp.Subquery))) if isinstance(n, exp.Column)]
+            if columns and all(_is_array_column(c.name) for c in columns):
+                return exp.cast(exp.Null(), "TEXT")  # ACLs and options: NULL in this catalog, not arrays
         if name in ("to_regtype", "to_regclass", "to_regnamespace") and node.expressions:
             arg = _constant(node.expressions[0])
             if isinstance(arg, exp.Literal) and arg.is_string:
@@ -502,6 +514,10 @@ def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
             return exp.cast(exp.Null(), "TEXT")
         if name == "pg_get_expr" and node.expressions:
             return exp.cast(node.expressions[0], "TEXT")  # the catalog keeps expressions as SQL text
+        if name in ("pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size", "pg_database_size"):
+            return exp.cast(exp.Null(), "BIGINT")  # tables are files or in memory: no Postgres size to report
+        if name == "pg_size_pretty":
+            return exp.cast(exp.Null(), "TEXT")
         if name == "pg_get_userbyid":
             return exp.Literal.string(OWNER)
         if name == "pg_encoding_to_char":

@@ -101,6 +101,17 @@ def test_d_missing_relation(server):
     assert "Did not find any relation named" in out.stderr
 
 
+def test_verbose_catalog_commands(server):
+    """The + forms and the other listings read more of pg_catalog; each answers."""
+    out = psql(server, "-c", r"\d+ items").stdout
+    assert "| plain" in out and "| extended" in out and "Access method: heap" in out
+    assert "items" in psql(server, "-c", r"\dt+").stdout
+    assert "pg_default" in psql(server, "-c", r"\l+").stdout
+    assert "tester" in psql(server, "-c", r"\du").stdout
+    for command in (r"\dv", r"\df", r"\dT", r"\di", r"\dn+", r"\db", r"\dx"):
+        psql(server, "-c", command)
+
+
 def test_l_and_dn(server):
     databases = psql(server, "-A", "-t", "-c", r"\l").stdout
     assert databases.splitlines()[0].split("|")[:3] == ["sqlengine", "sqlengine", "UTF8"]

@@ -8,6 +8,7 @@ import decimal
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -84,6 +85,15 @@ def test_prepared_statements(conn, duck):
     for qty in [0, 1, 2, 3, 4, 0, 1, 2]:  # psycopg prepares the statement after its 5th run
         assert _rows(conn.execute(sql, (qty,))) == _duck_rows(duck, sql, (qty,))
     assert _rows(conn.execute(sql, (3,), prepare=True)) == _duck_rows(duck, sql, (3,))
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_interval_results(conn, binary):
+    """A timestamp difference is an interval (text: Postgres' own spelling; binary: microseconds)."""
+    cur = conn.cursor(binary=binary)
+    cur.execute("SELECT ts - timestamp '2024-01-01 00:00:00' AS since FROM items WHERE id IN (1, 3) ORDER BY id")
+    assert cur.description[0].type_code == 1186
+    assert cur.fetchall() == [(datetime.timedelta(hours=12),), (datetime.timedelta(hours=12, minutes=34, microseconds=2000),)]
 
 
 def test_large_result(conn):
@@ -207,21 +217,30 @@ def test_ten_concurrent_clients(server, duck):
 def test_cancel_stops_the_query(server):
     with psycopg.connect(dsn(server), autocommit=True) as c:
         slow_calls["n"] = 0
-        timer = threading.Timer(0.5, c.cancel_safe)
-        timer.start()
+
+        def cancel_once_running():  # cancel after the first partitions ran: the compute, not the planning
+            deadline = time.monotonic() + 60
+            while slow_calls["n"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            c.cancel_safe()
+
+        canceller = threading.Thread(target=cancel_once_running)
+        canceller.start()
         with pytest.raises(psycopg.errors.QueryCanceled):
             c.execute("SELECT count(*) FROM slow").fetchone()
-        timer.join()
+        canceller.join()
         ran = slow_calls["n"]
         assert 0 < ran < SLOW_PARTITIONS  # stopped part-way: not every partition was computed
         assert c.execute("SELECT count(*) FROM items").fetchone() == (60,)  # the session goes on
 
 
-def test_portal_suspended_after_max_rows(server):
-    """Execute with a row limit (what JDBC's fetch size sends) answers in pieces."""
-    def msg(kind, body=b""):
-        return kind + struct.pack("!i", len(body) + 4) + body
+def _msg(kind: bytes, body: bytes = b"") -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
 
+
+def _exchange(server, messages: bytes) -> list[tuple[bytes, bytes]]:
+    """Start a session by hand, send ``messages`` (ending with Sync) and collect the replies up to
+    ReadyForQuery: for what psycopg never sends (row limits, untyped parameters)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         body = struct.pack("!i", 196608) + b"user\0u\0\0"
         s.sendall(struct.pack("!i", len(body) + 4) + body)
@@ -234,19 +253,20 @@ def test_portal_suspended_after_max_rows(server):
 
         while read()[0] != b"Z":
             pass
-        s.sendall(msg(b"P", b"\0SELECT id FROM items ORDER BY id LIMIT 5\0\0\0") + msg(b"B", b"\0\0\0\0\0\0\0\0")
-                  + msg(b"E", b"\0" + struct.pack("!i", 2)) + msg(b"E", b"\0" + struct.pack("!i", 2))
-                  + msg(b"E", b"\0" + struct.pack("!i", 2)) + msg(b"S"))
-        kinds, rows = [], []
-        while True:
-            kind, payload = read()
-            kinds.append(kind)
-            if kind == b"D":
-                rows.append(int(payload[6:]))
-            if kind == b"Z":
-                break
-    assert rows == [1, 2, 3, 4, 5]
-    assert kinds == [b"1", b"2", b"D", b"D", b"s", b"D", b"D", b"s", b"D", b"C", b"Z"]
+        s.sendall(messages)
+        replies = []
+        while not replies or replies[-1][0] != b"Z":
+            replies.append(read())
+    return replies
+
+
+def test_portal_suspended_after_max_rows(server):
+    """Execute with a row limit (what JDBC's fetch size sends) answers in pieces."""
+    limit = _msg(b"E", b"\0" + struct.pack("!i", 2))
+    replies = _exchange(server, _msg(b"P", b"\0SELECT id FROM items ORDER BY id LIMIT 5\0\0\0")
+                        + _msg(b"B", b"\0\0\0\0\0\0\0\0") + limit + limit + limit + _msg(b"S"))
+    assert [int(p[6:]) for k, p in replies if k == b"D"] == [1, 2, 3, 4, 5]
+    assert [k for k, _ in replies] == [b"1", b"2", b"D", b"D", b"s", b"D", b"D", b"s", b"D", b"C", b"Z"]
 
 
 def test_writes_through_the_wire(server, duck):
@@ -299,37 +319,15 @@ def test_rollback_undoes_writes(server):
 def test_untyped_parameters_take_the_column_type(server):
     """A client that sends every parameter as untyped text (node-postgres, psql's \\bind) gets
     them read as the type of the column they are compared with."""
-    def msg(kind, body=b""):
-        return kind + struct.pack("!i", len(body) + 4) + body
-
     def text_param(v: bytes) -> bytes:
         return struct.pack("!i", len(v)) + v
 
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        body = struct.pack("!i", 196608) + b"user\0u\0\0"
-        s.sendall(struct.pack("!i", len(body) + 4) + body)
-        f = s.makefile("rb")
-
-        def read():
-            kind = f.read(1)
-            (n,) = struct.unpack("!i", f.read(4))
-            return kind, f.read(n - 4)
-
-        while read()[0] != b"Z":
-            pass
-        query = b"SELECT name FROM items WHERE id = $1 AND price > $2 LIMIT $3\0"
-        s.sendall(msg(b"P", b"q\0" + query + struct.pack("!h", 0)) + msg(b"D", b"Sq\0")
-                  + msg(b"B", b"\0q\0" + struct.pack("!hh", 0, 3) + text_param(b"8") + text_param(b"1.5") + text_param(b"5")
-                        + struct.pack("!h", 0))
-                  + msg(b"E", b"\0" + struct.pack("!i", 0)) + msg(b"S"))
-        replies = []
-        while True:
-            kind, payload = read()
-            replies.append((kind, payload))
-            if kind == b"Z":
-                break
+    query = b"SELECT name FROM items WHERE id = $1 AND price > $2 LIMIT $3\0"
+    replies = _exchange(server, _msg(b"P", b"q\0" + query + struct.pack("!h", 0)) + _msg(b"D", b"Sq\0")
+                        + _msg(b"B", b"\0q\0" + struct.pack("!hh", 0, 3) + text_param(b"8") + text_param(b"1.5")
+                               + text_param(b"5") + struct.pack("!h", 0))
+                        + _msg(b"E", b"\0" + struct.pack("!i", 0)) + _msg(b"S"))
+    assert b"E" not in [k for k, _ in replies], replies
     described = next(p for k, p in replies if k == b"t")
     assert struct.unpack("!hiii", described) == (3, 20, 1700, 20)  # bigint, numeric, bigint
-    assert b"E" not in [k for k, _ in replies], replies
-    rows = [p for k, p in replies if k == b"D"]
-    assert [r[6:].decode() for r in rows] == ["it's"]
+    assert [p[6:].decode() for k, p in replies if k == b"D"] == ["it's"]
