@@ -22,6 +22,7 @@ from typing import Callable
 from benchmarks.common import publish
 
 ENGINES = ["duckdb", "sqlengine", "polars", "datafusion"]
+# also runnable: "sqlengine-processes" (the processes scheduler), not in the default list
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -48,7 +49,7 @@ def tables(data: Path) -> list[str]:
 
 # -- one engine, in a child process ---------------------------------------------------------------
 
-def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[str]) -> dict:
+def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[str], memory_limit: str | None = None) -> dict:
     times: dict[str, float] = {}
     errors: dict[str, str] = {}
     names = tables(data)
@@ -57,6 +58,8 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
 
         con = duckdb.connect()
         con.execute("SET threads TO 2")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
         for t in names:
             con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{data / t}.parquet'")
 
@@ -67,11 +70,13 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
                 if s.strip().lower().startswith(("select", "with")):
                     result = r.to_arrow_table() if hasattr(r, "to_arrow_table") else r.arrow()
             return result
-    elif engine == "sqlengine":
+    elif engine in ("sqlengine", "sqlengine-processes"):
         import exec as sx
         import sqlengine
 
-        sx.config.set(scheduler="threads", num_workers=2)
+        sx.config.set(scheduler="processes" if engine == "sqlengine-processes" else "threads", num_workers=2)
+        if memory_limit:
+            sx.config.set(memory_limit=memory_limit)
         ctx = sqlengine.Context()
         for t in names:
             ctx.register(t, str(data / f"{t}.parquet"))
@@ -168,20 +173,22 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path)
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--queries", help="a range (1-22) or a list (1,5,9); default all")
+    ap.add_argument("--memory-limit", help="e.g. 2GB: sqlengine's memory_limit and DuckDB's")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     queries = pick(suite, args.queries)
     data = suite.locate(args.sf, args.data)
     if args.worker:
-        print(json.dumps(run_engine(suite, args.worker, data, args.out, queries)))
+        print(json.dumps(run_engine(suite, args.worker, data, args.out, queries, args.memory_limit)))
         return 0
 
     out = Path(tempfile.mkdtemp(prefix=f"{suite.name}-answers-"))
     report: dict[str, dict] = {}
     for engine in args.engines.split(","):
         cmd = [sys.executable, "-m", suite.module, "--worker", engine, "--sf", f"{args.sf:g}", "--data", str(data),
-               "--out", str(out)] + (["--queries", args.queries] if args.queries else [])
+               "--out", str(out)] + (["--queries", args.queries] if args.queries else []) + (
+               ["--memory-limit", args.memory_limit] if args.memory_limit else [])
         with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
             proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=Path(__file__).resolve().parents[1])
             _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone: its peak memory
@@ -196,7 +203,10 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
         report[engine]["peak_mb"] = usage.ru_maxrss / 1024
     base = report.get("duckdb", {}).get("times", {})
     module = suite.module
-    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}`; {os.cpu_count()} cores; each engine on 2 threads; "
+    flags = f" --engines {args.engines}" if args.engines != ",".join(ENGINES) else ""
+    flags += f" --memory-limit {args.memory_limit}" if args.memory_limit else ""
+    limit = f"memory_limit {args.memory_limit} (sqlengine and DuckDB); " if args.memory_limit else ""
+    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}{flags}`; {os.cpu_count()} cores; each engine on 2 threads; {limit}"
              "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run.", ""]
     engines = list(report)
     lines.append("| query | " + " | ".join(engines) + " |")

@@ -15,3 +15,9 @@ class SchedulerError(SqlEngineError, ValueError):
 
 class ConfigError(SqlEngineError, ValueError):
     """An unknown configuration key or a value of the wrong kind."""
+
+
+class MemoryLimitError(SqlEngineError, MemoryError):
+    """A computation could not run within the memory it may use: a task ran out of memory, or one
+    task needs more than ``memory_limit`` at once. Also a ``MemoryError``, so code catching that
+    still does."""
