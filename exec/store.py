@@ -82,6 +82,13 @@ def sizeof(value: Any, _depth: int = 0) -> int:
             return int(total.sum() if hasattr(total, "sum") else total)
         except Exception:
             pass
+    if _depth < 3 and not isinstance(value, type):  # an object of arrays (a join's built side): its fields
+        fields = getattr(value, "__dict__", None)
+        if isinstance(fields, dict):
+            return 64 + sum(sizeof(v, _depth + 1) for v in fields.values())
+        slots = getattr(type(value), "__slots__", None)
+        if isinstance(slots, (tuple, list)) and slots:
+            return 64 + sum(sizeof(getattr(value, n, None), _depth + 1) for n in slots)
     try:
         return sys.getsizeof(value)
     except Exception:
