@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from typing import Any, Callable, Hashable, Iterable
@@ -75,7 +76,7 @@ class Held:
         candidates.sort(key=lambda k: (wait(k) > 0, self.sizes[k]), reverse=True)
         for key in candidates:
             if self.in_ram <= target:
-                return
+                break
             value = self.values[key]
             try:
                 spilled = value.moved_to(self.directory()) if type(value) is Stored else store(value, self.directory(), self.sizes[key])
@@ -85,6 +86,8 @@ class Held:
             self.values[key] = spilled
             self.in_ram -= self.sizes[key]
             self.spilled_bytes += self.sizes[key]
+        _release_unused()
+
 
     def directory(self) -> str:
         if self._dir is None:
@@ -116,3 +119,11 @@ class Held:
 
 def _in_ram(value: Any) -> bool:
     return type(value) is not Stored or value.in_memory
+
+
+def _release_unused() -> None:
+    """Hand memory Arrow's allocator has freed back to the system now: it keeps it for 10 s
+    (``MIMALLOC_PURGE_DELAY``, set in ``exec/__init__``), and under a limit the spilled bytes must go."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
