@@ -58,8 +58,9 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
 
         con = duckdb.connect()
         con.execute("SET threads TO 2")
-        if memory_limit:
+        if memory_limit:  # spill files in a temporary directory, not DuckDB's default ./.tmp in the repository
             con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='duckdb-spill-')}'")
         for t in names:
             con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{data / t}.parquet'")
 

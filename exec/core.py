@@ -186,7 +186,7 @@ def get_async(
             else:
                 ready.append(key)
         else:
-            results[key] = value
+            results.keep(key, value)
     need = {k: len(u) for k, u in users.items()}
     for k in keys:
         need[k] = need.get(k, 0) + 1
@@ -202,13 +202,15 @@ def get_async(
     max_inflight = 2 * num_workers  # one batch running and one queued per worker
     avg_elapsed: float | None = None  # a task's typical run time; unknown until one has run
     errored = True
-    share = (results.share_directory(),) if remote else ()
+    share: tuple = ()
     inputs_of: dict[Future, list] = {}  # the results each batch in flight was handed
 
     def wait(k: Key) -> int:  # how many inputs the soonest user of ``k`` still waits for
         return min((remaining.get(u, 0) for u in users.get(k, ())), default=1 << 30)
 
     try:
+        if remote:
+            share = (results.share_directory(),)
         while True:
             while ready and len(pending) < max_inflight:
                 # Many cheap ready tasks go out in batches (one job per worker, several per

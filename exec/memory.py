@@ -52,6 +52,12 @@ class Held:
             if self.in_ram > self.peak:
                 self.peak = self.in_ram
 
+    def keep(self, key: Key, value: Any) -> None:
+        """Hold a literal of the graph: the graph keeps it alive anyway, so it is neither counted
+        nor spilled."""
+        self.values[key] = value
+        self.sizes[key] = 0
+
     def __delitem__(self, key: Key) -> None:
         value = self.values.pop(key)
         size = self.sizes.pop(key)
