@@ -1,7 +1,7 @@
 """The whole exception family of sqlengine, in one place."""
 
 from exec.core import TaskError, WorkerDiedError
-from exec.errors import ConfigError, SchedulerError, SqlEngineError
+from exec.errors import ConfigError, MemoryLimitError, SchedulerError, SqlEngineError
 from frames.errors import (
     ColumnNotFoundError,
     DataSourceError,
@@ -22,7 +22,7 @@ from planner.errors import (
 )
 
 __all__ = [
-    "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
+    "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "MemoryLimitError", "FramesError",
     "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
     "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError",
     "ConstraintError", "ReadOnlyTableError", "TransactionError",
