@@ -22,6 +22,7 @@ from typing import Callable
 from benchmarks.common import publish
 
 ENGINES = ["duckdb", "sqlengine", "polars", "datafusion"]
+# also runnable: "sqlengine-processes" (the processes scheduler), not in the default list
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -48,7 +49,7 @@ def tables(data: Path) -> list[str]:
 
 # -- one engine, in a child process ---------------------------------------------------------------
 
-def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[str]) -> dict:
+def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[str], memory_limit: str | None = None) -> dict:
     times: dict[str, float] = {}
     errors: dict[str, str] = {}
     names = tables(data)
@@ -57,6 +58,9 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
 
         con = duckdb.connect()
         con.execute("SET threads TO 2")
+        if memory_limit:  # spill files in a temporary directory, not DuckDB's default ./.tmp in the repository
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='duckdb-spill-')}'")
         for t in names:
             con.execute(f"CREATE VIEW {t} AS SELECT * FROM '{data / t}.parquet'")
 
@@ -67,11 +71,13 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
                 if s.strip().lower().startswith(("select", "with")):
                     result = r.to_arrow_table() if hasattr(r, "to_arrow_table") else r.arrow()
             return result
-    elif engine == "sqlengine":
+    elif engine in ("sqlengine", "sqlengine-processes"):
         import exec as sx
         import sqlengine
 
-        sx.config.set(scheduler="threads", num_workers=2)
+        sx.config.set(scheduler="processes" if engine == "sqlengine-processes" else "threads", num_workers=2)
+        if memory_limit:
+            sx.config.set(memory_limit=memory_limit)
         ctx = sqlengine.Context()
         for t in names:
             ctx.register(t, str(data / f"{t}.parquet"))
@@ -109,6 +115,7 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
         raise SystemExit(f"unknown engine {engine}")
     import pyarrow.parquet as pq
 
+    sampler = _TreeMemory() if engine == "sqlengine-processes" else None
     for q in queries:
         try:
             t0 = time.perf_counter()
@@ -117,7 +124,54 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
             pq.write_table(table, out / f"{engine}_q{q}.parquet")
         except Exception as exc:  # a peer that cannot run a query is reported, not fatal
             errors[q] = f"{type(exc).__name__}: {str(exc)[:120]}"
-    return {"times": times, "errors": errors}
+    report = {"times": times, "errors": errors}
+    if sampler is not None:
+        report["tree_peak_mb"] = sampler.stop() / 2**20
+    return report
+
+
+class _TreeMemory:
+    """The peak of this process's and its worker processes' memory together, sampled every 0.2 s:
+    the sum of their proportional set sizes (shared pages split between the processes mapping them)
+    plus the files left in /dev/shm; the maximum resident size of one process would miss the workers."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, _tree_bytes())
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _tree_bytes() -> int:
+    import glob
+
+    import psutil
+
+    total = 0
+    me = psutil.Process()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            with open(f"/proc/{proc.pid}/smaps_rollup") as f:
+                total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+        except OSError:
+            pass
+    for path in glob.glob("/dev/shm/sqlengine-share-*/*"):
+        try:
+            total += os.stat(path).st_size  # counted once more where mapped: an upper bound
+        except OSError:
+            pass
+    return total
 
 
 # -- the parent: run everything, compare, write the table -----------------------------------------
@@ -168,20 +222,22 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path)
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--queries", help="a range (1-22) or a list (1,5,9); default all")
+    ap.add_argument("--memory-limit", help="e.g. 2GB: sqlengine's memory_limit and DuckDB's")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     queries = pick(suite, args.queries)
     data = suite.locate(args.sf, args.data)
     if args.worker:
-        print(json.dumps(run_engine(suite, args.worker, data, args.out, queries)))
+        print(json.dumps(run_engine(suite, args.worker, data, args.out, queries, args.memory_limit)))
         return 0
 
     out = Path(tempfile.mkdtemp(prefix=f"{suite.name}-answers-"))
     report: dict[str, dict] = {}
     for engine in args.engines.split(","):
         cmd = [sys.executable, "-m", suite.module, "--worker", engine, "--sf", f"{args.sf:g}", "--data", str(data),
-               "--out", str(out)] + (["--queries", args.queries] if args.queries else [])
+               "--out", str(out)] + (["--queries", args.queries] if args.queries else []) + (
+               ["--memory-limit", args.memory_limit] if args.memory_limit else [])
         with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
             proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=Path(__file__).resolve().parents[1])
             _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone: its peak memory
@@ -193,10 +249,13 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
             print(f"{engine}: not run ({stderr.strip().splitlines()[-1] if stderr.strip() else 'no output'})", file=sys.stderr)
             continue
         report[engine] = json.loads(stdout.strip().splitlines()[-1])
-        report[engine]["peak_mb"] = usage.ru_maxrss / 1024
+        report[engine]["peak_mb"] = max(usage.ru_maxrss / 1024, report[engine].get("tree_peak_mb", 0))
     base = report.get("duckdb", {}).get("times", {})
     module = suite.module
-    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}`; {os.cpu_count()} cores; each engine on 2 threads; "
+    flags = f" --engines {args.engines}" if args.engines != ",".join(ENGINES) else ""
+    flags += f" --memory-limit {args.memory_limit}" if args.memory_limit else ""
+    limit = f"memory_limit {args.memory_limit} (sqlengine and DuckDB); " if args.memory_limit else ""
+    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}{flags}`; {os.cpu_count()} cores; each engine on 2 threads; {limit}"
              "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run.", ""]
     engines = list(report)
     lines.append("| query | " + " | ".join(engines) + " |")
@@ -223,6 +282,8 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
         f"**{totals[e]:.2f}**" + (f" ({totals[e] / total_base:.1f}x)" if total_base else "") + f", {correct[e]}/{len(queries)} correct"
         for e in engines) + " |")
     lines.append("| **peak RSS** | " + " | ".join(f"{report[e]['peak_mb']:.0f} MB" for e in engines) + " |")
+    if any("tree_peak_mb" in report[e] for e in engines):
+        lines.append("\nsqlengine-processes' peak is of the parent and its workers together (summed PSS plus /dev/shm, sampled).")
     for e in engines:
         for q, err in report[e]["errors"].items():
             lines.append(f"\n- {e} q{q}: {err}")

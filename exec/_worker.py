@@ -36,28 +36,28 @@ def _encode(worker: str, outcomes: list) -> bytes:
     """Pickle a batch's outcomes; failures travel as ``RemoteFailure`` so the parent can fall back
     to a readable ``TaskError`` when it cannot rebuild the exception, and a result that cannot be
     pickled becomes that task's failure instead of killing the worker."""
-    import cloudpickle
-
     from exec.core import RemoteFailure
+    from exec.store import dumps
 
-    outcomes = [o if o[1] else (o[0], False, RemoteFailure(o[2], cloudpickle.dumps), o[3], o[4], o[5]) for o in outcomes]
+    outcomes = [o if o[1] else (o[0], False, RemoteFailure(o[2], dumps), o[3], o[4], o[5]) for o in outcomes]
     try:
-        return cloudpickle.dumps((worker, outcomes))
+        return dumps((worker, outcomes))
     except Exception:
         pass
     safe = []
     for key, ok, value, tb, t0, t1 in outcomes:
         if ok:
             try:
-                cloudpickle.dumps(value)
+                dumps(value)
             except Exception as exc:
                 import traceback
 
-                err = TypeError(f"the result of task {key!r} ({type(value).__name__}) cannot be sent back from a worker process: {exc}")
-                safe.append((key, False, RemoteFailure(err, cloudpickle.dumps), traceback.format_exc(), t0, t1))
+                kind = MemoryError if isinstance(exc, MemoryError) else TypeError
+                err = kind(f"the result of task {key!r} ({type(value).__name__}) cannot be sent back from a worker process: {exc}")
+                safe.append((key, False, RemoteFailure(err, dumps), traceback.format_exc(), t0, t1))
                 break
         safe.append((key, ok, value, tb, t0, t1))
-    return cloudpickle.dumps((worker, safe))
+    return dumps((worker, safe))
 
 
 def main() -> None:
@@ -70,21 +70,28 @@ def main() -> None:
     import traceback
     from concurrent.futures import ThreadPoolExecutor
 
-    import cloudpickle
-
     from exec import core
+    from exec.store import dumps, loads
 
     core.process_label = f"process-{os.getpid()}"
     write_lock = threading.Lock()
 
     def run(frame: bytes) -> None:
-        job_id, keys, payload = cloudpickle.loads(frame)
+        job_id, keys, payload = loads(frame)
+        frame = None
         try:
-            worker, outcomes = core.run_batch(cloudpickle.loads(payload))
-        except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module)
+            worker, outcomes = core.run_batch(*loads(payload))
+        except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module), or MemoryError
             now = time.perf_counter()
             worker, outcomes = core.process_label, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]
-        reply = cloudpickle.dumps((job_id, keys, _encode(worker, outcomes)))
+        payload = None
+        try:
+            reply = dumps((job_id, keys, _encode(worker, outcomes)))
+        except BaseException as exc:  # out of memory pickling the results: send that failure instead
+            outcomes = None
+            now = time.perf_counter()
+            reply = dumps((job_id, keys, _encode(worker, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)])))
+        outcomes = None
         with write_lock:
             write_frame(protocol_out, reply)
 
@@ -100,6 +107,7 @@ def main() -> None:
             run(frame)
         else:  # the parent sends at most ``threads`` jobs at a time
             pool.submit(run, frame)
+        frame = None
 
 
 if __name__ == "__main__":

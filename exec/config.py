@@ -11,17 +11,23 @@ planned and computed inside ``set(join_strategy=...)`` runs that strategy: the t
 
 ``array_chunk_size`` is the size an array's ``chunks="auto"`` aims at (``"128MiB"`` by default, as
 dask's ``array.chunk-size``).
+
+``memory_limit`` bounds the bytes of results the local schedulers hold between tasks (``"2GB"``,
+``"512MiB"`` or a number of bytes, DuckDB's name and units; by default 80% of the machine's memory,
+as DuckDB): past it they spill the results needed least soon to files under ``temp_directory``
+(default: the system's temporary directory), one directory per computation, removed when it ends.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
 from exec.errors import ConfigError
 
 _DEFAULTS: dict[str, Any] = {"scheduler": "threads", "num_workers": None, "join_strategy": None,
-                             "array_chunk_size": None}
+                             "array_chunk_size": None, "memory_limit": None, "temp_directory": None}
 JOIN_STRATEGIES = ("broadcast", "shuffle")
 _config: dict[str, Any] = dict(_DEFAULTS)
 _chosen: dict[str, bool] = {}  # keys a caller set (even to the default's value)
@@ -39,6 +45,10 @@ def _validate(key: str, value: Any) -> None:
         raise ConfigError(f"num_workers must be a positive integer or None, not {value!r}")
     if key == "join_strategy" and value is not None and value not in JOIN_STRATEGIES:
         raise ConfigError(f"join_strategy must be None (by size) or one of {', '.join(map(repr, JOIN_STRATEGIES))}, not {value!r}")
+    if key == "memory_limit" and value is not None:
+        parse_bytes(value, key)
+    if key == "temp_directory" and value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"temp_directory must be a directory path, not {value!r}")
     if key == "scheduler" and value is not None:
         from exec.schedulers import resolve_scheduler
 
@@ -88,3 +98,53 @@ def get(key: str, default: Any = None) -> Any:
             _validate(key, None)
         value = _config.get(key)
         return default if value is None else value
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_bytes(value: Any, what: str = "size") -> int:
+    """``"2GB"``, ``"128MiB"``, ``"64 MB"``, ``1e6`` or ``1000`` as a number of bytes (DuckDB's units:
+    KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return int(value)
+    text = str(value).strip().replace(" ", "")
+    i = len(text)
+    while i and text[i - 1].isalpha():
+        i -= 1
+    number, unit = text[:i], text[i:].lower()
+    try:
+        n = float(number)
+    except ValueError:
+        n = -1.0
+    if unit not in _UNITS or n < 0 or n != n:
+        raise ConfigError(f"cannot read {value!r} as a {what} in bytes (e.g. '2GB', '128MiB', 1000000)")
+    return int(n * _UNITS[unit])
+
+
+def machine_memory() -> int:
+    """The memory this process may use: the machine's, or its cgroup's limit when lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            text = f.read().strip()
+        if text.isdigit():
+            total = min(total, int(text))
+    except OSError:
+        pass
+    return total
+
+
+def memory_limit() -> int:
+    """``memory_limit`` in bytes (80% of ``machine_memory()`` unless set)."""
+    value = get("memory_limit")
+    return int(0.8 * machine_memory()) if value is None else parse_bytes(value, "memory_limit")
+
+
+def temp_directory() -> str:
+    """Where spill files go (each computation makes and removes its own directory inside)."""
+    import tempfile
+
+    value = get("temp_directory")
+    return os.fspath(value) if value is not None else tempfile.gettempdir()

@@ -16,8 +16,11 @@ import traceback
 from concurrent.futures import Future
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
-from exec.errors import OperationalError
+from exec import config
+from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
+from exec.memory import Held
+from exec.store import Stored, sizeof, store
 
 Key = Hashable
 _worker_state = threading.local()
@@ -40,12 +43,15 @@ def in_worker() -> bool:
 process_label: str | None = None
 
 
-def run_batch(batch: Sequence[tuple[Key, Task, dict]]) -> tuple[str, list[tuple]]:
+def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = None) -> tuple[str, list[tuple]]:
     """Run tasks in order; stop at the first failure.
 
     Returns ``(worker, outcomes)``: the worker's name and, per task run,
     ``(key, ok, value_or_exception, traceback_text, start, end)`` (``time.perf_counter`` seconds,
     which on the supported platforms is a system-wide clock, so process workers' times line up).
+    Inputs that are ``Stored`` (spilled, or left in shared memory by a process worker) are loaded
+    here, in the worker. With ``share_dir`` (a process worker's batch), results of at least
+    ``_SHARE_BYTES`` are written there and come back as ``Stored`` handles instead of through the pipe.
     """
     out = []
     clock = time.perf_counter
@@ -54,7 +60,17 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]]) -> tuple[str, list[tuple]
         for key, task, data in batch:
             t0 = clock()
             try:
+                for v in data.values():
+                    if type(v) is Stored:
+                        data = {d: v.load() if type(v) is Stored else v for d, v in data.items()}
+                        break
                 value = task.execute(data)
+                data = None
+                if share_dir is not None and sizeof(value) >= _SHARE_BYTES:
+                    try:
+                        value = store(value, share_dir)
+                    except OSError:  # shared memory full or gone: the pipe still works
+                        pass
             except Exception as exc:  # reported to the caller with its original type
                 out.append((key, False, exc, traceback.format_exc(), t0, clock()))
                 break
@@ -93,17 +109,25 @@ class RemoteFailure:
 
 
 def task_exception(key: Key, task: Any, exc: Any, tb: str | None, remote: bool) -> BaseException:
-    """The exception to raise in the caller for a failed task: the original one, with notes."""
+    """The exception to raise in the caller for a failed task: the original one, with notes (a
+    ``MemoryError`` becomes a ``MemoryLimitError`` naming the task)."""
     what = f"task {key!r}" + (f" ({task.name})" if isinstance(task, Task) else "")
     if isinstance(exc, RemoteFailure):
         loaded, why = exc.load()
         if loaded is None:
-            err = TaskError(f"{what} failed with {exc.type_name}: {exc.message}")
+            err = (MemoryLimitError if exc.type_name == "MemoryError" else TaskError)(f"{what} failed with {exc.type_name}: {exc.message}")
             err.add_note(f"the original {exc.type_name} is not re-raised because {why}")
             if tb:
                 err.add_note("remote traceback:\n" + tb.rstrip())
             return err
         exc = loaded
+    if isinstance(exc, MemoryError) and not isinstance(exc, SqlEngineError):
+        err = MemoryLimitError(f"{what} ran out of memory{' in a worker process' if remote else ''}"
+                               f"{': ' + str(exc) if str(exc) else ''}; give it more memory or split its input into more partitions")
+        err.__cause__ = exc
+        if remote and tb:
+            err.add_note("remote traceback:\n" + tb.rstrip())
+        return err
     exc.add_note(f"while running {what}")
     if remote and tb:
         exc.add_note("remote traceback:\n" + tb.rstrip())
@@ -124,8 +148,14 @@ def get_async(
     """Compute ``keys`` of ``graph``; returns their results in order.
 
     ``submit(run_batch, batch)`` must return a Future of ``run_batch(batch)``. ``remote`` says the
-    workers are other processes (their tracebacks are added to errors). ``on_interrupt(futures)``
+    workers are other processes (their tracebacks are added to errors, and they are handed a
+    directory in ``/dev/shm`` where large results stay for the tasks that need them, the parent
+    holding only handles: ``submit(run_batch, batch, share_dir)``). ``on_interrupt(futures)``
     is called on Ctrl-C with the futures still running, so a pool can stop them.
+
+    The results held for later tasks stay under ``exec.config`` ``memory_limit`` by spilling to
+    disk (``exec.memory.Held``); a task whose inputs alone exceed it fails with ``MemoryLimitError``.
+    Every file the computation made is removed when it returns, fails or is interrupted.
     """
     callbacks = list(callbacks)
     num_workers = max(1, num_workers)
@@ -135,7 +165,7 @@ def get_async(
 
     # Bookkeeping: per task, how many task dependencies are unfinished; per key, who uses it and
     # how many uses are left (results are dropped when that reaches zero, keeping memory bounded).
-    results: dict[Key, Any] = {}
+    results = Held(config.memory_limit(), config.temp_directory())
     remaining: dict[Key, int] = {}
     users: dict[Key, list[Key]] = {}
     ready: list[Key] = []
@@ -156,7 +186,7 @@ def get_async(
             else:
                 ready.append(key)
         else:
-            results[key] = value
+            results.keep(key, value)
     need = {k: len(u) for k, u in users.items()}
     for k in keys:
         need[k] = need.get(k, 0) + 1
@@ -172,7 +202,15 @@ def get_async(
     max_inflight = 2 * num_workers  # one batch running and one queued per worker
     avg_elapsed: float | None = None  # a task's typical run time; unknown until one has run
     errored = True
+    share: tuple = ()
+    inputs_of: dict[Future, list] = {}  # the results each batch in flight was handed
+
+    def wait(k: Key) -> int:  # how many inputs the soonest user of ``k`` still waits for
+        return min((remaining.get(u, 0) for u in users.get(k, ())), default=1 << 30)
+
     try:
+        if remote:
+            share = (results.share_directory(),)
         while True:
             while ready and len(pending) < max_inflight:
                 # Many cheap ready tasks go out in batches (one job per worker, several per
@@ -187,15 +225,24 @@ def get_async(
                 if avg_elapsed is not None and n > 4 * num_workers and avg_elapsed < 1e-3:
                     size = min(n // (4 * num_workers), max_batch, max(1, int(_BATCH_SECONDS / max(avg_elapsed, 1e-7))))
                 batch = []
+                handed = []
                 for _ in range(size):
                     k = ready.pop()
                     task = graph[k]
                     deps = task.dependencies
-                    batch.append((k, task, {d: results[d] for d in deps} if deps else _NO_DATA))
+                    if deps:
+                        if len(deps) > 1 and results.size_of(deps) > results.limit:
+                            raise _over_limit(k, task, results.size_of(deps), results.limit)
+                        batch.append((k, task, {d: results[d] for d in deps}))
+                        handed.extend(deps)
+                    else:
+                        batch.append((k, task, _NO_DATA))
                     for cb in pretasks:
                         cb(k)
-                fut = submit(run_batch, batch)
+                fut = submit(run_batch, batch, *share)
                 pending.add(fut)
+                results.busy.update(handed)
+                inputs_of[fut] = handed
                 fut.add_done_callback(done_queue.put)
                 del batch  # the worker holds it now; it must not keep results alive here
             if not pending:
@@ -207,10 +254,12 @@ def get_async(
                 except queue.Empty:
                     continue
             pending.discard(fut)
+            results.busy.subtract(inputs_of.pop(fut))
             worker, outcomes = fut.result()
             del fut
-            for key, ok, value, tb, t0, t1 in outcomes:
+            for i, (key, ok, value, tb, t0, t1) in enumerate(outcomes):
                 if not ok:
+                    _discard(outcomes[i + 1:])
                     raise task_exception(key, graph[key], value, tb, remote)
                 elapsed = t1 - t0
                 avg_elapsed = elapsed if avg_elapsed is None else 0.9 * avg_elapsed + 0.1 * elapsed
@@ -220,6 +269,8 @@ def get_async(
                     cb(key, worker, t0, t1)
                 if need.get(key):
                     results[key] = value
+                elif type(value) is Stored:
+                    value.delete()
                 for d in graph[key].dependencies:
                     need[d] -= 1
                     if need[d] == 0:
@@ -229,8 +280,10 @@ def get_async(
                     if remaining[u] == 0:
                         ready.append(u)
             outcomes = value = None  # let go of results the loop no longer needs
+            if results.over():
+                results.spill(wait)
         errored = False
-        return [results[k] for k in keys]
+        return [results[k].load() if type(results[k]) is Stored else results[k] for k in keys]
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()
@@ -242,11 +295,26 @@ def get_async(
             f.cancel()
         raise
     finally:
+        results.close()
         for cb in callbacks:
             getattr(cb, "finish", _noop)(graph, errored)
 
 
+def _over_limit(key: Key, task: Task, needed: int, limit: int) -> MemoryLimitError:
+    return MemoryLimitError(
+        f"task {key!r} ({task.name}) needs {needed / 1e6:.1f} MB of inputs at once, more than memory_limit "
+        f"({limit / 1e6:.1f} MB); raise it (exec.config.set(memory_limit=...), SET memory_limit) or split the input into more partitions")
+
+
+def _discard(outcomes: Sequence[tuple]) -> None:
+    """Remove the files of results that will not be used (a batch that failed part way)."""
+    for outcome in outcomes:
+        if outcome[1] and type(outcome[2]) is Stored:
+            outcome[2].delete()
+
+
 _NO_DATA: dict = {}
+_SHARE_BYTES = 1 << 20  # a process worker's result this big stays in /dev/shm; smaller ones take the pipe
 _BATCH_SECONDS = 1e-3  # the work one batch of cheap tasks should hold
 
 

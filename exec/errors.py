@@ -53,3 +53,9 @@ class SchedulerError(ProgrammingError, ValueError):
 
 class ConfigError(ProgrammingError, ValueError):
     """An unknown configuration key or a value of the wrong kind."""
+
+
+class MemoryLimitError(OperationalError, MemoryError):
+    """A computation could not run within the memory it may use: a task ran out of memory, or one
+    task needs more than ``memory_limit`` at once. Also a ``MemoryError``, so code catching that
+    still does."""

@@ -1,6 +1,6 @@
 """A persistent pool of worker processes for the "processes" scheduler.
 
-Workers are plain subprocesses (``python -c``) speaking length-prefixed cloudpickle frames over
+Workers are plain subprocesses (``python -c``) speaking length-prefixed cloudpickle frames (``exec.store.dumps``: Arrow tables as IPC) over
 pipes: they never re-run the parent's ``__main__`` (so spawn-only platforms and scripts without a
 main guard work), functions from ``__main__`` and lambdas travel by value, and the pool stays alive
 between computations so the second compute pays no start-up. A worker that dies fails its jobs with
@@ -19,10 +19,9 @@ import threading
 from concurrent.futures import Future
 from typing import Callable
 
-import cloudpickle
-
 from exec._worker import read_frame, write_frame
 from exec.core import TaskError, WorkerDiedError, run_batch
+from exec.store import Stored, dumps, loads
 
 _BOOT = (
     "import json, os, sys; sys.path[:0] = json.loads(os.environ['SQLENGINE_WORKER_PATH']); "
@@ -59,20 +58,43 @@ class _Worker:
             self._died()
 
     def _read(self) -> None:
-        while True:
-            frame = read_frame(self.proc.stdout)
-            if frame is None:
-                self._died()
-                return
-            job_id, keys, outcomes = cloudpickle.loads(frame)
-            job = self.jobs.pop(job_id, None)
-            if job is not None and not job.done():
-                try:
-                    job.set_result(cloudpickle.loads(outcomes))
-                except Exception as exc:  # e.g. a result whose class the parent cannot import
-                    err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
-                    job.set_exception(err)
-            self.pool._worker_free(self)
+        try:
+            while True:
+                frame = read_frame(self.proc.stdout)
+                if frame is None:
+                    self._died()
+                    return
+                job_id, keys, outcomes = loads(frame)
+                frame = None
+                job = self.jobs.pop(job_id, None)
+                if job is not None and not job.done():
+                    try:
+                        job.set_result(loads(outcomes))
+                    except Exception as exc:  # e.g. a result whose class the parent cannot import
+                        err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
+                        job.set_exception(err)
+                else:  # its computation is gone (cancelled, failed): remove what the worker stored
+                    _discard_stored(outcomes)
+                outcomes = None
+                self.pool._worker_free(self)
+        except BaseException as exc:  # e.g. MemoryError reading a large frame: fail the jobs, never hang
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        """This reader cannot go on (the stream is in an unknown state): the jobs fail with a
+        ``WorkerDiedError`` saying why, and the worker is killed and replaced."""
+        jobs, self.jobs = self.jobs, {}
+        self.kill()
+        self.pool._worker_lost(self)
+        for job in jobs.values():
+            if not job.done():
+                err = WorkerDiedError(f"the results of worker process {self.proc.pid} could not be received: {type(exc).__name__}: {exc}")
+                if isinstance(exc, MemoryError):
+                    from exec.errors import MemoryLimitError
+
+                    err = MemoryLimitError(f"the parent process ran out of memory receiving the results of worker process {self.proc.pid}")
+                err.__cause__ = exc
+                job.set_exception(err)
 
     def _died(self) -> None:
         jobs, self.jobs = self.jobs, {}
@@ -99,6 +121,16 @@ class _Worker:
             pass
 
 
+def _discard_stored(outcomes: bytes) -> None:
+    try:
+        _, items = loads(outcomes)
+    except Exception:
+        return
+    for item in items:
+        if item[1] and type(item[2]) is Stored:
+            item[2].delete()
+
+
 class ProcessPool:
     """``submit(fn, *args) -> Future`` over persistent worker processes."""
 
@@ -111,8 +143,8 @@ class ProcessPool:
         self._queue: collections.deque[tuple[int, Future, bytes]] = collections.deque()
         self._ids = 0
 
-    def submit(self, fn: Callable, batch: list) -> Future:
-        """Run ``exec.core.run_batch(batch)`` in a worker; the only job workers do."""
+    def submit(self, fn: Callable, batch: list, *args) -> Future:
+        """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do."""
         if fn is not run_batch:
             raise TypeError("the process pool runs exec.core.run_batch jobs only")
         future: Future = Future()
@@ -121,7 +153,7 @@ class ProcessPool:
             job_id = self._ids
         keys = [item[0] for item in batch]
         try:
-            payload = cloudpickle.dumps((job_id, keys, cloudpickle.dumps(batch)))
+            payload = dumps((job_id, keys, dumps((batch, *args))))
         except Exception as exc:  # an argument that cannot be pickled: that task fails, clearly
             exc.add_note(f"while sending task {keys[0]!r} to a worker process (its arguments must be picklable)" if len(keys) == 1
                          else f"while sending tasks {keys!r} to a worker process (their arguments must be picklable)")

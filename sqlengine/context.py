@@ -95,7 +95,8 @@ class Context:
     ``storage_options`` the fsspec options (credentials, ``client_kwargs={"endpoint_url": ...}``)
     for every URL the SQL reads or writes and for ``register`` unless it is given its own.
     ``catalog``: another session's ``Context.catalog`` to share (each Context keeps its own
-    settings and transaction; a server gives each connection one).
+    settings and transaction; a server gives each connection one). ``memory_limit`` (``"2GB"``) is
+    ``SET memory_limit`` done at once (see ``sqlengine.options``).
 
     ``database``: a directory keeping the writable tables and views as Parquet files and a
     manifest (``sqlengine.database``): opened if it exists, saved after every statement that
@@ -106,9 +107,11 @@ class Context:
     """
 
     def __init__(self, dialect: str = DEFAULT_DIALECT, scheduler: str | None = None, storage_options: dict | None = None,
-                 catalog: Catalog | None = None, database: str | None = None):
+                 catalog: Catalog | None = None, database: str | None = None, memory_limit: str | int | None = None):
         self.dialect = _checked_dialect(dialect)
         self.options = SessionOptions(scheduler)  # SET / RESET
+        if memory_limit is not None:
+            self.options.set("memory_limit", memory_limit)  # as SET memory_limit: process-wide, RESET restores
         if storage_options is not None and not isinstance(storage_options, dict):
             raise InvalidArgumentError(f"storage_options must be a dict, not {type(storage_options).__name__}")
         self.storage_options = storage_options

@@ -8,6 +8,7 @@ from exec.errors import (
     IntegrityError,
     InterfaceError,
     InternalError,
+    MemoryLimitError,
     NotSupportedError,
     OperationalError,
     ProgrammingError,
@@ -35,7 +36,7 @@ from planner.errors import (
 )
 
 __all__ = [
-    "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "FramesError",
+    "SqlEngineError", "SchedulerError", "ConfigError", "TaskError", "WorkerDiedError", "MemoryLimitError", "FramesError",
     "ColumnNotFoundError", "DataSourceError", "DataTypeError", "InvalidArgumentError", "WriteError",
     "SqlError", "SqlSyntaxError", "SqlColumnCountError", "TableNotFoundError", "UnsupportedFeatureError", "ParameterError",
     "ConstraintError", "ReadOnlyTableError", "TransactionError",

@@ -10,7 +10,10 @@ values; a name this engine does not know is an error naming it (never silently a
 - ``threads`` (alias ``worker_threads``): the workers of the threads and processes schedulers.
   The pools are per process, so this is ``exec.config``'s ``num_workers``, set for the whole
   process while the Context holds it; ``RESET`` restores the value it had before;
-- ``scheduler``: the scheduler of the statements that compute at once (CREATE TABLE AS, COPY).
+- ``scheduler``: the scheduler of the statements that compute at once (CREATE TABLE AS, COPY);
+- ``memory_limit`` (alias ``max_memory``): ``'2GB'``, ``'512MiB'``: past it the schedulers spill the
+  results they hold to disk (``exec.config``'s ``memory_limit``); ``temp_directory``: where the spill
+  files go. Like ``threads``, both are set for the whole process while the Context holds them.
 
 Some settings are only recorded: clients send them when they connect (psql, JDBC and BI tools:
 ``application_name``, ``client_encoding``, ``DateStyle``, ``extra_float_digits``, ``search_path``,
@@ -35,7 +38,10 @@ _NULL_ORDER_ALIASES = {
     "nulls_last_on_asc_first_on_desc": "nulls_last_on_asc_first_on_desc", "postgres": "nulls_last_on_asc_first_on_desc",
 }
 _ORDER_ALIASES = {"asc": "asc", "ascending": "asc", "desc": "desc", "descending": "desc"}
-_ALIASES = {"worker_threads": "threads", "time zone": "timezone", "time_zone": "timezone", "schema": "search_path"}
+_ALIASES = {"worker_threads": "threads", "time zone": "timezone", "time_zone": "timezone", "schema": "search_path",
+            "max_memory": "memory_limit"}
+# options that are exec.config keys (process-wide while a Context holds them): option -> config key
+_CONFIG_KEYS = {"threads": "num_workers", "memory_limit": "memory_limit", "temp_directory": "temp_directory"}
 
 
 def _choice(name: str, aliases: dict[str, str]):
@@ -83,12 +89,31 @@ _WORKS_WITH = {
     "client_encoding": lambda v: v.upper().replace("-", "") in ("UTF8", "UNICODE"),
 }
 
+
+def _memory_limit(value: Any) -> str:
+    from exec.config import ConfigError, parse_bytes
+
+    try:
+        parse_bytes(value, "memory_limit")
+    except ConfigError as exc:
+        raise InvalidArgumentError(str(exc)) from None
+    return str(value)
+
+
+def _directory(value: Any) -> str:
+    return str(value)
+
+
 _OPTIONS = {
     "default_order": ("asc", _choice("default_order", _ORDER_ALIASES)),
     "default_null_order": ("nulls_last", _choice("default_null_order", _NULL_ORDER_ALIASES)),
     "threads": (None, _threads),
     "scheduler": (None, _scheduler),
     **{name: (default, _recorded(name, _WORKS_WITH.get(name))) for name, default in RECORDED.items()},
+
+
+    "memory_limit": (None, _memory_limit),
+    "temp_directory": (None, _directory),
 }
 
 
@@ -99,7 +124,7 @@ class SessionOptions:
         self._defaults = {name: default for name, (default, _) in _OPTIONS.items()}
         self._defaults["scheduler"] = scheduler  # the Context's own
         self._values = dict(self._defaults)
-        self._threads_before: list = []  # num_workers before this session's SET threads
+        self._config_before: dict[str, Any] = {}  # exec.config values before this session's SET threads / memory_limit ...
 
     def __getitem__(self, name: str) -> Any:
         return self._values[self._known(name)]
@@ -135,12 +160,11 @@ class SessionOptions:
     def set(self, name: str, value: Any) -> None:
         key = self._known(name)
         value = _OPTIONS[key][1](value)
-        if key == "threads":
+        if key in _CONFIG_KEYS:
             from exec import config
 
-            if not self._threads_before:
-                self._threads_before.append(config.get("num_workers"))
-            config.set(num_workers=value)
+            self._config_before.setdefault(key, config.get(_CONFIG_KEYS[key]))
+            config.set(**{_CONFIG_KEYS[key]: value})
         self._values[key] = value
 
     def reset(self, name: str) -> None:
@@ -150,8 +174,8 @@ class SessionOptions:
                 self.reset(key)
             return
         key = self._known(name)
-        if key == "threads" and self._threads_before:
+        if key in self._config_before:
             from exec import config
 
-            config.set(num_workers=self._threads_before.pop())
+            config.set(**{_CONFIG_KEYS[key]: self._config_before.pop(key)})
         self._values[key] = self._defaults[key]

@@ -28,19 +28,13 @@ def chunk_bytes_limit() -> int:
 
 
 def parse_bytes(value: Any) -> int:
-    """``"128MiB"``, ``"64 MB"``, ``1e6`` or ``1000`` as a number of bytes."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    text = str(value).strip().replace(" ", "")
-    units = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-             "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-    i = len(text)
-    while i and text[i - 1].isalpha():
-        i -= 1
-    number, unit = text[:i], text[i:].lower()
-    if unit not in units or not number:
-        raise ArrayError(f"cannot read {value!r} as a size in bytes (e.g. '128MiB', '64MB', 1000000)")
-    return int(float(number) * units[unit])
+    """``"128MiB"``, ``"64 MB"``, ``1e6`` or ``1000`` as a number of bytes (``exec.config.parse_bytes``)."""
+    from exec.config import ConfigError, parse_bytes as parse
+
+    try:
+        return parse(value)
+    except ConfigError as exc:
+        raise ArrayError(str(exc)) from None
 
 
 def blocks_of(length: float, size: int) -> tuple:

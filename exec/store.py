@@ -1,0 +1,186 @@
+"""Values kept outside a process's heap: spilled to disk under a memory limit, or handed between
+processes through ``/dev/shm`` instead of a pipe.
+
+One serialization serves both and the process pool's pipes: cloudpickle with protocol 5, where an
+Arrow table travels as an Arrow IPC stream. Pickling a table directly writes the whole of every
+buffer it references, so each of a shuffle's slices carried all of its parent's rows (8 slices of
+one 18 MB table pickled to 143 MB); the IPC writer writes a slice's own rows only.
+
+A ``Stored`` value is one file: a small pickle whose large buffers (the IPC streams, NumPy arrays)
+are written out of band after it, and read back through a memory map, so loading costs no copy and
+pages of a disk file stay reclaimable by the kernel. ``sizeof`` is the one estimate of a value's
+bytes the scheduler's memory accounting uses.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+import sys
+import uuid
+from typing import Any
+
+import cloudpickle
+
+_HEADER = struct.Struct("<QQ")  # pickle length, number of out-of-band buffers
+_ALIGN = 64
+_SAMPLE = 64  # items of a long container sizeof measures (and scales up)
+
+
+def _table_to_ipc(table):
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _table_from_ipc(buffer):
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(pa.py_buffer(buffer)).read_all()
+
+
+class _Pickler(cloudpickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        pa = sys.modules.get("pyarrow")
+        if pa is not None and type(obj) is pa.Table and obj.num_columns:  # no columns: IPC would lose the row count
+            return _table_from_ipc, (_table_to_ipc(obj),)
+        return super().reducer_override(obj)
+
+
+def dumps(value: Any, buffer_callback=None) -> bytes:
+    """``value`` pickled (protocol 5), Arrow tables as IPC streams; large buffers go to
+    ``buffer_callback`` when one is given."""
+    out = io.BytesIO()
+    _Pickler(out, protocol=5, buffer_callback=buffer_callback).dump(value)
+    return out.getvalue()
+
+
+loads = pickle.loads
+
+
+def sizeof(value: Any, _depth: int = 0) -> int:
+    """Bytes ``value`` holds, as the scheduler accounts them (Arrow tables by the rows they show)."""
+    if type(value) is Stored:
+        return value.nbytes
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):  # Arrow tables / arrays, NumPy arrays
+        return nbytes
+    if isinstance(value, (bytes, bytearray, memoryview, str)):
+        return len(value)
+    if _depth < 3 and isinstance(value, (list, tuple, set, frozenset, dict)):
+        items = list(value.values() if isinstance(value, dict) else value) if len(value) <= _SAMPLE else \
+            [v for _, v in zip(range(_SAMPLE), value.values() if isinstance(value, dict) else value)]
+        measured = sum(sizeof(v, _depth + 1) for v in items)  # a bag's list of 100k records: a sample of them
+        return 64 + 8 * len(value) + (measured if len(value) <= _SAMPLE else measured * len(value) // _SAMPLE)
+    usage = getattr(value, "memory_usage", None)  # pandas objects
+    if callable(usage) and hasattr(value, "index"):
+        try:
+            total = usage()
+            return int(total.sum() if hasattr(total, "sum") else total)
+        except Exception:
+            pass
+    if _depth < 3 and not isinstance(value, type):  # an object of arrays (a join's built side): its fields
+        fields = getattr(value, "__dict__", None)
+        if isinstance(fields, dict):
+            return 64 + sum(sizeof(v, _depth + 1) for v in fields.values())
+        slots = getattr(type(value), "__slots__", None)
+        if isinstance(slots, (tuple, list)) and slots:
+            return 64 + sum(sizeof(getattr(value, n, None), _depth + 1) for n in slots)
+    try:
+        return sys.getsizeof(value)
+    except Exception:
+        return 64
+
+
+class Stored:
+    """A value written to one file by ``store``; ``load()`` rebuilds it over a memory map.
+
+    ``in_memory`` says the file lives in RAM (``/dev/shm``), so its bytes count against the memory
+    limit like a result held in the heap."""
+
+    __slots__ = ("path", "nbytes", "in_memory")
+
+    def __init__(self, path: str, nbytes: int, in_memory: bool):
+        self.path = path
+        self.nbytes = nbytes
+        self.in_memory = in_memory
+
+    def load(self) -> Any:
+        import pyarrow as pa
+
+        with pa.memory_map(self.path) as mapped:
+            whole = mapped.read_buffer()
+        meta_len, count = _HEADER.unpack(whole[: _HEADER.size].to_pybytes())
+        pos = _HEADER.size
+        sizes = struct.unpack(f"<{count}Q", whole[pos : pos + 8 * count].to_pybytes()) if count else ()
+        pos += 8 * count
+        meta = whole[pos : pos + meta_len].to_pybytes()
+        pos = _aligned(pos + meta_len)
+        buffers = []
+        for size in sizes:
+            buffers.append(whole[pos : pos + size])
+            pos = _aligned(pos + size)
+        return pickle.loads(meta, buffers=buffers)
+
+    def moved_to(self, directory: str) -> "Stored":
+        """The same value in a file under ``directory`` (this one removed): a /dev/shm result spilled to disk."""
+        import shutil
+
+        target = os.path.join(directory, os.path.basename(self.path))
+        shutil.move(self.path, target)
+        return Stored(target, self.nbytes, _in_memory(directory))
+
+    def delete(self) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+    def __reduce__(self):
+        return (Stored, (self.path, self.nbytes, self.in_memory))
+
+    def __repr__(self) -> str:
+        return f"Stored({self.path!r}, {self.nbytes} bytes)"
+
+
+def _aligned(pos: int) -> int:
+    return (pos + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def _in_memory(directory: str) -> bool:
+    return os.path.realpath(directory).startswith("/dev/shm")
+
+
+def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
+    """Write ``value`` to a new file under ``directory``; raises what pickling raises (the caller
+    keeps values it cannot store in memory)."""
+    buffers: list = []
+    meta = dumps(value, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
+    path = os.path.join(directory, f"{uuid.uuid4().hex}.spill")
+    try:
+        with open(path, "wb") as f:
+            f.write(_HEADER.pack(len(meta), len(raws)))
+            if raws:
+                f.write(struct.pack(f"<{len(raws)}Q", *(r.nbytes for r in raws)))
+            f.write(meta)
+            for raw in raws:
+                f.write(b"\0" * (_aligned(f.tell()) - f.tell()))
+                f.write(raw)
+    except BaseException:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        raise
+    return Stored(path, sizeof(value) if nbytes is None else nbytes, _in_memory(directory))
+
+
+def unstore(value: Any) -> Any:
+    """``value`` itself, or loaded if it is a ``Stored``."""
+    return value.load() if type(value) is Stored else value
