@@ -20,18 +20,29 @@ class _Accessor:
     def _apply(self, func: str, **options):
         return self._series._unary(func, **options)
 
+    def _predicate(self, func: str, na: bool = False, **options):
+        """A test that pandas answers ``na`` (False) for a missing value, not NULL as SQL does."""
+        from frames.dataframe.collection import Series
+        from frames.dataframe.expr.scalar import Lit, call
+
+        s = self._series
+        return Series(s._node, call("fill_null", call(func, s._expr, **options), Lit(bool(na))), s._name, s._index)
+
 
 class StringAccessor(_Accessor):
     _kind = "str"
 
-    def contains(self, pat: str, case: bool = True, regex: bool = True):
-        return self._apply("contains", pattern=pat, regex=regex, case=case)
+    def contains(self, pat: str, case: bool = True, na: bool = False, regex: bool = True):
+        return self._predicate("contains", na, pattern=pat, regex=regex, case=case)
 
-    def startswith(self, pat: str):
-        return self._apply("startswith", pattern=pat)
+    def startswith(self, pat: str, na: bool = False):
+        return self._predicate("startswith", na, pattern=pat)
 
-    def endswith(self, pat: str):
-        return self._apply("endswith", pattern=pat)
+    def endswith(self, pat: str, na: bool = False):
+        return self._predicate("endswith", na, pattern=pat)
+
+    def match(self, pat: str, case: bool = True, na: bool = False):
+        return self._predicate("contains", na, pattern=pat if pat.startswith("^") else "^" + pat, regex=True, case=case)
 
     def lower(self):
         return self._apply("lower")
@@ -40,7 +51,13 @@ class StringAccessor(_Accessor):
         return self._apply("upper")
 
     def len(self):
-        return self._apply("length")
+        """Characters per value, int64 as pandas (Arrow counts in int32)."""
+        from frames.dataframe.collection import Series
+        from frames.dataframe.expr.scalar import Cast, call
+        import pyarrow as pa
+
+        s = self._series
+        return Series(s._node, Cast(call("length", s._expr), pa.int64()), s._name, s._index)
 
     def slice(self, start: int | None = None, stop: int | None = None, step: int | None = None):
         return self._apply("slice", start=start or 0, stop=stop, step=step or 1)

@@ -19,15 +19,15 @@ import pyarrow as pa
 
 from frames.base import Lazy, run
 from frames.dataframe.convert import arrow_to_pandas, concat_tables
-from frames.dataframe.dtypes import pandas_dtypes, to_arrow_type
-from frames.errors import ColumnNotFoundError, InvalidArgumentError
+from frames.dataframe.dtypes import nonempty_sample, pandas_dtypes, to_arrow_type
+from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
 from frames.dataframe.expr.reshape import Limit, Repartition
-from frames.dataframe.expr.scalar import Cast, Col, Lit, ScalarExpr, call
+from frames.dataframe.expr.scalar import Call, Cast, Col, Lit, ScalarExpr, ScalarInput, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
 
@@ -64,6 +64,8 @@ def _as_expr(value: Any, node: Node, what: str = "value") -> ScalarExpr:
         )
     if isinstance(value, ScalarExpr):
         return value
+    if isinstance(value, Scalar) and value._kind == "value":
+        return ScalarInput(value._node)  # computed once, broadcast to every row
     if isinstance(value, (Lazy,)):
         raise InvalidArgumentError(f"{what} must be a Series of this DataFrame or a constant, not {type(value).__name__}")
     if isinstance(value, (list, tuple, set, dict, pd.Series, pd.DataFrame)):
@@ -200,13 +202,21 @@ class DataFrame(_Frame):
     def __dir__(self):
         return list(super().__dir__()) + [c for c in self.columns if str(c).isidentifier()]
 
+    def __iter__(self):
+        """The column names, as iterating a pandas DataFrame gives."""
+        return iter(self.columns)
+
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
         table = concat_tables(list(results), self._optimized_schema())
         pdf = arrow_to_pandas(table)
         if self._index:
             pdf = pdf.set_index(list(self._index))
-        if self._column_labels:
-            pdf.columns = pd.MultiIndex.from_tuples([self._column_labels.get(c, (c, "")) for c in pdf.columns])
+        if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
+            labels = [self._column_labels.get(c, c) for c in pdf.columns]
+            if any(isinstance(label, tuple) for label in labels):
+                pdf.columns = pd.MultiIndex.from_tuples([label if isinstance(label, tuple) else (label, "") for label in labels])
+            else:
+                pdf.columns = labels
         return pdf
 
     def _optimized_schema(self) -> pa.Schema:
@@ -246,7 +256,7 @@ class DataFrame(_Frame):
 
     def _filter(self, mask: "Series") -> "DataFrame":
         pred = _as_expr(mask, self._node, "the filter")
-        return self._with(Filter(self._node, pred))
+        return self._with(Filter(self._node, _as_filter(pred)))
 
     def _project_all(self, updates: dict[str, ScalarExpr]) -> Node:
         """All current columns with ``updates`` applied (new names appended), folded into a
@@ -260,11 +270,18 @@ class DataFrame(_Frame):
         return Project(node, tuple(exprs))
 
     def assign(self, **columns: Any) -> "DataFrame":
-        updates = {}
+        """New or replaced columns, in order: a function is called with the frame as the
+        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``)."""
+        exprs = {n: Col(n) for n in self._node.schema.names}  # over self._node
         for name, value in columns.items():
             if callable(value) and not isinstance(value, (Series, ScalarExpr)):
-                value = value(self)
-            updates[name] = _as_expr(value, self._node, f"column {name!r}")
+                frame = self._with(Project(self._node, tuple(exprs.items())))
+                value = value(frame)
+                if isinstance(value, Series) and value._node is frame._node:
+                    exprs[name] = value._expr.substitute(exprs)
+                    continue
+            exprs[name] = _as_expr(value, self._node, f"column {name!r}")
+        updates = {n: e for n, e in exprs.items() if not (isinstance(e, Col) and e.name == n)}
         return self._with(self._project_all(updates))
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -314,10 +331,14 @@ class DataFrame(_Frame):
         return self._map_columns(lambda n, e: Cast(e, target))
 
     def fillna(self, value: Any) -> "DataFrame":
+        """Missing values replaced by ``value`` (or ``{column: value}``). A single value fills the
+        columns whose type can hold it (``fillna(0)`` fills the numeric ones and leaves text
+        alone: pandas 3 would turn a text column into objects and warns that this will raise)."""
         if isinstance(value, dict):
             self._check_columns(value)
             return self._map_columns(lambda n, e: call("fill_null", e, Lit(value[n])), value.keys())
-        return self._map_columns(lambda n, e: call("fill_null", e, Lit(value)))
+        fits = [n for n in self.columns if _holds(self._node.schema.field(n).type, value)]
+        return self._map_columns(lambda n, e: call("fill_null", e, Lit(value)), fits)
 
     def isna(self) -> "DataFrame":
         return self._map_columns(lambda n, e: call("is_null", e))
@@ -329,9 +350,9 @@ class DataFrame(_Frame):
 
     def isin(self, values: Iterable | dict) -> "DataFrame":
         if isinstance(values, dict):
-            return self._map_columns(lambda n, e: call("is_in", e, values=tuple(values.get(n, ()))))
-        values = tuple(values)
-        return self._map_columns(lambda n, e: call("is_in", e, values=values))
+            return self._map_columns(lambda n, e: call("is_in", e, **_isin_options(values.get(n, ()))))
+        options = _isin_options(values)
+        return self._map_columns(lambda n, e: call("is_in", e, **options))
 
     # -- reshaping ----------------------------------------------------------------------------
     def map_partitions(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any):
@@ -423,15 +444,16 @@ class DataFrame(_Frame):
         return self._with(Limit(self._node, n, offset))
 
     def drop_duplicates(self, subset: str | Sequence[str] | None = None, keep: str = "first") -> "DataFrame":
-        if keep not in ("first", "last"):
-            raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not supported; use 'first' or 'last'")
+        """The first (``keep="last"``: last) whole row of each distinct ``subset`` (default: all
+        columns), in input order; ``keep=False`` drops every row whose subset repeats."""
+        if keep not in ("first", "last", False):
+            raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not one of 'first', 'last', False")
+        from frames.dataframe.expr.dedup import DropDuplicates
+
         names = [n for n in self._node.schema.names]
         subset = names if subset is None else ([subset] if isinstance(subset, str) else list(subset))
         self._check_columns(subset)
-        others = [n for n in names if n not in subset]
-        aggs = tuple(AggSpec(n, keep, n) for n in others)
-        node = Aggregate(self._node, tuple(subset), aggs, dropna=False)
-        return self._with(Project(node, tuple((n, Col(n)) for n in names)))
+        return self._with(DropDuplicates(self._node, tuple(subset), "none" if keep is False else keep))
 
     def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True):
         from frames.dataframe.groupby import GroupBy
@@ -452,23 +474,35 @@ class DataFrame(_Frame):
 
     # -- reductions ---------------------------------------------------------------------------
     def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
-        names = [n for n in self.columns]
-        if numeric_only or func in ("sum", "mean", "std", "var"):
-            names = [n for n in names if _is_numeric(self._node.schema.field(n).type)]
-        aggs = tuple(AggSpec(n, func, n, tuple(options.items())) for n in names)
-        return Scalar(Aggregate(self._node, (), aggs), kind="row")
+        """One value per column, as pandas: with ``numeric_only`` only numbers and booleans; else
+        a column ``func`` cannot reduce is an error naming it (``sum`` joins text, as pandas)."""
+        inputs, specs = [], []
+        for n in self.columns:
+            t = self._node.schema.field(n).type
+            if numeric_only and not _is_numeric(t):
+                continue
+            expr, spec = _reduction(Col(n), t, n, func, options)
+            inputs.append((n, expr))
+            specs.append(spec)
+        return Scalar(Aggregate(Project(self._node, tuple(inputs)), (), tuple(specs)), kind="row")
 
-    def sum(self, numeric_only: bool = True) -> "Scalar":
+    def sum(self, numeric_only: bool = False) -> "Scalar":
         return self._reduce("sum", numeric_only)
 
-    def mean(self, numeric_only: bool = True) -> "Scalar":
+    def mean(self, numeric_only: bool = False) -> "Scalar":
         return self._reduce("mean", numeric_only)
 
-    def min(self) -> "Scalar":
-        return self._reduce("min")
+    def std(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("std", numeric_only, ddof=ddof)
 
-    def max(self) -> "Scalar":
-        return self._reduce("max")
+    def var(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("var", numeric_only, ddof=ddof)
+
+    def min(self, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("min", numeric_only)
+
+    def max(self, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("max", numeric_only)
 
     def count(self) -> "Scalar":
         return self._reduce("count")
@@ -539,6 +573,67 @@ def _is_numeric(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
 
 
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: dict) -> tuple[ScalarExpr, AggSpec]:
+    """The input and the aggregate for pandas' reduction ``func`` of a column: booleans sum as
+    int64 (Arrow: uint64), a sum of no values is 0 (``min_count=0``; SQL's SUM gives NULL), text
+    sums by joining, as pandas; a column the reduction cannot take is an error naming it."""
+    if func == "sum":
+        if _is_text(t):
+            return expr, AggSpec(name, "string_agg", name, (("sep", ""),))
+        if not _is_numeric(t):
+            raise DataTypeError(f"cannot sum column {name!r} ({t}); pass numeric_only=True to leave it out")
+        if pa.types.is_boolean(t):
+            expr = Cast(expr, pa.int64())
+        return expr, AggSpec(name, "sum", name, (("min_count", 0),))
+    if func in ("mean", "std", "var") and not _is_numeric(t):
+        raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
+    return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
+
+
+def _holds(t: pa.DataType, value: Any) -> bool:
+    """Whether a column of type ``t`` can hold ``value`` without changing its kind (fillna)."""
+    if isinstance(value, bool):
+        return pa.types.is_boolean(t)
+    if isinstance(value, (int, float)):
+        return _is_numeric(t) and not pa.types.is_boolean(t)
+    if isinstance(value, str):
+        return _is_text(t)
+    return not (_is_numeric(t) or _is_text(t))
+
+
+def _as_filter(pred: ScalarExpr) -> ScalarExpr:
+    """``pred`` without the ``fill_null(..., False)`` that pandas' comparisons carry where only
+    its truth matters (under AND / OR at the top: a filter drops NULL as it drops false), so
+    the comparisons still reach Parquet statistics."""
+    if isinstance(pred, Call) and pred.func == "fill_null" and isinstance(pred.args[1], Lit) and pred.args[1].value is False:
+        return _as_filter(pred.args[0])
+    if isinstance(pred, Call) and pred.func in ("and", "or"):
+        return Call(pred.func, tuple(_as_filter(a) for a in pred.args), pred.options)
+    return pred
+
+
+def _isin_options(values: Iterable) -> dict:
+    """``is_in``'s options for pandas' ``isin``: None and NaN stand for a missing value."""
+    values = list(values)
+    missing = [v for v in values if v is None or (isinstance(v, float) and v != v)]
+    if not missing:
+        return {"values": tuple(values)}
+    return {"values": tuple(v for v in values if not (v is None or (isinstance(v, float) and v != v))), "skip_nulls": False}
+
+
+def _pandas_comparison(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """A comparison as pandas answers it: a missing value compares false (``!=``: true), not NULL
+    as in SQL (whose kernel this reuses)."""
+    return call("fill_null", call(op, a, b), Lit(op == "ne"))
+
+
+_COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
 def _binary(op: str, reflected: bool = False):
     def method(self: "Series", other: Any) -> "Series":
         if isinstance(other, Series):
@@ -548,7 +643,9 @@ def _binary(op: str, reflected: bool = False):
             node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
         if reflected:
             a, b = b, a
-        return Series(node, call(op, a, b), self._name, index)
+        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        name = self._name if not isinstance(other, Series) or other._name == self._name else None  # as pandas
+        return Series(node, expr, name, index)
 
     method.__name__ = f"__{op}__"
     return method
@@ -661,9 +758,11 @@ class Series(_Frame):
         return Series(self._node, Cast(self._expr, to_arrow_type(dtype)), self._name, self._index)
 
     def isin(self, values: Iterable) -> "Series":
+        """Whether each value is one of ``values``; a missing value is in them when they hold
+        None or NaN (pandas; SQL's IN never matches NULL)."""
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise InvalidArgumentError(f"isin needs a list-like of values, not {type(values).__name__}")
-        return self._unary("is_in", values=tuple(values))
+        return self._unary("is_in", **_isin_options(values))
 
     def between(self, left: Any, right: Any, inclusive: str = "both") -> "Series":
         lo_op = "ge" if inclusive in ("both", "left") else "gt"
@@ -678,7 +777,7 @@ class Series(_Frame):
         if isinstance(value, Series):
             node, a, b = _same_base(self, value)
             return Series(node, call("fill_null", a, b), self._name, self._index)
-        return Series(self._node, call("fill_null", self._expr, Lit(value)), self._name, self._index)
+        return Series(self._node, call("fill_null", self._expr, _as_expr(value, self._node)), self._name, self._index)
 
     def isna(self) -> "Series":
         return self._unary("is_null")
@@ -712,9 +811,9 @@ class Series(_Frame):
 
     # reductions
     def _reduce(self, func: str, **options: Any) -> "Scalar":
-        name = "__value__"
-        projected = Project(self._node, ((name, self._expr),))
-        return Scalar(Aggregate(projected, (), (AggSpec("result", func, name, tuple(options.items())),)))
+        expr, spec = _reduction(self._expr, self.arrow_type, "__value__", func, options)
+        projected = Project(self._node, (("__value__", expr),))
+        return Scalar(Aggregate(projected, (), (AggSpec("result", spec.func, "__value__", spec.options),)))
 
     def sum(self) -> "Scalar":
         return self._reduce("sum")
@@ -758,11 +857,11 @@ class Series(_Frame):
         out = Series(node, Col("count"), "count", (value,))
         return out
 
-    def drop_duplicates(self) -> "Series":
+    def drop_duplicates(self, keep: str | bool = "first") -> "Series":
+        """Each distinct value once, in the order of its first (``keep="last"``: last) row."""
         value = self._value_name()
-        projected = Project(self._node, ((value, self._expr),))
-        node = Aggregate(projected, (value,), ())
-        return Series(node, Col(value), self._name)
+        frame = DataFrame(Project(self._node, ((value, self._expr),)))
+        return Series(frame.drop_duplicates(keep=keep)._node, Col(value), self._name)
 
     def unique(self) -> "Series":
         return self.drop_duplicates()
@@ -804,7 +903,11 @@ class Series(_Frame):
 
 
 class Scalar(_Frame):
-    """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series)."""
+    """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series).
+
+    A value combines with constants, other Scalars and Series (``df.a - df.a.mean()``,
+    ``df[df.a > df.a.mean()]``, ``df.a.sum() > 0``): it is computed once, as its own task, and
+    every partition's task receives it (``scalar.ScalarInput``)."""
 
     def __init__(self, node: Node, kind: str = "value"):
         self._node = node
@@ -816,10 +919,10 @@ class Scalar(_Frame):
 
     def _finalize(self, results: Sequence[pa.Table]):
         table = concat_tables(list(results), self._node.schema)
-        if self._kind == "row":
-            row = table.to_pandas()
-            return row.iloc[0] if len(row) else pd.Series(dtype=float)
-        value = table.column(0).to_pandas().iloc[0]
+        if self._kind == "row":  # one value per column, in the dtype pandas gives such a row
+            row = arrow_to_pandas(table)
+            return row.iloc[0].rename(None) if len(row) else pd.Series(dtype=float)
+        value = arrow_to_pandas(table.select([0])).iloc[0, 0] if table.num_rows else None
         return value
 
     def __repr__(self) -> str:
@@ -831,8 +934,48 @@ class Scalar(_Frame):
     def __int__(self) -> int:
         return int(self.compute())
 
+    def __bool__(self) -> bool:
+        raise InvalidArgumentError("the truth value of a lazy Scalar is not known until computed; use bool(s.compute())")
+
+    def _value(self) -> ScalarExpr:
+        if self._kind != "value":
+            raise InvalidArgumentError("a row of reductions (one per column) cannot be combined in an expression; pick a column first")
+        return Col(self._node.schema.names[0])
+
+    def _combine(self, op: str, other: Any, reflected: bool) -> "Scalar":
+        if isinstance(other, (Series, DataFrame)):
+            return NotImplemented  # the Series' reflected operator broadcasts this value
+        a, b = self._value(), _as_expr(other, self._node)
+        if reflected:
+            a, b = b, a
+        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        return Scalar(Project(self._node, (("result", expr),)))
+
+    def __neg__(self) -> "Scalar":
+        return Scalar(Project(self._node, (("result", call("negate", self._value())),)))
+
+    def __abs__(self) -> "Scalar":
+        return Scalar(Project(self._node, (("result", call("abs", self._value())),)))
+
     def __float__(self) -> float:
         return float(self.compute())
+
+
+def _scalar_operator(op: str, reflected: bool = False):
+    def method(self: Scalar, other: Any):
+        return self._combine(op, other, reflected)
+
+    method.__name__ = f"__{'r' if reflected else ''}{op}__"
+    return method
+
+
+for _op, _name in [("add", "add"), ("subtract", "sub"), ("multiply", "mul"), ("divide", "truediv"), ("floordiv", "floordiv"),
+                   ("pymod", "mod"), ("power", "pow"), ("and", "and"), ("or", "or")]:
+    setattr(Scalar, f"__{_name}__", _scalar_operator(_op))
+    setattr(Scalar, f"__r{_name}__", _scalar_operator(_op, True))
+for _op, _name in [("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")]:
+    setattr(Scalar, f"__{_name}__", _scalar_operator(_op))
+Scalar.__hash__ = object.__hash__
 
 
 def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: Any = None, **kwargs: Any):
@@ -841,9 +984,12 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
         raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
     frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
     source = frame.reset_index()._node if frame._index else frame._node
-    if meta is None:
+    inferred = meta is None
+    if inferred:
         meta = _infer_meta(func, source.schema, args, kwargs)
     schema, is_series, series_name = _meta_schema(meta)
+    if inferred:
+        schema = _typed_like(schema, source.schema)
     use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
     node = MapPartitions(source, func, schema, tuple(args), tuple(sorted(kwargs.items())), pandas=True,
                          func_name=getattr(func, "__name__", "function"), partition_info=use_info)
@@ -852,14 +998,39 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     return DataFrame(node)
 
 
+def _sample_meta(schema: pa.Schema) -> pd.DataFrame:
+    """A two-row pandas frame of made-up values of ``schema`` (``dtypes.nonempty_sample``)."""
+    return arrow_to_pandas(nonempty_sample(schema))
+
+
 def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
+    """What ``func`` returns, run on two made-up rows (as Dask's ``meta_nonempty``: an empty
+    frame's object columns hold no values, so a DATE column came back NULL-typed), else on an
+    empty frame; the result's first rows are enough, its types are what count."""
+    use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
+    extra = {"partition_info": {"number": 0, "npartitions": 1}} if use_info else {}
     try:
-        return func(schema.empty_table().to_pandas(), *args, **kwargs)
-    except Exception as exc:  # user code: report what happened and how to avoid running it
-        raise InvalidArgumentError(
-            f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on an empty "
-            f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
-        ) from exc
+        out = func(_sample_meta(schema), *args, **kwargs, **extra)
+    except Exception:
+        try:
+            out = func(arrow_to_pandas(schema.empty_table()), *args, **kwargs, **extra)
+        except Exception as exc:  # user code: report what happened and how to avoid running it
+            raise InvalidArgumentError(
+                f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on a sample "
+                f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
+            ) from exc
+    return out.iloc[:0] if isinstance(out, (pd.DataFrame, pd.Series)) else out
+
+
+def _typed_like(schema: pa.Schema, source: pa.Schema) -> pa.Schema:
+    """``schema`` with the NULL-typed columns (objects pandas held no value of) typed as the input
+    column of the same name."""
+    fields = []
+    for f in schema:
+        if pa.types.is_null(f.type) and f.name in source.names:
+            f = pa.field(f.name, source.field(f.name).type)
+        fields.append(f)
+    return pa.schema(fields)
 
 
 def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
@@ -874,4 +1045,7 @@ def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
         return pa.schema([(str(k), to_arrow_type(v)) for k, v in meta.items()]), False, None
     if isinstance(meta, tuple) and len(meta) == 2:
         return pa.schema([(str(meta[0]), to_arrow_type(meta[1]))]), True, meta[0]
+    if pd.api.types.is_scalar(meta) and meta is not None:  # a function giving one value per partition (len)
+        t = pa.scalar(meta).type
+        return pa.schema([("__value__", pa.int64() if pa.types.is_integer(t) else t)]), True, None
     raise InvalidArgumentError(f"meta must be a pandas DataFrame/Series, a dict of column to dtype or a pyarrow schema, not {type(meta).__name__}")

@@ -335,6 +335,8 @@ def _final_value(spec: AggSpec, parts: list) -> Any:
         return _pair_moment(func, [pc.cast(p, pa.float64()) for p in parts])
     if func in _GATHERED:
         return gathered_value(spec, *[_combined(p) for p in parts])
+    if func == "sum" and spec.option("min_count") == 0 and not pa.types.is_null(parts[0].type):
+        return pc.fill_null(parts[0], pa.scalar(0, parts[0].type))  # pandas: the sum of no values is 0
     return parts[0]
 
 

@@ -423,7 +423,7 @@ def _value_array(values: tuple) -> pa.Array:
         return pa.array(list(values), common_type(types))
 
 
-def _is_in(a, values: tuple = ()):
+def _is_in(a, values: tuple = (), skip_nulls: bool = True):
     value_set = _value_array(values)
     if len(value_set) and not pa.types.is_null(value_set.type) and value_set.type != a.type:
         try:
@@ -431,11 +431,14 @@ def _is_in(a, values: tuple = ()):
         except DataTypeError:
             a = cast_value(a, common_type([a.type, value_set.type]))
             value_set = cast_value(value_set, a.type)
+    if not skip_nulls:  # a NULL is in the list (pandas' isin with None): matched, never NULL
+        return pc.or_(pc.is_in(a, value_set=value_set, skip_nulls=True), pc.is_null(a, nan_is_null=True))
     return pc.is_in(a, value_set=value_set, skip_nulls=True)
 
 
-def _is_in_expression(a, values: tuple = ()):
-    return pc.is_in(a, value_set=_value_array(values), skip_nulls=True)
+def _is_in_expression(a, values: tuple = (), skip_nulls: bool = True):
+    found = pc.is_in(a, value_set=_value_array(values), skip_nulls=True)
+    return found if skip_nulls else pc.or_(found, pc.is_null(a, nan_is_null=True))
 
 
 register("is_in", _is_in, _is_in_expression)
