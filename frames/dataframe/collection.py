@@ -27,7 +27,7 @@ from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
 from frames.dataframe.expr.reshape import Limit, Repartition
-from frames.dataframe.expr.scalar import Call, Cast, Col, Lit, ScalarExpr, ScalarInput, call
+from frames.dataframe.expr.scalar import Call, Case, Cast, Col, Lit, ScalarExpr, ScalarInput, balanced, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
 
@@ -158,6 +158,87 @@ class _Frame(Lazy):
     def __dask_tokenize__(self):  # pragma: no cover - interop nicety
         return self._node.name
 
+    # -- operations that read the partitions before (``expr/prefix.py``) --------------------------
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _with_scan(self, make: Callable[[tuple[str, ...]], Any], what: str):
+        from frames.dataframe.expr.prefix import PrefixScan, no_state
+
+        node, columns = self._scan_columns()
+        op = make(columns)
+        sample = _sample_meta(node.schema)
+        schema = _typed_like(_meta_schema(op.emit(None, sample))[0], node.schema)
+        out = PrefixScan(node, no_state, op.step, op.emit, schema, what)
+        if isinstance(self, Series):
+            return Series(out, Col(columns[0]), self._name, self._index)
+        return DataFrame(out, self._index)
+
+    def _cumulative(self, how: str):
+        from frames.dataframe.expr.prefix import Cumulative
+
+        return self._with_scan(lambda cols: Cumulative(how, cols), f"cum{how}")
+
+    def cumsum(self):
+        """Running sums over the rows in order (partition ``i`` adds the total of those before it)."""
+        return self._cumulative("sum")
+
+    def cumprod(self):
+        return self._cumulative("prod")
+
+    def cummax(self):
+        return self._cumulative("max")
+
+    def cummin(self):
+        return self._cumulative("min")
+
+    def _window(self, before: int, fn: Callable, what: str):
+        from frames.dataframe.expr.prefix import Window
+
+        return self._with_scan(lambda cols: Window(before, cols, fn), what)
+
+    def shift(self, periods: int = 1):
+        """Values moved down ``periods`` rows, across partition boundaries (the last rows of the
+        partitions before are carried in); negative periods are not supported."""
+        from frames.dataframe.expr.prefix import Shift
+
+        _check_periods(periods, "shift")
+        return self._window(periods, Shift(periods), "shift")
+
+    def diff(self, periods: int = 1):
+        from frames.dataframe.expr.prefix import Diff
+
+        _check_periods(periods, "diff")
+        return self._window(periods, Diff(periods), "diff")
+
+    def rolling(self, window: int, min_periods: int | None = None) -> "Rolling":
+        """A window of ``window`` rows ending at each row (``center`` and time windows are not supported)."""
+        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+            raise InvalidArgumentError(f"rolling window must be a positive number of rows, got {window!r}")
+        return Rolling(self, window, min_periods)
+
+
+def _check_periods(periods: Any, what: str) -> None:
+    if not isinstance(periods, int) or isinstance(periods, bool) or periods < 0:
+        raise InvalidArgumentError(f"{what}(periods={periods!r}): frames supports whole numbers of rows >= 0")
+
+
+class Rolling:
+    """``obj.rolling(window)``: pandas' rolling reductions, each partition given the
+    ``window - 1`` rows before it."""
+
+    def __init__(self, obj: "_Frame", window: int, min_periods: int | None):
+        self._obj, self._window, self._min_periods = obj, window, min_periods
+
+    def _agg(self, how: str, *args: Any):
+        from frames.dataframe.expr.prefix import Rolling as RollingFn
+
+        return self._obj._window(self._window - 1, RollingFn(self._window, self._min_periods, how, args), f"rolling-{how}")
+
+
+for _how in ("sum", "mean", "min", "max", "std", "var", "count", "median"):
+    setattr(Rolling, _how, (lambda how: lambda self, *args: self._agg(how, *args))(_how))
+
 
 class DataFrame(_Frame):
     """A lazy, partitioned table that mirrors the pandas DataFrame API."""
@@ -173,6 +254,9 @@ class DataFrame(_Frame):
 
     def _result_node(self) -> Node:
         return self._node
+
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:
+        return self._node, tuple(c for c in self.columns if _is_numeric(self._node.schema.field(c).type))
 
     def copy(self) -> "DataFrame":
         """A new collection over the same expression (``df["c"] = ...`` on it leaves this one alone)."""
@@ -363,7 +447,17 @@ class DataFrame(_Frame):
         """
         return map_partitions(func, self, *args, meta=meta, **kwargs)
 
-    def repartition(self, npartitions: int) -> "DataFrame":
+    def repartition(self, npartitions: int | None = None, partition_size: int | str | None = None) -> "DataFrame":
+        """``npartitions`` partitions (neighbours merged or each split evenly, order kept), or about
+        ``partition_size`` bytes each (``"100MB"``), by the frame's size estimate (Arrow bytes of its
+        sources through the filters: no computation, unlike Dask's, which measures)."""
+        if partition_size is not None:
+            from frames.dataframe.io.csv import parse_size
+
+            size = parse_size(partition_size)
+            if not size or size < 1:
+                raise InvalidArgumentError(f"partition_size must be a positive size, got {partition_size!r}")
+            npartitions = max(1, -(-int(self._node.estimated_bytes()) // size))
         if not isinstance(npartitions, int) or npartitions < 1:
             raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
         return self._with(Repartition(self._node, npartitions))
@@ -377,11 +471,21 @@ class DataFrame(_Frame):
         right_on: str | Sequence[str] | None = None,
         suffixes: tuple[str, str] = ("_x", "_y"),
         strategy: str | None = None,
+        indicator: bool | str = False,
     ) -> "DataFrame":
-        """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross).
+        """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross);
+        ``indicator=True`` adds ``_merge``: "left_only", "right_only" or "both" (as text).
 
         NULL keys do not match each other (SQL semantics; pandas would match NaN with NaN).
         """
+        if indicator:
+            name = indicator if isinstance(indicator, str) else "_merge"
+            left_m, right_m = self.reset_index().assign(__left_marker=True), right.reset_index().assign(__right_marker=True)
+            joined = left_m.merge(right_m, how=how, on=on, left_on=left_on, right_on=right_on, suffixes=suffixes, strategy=strategy)
+            lm, rm = call("is_not_null", Col("__left_marker")), call("is_not_null", Col("__right_marker"))
+            flag = Case(((call("and", lm, rm), Lit("both")), (lm, Lit("left_only"))), Lit("right_only"))
+            names = [c for c in joined._node.schema.names if c not in ("__left_marker", "__right_marker")]
+            return DataFrame(Project(joined._node, tuple((c, Col(c)) for c in names) + ((name, flag),)))
         if not isinstance(right, DataFrame):
             raise InvalidArgumentError(f"can only merge with a frames.DataFrame, not {type(right).__name__}")
         valid = ("inner", "left", "right", "outer", "cross", "leftsemi", "leftanti")
@@ -430,8 +534,12 @@ class DataFrame(_Frame):
         self._check_columns(cols)
         return self._with(Sort(self._node, tuple(SortKey(c, True, False) for c in cols), limit=n))
 
-    def head(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
-        """The first ``n`` rows; after ``sort_values`` this is a top-k that never sorts everything."""
+    def head(self, n: int = 5, npartitions: int | None = None, compute: bool = True, scheduler: str | None = None):
+        """The first ``n`` rows; after ``sort_values`` this is a top-k that never sorts everything.
+        ``npartitions``: look only at the first that many partitions (-1: all), as Dask; by
+        default as many as it takes to find ``n`` rows."""
+        if npartitions is not None and npartitions != -1:
+            return self.partitions[:npartitions].head(n, compute=compute, scheduler=scheduler)
         node = self._node
         if isinstance(node, Sort) and node.limit is None:
             limited: Node = Sort(node.child, node.keys, limit=n)
@@ -471,6 +579,141 @@ class DataFrame(_Frame):
         if sort:
             node = Sort(node, (SortKey("count", ascending),))
         return Series(node, Col("count"), "count", tuple(cols))
+
+    # -- pandas conveniences -----------------------------------------------------------------
+    @property
+    def shape(self) -> tuple["Scalar", int]:
+        """(the row count as a lazy Scalar, the column count), as Dask's."""
+        return Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))), len(self.columns)
+
+    @property
+    def partitions(self) -> "_PartitionIndexer":
+        """``df.partitions[i]`` (an int, a slice or a list): a frame of only those partitions."""
+        return _PartitionIndexer(self)
+
+    def get_partition(self, n: int) -> "DataFrame":
+        return self.partitions[n]
+
+    def dropna(self, how: str = "any", subset: str | Sequence[str] | None = None, thresh: int | None = None) -> "DataFrame":
+        """The rows without a missing value (``how="all"``: not all missing; ``thresh``: at least that
+        many present) in ``subset`` (default: every column)."""
+        cols = list(self.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
+        self._check_columns(cols)
+        if how not in ("any", "all"):
+            raise InvalidArgumentError(f"dropna how={how!r} is not 'any' or 'all'")
+        present = [call("is_not_null", Col(c)) for c in cols]
+        if not present:
+            return self
+        if thresh is not None:
+            count = present[0] if len(present) == 1 else None
+            total: ScalarExpr = Cast(present[0], pa.int64())
+            for p in present[1:]:
+                total = call("add", total, Cast(p, pa.int64()))
+            pred = call("ge", total if count is None else Cast(count, pa.int64()), Lit(int(thresh)))
+        else:
+            pred = balanced("and" if how == "any" else "or", present)
+        return self._with(Filter(self._node, pred))
+
+    def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        """The last ``n`` rows (each partition cut to its last ``n`` first)."""
+        from frames.dataframe.expr.reshape import Tail
+
+        out = self._with(Tail(self._node, n))
+        return out.compute(scheduler=scheduler) if compute else out
+
+    def query(self, expr: str, local_dict: dict | None = None) -> "DataFrame":
+        """The rows where the pandas expression string ``expr`` holds (``@name`` reads a variable)."""
+        from frames.dataframe.query import evaluate
+
+        mask = evaluate(self, expr, local_dict, level=1)
+        if not isinstance(mask, Series):
+            raise InvalidArgumentError(f"query {expr!r} is not a condition on the columns")
+        return self[mask]
+
+    def eval(self, expr: str, local_dict: dict | None = None):
+        """A Series computed by the pandas expression string ``expr``, or the frame with the
+        columns of ``name = expression`` lines assigned."""
+        from frames.dataframe.query import evaluate
+
+        return evaluate(self, expr, local_dict, level=1)
+
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75)) -> "Scalar":
+        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. The
+        percentiles are exact (linear interpolation, as pandas): each column's values are
+        gathered into the one final task, so this needs the column in memory once."""
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not cols:
+            raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
+        qs = tuple(float(q) for q in percentiles)
+        inputs = tuple((c, Cast(Col(c), pa.float64())) for c in cols)
+        specs = []
+        for i, c in enumerate(cols):
+            specs += [AggSpec(f"{i}_count", "count", c), AggSpec(f"{i}_mean", "mean", c), AggSpec(f"{i}_std", "std", c),
+                      AggSpec(f"{i}_min", "min", c), AggSpec(f"{i}_q", "quantile_cont", c, (("q", qs),)), AggSpec(f"{i}_max", "max", c)]
+        labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in qs] + ["max"]
+        return Scalar(Aggregate(Project(self._node, inputs), (), tuple(specs)), kind="table",
+                      post=_Described(tuple(cols), tuple(labels)))
+
+    def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
+        """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
+        (as Dask), with a seed per partition drawn from ``random_state`` when the frame is built."""
+        import numpy as np
+
+        if not (isinstance(frac, (int, float)) and frac >= 0 and (replace or frac <= 1)):
+            raise InvalidArgumentError(f"sample frac must be in [0, 1] (any >= 0 with replace=True), got {frac!r}")
+        seed = int(np.random.default_rng(random_state).integers(2**62))
+        node = MapPartitions(self._node, _sample_partition, self._node.schema, (float(frac), bool(replace), seed), (),
+                             pandas=False, func_name="sample", partition_info=True)
+        return self._with(node)
+
+    def memory_usage(self, index: bool = True, deep: bool = False) -> "Scalar":
+        """Bytes per column as Arrow holds them (summed over the partitions), a pandas Series at compute."""
+        fields = [pa.field(c, pa.int64()) for c in self.columns]
+        node = MapPartitions(self._node, _column_bytes, pa.schema(fields), (tuple(self.columns),), (), pandas=False,
+                             func_name="memory_usage")
+        return Scalar(Aggregate(node, (), tuple(AggSpec(c, "sum", c, (("min_count", 0),)) for c in self.columns)), kind="row")
+
+    def info(self, buf: Any = None) -> None:
+        """Columns, non-null counts, dtypes and Arrow memory, printed (computes the counts)."""
+        import sys
+
+        from frames.base import compute
+
+        counts, usage = compute(self.count(), self.memory_usage())
+        lines = [f"<class 'frames.DataFrame'> npartitions={self.npartitions}", f"Data columns (total {len(self.columns)} columns):",
+                 " #   Column  Non-Null Count  Dtype"]
+        for i, (c, dtype) in enumerate(self.dtypes.items()):
+            lines.append(f" {i:<3} {c}  {counts[c]} non-null  {dtype}")
+        lines.append(f"memory usage: {int(usage.sum())} bytes (Arrow)")
+        print("\n".join(lines), file=buf or sys.stdout)
+
+    def to_delayed(self, optimize_graph: bool = True) -> list:
+        """One ``frames.Delayed`` per partition, each computing a pandas DataFrame."""
+        from frames.delayed import delayed, delayed_partitions
+
+        to_pandas = delayed(arrow_to_pandas, pure=True)
+        return [to_pandas(d) for d in delayed_partitions(self, optimize_graph)]
+
+    def melt(self, id_vars: Any = None, value_vars: Any = None, var_name: Any = None, value_name: str = "value") -> "DataFrame":
+        """pandas' melt, partition by partition (the rows of each partition, one column after
+        another: pandas orders all rows of the first column first)."""
+        return melt(self, id_vars, value_vars, var_name, value_name)
+
+    def pivot_table(self, index: str, columns: str, values: str, aggfunc: str = "mean") -> "DataFrame":
+        """One row per ``index`` value, one column per distinct ``columns`` value (found by a
+        first computation, as Dask needs known categories), each the ``aggfunc`` of ``values``."""
+        self._check_columns([index, columns, values])
+        from frames.dataframe.groupby import _func_name
+
+        func = _func_name(aggfunc)
+        levels = sorted(v for v in self[columns].drop_duplicates().compute().tolist() if v is not None and v == v)
+        exprs = [(index, Col(index))] + [(str(v), call("if_else", call("eq", Col(columns), Lit(v)), Col(values), Lit(None)))
+                                         for v in levels]
+        grouped = self._with(Project(self._node, tuple(exprs))).groupby(index)
+        if not levels:
+            return grouped.size().to_frame()
+        # a combination without rows is missing, as in pandas (not a sum of 0)
+        return grouped._aggregate([(str(v), str(v), func, {"min_count": 1}) for v in levels], series=False)
 
     # -- reductions ---------------------------------------------------------------------------
     def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
@@ -588,7 +831,7 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
             raise DataTypeError(f"cannot sum column {name!r} ({t}); pass numeric_only=True to leave it out")
         if pa.types.is_boolean(t):
             expr = Cast(expr, pa.int64())
-        return expr, AggSpec(name, "sum", name, (("min_count", 0),))
+        return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
     if func in ("mean", "std", "var") and not _is_numeric(t):
         raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
@@ -663,6 +906,9 @@ class Series(_Frame):
     @property
     def name(self) -> Hashable:
         return self._name
+
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:
+        return self._result_node(), (self._value_name(),)
 
     @property
     def dtype(self):
@@ -848,6 +1094,59 @@ class Series(_Frame):
     def __len__(self) -> int:
         return int(Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))).compute())
 
+    @property
+    def shape(self) -> tuple["Scalar"]:
+        return (Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))),)
+
+    @property
+    def partitions(self) -> _PartitionIndexer:
+        return _PartitionIndexer(self)
+
+    def get_partition(self, n: int) -> "Series":
+        return self.partitions[n]
+
+    def dropna(self) -> "Series":
+        return Series(Filter(self._node, call("is_not_null", self._expr)), self._expr, self._name, self._index)
+
+    def median(self) -> "Scalar":
+        """Exact: the values gathered into one task (linear interpolation, as pandas)."""
+        return self._reduce("median")
+
+    def quantile(self, q: float | Sequence[float] = 0.5):
+        """Exact quantiles by linear interpolation (pandas' default): the values are gathered into
+        one task. A list of ``q`` gives a Series indexed by ``q``."""
+        many = isinstance(q, (list, tuple))
+        qs = tuple(float(x) for x in (q if many else [q]))
+        if any(not 0 <= x <= 1 for x in qs):
+            raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+        projected = Project(self._node, (("__value__", Cast(self._expr, pa.float64())),))
+        node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
+        if not many:
+            return Scalar(node)
+        return Scalar(node, kind="table", post=_Quantiles(qs, self._name))
+
+    def map(self, arg: Any, na_action: str | None = None, meta: Any = None) -> "Series":
+        """Values looked up in a dict (missing keys give a missing value, as pandas: one
+        vectorized lookup) or passed through a function (per partition, pandas' ``map``)."""
+        if isinstance(arg, dict):
+            return self._unary("map_values", keys=tuple(arg.keys()), values=tuple(arg.values()))
+        if not callable(arg):
+            raise InvalidArgumentError(f"map takes a dict or a function, not {type(arg).__name__}")
+        out = self.map_partitions(_MapValues(arg, na_action), meta=meta if meta is not None else None)
+        return out.rename(self._name)
+
+    def apply(self, func: Callable, meta: Any = None, args: tuple = (), **kwargs: Any) -> "Series":
+        """``func`` of every value (pandas' ``Series.apply``), per partition."""
+        if not callable(func):
+            raise InvalidArgumentError(f"apply takes a function, not {type(func).__name__}")
+        return self.map_partitions(_MapValues(func, None, args, tuple(sorted(kwargs.items()))), meta=meta).rename(self._name)
+
+    def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        from frames.dataframe.expr.reshape import Tail
+
+        out = Series(Tail(self._result_node(), n), Col(self._value_name()), self._name, self._index)
+        return out.compute(scheduler=scheduler) if compute else out
+
     def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
         value = self._value_name() if self._name is not None else "__value__"
         projected = Project(self._node, ((value, self._expr),))
@@ -909,16 +1208,19 @@ class Scalar(_Frame):
     ``df[df.a > df.a.mean()]``, ``df.a.sum() > 0``): it is computed once, as its own task, and
     every partition's task receives it (``scalar.ScalarInput``)."""
 
-    def __init__(self, node: Node, kind: str = "value"):
+    def __init__(self, node: Node, kind: str = "value", post: Callable[[pa.Table], Any] | None = None):
         self._node = node
         self._index = ()
         self._kind = kind
+        self._post = post  # kind "table": what compute() gives, made from the result table
 
     def _result_node(self) -> Node:
         return self._node
 
     def _finalize(self, results: Sequence[pa.Table]):
         table = concat_tables(list(results), self._node.schema)
+        if self._kind == "table":
+            return self._post(table)
         if self._kind == "row":  # one value per column, in the dtype pandas gives such a row
             row = arrow_to_pandas(table)
             return row.iloc[0].rename(None) if len(row) else pd.Series(dtype=float)
@@ -929,7 +1231,7 @@ class Scalar(_Frame):
         return f"<frames.Scalar {self._node.describe()}>"
 
     def _rebuild(self, results: Sequence[pa.Table]) -> "Scalar":
-        return Scalar(FromTables(tuple(results), self._node.schema), self._kind)
+        return Scalar(FromTables(tuple(results), self._node.schema), self._kind, self._post)
 
     def __int__(self) -> int:
         return int(self.compute())
@@ -959,6 +1261,95 @@ class Scalar(_Frame):
 
     def __float__(self) -> float:
         return float(self.compute())
+
+
+class _PartitionIndexer:
+    def __init__(self, frame: "_Frame"):
+        self._frame = frame
+
+    def __getitem__(self, key: Any):
+        from frames.dataframe.expr.reshape import SelectPartitions
+
+        n = self._frame.npartitions
+        if isinstance(key, int) and not isinstance(key, bool):
+            indices = [key]
+        elif isinstance(key, slice):
+            indices = list(range(n))[key]
+        elif isinstance(key, (list, tuple)):
+            indices = list(key)
+        else:
+            raise InvalidArgumentError(f"partitions[...] takes an int, a slice or a list, not {type(key).__name__}")
+        for i in indices:
+            if not isinstance(i, int) or not -n <= i < n:
+                raise InvalidArgumentError(f"partition {i!r} does not exist (the frame has {n})")
+        node = SelectPartitions(self._frame._node, tuple(i % n for i in indices))
+        f = self._frame
+        if isinstance(f, Series):
+            return Series(node, f._expr, f._name, f._index)
+        return f._with(node)
+
+
+class _Described:
+    """``describe()``'s pandas frame from its one row of aggregates."""
+
+    def __init__(self, columns: tuple[str, ...], labels: tuple[str, ...]):
+        self.columns, self.labels = columns, labels
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        row = table.to_pylist()[0]
+        data = {}
+        for i, c in enumerate(self.columns):
+            qs = row[f"{i}_q"] or [None] * (len(self.labels) - 5)
+            data[c] = [row[f"{i}_count"], row[f"{i}_mean"], row[f"{i}_std"], row[f"{i}_min"], *qs, row[f"{i}_max"]]
+        return pd.DataFrame(data, index=list(self.labels), dtype="float64")
+
+
+def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, partition_info: dict) -> pa.Table:
+    import numpy as np
+
+    rng = np.random.default_rng([seed, partition_info["number"]])
+    k = int(round(frac * table.num_rows))
+    from frames.dataframe.convert import take_rows
+
+    return take_rows(table, rng.choice(table.num_rows, size=k, replace=replace))
+
+
+def _column_bytes(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    return pa.table({c: pa.array([table.column(c).nbytes], pa.int64()) for c in columns})
+
+
+class _Quantiles:
+    def __init__(self, qs: tuple[float, ...], name: Hashable):
+        self.qs, self.name = qs, name
+
+    def __call__(self, table: pa.Table) -> pd.Series:
+        values = table.column(0)[0].as_py() or [None] * len(self.qs)
+        return pd.Series(values, index=list(self.qs), name=self.name, dtype="float64")
+
+
+class _MapValues:
+    """pandas' ``Series.map`` / ``apply`` of a function over one partition's values."""
+
+    def __init__(self, func: Callable, na_action: str | None, args: tuple = (), kwargs: tuple = ()):
+        self.func, self.na_action, self.args, self.kwargs = func, na_action, args, dict(kwargs)
+        self.__name__ = getattr(func, "__name__", "map")
+
+    def __call__(self, part: pd.DataFrame) -> pd.Series:
+        values = part.iloc[:, -1]
+        if self.args or self.kwargs:
+            return values.apply(self.func, args=self.args, **self.kwargs)
+        return values.map(self.func, na_action=self.na_action)
+
+
+def melt(frame: "DataFrame", id_vars: Any = None, value_vars: Any = None, var_name: Any = None,
+         value_name: str = "value") -> "DataFrame":
+    """pandas' ``melt`` of every partition (the same rows as pandas, ordered partition by partition)."""
+    if not isinstance(frame, DataFrame):
+        raise InvalidArgumentError(f"melt takes a frames.DataFrame, not {type(frame).__name__}")
+    listed = lambda v: None if v is None else ([v] if isinstance(v, str) else list(v))
+    frame._check_columns((listed(id_vars) or []) + (listed(value_vars) or []))
+    return frame.map_partitions(pd.melt, id_vars=listed(id_vars), value_vars=listed(value_vars), var_name=var_name,
+                                value_name=value_name)
 
 
 def _scalar_operator(op: str, reflected: bool = False):

@@ -368,8 +368,10 @@ class _TransformSpec(_GroupFunction):
     def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
         parts = []
         for _, group, values in self.groups(pdf):
-            if isinstance(self.func, str):
-                result = values.transform(self.func, *self.args, **self.kwargs)
+            if isinstance(self.func, str):  # a reduction broadcast to the rows, or a pandas transform
+                result = getattr(values, self.func)(*self.args, **self.kwargs)
+                if isinstance(result, pd.Series) and not self.series and not result.index.equals(group.index):
+                    result = pd.DataFrame({c: [result[c]] * len(group) for c in result.index}, index=group.index)
             else:
                 result = self.func(values, *self.args, **self.kwargs)
             if isinstance(result, pd.Series) and not self.series:

@@ -443,6 +443,17 @@ def _is_in_expression(a, values: tuple = (), skip_nulls: bool = True):
 
 register("is_in", _is_in, _is_in_expression)
 
+
+def _map_values(a, keys: tuple = (), values: tuple = ()):
+    """Each value's entry in ``keys -> values`` (pandas' ``Series.map(dict)``): missing keys give NULL."""
+    key_set, mapped = _value_array(keys), pa.array(list(values))
+    if len(key_set) and key_set.type != a.type:
+        key_set = cast_value(key_set, a.type)
+    return mapped.take(pc.index_in(a, value_set=key_set))
+
+
+register("map_values", _map_values)
+
 # -- strings --------------------------------------------------------------------------------------
 
 def _text(a):
@@ -545,3 +556,4 @@ def _shift_month(d: _dt.date | None, n: int):
 register("add_days", _add_days)
 register("add_months", _add_months)
 register("strftime", lambda a, format="%Y-%m-%d": pc.strftime(a, format=format))
+register("strptime", lambda a, format="%Y-%m-%d", unit="us": pc.strptime(a, format=format, unit=unit))
