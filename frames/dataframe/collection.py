@@ -581,6 +581,12 @@ class DataFrame(_Frame):
         return Series(node, Col("count"), "count", tuple(cols))
 
     # -- pandas conveniences -----------------------------------------------------------------
+    def apply(self, func: Callable, axis: int | str = 1, meta: Any = None, args: tuple = (), **kwargs: Any):
+        """``func`` of every row (``axis=1`` only, as Dask), per partition; ``meta`` as map_partitions'."""
+        if axis not in (1, "columns"):
+            raise InvalidArgumentError("DataFrame.apply supports axis=1 (rows) only, as Dask; use map_partitions or reductions for columns")
+        return self.map_partitions(_RowApply(func, args, tuple(sorted(kwargs.items()))), meta=meta)
+
     @property
     def shape(self) -> tuple["Scalar", int]:
         """(the row count as a lazy Scalar, the column count), as Dask's."""
@@ -1316,6 +1322,15 @@ def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, pa
 
 def _column_bytes(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array([table.column(c).nbytes], pa.int64()) for c in columns})
+
+
+class _RowApply:
+    def __init__(self, func: Callable, args: tuple, kwargs: tuple):
+        self.func, self.args, self.kwargs = func, args, dict(kwargs)
+        self.__name__ = getattr(func, "__name__", "apply")
+
+    def __call__(self, part: pd.DataFrame):
+        return part.apply(self.func, axis=1, args=self.args, **self.kwargs)
 
 
 class _Quantiles:

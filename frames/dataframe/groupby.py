@@ -138,6 +138,10 @@ class GroupBy:
                 name = _func_name(func)
                 items.append((out, column if name != "count_all" else None, name, {}))
             return self._aggregate(items, series=False)
+        if isinstance(arg, Aggregation):
+            return self._custom(arg)
+        if callable(arg) and _ALIASES.get(getattr(arg, "__name__", None), getattr(arg, "__name__", None)) not in AGGREGATE_FUNCTIONS:
+            return self._agg_function(arg)
         if isinstance(arg, str) or callable(arg):
             if self._series:
                 func = _func_name(arg)
@@ -170,6 +174,26 @@ class GroupBy:
         raise InvalidArgumentError(f"agg does not accept {type(arg).__name__}")
 
     aggregate = agg
+
+    def _agg_function(self, func: Callable):
+        """``agg(f)`` with a function of a group's values (per column): run on the whole groups."""
+        if self._series:
+            return self.apply(func).rename(self._selection[0])
+        return self.apply(_PerColumn(func))
+
+    def _custom(self, spec: "Aggregation"):
+        """A Dask-style ``Aggregation``: ``chunk`` of each partition's groups, the partials of all
+        partitions concatenated in one task, ``agg`` of them grouped again, then ``finalize``."""
+        from frames.dataframe.expr.reshape import Repartition
+
+        cols = self._value_columns()
+        keys = list(self._keys)
+        chunked = map_partitions(_AggregationStep(spec, keys, cols, "chunk"), self._frame)
+        merged = DataFrame(Repartition(chunked._node, 1))
+        out = map_partitions(_AggregationStep(spec, keys, cols, "agg"), merged)
+        if self._series:
+            return Series(out._node, Col(cols[0]), cols[0], tuple(keys))
+        return DataFrame(out._node, tuple(keys))
 
     # -- functions of whole groups ------------------------------------------------------------
     def _shuffled(self) -> DataFrame:
@@ -245,6 +269,52 @@ class GroupBy:
         if self._series:
             return Series(ordered, Col(values[0]), self._selection[0])
         return DataFrame(Project(ordered, tuple((c, Col(c)) for c in values)))
+
+
+class Aggregation:
+    """A custom grouped reduction, as ``dask.dataframe.Aggregation``: ``chunk(grouped)`` gives each
+    partition's partial(s) per group (a Series or a tuple of them, from a pandas SeriesGroupBy),
+    ``agg(grouped_partials)`` combines them (called with the partials grouped by the keys again,
+    one argument per partial), ``finalize(*combined)`` gives the value (default: the one
+    combined Series). Used as ``df.groupby(k).agg(Aggregation(...))``."""
+
+    def __init__(self, name: str, chunk: Callable, agg: Callable, finalize: Callable | None = None):
+        self.__name__ = name
+        self.chunk, self.agg, self.finalize = chunk, agg, finalize
+
+
+class _AggregationStep:
+    def __init__(self, spec: Aggregation, keys: list[str], columns: list[str], step: str):
+        self.spec, self.keys, self.columns, self.step = spec, keys, columns, step
+        self.__name__ = f"{spec.__name__}-{step}"
+
+    def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
+        out = {}
+        for c in self.columns:
+            if self.step == "chunk":
+                parts = self.spec.chunk(pdf.groupby(self.keys, sort=True)[c])
+                parts = parts if isinstance(parts, tuple) else (parts,)
+                for j, part in enumerate(parts):
+                    out[f"{c}\x00{j}"] = part
+            else:
+                names = [n for n in pdf.columns if n.startswith(f"{c}\x00")]
+                grouped = pdf.groupby(self.keys, sort=True)
+                combined = [self.spec.agg(grouped[n]) for n in names]
+                out[c] = self.spec.finalize(*combined) if self.spec.finalize else combined[0]
+        frame = pd.DataFrame(out)
+        frame.index.names = self.keys
+        return frame.reset_index()
+
+
+class _PerColumn:
+    """``agg(f)`` of a group frame: ``f`` of each of its columns."""
+
+    def __init__(self, func: Callable):
+        self.func = func
+        self.__name__ = getattr(func, "__name__", "function")
+
+    def __call__(self, group: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({c: [self.func(group[c])] for c in group.columns})  # one row, each column its own type
 
 
 _SERIES_SHAPES = ("scalar", "series_rows", "series_indexed")
@@ -343,8 +413,8 @@ def _as_rows(result: Any, shape: str, group: Any) -> Any:
         return _index_as_columns(result)
     if shape == "series_rows":
         return result.to_frame(_series_name(result)).reset_index(drop=True)
-    if shape == "series_columns":
-        return result.to_frame().T.reset_index(drop=True)
+    if shape == "series_columns":  # one row; each column typed by its own value, as pandas
+        return pd.DataFrame({c: [v] for c, v in result.items()})
     return _index_as_columns(result.to_frame(_series_name(result)))
 
 

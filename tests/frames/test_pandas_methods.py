@@ -182,3 +182,38 @@ def test_windows_and_shuffles_on_every_scheduler(pdf, any_scheduler):
     assert_eq(ddf.groupby("k").y.transform("mean"), pdf.groupby("k").y.transform("mean"), **run)
     assert_eq(ddf.sample(0.5, random_state=1), ddf.sample(0.5, random_state=1).compute(scheduler="sync"), **run)
     assert_eq(ddf.describe(), pdf.describe(), check_exact=False, **run)
+
+
+def test_str_split_get_extract(npartitions):
+    text = pd.DataFrame({"s": pd.Series(["a b c", "d-e", None, "x1y22", "q-r-s"], dtype="str")})
+    ddf = frames.from_pandas(text, npartitions)
+    as_lists = lambda s: [list(v) if v is not None and not (isinstance(v, float) and v != v) else None for v in s]
+    assert as_lists(ddf.s.str.split().compute()) == as_lists(text.s.str.split())
+    assert as_lists(ddf.s.str.split("-", n=1).compute()) == as_lists(text.s.str.split("-", n=1))
+    assert_eq(ddf.s.str.split("-").str.get(1), text.s.str.split("-").str.get(1), check_dtype=False)  # pandas: objects
+    assert_eq(ddf.s.str.split("-").str.get(-1), text.s.str.split("-").str.get(-1), check_dtype=False)
+    assert_eq(ddf.s.str.extract(r"(\d)y(\d+)"), text.s.str.extract(r"(\d)y(\d+)").rename(columns=str))  # names are text
+    assert_eq(ddf.s.str.extract(r"(?P<first>\w)-(?P<second>\w)"), text.s.str.extract(r"(?P<first>\w)-(?P<second>\w)"))
+    assert_eq(ddf.s.str.extract(r"(?P<num>\d+)", expand=False), text.s.str.extract(r"(?P<num>\d+)", expand=False))
+    assert_eq(ddf.s.str.replace("-", "+"), text.s.str.replace("-", "+"))
+
+
+def test_custom_aggregations_and_row_apply(ddf, pdf):
+    total = frames.Aggregation("total", chunk=lambda s: s.sum(), agg=lambda s: s.sum())
+    assert_eq(ddf.groupby("k")[["x", "y"]].agg(total), pdf.groupby("k")[["x", "y"]].sum())
+    mean = frames.Aggregation("mean", chunk=lambda s: (s.count(), s.sum()), agg=lambda s: s.sum(), finalize=lambda n, t: t / n)
+    assert_eq(ddf.groupby("k").x.agg(mean), pdf.groupby("k").x.mean())
+    spread = lambda s: s.max() - s.min()
+    assert_eq(ddf.groupby("k").y.agg(spread), pdf.groupby("k").y.agg(spread), check_order=False)
+    assert_eq(ddf.groupby("k")[["x", "y"]].agg(spread), pdf.groupby("k")[["x", "y"]].agg(spread), check_order=False)
+    assert_eq(ddf.apply(lambda r: r.x * r.y, axis=1), pdf.apply(lambda r: r.x * r.y, axis=1))
+    with pytest.raises(InvalidArgumentError, match="axis=1"):
+        ddf.apply(len, axis=0)
+
+
+def test_custom_aggregation_like_dask(pdf):
+    dd = pytest.importorskip("dask.dataframe")
+    ours = frames.Aggregation("total", chunk=lambda s: s.sum(), agg=lambda s: s.sum())
+    theirs = dd.Aggregation("total", chunk=lambda s: s.sum(), agg=lambda s: s.sum())
+    expected = dd.from_pandas(pdf, npartitions=3).groupby("k").y.agg(theirs).compute()
+    assert_eq(frames.from_pandas(pdf, 3).groupby("k").y.agg(ours), expected, check_order=False, check_names=False)

@@ -474,6 +474,48 @@ register("like", lambda a, pattern="", case=True: pc.match_like(_text(a), patter
 register("replace", lambda a, pattern="", replacement="", regex=False: (pc.replace_substring_regex if regex else pc.replace_substring)(a, pattern, replacement))
 
 
+def _split(a, pattern=None, n=-1, regex=False):
+    """pandas' ``str.split``: lists of the parts (``n`` splits at most; whitespace when no pattern)."""
+    limit = None if n is None or n < 0 else n
+    if pattern is None:
+        return pc.utf8_split_whitespace(a, max_splits=limit)
+    return (pc.split_pattern_regex if regex else pc.split_pattern)(a, pattern, max_splits=limit)
+
+
+def _extract(a, pattern="", group=0):
+    """The ``group``-th capture group of ``pattern`` (pandas' ``str.extract``); NULL where it does not match."""
+    import re
+
+    count = [0]
+
+    def named(m):
+        if m.group(0) != "(" or m.string[m.end():m.end() + 1] == "?":
+            return m.group(0)
+        count[0] += 1
+        return f"(?P<g{count[0] - 1}>"
+
+    rewritten = re.sub(r"\\.|\(", named, pattern)
+    return pc.struct_field(pc.extract_regex(a, rewritten), [group])
+
+
+def _list_get(a, index=0):
+    """Element ``index`` of each list (negative: from the end), NULL where the list is shorter."""
+    arr = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    offsets = np.asarray(arr.offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pos = np.full(len(arr), index, dtype=np.int64) if index >= 0 else lengths + index
+    ok = (pos >= 0) & (pos < lengths) & np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = arr.values
+    if not ok.any():
+        return pa.nulls(len(arr), values.type)
+    return values.take(pa.array(np.where(ok, offsets[:-1] + pos, 0), mask=~ok))
+
+
+register("split", _split)
+register("list_get", _list_get)
+register("extract", _extract)
+
+
 def _slice(a, start=0, stop=None, step=1):
     return pc.utf8_slice_codeunits(a, start=start, stop=stop if stop is not None else 2**62, step=step)
 
