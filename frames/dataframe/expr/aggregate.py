@@ -363,7 +363,8 @@ def _pair_moment(func: str, parts: list):
 class Aggregate(AggregateRewrites, UnaryNode):
     """GROUP BY ``keys`` computing ``aggs``.
 
-    With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0).
+    With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0;
+    a ``sum`` with option ``min_count=0``, pandas' rule, gives 0 for no values).
     ``dropna`` drops groups whose key is NULL (pandas); SQL keeps them. ``sort`` orders the groups
     by key (pandas' ``groupby(sort=True)``) in one output partition.
 
