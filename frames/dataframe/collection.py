@@ -174,6 +174,25 @@ class _Frame(Lazy):
             return Series(out, Col(columns[0]), self._name, self._index)
         return DataFrame(out, self._index)
 
+    def _labelled(self) -> tuple[Node, str]:
+        """The node with a ``__label__`` column: the index column, or without an index each row's
+        position (what pandas' default index holds), numbered by a ``PrefixScan``."""
+        from frames.dataframe.expr.prefix import PrefixScan, RowNumbers, no_state
+
+        node = self._result_node() if isinstance(self, Series) else self._node
+        if len(self._index) == 1:
+            return Project(node, ((("__label__", Col(self._index[0])),) + tuple((n, Col(n)) for n in node.schema.names))), "__label__"
+        if self._index:
+            raise InvalidArgumentError("idxmax/idxmin over a MultiIndex are not supported")
+        numbers = RowNumbers("__label__")
+        schema = pa.schema(list(node.schema) + [pa.field("__label__", pa.int64())])
+        return PrefixScan(node, no_state, numbers.step, numbers.emit, schema, "row-numbers"), "__label__"
+
+    def _arg_extreme(self, func: str, columns: Sequence[str]):
+        node, label = self._labelled()
+        specs = tuple(AggSpec(c, func, label, (("other", c),)) for c in columns)
+        return node, specs
+
     def _cumulative(self, how: str):
         from frames.dataframe.expr.prefix import Cumulative
 
@@ -619,6 +638,15 @@ class DataFrame(_Frame):
         else:
             pred = balanced("and" if how == "any" else "or", present)
         return self._with(Filter(self._node, pred))
+
+    def idxmax(self) -> "Scalar":
+        """Per numeric column, the index label (without an index: the position) of its first largest value."""
+        node, specs = self._arg_extreme("arg_max", [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)])
+        return Scalar(Aggregate(node, (), specs), kind="row")
+
+    def idxmin(self) -> "Scalar":
+        node, specs = self._arg_extreme("arg_min", [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)])
+        return Scalar(Aggregate(node, (), specs), kind="row")
 
     def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
         """The last ``n`` rows (each partition cut to its last ``n`` first)."""
@@ -1113,6 +1141,15 @@ class Series(_Frame):
 
     def dropna(self) -> "Series":
         return Series(Filter(self._node, call("is_not_null", self._expr)), self._expr, self._name, self._index)
+
+    def idxmax(self) -> "Scalar":
+        """The index label (without an index: the position) of the first largest value, missing values skipped."""
+        node, specs = self._arg_extreme("arg_max", [self._value_name()])
+        return Scalar(Aggregate(node, (), specs))
+
+    def idxmin(self) -> "Scalar":
+        node, specs = self._arg_extreme("arg_min", [self._value_name()])
+        return Scalar(Aggregate(node, (), specs))
 
     def median(self) -> "Scalar":
         """Exact: the values gathered into one task (linear interpolation, as pandas)."""

@@ -217,3 +217,11 @@ def test_custom_aggregation_like_dask(pdf):
     theirs = dd.Aggregation("total", chunk=lambda s: s.sum(), agg=lambda s: s.sum())
     expected = dd.from_pandas(pdf, npartitions=3).groupby("k").y.agg(theirs).compute()
     assert_eq(frames.from_pandas(pdf, 3).groupby("k").y.agg(ours), expected, check_order=False, check_names=False)
+
+
+def test_idxmax_idxmin(ddf, pdf, npartitions):
+    for how in ("idxmax", "idxmin"):
+        assert_eq(getattr(ddf.x, how)(), getattr(pdf.x, how)())
+        assert_eq(getattr(ddf[["x", "y"]], how)(), getattr(pdf[["x", "y"]], how)())
+    labelled = pdf.set_index(pd.Index([f"r{i}" for i in range(len(pdf))], name="lab"))
+    assert_eq(frames.from_pandas(labelled, npartitions).y.idxmax(), labelled.y.idxmax())

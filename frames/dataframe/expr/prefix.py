@@ -160,3 +160,20 @@ class Rolling:
 
     def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
         return getattr(frame.rolling(self.window, min_periods=self.min_periods), self.how)(*self.args)
+
+
+@dataclass(frozen=True)
+class RowNumbers:
+    """Each row's position in the whole frame, as column ``name`` (state: the rows before)."""
+
+    name: str
+
+    def step(self, state, part: pd.DataFrame):
+        return (state or 0) + len(part)
+
+    def emit(self, state, part: pd.DataFrame) -> pd.DataFrame:
+        import numpy as np
+
+        out = part.copy()
+        out[self.name] = np.arange(len(part), dtype=np.int64) + (state or 0)
+        return out
