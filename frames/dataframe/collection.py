@@ -1449,7 +1449,7 @@ def _sample_meta(schema: pa.Schema) -> pd.DataFrame:
 def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
     """What ``func`` returns, run on two made-up rows (as Dask's ``meta_nonempty``: an empty
     frame's object columns hold no values, so a DATE column came back NULL-typed), else on an
-    empty frame; the result's first rows are enough, its types are what count."""
+    empty frame; only the result's types count."""
     use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
     extra = {"partition_info": {"number": 0, "npartitions": 1}} if use_info else {}
     try:
@@ -1462,7 +1462,7 @@ def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
                 f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on a sample "
                 f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
             ) from exc
-    return out.iloc[:0] if isinstance(out, (pd.DataFrame, pd.Series)) else out
+    return out  # with its rows: Arrow types a new object column from its values
 
 
 def _typed_like(schema: pa.Schema, source: pa.Schema) -> pa.Schema:

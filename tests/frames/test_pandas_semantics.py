@@ -134,6 +134,9 @@ def test_groupby_selecting_a_key_column(ddf, pdf):
 def test_map_partitions_infers_every_type(ddf, pdf):
     assert_eq(ddf.map_partitions(lambda p: p), pdf, check_index=False)
     assert_eq(ddf.map_partitions(lambda p: p[p.y > 100]), pdf.iloc[:0], check_index=False)
+    new = ddf.map_partitions(lambda p: p.assign(when=p.d, text=p.y.astype(str)))  # new columns typed from the sample's values
+    assert str(new.schema.field("when").type) == "date32[day]"
+    assert_eq(new, pdf.assign(when=pdf.d, text=pdf.y.astype(str)), check_index=False)
     lengths = ddf.map_partitions(len).compute()
     assert len(lengths) == ddf.npartitions and lengths.sum() == len(pdf) and lengths.dtype == np.int64
 
