@@ -223,3 +223,20 @@ def delayed(obj: Any = None, *, name: str | None = None, pure: bool = False, nou
 
 def _identity(x: Any) -> Any:
     return x
+
+
+def delayed_partitions(obj: Lazy, optimize_graph: bool = True) -> list:
+    """Delayed objects over the output keys of collection ``obj`` (its ``to_delayed``): every task
+    of its graph becomes a Delayed whose dependencies are the Delayed objects of the keys it reads."""
+    import exec as _exec
+
+    graph, keys = obj._build_graph()
+    graph = _exec.cull(graph, keys)
+    if optimize_graph:
+        graph = _exec.fuse(graph, keys)
+    made: dict = {}
+    for key in _exec.toposort(graph):
+        task = graph[key]
+        deps = tuple(made[d] for d in task.dependencies) if type(task) is Task else ()
+        made[key] = Delayed(key, task, deps)
+    return [made[k] for k in keys]

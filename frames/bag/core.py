@@ -658,22 +658,9 @@ def _zip_partition(parts: list, number: int) -> list:
 # -- conversions ---------------------------------------------------------------------------------
 
 def _delayed_over(obj: Lazy, optimize_graph: bool) -> list:
-    """Delayed objects over the output keys of ``obj``: every task of its graph becomes a Delayed
-    whose dependencies are the Delayed objects of the keys it reads."""
-    import exec as _exec
-    from frames.delayed import Delayed
+    from frames.delayed import delayed_partitions
 
-    graph, keys = obj._build_graph()
-    if optimize_graph:
-        graph = _exec.fuse(_exec.cull(graph, keys), keys)
-    else:
-        graph = _exec.cull(graph, keys)
-    made: dict = {}
-    for key in _exec.toposort(graph):
-        task = graph[key]
-        deps = tuple(made[d] for d in task.dependencies) if type(task) is Task else ()
-        made[key] = Delayed(key, task, deps)
-    return [made[k] for k in keys]
+    return delayed_partitions(obj, optimize_graph)
 
 
 # -- the .str namespace ------------------------------------------------------------------------------

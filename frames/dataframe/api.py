@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from frames.dataframe.collection import DataFrame, Series
-from frames.dataframe.convert import normalize_table
+from frames.dataframe.convert import engine_schema, normalize_table
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.reshape import Concat
 from frames.dataframe.expr.blockwise import Project
@@ -112,3 +112,100 @@ def concat(frames: Sequence[DataFrame]) -> DataFrame:
         exprs = tuple((n, Col(n) if n in have else Cast(Lit(None), types[n])) for n in names)
         nodes.append(f._node if f.schema.names == names else Project(f._node, exprs))
     return DataFrame(Concat(tuple(nodes)), frames[0]._index)
+
+
+def from_dict(data: dict, npartitions: int = 1, orient: str = "columns", dtype: Any = None, columns: Any = None) -> DataFrame:
+    """``pandas.DataFrame.from_dict(data, ...)`` split into ``npartitions``."""
+    return from_pandas(pd.DataFrame.from_dict(data, orient=orient, dtype=dtype, columns=columns), npartitions)
+
+
+class _DelayedParts:
+    """The graph of several Delayed values, for the ``FromCollection`` node."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def _build_graph(self):
+        from frames.delayed import Delayed
+
+        graph, keys = Delayed._graph_group(self.values)
+        return graph, [k for ks in keys for k in ks]
+
+
+def _pandas_partition(parts: list, schema: pa.Schema) -> pa.Table:
+    from frames.dataframe.convert import pandas_to_arrow
+
+    return normalize_table(pandas_to_arrow(parts[0], schema, where="from_delayed value"))
+
+
+def from_delayed(dfs: Sequence[Any], meta: Any = None) -> DataFrame:
+    """A frame with one partition per ``frames.Delayed`` computing a pandas DataFrame. Without
+    ``meta`` the first value is computed now to learn the columns (as Dask does)."""
+    from frames.dataframe.collection import _meta_schema
+    from frames.dataframe.expr.sources import FromCollection
+    from frames.delayed import Delayed
+
+    dfs = [dfs] if isinstance(dfs, Delayed) else list(dfs)
+    if not dfs or not all(isinstance(d, Delayed) for d in dfs):
+        raise InvalidArgumentError("from_delayed needs a list of frames.Delayed values (each a pandas DataFrame)")
+    if meta is None:
+        meta = dfs[0].compute()
+        if not isinstance(meta, pd.DataFrame):
+            raise DataTypeError(f"from_delayed values must compute pandas DataFrames, the first gave {type(meta).__name__}")
+    schema = engine_schema(_meta_schema(meta.head(2) if isinstance(meta, pd.DataFrame) else meta)[0])
+    parts = tuple((d.key,) for d in dfs)
+    return DataFrame(FromCollection(_DelayedParts(dfs), parts, _pandas_partition, (schema,), schema))
+
+
+def merge(left: DataFrame, right: DataFrame, **kwargs: Any) -> DataFrame:
+    """``pandas.merge(left, right, ...)``: ``left.merge(right, ...)``."""
+    if not isinstance(left, DataFrame):
+        raise InvalidArgumentError(f"merge takes frames.DataFrame objects, not {type(left).__name__}")
+    return left.merge(right, **kwargs)
+
+
+def to_datetime(arg: Series, format: str | None = None) -> Series:
+    """Text (ISO 8601, or ``format`` as strptime's) to ``datetime64[us]``, as pandas 3 gives; a value
+    that does not parse is an error naming it."""
+    from frames.dataframe.expr.scalar import call
+
+    if not isinstance(arg, Series):
+        return pd.to_datetime(arg, format=format)
+    if format is None:
+        return Series(arg._node, Cast(arg._expr, pa.timestamp("us")), arg._name, arg._index)
+    return Series(arg._node, call("strptime", arg._expr, format=format, unit="us"), arg._name, arg._index)
+
+
+def to_numeric(arg: Series, downcast: str | None = None) -> Series:
+    """Text to numbers: float64 (a text column's type cannot say it holds only integers without
+    reading it; pandas would give int64 then); numbers pass through."""
+    if not isinstance(arg, Series):
+        return pd.to_numeric(arg, downcast=downcast)
+    if pa.types.is_integer(arg.arrow_type) or pa.types.is_floating(arg.arrow_type):
+        return arg
+    return Series(arg._node, Cast(arg._expr, pa.float64()), arg._name, arg._index)
+
+
+def get_dummies(data: DataFrame, columns: Sequence[str] | None = None, prefix: Any = None, prefix_sep: str = "_",
+                dtype: Any = bool) -> DataFrame:
+    """One indicator column per distinct value of each text column (or of ``columns``), after the
+    other columns, named ``column_value``, as pandas. The distinct values are computed first (Dask
+    needs known categories for the same reason: the columns must be known before the data)."""
+    from frames.base import compute
+    from frames.dataframe.dtypes import to_arrow_type
+    from frames.dataframe.expr.scalar import call
+
+    if not isinstance(data, DataFrame):
+        raise InvalidArgumentError(f"get_dummies takes a frames.DataFrame, not {type(data).__name__}")
+    if columns is None:
+        columns = [c for c in data.columns if pa.types.is_string(data.schema.field(c).type) or pa.types.is_large_string(data.schema.field(c).type)]
+    columns = list(columns)
+    data._check_columns(columns)
+    prefixes = ([prefix] * len(columns) if isinstance(prefix, str) else list(prefix)) if prefix is not None else columns
+    distinct = compute(*[data[c].drop_duplicates() for c in columns]) if columns else ()
+    target = to_arrow_type(dtype)
+    exprs = [(c, Col(c)) for c in data._node.schema.names if c not in columns]
+    for c, p, values in zip(columns, prefixes, distinct):
+        for v in sorted(x for x in values.tolist() if x is not None and x == x):
+            exprs.append((f"{p}{prefix_sep}{v}", Cast(call("fill_null", call("eq", Col(c), Lit(v)), Lit(False)), target)))
+    return DataFrame(Project(data._node, tuple(exprs)), data._index)

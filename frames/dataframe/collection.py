@@ -19,15 +19,15 @@ import pyarrow as pa
 
 from frames.base import Lazy, run
 from frames.dataframe.convert import arrow_to_pandas, concat_tables
-from frames.dataframe.dtypes import pandas_dtypes, to_arrow_type
-from frames.errors import ColumnNotFoundError, InvalidArgumentError
+from frames.dataframe.dtypes import nonempty_sample, pandas_dtypes, to_arrow_type
+from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
 from frames.dataframe.expr.reshape import Limit, Repartition
-from frames.dataframe.expr.scalar import Cast, Col, Lit, ScalarExpr, call
+from frames.dataframe.expr.scalar import Call, Case, Cast, Col, Lit, ScalarExpr, ScalarInput, balanced, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
 
@@ -64,6 +64,8 @@ def _as_expr(value: Any, node: Node, what: str = "value") -> ScalarExpr:
         )
     if isinstance(value, ScalarExpr):
         return value
+    if isinstance(value, Scalar) and value._kind == "value":
+        return ScalarInput(value._node)  # computed once, broadcast to every row
     if isinstance(value, (Lazy,)):
         raise InvalidArgumentError(f"{what} must be a Series of this DataFrame or a constant, not {type(value).__name__}")
     if isinstance(value, (list, tuple, set, dict, pd.Series, pd.DataFrame)):
@@ -156,6 +158,106 @@ class _Frame(Lazy):
     def __dask_tokenize__(self):  # pragma: no cover - interop nicety
         return self._node.name
 
+    # -- operations that read the partitions before (``expr/prefix.py``) --------------------------
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _with_scan(self, make: Callable[[tuple[str, ...]], Any], what: str):
+        from frames.dataframe.expr.prefix import PrefixScan, no_state
+
+        node, columns = self._scan_columns()
+        op = make(columns)
+        sample = _sample_meta(node.schema)
+        schema = _typed_like(_meta_schema(op.emit(None, sample))[0], node.schema)
+        out = PrefixScan(node, no_state, op.step, op.emit, schema, what)
+        if isinstance(self, Series):
+            return Series(out, Col(columns[0]), self._name, self._index)
+        return DataFrame(out, self._index)
+
+    def _labelled(self) -> tuple[Node, str]:
+        """The node with a ``__label__`` column: the index column, or without an index each row's
+        position (what pandas' default index holds), numbered by a ``PrefixScan``."""
+        from frames.dataframe.expr.prefix import PrefixScan, RowNumbers, no_state
+
+        node = self._result_node() if isinstance(self, Series) else self._node
+        if len(self._index) == 1:
+            return Project(node, ((("__label__", Col(self._index[0])),) + tuple((n, Col(n)) for n in node.schema.names))), "__label__"
+        if self._index:
+            raise InvalidArgumentError("idxmax/idxmin over a MultiIndex are not supported")
+        numbers = RowNumbers("__label__")
+        schema = pa.schema(list(node.schema) + [pa.field("__label__", pa.int64())])
+        return PrefixScan(node, no_state, numbers.step, numbers.emit, schema, "row-numbers"), "__label__"
+
+    def _arg_extreme(self, func: str, columns: Sequence[str]):
+        node, label = self._labelled()
+        specs = tuple(AggSpec(c, func, label, (("other", c),)) for c in columns)
+        return node, specs
+
+    def _cumulative(self, how: str):
+        from frames.dataframe.expr.prefix import Cumulative
+
+        return self._with_scan(lambda cols: Cumulative(how, cols), f"cum{how}")
+
+    def cumsum(self):
+        """Running sums over the rows in order (partition ``i`` adds the total of those before it)."""
+        return self._cumulative("sum")
+
+    def cumprod(self):
+        return self._cumulative("prod")
+
+    def cummax(self):
+        return self._cumulative("max")
+
+    def cummin(self):
+        return self._cumulative("min")
+
+    def _window(self, before: int, fn: Callable, what: str):
+        from frames.dataframe.expr.prefix import Window
+
+        return self._with_scan(lambda cols: Window(before, cols, fn), what)
+
+    def shift(self, periods: int = 1):
+        """Values moved down ``periods`` rows, across partition boundaries (the last rows of the
+        partitions before are carried in); negative periods are not supported."""
+        from frames.dataframe.expr.prefix import Shift
+
+        _check_periods(periods, "shift")
+        return self._window(periods, Shift(periods), "shift")
+
+    def diff(self, periods: int = 1):
+        from frames.dataframe.expr.prefix import Diff
+
+        _check_periods(periods, "diff")
+        return self._window(periods, Diff(periods), "diff")
+
+    def rolling(self, window: int, min_periods: int | None = None) -> "Rolling":
+        """A window of ``window`` rows ending at each row (``center`` and time windows are not supported)."""
+        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+            raise InvalidArgumentError(f"rolling window must be a positive number of rows, got {window!r}")
+        return Rolling(self, window, min_periods)
+
+
+def _check_periods(periods: Any, what: str) -> None:
+    if not isinstance(periods, int) or isinstance(periods, bool) or periods < 0:
+        raise InvalidArgumentError(f"{what}(periods={periods!r}): frames supports whole numbers of rows >= 0")
+
+
+class Rolling:
+    """``obj.rolling(window)``: pandas' rolling reductions, each partition given the
+    ``window - 1`` rows before it."""
+
+    def __init__(self, obj: "_Frame", window: int, min_periods: int | None):
+        self._obj, self._window, self._min_periods = obj, window, min_periods
+
+    def _agg(self, how: str, *args: Any):
+        from frames.dataframe.expr.prefix import Rolling as RollingFn
+
+        return self._obj._window(self._window - 1, RollingFn(self._window, self._min_periods, how, args), f"rolling-{how}")
+
+
+for _how in ("sum", "mean", "min", "max", "std", "var", "count", "median"):
+    setattr(Rolling, _how, (lambda how: lambda self, *args: self._agg(how, *args))(_how))
+
 
 class DataFrame(_Frame):
     """A lazy, partitioned table that mirrors the pandas DataFrame API."""
@@ -171,6 +273,9 @@ class DataFrame(_Frame):
 
     def _result_node(self) -> Node:
         return self._node
+
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:
+        return self._node, tuple(c for c in self.columns if _is_numeric(self._node.schema.field(c).type))
 
     def copy(self) -> "DataFrame":
         """A new collection over the same expression (``df["c"] = ...`` on it leaves this one alone)."""
@@ -200,13 +305,21 @@ class DataFrame(_Frame):
     def __dir__(self):
         return list(super().__dir__()) + [c for c in self.columns if str(c).isidentifier()]
 
+    def __iter__(self):
+        """The column names, as iterating a pandas DataFrame gives."""
+        return iter(self.columns)
+
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
         table = concat_tables(list(results), self._optimized_schema())
         pdf = arrow_to_pandas(table)
         if self._index:
             pdf = pdf.set_index(list(self._index))
-        if self._column_labels:
-            pdf.columns = pd.MultiIndex.from_tuples([self._column_labels.get(c, (c, "")) for c in pdf.columns])
+        if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
+            labels = [self._column_labels.get(c, c) for c in pdf.columns]
+            if any(isinstance(label, tuple) for label in labels):
+                pdf.columns = pd.MultiIndex.from_tuples([label if isinstance(label, tuple) else (label, "") for label in labels])
+            else:
+                pdf.columns = labels
         return pdf
 
     def _optimized_schema(self) -> pa.Schema:
@@ -246,7 +359,7 @@ class DataFrame(_Frame):
 
     def _filter(self, mask: "Series") -> "DataFrame":
         pred = _as_expr(mask, self._node, "the filter")
-        return self._with(Filter(self._node, pred))
+        return self._with(Filter(self._node, _as_filter(pred)))
 
     def _project_all(self, updates: dict[str, ScalarExpr]) -> Node:
         """All current columns with ``updates`` applied (new names appended), folded into a
@@ -260,11 +373,18 @@ class DataFrame(_Frame):
         return Project(node, tuple(exprs))
 
     def assign(self, **columns: Any) -> "DataFrame":
-        updates = {}
+        """New or replaced columns, in order: a function is called with the frame as the
+        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``)."""
+        exprs = {n: Col(n) for n in self._node.schema.names}  # over self._node
         for name, value in columns.items():
             if callable(value) and not isinstance(value, (Series, ScalarExpr)):
-                value = value(self)
-            updates[name] = _as_expr(value, self._node, f"column {name!r}")
+                frame = self._with(Project(self._node, tuple(exprs.items())))
+                value = value(frame)
+                if isinstance(value, Series) and value._node is frame._node:
+                    exprs[name] = value._expr.substitute(exprs)
+                    continue
+            exprs[name] = _as_expr(value, self._node, f"column {name!r}")
+        updates = {n: e for n, e in exprs.items() if not (isinstance(e, Col) and e.name == n)}
         return self._with(self._project_all(updates))
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -314,10 +434,14 @@ class DataFrame(_Frame):
         return self._map_columns(lambda n, e: Cast(e, target))
 
     def fillna(self, value: Any) -> "DataFrame":
+        """Missing values replaced by ``value`` (or ``{column: value}``). A single value fills the
+        columns whose type can hold it (``fillna(0)`` fills the numeric ones and leaves text
+        alone: pandas 3 would turn a text column into objects and warns that this will raise)."""
         if isinstance(value, dict):
             self._check_columns(value)
             return self._map_columns(lambda n, e: call("fill_null", e, Lit(value[n])), value.keys())
-        return self._map_columns(lambda n, e: call("fill_null", e, Lit(value)))
+        fits = [n for n in self.columns if _holds(self._node.schema.field(n).type, value)]
+        return self._map_columns(lambda n, e: call("fill_null", e, Lit(value)), fits)
 
     def isna(self) -> "DataFrame":
         return self._map_columns(lambda n, e: call("is_null", e))
@@ -329,9 +453,9 @@ class DataFrame(_Frame):
 
     def isin(self, values: Iterable | dict) -> "DataFrame":
         if isinstance(values, dict):
-            return self._map_columns(lambda n, e: call("is_in", e, values=tuple(values.get(n, ()))))
-        values = tuple(values)
-        return self._map_columns(lambda n, e: call("is_in", e, values=values))
+            return self._map_columns(lambda n, e: call("is_in", e, **_isin_options(values.get(n, ()))))
+        options = _isin_options(values)
+        return self._map_columns(lambda n, e: call("is_in", e, **options))
 
     # -- reshaping ----------------------------------------------------------------------------
     def map_partitions(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any):
@@ -342,7 +466,17 @@ class DataFrame(_Frame):
         """
         return map_partitions(func, self, *args, meta=meta, **kwargs)
 
-    def repartition(self, npartitions: int) -> "DataFrame":
+    def repartition(self, npartitions: int | None = None, partition_size: int | str | None = None) -> "DataFrame":
+        """``npartitions`` partitions (neighbours merged or each split evenly, order kept), or about
+        ``partition_size`` bytes each (``"100MB"``), by the frame's size estimate (Arrow bytes of its
+        sources through the filters: no computation, unlike Dask's, which measures)."""
+        if partition_size is not None:
+            from frames.dataframe.io.csv import parse_size
+
+            size = parse_size(partition_size)
+            if not size or size < 1:
+                raise InvalidArgumentError(f"partition_size must be a positive size, got {partition_size!r}")
+            npartitions = max(1, -(-int(self._node.estimated_bytes()) // size))
         if not isinstance(npartitions, int) or npartitions < 1:
             raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
         return self._with(Repartition(self._node, npartitions))
@@ -356,11 +490,21 @@ class DataFrame(_Frame):
         right_on: str | Sequence[str] | None = None,
         suffixes: tuple[str, str] = ("_x", "_y"),
         strategy: str | None = None,
+        indicator: bool | str = False,
     ) -> "DataFrame":
-        """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross).
+        """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross);
+        ``indicator=True`` adds ``_merge``: "left_only", "right_only" or "both" (as text).
 
         NULL keys do not match each other (SQL semantics; pandas would match NaN with NaN).
         """
+        if indicator:
+            name = indicator if isinstance(indicator, str) else "_merge"
+            left_m, right_m = self.reset_index().assign(__left_marker=True), right.reset_index().assign(__right_marker=True)
+            joined = left_m.merge(right_m, how=how, on=on, left_on=left_on, right_on=right_on, suffixes=suffixes, strategy=strategy)
+            lm, rm = call("is_not_null", Col("__left_marker")), call("is_not_null", Col("__right_marker"))
+            flag = Case(((call("and", lm, rm), Lit("both")), (lm, Lit("left_only"))), Lit("right_only"))
+            names = [c for c in joined._node.schema.names if c not in ("__left_marker", "__right_marker")]
+            return DataFrame(Project(joined._node, tuple((c, Col(c)) for c in names) + ((name, flag),)))
         if not isinstance(right, DataFrame):
             raise InvalidArgumentError(f"can only merge with a frames.DataFrame, not {type(right).__name__}")
         valid = ("inner", "left", "right", "outer", "cross", "leftsemi", "leftanti")
@@ -409,8 +553,12 @@ class DataFrame(_Frame):
         self._check_columns(cols)
         return self._with(Sort(self._node, tuple(SortKey(c, True, False) for c in cols), limit=n))
 
-    def head(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
-        """The first ``n`` rows; after ``sort_values`` this is a top-k that never sorts everything."""
+    def head(self, n: int = 5, npartitions: int | None = None, compute: bool = True, scheduler: str | None = None):
+        """The first ``n`` rows; after ``sort_values`` this is a top-k that never sorts everything.
+        ``npartitions``: look only at the first that many partitions (-1: all), as Dask; by
+        default as many as it takes to find ``n`` rows."""
+        if npartitions is not None and npartitions != -1:
+            return self.partitions[:npartitions].head(n, compute=compute, scheduler=scheduler)
         node = self._node
         if isinstance(node, Sort) and node.limit is None:
             limited: Node = Sort(node.child, node.keys, limit=n)
@@ -423,15 +571,16 @@ class DataFrame(_Frame):
         return self._with(Limit(self._node, n, offset))
 
     def drop_duplicates(self, subset: str | Sequence[str] | None = None, keep: str = "first") -> "DataFrame":
-        if keep not in ("first", "last"):
-            raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not supported; use 'first' or 'last'")
+        """The first (``keep="last"``: last) whole row of each distinct ``subset`` (default: all
+        columns), in input order; ``keep=False`` drops every row whose subset repeats."""
+        if keep not in ("first", "last", False):
+            raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not one of 'first', 'last', False")
+        from frames.dataframe.expr.dedup import DropDuplicates
+
         names = [n for n in self._node.schema.names]
         subset = names if subset is None else ([subset] if isinstance(subset, str) else list(subset))
         self._check_columns(subset)
-        others = [n for n in names if n not in subset]
-        aggs = tuple(AggSpec(n, keep, n) for n in others)
-        node = Aggregate(self._node, tuple(subset), aggs, dropna=False)
-        return self._with(Project(node, tuple((n, Col(n)) for n in names)))
+        return self._with(DropDuplicates(self._node, tuple(subset), "none" if keep is False else keep))
 
     def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True):
         from frames.dataframe.groupby import GroupBy
@@ -450,25 +599,187 @@ class DataFrame(_Frame):
             node = Sort(node, (SortKey("count", ascending),))
         return Series(node, Col("count"), "count", tuple(cols))
 
+    # -- pandas conveniences -----------------------------------------------------------------
+    def apply(self, func: Callable, axis: int | str = 1, meta: Any = None, args: tuple = (), **kwargs: Any):
+        """``func`` of every row (``axis=1`` only, as Dask), per partition; ``meta`` as map_partitions'."""
+        if axis not in (1, "columns"):
+            raise InvalidArgumentError("DataFrame.apply supports axis=1 (rows) only, as Dask; use map_partitions or reductions for columns")
+        return self.map_partitions(_RowApply(func, args, tuple(sorted(kwargs.items()))), meta=meta)
+
+    @property
+    def shape(self) -> tuple["Scalar", int]:
+        """(the row count as a lazy Scalar, the column count), as Dask's."""
+        return Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))), len(self.columns)
+
+    @property
+    def partitions(self) -> "_PartitionIndexer":
+        """``df.partitions[i]`` (an int, a slice or a list): a frame of only those partitions."""
+        return _PartitionIndexer(self)
+
+    def get_partition(self, n: int) -> "DataFrame":
+        return self.partitions[n]
+
+    def dropna(self, how: str = "any", subset: str | Sequence[str] | None = None, thresh: int | None = None) -> "DataFrame":
+        """The rows without a missing value (``how="all"``: not all missing; ``thresh``: at least that
+        many present) in ``subset`` (default: every column)."""
+        cols = list(self.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
+        self._check_columns(cols)
+        if how not in ("any", "all"):
+            raise InvalidArgumentError(f"dropna how={how!r} is not 'any' or 'all'")
+        present = [call("is_not_null", Col(c)) for c in cols]
+        if not present:
+            return self
+        if thresh is not None:
+            count = present[0] if len(present) == 1 else None
+            total: ScalarExpr = Cast(present[0], pa.int64())
+            for p in present[1:]:
+                total = call("add", total, Cast(p, pa.int64()))
+            pred = call("ge", total if count is None else Cast(count, pa.int64()), Lit(int(thresh)))
+        else:
+            pred = balanced("and" if how == "any" else "or", present)
+        return self._with(Filter(self._node, pred))
+
+    def idxmax(self) -> "Scalar":
+        """Per numeric column, the index label (without an index: the position) of its first largest value."""
+        node, specs = self._arg_extreme("arg_max", [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)])
+        return Scalar(Aggregate(node, (), specs), kind="row")
+
+    def idxmin(self) -> "Scalar":
+        node, specs = self._arg_extreme("arg_min", [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)])
+        return Scalar(Aggregate(node, (), specs), kind="row")
+
+    def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        """The last ``n`` rows (each partition cut to its last ``n`` first)."""
+        from frames.dataframe.expr.reshape import Tail
+
+        out = self._with(Tail(self._node, n))
+        return out.compute(scheduler=scheduler) if compute else out
+
+    def query(self, expr: str, local_dict: dict | None = None) -> "DataFrame":
+        """The rows where the pandas expression string ``expr`` holds (``@name`` reads a variable)."""
+        from frames.dataframe.query import evaluate
+
+        mask = evaluate(self, expr, local_dict, level=1)
+        if not isinstance(mask, Series):
+            raise InvalidArgumentError(f"query {expr!r} is not a condition on the columns")
+        return self[mask]
+
+    def eval(self, expr: str, local_dict: dict | None = None):
+        """A Series computed by the pandas expression string ``expr``, or the frame with the
+        columns of ``name = expression`` lines assigned."""
+        from frames.dataframe.query import evaluate
+
+        return evaluate(self, expr, local_dict, level=1)
+
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75)) -> "Scalar":
+        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. The
+        percentiles are exact (linear interpolation, as pandas): each column's values are
+        gathered into the one final task, so this needs the column in memory once."""
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not cols:
+            raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
+        qs = tuple(float(q) for q in percentiles)
+        inputs = tuple((c, Cast(Col(c), pa.float64())) for c in cols)
+        specs = []
+        for i, c in enumerate(cols):
+            specs += [AggSpec(f"{i}_count", "count", c), AggSpec(f"{i}_mean", "mean", c), AggSpec(f"{i}_std", "std", c),
+                      AggSpec(f"{i}_min", "min", c), AggSpec(f"{i}_q", "quantile_cont", c, (("q", qs),)), AggSpec(f"{i}_max", "max", c)]
+        labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in qs] + ["max"]
+        return Scalar(Aggregate(Project(self._node, inputs), (), tuple(specs)), kind="table",
+                      post=_Described(tuple(cols), tuple(labels)))
+
+    def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
+        """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
+        (as Dask), with a seed per partition drawn from ``random_state`` when the frame is built."""
+        import numpy as np
+
+        if not (isinstance(frac, (int, float)) and frac >= 0 and (replace or frac <= 1)):
+            raise InvalidArgumentError(f"sample frac must be in [0, 1] (any >= 0 with replace=True), got {frac!r}")
+        seed = int(np.random.default_rng(random_state).integers(2**62))
+        node = MapPartitions(self._node, _sample_partition, self._node.schema, (float(frac), bool(replace), seed), (),
+                             pandas=False, func_name="sample", partition_info=True)
+        return self._with(node)
+
+    def memory_usage(self, index: bool = True, deep: bool = False) -> "Scalar":
+        """Bytes per column as Arrow holds them (summed over the partitions), a pandas Series at compute."""
+        fields = [pa.field(c, pa.int64()) for c in self.columns]
+        node = MapPartitions(self._node, _column_bytes, pa.schema(fields), (tuple(self.columns),), (), pandas=False,
+                             func_name="memory_usage")
+        return Scalar(Aggregate(node, (), tuple(AggSpec(c, "sum", c, (("min_count", 0),)) for c in self.columns)), kind="row")
+
+    def info(self, buf: Any = None) -> None:
+        """Columns, non-null counts, dtypes and Arrow memory, printed (computes the counts)."""
+        import sys
+
+        from frames.base import compute
+
+        counts, usage = compute(self.count(), self.memory_usage())
+        lines = [f"<class 'frames.DataFrame'> npartitions={self.npartitions}", f"Data columns (total {len(self.columns)} columns):",
+                 " #   Column  Non-Null Count  Dtype"]
+        for i, (c, dtype) in enumerate(self.dtypes.items()):
+            lines.append(f" {i:<3} {c}  {counts[c]} non-null  {dtype}")
+        lines.append(f"memory usage: {int(usage.sum())} bytes (Arrow)")
+        print("\n".join(lines), file=buf or sys.stdout)
+
+    def to_delayed(self, optimize_graph: bool = True) -> list:
+        """One ``frames.Delayed`` per partition, each computing a pandas DataFrame."""
+        from frames.delayed import delayed, delayed_partitions
+
+        to_pandas = delayed(arrow_to_pandas, pure=True)
+        return [to_pandas(d) for d in delayed_partitions(self, optimize_graph)]
+
+    def melt(self, id_vars: Any = None, value_vars: Any = None, var_name: Any = None, value_name: str = "value") -> "DataFrame":
+        """pandas' melt, partition by partition (the rows of each partition, one column after
+        another: pandas orders all rows of the first column first)."""
+        return melt(self, id_vars, value_vars, var_name, value_name)
+
+    def pivot_table(self, index: str, columns: str, values: str, aggfunc: str = "mean") -> "DataFrame":
+        """One row per ``index`` value, one column per distinct ``columns`` value (found by a
+        first computation, as Dask needs known categories), each the ``aggfunc`` of ``values``."""
+        self._check_columns([index, columns, values])
+        from frames.dataframe.groupby import _func_name
+
+        func = _func_name(aggfunc)
+        levels = sorted(v for v in self[columns].drop_duplicates().compute().tolist() if v is not None and v == v)
+        exprs = [(index, Col(index))] + [(str(v), call("if_else", call("eq", Col(columns), Lit(v)), Col(values), Lit(None)))
+                                         for v in levels]
+        grouped = self._with(Project(self._node, tuple(exprs))).groupby(index)
+        if not levels:
+            return grouped.size().to_frame()
+        # a combination without rows is missing, as in pandas (not a sum of 0)
+        return grouped._aggregate([(str(v), str(v), func, {"min_count": 1}) for v in levels], series=False)
+
     # -- reductions ---------------------------------------------------------------------------
     def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
-        names = [n for n in self.columns]
-        if numeric_only or func in ("sum", "mean", "std", "var"):
-            names = [n for n in names if _is_numeric(self._node.schema.field(n).type)]
-        aggs = tuple(AggSpec(n, func, n, tuple(options.items())) for n in names)
-        return Scalar(Aggregate(self._node, (), aggs), kind="row")
+        """One value per column, as pandas: with ``numeric_only`` only numbers and booleans; else
+        a column ``func`` cannot reduce is an error naming it (``sum`` joins text, as pandas)."""
+        inputs, specs = [], []
+        for n in self.columns:
+            t = self._node.schema.field(n).type
+            if numeric_only and not _is_numeric(t):
+                continue
+            expr, spec = _reduction(Col(n), t, n, func, options)
+            inputs.append((n, expr))
+            specs.append(spec)
+        return Scalar(Aggregate(Project(self._node, tuple(inputs)), (), tuple(specs)), kind="row")
 
-    def sum(self, numeric_only: bool = True) -> "Scalar":
+    def sum(self, numeric_only: bool = False) -> "Scalar":
         return self._reduce("sum", numeric_only)
 
-    def mean(self, numeric_only: bool = True) -> "Scalar":
+    def mean(self, numeric_only: bool = False) -> "Scalar":
         return self._reduce("mean", numeric_only)
 
-    def min(self) -> "Scalar":
-        return self._reduce("min")
+    def std(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("std", numeric_only, ddof=ddof)
 
-    def max(self) -> "Scalar":
-        return self._reduce("max")
+    def var(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("var", numeric_only, ddof=ddof)
+
+    def min(self, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("min", numeric_only)
+
+    def max(self, numeric_only: bool = False) -> "Scalar":
+        return self._reduce("max", numeric_only)
 
     def count(self) -> "Scalar":
         return self._reduce("count")
@@ -539,6 +850,67 @@ def _is_numeric(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
 
 
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: dict) -> tuple[ScalarExpr, AggSpec]:
+    """The input and the aggregate for pandas' reduction ``func`` of a column: booleans sum as
+    int64 (Arrow: uint64), a sum of no values is 0 (``min_count=0``; SQL's SUM gives NULL), text
+    sums by joining, as pandas; a column the reduction cannot take is an error naming it."""
+    if func == "sum":
+        if _is_text(t):
+            return expr, AggSpec(name, "string_agg", name, (("sep", ""),))
+        if not _is_numeric(t):
+            raise DataTypeError(f"cannot sum column {name!r} ({t}); pass numeric_only=True to leave it out")
+        if pa.types.is_boolean(t):
+            expr = Cast(expr, pa.int64())
+        return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
+    if func in ("mean", "std", "var") and not _is_numeric(t):
+        raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
+    return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
+
+
+def _holds(t: pa.DataType, value: Any) -> bool:
+    """Whether a column of type ``t`` can hold ``value`` without changing its kind (fillna)."""
+    if isinstance(value, bool):
+        return pa.types.is_boolean(t)
+    if isinstance(value, (int, float)):
+        return _is_numeric(t) and not pa.types.is_boolean(t)
+    if isinstance(value, str):
+        return _is_text(t)
+    return not (_is_numeric(t) or _is_text(t))
+
+
+def _as_filter(pred: ScalarExpr) -> ScalarExpr:
+    """``pred`` without the ``fill_null(..., False)`` that pandas' comparisons carry where only
+    its truth matters (under AND / OR at the top: a filter drops NULL as it drops false), so
+    the comparisons still reach Parquet statistics."""
+    if isinstance(pred, Call) and pred.func == "fill_null" and isinstance(pred.args[1], Lit) and pred.args[1].value is False:
+        return _as_filter(pred.args[0])
+    if isinstance(pred, Call) and pred.func in ("and", "or"):
+        return Call(pred.func, tuple(_as_filter(a) for a in pred.args), pred.options)
+    return pred
+
+
+def _isin_options(values: Iterable) -> dict:
+    """``is_in``'s options for pandas' ``isin``: None and NaN stand for a missing value."""
+    values = list(values)
+    missing = [v for v in values if v is None or (isinstance(v, float) and v != v)]
+    if not missing:
+        return {"values": tuple(values)}
+    return {"values": tuple(v for v in values if not (v is None or (isinstance(v, float) and v != v))), "skip_nulls": False}
+
+
+def _pandas_comparison(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """A comparison as pandas answers it: a missing value compares false (``!=``: true), not NULL
+    as in SQL (whose kernel this reuses)."""
+    return call("fill_null", call(op, a, b), Lit(op == "ne"))
+
+
+_COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
 def _binary(op: str, reflected: bool = False):
     def method(self: "Series", other: Any) -> "Series":
         if isinstance(other, Series):
@@ -548,7 +920,9 @@ def _binary(op: str, reflected: bool = False):
             node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
         if reflected:
             a, b = b, a
-        return Series(node, call(op, a, b), self._name, index)
+        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        name = self._name if not isinstance(other, Series) or other._name == self._name else None  # as pandas
+        return Series(node, expr, name, index)
 
     method.__name__ = f"__{op}__"
     return method
@@ -566,6 +940,9 @@ class Series(_Frame):
     @property
     def name(self) -> Hashable:
         return self._name
+
+    def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:
+        return self._result_node(), (self._value_name(),)
 
     @property
     def dtype(self):
@@ -661,9 +1038,11 @@ class Series(_Frame):
         return Series(self._node, Cast(self._expr, to_arrow_type(dtype)), self._name, self._index)
 
     def isin(self, values: Iterable) -> "Series":
+        """Whether each value is one of ``values``; a missing value is in them when they hold
+        None or NaN (pandas; SQL's IN never matches NULL)."""
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise InvalidArgumentError(f"isin needs a list-like of values, not {type(values).__name__}")
-        return self._unary("is_in", values=tuple(values))
+        return self._unary("is_in", **_isin_options(values))
 
     def between(self, left: Any, right: Any, inclusive: str = "both") -> "Series":
         lo_op = "ge" if inclusive in ("both", "left") else "gt"
@@ -678,7 +1057,7 @@ class Series(_Frame):
         if isinstance(value, Series):
             node, a, b = _same_base(self, value)
             return Series(node, call("fill_null", a, b), self._name, self._index)
-        return Series(self._node, call("fill_null", self._expr, Lit(value)), self._name, self._index)
+        return Series(self._node, call("fill_null", self._expr, _as_expr(value, self._node)), self._name, self._index)
 
     def isna(self) -> "Series":
         return self._unary("is_null")
@@ -712,9 +1091,9 @@ class Series(_Frame):
 
     # reductions
     def _reduce(self, func: str, **options: Any) -> "Scalar":
-        name = "__value__"
-        projected = Project(self._node, ((name, self._expr),))
-        return Scalar(Aggregate(projected, (), (AggSpec("result", func, name, tuple(options.items())),)))
+        expr, spec = _reduction(self._expr, self.arrow_type, "__value__", func, options)
+        projected = Project(self._node, (("__value__", expr),))
+        return Scalar(Aggregate(projected, (), (AggSpec("result", spec.func, "__value__", spec.options),)))
 
     def sum(self) -> "Scalar":
         return self._reduce("sum")
@@ -749,6 +1128,68 @@ class Series(_Frame):
     def __len__(self) -> int:
         return int(Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))).compute())
 
+    @property
+    def shape(self) -> tuple["Scalar"]:
+        return (Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))),)
+
+    @property
+    def partitions(self) -> _PartitionIndexer:
+        return _PartitionIndexer(self)
+
+    def get_partition(self, n: int) -> "Series":
+        return self.partitions[n]
+
+    def dropna(self) -> "Series":
+        return Series(Filter(self._node, call("is_not_null", self._expr)), self._expr, self._name, self._index)
+
+    def idxmax(self) -> "Scalar":
+        """The index label (without an index: the position) of the first largest value, missing values skipped."""
+        node, specs = self._arg_extreme("arg_max", [self._value_name()])
+        return Scalar(Aggregate(node, (), specs))
+
+    def idxmin(self) -> "Scalar":
+        node, specs = self._arg_extreme("arg_min", [self._value_name()])
+        return Scalar(Aggregate(node, (), specs))
+
+    def median(self) -> "Scalar":
+        """Exact: the values gathered into one task (linear interpolation, as pandas)."""
+        return self._reduce("median")
+
+    def quantile(self, q: float | Sequence[float] = 0.5):
+        """Exact quantiles by linear interpolation (pandas' default): the values are gathered into
+        one task. A list of ``q`` gives a Series indexed by ``q``."""
+        many = isinstance(q, (list, tuple))
+        qs = tuple(float(x) for x in (q if many else [q]))
+        if any(not 0 <= x <= 1 for x in qs):
+            raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+        projected = Project(self._node, (("__value__", Cast(self._expr, pa.float64())),))
+        node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
+        if not many:
+            return Scalar(node)
+        return Scalar(node, kind="table", post=_Quantiles(qs, self._name))
+
+    def map(self, arg: Any, na_action: str | None = None, meta: Any = None) -> "Series":
+        """Values looked up in a dict (missing keys give a missing value, as pandas: one
+        vectorized lookup) or passed through a function (per partition, pandas' ``map``)."""
+        if isinstance(arg, dict):
+            return self._unary("map_values", keys=tuple(arg.keys()), values=tuple(arg.values()))
+        if not callable(arg):
+            raise InvalidArgumentError(f"map takes a dict or a function, not {type(arg).__name__}")
+        out = self.map_partitions(_MapValues(arg, na_action), meta=meta if meta is not None else None)
+        return out.rename(self._name)
+
+    def apply(self, func: Callable, meta: Any = None, args: tuple = (), **kwargs: Any) -> "Series":
+        """``func`` of every value (pandas' ``Series.apply``), per partition."""
+        if not callable(func):
+            raise InvalidArgumentError(f"apply takes a function, not {type(func).__name__}")
+        return self.map_partitions(_MapValues(func, None, args, tuple(sorted(kwargs.items()))), meta=meta).rename(self._name)
+
+    def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
+        from frames.dataframe.expr.reshape import Tail
+
+        out = Series(Tail(self._result_node(), n), Col(self._value_name()), self._name, self._index)
+        return out.compute(scheduler=scheduler) if compute else out
+
     def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
         value = self._value_name() if self._name is not None else "__value__"
         projected = Project(self._node, ((value, self._expr),))
@@ -758,11 +1199,11 @@ class Series(_Frame):
         out = Series(node, Col("count"), "count", (value,))
         return out
 
-    def drop_duplicates(self) -> "Series":
+    def drop_duplicates(self, keep: str | bool = "first") -> "Series":
+        """Each distinct value once, in the order of its first (``keep="last"``: last) row."""
         value = self._value_name()
-        projected = Project(self._node, ((value, self._expr),))
-        node = Aggregate(projected, (value,), ())
-        return Series(node, Col(value), self._name)
+        frame = DataFrame(Project(self._node, ((value, self._expr),)))
+        return Series(frame.drop_duplicates(keep=keep)._node, Col(value), self._name)
 
     def unique(self) -> "Series":
         return self.drop_duplicates()
@@ -804,35 +1245,180 @@ class Series(_Frame):
 
 
 class Scalar(_Frame):
-    """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series)."""
+    """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series).
 
-    def __init__(self, node: Node, kind: str = "value"):
+    A value combines with constants, other Scalars and Series (``df.a - df.a.mean()``,
+    ``df[df.a > df.a.mean()]``, ``df.a.sum() > 0``): it is computed once, as its own task, and
+    every partition's task receives it (``scalar.ScalarInput``)."""
+
+    def __init__(self, node: Node, kind: str = "value", post: Callable[[pa.Table], Any] | None = None):
         self._node = node
         self._index = ()
         self._kind = kind
+        self._post = post  # kind "table": what compute() gives, made from the result table
 
     def _result_node(self) -> Node:
         return self._node
 
     def _finalize(self, results: Sequence[pa.Table]):
         table = concat_tables(list(results), self._node.schema)
-        if self._kind == "row":
-            row = table.to_pandas()
-            return row.iloc[0] if len(row) else pd.Series(dtype=float)
-        value = table.column(0).to_pandas().iloc[0]
+        if self._kind == "table":
+            return self._post(table)
+        if self._kind == "row":  # one value per column, in the dtype pandas gives such a row
+            row = arrow_to_pandas(table)
+            return row.iloc[0].rename(None) if len(row) else pd.Series(dtype=float)
+        value = arrow_to_pandas(table.select([0])).iloc[0, 0] if table.num_rows else None
         return value
 
     def __repr__(self) -> str:
         return f"<frames.Scalar {self._node.describe()}>"
 
     def _rebuild(self, results: Sequence[pa.Table]) -> "Scalar":
-        return Scalar(FromTables(tuple(results), self._node.schema), self._kind)
+        return Scalar(FromTables(tuple(results), self._node.schema), self._kind, self._post)
 
     def __int__(self) -> int:
         return int(self.compute())
 
+    def __bool__(self) -> bool:
+        raise InvalidArgumentError("the truth value of a lazy Scalar is not known until computed; use bool(s.compute())")
+
+    def _value(self) -> ScalarExpr:
+        if self._kind != "value":
+            raise InvalidArgumentError("a row of reductions (one per column) cannot be combined in an expression; pick a column first")
+        return Col(self._node.schema.names[0])
+
+    def _combine(self, op: str, other: Any, reflected: bool) -> "Scalar":
+        if isinstance(other, (Series, DataFrame)):
+            return NotImplemented  # the Series' reflected operator broadcasts this value
+        a, b = self._value(), _as_expr(other, self._node)
+        if reflected:
+            a, b = b, a
+        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        return Scalar(Project(self._node, (("result", expr),)))
+
+    def __neg__(self) -> "Scalar":
+        return Scalar(Project(self._node, (("result", call("negate", self._value())),)))
+
+    def __abs__(self) -> "Scalar":
+        return Scalar(Project(self._node, (("result", call("abs", self._value())),)))
+
     def __float__(self) -> float:
         return float(self.compute())
+
+
+class _PartitionIndexer:
+    def __init__(self, frame: "_Frame"):
+        self._frame = frame
+
+    def __getitem__(self, key: Any):
+        from frames.dataframe.expr.reshape import SelectPartitions
+
+        n = self._frame.npartitions
+        if isinstance(key, int) and not isinstance(key, bool):
+            indices = [key]
+        elif isinstance(key, slice):
+            indices = list(range(n))[key]
+        elif isinstance(key, (list, tuple)):
+            indices = list(key)
+        else:
+            raise InvalidArgumentError(f"partitions[...] takes an int, a slice or a list, not {type(key).__name__}")
+        for i in indices:
+            if not isinstance(i, int) or not -n <= i < n:
+                raise InvalidArgumentError(f"partition {i!r} does not exist (the frame has {n})")
+        node = SelectPartitions(self._frame._node, tuple(i % n for i in indices))
+        f = self._frame
+        if isinstance(f, Series):
+            return Series(node, f._expr, f._name, f._index)
+        return f._with(node)
+
+
+class _Described:
+    """``describe()``'s pandas frame from its one row of aggregates."""
+
+    def __init__(self, columns: tuple[str, ...], labels: tuple[str, ...]):
+        self.columns, self.labels = columns, labels
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        row = table.to_pylist()[0]
+        data = {}
+        for i, c in enumerate(self.columns):
+            qs = row[f"{i}_q"] or [None] * (len(self.labels) - 5)
+            data[c] = [row[f"{i}_count"], row[f"{i}_mean"], row[f"{i}_std"], row[f"{i}_min"], *qs, row[f"{i}_max"]]
+        return pd.DataFrame(data, index=list(self.labels), dtype="float64")
+
+
+def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, partition_info: dict) -> pa.Table:
+    import numpy as np
+
+    rng = np.random.default_rng([seed, partition_info["number"]])
+    k = int(round(frac * table.num_rows))
+    from frames.dataframe.convert import take_rows
+
+    return take_rows(table, rng.choice(table.num_rows, size=k, replace=replace))
+
+
+def _column_bytes(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    return pa.table({c: pa.array([table.column(c).nbytes], pa.int64()) for c in columns})
+
+
+class _RowApply:
+    def __init__(self, func: Callable, args: tuple, kwargs: tuple):
+        self.func, self.args, self.kwargs = func, args, dict(kwargs)
+        self.__name__ = getattr(func, "__name__", "apply")
+
+    def __call__(self, part: pd.DataFrame):
+        return part.apply(self.func, axis=1, args=self.args, **self.kwargs)
+
+
+class _Quantiles:
+    def __init__(self, qs: tuple[float, ...], name: Hashable):
+        self.qs, self.name = qs, name
+
+    def __call__(self, table: pa.Table) -> pd.Series:
+        values = table.column(0)[0].as_py() or [None] * len(self.qs)
+        return pd.Series(values, index=list(self.qs), name=self.name, dtype="float64")
+
+
+class _MapValues:
+    """pandas' ``Series.map`` / ``apply`` of a function over one partition's values."""
+
+    def __init__(self, func: Callable, na_action: str | None, args: tuple = (), kwargs: tuple = ()):
+        self.func, self.na_action, self.args, self.kwargs = func, na_action, args, dict(kwargs)
+        self.__name__ = getattr(func, "__name__", "map")
+
+    def __call__(self, part: pd.DataFrame) -> pd.Series:
+        values = part.iloc[:, -1]
+        if self.args or self.kwargs:
+            return values.apply(self.func, args=self.args, **self.kwargs)
+        return values.map(self.func, na_action=self.na_action)
+
+
+def melt(frame: "DataFrame", id_vars: Any = None, value_vars: Any = None, var_name: Any = None,
+         value_name: str = "value") -> "DataFrame":
+    """pandas' ``melt`` of every partition (the same rows as pandas, ordered partition by partition)."""
+    if not isinstance(frame, DataFrame):
+        raise InvalidArgumentError(f"melt takes a frames.DataFrame, not {type(frame).__name__}")
+    listed = lambda v: None if v is None else ([v] if isinstance(v, str) else list(v))
+    frame._check_columns((listed(id_vars) or []) + (listed(value_vars) or []))
+    return frame.map_partitions(pd.melt, id_vars=listed(id_vars), value_vars=listed(value_vars), var_name=var_name,
+                                value_name=value_name)
+
+
+def _scalar_operator(op: str, reflected: bool = False):
+    def method(self: Scalar, other: Any):
+        return self._combine(op, other, reflected)
+
+    method.__name__ = f"__{'r' if reflected else ''}{op}__"
+    return method
+
+
+for _op, _name in [("add", "add"), ("subtract", "sub"), ("multiply", "mul"), ("divide", "truediv"), ("floordiv", "floordiv"),
+                   ("pymod", "mod"), ("power", "pow"), ("and", "and"), ("or", "or")]:
+    setattr(Scalar, f"__{_name}__", _scalar_operator(_op))
+    setattr(Scalar, f"__r{_name}__", _scalar_operator(_op, True))
+for _op, _name in [("eq", "eq"), ("ne", "ne"), ("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")]:
+    setattr(Scalar, f"__{_name}__", _scalar_operator(_op))
+Scalar.__hash__ = object.__hash__
 
 
 def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: Any = None, **kwargs: Any):
@@ -841,9 +1427,12 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
         raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
     frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
     source = frame.reset_index()._node if frame._index else frame._node
-    if meta is None:
+    inferred = meta is None
+    if inferred:
         meta = _infer_meta(func, source.schema, args, kwargs)
     schema, is_series, series_name = _meta_schema(meta)
+    if inferred:
+        schema = _typed_like(schema, source.schema)
     use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
     node = MapPartitions(source, func, schema, tuple(args), tuple(sorted(kwargs.items())), pandas=True,
                          func_name=getattr(func, "__name__", "function"), partition_info=use_info)
@@ -852,14 +1441,39 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     return DataFrame(node)
 
 
+def _sample_meta(schema: pa.Schema) -> pd.DataFrame:
+    """A two-row pandas frame of made-up values of ``schema`` (``dtypes.nonempty_sample``)."""
+    return arrow_to_pandas(nonempty_sample(schema))
+
+
 def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
+    """What ``func`` returns, run on two made-up rows (as Dask's ``meta_nonempty``: an empty
+    frame's object columns hold no values, so a DATE column came back NULL-typed), else on an
+    empty frame; only the result's types count."""
+    use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
+    extra = {"partition_info": {"number": 0, "npartitions": 1}} if use_info else {}
     try:
-        return func(schema.empty_table().to_pandas(), *args, **kwargs)
-    except Exception as exc:  # user code: report what happened and how to avoid running it
-        raise InvalidArgumentError(
-            f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on an empty "
-            f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
-        ) from exc
+        out = func(_sample_meta(schema), *args, **kwargs, **extra)
+    except Exception:
+        try:
+            out = func(arrow_to_pandas(schema.empty_table()), *args, **kwargs, **extra)
+        except Exception as exc:  # user code: report what happened and how to avoid running it
+            raise InvalidArgumentError(
+                f"could not infer the output of {getattr(func, '__name__', func)!r} by running it on a sample "
+                f"partition ({type(exc).__name__}: {exc}); pass meta= (an empty DataFrame, a dict of column to dtype, or a pyarrow schema)"
+            ) from exc
+    return out  # with its rows: Arrow types a new object column from its values
+
+
+def _typed_like(schema: pa.Schema, source: pa.Schema) -> pa.Schema:
+    """``schema`` with the NULL-typed columns (objects pandas held no value of) typed as the input
+    column of the same name."""
+    fields = []
+    for f in schema:
+        if pa.types.is_null(f.type) and f.name in source.names:
+            f = pa.field(f.name, source.field(f.name).type)
+        fields.append(f)
+    return pa.schema(fields)
 
 
 def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
@@ -874,4 +1488,7 @@ def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
         return pa.schema([(str(k), to_arrow_type(v)) for k, v in meta.items()]), False, None
     if isinstance(meta, tuple) and len(meta) == 2:
         return pa.schema([(str(meta[0]), to_arrow_type(meta[1]))]), True, meta[0]
+    if pd.api.types.is_scalar(meta) and meta is not None:  # a function giving one value per partition (len)
+        t = pa.scalar(meta).type
+        return pa.schema([("__value__", pa.int64() if pa.types.is_integer(t) else t)]), True, None
     raise InvalidArgumentError(f"meta must be a pandas DataFrame/Series, a dict of column to dtype or a pyarrow schema, not {type(meta).__name__}")

@@ -23,6 +23,8 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
 
 def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function") -> pa.Table:
     """Convert a pandas DataFrame/Series returned by user code, coerced to ``schema`` when given."""
+    if schema is not None and len(schema) == 1 and not isinstance(obj, (pd.Series, pd.DataFrame)) and pd.api.types.is_scalar(obj):
+        obj = pd.Series([obj])  # one value per partition (``map_partitions(len)``)
     if isinstance(obj, pd.Series):
         name = schema.names[0] if schema is not None and len(schema) == 1 else (obj.name if obj.name is not None else 0)
         obj = obj.to_frame(name=name)

@@ -41,3 +41,45 @@ def to_arrow_type(dtype) -> pa.DataType:
 def pandas_dtypes(schema: pa.Schema) -> pd.Series:
     """The dtypes ``compute()`` will produce for ``schema`` (from converting an empty table)."""
     return schema.empty_table().to_pandas().dtypes
+
+
+def _sample_values(t: pa.DataType) -> pa.Array:
+    """Two equal, typical values of ``t`` (NULLs where no value is known)."""
+    import datetime
+    import decimal
+
+    if pa.types.is_dictionary(t):
+        return _sample_values(t.value_type).dictionary_encode().cast(t)
+    if pa.types.is_boolean(t):
+        value = True
+    elif pa.types.is_integer(t):
+        value = 1
+    elif pa.types.is_floating(t):
+        value = 1.0
+    elif pa.types.is_decimal(t):
+        value = decimal.Decimal(1)
+    elif pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        value = "foo"
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        value = b"foo"
+    elif pa.types.is_date(t):
+        value = datetime.date(2000, 1, 1)
+    elif pa.types.is_timestamp(t):
+        value = datetime.datetime(2000, 1, 1)
+    elif pa.types.is_duration(t):
+        value = datetime.timedelta(days=1)
+    elif pa.types.is_time(t):
+        value = datetime.time(1)
+    elif pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.array([[v] for v in _sample_values(t.value_type).to_pylist()], t)
+    else:
+        return pa.nulls(2, t)
+    return pa.array([value, value], t)
+
+
+def nonempty_sample(schema: pa.Schema) -> pa.Table:
+    """Two rows of made-up values of ``schema``'s types, equal in every column (so one group), to run a
+    user's function on when inferring what it returns (Dask's ``meta_nonempty``): run on an empty
+    frame, a function sees object columns without values and its results lose their types
+    (a DATE column comes back as NULL-typed)."""
+    return pa.Table.from_arrays([_sample_values(f.type) for f in schema], schema=schema)

@@ -1,18 +1,23 @@
-"""``DataFrame.groupby``: pandas' grouped reductions on the tree-reduction Aggregate node."""
+"""``DataFrame.groupby``: pandas' grouped reductions on the tree-reduction Aggregate node, and
+``apply`` / ``transform`` running the user's function on whole groups (rows hash-shuffled so each
+group lies in one partition)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import pandas as pd
+import pyarrow as pa
 
-from frames.dataframe.collection import DataFrame, Series, _is_numeric, map_partitions
+from frames.dataframe.collection import (DataFrame, Series, _is_numeric, _meta_schema, _reduction, _sample_meta,
+                                         _typed_like, map_partitions)
 from frames.errors import InvalidArgumentError
 from frames.dataframe.expr.aggregate import AGGREGATE_FUNCTIONS, Aggregate, AggSpec
+from frames.dataframe.expr.blockwise import Project
 from frames.dataframe.expr.scalar import Col
 
 # pandas names -> our aggregate functions
-_ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean", "median": None}
-_NUMERIC_ONLY = {"sum", "mean", "std", "var"}
+_ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean"}
 
 
 def _func_name(func: Any) -> str:
@@ -20,7 +25,7 @@ def _func_name(func: Any) -> str:
         func = getattr(func, "__name__", str(func))
     name = _ALIASES.get(func, func)
     if name not in AGGREGATE_FUNCTIONS:
-        raise InvalidArgumentError(f"unsupported aggregation {func!r}; supported: sum, mean, count, size, min, max, nunique, std, var, first, last, any, all")
+        raise InvalidArgumentError(f"unsupported aggregation {func!r}; supported: sum, mean, count, size, min, max, nunique, std, var, first, last, median, any, all")
     return name
 
 
@@ -44,38 +49,59 @@ class GroupBy:
             return self[name]
         raise AttributeError(name)
 
-    def _value_columns(self, func: str) -> list[str]:
+    def _value_columns(self, numeric_only: bool = False) -> list[str]:
+        """The selected columns, or all but the keys (pandas); with ``numeric_only`` only numbers."""
         cols = self._selection or [c for c in self._frame._node.schema.names if c not in self._keys]
-        if func in _NUMERIC_ONLY and self._selection is None:
+        if numeric_only:
             cols = [c for c in cols if _is_numeric(self._frame._node.schema.field(c).type)]
         return cols
 
-    def _result(self, specs: list[AggSpec], series_name: Any = None, labels: dict | None = None):
-        node = Aggregate(self._frame._node, tuple(self._keys), tuple(specs), dropna=self._dropna, sort=self._sort)
-        if series_name is not None or (self._series and len(specs) == 1):
-            name = series_name if series_name is not None else (self._selection[0] if self._selection else specs[0].name)
-            if not self._as_index:
-                return DataFrame(node)
-            return Series(node, Col(specs[0].name), name if name != "__size__" else None, tuple(self._keys))
-        index = tuple(self._keys) if self._as_index else ()
-        return DataFrame(node, index, column_labels=labels)
+    def _aggregate(self, items: list[tuple[str, str | None, str, dict]], labels: dict | None = None, series: bool | None = None):
+        """Aggregate ``(output name, column, function, options)`` items per group. Inputs are
+        projected under private names (a column may be a key as well: ``groupby("k").k.count()``)
+        and outputs named like a key are renamed back at ``compute()``."""
+        schema = self._frame._node.schema
+        exprs: dict[str, Any] = {k: Col(k) for k in self._keys}
+        specs, labels = [], dict(labels or {})
+        for i, (out, column, func, options) in enumerate(items):
+            name = out if out not in self._keys else f"__out_{out}"
+            if name != out:
+                labels[name] = labels.get(out, out)
+            if column is None:
+                specs.append(AggSpec(name, "count_all"))
+                continue
+            expr, spec = _reduction(Col(column), schema.field(column).type, name, func, options)
+            exprs[f"__in{i}"] = expr
+            specs.append(AggSpec(name, spec.func, f"__in{i}", spec.options))
+        node = Aggregate(Project(self._frame._node, tuple(exprs.items())), tuple(self._keys), tuple(specs),
+                         dropna=self._dropna, sort=self._sort)
+        series = self._series and len(specs) == 1 if series is None else series
+        if not self._as_index:
+            out_names = [labels.get(s.name, s.name) for s in specs]
+            return DataFrame(Project(node, tuple((n, Col(n)) for n in self._keys) + tuple((o, Col(s.name)) for o, s in zip(out_names, specs))))
+        if series:
+            name = labels.get(specs[0].name, specs[0].name)
+            return Series(node, Col(specs[0].name), None if name == "__size__" else name, tuple(self._keys))
+        return DataFrame(node, tuple(self._keys), column_labels=labels or None)
 
-    def _simple(self, func: str, **options: Any):
-        cols = self._value_columns(func)
-        specs = [AggSpec(c, func, c, tuple(options.items())) for c in cols]
-        return self._result(specs)
+    def _simple(self, func: str, numeric_only: bool = False, **options: Any):
+        return self._aggregate([(c, c, func, options) for c in self._value_columns(numeric_only)])
 
-    def sum(self):
-        return self._simple("sum")
+    def sum(self, numeric_only: bool = False):
+        return self._simple("sum", numeric_only)
 
-    def mean(self):
-        return self._simple("mean")
+    def mean(self, numeric_only: bool = False):
+        return self._simple("mean", numeric_only)
 
-    def min(self):
-        return self._simple("min")
+    def median(self, numeric_only: bool = False):
+        """Exact: each group's values gathered in one list, as SQL's median."""
+        return self._simple("median", numeric_only)
 
-    def max(self):
-        return self._simple("max")
+    def min(self, numeric_only: bool = False):
+        return self._simple("min", numeric_only)
+
+    def max(self, numeric_only: bool = False):
+        return self._simple("max", numeric_only)
 
     def count(self):
         return self._simple("count")
@@ -89,89 +115,347 @@ class GroupBy:
     def last(self):
         return self._simple("last")
 
-    def std(self, ddof: int = 1):
-        return self._simple("std", ddof=ddof)
+    def std(self, ddof: int = 1, numeric_only: bool = False):
+        return self._simple("std", numeric_only, ddof=ddof)
 
-    def var(self, ddof: int = 1):
-        return self._simple("var", ddof=ddof)
+    def var(self, ddof: int = 1, numeric_only: bool = False):
+        return self._simple("var", numeric_only, ddof=ddof)
 
     def size(self):
-        spec = AggSpec("size", "count_all")
-        node = Aggregate(self._frame._node, tuple(self._keys), (spec,), dropna=self._dropna, sort=self._sort)
-        if not self._as_index:
-            return DataFrame(node)
-        return Series(node, Col("size"), None, tuple(self._keys))
+        return self._aggregate([("size", None, "count_all", {})], labels={"size": "__size__"} if self._as_index else None,
+                               series=True)
 
     def agg(self, arg: Any = None, **named: Any):
         """``agg("sum")``, ``agg(["sum", "max"])``, ``agg({"b": "sum", "c": ["min", "max"]})`` or
         named aggregation ``agg(total=("b", "sum"))``."""
         if named:
-            specs = []
+            items = []
             for out, pair in named.items():
                 if not (isinstance(pair, tuple) and len(pair) == 2):
                     raise InvalidArgumentError(f"named aggregation {out}= needs a (column, function) pair")
                 column, func = pair
                 self._frame._check_columns([column])
-                specs.append(AggSpec(out, _func_name(func), column if _func_name(func) != "count_all" else None))
-            return self._result(specs)
-        if isinstance(arg, (str,)) or callable(arg):
+                name = _func_name(func)
+                items.append((out, column if name != "count_all" else None, name, {}))
+            return self._aggregate(items, series=False)
+        if isinstance(arg, Aggregation):
+            return self._custom(arg)
+        if callable(arg) and _ALIASES.get(getattr(arg, "__name__", None), getattr(arg, "__name__", None)) not in AGGREGATE_FUNCTIONS:
+            return self._agg_function(arg)
+        if isinstance(arg, str) or callable(arg):
             if self._series:
                 func = _func_name(arg)
-                return self._result([AggSpec(self._selection[0], func, self._selection[0] if func != "count_all" else None)])
+                column = self._selection[0]
+                return self._aggregate([(column, column if func != "count_all" else None, func, {})])
             return self._simple(_func_name(arg))
         if isinstance(arg, dict):
-            specs, labels = [], {}
+            items, labels = [], {}
             multi = any(isinstance(v, (list, tuple)) for v in arg.values())
             for column, funcs in arg.items():
                 self._frame._check_columns([column])
                 for f in (funcs if isinstance(funcs, (list, tuple)) else [funcs]):
                     func = _func_name(f)
-                    name = f"{column}_{f if isinstance(f, str) else func}" if multi else column
-                    specs.append(AggSpec(name, func, column if func != "count_all" else None))
-                    labels[name] = (column, f if isinstance(f, str) else func)
-            return self._result(specs, labels=labels if multi else None)
+                    label = f if isinstance(f, str) else func
+                    name = f"{column}_{label}" if multi else column
+                    items.append((name, column if func != "count_all" else None, func, {}))
+                    labels[name] = (column, label)
+            return self._aggregate(items, labels=labels if multi else None, series=False)
         if isinstance(arg, (list, tuple)):
-            cols = self._selection or self._value_columns("min")
-            specs, labels = [], {}
-            for c in cols:
+            items, labels = [], {}
+            for c in self._value_columns():
                 for f in arg:
                     func = _func_name(f)
                     label = f if isinstance(f, str) else func
                     name = label if self._series else f"{c}_{label}"
-                    specs.append(AggSpec(name, func, c if func != "count_all" else None))
+                    items.append((name, c if func != "count_all" else None, func, {}))
                     labels[name] = (c, label)
-            if self._series:  # one column: plain columns named after the functions, like pandas
-                node = Aggregate(self._frame._node, tuple(self._keys), tuple(specs), dropna=self._dropna, sort=self._sort)
-                return DataFrame(node, tuple(self._keys) if self._as_index else ())
-            return self._result(specs, labels=labels)
+            # one column: plain columns named after the functions, like pandas
+            return self._aggregate(items, labels=None if self._series else labels, series=False)
         raise InvalidArgumentError(f"agg does not accept {type(arg).__name__}")
 
     aggregate = agg
 
-    def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any) -> DataFrame:
-        """Run ``func`` on each group as a pandas DataFrame: rows are hash-shuffled so each group is
-        whole in one partition, then every partition runs a pandas groupby-apply."""
+    def _agg_function(self, func: Callable):
+        """``agg(f)`` with a function of a group's values (per column): run on the whole groups."""
+        if self._series:
+            return self.apply(func).rename(self._selection[0])
+        return self.apply(_PerColumn(func))
+
+    def _custom(self, spec: "Aggregation"):
+        """A Dask-style ``Aggregation``: ``chunk`` of each partition's groups, the partials of all
+        partitions concatenated in one task, ``agg`` of them grouped again, then ``finalize``."""
+        from frames.dataframe.expr.reshape import Repartition
+
+        cols = self._value_columns()
+        keys = list(self._keys)
+        chunked = map_partitions(_AggregationStep(spec, keys, cols, "chunk"), self._frame)
+        merged = DataFrame(Repartition(chunked._node, 1))
+        out = map_partitions(_AggregationStep(spec, keys, cols, "agg"), merged)
+        if self._series:
+            return Series(out._node, Col(cols[0]), cols[0], tuple(keys))
+        return DataFrame(out._node, tuple(keys))
+
+    # -- functions of whole groups ------------------------------------------------------------
+    def _shuffled(self) -> DataFrame:
         from frames.dataframe.expr.shuffle import Shuffle
 
         frame = self._frame
-        shuffled = DataFrame(Shuffle(frame._node, tuple(self._keys), frame.npartitions))
-        keys = self._keys
+        return DataFrame(Shuffle(frame._node, tuple(self._keys), frame.npartitions))
 
-        def per_partition(pdf, *a, **kw):
-            import pandas as pd
+    def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any):
+        """``func`` run on each group as a pandas DataFrame (without the key columns, as pandas 3;
+        with ``groupby(...)[cols]`` only those), after a hash shuffle puts each group whole in one
+        partition. What ``func`` returns shapes the result, as in pandas:
 
-            if len(pdf) == 0:
-                out = func(pdf, *a, **kw)
-                return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else pd.DataFrame(out)
-            res = pdf.groupby(keys, sort=True, dropna=self._dropna, group_keys=True).apply(lambda g: func(g, *a, **kw))
-            if isinstance(res, pd.Series):
-                res = res.to_frame()
-            return res.reset_index(drop=False).drop(columns=[c for c in res.index.names if c is None or str(c).startswith("level_")], errors="ignore")
+        - a scalar: a Series with one value per group, indexed by the keys;
+        - a DataFrame or a Series of the group's own rows (``g.head(2)``, ``g.x * 2``): their rows
+          under the keys (pandas also keeps each row's original label, which frames does not have);
+        - a Series indexed by (some of) the group's columns (``g.sum()``): one row per group, those columns;
+        - anything else with its own index (``g.describe()``, ``g.s.value_counts()``): its rows under
+          the keys, its index kept as index levels.
 
-        if meta is None:
-            sample = frame._node.schema.empty_table().to_pandas()
-            try:
-                meta = per_partition(sample.head(0), *args, **kwargs)
-            except Exception as exc:
-                raise InvalidArgumentError(f"could not infer the output of groupby.apply; pass meta= ({exc})") from exc
-        return map_partitions(per_partition, shuffled, *args, meta=meta, **kwargs)
+        The shape is found once by running ``func`` on a made-up two-row group (Dask's
+        ``meta_nonempty``); ``meta=`` gives the result's columns instead (key columns need not be listed).
+        """
+        frame = self._frame
+        spec = _ApplySpec(tuple(self._keys), tuple(self._selection) if self._selection else None, self._dropna,
+                          self._series, func, args, tuple(sorted(kwargs.items())))
+        try:
+            shape, out, index = spec.run(_sample_meta(frame._node.schema), None)
+        except Exception as exc:  # user code: report what happened and how to avoid running it
+            if meta is None:
+                raise InvalidArgumentError(f"could not infer the output of groupby.apply({getattr(func, '__name__', func)!r}) by "
+                                           f"running it on a sample group ({type(exc).__name__}: {exc}); pass meta=") from exc
+            shape, out, index = None, None, list(self._keys)  # the shape is found on the data
+        if meta is not None:
+            given, is_series, _ = _meta_schema(meta)
+            keys = _sample_meta(frame._node.schema)[list(index)] if out is None else out[list(index)]
+            out = pd.concat([keys.iloc[:0], given.empty_table().to_pandas()], axis=1)
+            spec.value_names = list(given.names)
+            if shape is None:
+                shape = "scalar" if is_series else "frame_rows"
+        spec.empty = out.iloc[:0]
+        schema = _typed_like(_meta_schema(out)[0], frame._node.schema)
+        result = map_partitions(spec, self._shuffled(), shape, meta=schema)
+        if shape in _SERIES_SHAPES:
+            value = [c for c in out.columns if c not in index][0]
+            return Series(result._node, Col(value), None if value == "__value__" else value, tuple(index))
+        return DataFrame(result._node, tuple(index))
+
+    def transform(self, func: Callable | str, *args: Any, meta: Any = None, **kwargs: Any):
+        """``func`` (a function or an aggregation's name) of each group's columns, one value per
+        input row, in the input's row order (pandas gives the input's index; frames numbers rows
+        before the shuffle and sorts them back)."""
+        from frames.dataframe.expr.sort import Sort, SortKey
+
+        frame = self._frame
+        numbered = frame.map_partitions(_number_rows, meta=_number_rows(_sample_meta(frame._node.schema).iloc[:0], {"number": 0}))
+        grouped = GroupBy(numbered, self._keys, self._sort, self._dropna, True, self._selection or self._value_columns(), self._series)
+        spec = _TransformSpec(tuple(self._keys), tuple(grouped._selection), self._dropna, self._series, func, args,
+                              tuple(sorted(kwargs.items())))
+        sample = _number_rows(_sample_meta(frame._node.schema), {"number": 0})
+        try:
+            out = spec(sample)
+        except Exception as exc:
+            raise InvalidArgumentError(f"could not infer the output of groupby.transform({getattr(func, '__name__', func)!r}) by "
+                                       f"running it on a sample group ({type(exc).__name__}: {exc}); pass meta=") from exc
+        if meta is not None:
+            given, _, _ = _meta_schema(meta)
+            out = pd.concat([out[["__row"]], given.empty_table().to_pandas()], axis=1)
+        spec.empty = out.iloc[:0]
+        result = map_partitions(spec, grouped._shuffled(), meta=_typed_like(_meta_schema(out)[0], numbered._node.schema))
+        ordered = Sort(result._node, (SortKey("__row", True),))
+        values = [c for c in out.columns if c != "__row"]
+        if self._series:
+            return Series(ordered, Col(values[0]), self._selection[0])
+        return DataFrame(Project(ordered, tuple((c, Col(c)) for c in values)))
+
+
+class Aggregation:
+    """A custom grouped reduction, as ``dask.dataframe.Aggregation``: ``chunk(grouped)`` gives each
+    partition's partial(s) per group (a Series or a tuple of them, from a pandas SeriesGroupBy),
+    ``agg(grouped_partials)`` combines them (called with the partials grouped by the keys again,
+    one argument per partial), ``finalize(*combined)`` gives the value (default: the one
+    combined Series). Used as ``df.groupby(k).agg(Aggregation(...))``."""
+
+    def __init__(self, name: str, chunk: Callable, agg: Callable, finalize: Callable | None = None):
+        self.__name__ = name
+        self.chunk, self.agg, self.finalize = chunk, agg, finalize
+
+
+class _AggregationStep:
+    def __init__(self, spec: Aggregation, keys: list[str], columns: list[str], step: str):
+        self.spec, self.keys, self.columns, self.step = spec, keys, columns, step
+        self.__name__ = f"{spec.__name__}-{step}"
+
+    def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
+        out = {}
+        for c in self.columns:
+            if self.step == "chunk":
+                parts = self.spec.chunk(pdf.groupby(self.keys, sort=True)[c])
+                parts = parts if isinstance(parts, tuple) else (parts,)
+                for j, part in enumerate(parts):
+                    out[f"{c}\x00{j}"] = part
+            else:
+                names = [n for n in pdf.columns if n.startswith(f"{c}\x00")]
+                grouped = pdf.groupby(self.keys, sort=True)
+                combined = [self.spec.agg(grouped[n]) for n in names]
+                out[c] = self.spec.finalize(*combined) if self.spec.finalize else combined[0]
+        frame = pd.DataFrame(out)
+        frame.index.names = self.keys
+        return frame.reset_index()
+
+
+class _PerColumn:
+    """``agg(f)`` of a group frame: ``f`` of each of its columns."""
+
+    def __init__(self, func: Callable):
+        self.func = func
+        self.__name__ = getattr(func, "__name__", "function")
+
+    def __call__(self, group: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({c: [self.func(group[c])] for c in group.columns})  # one row, each column its own type
+
+
+_SERIES_SHAPES = ("scalar", "series_rows", "series_indexed")
+
+
+def _number_rows(pdf: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    """The partition with ``__row``: (partition number, row) as one sortable int64."""
+    import numpy as np
+
+    out = pdf.copy()
+    out["__row"] = (np.int64((partition_info or {}).get("number", 0)) << np.int64(40)) + np.arange(len(pdf), dtype=np.int64)
+    return out
+
+
+class _GroupFunction:
+    """What apply and transform share: the groups of a pandas partition, as pandas forms them."""
+
+    def __init__(self, keys, selection, dropna, series, func, args, kwargs):
+        self.keys, self.selection, self.dropna, self.series = list(keys), selection, dropna, series
+        self.func, self.args, self.kwargs = func, args, dict(kwargs)
+        self.__name__ = getattr(func, "__name__", "function")
+
+    def groups(self, pdf: pd.DataFrame):
+        columns = list(self.selection) if self.selection else [c for c in pdf.columns if c not in self.keys and c != "__row"]
+        for key, group in pdf.groupby(self.keys, sort=True, dropna=self.dropna):
+            values = group[columns[0]] if self.series else group[columns]
+            yield (key if isinstance(key, tuple) else (key,)), group, values
+
+
+class _ApplySpec(_GroupFunction):
+    empty: pd.DataFrame | None = None  # the result of a partition without groups
+    value_names: list[str] | None = None  # the value columns as ``meta=`` names them
+
+    def run(self, pdf: pd.DataFrame, shape: str | None):
+        """(shape, result frame, its index columns): the keys and any index levels of the
+        function's results kept, then the values."""
+        rows, keys_of, inner = [], [], []
+        for key, group, values in self.groups(pdf):
+            result = self.func(values, *self.args, **self.kwargs)
+            if shape is None:
+                shape = _shape_of(result, values)
+            if shape in ("frame_indexed", "series_indexed") and not inner:
+                inner = _index_names(result.index)
+            rows.append(_as_rows(result, shape, values))
+            keys_of.append(key)
+        if not rows:
+            return shape, None, list(self.keys)
+        if shape == "scalar":
+            body = pd.DataFrame({"__value__": pd.Series(rows)})
+        else:
+            body = pd.concat(rows, ignore_index=True).infer_objects()
+        lengths = [1 if shape in ("scalar", "series_columns") else len(r) for r in rows]
+        keys = pd.DataFrame([k for k, n in zip(keys_of, lengths) for _ in range(n)], columns=self.keys)
+        for k in self.keys:
+            keys[k] = keys[k].astype(pdf[k].dtype)
+        body = body.drop(columns=[c for c in body.columns if c in self.keys and c not in (self.selection or ())], errors="ignore")
+        out = pd.concat([keys, body.reset_index(drop=True)], axis=1)
+        out.columns = [str(c) for c in out.columns]
+        return shape, out, list(self.keys) + inner
+
+    def __call__(self, pdf: pd.DataFrame, shape: str) -> pd.DataFrame:
+        _, out, index = self.run(pdf, shape)
+        if out is None:
+            return self.empty
+        if self.value_names is not None:
+            if len(out.columns) != len(index) + len(self.value_names):
+                raise InvalidArgumentError(f"groupby.apply's function returned columns {list(out.columns[len(index):])}, "
+                                           f"but meta= declares {self.value_names}")
+            out.columns = list(out.columns[:len(index)]) + self.value_names
+        return out
+
+
+def _shape_of(result: Any, group: Any) -> str:
+    if isinstance(result, pd.DataFrame):
+        return "frame_rows" if _own_rows(result.index, group) else "frame_indexed"
+    if isinstance(result, pd.Series):
+        if _own_rows(result.index, group):
+            return "series_rows"
+        if isinstance(group, pd.DataFrame) and len(result) and result.index.isin(group.columns).all():
+            return "series_columns"
+        return "series_indexed"
+    return "scalar"
+
+
+def _own_rows(index: pd.Index, group: Any) -> bool:
+    """Whether ``index`` labels rows of the group (or is a fresh 0..n-1 numbering)."""
+    return isinstance(index, pd.RangeIndex) or bool(index.isin(group.index).all())
+
+
+def _as_rows(result: Any, shape: str, group: Any) -> Any:
+    if shape == "scalar":
+        return result
+    if shape == "frame_rows":
+        return result.reset_index(drop=True)
+    if shape == "frame_indexed":
+        return _index_as_columns(result)
+    if shape == "series_rows":
+        return result.to_frame(_series_name(result)).reset_index(drop=True)
+    if shape == "series_columns":  # one row; each column typed by its own value, as pandas
+        return pd.DataFrame({c: [v] for c, v in result.items()})
+    return _index_as_columns(result.to_frame(_series_name(result)))
+
+
+def _series_name(s: pd.Series) -> str:
+    return "__value__" if s.name is None else str(s.name)
+
+
+def _index_names(index: pd.Index) -> list[str]:
+    return [str(n) if n is not None else f"level_{i + 1}" for i, n in enumerate(index.names)]
+
+
+def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    names = _index_names(frame.index)
+    frame = frame.copy()
+    frame.index.names = names
+    return frame.reset_index()
+
+
+class _TransformSpec(_GroupFunction):
+    empty: pd.DataFrame | None = None
+    def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
+        parts = []
+        for _, group, values in self.groups(pdf):
+            if isinstance(self.func, str):  # a reduction broadcast to the rows, or a pandas transform
+                result = getattr(values, self.func)(*self.args, **self.kwargs)
+                if isinstance(result, pd.Series) and not self.series and not result.index.equals(group.index):
+                    result = pd.DataFrame({c: [result[c]] * len(group) for c in result.index}, index=group.index)
+            else:
+                result = self.func(values, *self.args, **self.kwargs)
+            if isinstance(result, pd.Series) and not self.series:
+                result = result.to_frame()
+            if isinstance(result, pd.Series):
+                result = result.to_frame(str(self.selection[0]))
+            elif not isinstance(result, pd.DataFrame):  # a scalar: broadcast to the group's rows
+                result = pd.DataFrame({str(self.selection[0]) if self.series else "__value__": [result] * len(group)}, index=group.index)
+            result = result.reindex(group.index) if len(result) != len(group) or not result.index.equals(group.index) else result
+            result = result.copy()
+            result["__row"] = group["__row"].to_numpy()
+            parts.append(result.reset_index(drop=True))
+        if not parts:
+            return self.empty
+        out = pd.concat(parts, ignore_index=True)
+        out.columns = [str(c) for c in out.columns]
+        return out[["__row"] + [c for c in out.columns if c != "__row"]]

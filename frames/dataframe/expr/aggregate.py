@@ -335,6 +335,8 @@ def _final_value(spec: AggSpec, parts: list) -> Any:
         return _pair_moment(func, [pc.cast(p, pa.float64()) for p in parts])
     if func in _GATHERED:
         return gathered_value(spec, *[_combined(p) for p in parts])
+    if func == "sum" and spec.option("min_count") == 0 and not pa.types.is_null(parts[0].type):
+        return pc.fill_null(parts[0], pa.scalar(0, parts[0].type))  # pandas: the sum of no values is 0
     return parts[0]
 
 
@@ -361,7 +363,8 @@ def _pair_moment(func: str, parts: list):
 class Aggregate(AggregateRewrites, UnaryNode):
     """GROUP BY ``keys`` computing ``aggs``.
 
-    With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0).
+    With no keys the result has exactly one row, also for empty input (SUM gives NULL, COUNT 0;
+    a ``sum`` with option ``min_count=0``, pandas' rule, gives 0 for no values).
     ``dropna`` drops groups whose key is NULL (pandas); SQL keeps them. ``sort`` orders the groups
     by key (pandas' ``groupby(sort=True)``) in one output partition.
 

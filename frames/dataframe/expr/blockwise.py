@@ -19,16 +19,37 @@ from frames.errors import DataTypeError
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.dataframe.expr.kernels import get_kernel
 from frames.dataframe.expr.pushdown import FilterRewrites, ProjectRewrites
-from frames.dataframe.expr.scalar import Call, Col, Lit, ScalarExpr, as_array, conjuncts
+from frames.dataframe.expr.scalar import (Call, Col, Lit, ScalarExpr, ScalarInput, as_array, conjuncts, fill_slots,
+                                         scalar_inputs, slot_scalar_inputs)
 
 
-def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, *args: Any) -> list[Hashable]:
+def _blockwise(lowering: Lowering, node: Node, child: Node, func: Callable, exprs: Any) -> list[Hashable]:
+    """One task per partition: ``func(partition, exprs)``. ``exprs`` (a predicate or (name, expr)
+    pairs) reading ``ScalarInput`` values get them bound: each scalar's tree is lowered into the
+    same graph once and its result handed to every partition's task."""
+    parts = [exprs] if isinstance(exprs, ScalarExpr) else [e for _, e in exprs]
+    found: list[ScalarInput] = []
+    for e in parts:
+        found += [f for f in scalar_inputs(e) if all(f is not g for g in found)]
+    scalars = []
+    if found:
+        for f in found:
+            (scalar_key, *more) = lowering.keys(f.node)
+            if more:
+                raise DataTypeError(f"{f!r} is not a single value (it has {1 + len(more)} partitions)")
+            scalars.append(Ref(scalar_key))
+        exprs = slot_scalar_inputs(exprs, found) if isinstance(exprs, ScalarExpr) else tuple((n, slot_scalar_inputs(e, found)) for n, e in exprs)
     keys = []
     for i, k in enumerate(lowering.keys(child)):
         key = (node.name, i)
-        lowering.graph[key] = Task(func, Ref(k), *args)
+        lowering.graph[key] = Task(_with_scalars, func, Ref(k), exprs, scalars) if scalars else Task(func, Ref(k), exprs)
         keys.append(key)
     return keys
+
+
+def _with_scalars(func: Callable, table: pa.Table, exprs: Any, scalars: list[pa.Table]) -> pa.Table:
+    exprs = fill_slots(exprs, scalars) if isinstance(exprs, ScalarExpr) else tuple((n, fill_slots(e, scalars)) for n, e in exprs)
+    return func(table, exprs)
 
 
 def project_table(table: pa.Table, exprs: tuple[tuple[str, ScalarExpr], ...]) -> pa.Table:

@@ -423,7 +423,7 @@ def _value_array(values: tuple) -> pa.Array:
         return pa.array(list(values), common_type(types))
 
 
-def _is_in(a, values: tuple = ()):
+def _is_in(a, values: tuple = (), skip_nulls: bool = True):
     value_set = _value_array(values)
     if len(value_set) and not pa.types.is_null(value_set.type) and value_set.type != a.type:
         try:
@@ -431,14 +431,28 @@ def _is_in(a, values: tuple = ()):
         except DataTypeError:
             a = cast_value(a, common_type([a.type, value_set.type]))
             value_set = cast_value(value_set, a.type)
+    if not skip_nulls:  # a NULL is in the list (pandas' isin with None): matched, never NULL
+        return pc.or_(pc.is_in(a, value_set=value_set, skip_nulls=True), pc.is_null(a, nan_is_null=True))
     return pc.is_in(a, value_set=value_set, skip_nulls=True)
 
 
-def _is_in_expression(a, values: tuple = ()):
-    return pc.is_in(a, value_set=_value_array(values), skip_nulls=True)
+def _is_in_expression(a, values: tuple = (), skip_nulls: bool = True):
+    found = pc.is_in(a, value_set=_value_array(values), skip_nulls=True)
+    return found if skip_nulls else pc.or_(found, pc.is_null(a, nan_is_null=True))
 
 
 register("is_in", _is_in, _is_in_expression)
+
+
+def _map_values(a, keys: tuple = (), values: tuple = ()):
+    """Each value's entry in ``keys -> values`` (pandas' ``Series.map(dict)``): missing keys give NULL."""
+    key_set, mapped = _value_array(keys), pa.array(list(values))
+    if len(key_set) and key_set.type != a.type:
+        key_set = cast_value(key_set, a.type)
+    return mapped.take(pc.index_in(a, value_set=key_set))
+
+
+register("map_values", _map_values)
 
 # -- strings --------------------------------------------------------------------------------------
 
@@ -458,6 +472,48 @@ register("startswith", lambda a, pattern="": pc.starts_with(a, pattern), lambda 
 register("endswith", lambda a, pattern="": pc.ends_with(a, pattern), lambda a, pattern="": pc.ends_with(a, pattern))
 register("like", lambda a, pattern="", case=True: pc.match_like(_text(a), pattern, ignore_case=not case), lambda a, pattern="", case=True: pc.match_like(a, pattern, ignore_case=not case))
 register("replace", lambda a, pattern="", replacement="", regex=False: (pc.replace_substring_regex if regex else pc.replace_substring)(a, pattern, replacement))
+
+
+def _split(a, pattern=None, n=-1, regex=False):
+    """pandas' ``str.split``: lists of the parts (``n`` splits at most; whitespace when no pattern)."""
+    limit = None if n is None or n < 0 else n
+    if pattern is None:
+        return pc.utf8_split_whitespace(a, max_splits=limit)
+    return (pc.split_pattern_regex if regex else pc.split_pattern)(a, pattern, max_splits=limit)
+
+
+def _extract(a, pattern="", group=0):
+    """The ``group``-th capture group of ``pattern`` (pandas' ``str.extract``); NULL where it does not match."""
+    import re
+
+    count = [0]
+
+    def named(m):
+        if m.group(0) != "(" or m.string[m.end():m.end() + 1] == "?":
+            return m.group(0)
+        count[0] += 1
+        return f"(?P<g{count[0] - 1}>"
+
+    rewritten = re.sub(r"\\.|\(", named, pattern)
+    return pc.struct_field(pc.extract_regex(a, rewritten), [group])
+
+
+def _list_get(a, index=0):
+    """Element ``index`` of each list (negative: from the end), NULL where the list is shorter."""
+    arr = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    offsets = np.asarray(arr.offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pos = np.full(len(arr), index, dtype=np.int64) if index >= 0 else lengths + index
+    ok = (pos >= 0) & (pos < lengths) & np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = arr.values
+    if not ok.any():
+        return pa.nulls(len(arr), values.type)
+    return values.take(pa.array(np.where(ok, offsets[:-1] + pos, 0), mask=~ok))
+
+
+register("split", _split)
+register("list_get", _list_get)
+register("extract", _extract)
 
 
 def _slice(a, start=0, stop=None, step=1):
@@ -542,3 +598,4 @@ def _shift_month(d: _dt.date | None, n: int):
 register("add_days", _add_days)
 register("add_months", _add_months)
 register("strftime", lambda a, format="%Y-%m-%d": pc.strftime(a, format=format))
+register("strptime", lambda a, format="%Y-%m-%d", unit="us": pc.strptime(a, format=format, unit=unit))

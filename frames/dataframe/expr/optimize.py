@@ -26,7 +26,33 @@ from frames.dataframe.expr.scalar import Col
 
 def optimize(node: Node) -> Node:
     # pruning keeps exactly the columns; runtime filters last, on the final shape of the tree
-    return add_runtime_filters(encode_group_keys(prune_columns(push_filters(node))))
+    return add_runtime_filters(encode_group_keys(prune_columns(push_filters(optimize_scalar_inputs(node)))))
+
+
+def optimize_scalar_inputs(root: Node) -> Node:
+    """The trees of the ``ScalarInput`` values that projections and filters read optimized too
+    (each on its own: a scan it shares with ``root`` is read again, pruned to its columns)."""
+    from dataclasses import replace
+
+    from frames.dataframe.expr.scalar import ScalarInput, scalar_inputs, transform
+
+    done: dict[int, ScalarInput] = {}
+
+    def bound(e):
+        if isinstance(e, ScalarInput):
+            if id(e) not in done:
+                done[id(e)] = ScalarInput(optimize(e.node))
+            return done[id(e)]
+        return None
+
+    def rewrite(n: Node) -> Node:
+        if isinstance(n, Project) and any(scalar_inputs(e) for _, e in n.exprs):
+            return replace(n, exprs=tuple((name, transform(e, bound)) for name, e in n.exprs))
+        if isinstance(n, Filter) and scalar_inputs(n.predicate):
+            return replace(n, predicate=transform(n.predicate, bound))
+        return n
+
+    return transform_up(root, rewrite)
 
 
 def optimize_many(nodes: list[Node]) -> list[Node]:

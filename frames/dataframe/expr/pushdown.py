@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from frames.dataframe.expr.scalar import Col, Lit, ScalarExpr, conjunction, conjuncts
+from frames.dataframe.expr.scalar import Col, Lit, ScalarExpr, conjunction, conjuncts, has_scalar_inputs
 
 
 def transform_up(plan, rewrite):
@@ -254,6 +254,11 @@ class Rewriter:
             return node
         if isinstance(node, self.filter_cls):
             return self.sink(node.child, conjuncts(node.predicate) + preds)
+        if not isinstance(node, self.project_cls) and any(has_scalar_inputs(p) for p in preds):
+            # a conjunct reading another tree's value is bound only by a filter (or projection)
+            # node's lowering: it crosses projections, never into a scan or a join
+            pinned = [p for p in preds if has_scalar_inputs(p)]
+            return self.keep(self.sink(node, [p for p in preds if not has_scalar_inputs(p)]), pinned)
         new, below, above = node.pass_filter(preds)
         if any(below):
             new = new.with_inputs(*(self.sink(c, b) for c, b in zip(new.inputs(), below)))

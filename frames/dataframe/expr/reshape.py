@@ -160,3 +160,55 @@ def _head(table: pa.Table, n: int) -> pa.Table:
 def _limit(tables: list[pa.Table], n: int | None, offset: int, schema: pa.Schema) -> pa.Table:
     table = concat_tables(tables, schema)
     return table.slice(offset, n) if n is not None else table.slice(offset)
+
+
+@dataclass(frozen=True, eq=False)
+class SelectPartitions(PassThroughRewrites, UnaryNode):
+    """Only some of the input's partitions, in the order given (``df.partitions[i]``)."""
+
+    child: Node
+    indices: tuple[int, ...]
+
+    label = "partitions"
+
+    def _npartitions(self) -> int:
+        return len(self.indices)
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        src = lowering.keys(self.child)
+        return [src[i] for i in self.indices]
+
+    def describe(self) -> str:
+        return f"Partitions {list(self.indices)}"
+
+
+@dataclass(frozen=True, eq=False)
+class Tail(LimitRewrites, UnaryNode):
+    """The last ``n`` rows, in partition order; one output partition (each input cut to its last
+    ``n`` rows first)."""
+
+    child: Node
+    n: int
+
+    label = "tail"
+
+    def _npartitions(self) -> int:
+        return 1
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        tails = []
+        for i, k in enumerate(lowering.keys(self.child)):
+            key = (self.name + "-part", i)
+            lowering.graph[key] = Task(_tail, [Ref(k)], self.n, self.schema)
+            tails.append(Ref(key))
+        key = (self.name, 0)
+        lowering.graph[key] = Task(_tail, tails, self.n, self.schema)
+        return [key]
+
+    def describe(self) -> str:
+        return f"Tail {self.n}"
+
+
+def _tail(tables: list[pa.Table], n: int, schema: pa.Schema) -> pa.Table:
+    table = concat_tables(tables, schema)
+    return table.slice(max(0, table.num_rows - n))

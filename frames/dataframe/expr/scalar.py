@@ -220,6 +220,77 @@ class Case(ScalarExpr):
         return f"CASE {parts}{tail} END"
 
 
+@dataclass(frozen=True, eq=False)
+class ScalarInput(ScalarExpr):
+    """The one value of another tree, ``node`` (one row; its first column): a reduction used in a
+    row expression (``df.a - df.a.mean()``), computed once and broadcast to every row.
+
+    The nodes that evaluate expressions (``Project``, ``Filter``) bind it when lowered: the task
+    gets the node's result as an input and sees the value as a literal (``bind_scalar_inputs``).
+    Unbound (typing on an empty table) it is a NULL of the value's type. Filters reading one never
+    sink into a scan or join, which would evaluate them unbound (``pushdown.Rewriter.sink``)."""
+
+    node: Any
+
+    def evaluate(self, table: pa.Table) -> ArrowValue:
+        return pa.scalar(None, self.node.schema.field(0).type)
+
+    def __repr__(self) -> str:
+        return f"scalar({self.node.describe()})"
+
+
+@dataclass(frozen=True, slots=True)
+class _BoundSlot(ScalarExpr):
+    """Where a ``ScalarInput`` was, in the expression a task carries: the ``index``-th scalar result."""
+
+    index: int
+    type: pa.DataType
+
+    def evaluate(self, table: pa.Table) -> ArrowValue:  # pragma: no cover - replaced before evaluation
+        raise RuntimeError("a scalar input was evaluated before its value was bound")
+
+
+def transform(expr: ScalarExpr, fn: Callable[[ScalarExpr], ScalarExpr | None]) -> ScalarExpr:
+    """``expr`` with every subexpression for which ``fn`` returns an expression replaced by it."""
+    new = fn(expr)
+    if new is not None:
+        return new
+    kids = expr.children()
+    return expr._rebuild([transform(c, fn) for c in kids]) if kids else expr
+
+
+def scalar_inputs(expr: ScalarExpr) -> list[ScalarInput]:
+    found: list[ScalarInput] = []
+    walk(expr, lambda e: found.append(e) if isinstance(e, ScalarInput) and all(e is not f for f in found) else None)
+    return found
+
+
+def has_scalar_inputs(expr: ScalarExpr) -> bool:
+    return bool(scalar_inputs(expr))
+
+
+def slot_scalar_inputs(expr: ScalarExpr, order: list[ScalarInput]) -> ScalarExpr:
+    """``expr`` with each ``ScalarInput`` replaced by its slot (its position in ``order``)."""
+    def slot(e):
+        if isinstance(e, ScalarInput):
+            i = next(j for j, f in enumerate(order) if f is e)
+            return _BoundSlot(i, e.node.schema.field(0).type)
+        return None
+
+    return transform(expr, slot)
+
+
+def fill_slots(expr: ScalarExpr, tables: list[pa.Table]) -> ScalarExpr:
+    """``expr`` with every slot replaced by the value in its one-row table (NULL for no row)."""
+    def value(e):
+        if isinstance(e, _BoundSlot):
+            t = tables[e.index]
+            return Lit(t.column(0)[0].as_py() if t.num_rows else None, e.type)
+        return None
+
+    return transform(expr, value)
+
+
 def col(name: str) -> Col:
     return Col(name)
 
