@@ -1,8 +1,10 @@
-"""Bind parameters: the client's bytes decoded by their declared type, and the values placed into
-the statement's syntax tree as typed literals (never spliced into its text).
+"""Bind parameters, the wire's side: the client's bytes decoded by their Postgres type (oid, text
+or binary format) into Python values, and the types of the parameters a client left untyped
+inferred for Describe. The values are bound by the engine (``ctx.sql(text, params=...)``,
+``planner.params``: typed constants in the syntax tree, never text).
 
-A parameter the client leaves untyped (oid 0, as psycopg sends Python strings) is a string literal,
-as Postgres treats an ``unknown`` literal.
+A parameter the client leaves untyped (oid 0, as psycopg sends Python strings) is a string, as
+Postgres treats an ``unknown`` literal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyarrow as pa
 
 from sqlglot import exp
 
+from planner.params import placeholders
 from repl.server.types import EPOCH_2000_DAYS, TYPES_BY_OID
 from repl.server.wire import ProtocolViolation
 
@@ -96,60 +99,6 @@ def sample(oid: int) -> Any:
     return _SAMPLES.get(name, "")
 
 
-def literal(value: Any) -> exp.Expression:
-    """``value`` as a typed SQL literal node."""
-    if value is None:
-        return exp.Null()
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int):
-        return exp.Literal.number(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return exp.cast(exp.Literal.string(repr(value)), "DOUBLE")
-        return exp.cast(exp.Literal.number(repr(value)), "DOUBLE")
-    if isinstance(value, decimal.Decimal):
-        sign, digits, exponent = value.as_tuple()
-        scale = max(0, -exponent) if isinstance(exponent, int) else 0
-        precision = max(len(digits), scale + 1)
-        return exp.cast(exp.Literal.string(str(value)), f"DECIMAL({min(max(precision, 18), 38)},{scale})")
-    if isinstance(value, datetime.datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPTZ" if value.tzinfo else "TIMESTAMP")
-    if isinstance(value, datetime.date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    if isinstance(value, bytes):
-        return exp.cast(exp.Literal.string("\\x" + value.hex()), "BLOB")
-    return exp.Literal.string(str(value))
-
-
-def placeholders(tree: exp.Expression) -> list[exp.Expression]:
-    """The parameter markers of a statement: ``$n`` and ``?``."""
-    return [node for node in tree.walk() if isinstance(node, (exp.Parameter, exp.Placeholder))]
-
-
-def count(trees: list[exp.Expression]) -> int:
-    """How many parameters the statements take (the highest ``$n``, or the number of ``?``)."""
-    top = 0
-    for tree in trees:
-        plain = 0
-        for node in placeholders(tree):
-            if isinstance(node, exp.Parameter) and node.this is not None and str(node.this.name).isdigit():
-                top = max(top, int(node.this.name))
-            elif isinstance(node, exp.Placeholder):
-                plain += 1
-        top = max(top, plain)
-    return top
-
-
-def _index(node: exp.Expression, position: dict) -> int | None:
-    if isinstance(node, exp.Parameter) and node.this is not None and str(node.this.name).isdigit():
-        return int(node.this.name) - 1
-    if isinstance(node, exp.Placeholder) and not node.name:
-        position["n"] += 1
-        return position["n"] - 1
-    return None
-
-
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Between)
 
 
@@ -163,9 +112,8 @@ def infer_types(tree: exp.Expression, schema_of: Callable[[str], pa.Schema | Non
         if schema is not None:
             tables[(table.alias_or_name or table.name).lower()] = schema
     found: dict[int, pa.DataType] = {}
-    position = {"n": 0}
-    for node in placeholders(tree):
-        index = _index(node, position)
+    for node in placeholders([tree]):  # ``?`` already numbered $1, $2 ... by planner.parse
+        index = int(node.name) - 1 if str(node.name).isdigit() else None
         parent = node.parent
         if index is None or parent is None:
             continue
@@ -182,20 +130,3 @@ def infer_types(tree: exp.Expression, schema_of: Callable[[str], pa.Schema | Non
         if len(types) == 1:
             found[index] = types.pop()
     return found
-
-
-def bind(tree: exp.Expression, values: list[Any]) -> exp.Expression:
-    """A copy of ``tree`` with ``$n`` (and ``?``, in order) replaced by the values' literals."""
-    tree = tree.copy()
-    position = 0
-    for node in placeholders(tree):
-        if isinstance(node, exp.Parameter) and node.this is not None and str(node.this.name).isdigit():
-            index = int(node.this.name) - 1
-        elif isinstance(node, exp.Placeholder) and not node.name:
-            index, position = position, position + 1
-        else:
-            continue
-        if index >= len(values):
-            raise ProtocolViolation(f"the statement uses parameter ${index + 1} but only {len(values)} were bound")
-        node.replace(literal(values[index]))
-    return tree

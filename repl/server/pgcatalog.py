@@ -424,13 +424,19 @@ def _constant_bool(node: exp.Expression | None) -> bool:
     return isinstance(node, exp.Boolean) and bool(node.this)
 
 
+def rewrites(tree: exp.Expression) -> bool:
+    """Whether ``rewrite`` has anything to replace in ``tree``: it reads the catalog or calls a
+    session function (``version()``, ``current_setting``...)."""
+    return reads_catalog(tree) or any(_name(n) in _SESSION_FUNCTIONS or isinstance(n, _SESSION_NODES) for n in tree.walk())
+
+
 def rewrite(tree: exp.Expression, info: SessionInfo) -> exp.Expression:
     """``tree`` with the Postgres-only constructs of catalog queries replaced (see the module doc).
     Functions any query may call (``version()``, ``current_setting``, ``current_user``...) are
     replaced everywhere; the rest only in queries that read the catalog."""
-    catalog = reads_catalog(tree)
-    if not catalog and not any(_name(n) in _SESSION_FUNCTIONS or isinstance(n, _SESSION_NODES) for n in tree.walk()):
+    if not rewrites(tree):
         return tree  # an ordinary query: nothing to replace
+    catalog = reads_catalog(tree)
 
     def visit(node: exp.Expression) -> exp.Expression:
         # pg_catalog.f(x) is f(x)

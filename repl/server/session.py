@@ -18,6 +18,7 @@ from sqlglot import exp
 import sqlengine
 from frames.errors import InvalidArgumentError
 from planner.errors import SqlSyntaxError, UnsupportedFeatureError
+from planner import params as engine_params
 from planner.parse import parse
 from planner.tables import MemoryTable
 from repl.run import split_statements
@@ -211,7 +212,8 @@ class Session:
     def parameter_types(self, prepared: Prepared) -> list[int]:
         """The parameter oids: the client's, else inferred from what each is compared with
         (``params.infer_types``), else text (25)."""
-        n = max(len(prepared.param_oids), parameters.count([prepared.tree]) if prepared.tree is not None else 0)
+        needed = len(engine_params.parameter_names([prepared.tree])) if prepared.tree is not None else 0
+        n = max(len(prepared.param_oids), needed)
         if prepared.inferred is None:
             inferred = {}
             if n and not all(prepared.param_oids[i] if i < len(prepared.param_oids) else 0 for i in range(n)):
@@ -255,7 +257,12 @@ class Session:
             raise FailedTransaction("current transaction is aborted, commands ignored until end of transaction block")
         if not self.shared.allow_files:
             self._refuse_files(prepared.tree)
-        tree = parameters.bind(prepared.tree, portal.values) if parameters.placeholders(prepared.tree) else prepared.tree
+        values = portal.values or None
+        if not pgcatalog.rewrites(prepared.tree):  # an ordinary query: the engine binds its parameters
+            return self.ctx.sql(prepared.tree.sql(dialect=self.ctx.dialect), params=values)
+        # the Postgres-only constructs are replaced by their values (``$1::regclass`` is the oid of the
+        # relation $1 names), so the parameters are bound first, as the engine's typed constants
+        tree = engine_params.bind([prepared.tree.copy()], values)[0]
         tree = pgcatalog.rewrite(tree, self._info())
         if pgcatalog.reads_catalog(prepared.tree) and pgcatalog.reads_nothing(tree):
             names = pgcatalog.output_names(tree)

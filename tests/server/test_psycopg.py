@@ -63,6 +63,7 @@ PARAMS = [
     ("SELECT %s IS NULL AS isnull, %s AS s", (None, "a 'quoted' \\ string; DROP TABLE items")),
     ("SELECT id FROM items WHERE ratio > %s ORDER BY id", (3.5,)),
     ("SELECT %s + 1 AS big", (2**40,)),
+    ("SELECT %s AS raw", (b"\x00ab'\\",)),  # bytea: once read back as hex digits, not the bytes
 ]
 
 
