@@ -1,11 +1,11 @@
-"""The catalog queries DBeaver and Metabase send on connect (``client_queries``) all answer, and
+"""The catalog queries DBeaver, Metabase and Grafana send (``client_queries``) all answer, and
 the ones that list tables and columns answer what the catalog holds."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.server.client_queries import DBEAVER, METABASE
+from tests.server.client_queries import DBEAVER, GRAFANA, METABASE
 from tests.server.conftest import dsn
 
 psycopg = pytest.importorskip("psycopg")
@@ -17,7 +17,7 @@ def conn(server):
         yield c
 
 
-@pytest.mark.parametrize("sql", DBEAVER + METABASE, ids=lambda q: " ".join(q.split())[:60])
+@pytest.mark.parametrize("sql", DBEAVER + METABASE + GRAFANA, ids=lambda q: " ".join(q.split())[:60])
 def test_client_query_answers(conn, sql):
     cur = conn.execute(sql)
     if cur.description is not None:
@@ -46,3 +46,8 @@ def test_schemas_and_version(conn):
     assert conn.execute("SELECT current_setting('server_version_num')::int").fetchone() == (150000,)
     names = [r[0] for r in conn.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY nspname")]
     assert names == ["information_schema", "pg_catalog", "public"]
+
+
+def test_grafana_lists_tables_and_columns(conn):
+    assert conn.execute(GRAFANA[0]).fetchall() == [("groups",), ("items",), ("slow",)]  # base tables only
+    assert [r[0] for r in conn.execute(GRAFANA[1]).fetchall()] == ["qty", "label"]
