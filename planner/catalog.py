@@ -35,6 +35,10 @@ class Catalog:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     """Held by a session while a statement changes the catalog: sessions sharing it (a server's
     connections) write one at a time, so none stores a table's next value over another's."""
+    writers: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Name -> the session whose open transaction changed it. Until that transaction ends no other
+    session may change the name (a conflict error, as DuckDB's): otherwise its ROLLBACK would put
+    back the entry it saw first and silently drop the other session's later writes."""
 
     @staticmethod
     def key(name: str) -> str:

@@ -161,9 +161,25 @@ class Context:
         """``name`` now holds ``entry`` (a table, a view's query; None drops it). Inside a
         transaction the entry it had before is kept for ROLLBACK, once per name."""
         key = self.catalog.key(name)
-        if self._undo is not None and key not in self._undo:
-            self._undo[key] = (self.catalog.entry(name), self.catalog.spelled.get(key))
-        self.catalog.set_entry(name, entry)
+        with self.catalog.lock:
+            writer = self.catalog.writers.get(key)
+            if writer is not None and writer is not self:
+                raise TransactionError(
+                    f"transaction conflict: table {self.catalog.spelling(key)!r} was changed by another session's "
+                    "transaction that has not committed or rolled back yet; retry once it has")
+            if self._undo is not None and key not in self._undo:
+                self._undo[key] = (self.catalog.entry(name), self.catalog.spelled.get(key))
+                self.catalog.writers[key] = self
+            self.catalog.set_entry(name, entry)
+
+    def _end_transaction(self) -> dict[str, tuple[Entry, str | None]]:
+        """Close the open transaction: its names are free for other sessions to change again."""
+        undo, self._undo = self._undo, None
+        with self.catalog.lock:
+            for key in undo:
+                if self.catalog.writers.get(key) is self:
+                    del self.catalog.writers[key]
+        return undo
 
     # -- transactions --------------------------------------------------------------------------
     @property
@@ -179,7 +195,7 @@ class Context:
     def commit(self) -> None:
         if self._undo is None:
             raise TransactionError("cannot commit - no transaction is active")
-        self._undo = None
+        self._end_transaction()
         with self.catalog.lock:
             self._save()
 
@@ -187,9 +203,10 @@ class Context:
         """Every table and view changed since BEGIN back to what it was then."""
         if self._undo is None:
             raise TransactionError("cannot rollback - no transaction is active")
-        undo, self._undo = self._undo, None
-        for key, (entry, spelled) in undo.items():
-            self.catalog.set_entry(spelled or key, entry)
+        with self.catalog.lock:
+            undo = self._end_transaction()
+            for key, (entry, spelled) in undo.items():
+                self.catalog.set_entry(spelled or key, entry)
 
     def tables(self) -> list[str]:
         """Names of the registered tables and views, sorted."""

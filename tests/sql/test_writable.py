@@ -176,6 +176,29 @@ def test_sessions_share_a_catalog_not_settings():
     assert first.sql("SELECT count(*) AS n FROM t").compute().n[0] == 2
 
 
+def test_a_rollback_never_drops_another_sessions_writes():
+    """While one session's transaction has changed a table, another session's write to it is a
+    conflict (as in DuckDB), not a write the first session's ROLLBACK would silently undo."""
+    first = sqlengine.Context()
+    second = sqlengine.Context(catalog=first.catalog)
+    first.sql("CREATE TABLE t (a INTEGER)")
+    first.sql("CREATE TABLE u (a INTEGER)")
+    first.sql("BEGIN")
+    first.sql("INSERT INTO t VALUES (1)")
+    with pytest.raises(TransactionError, match="transaction conflict: table 't'"):
+        second.sql("INSERT INTO t VALUES (2)")
+    second.sql("INSERT INTO u VALUES (3)")  # a table the transaction did not touch stays writable
+    first.sql("ROLLBACK")
+    second.sql("INSERT INTO t VALUES (2)")  # free again once the transaction ended
+    assert second.sql("SELECT a FROM t").compute().a.tolist() == [2]
+    assert first.sql("SELECT a FROM u").compute().a.tolist() == [3]
+    first.sql("BEGIN")
+    first.sql("DELETE FROM t")
+    first.sql("COMMIT")
+    second.sql("INSERT INTO t VALUES (4)")
+    assert first.sql("SELECT a FROM t").compute().a.tolist() == [4]
+
+
 def test_copy_from_appends_like_duckdb(tmp_path):
     csv = tmp_path / "more.csv"
     pacsv.write_csv(pa.table({"id": [10, 11], "name": ["k", "l"], "price": [1.25, 2.5], "code": ["k", None]}), csv)
