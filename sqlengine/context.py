@@ -130,6 +130,7 @@ class Context:
             self.catalog.storage, self.catalog.database = store, store.name
         self.rowcount = -1
         self._undo: dict[str, tuple[Entry, str | None]] | None = None  # None: no transaction open
+        self._savepoints: list[tuple[str, dict[str, tuple[Entry, str | None]]]] = []  # name, entries then
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
 
     @property
@@ -175,6 +176,7 @@ class Context:
     def _end_transaction(self) -> dict[str, tuple[Entry, str | None]]:
         """Close the open transaction: its names are free for other sessions to change again."""
         undo, self._undo = self._undo, None
+        self._savepoints = []
         with self.catalog.lock:
             for key in undo:
                 if self.catalog.writers.get(key) is self:
@@ -207,6 +209,35 @@ class Context:
             undo = self._end_transaction()
             for key, (entry, spelled) in undo.items():
                 self.catalog.set_entry(spelled or key, entry)
+
+    def savepoint(self, name: str) -> None:
+        """SAVEPOINT (as Postgres): ``rollback_to(name)`` later puts back what the tables held now."""
+        if self._undo is None:
+            raise TransactionError("SAVEPOINT can only be used in transaction blocks")
+        with self.catalog.lock:
+            held = {key: (self.catalog.entry(key), self.catalog.spelled.get(key)) for key in self._undo}
+        self._savepoints.append((name.lower(), held))
+
+    def _savepoint_index(self, name: str) -> int:
+        for i in range(len(self._savepoints) - 1, -1, -1):
+            if self._savepoints[i][0] == name.lower():
+                return i
+        raise TransactionError(f"savepoint {name!r} does not exist")
+
+    def rollback_to(self, name: str) -> None:
+        """ROLLBACK TO SAVEPOINT: every table changed since ``savepoint(name)`` back to what it was
+        then (the savepoint stays, later ones go); the transaction goes on."""
+        i = self._savepoint_index(name)
+        held = self._savepoints[i][1]
+        del self._savepoints[i + 1:]
+        with self.catalog.lock:
+            for key, first in self._undo.items():
+                entry, spelled = held.get(key, first)  # not yet changed at the savepoint: as before BEGIN
+                self.catalog.set_entry(spelled or key, entry)
+
+    def release(self, name: str) -> None:
+        """RELEASE SAVEPOINT: forget it (and the ones after it); the changes stay."""
+        del self._savepoints[self._savepoint_index(name):]
 
     def tables(self) -> list[str]:
         """Names of the registered tables and views, sorted."""

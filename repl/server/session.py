@@ -108,6 +108,10 @@ _SESSION_COMMAND = re.compile(r"^\s*(set|show|reset|begin|start|commit|end|rollb
                               r"listen|unlisten|notify|close|checkpoint|savepoint|release)\b", re.IGNORECASE)
 _SET = re.compile(r"^\s*set\s+(?:(session|local)\s+)?(?!session\s+characteristics)(\w+|\"[^\"]+\")\s*(?:=|\bto\b)\s*(.*?)\s*;?\s*$",
                   re.IGNORECASE | re.DOTALL)
+_SAVEPOINT = re.compile(r"^\s*savepoint\s+(\w+|\"[^\"]+\")\s*;?\s*$", re.IGNORECASE)
+_RELEASE = re.compile(r"^\s*release\s+(?:savepoint\s+)?(\w+|\"[^\"]+\")\s*;?\s*$", re.IGNORECASE)
+_ROLLBACK_TO = re.compile(r"^\s*rollback\s+(?:work\s+|transaction\s+)?to\s+(?:savepoint\s+)?(\w+|\"[^\"]+\")\s*;?\s*$",
+                          re.IGNORECASE)
 _SET_TIME_ZONE = re.compile(r"^\s*set\s+(?:(?:session|local)\s+)?time\s+zone\s+(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 
 
@@ -330,7 +334,9 @@ class Session:
             return self._transaction("BEGIN", text)
         if word in ("commit", "end"):
             return self._transaction("COMMIT", text)
-        if word in ("rollback", "abort") and re.match(r"^\s*rollback\s+(work\s+|transaction\s+)?to\b", text, re.IGNORECASE):
+        target = _ROLLBACK_TO.match(text)
+        if word in ("rollback", "abort") and target:
+            self.ctx.rollback_to(_unquote(target.group(1)))  # the tables as they were at the savepoint
             if self.transaction == "E":  # back to a savepoint: the failed statement is forgotten
                 self.transaction = "T"
             return Outcome(None, "ROLLBACK")
@@ -366,7 +372,15 @@ class Session:
             else:
                 self.statements.pop(_unquote(name), None)
             return Outcome(None, "DEALLOCATE")
-        return Outcome(None, word.upper())  # SAVEPOINT, RELEASE, LISTEN, CHECKPOINT...: accepted, nothing to do
+        named = _SAVEPOINT.match(text)
+        if word == "savepoint" and named:
+            self.ctx.savepoint(_unquote(named.group(1)))
+            return Outcome(None, "SAVEPOINT")
+        named = _RELEASE.match(text)
+        if word == "release" and named:
+            self.ctx.release(_unquote(named.group(1)))
+            return Outcome(None, "RELEASE")
+        return Outcome(None, word.upper())  # LISTEN, CHECKPOINT...: accepted, nothing to do
 
     def _transaction(self, kind: str, text: str) -> Outcome:
         """BEGIN / COMMIT / ROLLBACK: the Context's transaction (ROLLBACK puts back every table the

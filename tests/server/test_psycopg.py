@@ -317,6 +317,26 @@ def test_rollback_undoes_writes(server):
         c.commit()
 
 
+def test_rollback_to_savepoint_undoes_what_followed_it(server):
+    """psycopg's nested transaction() blocks (and SQLAlchemy's begin_nested) are savepoints: an
+    inner block that fails must take back its own writes, and only those."""
+    with psycopg.connect(dsn(server), autocommit=True) as c:
+        c.execute("CREATE TABLE wire_sp (id INTEGER)")
+        with c.transaction():
+            c.execute("INSERT INTO wire_sp VALUES (1)")
+            with pytest.raises(ZeroDivisionError):
+                with c.transaction():  # SAVEPOINT ... ROLLBACK TO SAVEPOINT
+                    c.execute("INSERT INTO wire_sp VALUES (2)")
+                    c.execute("CREATE TABLE wire_sp_inner (x INTEGER)")
+                    raise ZeroDivisionError
+            with c.transaction():  # SAVEPOINT ... RELEASE SAVEPOINT
+                c.execute("INSERT INTO wire_sp VALUES (3)")
+        assert c.execute("SELECT id FROM wire_sp ORDER BY id").fetchall() == [(1,), (3,)]
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            c.execute("SELECT * FROM wire_sp_inner")
+        c.execute("DROP TABLE wire_sp")
+
+
 def test_untyped_parameters_take_the_column_type(server):
     """A client that sends every parameter as untyped text (node-postgres, psql's \\bind) gets
     them read as the type of the column they are compared with."""
