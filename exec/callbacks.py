@@ -3,7 +3,8 @@
 A callback is any object with some of ``start(graph)``, ``pretask(key)``,
 ``posttask(key, result, elapsed)`` and ``finish(graph, errored)``; ``task_timing(key, worker,
 start, end)`` additionally reports where and when (``time.perf_counter``) a task ran, for
-profilers. Pass them per call (``callbacks=[...]``) or activate them for a block with
+profilers, and ``task_failed(key, worker, start, end)`` the same of the task whose failure stops
+the computation. Pass them per call (``callbacks=[...]``) or activate them for a block with
 ``with ProgressBar(): ...``. Hooks run in the thread that called ``get``.
 """
 

@@ -197,6 +197,7 @@ def get_async(
     pretasks = [cb.pretask for cb in callbacks if hasattr(cb, "pretask")]
     posttasks = [cb.posttask for cb in callbacks if hasattr(cb, "posttask")]
     timings = [cb.task_timing for cb in callbacks if hasattr(cb, "task_timing")]
+    failures = [cb.task_failed for cb in callbacks if hasattr(cb, "task_failed")]
     done_queue: queue.SimpleQueue = queue.SimpleQueue()
     pending: set[Future] = set()  # submitted, not yet collected (collected ones are dropped)
     max_inflight = 2 * num_workers  # one batch running and one queued per worker
@@ -259,6 +260,8 @@ def get_async(
             del fut
             for i, (key, ok, value, tb, t0, t1) in enumerate(outcomes):
                 if not ok:
+                    for cb in failures:
+                        cb(key, worker, t0, t1)
                     _discard(outcomes[i + 1:])
                     raise task_exception(key, graph[key], value, tb, remote)
                 elapsed = t1 - t0

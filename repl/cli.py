@@ -51,6 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "with several queries each result replaces the previous one")
     ap.add_argument("--bail", action="store_true", help="stop piped input at its first error (a script or -c always stops there, as in the DuckDB shell)")
     ap.add_argument("--dialect", default="duckdb", help="SQL dialect read by sqlglot (default: duckdb)")
+    ap.add_argument("--dashboard", nargs="?", const=True, default=None, metavar="ADDRESS",
+                    help="serve the live dashboard (tasks, workers, queries) while the session runs, at ADDRESS "
+                         "(a port or host:port; 0: any free port; default 127.0.0.1:8787)")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
     ap.add_argument("--version", action=_Version, help="show the version and exit")
     return ap.parse_args(argv)
@@ -94,6 +97,9 @@ def _finish(code: int) -> int:
         except (OSError, ValueError):
             pass
     try:
+        from repl.dashboard import stop
+
+        stop()
         from exec.schedulers import shutdown
 
         shutdown()
@@ -166,6 +172,10 @@ def _main(argv: list[str] | None) -> int:
     settings = Settings(format=args.format, scheduler=args.scheduler, debug=args.debug, output=args.output, timing=False)
     try:
         ctx = build_context(args)
+        if args.dashboard is not None:
+            from repl.dashboard import start
+
+            print(start(args.dashboard), file=sys.stderr, flush=True)
         source, stop_on_error, syntax_first = None, True, False
         if args.command is not None:
             text, syntax_first = args.command, True  # as DuckDB's -c: a syntax error anywhere runs nothing

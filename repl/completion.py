@@ -24,7 +24,7 @@ substring substr trim ltrim rtrim replace concat concat_ws left right lpad rpad 
 contains strpos regexp_matches regexp_replace split_part extract date_part date_trunc year month day
 strftime current_date now read_parquet read_csv row_number rank dense_rank lag lead first_value
 last_value""".split()
-META = [".tables", ".describe", ".schema", ".timer", ".mode", ".read", ".help", ".quit", ".exit",
+META = [".tables", ".describe", ".schema", ".timer", ".mode", ".read", ".dashboard", ".help", ".quit", ".exit",
         "\\dt", "\\d", "\\timing", "\\i", "\\?", "\\q"]
 
 _TABLE_CONTEXT = {"FROM", "JOIN", "INTO", "TABLE", "UPDATE", "DESCRIBE", "VIEW", "EXISTS"}

@@ -22,6 +22,7 @@ HELP = """Statements end with ';' and may span lines. Meta-commands:
   .timer on|off        show elapsed time      (also \\timing)
   .mode FORMAT         table, csv, json, markdown
   .read FILE           run a SQL file         (also \\i FILE)
+  .dashboard [ADDRESS] the live dashboard's link (.dashboard off stops it)
   .help                this text              (also \\?)
   .quit                leave (or Ctrl-D)      (also \\q)
 Ctrl-C cancels a running query and keeps the session."""
@@ -156,6 +157,13 @@ class Shell:
                 self.say(f"unknown mode {arg!r}; use .mode {'|'.join(FORMATS)}")
             else:
                 self.settings.format = arg
+        elif cmd == ".dashboard":
+            from repl.dashboard import start, stop
+
+            if arg.lower() == "off":
+                self.say("dashboard stopped" if stop() else "no dashboard is running")
+            else:
+                self.say(start(arg or True))
         elif cmd in (".read", "\\i"):
             if not arg:
                 self.say("usage: .read FILE")

@@ -54,6 +54,13 @@ class Client:
             from frames.futures.dask_backend import DaskBackend
 
             self._backend = DaskBackend(address)
+        self._sql_dashboard: Any = None
+        if dashboard_address is not None and self.cluster is None:  # Dask shows the tasks; we the queries
+            from exec.diagnostics.dashboard import start_dashboard
+
+            link = self._backend.dashboard_link
+            self._sql_dashboard = start_dashboard(dashboard_address, panels=("queries",), title="sqlengine queries",
+                                                  links={"Dask dashboard": link} if link else {})
         self.status = "running"
         self._config: Any = None
         if set_as_default:
@@ -224,6 +231,8 @@ class Client:
         self.status = "closed"
         self._unset_default()
         self._backend.close()
+        if self._sql_dashboard is not None:
+            self._sql_dashboard.stop()
         if self._owns_cluster:
             self.cluster.close()
 
@@ -241,6 +250,15 @@ class Client:
         if self.cluster is not None:
             return self.cluster.dashboard_link
         return self._backend.dashboard_link
+
+    @property
+    def sql_dashboard_link(self) -> str | None:
+        """The SQL queries' page: on a local cluster the dashboard itself (its Queries panel), on
+        an attached Dask cluster a page of our own beside Dask's dashboard (``dashboard_address``
+        given), else None."""
+        if self.cluster is not None:
+            return self.cluster.dashboard_link
+        return self._sql_dashboard.link if self._sql_dashboard is not None else None
 
     def _check(self) -> None:
         if self.status == "closed":

@@ -19,9 +19,18 @@ from exec.core import run_batch
 from frames.errors import InvalidArgumentError
 from frames.futures.errors import ClientClosedError
 
-# Issue 16's dashboard plugs in here: ``start(cluster) -> url`` is called when a cluster starts
-# (with ``dashboard_address`` given) and its URL becomes ``dashboard_link``; None: no dashboard.
-dashboard_factory: Callable[["LocalCluster", Any], str] | None = None
+
+
+def _serve_dashboard(cluster: "LocalCluster", address: Any) -> str:
+    from exec.diagnostics.dashboard import serve_cluster
+
+    return serve_cluster(cluster, address)
+
+
+# The dashboard plugs in here: ``factory(cluster, address) -> url`` is called when a cluster starts
+# with ``dashboard_address`` given (a port, ":port" or "host:port"; 0: any free port) and its URL
+# becomes ``dashboard_link``; it may set ``cluster.observer`` to a TaskLog the backend feeds.
+dashboard_factory: Callable[["LocalCluster", Any], str] | None = _serve_dashboard
 
 
 def _positive(name: str, value: Any) -> int:
@@ -51,6 +60,8 @@ class LocalCluster:
         self._closed = False
         self._pool: Any = None
         self._start_pool()
+        self.observer: Any = None  # a dashboard's exec.diagnostics.dashboard.TaskLog
+        self.dashboard: Any = None  # the dashboard's server, stopped with the cluster
         self.dashboard_link = dashboard_factory(self, dashboard_address) if dashboard_factory and dashboard_address is not None else None
 
     def _start_pool(self) -> None:
@@ -103,6 +114,8 @@ class LocalCluster:
             if self._closed:
                 return
             self._closed = True
+            if self.dashboard is not None:
+                self.dashboard.stop()
             if self.processes:
                 self._pool.shutdown()
             else:

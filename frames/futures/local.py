@@ -133,6 +133,9 @@ class LocalBackend:
         self._closed = False
         self._here: list[_State] = []  # ready tasks that run in this process
         self._here_pool: Any = None
+        self._log = getattr(cluster, "observer", None)  # a dashboard's TaskLog (exec.diagnostics.dashboard)
+        if self._log is not None:
+            self._log.held_source = self
 
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, func: Callable, args: tuple, kwargs: dict, key: Any, pure: bool, retries: int,
@@ -233,6 +236,8 @@ class LocalBackend:
 
     def _place(self, st: _State, callbacks: list) -> None:
         """A new (or retried) task: ready, waiting on its dependencies, or failed with one."""
+        if self._log is not None:
+            self._log.added(id(st), st.key)
         waiting = 0
         for d in st.deps.values():
             if d.status == FINISHED:
@@ -289,6 +294,8 @@ class LocalBackend:
             if batch:
                 out.append(batch)
                 self._queued_jobs += 1
+        if out and self._log is not None:
+            self._log.started([(id(st), st.key) for batch in out for st in batch])
         return out
 
     def _send(self, batches: list[list[_State]]) -> None:
@@ -336,7 +343,7 @@ class LocalBackend:
             for st in batch:
                 st.job = None
             try:
-                _, outcomes = job.result()
+                worker, outcomes = job.result()
             except WorkerDiedError as exc:
                 self._worker_died(batch, exc, callbacks)
             except (CancelledError, KeyboardInterrupt):  # its worker was stopped (Ctrl-C, close)
@@ -353,6 +360,8 @@ class LocalBackend:
                     else:
                         self._fail(st, exc, exc.__traceback__, callbacks)
             else:
+                if self._log is not None:
+                    self._log.ran(worker, outcomes)
                 self._outcomes(batch, outcomes, callbacks)
             self._drain_released()
             batches = self._fill()
@@ -397,6 +406,8 @@ class LocalBackend:
     def _finish(self, st: _State, value: Any, callbacks: list) -> None:
         st.status = FINISHED
         st.value = value
+        if self._log is not None:
+            self._log.finished(id(st), st.key, True)
         st.deps = {}
         st.consts = {}
         st.task = None
@@ -420,6 +431,8 @@ class LocalBackend:
             s.status = status
             s.error = exc
             s.tb = tb
+            if self._log is not None:
+                self._log.finished(id(s), s.key, False)
             stack.extend(s.dependents)
             s.dependents = []
             self._notify(s, callbacks)
@@ -603,6 +616,11 @@ class LocalBackend:
         self._run(callbacks)
         if pool is not None:
             pool.shutdown(wait=False)
+
+    def held_values(self) -> list[tuple[Any, Any]]:
+        """``(key, value)`` of the results kept for Futures (for a dashboard's bytes held)."""
+        with self._lock:
+            return [(st.key, st.value) for st in self._tasks.values() if st.status == FINISHED]
 
     def processing(self) -> int:
         """Tasks running now (for progress displays)."""

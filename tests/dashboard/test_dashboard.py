@@ -1,0 +1,210 @@
+"""The dashboard's data and server without a browser: what its snapshot says about the tasks,
+workers and queries of a local Client, of the plain schedulers and beside a Dask cluster; its
+addresses and errors; the REPL's --dashboard and .dashboard."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import urllib.error
+import urllib.request
+from importlib import resources
+
+import numpy as np
+import pytest
+
+import exec as ex
+import frames
+from exec.errors import ConfigError
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+from exec.diagnostics.dashboard import TaskLog, key_group, start_dashboard  # noqa: E402
+from exec.diagnostics.dashboard.queries import query_json  # noqa: E402
+from exec.diagnostics.dashboard.server import parse_address  # noqa: E402
+
+
+def snapshot(link: str, after: int = 0) -> dict:
+    base = link.rsplit("/", 1)[0]
+    with urllib.request.urlopen(f"{base}/api/snapshot?after={after}", timeout=30) as r:
+        return json.load(r)
+
+
+def group(snap: dict, name: str) -> dict:
+    return next(g for g in snap["progress"] if g["group"] == name)
+
+
+def inc(x):
+    return x + 1
+
+
+def boom(x):
+    raise ValueError("boom")
+
+
+def big(n):
+    return np.ones(n)
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("inc-5b8e0f11d2a4c6e8", "inc"),
+    (("read-parquet-3fa2c1d9e8b7a6f5", 4), "read-parquet"),
+    ("finalize-dataframe-0123456789abcdef0123456789abcdef", "finalize-dataframe"),
+    (("x", 1, 2), "x"),
+    (17, "17"),
+])
+def test_key_group(key, expected):
+    assert key_group(key) == expected
+
+
+def test_addresses():
+    assert parse_address(True) == ("127.0.0.1", 8787, False)
+    assert parse_address(0) == ("127.0.0.1", 0, True)
+    assert parse_address(":8790") == ("127.0.0.1", 8790, True)
+    assert parse_address("localhost:0") == ("localhost", 0, True)
+    for bad in ("127.0.0.1:http", "nowhere:99999", 2.5):
+        with pytest.raises(ConfigError, match="dashboard address"):
+            parse_address(bad)
+
+
+def test_taken_port_is_a_clear_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            frames.Client(processes=False, n_workers=1, dashboard_address=port, set_as_default=False)
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_client_dashboard_counts_tasks_workers_and_bytes(processes):
+    with frames.Client(processes=processes, n_workers=2, threads_per_worker=1, dashboard_address=0,
+                       set_as_default=False) as client:
+        link = client.dashboard_link
+        assert link.startswith("http://127.0.0.1:") and link.endswith("/status")
+        assert client.gather(client.map(inc, range(50))) == list(range(1, 51))
+        bad = client.submit(boom, 1)
+        after_bad = client.submit(inc, bad)  # fails with it, without running
+        with pytest.raises(ValueError):
+            after_bad.result()
+        held = client.submit(big, 100_000)  # 800 kB kept by the Client for this Future
+        held.result()
+        snap = snapshot(link)
+        assert group(snap, "inc") == {"group": "inc", "waiting": 0, "running": 0, "done": 50, "error": 1}
+        assert group(snap, "boom")["error"] == 1
+        bars = snap["bars"]
+        assert sum(b[2] == "inc" for b in bars) == 50  # the failed dependent never ran: no bar
+        failed = [b for b in bars if not b[5]]
+        assert [b[2] for b in failed] == ["boom"]
+        assert all(b[3] <= b[4] for b in bars)
+        names = [w["name"] for w in snap["workers"]]
+        lanes = {b[1] for b in bars}
+        if processes:
+            assert sorted(n for n in names if n.startswith("process-")) == sorted(f"process-{p}" for p in client.cluster.worker_pids())
+            assert all(w["memory"] > 0 for w in snap["workers"] if w["kind"] == "process")
+        else:
+            assert sum(n.startswith("frames-client_") for n in names) == 2
+        assert lanes <= set(names)
+        held_by = {w["name"]: w["held"] for w in snap["workers"]}
+        assert sum(held_by.values()) >= 800_000
+        assert snapshot(link, after=bars[-1][0])["bars"] == []  # a browser gets only the bars it has not seen
+        del held
+    with pytest.raises(urllib.error.URLError):  # closing the Client stops its dashboard
+        snapshot(link)
+
+
+def test_no_dashboard_unless_asked():
+    with frames.Client(processes=False, n_workers=1, set_as_default=False) as client:
+        assert client.dashboard_link is None and client.cluster.observer is None
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_plain_schedulers(scheduler):
+    with start_dashboard(0) as dash:
+        graph = {("square", i): ex.Task(np.square, float(i)) for i in range(6)}
+        graph["total"] = ex.Task(sum, [ex.Ref(k) for k in list(graph)])
+        assert ex.get(graph, ["total"], scheduler=scheduler) == [sum(float(i) ** 2 for i in range(6))]
+        with pytest.raises(ValueError):
+            ex.get({"bad-1": ex.Task(boom, 1)}, ["bad-1"], scheduler=scheduler)
+        snap = snapshot(dash.link)
+        assert group(snap, "square") == {"group": "square", "waiting": 0, "running": 0, "done": 6, "error": 0}
+        assert group(snap, "total")["done"] == 1 and group(snap, "bad")["error"] == 1
+        assert [b[2] for b in snap["bars"] if not b[5]] == ["bad"]
+        if scheduler == "processes":
+            assert any(w["name"].startswith("process-") for w in snap["workers"])
+
+
+def test_dask_cluster_shows_its_own_dashboard_and_our_queries(dask_client):
+    with frames.Client(dask_client, dashboard_address=0, set_as_default=False) as client:
+        assert client.dashboard_link == dask_client.dashboard_link
+        ours = client.sql_dashboard_link
+        assert ours and ours != client.dashboard_link
+        snap = snapshot(ours)
+        assert snap["panels"] == ["queries"] and snap["links"] == {"Dask dashboard": dask_client.dashboard_link}
+        assert "queries" in snap and "progress" not in snap
+    with pytest.raises(urllib.error.URLError):
+        snapshot(ours)
+
+
+def test_query_records_become_plan_trees():
+    record = {"id": 3, "text": "SELECT 1", "status": "running", "seconds": 0.25,
+              "plan_tree": {"id": "1", "name": "Aggregate", "detail": "count(*)", "rows": 1, "seconds": 0.1,
+                            "children": [{"id": "2", "name": "Scan", "detail": "t", "children": []}]},
+              "operators": {"2": {"rows": 1000, "seconds": 0.05, "peak_bytes": 8000, "tasks_done": 2, "tasks_total": 3}}}
+    view = query_json(record)
+    assert view["text"] == "SELECT 1" and view["status"] == "running" and view["seconds"] == 0.25
+    top = view["plan"]
+    assert (top["name"], top["rows"], top["seconds"]) == ("Aggregate", 1, 0.1)
+    scan = top["children"][0]
+    assert (scan["name"], scan["rows"], scan["peak_bytes"], scan["tasks_done"], scan["tasks_total"]) == ("Scan", 1000, 8000, 2, 3)
+
+
+def test_page_is_self_contained():
+    static = resources.files("exec.diagnostics.dashboard") / "static"
+    for name in ("index.html", "dashboard.js", "dashboard.css"):
+        text = (static / name).read_text()
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
+    html = (static / "index.html").read_text()
+    for title in ("Task Stream", "Progress", "Workers", "Queries"):
+        assert f"<h2>{title}</h2>" in html
+
+
+def test_task_log_forgets_what_did_not_run():
+    log = TaskLog()
+    log.added("a", "a-1")
+    log.added("b", "a-2")
+    log.started([("a", "a-1")])
+    log.forget(["a", "b"])
+    assert log.progress() == [{"group": "a", "waiting": 0, "running": 0, "done": 0, "error": 0}]
+
+
+def test_repl_dashboard(capsys):
+    from repl.cli import main
+    from repl.dashboard import stop
+
+    assert main(["--dashboard", "0", "-c", "SELECT 41 + 1 AS answer"]) == 0
+    out, err = capsys.readouterr()
+    assert "42" in out and "dashboard: http://127.0.0.1:" in err
+    assert not stop()  # the session's end stopped it
+
+
+def test_repl_meta_command():
+    from repl.run import Settings
+    from repl.shell import Shell
+    import sqlengine
+
+    out = io.StringIO()
+    shell = Shell(sqlengine.Context(), Settings(format="table", scheduler=None, debug=False, output=None, timing=False),
+                  history=False, out=out)
+    shell.meta(".dashboard 0")
+    shell.meta(".dashboard")  # the running one again
+    link = out.getvalue().split()[1]
+    assert out.getvalue().count(link) == 2
+    shell.run_sql("SELECT count(*) FROM range(10) t(x);")
+    assert snapshot(link)["panels"] == ["tasks", "progress", "workers", "queries"]
+    shell.meta(".dashboard off")
+    assert "dashboard stopped" in out.getvalue()
+    with pytest.raises(urllib.error.URLError):
+        snapshot(link)
