@@ -361,7 +361,7 @@ class LocalBackend:
                         self._fail(st, exc, exc.__traceback__, callbacks)
             else:
                 if self._log is not None:
-                    self._log.ran(worker, outcomes)
+                    self._log.ran(worker, outcomes, [id(st) for st in batch])
                 self._outcomes(batch, outcomes, callbacks)
             self._drain_released()
             batches = self._fill()

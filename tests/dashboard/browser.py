@@ -111,7 +111,11 @@ class Browser:
             await asyncio.sleep(0.1)
 
     async def screenshot(self, path: str) -> None:
-        data = await self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        """A PNG of the whole page, as tall as its content."""
+        width, height = await self.eval("[document.documentElement.clientWidth, "
+                                        "Math.ceil(document.body.getBoundingClientRect().height)]")
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+        data = await self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip)
         with open(path, "wb") as f:
             f.write(base64.b64decode(data["data"]))
 

@@ -11,7 +11,6 @@ whether or not a browser is looking; the server reads it once per tick for all i
 from __future__ import annotations
 
 import collections
-import re
 import threading
 import time
 from typing import Any, Hashable, Iterable, Sequence
@@ -20,19 +19,34 @@ from exec.callbacks import Callback
 from exec.store import sizeof
 
 WAITING, RUNNING, DONE, ERROR = range(4)
-_HEX = re.compile(r"^[0-9a-f]{8,}$")
+_NAMES: dict[str, str] = {}  # a key less its last hash or index -> its group (these repeat)
+
+
+def _drop(word: str) -> bool:
+    """A word of a key that names no task: an index, or a hash or uuid (8 or more hex digits)."""
+    return word.isdigit() or (len(word) >= 8 and not word.strip("0123456789abcdef"))
 
 
 def key_group(key: Any) -> str:
     """The task group of a key, as Dask's ``key_split``: ``("read-parquet-3fa2c1d9...", 4)`` and
-    ``"inc-5b8e0f11..."`` give ``read-parquet`` and ``inc`` (hashes, uuids and indices dropped)."""
+    ``"inc-5b8e0f11..."`` give ``read-parquet`` and ``inc`` (trailing hashes, uuids and indices
+    dropped)."""
     if type(key) is tuple:
         key = key[0] if key else ""
-    if not isinstance(key, str):
-        key = str(key)
-    words = [w for w in key.split("-") if w]
-    kept = [w for w in words if not _HEX.match(w) and not w.isdigit()]
-    return "-".join(kept) or (words[0] if words else "task")
+    text = key if type(key) is str else str(key)
+    head, sep, tail = text.rpartition("-")
+    name = head if head and _drop(tail) else text  # one trailing hash or index: the usual case
+    group = _NAMES.get(name)
+    if group is None:
+        group = name
+        while True:
+            head, sep, tail = group.rpartition("-")
+            if not head or not _drop(tail):
+                break
+            group = head
+        if len(_NAMES) < 100_000:
+            _NAMES[name] = group
+    return group
 
 
 class TaskLog:
@@ -43,25 +57,31 @@ class TaskLog:
         self.bars: collections.deque = collections.deque(maxlen=keep_bars)  # (seq, worker, group, start, end, ok)
         self.seq = 0  # bars ever added: a browser asks for the ones after the last it saw
         self.groups: dict[str, list] = {}  # group -> [waiting, running, done, error, last change]
+        self._tick = 0  # counts changes: which groups changed last
         self._state: dict[Hashable, tuple[str, int]] = {}  # unfinished task id -> (group, state)
-        self._held: dict[Hashable, tuple[str, int]] = {}  # task id -> (worker that made it, bytes), while kept
+        # task id -> (worker that made it, bytes) of the plain schedulers' results, while kept;
+        # for a Client: key -> the worker that made it
+        self._held: dict[Hashable, Any] = {}
         self.held_source: Any = None  # a Client's backend: ``held_values()`` lists the results it keeps
 
     def _move(self, tid: Hashable, key: Any, to: int) -> None:
+        """Count task ``tid`` (of ``key``) in state ``to`` from now on (the caller holds the lock)."""
         old = self._state.get(tid)
         if old is None:
             group = key_group(key)
+            counts = self.groups.get(group)
+            if counts is None:
+                counts = self.groups[group] = [0, 0, 0, 0, 0.0]
         else:
             group = old[0]
-        counts = self.groups.get(group)
-        if counts is None:
-            counts = self.groups[group] = [0, 0, 0, 0, 0.0]
-        if old is not None:
+            counts = self.groups[group]
             counts[old[1]] -= 1
         counts[to] += 1
-        counts[4] = time.time()
+        self._tick += 1
+        counts[4] = self._tick
         if to >= DONE:
-            self._state.pop(tid, None)
+            if old is not None:
+                del self._state[tid]
         else:
             self._state[tid] = (group, to)
 
@@ -69,6 +89,14 @@ class TaskLog:
         with self._lock:
             if tid not in self._state:
                 self._move(tid, key, WAITING)
+
+    def added_many(self, keys: Iterable[Any]) -> None:
+        """Tasks known by their keys (a plain scheduler's graph) are waiting."""
+        with self._lock:
+            state, move = self._state, self._move
+            for key in keys:
+                if key not in state:
+                    move(key, key, WAITING)
 
     def started(self, items: Iterable[tuple[Hashable, Any]]) -> None:
         with self._lock:
@@ -79,14 +107,29 @@ class TaskLog:
         with self._lock:
             self._move(tid, key, DONE if ok else ERROR)
 
-    def ran(self, worker: str, outcomes: Sequence[tuple]) -> None:
-        """Bars of a batch a worker ran: ``(key, ok, value, traceback, start, end)`` each."""
+    def completed(self, tid: Hashable, key: Any, worker: str, start: float, end: float, ok: bool, nbytes: int) -> None:
+        """A plain scheduler's task finished: its count, its bar and the bytes of its result."""
         with self._lock:
-            for key, ok, _value, _tb, t0, t1 in outcomes:
+            old = self._state.get(tid)
+            group = old[0] if old is not None else key_group(key)
+            self._move(tid, key, DONE if ok else ERROR)
+            self.seq += 1
+            self.bars.append((self.seq, worker, group, start, end, ok))
+            if ok and nbytes:
+                self._held[tid] = (worker, nbytes)
+
+    def ran(self, worker: str, outcomes: Sequence[tuple], tids: Sequence[Hashable] = ()) -> None:
+        """Bars of a batch a worker ran: ``(key, ok, value, traceback, start, end)`` each (and
+        the ids its tasks were ``added`` with, whose groups are known)."""
+        keep = self.held_source is not None  # who made each result a Client keeps
+        with self._lock:
+            bars, held, state = self.bars, self._held, self._state
+            for i, (key, ok, _value, _tb, t0, t1) in enumerate(outcomes):
                 self.seq += 1
-                self.bars.append((self.seq, worker, key_group(key), t0, t1, bool(ok)))
-                if ok and self.held_source is not None:  # who made each result a Client keeps
-                    self._held[key] = (worker, 0)
+                known = state.get(tids[i]) if i < len(tids) else None
+                bars.append((self.seq, worker, known[0] if known is not None else key_group(key), t0, t1, ok is True))
+                if keep and ok:
+                    held[key] = worker
 
     def forget(self, tids: Iterable[Hashable]) -> None:
         """Tasks that will not run here after all (a computation ended before them)."""
@@ -114,8 +157,8 @@ class TaskLog:
         if source is not None:
             kept = source.held_values()
             with self._lock:
-                made_by = {key: self._held[key][0] for key, _ in kept if key in self._held}
-                self._held = {key: (w, 0) for key, w in made_by.items()}  # forget the released ones
+                made_by = {key: self._held[key] for key, _ in kept if key in self._held}
+                self._held = made_by  # forget the released ones
             for key, value in kept:
                 out[made_by.get(key, "client")] += sizeof(value)
             return out
@@ -157,23 +200,20 @@ class TaskCallback(Callback):
         keys = [k for k, v in graph.items() if type(v) is Task]
         with self._lock:
             self._graphs[id(graph)] = keys
-        for k in keys:
-            self.log.added(k, k)
+        self.log.added_many(keys)
 
     def pretask(self, key: Any) -> None:
         self.log.started([(key, key)])
 
     def posttask(self, key: Any, result: Any, elapsed: float) -> None:
-        self.log.finished(key, key, True)
-        self._sizes[key] = sizeof(result)
+        t = type(result)
+        self._sizes[key] = 0 if t is int or t is float or result is None else sizeof(result)
 
     def task_timing(self, key: Any, worker: str, start: float, end: float) -> None:
-        self.log.ran(worker, [(key, True, None, None, start, end)])
-        self.log.hold(key, worker, self._sizes.pop(key, 0))
+        self.log.completed(key, key, worker, start, end, True, self._sizes.pop(key, 0))
 
     def task_failed(self, key: Any, worker: str, start: float, end: float) -> None:
-        self.log.ran(worker, [(key, False, None, None, start, end)])
-        self.log.finished(key, key, False)
+        self.log.completed(key, key, worker, start, end, False, 0)
 
     def finish(self, graph: dict, errored: bool) -> None:
         with self._lock:

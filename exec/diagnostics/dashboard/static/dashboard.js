@@ -49,12 +49,14 @@
   function drawStream() {
     const canvas = $("stream");
     const dpr = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 1200, height = canvas.clientHeight || 220;
-    if (canvas.width !== width * dpr) { canvas.width = width * dpr; canvas.height = height * dpr; }
+    const lanes = [...new Set(bars.map((b) => b[1]))].sort();
+    const want = Math.max(90, Math.min(420, 26 + 30 * lanes.length)); // lanes of 30 px, at most 13 before they shrink
+    if (canvas.clientHeight !== want) canvas.style.height = want + "px";
+    const width = canvas.clientWidth || 1200, height = want;
+    if (canvas.width !== width * dpr || canvas.height !== height * dpr) { canvas.width = width * dpr; canvas.height = height * dpr; }
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const lanes = [...new Set(bars.map((b) => b[1]))].sort();
     const left = 150, plot = width - left - 8;
     const laneH = Math.max(8, Math.min(40, (height - 20) / Math.max(1, lanes.length)));
     const t0 = now - WINDOW;
