@@ -101,14 +101,16 @@ class Stored:
     """A value written to one file by ``store``; ``load()`` rebuilds it over a memory map.
 
     ``in_memory`` says the file lives in RAM (``/dev/shm``), so its bytes count against the memory
-    limit like a result held in the heap."""
+    limit like a result held in the heap. ``num_rows``: the rows of a stored table (None for other
+    values), so the parent can count a process worker's output rows without loading it."""
 
-    __slots__ = ("path", "nbytes", "in_memory")
+    __slots__ = ("path", "nbytes", "in_memory", "num_rows")
 
-    def __init__(self, path: str, nbytes: int, in_memory: bool):
+    def __init__(self, path: str, nbytes: int, in_memory: bool, num_rows: int | None = None):
         self.path = path
         self.nbytes = nbytes
         self.in_memory = in_memory
+        self.num_rows = num_rows
 
     def load(self) -> Any:
         import pyarrow as pa
@@ -133,7 +135,7 @@ class Stored:
 
         target = os.path.join(directory, os.path.basename(self.path))
         shutil.move(self.path, target)
-        return Stored(target, self.nbytes, _in_memory(directory))
+        return Stored(target, self.nbytes, _in_memory(directory), self.num_rows)
 
     def delete(self) -> None:
         try:
@@ -142,7 +144,7 @@ class Stored:
             pass
 
     def __reduce__(self):
-        return (Stored, (self.path, self.nbytes, self.in_memory))
+        return (Stored, (self.path, self.nbytes, self.in_memory, self.num_rows))
 
     def __repr__(self) -> str:
         return f"Stored({self.path!r}, {self.nbytes} bytes)"
@@ -178,7 +180,8 @@ def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
         except FileNotFoundError:
             pass
         raise
-    return Stored(path, sizeof(value) if nbytes is None else nbytes, _in_memory(directory))
+    rows = getattr(value, "num_rows", None)
+    return Stored(path, sizeof(value) if nbytes is None else nbytes, _in_memory(directory), rows if isinstance(rows, int) else None)
 
 
 def unstore(value: Any) -> Any:

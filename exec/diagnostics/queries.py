@@ -1,0 +1,326 @@
+"""A process-wide log of queries and what each operator of their plans did, updated as tasks finish.
+
+The exec layer knows plans only as trees of plain dicts: ``{"id": int, "name": str, "detail": str,
+"key": str, "children": [...]}``. ``key`` is the prefix of the task keys the operator lowers to
+(``frames`` names an expression node's tasks ``(f"{label}-{token}", i)``, and its internal steps
+``(f"{label}-{token}-chunk", i)`` and the like); a tree node without ``key`` gets no tasks.
+
+``QUERY_LOG.start(text, plan_tree)`` opens a ``QueryRecord``; ``record.tracker()`` is a scheduler
+callback (``exec.callbacks``) that maps every task of the graph it sees to its operator and adds
+each finished task's time, and its result's rows and bytes, to that operator's counters:
+``record.operators[id]`` (``rows``, ``seconds``, ``peak_bytes``, ``output_bytes``,
+``spilled_bytes``, ``tasks_done``, ``tasks_total``). The results are measured in the parent from
+the result table (``num_rows``, ``nbytes``; a process worker's result left in shared memory carries
+both in its ``Stored`` handle), so the counters are the same on every local scheduler. ``finish``
+closes the record and moves it to a bounded history.
+
+Subscribers (``QUERY_LOG.subscribe(callback)``) are called with ``(event, record)``, ``event`` one
+of ``"start"``, ``"update"`` and ``"finish"``; updates are sent at most every ``UPDATE_INTERVAL``
+seconds per query, so a subscriber costs little however many tasks run. Callbacks run in the thread
+that computes and must be quick (a dashboard copies ``record.snapshot()`` and returns).
+
+A fused chain of tasks (``exec.graph.fuse``) runs as one task: each member's operator counts it as
+done, rows go to the operator whose output it returns, and its time to that operator too.
+``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is timed on its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Hashable, Iterator
+
+from exec.callbacks import Callback
+
+UPDATE_INTERVAL = 0.1  # seconds between "update" events of one query
+HISTORY = 100  # finished queries kept
+
+
+@dataclass
+class OperatorStats:
+    """What one operator did so far. ``peak_bytes``: the largest result one of its tasks returned
+    (what it held at once per partition); ``output_bytes``: all its output partitions together."""
+
+    id: int
+    name: str
+    detail: str = ""
+    rows: int = 0
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    output_bytes: int = 0
+    spilled_bytes: int = 0
+    tasks_done: int = 0
+    tasks_total: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class QueryRecord:
+    """One query: its text, plan tree, state (``"running"``, ``"done"``, ``"error"``) and counters."""
+
+    id: int
+    text: str
+    plan_tree: dict
+    started: float = field(default_factory=time.time)  # wall clock (time.time)
+    ended: float | None = None
+    state: str = "running"
+    error: str | None = None
+    operators: dict[int, OperatorStats] = field(default_factory=dict)
+    _log: "QueryLog | None" = field(default=None, repr=False, compare=False)
+    _last_update: float = field(default=0.0, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for node in walk(self.plan_tree):
+            self.operators[node["id"]] = OperatorStats(node["id"], node.get("name", ""), node.get("detail", ""))
+
+    @property
+    def seconds(self) -> float:
+        """Wall time from start to finish (to now while running)."""
+        return (self.ended if self.ended is not None else time.time()) - self.started
+
+    def tracker(self) -> "QueryTracker":
+        """A scheduler callback feeding this record (pass it in ``callbacks=`` or use ``with``)."""
+        return QueryTracker(self)
+
+    def snapshot(self) -> dict:
+        """A JSON-ready copy: id, text, state, error, started, seconds, plan (the tree with each
+        node's counters under ``"stats"``)."""
+        def node(n: dict) -> dict:
+            stats = self.operators[n["id"]].as_dict()
+            return {"id": n["id"], "name": n.get("name", ""), "detail": n.get("detail", ""), "stats": stats,
+                    "children": [node(c) for c in n.get("children", ())]}
+
+        log = self._log
+        with log._lock if log is not None else _nolock:
+            return {"id": self.id, "text": self.text, "state": self.state, "error": self.error,
+                    "started": self.started, "seconds": self.seconds, "plan": node(self.plan_tree)}
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+_nolock = _NoLock()
+
+
+def walk(tree: dict) -> Iterator[dict]:
+    """The nodes of a plan tree, parents before children (without recursion)."""
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.get("children", ())))
+
+
+class QueryLog:
+    """Queries running now and the last ``history`` finished ones, with subscribers told of changes."""
+
+    def __init__(self, history: int = HISTORY):
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self.running: dict[int, QueryRecord] = {}
+        self.finished: deque[QueryRecord] = deque(maxlen=history)
+        self._subscribers: list[Callable[[str, QueryRecord], Any]] = []
+
+    def start(self, text: str, plan_tree: dict) -> QueryRecord:
+        with self._lock:
+            record = QueryRecord(next(self._ids), text, plan_tree, _log=self)
+            self.running[record.id] = record
+        self._notify("start", record)
+        return record
+
+    def finish(self, record: QueryRecord, error: BaseException | str | None = None) -> None:
+        with self._lock:
+            if record.ended is not None:
+                return
+            record.ended = time.time()
+            record.state = "done" if error is None else "error"
+            record.error = None if error is None else (error if isinstance(error, str) else f"{type(error).__name__}: {error}")
+            self.running.pop(record.id, None)
+            self.finished.append(record)
+        self._notify("finish", record)
+
+    def records(self) -> list[QueryRecord]:
+        """Every known query, oldest first (finished ones, then the running ones)."""
+        with self._lock:
+            return list(self.finished) + list(self.running.values())
+
+    def get(self, query_id: int) -> QueryRecord | None:
+        with self._lock:
+            if query_id in self.running:
+                return self.running[query_id]
+            return next((r for r in self.finished if r.id == query_id), None)
+
+    def clear(self) -> None:
+        """Forget the finished queries (running ones stay)."""
+        with self._lock:
+            self.finished.clear()
+
+    def subscribe(self, callback: Callable[[str, QueryRecord], Any]) -> Callable[[], None]:
+        """Call ``callback(event, record)`` on every start, update and finish; returns a function
+        that unsubscribes it."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _updated(self, record: QueryRecord) -> None:
+        if not self._subscribers:
+            return
+        now = time.monotonic()
+        if now - record._last_update >= UPDATE_INTERVAL:
+            record._last_update = now
+            self._notify("update", record)
+
+    def _notify(self, event: str, record: QueryRecord) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for cb in subscribers:
+            try:
+                cb(event, record)
+            except Exception:  # a broken subscriber must not break the query
+                pass
+
+
+QUERY_LOG = QueryLog()
+
+
+class QueryTracker(Callback):
+    """Feeds a ``QueryRecord`` from the tasks of the graphs it is called for (see the module doc).
+
+    It does not finish the record: the caller that started the query does, once every graph the
+    query needs has run (``finish_record=True`` makes the first graph's end finish it)."""
+
+    def __init__(self, record: QueryRecord, finish_record: bool = False):
+        self.record = record
+        self.finish_record = finish_record
+        self._prefixes = {n["key"]: n["id"] for n in walk(record.plan_tree) if n.get("key")}
+        self._owner: dict[Hashable, tuple[int, tuple[int, ...], bool]] = {}
+
+    def _resolve(self, key: Hashable) -> int | None:
+        name = key[0] if isinstance(key, tuple) and key else key
+        if not isinstance(name, str):
+            return None
+        prefixes = self._prefixes
+        if name in prefixes:
+            return prefixes[name]
+        parts = name.split("-")
+        for j in range(len(parts) - 1, 0, -1):
+            found = prefixes.get("-".join(parts[:j]))
+            if found is not None:
+                return found
+        return None
+
+    def start(self, graph: dict) -> None:
+        from exec.graph import Task, _fused_call
+
+        members: dict[Hashable, list[Hashable]] = {}
+        for key, task in graph.items():
+            if type(task) is Task:
+                members[key] = [k for k, _ in task.args[0].members] if task.func is _fused_call else [key]
+        resolved = {k: self._resolve(k) for ms in members.values() for k in ms}
+        _inherit_from_users(graph, members, resolved)
+        owner = {}
+        ops = self.record.operators
+        with self.record._log._lock if self.record._log else _nolock:
+            for key, ms in members.items():
+                member_ops = tuple(dict.fromkeys(resolved[k] for k in ms if resolved[k] is not None))
+                for op in member_ops:
+                    ops[op].tasks_total += 1
+                last = resolved[ms[-1]]
+                is_output = last is not None and (key[0] if isinstance(key, tuple) and key else key) == _key_of(self._prefixes, last)
+                owner[key] = (last, member_ops, is_output)
+        self._owner = owner
+
+    def posttask(self, key: Hashable, result: Any, elapsed: float) -> None:
+        found = self._owner.get(key)
+        if found is None:
+            return
+        last, member_ops, is_output = found
+        ops = self.record.operators
+        log = self.record._log
+        with log._lock if log else _nolock:
+            for op in member_ops:
+                ops[op].tasks_done += 1
+            if last is not None:
+                stats = ops[last]
+                stats.seconds += elapsed
+                if is_output:
+                    rows = getattr(result, "num_rows", None)
+                    if isinstance(rows, int):
+                        stats.rows += rows
+                    nbytes = _nbytes(result)
+                    stats.output_bytes += nbytes
+                    if nbytes > stats.peak_bytes:
+                        stats.peak_bytes = nbytes
+        if log is not None:
+            log._updated(self.record)
+
+    def finish(self, graph: dict, errored: bool) -> None:
+        self._owner = {}
+        if self.finish_record and self.record._log is not None:
+            self.record._log.finish(self.record, "the computation failed" if errored else None)
+
+
+def _key_of(prefixes: dict[str, int], op: int) -> str | None:
+    for k, v in prefixes.items():
+        if v == op:
+            return k
+    return None
+
+
+def _inherit_from_users(graph: dict, members: dict, resolved: dict) -> None:
+    """Tasks no operator is named for (made by a node created while lowering another, such as a
+    join's internal shuffle) belong to the operator of their first user that has one."""
+    missing = [k for k, op in resolved.items() if op is None]
+    if not missing:
+        return
+    fused_key = {m: key for key, ms in members.items() for m in ms}
+    users: dict[Hashable, list[Hashable]] = {}
+    for key, task in graph.items():
+        if key in members:
+            for d in task.dependencies:
+                users.setdefault(d, []).append(key)
+    for k in missing:
+        seen = {k}
+        frontier = [fused_key.get(k, k)]
+        while frontier and resolved.get(k) is None:
+            nxt = []
+            for f in frontier:
+                for u in users.get(f, ()):
+                    op = resolved.get(members[u][0])
+                    if op is not None:
+                        resolved[k] = op
+                        break
+                    if u not in seen:
+                        seen.add(u)
+                        nxt.append(u)
+                if resolved.get(k) is not None:
+                    break
+            frontier = nxt
+
+
+def _nbytes(value: Any) -> int:
+    from exec.store import sizeof
+
+    try:
+        return int(sizeof(value))
+    except Exception:
+        return 0
+
+
+__all__ = ["QUERY_LOG", "QueryLog", "QueryRecord", "OperatorStats", "QueryTracker", "walk", "UPDATE_INTERVAL"]
