@@ -111,3 +111,66 @@ def test_dashboard_in_chromium(tmp_path, processes):
     assert {host for host, _ in access} == {"127.0.0.1"}
     with open(shot, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def read_part(i):
+    import pyarrow as pa
+
+    time.sleep(0.05)
+    return pa.table({"x": list(range(100 * i, 100 * i + 100))})
+
+
+def count_rows(*tables):
+    return sum(t.num_rows for t in tables)
+
+
+def test_queries_panel_in_chromium(tmp_path):
+    """A query's plan and row counts on the page while its tasks run on the threads scheduler, and
+    the query kept, finished, afterwards (the REPL's dashboard: the plain schedulers)."""
+    import exec as ex
+    from exec.diagnostics.dashboard import start_dashboard
+    from exec.diagnostics.queries import QUERY_LOG
+
+    parts = 80
+    plan = {"id": 1, "name": "Aggregate", "detail": "count(*)", "key": "count",
+            "children": [{"id": 2, "name": "Scan", "detail": "parts", "key": "read", "children": []}]}
+    graph = {("read", i): ex.Task(read_part, i) for i in range(parts)}
+    graph[("count", 0)] = ex.Task(count_rows, *[ex.Ref(k) for k in list(graph)])
+
+    def run_query(record):
+        try:
+            with record.tracker():
+                ex.get(graph, [("count", 0)], scheduler="threads", num_workers=2)
+        finally:
+            QUERY_LOG.finish(record)
+
+    scan_rows = "Number(document.querySelector('#queries .plan ul .op').dataset.rows || 0)"
+
+    async def watch(link):
+        async with Browser() as b:
+            await b.open(link)
+            await b.wait_for("document.getElementById('status').textContent === 'live'")
+            record = QUERY_LOG.start("SELECT count(*) FROM parts", plan)
+            worker = threading.Thread(target=run_query, args=(record,))
+            worker.start()
+            try:
+                await b.wait_for("document.querySelector('#queries [data-status=running] .plan ul .op') !== null")
+                first = await b.wait_for(f"{scan_rows} > 0 && {scan_rows}")
+                second = await b.wait_for(f"{scan_rows} > {first} && {scan_rows}")
+                running = await b.eval("Number(document.getElementById('queries-running').textContent)")
+                tasks_seen = await b.eval("Number(document.getElementById('tasks-count').textContent)")
+            finally:
+                worker.join(60)
+            await b.wait_for("document.querySelector('#queries [data-status=finished]') !== null")
+            final = await b.eval(scan_rows)
+            text = await b.eval("document.querySelector('#queries pre').textContent")
+            await b.screenshot(str(tmp_path / "queries.png"))
+            return first, second, running, tasks_seen, final, text, list(b.requests)
+
+    with start_dashboard(0) as dash:
+        first, second, running, tasks_seen, final, text, requests = asyncio.run(watch(dash.link))
+    assert 0 < first < second <= final == 100 * parts
+    assert running == 1 and tasks_seen > 0
+    assert text == "SELECT count(*) FROM parts"
+    base = dash.link.rsplit("/", 1)[0] + "/"
+    assert all(u.startswith(base) for u in requests), requests

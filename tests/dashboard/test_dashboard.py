@@ -32,6 +32,18 @@ def snapshot(link: str, after: int = 0) -> dict:
         return json.load(r)
 
 
+def until(link: str, test, timeout: float = 30.0) -> dict:
+    """The first snapshot that passes ``test`` (snapshots are rebuilt at most every tick)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = snapshot(link)
+        if test(snap) or time.monotonic() > deadline:
+            return snap
+        time.sleep(0.1)
+
+
 def group(snap: dict, name: str) -> dict:
     return next(g for g in snap["progress"] if g["group"] == name)
 
@@ -148,17 +160,47 @@ def test_dask_cluster_shows_its_own_dashboard_and_our_queries(dask_client):
         snapshot(ours)
 
 
-def test_query_records_become_plan_trees():
-    record = {"id": 3, "text": "SELECT 1", "status": "running", "seconds": 0.25,
-              "plan_tree": {"id": "1", "name": "Aggregate", "detail": "count(*)", "rows": 1, "seconds": 0.1,
-                            "children": [{"id": "2", "name": "Scan", "detail": "t", "children": []}]},
-              "operators": {"2": {"rows": 1000, "seconds": 0.05, "peak_bytes": 8000, "tasks_done": 2, "tasks_total": 3}}}
-    view = query_json(record)
-    assert view["text"] == "SELECT 1" and view["status"] == "running" and view["seconds"] == 0.25
-    top = view["plan"]
-    assert (top["name"], top["rows"], top["seconds"]) == ("Aggregate", 1, 0.1)
-    scan = top["children"][0]
-    assert (scan["name"], scan["rows"], scan["peak_bytes"], scan["tasks_done"], scan["tasks_total"]) == ("Scan", 1000, 8000, 2, 3)
+def test_queries_panel_live_and_kept(dash_link_for_queries):
+    """A query's plan and counters while it runs (its tracker fed by the tasks) and after."""
+    from exec.diagnostics.queries import QUERY_LOG
+
+    link = dash_link_for_queries
+    plan = {"id": 1, "name": "Aggregate", "detail": "count(*)", "key": "agg",
+            "children": [{"id": 2, "name": "Scan", "detail": "t", "key": "scan", "children": []}]}
+    record = QUERY_LOG.start("SELECT count(*) FROM t", plan)
+    try:
+        import pyarrow as pa
+
+        graph = {("scan", i): ex.Task(pa.table, {"x": list(range(10 * i, 10 * i + 10))}) for i in range(3)}
+        graph[("agg", 0)] = ex.Task(len, [ex.Ref(k) for k in list(graph)])
+        with record.tracker():
+            ex.get(graph, [("agg", 0)], scheduler="threads")
+        live = next(q for q in snapshot(link)["queries"]["queries"] if q["text"] == "SELECT count(*) FROM t")
+        assert live["status"] == "running"
+        top = live["plan"]
+        assert (top["name"], top["tasks_done"], top["tasks_total"]) == ("Aggregate", 1, 1)
+        scan = top["children"][0]
+        assert (scan["name"], scan["rows"], scan["tasks_done"], scan["tasks_total"]) == ("Scan", 30, 3, 3)
+        assert scan["peak_bytes"] > 0 and scan["seconds"] >= 0
+    finally:
+        QUERY_LOG.finish(record)
+    ours = lambda snap: next(q for q in snap["queries"]["queries"] if q["id"] == str(record.id))  # noqa: E731
+    kept = ours(until(link, lambda snap: ours(snap)["status"] != "running"))
+    assert kept["status"] == "finished" and kept["plan"]["children"][0]["rows"] == 30
+
+
+@pytest.fixture
+def dash_link_for_queries():
+    with start_dashboard(0, panels=("queries",)) as dash:
+        yield dash.link
+
+
+def test_query_json_of_a_failed_query():
+    view = query_json({"id": 7, "text": "SELECT boom()", "state": "error", "error": "ValueError: boom", "seconds": 0.5,
+                       "plan": {"id": 1, "name": "Project", "detail": "", "stats": {"rows": 0, "tasks_done": 0,
+                                                                                       "tasks_total": 2}, "children": []}})
+    assert (view["status"], view["error"], view["plan"]["tasks_total"], view["plan"]["spilled_bytes"]) == \
+        ("error", "ValueError: boom", 2, None)
 
 
 def test_page_is_self_contained():

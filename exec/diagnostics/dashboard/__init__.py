@@ -50,7 +50,7 @@ class Dashboard:
         self.panels = tuple(panels)
         self.links = dict(links or {})
         self.title = title
-        self.queries = QueryFeed()
+        self.queries = QueryFeed() if "queries" in self.panels else None
         self._callback: TaskCallback | None = None
         self.server = DashboardServer(self.snapshot, log.bars_after, address, interval)
         self.link = self.server.link
@@ -78,7 +78,8 @@ class Dashboard:
         if self._callback is not None:
             self._callback.__exit__(None, None, None)
             self._callback = None
-        self.queries.close()
+        if self.queries is not None:
+            self.queries.close()
         self.server.stop()
 
     def __enter__(self) -> "Dashboard":

@@ -148,7 +148,6 @@
     const qs = view.queries || [];
     $("queries-count").textContent = qs.length;
     $("queries-running").textContent = qs.filter((q) => q.status === "running").length;
-    if (!view.available) { $("queries").replaceChildren(el("div", {class: "empty"}, "this build has no query log")); return; }
     if (!qs.length) { $("queries").replaceChildren(el("div", {class: "empty"}, "no SQL query yet")); return; }
     $("queries").replaceChildren(...qs.map((q) => el("div", {class: "query", "data-status": q.status},
       el("div", {class: "head"}, el("b", {class: q.status}, q.status), " · " + secs(q.seconds) + (q.error ? " · " + q.error : "")),
