@@ -196,7 +196,8 @@ class Client:
             getattr(cb, "start", _noop)(graph)
         errored = True
         try:
-            values = backend.gather(backend.submit_graph(graph, list(keys)))
+            watchers = [cb for cb in callbacks if hasattr(cb, "posttask") or hasattr(cb, "task_timing")]
+            values = backend.gather(backend.submit_graph(graph, list(keys), watchers=watchers))
             errored = False
             return values
         finally:

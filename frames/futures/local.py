@@ -45,7 +45,7 @@ _MAX_BATCH = 256
 class _State:
     __slots__ = ("key", "task", "deps", "consts", "priority", "seq", "retries", "deaths", "spared",
                  "status", "value", "error", "tb", "dependents", "waiting", "event", "callbacks",
-                 "refs", "job", "here")
+                 "refs", "job", "here", "watchers")
 
     def __init__(self, key: Any, task: Task, deps: dict, consts: dict, priority: int, seq: int, retries: int):
         self.key = key
@@ -64,6 +64,7 @@ class _State:
         self.callbacks: list[Callable[[], Any]] = []
         self.refs = 0  # Futures of this state alive
         self.here = False  # runs in this process, not on a worker (a collection's _finalize)
+        self.watchers: tuple = ()  # scheduler callbacks told as it finishes (``Client.get``'s)
 
 
 def _swap_args(args: tuple, deps: dict, backend: "LocalBackend") -> tuple:
@@ -162,7 +163,8 @@ class LocalBackend:
             self._send(batches)
         return Future(self, st, key)
 
-    def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = ()) -> list[_State]:
+    def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = (),
+                     watchers: Sequence = ()) -> list[_State]:
         """Run a task graph (``exec`` tasks and literals; Futures of this backend among the
         literals stand for their keys) and return the states of ``keys``. Its tasks have no
         Futures: each lives while a dependent still needs it. The tasks ``here`` run in this
@@ -195,6 +197,10 @@ class LocalBackend:
                 outputs.append(states[k])
             for k in here:
                 states[k].here = True
+            if watchers:  # callbacks with posttask / task_timing (a query's tracker): each task's
+                watchers = tuple(watchers)  # result and timing as it finishes, in the thread that got it
+                for st in states.values():
+                    st.watchers = watchers
             for st in states.values():
                 self._place(st, [])
             del states
@@ -362,13 +368,13 @@ class LocalBackend:
             else:
                 if self._log is not None:
                     self._log.ran(worker, outcomes, [id(st) for st in batch])
-                self._outcomes(batch, outcomes, callbacks)
+                self._outcomes(batch, outcomes, callbacks, worker)
             self._drain_released()
             batches = self._fill()
         self._run(callbacks)  # first: a dependent sent now must not be reported done before this
         self._send(batches)
 
-    def _outcomes(self, batch: list[_State], outcomes: list, callbacks: list) -> None:
+    def _outcomes(self, batch: list[_State], outcomes: list, callbacks: list, worker: str = "") -> None:
         remote = self.cluster.remote
         for st, (key, ok, value, tb, t0, t1) in zip(batch, outcomes):
             if st.status != PROCESSING:  # cancelled while it ran: the result is dropped
@@ -376,6 +382,8 @@ class LocalBackend:
             if ok:
                 elapsed = t1 - t0
                 self._avg = elapsed if self._avg is None else 0.9 * self._avg + 0.1 * elapsed
+                if st.watchers:
+                    _tell(st.watchers, key, value, worker, t0, t1)
                 self._finish(st, value, callbacks)
             elif st.retries > 0:
                 st.retries -= 1
@@ -626,6 +634,21 @@ class LocalBackend:
         """Tasks running now (for progress displays)."""
         with self._lock:
             return sum(len(b) for b in self._jobs.values())
+
+
+def _tell(watchers: tuple, key: Any, value: Any, worker: str, t0: float, t1: float) -> None:
+    for cb in watchers:
+        try:
+            post = getattr(cb, "posttask", None)
+            if post is not None:
+                post(key, value, t1 - t0)
+            timing = getattr(cb, "task_timing", None)
+            if timing is not None:
+                timing(key, worker, t0, t1)
+        except Exception:  # a callback's own failure must not stop the scheduler
+            import traceback
+
+            traceback.print_exc()
 
 
 def _identity(x: Any) -> Any:

@@ -160,11 +160,15 @@ def test_dask_cluster_shows_its_own_dashboard_and_our_queries(dask_client):
         snapshot(ours)
 
 
-def test_queries_panel_live_and_kept(dash_link_for_queries):
-    """A query's plan and counters while it runs (its tracker fed by the tasks) and after."""
+@pytest.mark.parametrize("where", ["threads", "client-threads", "client-processes"])
+def test_queries_panel_live_and_kept(dash_link_for_queries, where):
+    """A query's plan and counters while it runs (its tracker fed by the tasks, also on a local
+    Client, which tells each task's callbacks as it finishes) and after."""
     from exec.diagnostics.queries import QUERY_LOG
 
     link = dash_link_for_queries
+    client = None if where == "threads" else frames.Client(processes=where.endswith("processes"), n_workers=2,
+                                                           set_as_default=False)
     plan = {"id": 1, "name": "Aggregate", "detail": "count(*)", "key": "agg",
             "children": [{"id": 2, "name": "Scan", "detail": "t", "key": "scan", "children": []}]}
     record = QUERY_LOG.start("SELECT count(*) FROM t", plan)
@@ -174,7 +178,7 @@ def test_queries_panel_live_and_kept(dash_link_for_queries):
         graph = {("scan", i): ex.Task(pa.table, {"x": list(range(10 * i, 10 * i + 10))}) for i in range(3)}
         graph[("agg", 0)] = ex.Task(len, [ex.Ref(k) for k in list(graph)])
         with record.tracker():
-            ex.get(graph, [("agg", 0)], scheduler="threads")
+            assert ex.get(graph, [("agg", 0)], scheduler=client or "threads") == [3]
         live = next(q for q in snapshot(link)["queries"]["queries"] if q["text"] == "SELECT count(*) FROM t")
         assert live["status"] == "running"
         top = live["plan"]
@@ -184,6 +188,8 @@ def test_queries_panel_live_and_kept(dash_link_for_queries):
         assert scan["peak_bytes"] > 0 and scan["seconds"] >= 0
     finally:
         QUERY_LOG.finish(record)
+        if client is not None:
+            client.close()
     ours = lambda snap: next(q for q in snap["queries"]["queries"] if q["id"] == str(record.id))  # noqa: E731
     kept = ours(until(link, lambda snap: ours(snap)["status"] != "running"))
     assert kept["status"] == "finished" and kept["plan"]["children"][0]["rows"] == 30
@@ -222,14 +228,14 @@ def test_task_log_forgets_what_did_not_run():
     assert log.progress() == [{"group": "a", "waiting": 0, "running": 0, "done": 0, "error": 0}]
 
 
-def test_repl_dashboard(capsys):
-    from repl.cli import main
-    from repl.dashboard import stop
+def test_repl_dashboard():
+    import subprocess
+    import sys
 
-    assert main(["--dashboard", "0", "-c", "SELECT 41 + 1 AS answer"]) == 0
-    out, err = capsys.readouterr()
-    assert "42" in out and "dashboard: http://127.0.0.1:" in err
-    assert not stop()  # the session's end stopped it
+    out = subprocess.run([sys.executable, "-m", "repl", "--dashboard", "0", "-c", "SELECT 41 + 1 AS answer"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "42" in out.stdout and "dashboard: http://127.0.0.1:" in out.stderr
 
 
 def test_repl_meta_command():

@@ -18,7 +18,7 @@ from typing import Any
 
 from exec.diagnostics.dashboard.queries import QueryFeed
 from exec.diagnostics.dashboard.tasks import TaskCallback, TaskLog, key_group
-from exec.diagnostics.dashboard.workers import WorkerSampler
+from exec.diagnostics.dashboard.workers import WorkerSampler, pool_threads
 from exec.errors import ConfigError
 
 PANELS = ("tasks", "progress", "workers", "queries")
@@ -96,11 +96,20 @@ def serve_cluster(cluster: Any, address: Any) -> str:
     """Serve a dashboard for a local Client's cluster (it feeds ``cluster.observer``); the
     cluster stops it when it closes. Returns the link."""
     log = TaskLog()
-    sampler = WorkerSampler(cluster.worker_pids, ("frames-client",))
+    sampler = WorkerSampler(cluster.worker_pids, lambda: [] if cluster.processes else pool_threads(cluster._pool))
     dashboard = Dashboard(address, log, sampler, title=f"sqlengine: {cluster!r}")
     cluster.observer = log
     cluster.dashboard = dashboard
     return dashboard.link
+
+
+def _scheduler_threads() -> list:
+    """The worker threads of the "threads" scheduler's pools."""
+    from exec import schedulers
+
+    scheduler = schedulers._SCHEDULERS.get("threads")
+    pools = list(getattr(scheduler, "_pools", {}).values())
+    return [t for pool in pools for t in pool_threads(pool)]
 
 
 def _scheduler_pids() -> list[int]:
@@ -115,6 +124,6 @@ def _scheduler_pids() -> list[int]:
 def start_dashboard(address: Any = True, panels=PANELS, links: dict | None = None, title: str = "sqlengine") -> Dashboard:
     """A dashboard of the plain schedulers' work (sync, threads, processes) and of every SQL query
     of this process; ``address`` as a Client's ``dashboard_address`` (True: 127.0.0.1:8787)."""
-    sampler = WorkerSampler(_scheduler_pids, ("sqlengine",)) if "workers" in panels else None
+    sampler = WorkerSampler(_scheduler_pids, _scheduler_threads) if "workers" in panels else None
     dashboard = Dashboard(address, TaskLog(), sampler, panels, links, title)
     return dashboard.watch_schedulers() if {"tasks", "progress"} & set(panels) else dashboard

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
 try:
     import psutil
@@ -18,13 +18,18 @@ except ImportError:  # the panel still lists the workers and their bytes held
     psutil = None
 
 
+def pool_threads(pool) -> list[threading.Thread]:
+    """The threads a ``ThreadPoolExecutor`` has started (none for other pools)."""
+    return list(getattr(pool, "_threads", ()) or ())
+
+
 class WorkerSampler:
     """``sample(held)``: one row per worker: name, kind, cpu (percent of one core), memory (RSS
     bytes; threads share their process's), held (bytes)."""
 
-    def __init__(self, worker_pids: Callable[[], list[int]], thread_prefixes: tuple[str, ...]):
+    def __init__(self, worker_pids: Callable[[], list[int]], worker_threads: Callable[[], Iterable[threading.Thread]]):
         self.worker_pids = worker_pids
-        self.thread_prefixes = thread_prefixes
+        self.worker_threads = worker_threads
         self._procs: dict[int, object] = {}
         self._thread_times: dict[int, tuple[float, float]] = {}  # native id -> (cpu seconds, when)
 
@@ -74,9 +79,8 @@ class WorkerSampler:
         rows = [{"name": f"client (process {pid})", "kind": "process", "cpu": cpu, "memory": rss,
                  "held": held.get("client", 0)}]
         thread_cpu = self._thread_cpu()
-        for t in threading.enumerate():
-            if t.name.startswith(self.thread_prefixes):
-                rows.append({"name": t.name, "kind": "thread", "cpu": thread_cpu.get(t.native_id), "memory": None,
+        for t in sorted(self.worker_threads(), key=lambda t: t.name):
+            rows.append({"name": t.name, "kind": "thread", "cpu": thread_cpu.get(t.native_id), "memory": None,
                              "held": held.get(t.name, 0)})
         pids = self.worker_pids()
         for p in pids:
