@@ -31,14 +31,21 @@ def from_arrow(table: pa.Table, npartitions: int = 1) -> DataFrame:
     return DataFrame(FromTables(split_table(table, n), table.schema))
 
 
-def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: int | None = None) -> DataFrame | Series:
+def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: int | None = None,
+                sort: bool = True) -> DataFrame | Series:
     """A lazy frame over an in-memory pandas object, split into ``npartitions`` row ranges.
 
-    A non-default index becomes index column(s) that ``compute()`` restores.
+    A non-default index becomes index column(s) that ``compute()`` restores. With ``sort`` (the
+    default, as Dask's) a one-level index is sorted first and cut where no label spans two
+    partitions, so the frame has known ``divisions``. A default ``RangeIndex`` is not stored:
+    such a frame has no index (``compute()`` numbers its rows again) and unknown divisions.
     """
+    from frames.dataframe.expr.divisions import Divided, pandas_division_locations
+    from frames.dataframe.indexing import unnamed
+
     if isinstance(df, pd.Series):
         name = df.name if df.name is not None else "__value__"
-        frame = from_pandas(df.to_frame(name=name), npartitions, chunksize)
+        frame = from_pandas(df.to_frame(name=name), npartitions, chunksize, sort)
         return frame[name].rename(df.name)
     if not isinstance(df, pd.DataFrame):
         raise DataTypeError(f"from_pandas needs a pandas DataFrame or Series, not {type(df).__name__}")
@@ -46,9 +53,14 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
         npartitions = max(1, -(-len(df) // int(chunksize)))
     n = _check_npartitions(npartitions)
     index: list[str] = []
+    cuts = None
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
-        index = [str(name) if name is not None else "index" for name in df.index.names]
-        df = df.copy()
+        index = [str(name) if name is not None else unnamed(i) for i, name in enumerate(df.index.names)]
+        if sort and len(index) == 1 and not df.index.hasnans:
+            if not df.index.is_monotonic_increasing:
+                df = df.sort_index(kind="stable")
+            cuts, divisions = pandas_division_locations(df.index, n)
+        df = df.copy(deep=False)
         df.index.names = index
         df = df.reset_index()
     if any(not isinstance(c, str) for c in df.columns):
@@ -58,7 +70,18 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataTypeError(f"cannot convert the pandas DataFrame to Arrow: {exc}") from None
     table = normalize_table(table)
-    return DataFrame(FromTables(split_table(table, n), table.schema), index)
+    if cuts is None:
+        return DataFrame(FromTables(split_table(table, n), table.schema), index)
+    parts = tuple(table.slice(lo, hi - lo) for lo, hi in zip(cuts, cuts[1:]))
+    node = FromTables(parts, table.schema)
+    if divisions[0] is None:  # an empty frame
+        return DataFrame(node, index)
+    return DataFrame(Divided(node, index[0], tuple(_plain(v) for v in divisions)), index)
+
+
+def _plain(value: Any) -> Any:
+    """A division as Arrow gives its values back (NumPy scalars as Python ones)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, pd.Timestamp) else value
 
 
 def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,
