@@ -801,8 +801,10 @@ class DataFrame(_Frame):
         """One ``frames.Delayed`` per partition, each computing a pandas DataFrame."""
         from frames.delayed import delayed, delayed_partitions
 
-        to_pandas = delayed(arrow_to_pandas, pure=True)
-        return [to_pandas(d) for d in delayed_partitions(self, optimize_graph)]
+        from frames.dataframe.indexing import partition_to_pandas
+
+        to_pandas = delayed(partition_to_pandas, pure=True)
+        return [to_pandas(d, self._index) for d in delayed_partitions(self, optimize_graph)]
 
     def melt(self, id_vars: Any = None, value_vars: Any = None, var_name: Any = None, value_name: str = "value") -> "DataFrame":
         """pandas' melt, partition by partition (the rows of each partition, one column after

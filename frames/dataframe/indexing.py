@@ -60,6 +60,13 @@ def restore_index(pdf: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return pdf
 
 
+def partition_to_pandas(table: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
+    """One partition as pandas with its index (``to_delayed``)."""
+    from frames.dataframe.convert import arrow_to_pandas
+
+    return restore_index(arrow_to_pandas(table), columns)
+
+
 def divisions(frame: "_Frame") -> tuple:
     found = known(frame)
     return found if found is not None else (None,) * (frame.npartitions + 1)

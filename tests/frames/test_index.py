@@ -1,0 +1,208 @@
+"""The index and divisions model: set_index, .loc, joins on the index, repartition(divisions=),
+reset_index, against pandas (results) and dask.dataframe (divisions, where Dask defines them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import frames
+from frames.errors import InvalidArgumentError
+from frames.testing import assert_eq
+
+dd = pytest.importorskip("dask.dataframe")
+pytestmark = pytest.mark.filterwarnings("ignore:The 'lsuffix' and 'rsuffix' keywords")  # pandas' own join, the oracle
+
+
+@pytest.fixture
+def pdf() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 120
+    return pd.DataFrame({"k": rng.integers(0, 40, n), "a": rng.random(n), "s": [f"s{i:03d}" for i in range(n)],
+                         "t": pd.date_range("2021-01-01", periods=n, freq="h").as_unit("us")})
+
+
+def _indexed(pdf: pd.DataFrame) -> pd.DataFrame:
+    return pdf.set_index("k").sort_index(kind="stable")
+
+
+def _scan_partitions(frame) -> set:
+    """The input partitions a frame's graph reads (the from-arrow keys it keeps after culling)."""
+    from exec import cull
+
+    graph, keys = frame._build_graph()
+    return {k for k in cull(graph, keys) if isinstance(k, tuple) and str(k[0]).startswith("from-arrow")}
+
+
+def test_set_index_sorts_into_known_divisions(pdf, npartitions, any_scheduler):
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    assert got.known_divisions and len(got.divisions) == got.npartitions + 1
+    assert list(got.divisions) == sorted(set(got.divisions))  # strictly increasing
+    assert got.divisions[0] == pdf.k.min() and got.divisions[-1] == pdf.k.max()
+    assert_eq(got, _indexed(pdf), scheduler=any_scheduler)
+    parts = [p for p in got.to_delayed()]
+    for i, part in enumerate(frames.compute(*parts)):  # every row inside its partition's range
+        lo, hi = got.divisions[i], got.divisions[i + 1]
+        assert ((part.index >= lo) & ((part.index < hi) | ((part.index == hi) & (i == got.npartitions - 1)))).all()
+
+
+def test_set_index_options(pdf, npartitions):
+    base = frames.from_pandas(pdf, npartitions)
+    kept = base.set_index("k", drop=False)
+    assert_eq(kept, pdf.set_index("k", drop=False).sort_index(kind="stable"))
+    given = base.set_index("k", divisions=[0, 10, 20, 39])
+    assert given.divisions == (0, 10, 20, 39) and given.npartitions == 3
+    assert_eq(given, _indexed(pdf))
+    three = base.set_index("k", npartitions=3)
+    assert three.npartitions <= 3 and three.known_divisions
+    assert_eq(three, _indexed(pdf))
+    assert_eq(base.set_index("s"), pdf.set_index("s").sort_index())
+    assert_eq(base.set_index("t"), pdf.set_index("t"))
+
+
+def test_set_index_sorted_uses_partition_extents_like_dask(pdf, npartitions, scheduler):
+    ordered = pdf.sort_values("s").reset_index(drop=True)
+    base = frames.from_pandas(ordered, npartitions)
+    got = base.set_index("s", sorted=True)
+    parts = frames.compute(*base.to_delayed())  # Dask's frame over the same partitions
+    expected = dd.concat([dd.from_pandas(p, npartitions=1, sort=False) for p in parts]).set_index("s", sorted=True)
+    assert got.divisions == expected.divisions
+    assert_eq(got, ordered.set_index("s"), scheduler=scheduler)
+    overlapping = frames.from_pandas(pdf, 3)
+    with pytest.raises(InvalidArgumentError, match="not sorted"):
+        overlapping.set_index("k", sorted=True)
+
+
+def test_from_pandas_divisions_match_dask(pdf, npartitions):
+    for index in ("s", "k", "t"):
+        p = pdf.set_index(index)
+        got, expected = frames.from_pandas(p, npartitions), dd.from_pandas(p, npartitions=npartitions)
+        assert got.npartitions == expected.npartitions
+        assert got.divisions == tuple(expected.divisions)
+        assert_eq(got, p.sort_index(kind="stable"), check_freq=False)
+    unsorted = frames.from_pandas(pdf.set_index("k"), npartitions, sort=False)
+    assert not unsorted.known_divisions and unsorted.divisions == (None,) * (unsorted.npartitions + 1)
+    assert_eq(unsorted, pdf.set_index("k"))
+
+
+def test_unnamed_index_stays_unnamed_and_resets_as_pandas(pdf, npartitions):
+    p = pdf.set_index(pd.Index([f"r{i}" for i in range(len(pdf))]))
+    got = frames.from_pandas(p, npartitions, sort=False)
+    assert_eq(got, p)
+    assert got.compute().index.name is None
+    assert_eq(got.reset_index(), p.reset_index())
+    assert_eq(got.reset_index(drop=True), p.reset_index(drop=True))
+    assert_eq(got.index, p.index)
+
+
+def test_loc_by_label_slice_and_list_reads_only_the_partitions_needed(pdf, npartitions, any_scheduler):
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    labels = sorted(set(pdf.k))
+    one = labels[len(labels) // 2]
+    assert_eq(got.loc[one], expected.loc[[one]], scheduler=any_scheduler)
+    assert_eq(got.loc[5:17], expected.loc[5:17], scheduler=any_scheduler)
+    assert_eq(got.loc[:9], expected.loc[:9])
+    assert_eq(got.loc[30:], expected.loc[30:])
+    assert_eq(got.loc[[labels[0], one, labels[-1]]], expected.loc[[labels[0], one, labels[-1]]], scheduler=any_scheduler)
+    assert_eq(got.loc[got.a > 0.5], expected.loc[expected.a > 0.5])
+    assert_eq(got.loc[5:17, ["a"]], expected.loc[5:17, ["a"]])
+    assert_eq(got.a.loc[5:17], expected.a.loc[5:17])
+    assert_eq(got.loc[1000:2000], expected.loc[1000:2000])
+    sliced = got.loc[5:17]
+    assert sliced.known_divisions and sliced.divisions[0] >= 5 and sliced.divisions[-1] <= 17
+    if got.npartitions > 1:  # only the partitions whose ranges meet the labels are in the graph
+        persisted = frames.from_pandas(pdf, npartitions).set_index("k").persist(scheduler="sync")
+        assert len(_scan_partitions(persisted.loc[one])) == 1
+        assert len(_scan_partitions(persisted.loc[5:17])) < persisted.npartitions
+
+
+def test_loc_without_divisions_filters_every_partition(pdf, npartitions):
+    p = pdf.set_index("k")
+    got = frames.from_pandas(p, npartitions, sort=False)
+    assert_eq(got.loc[5:17], p[(p.index >= 5) & (p.index <= 17)])
+    with pytest.raises(InvalidArgumentError, match="set_index"):
+        frames.from_pandas(pdf, npartitions).loc[3]
+
+
+def test_index_survives_filters_assign_projection_and_persist(pdf, npartitions, scheduler):
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    divisions = got.divisions
+    chained = got[got.a > 0.3].assign(b=lambda f: f.a * 2)[["b", "s"]]
+    assert chained.divisions == divisions
+    e = expected[expected.a > 0.3].assign(b=lambda f: f.a * 2)[["b", "s"]]
+    assert_eq(chained, e, scheduler=scheduler)
+    assert_eq(chained.b.sum(), e.b.sum())
+    assert_eq(got.a.max(), expected.a.max())
+    assert_eq(got.index.max(), expected.index.max())
+    assert got.persist(scheduler=scheduler).divisions == divisions
+    assert got.index.divisions == divisions
+    assert not got.sort_values("a").known_divisions
+    assert_eq(got.groupby("k").a.sum(), expected.groupby("k").a.sum())
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+def test_join_on_indexes_pairs_partitions_without_a_shuffle(how, npartitions, any_scheduler):
+    rng = np.random.default_rng(3)
+    left = pd.DataFrame({"k": rng.integers(0, 60, 90), "a": rng.random(90)}).set_index("k")
+    right = pd.DataFrame({"b": rng.random(40), "a": rng.random(40)}, index=pd.Index(rng.permutation(100)[:40], name="j"))
+    lf, rf = frames.from_pandas(left, npartitions), frames.from_pandas(right, 3)
+    got = lf.join(rf, how=how, rsuffix="_r")
+    assert_eq(got, left.join(right, how=how, rsuffix="_r"), check_order=False, scheduler=any_scheduler)
+    assert got.known_divisions
+    assert "strategy=aligned" in got.explain() and "Shuffle" not in got.explain()
+    merged = lf.merge(rf, how=how, left_index=True, right_index=True)
+    assert_eq(merged, left.merge(right, how=how, left_index=True, right_index=True), check_order=False, scheduler=any_scheduler)
+    same = frames.from_pandas(right.rename_axis("k"), 3)
+    aligned = same.join(same[["b"]].rename(columns={"b": "c"}), how=how)
+    assert "RepartitionDivisions" not in aligned.explain()  # equal divisions: no repartition either
+    assert aligned.divisions == same.divisions
+
+
+def test_merge_column_with_index(npartitions, scheduler):
+    rng = np.random.default_rng(4)
+    left = pd.DataFrame({"kk": rng.integers(0, 30, 70), "a": rng.random(70)})
+    right = pd.DataFrame({"b": rng.random(20)}, index=pd.Index(np.arange(0, 40, 2), name="j"))
+    lf, rf = frames.from_pandas(left, npartitions), frames.from_pandas(right, 2)
+    for how in ("inner", "left"):
+        assert_eq(lf.merge(rf, how=how, left_on="kk", right_index=True), left.merge(right, how=how, left_on="kk", right_index=True),
+                  check_order=False, check_index=False, scheduler=scheduler)
+        assert_eq(lf.join(rf, on="kk", how=how), left.join(right, on="kk", how=how), check_order=False, check_index=False)
+    one = frames.from_pandas(right, 1, sort=False)  # divisions unknown: broadcast, not aligned
+    indexed = frames.from_pandas(left.set_index("kk"), npartitions)
+    kept = indexed.join(one, how="left")
+    assert kept.divisions == indexed.divisions  # a one-partition side is broadcast: the left ranges stay
+    assert_eq(kept, left.set_index("kk").join(right, how="left"), check_order=False)
+    with pytest.raises(InvalidArgumentError, match="suffix"):
+        lf.join(frames.from_pandas(left.set_index("kk")), how="left")
+
+
+def test_repartition_by_divisions(pdf, npartitions, scheduler):
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    cut = got.repartition(divisions=[0, 5, 12, 30, 39])
+    assert cut.divisions == (0, 5, 12, 30, 39)
+    assert_eq(cut, _indexed(pdf), scheduler=scheduler)
+    ddf = dd.from_pandas(_indexed(pdf), npartitions=npartitions)
+    assert tuple(ddf.repartition(divisions=[0, 5, 12, 30, 39]).divisions) == cut.divisions
+    seven = frames.from_pandas(_indexed(pdf), 7)
+    fewer = seven.repartition(npartitions=3)  # neighbours merged: their outer boundaries stay
+    assert fewer.npartitions == 3 and set(fewer.divisions) <= set(seven.divisions)
+    assert fewer.divisions[0] == seven.divisions[0] and fewer.divisions[-1] == seven.divisions[-1]
+    assert_eq(fewer, _indexed(pdf))
+    with pytest.raises(InvalidArgumentError, match="span"):
+        got.repartition(divisions=[5, 10, 39])
+    with pytest.raises(InvalidArgumentError, match="known divisions"):
+        frames.from_pandas(pdf.set_index("k"), npartitions, sort=False).repartition(divisions=[0, 10])
+
+
+def test_sql_sees_the_index_as_a_column(pdf):
+    from sqlengine import Context
+
+    ctx = Context()
+    ctx.register("t", frames.from_pandas(pdf, 3).set_index("k"))
+    got = ctx.sql("SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY k").compute()
+    expected = pdf.groupby("k").size().rename("n").reset_index()
+    assert got.index.equals(pd.RangeIndex(len(got)))  # SQL results have no index
+    assert got.k.tolist() == expected.k.tolist() and got.n.tolist() == expected.n.tolist()
