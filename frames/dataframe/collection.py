@@ -1530,7 +1530,11 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     if not callable(func):
         raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
     frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
-    source = frame.reset_index()._node if frame._index else frame._node
+    if frame._index:  # partitions reach ``func`` with their index (``indexing.map_with_index``)
+        from frames.dataframe.indexing import map_with_index
+
+        return map_with_index(frame, func, args, kwargs, meta)
+    source = frame._node
     inferred = meta is None
     if inferred:
         meta = _infer_meta(func, source.schema, args, kwargs)

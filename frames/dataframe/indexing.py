@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import pandas as pd
 import pyarrow as pa
 
-from frames.errors import InvalidArgumentError
+from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.divisions import (Divided, RangeShuffle, RepartitionDivisions, divisions_from_samples,
                                              divisions_of, partition_of, partitions_between, sample_and_extent,
@@ -147,6 +147,69 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
 
         return DataFrame(Repartition(node, 1), (column,))
     return DataFrame(Divided(RangeShuffle(node, column, found), column, found), (column,))
+
+
+# -- map_partitions ---------------------------------------------------------------------------
+class WithIndex:
+    """``func`` called on a partition with its pandas index; the result's index made columns
+    again (``keep``: the result keeps the index, so the frame keeps it and its divisions, as
+    Dask's ``map_partitions``) or dropped. ``keep=None`` gives ``func``'s result as it is (to
+    infer the meta)."""
+
+    def __init__(self, func: Any, columns: tuple[str, ...], keep: bool | None, value: str | None = None):
+        self.func, self.columns, self.keep, self.value = func, columns, keep, value
+        self.__name__ = getattr(func, "__name__", "function")
+
+    def __call__(self, part: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        out = self.func(restore_index(part, self.columns), *args, **kwargs)
+        if self.keep is None or (not self.keep and not isinstance(out, (pd.DataFrame, pd.Series))):
+            return out
+        if not isinstance(out, (pd.DataFrame, pd.Series)):  # one value, where meta promised rows: no label
+            return pd.DataFrame({**{c: [None] for c in self.columns}, self.value: [out]})
+        if not self.keep:
+            return out.reset_index(drop=True)
+        if out.index.nlevels != len(self.columns):
+            raise DataTypeError(f"{self.__name__} returned an index of {out.index.nlevels} levels; the frame's has "
+                                f"{len(self.columns)} (pass meta= without the index columns, or reset_index first)")
+        if isinstance(out, pd.Series):
+            out = out.to_frame(self.value)
+        out = out.copy(deep=False)
+        out.index = out.index.set_names(list(self.columns))
+        return out.reset_index()
+
+
+def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, meta: Any):
+    """``map_partitions`` of a frame with an index: see ``WithIndex``. Whether the result keeps
+    the index: with ``meta`` inferred, whether ``func``'s result on a sample has an index of the
+    same names; with ``meta`` given, unless it is a single value or names an index as a column."""
+    from frames.dataframe.collection import DataFrame, Series, _infer_meta, _meta_schema, _typed_like
+
+    columns = frame._index
+    labels = [label(c) for c in columns]
+    source = frame._node
+    inferred = meta is None
+    if inferred:
+        meta = _infer_meta(WithIndex(func, columns, None), source.schema, args, kwargs)
+        keep = isinstance(meta, (pd.DataFrame, pd.Series)) and list(meta.index.names) == labels
+    else:
+        keep = not pd.api.types.is_scalar(meta) and not any(
+            str(n) in _meta_schema(meta)[0].names for n in labels if n is not None)
+    schema, is_series, series_name = _meta_schema(meta)
+    if inferred:
+        schema = _typed_like(schema, source.schema)
+    if keep:
+        schema = pa.schema([source.schema.field(c) for c in columns] + list(schema))
+    use_info = "partition_info" in getattr(getattr(func, "__code__", None), "co_varnames", ())
+    value = schema.names[-1] if is_series else None
+    node: Node = MapPartitions(source, WithIndex(func, columns, keep, value), schema, tuple(args),
+                               tuple(sorted(kwargs.items())), pandas=True, func_name=getattr(func, "__name__", "function"),
+                               partition_info=use_info)
+    index = columns if keep else ()
+    if keep and (found := known(frame)) is not None:
+        node = Divided(node, columns[0], found)
+    if is_series:
+        return Series(node, Col(value), series_name, index)
+    return DataFrame(node, index)
 
 
 # -- .loc -----------------------------------------------------------------------------------------

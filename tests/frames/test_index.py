@@ -206,3 +206,15 @@ def test_sql_sees_the_index_as_a_column(pdf):
     expected = pdf.groupby("k").size().rename("n").reset_index()
     assert got.index.equals(pd.RangeIndex(len(got)))  # SQL results have no index
     assert got.k.tolist() == expected.k.tolist() and got.n.tolist() == expected.n.tolist()
+
+
+def test_map_partitions_sees_and_keeps_the_index(pdf, npartitions, any_scheduler):
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    shifted = got.map_partitions(lambda d: d.assign(b=d.a + d.index))
+    assert shifted.divisions == got.divisions  # the index is the same, as Dask assumes
+    assert_eq(shifted, expected.assign(b=expected.a + expected.index), scheduler=any_scheduler)
+    assert_eq(got.map_partitions(lambda d: d[["a"]] * 2, meta={"a": float}), expected[["a"]] * 2)
+    assert_eq(got.map_partitions(lambda d: d.reset_index()[["k", "a"]]), expected.reset_index()[["k", "a"]], check_index=False)
+    assert_eq(got.a.map(lambda v: v * 10), expected.a.map(lambda v: v * 10), scheduler=any_scheduler)
+    assert_eq(got.map_partitions(len).sum(), len(pdf))
