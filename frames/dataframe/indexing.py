@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
-from frames.dataframe.expr.divisions import (Divided, RangeShuffle, RepartitionDivisions, divisions_from_samples,
+from frames.dataframe.expr.divisions import (RangeShuffle, divided, stable, RepartitionDivisions, divisions_from_samples,
                                              divisions_of, partition_of, partitions_between, sample_and_extent,
                                              sorted_divisions)
 from frames.dataframe.expr.join import Join
@@ -81,7 +81,7 @@ def known(frame: "_Frame") -> tuple | None:
 def keep_divisions(frame: "_Frame", node: Node) -> Node:
     """``node`` (the same partitions as ``frame``'s, e.g. persisted) marked with its divisions."""
     found = known(frame)
-    return Divided(node, frame._index[0], found) if found is not None else node
+    return divided(node, frame._index[0], found) if found is not None else node
 
 
 def _need_index(frame: "_Frame", what: str) -> str:
@@ -127,8 +127,12 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
         if sorted:
             if len(divisions) != node.npartitions + 1:
                 raise InvalidArgumentError(f"{len(divisions)} divisions for {node.npartitions} partitions (need npartitions + 1)")
-            return DataFrame(Divided(node, column, divisions), (column,))
-        return DataFrame(Divided(RangeShuffle(node, column, divisions), column, divisions), (column,))
+            return DataFrame(divided(node, column, divisions), (column,))
+        return DataFrame(divided(RangeShuffle(node, column, divisions), column, divisions), (column,))
+    if sorted and not stable(node):  # the partitions as they will be read (a Parquet scan's pieces left after filters)
+        from frames.dataframe.expr.optimize import optimize
+
+        node = optimize(node)
     stats = _extents(node, column)
     mins, maxes, rows = [s["min"] for s in stats], [s["max"] for s in stats], [s["rows"] for s in stats]
     if sorted:
@@ -137,7 +141,7 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
             node = SelectPartitions(node, tuple(keep))
         if found[0] is None:
             return DataFrame(node, (column,))
-        return DataFrame(Divided(node, column, found), (column,))
+        return DataFrame(divided(node, column, found), (column,))
     n = node.npartitions if npartitions is None else npartitions
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
@@ -146,7 +150,7 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
         from frames.dataframe.expr.reshape import Repartition
 
         return DataFrame(Repartition(node, 1), (column,))
-    return DataFrame(Divided(RangeShuffle(node, column, found), column, found), (column,))
+    return DataFrame(divided(RangeShuffle(node, column, found), column, found), (column,))
 
 
 # -- map_partitions ---------------------------------------------------------------------------
@@ -206,7 +210,7 @@ def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, met
                                partition_info=use_info)
     index = columns if keep else ()
     if keep and (found := known(frame)) is not None:
-        node = Divided(node, columns[0], found)
+        node = divided(node, columns[0], found)
     if is_series:
         return Series(node, Col(value), series_name, index)
     return DataFrame(node, index)
@@ -292,9 +296,9 @@ def _select(obj: "_Frame", pred, indices: list[int] | None, new: tuple | None, c
     if pred is not None:
         node = Filter(node, pred)
     if new is not None and len(new) == node.npartitions + 1:
-        node = Divided(node, column, new)
+        node = divided(node, column, new)
     elif indices is not None and indices and (old := known(obj)):  # keep the partitions' ranges
-        node = Divided(node, column, tuple(old[i] for i in indices) + (old[indices[-1] + 1],))
+        node = divided(node, column, tuple(old[i] for i in indices) + (old[indices[-1] + 1],))
     if isinstance(obj, Series):
         return Series(node, obj._expr, obj._name, obj._index)
     return obj._with(node)
@@ -315,7 +319,7 @@ def repartition_divisions(frame: "DataFrame", new: Sequence) -> "DataFrame":
         raise InvalidArgumentError(f"new divisions {new!r} must span the current ones ({old[0]!r} to {old[-1]!r})")
     if new == old:
         return frame
-    return frame._with(Divided(RepartitionDivisions(frame._node, column, old, new), column, new))
+    return frame._with(divided(RepartitionDivisions(frame._node, column, old, new), column, new))
 
 
 def merged_npartitions(frame: "DataFrame", node: Node) -> "DataFrame":
@@ -325,7 +329,7 @@ def merged_npartitions(frame: "DataFrame", node: Node) -> "DataFrame":
     if old is None or n_out > n_in:
         return frame._with(node)
     bounds = [round(i * n_in / n_out) for i in range(n_out + 1)]  # Repartition's own grouping
-    return frame._with(Divided(node, frame._index[0], tuple(old[b] for b in bounds)))
+    return frame._with(divided(node, frame._index[0], tuple(old[b] for b in bounds)))
 
 
 # -- joins on the index ---------------------------------------------------------------------------
@@ -379,14 +383,14 @@ def merge_on_index(left: "DataFrame", right: "DataFrame", how: str, left_on: Any
         name = rk if how == "right" else lk  # pandas names the result's index so
         node = Project(joined, tuple((n, Col(n)) for n in out_names) + ((name, Col(KEY)),))
         if strategy is not None and divs is not None:
-            node = Divided(node, name, divs)
+            node = divided(node, name, divs)
         return DataFrame(node, (name,))
     # a column met the other side's index: the result keeps the other side's own index (pandas)
     on_left = right_index
     index = tuple(_output_name(joined, c, on_left) for c in (left._index if on_left else right._index))
     node = Project(joined, tuple((n, Col(n)) for n in out_names))
     if strategy == "broadcast_right" and on_left and index == (lk,):
-        node = Divided(node, lk, divs)
+        node = divided(node, lk, divs)
     return DataFrame(node, index)
 
 

@@ -218,3 +218,24 @@ def test_map_partitions_sees_and_keeps_the_index(pdf, npartitions, any_scheduler
     assert_eq(got.map_partitions(lambda d: d.reset_index()[["k", "a"]]), expected.reset_index()[["k", "a"]], check_index=False)
     assert_eq(got.a.map(lambda v: v * 10), expected.a.map(lambda v: v * 10), scheduler=any_scheduler)
     assert_eq(got.map_partitions(len).sum(), len(pdf))
+
+
+def test_sorted_parquet_keeps_partition_positions_under_filters(tmp_path, scheduler):
+    """A filter reaching a Parquet scan drops the pieces that cannot match; divisions, loc's
+    partition choice and partitions[i] count positions, so they must not see pieces vanish."""
+    ordered = pd.DataFrame({"k": np.arange(200) // 2, "a": np.arange(200) % 7})
+    frames.from_pandas(ordered, 4).to_parquet(str(tmp_path / "pq"))
+    raw = frames.read_parquet(str(tmp_path / "pq"))
+    assert raw.npartitions == 4
+    got = raw.set_index("k", sorted=True)
+    assert got.divisions == (0, 25, 50, 75, 99)
+    expected = ordered.set_index("k")
+    assert_eq(got[got.a > 3].loc[60:80], expected[expected.a > 3].loc[60:80], scheduler=scheduler)
+    window, expected_window = got.loc[60:80], expected.loc[60:80]
+    assert_eq(window[window.a > 3], expected_window[expected_window.a > 3], scheduler=scheduler)
+    filtered_first = raw[raw.k >= 50].set_index("k", sorted=True)  # the scan keeps only two pieces
+    assert filtered_first.npartitions == 2 and filtered_first.divisions == (50, 75, 99)
+    assert_eq(filtered_first.loc[70:], expected.loc[70:], scheduler=scheduler)
+    third = raw.partitions[2]
+    assert_eq(third[third.k < 30], ordered.iloc[100:150][ordered.iloc[100:150].k < 30], check_index=False)
+    assert_eq(third[third.k >= 60], ordered.iloc[100:150][ordered.iloc[100:150].k >= 60], check_index=False)

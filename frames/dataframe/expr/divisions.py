@@ -10,6 +10,13 @@ and two frames with the same divisions join partition ``i`` with partition ``i``
 sampled beforehand, a sorted ``from_pandas``, a repartition by divisions); it adds no task.
 ``divisions_of`` finds the marker below projections (that pass the column through) and filters
 (which only drop rows): the partitions of those are the marker's.
+
+Divisions, ``.loc``'s partition choice and an aligned join all count partitions by position, so
+those positions must not move when the optimizer rewrites the tree. They move when a filter
+reaches a Parquet scan (it drops the pieces that cannot match), so a node that picks partitions
+by position (``PositionalRewrites``: ``Divided``, ``SelectPartitions``, ``RepartitionDivisions``)
+lets filters through only into a ``stable`` subtree, one whose partition count no filter
+changes; ``divided`` optimizes any other subtree first, so no filter already below moves later.
 """
 
 from __future__ import annotations
@@ -26,13 +33,52 @@ from exec import Ref, Task
 from frames.dataframe.convert import concat_tables
 from frames.errors import InvalidArgumentError
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode
-from frames.dataframe.expr.pushdown import PassThroughRewrites
+from frames.dataframe.expr.pushdown import PassThroughRewrites, Rewritable
 from frames.dataframe.expr.scalar import Col
 from frames.patterns import exchange
 
 
+def stable(node: Node) -> bool:
+    """Whether no filter pushed into ``node`` can change its partition count: in-memory tables
+    and shuffles into a fixed number of partitions, under nodes that keep their input's count."""
+    from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
+    from frames.dataframe.expr.join import Join
+    from frames.dataframe.expr.reshape import Repartition, SelectPartitions
+    from frames.dataframe.expr.shuffle import Shuffle
+    from frames.dataframe.expr.sources import FromTables
+
+    while True:
+        if isinstance(node, (FromTables, RangeShuffle, Shuffle)):
+            return True
+        if isinstance(node, (Project, Filter, MapPartitions, Divided, RepartitionDivisions, SelectPartitions, Repartition)):
+            node = node.child
+        elif isinstance(node, Join) and node.strategy in ("aligned", "broadcast_right"):
+            return stable(node.left) and (node.strategy != "aligned" or stable(node.right))
+        else:
+            return False
+
+
+class PositionalRewrites(PassThroughRewrites):
+    """A node that addresses its input's partitions by position: filters cross it only into a
+    ``stable`` input (a Parquet scan below would drop pieces and shift the positions)."""
+
+    __slots__ = ()
+
+    def pass_filter(self, preds):
+        return super().pass_filter(preds) if stable(self.child) else Rewritable.pass_filter(self, preds)
+
+
+def divided(child: Node, column: str, divisions: tuple) -> "Divided":
+    """``Divided`` over ``child``, optimized first unless stable (see the module docstring)."""
+    if not stable(child):
+        from frames.dataframe.expr.optimize import optimize
+
+        child = optimize(child)
+    return Divided(child, column, divisions)
+
+
 @dataclass(frozen=True, eq=False)
-class Divided(PassThroughRewrites, UnaryNode):
+class Divided(PositionalRewrites, UnaryNode):
     """``child`` as it is, known to be range-partitioned on ``column`` at ``divisions``."""
 
     child: Node
@@ -112,7 +158,7 @@ def _gather_range(tables: list[pa.Table], column: str, lo: Any, hi: Any, last: b
 
 
 @dataclass(frozen=True, eq=False)
-class RepartitionDivisions(PassThroughRewrites, UnaryNode):
+class RepartitionDivisions(PositionalRewrites, UnaryNode):
     """A frame with known divisions ``old`` cut into the ranges of ``new`` (Dask's
     ``repartition(divisions=)``): output ``j`` reads only the input partitions its range overlaps,
     keeping their order, so no shuffle."""
