@@ -85,12 +85,25 @@ def _plain(value: Any) -> Any:
 
 
 def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,
-                 storage_options: dict | None = None, **kwargs: Any) -> DataFrame:
+                 storage_options: dict | None = None, index: str | None = None, calculate_divisions: bool = False,
+                 **kwargs: Any) -> DataFrame:
     """Lazily read Parquet files (a file, directory, glob or URL). Filters and column selections
-    made later on the DataFrame also reach the reader."""
+    made later on the DataFrame also reach the reader. ``index``: a column to make the index;
+    ``calculate_divisions=True`` takes its divisions from the row groups' statistics (known when
+    every piece has them and the pieces are in order without overlap, as Dask's)."""
     from frames.dataframe.io import read_parquet_node
+    from frames.dataframe.indexing import parquet_divisions
 
-    return DataFrame(read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs))
+    if calculate_divisions and index is None:
+        raise InvalidArgumentError("calculate_divisions=True needs index= (the column the files are sorted by)")
+    if index is not None and columns is not None and index not in columns:
+        columns = [index, *columns]
+    node = read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs)
+    if index is None:
+        return DataFrame(node)
+    frame = DataFrame(node)
+    frame._check_columns([index])
+    return DataFrame(parquet_divisions(node, index) if calculate_divisions else node, (index,))
 
 
 def read_csv(path: str | Sequence[str], blocksize: int | str | None = "64MB", **kwargs: Any) -> DataFrame:

@@ -113,6 +113,8 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
 
     if isinstance(key, Series):
         raise InvalidArgumentError("set_index takes a column name; assign the Series as a column first")
+    if isinstance(key, (list, tuple)) and len(key) == 1:
+        key = key[0]
     if not isinstance(key, str):
         raise InvalidArgumentError(f"set_index takes one column name, not {type(key).__name__} (a MultiIndex has no divisions)")
     frame._check_columns([key])
@@ -151,6 +153,25 @@ def set_index(frame: "DataFrame", key: str, drop: bool = True, sorted: bool = Fa
 
         return DataFrame(Repartition(node, 1), (column,))
     return DataFrame(divided(RangeShuffle(node, column, found), column, found), (column,))
+
+
+def parquet_divisions(scan: Node, column: str) -> Node:
+    """``scan`` (a ``ParquetScan``) marked with the divisions of ``column`` its pieces' row group
+    statistics give, or as it is when they give none: a piece without statistics or rows, missing
+    values before the last piece, or pieces out of order or overlapping."""
+    mins, maxes = [], []
+    for i, piece in enumerate(scan.pieces):
+        try:
+            stats = [rg[column] for rg in piece.stats]
+        except KeyError:
+            return scan
+        if not stats or any(s[0] is None for s in stats) or (any(s[2] for s in stats) and i < len(scan.pieces) - 1):
+            return scan
+        mins.append(min(s[0] for s in stats))
+        maxes.append(max(s[1] for s in stats))
+    if not mins or any(not a < b for a, b in zip(maxes, mins[1:])):
+        return scan
+    return divided(scan, column, tuple(mins) + (maxes[-1],))
 
 
 # -- map_partitions ---------------------------------------------------------------------------

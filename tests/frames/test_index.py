@@ -12,7 +12,8 @@ from frames.errors import InvalidArgumentError
 from frames.testing import assert_eq
 
 dd = pytest.importorskip("dask.dataframe")
-pytestmark = pytest.mark.filterwarnings("ignore:The 'lsuffix' and 'rsuffix' keywords")  # pandas' own join, the oracle
+pytestmark = [pytest.mark.filterwarnings("ignore:The 'lsuffix' and 'rsuffix' keywords"),  # pandas' own join, the oracle
+              pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index")]  # inside dask
 
 
 @pytest.fixture
@@ -239,3 +240,24 @@ def test_sorted_parquet_keeps_partition_positions_under_filters(tmp_path, schedu
     third = raw.partitions[2]
     assert_eq(third[third.k < 30], ordered.iloc[100:150][ordered.iloc[100:150].k < 30], check_index=False)
     assert_eq(third[third.k >= 60], ordered.iloc[100:150][ordered.iloc[100:150].k >= 60], check_index=False)
+
+
+def test_read_parquet_index_and_divisions_from_statistics(tmp_path, scheduler):
+    ordered = pd.DataFrame({"k": np.arange(300), "a": np.arange(300) % 5})
+    frames.from_pandas(ordered, 3).to_parquet(str(tmp_path / "pq"))
+    got = frames.read_parquet(str(tmp_path / "pq"), index="k", calculate_divisions=True)
+    expected = dd.read_parquet(str(tmp_path / "pq"), index="k", calculate_divisions=True)
+    assert got.divisions == tuple(expected.divisions) == (0, 100, 200, 299)
+    assert_eq(got.loc[140:270], ordered.set_index("k").loc[140:270], scheduler=scheduler)
+    assert_eq(got[got.a > 2].loc[140:270], ordered.set_index("k")[ordered.a.values > 2].loc[140:270], scheduler=scheduler)
+    # a label in two files (k = 33 ends one and starts the next): Dask calls the divisions known
+    # all the same, and its loc[33] misses the first file's rows; here they are unknown
+    spanning = pd.DataFrame({"k": np.arange(300) // 3, "a": 1})
+    frames.from_pandas(spanning, 3).to_parquet(str(tmp_path / "span"))
+    assert not frames.read_parquet(str(tmp_path / "span"), index="k", calculate_divisions=True).known_divisions
+    plain = frames.read_parquet(str(tmp_path / "pq"), index="k", columns=["a"])
+    assert not plain.known_divisions
+    assert_eq(plain, ordered.set_index("k"), scheduler=scheduler)
+    shuffled = pd.DataFrame({"k": np.arange(100)[::-1], "a": 1})
+    frames.from_pandas(shuffled, 3).to_parquet(str(tmp_path / "rev"))
+    assert not frames.read_parquet(str(tmp_path / "rev"), index="k", calculate_divisions=True).known_divisions
