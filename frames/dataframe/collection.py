@@ -414,7 +414,12 @@ class DataFrame(_Frame):
 
     def assign(self, **columns: Any) -> "DataFrame":
         """New or replaced columns, in order: a function is called with the frame as the
-        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``)."""
+        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``). A column
+        named as the index is a new column beside it, as in pandas."""
+        if any(c in columns for c in self._index):
+            from frames.dataframe.indexing import index_aside
+
+            return index_aside(self, columns).assign(**columns)
         exprs = {n: Col(n) for n in self._node.schema.names}  # over self._node
         for name, value in columns.items():
             if callable(value) and not isinstance(value, (Series, ScalarExpr)):
@@ -445,6 +450,13 @@ class DataFrame(_Frame):
         names = [columns] if isinstance(columns, str) else list(columns or [])
         self._check_columns(names)
         return self._with(Project(self._node, tuple((n, Col(n)) for n in self._node.schema.names if n not in names)))
+
+    def sort_index(self, ascending: bool = True) -> "DataFrame":
+        """Rows ordered by the index: with known divisions each partition is sorted on its own
+        (the ranges are in order already) and the divisions stay; else a full sort."""
+        from frames.dataframe.indexing import sort_index
+
+        return sort_index(self, ascending)
 
     def reset_index(self, drop: bool = False) -> "DataFrame":
         """The index as ordinary columns, first (an unnamed one as ``index``), or dropped."""

@@ -92,6 +92,34 @@ def _need_index(frame: "_Frame", what: str) -> str:
     return frame._index[0]
 
 
+def index_aside(frame: "DataFrame", names: Any) -> "DataFrame":
+    """``frame`` with its index columns named as any of ``names`` renamed out of their way (the
+    index keeps its pandas name): ``assign(k=...)`` on a frame indexed by ``k`` adds a column."""
+    from frames.dataframe.collection import DataFrame
+
+    renamed = {c: COPY + c for c in frame._index if c in names}
+    exprs = tuple((renamed.get(n, n), Col(n)) for n in frame._node.schema.names)
+    return DataFrame(Project(frame._node, exprs), tuple(renamed.get(c, c) for c in frame._index))
+
+
+def _sorted_partition(table: pa.Table, column: str, ascending: bool) -> pa.Table:
+    from frames.dataframe.expr.sort import SortKey, sort_table
+
+    return sort_table(table, (SortKey(column, ascending),))
+
+
+def sort_index(frame: "DataFrame", ascending: bool = True) -> "DataFrame":
+    from frames.dataframe.expr.sort import Sort, SortKey
+
+    column = _need_index(frame, "sort_index")
+    found = known(frame)
+    if found is None or not ascending:
+        return frame._with(Sort(frame._node, (SortKey(column, ascending),)))
+    node = MapPartitions(frame._node, _sorted_partition, frame._node.schema, (column, ascending), (), pandas=False,
+                         func_name="sort-partition")
+    return frame._with(divided(node, column, found))
+
+
 # -- set_index ------------------------------------------------------------------------------------
 def _extents(node: Node, column: str) -> list[dict]:
     """Per partition: a sample of ``column``, its min, max and row count (one computation)."""

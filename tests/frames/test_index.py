@@ -261,3 +261,21 @@ def test_read_parquet_index_and_divisions_from_statistics(tmp_path, scheduler):
     shuffled = pd.DataFrame({"k": np.arange(100)[::-1], "a": 1})
     frames.from_pandas(shuffled, 3).to_parquet(str(tmp_path / "rev"))
     assert not frames.read_parquet(str(tmp_path / "rev"), index="k", calculate_divisions=True).known_divisions
+
+
+def test_sort_index_assign_beside_the_index_and_head(pdf, npartitions, scheduler):
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    right = frames.from_pandas(pdf.set_index("s")[["a"]].rename(columns={"a": "b"}), 2)
+    joined = got.reset_index().set_index("s").join(right, how="outer")
+    ordered = joined.sort_index()
+    assert ordered.divisions == joined.divisions  # each range sorted on its own
+    pj = pdf.set_index("s").join(pdf.set_index("s")[["a"]].rename(columns={"a": "b"}), how="outer")
+    assert_eq(ordered, pj.sort_index(kind="stable"), scheduler=scheduler)
+    assert_eq(got.sort_index(ascending=False), expected.sort_index(ascending=False), check_order=False)
+    beside = got.assign(k=lambda f: f.a * 2)
+    assert beside.divisions == got.divisions and list(beside.columns) == ["a", "s", "t", "k"]
+    assert_eq(beside, expected.assign(k=lambda f: f.a * 2), scheduler=scheduler)
+    assert_eq(beside.loc[5:9], expected.assign(k=lambda f: f.a * 2).loc[5:9])
+    pd.testing.assert_frame_equal(got.head(4), expected.head(4))
+    pd.testing.assert_series_equal(got.a.head(4), expected.a.head(4))
