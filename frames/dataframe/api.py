@@ -147,7 +147,9 @@ def concat(frames: Sequence[DataFrame]) -> DataFrame:
         have = set(f.schema.names)
         exprs = tuple((n, Col(n) if n in have else Cast(Lit(None), types[n])) for n in names)
         nodes.append(f._node if f.schema.names == names else Project(f._node, exprs))
-    return DataFrame(Concat(tuple(nodes)), frames[0]._index)
+    from frames.dataframe.indexing import concat_divisions
+
+    return DataFrame(concat_divisions(frames, Concat(tuple(nodes))), frames[0]._index)
 
 
 def from_dict(data: dict, npartitions: int = 1, orient: str = "columns", dtype: Any = None, columns: Any = None) -> DataFrame:

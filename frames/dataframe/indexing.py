@@ -202,6 +202,17 @@ def parquet_divisions(scan: Node, column: str) -> Node:
     return divided(scan, column, tuple(mins) + (maxes[-1],))
 
 
+def concat_divisions(frames: Sequence["DataFrame"], node: Node) -> Node:
+    """``node`` (the frames concatenated) with divisions when every frame has them on the same
+    index and each ends before the next begins (Dask's ``concat`` keeps them then too)."""
+    found = [known(f) for f in frames]
+    if any(d is None for d in found) or len({f._index for f in frames}) != 1:
+        return node
+    if any(not a[-1] < b[0] for a, b in zip(found, found[1:])):
+        return node
+    return divided(node, frames[0]._index[0], tuple(v for d in found[:-1] for v in d[:-1]) + found[-1])
+
+
 # -- map_partitions ---------------------------------------------------------------------------
 class WithIndex:
     """``func`` called on a partition with its pandas index; the result's index made columns

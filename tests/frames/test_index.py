@@ -279,3 +279,17 @@ def test_sort_index_assign_beside_the_index_and_head(pdf, npartitions, scheduler
     assert_eq(beside.loc[5:9], expected.assign(k=lambda f: f.a * 2).loc[5:9])
     pd.testing.assert_frame_equal(got.head(4), expected.head(4))
     pd.testing.assert_series_equal(got.a.head(4), expected.a.head(4))
+
+
+def test_concat_of_ordered_ranges_keeps_divisions(pdf, npartitions, scheduler):
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    low, high = got.loc[:19], got.loc[20:]
+    both = frames.concat([low, high])
+    assert both.known_divisions and both.npartitions == low.npartitions + high.npartitions
+    ours, ddf = frames.from_pandas(expected, npartitions), dd.from_pandas(expected, npartitions=npartitions)
+    assert frames.concat([ours.loc[:19], ours.loc[20:]]).divisions == tuple(dd.concat([ddf.loc[:19], ddf.loc[20:]]).divisions)
+    assert_eq(both, expected, scheduler=scheduler)
+    assert_eq(both.loc[15:25], expected.loc[15:25])
+    assert not frames.concat([high, low]).known_divisions
+    assert_eq(frames.concat([high, low]), pd.concat([expected.loc[20:], expected.loc[:19]]))
