@@ -890,7 +890,11 @@ class DataFrame(_Frame):
         that is not the default one), or left out with ``index=False``."""
         if not self._index:
             return self._optimized()
-        return self.reset_index(drop=index is False)._optimized()
+        if index is False:
+            return self.reset_index(drop=True)._optimized()
+        from frames.dataframe.indexing import index_as_columns
+
+        return _optimize.optimize(index_as_columns(self))
 
     def to_parquet(self, path: str, engine: str = "auto", index: bool | None = None, write_index: bool | None = None,
                    **kwargs: Any) -> None:

@@ -51,6 +51,16 @@ def reset_names(columns: Sequence[str]) -> list[str]:
     return [("index" if single else f"level_{i}") if label(c) is None else label(c) for i, c in enumerate(columns)]
 
 
+def index_as_columns(frame: "DataFrame") -> Node:
+    """``frame``'s node with the index as ordinary columns under ``reset_index``'s names, first;
+    an index whose name a column already has (``set_index(k, drop=False)``) is left out, the
+    column holding the same values. What SQL and the writers see of a frame."""
+    names = reset_names(frame._index)
+    rest = [n for n in frame._node.schema.names if n not in frame._index]
+    exprs = tuple((n, Col(c)) for n, c in zip(names, frame._index) if n not in rest) + tuple((n, Col(n)) for n in rest)
+    return Project(frame._node, exprs)
+
+
 def restore_index(pdf: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``pdf`` with its index columns made the pandas index, under their pandas names."""
     if not columns:

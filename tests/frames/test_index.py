@@ -207,6 +207,21 @@ def test_sql_sees_the_index_as_a_column(pdf):
     expected = pdf.groupby("k").size().rename("n").reset_index()
     assert got.index.equals(pd.RangeIndex(len(got)))  # SQL results have no index
     assert got.k.tolist() == expected.k.tolist() and got.n.tolist() == expected.n.tolist()
+    ctx.register("kept", frames.from_pandas(pdf, 3).set_index("k", drop=False))
+    assert ctx.sql("SELECT count(*) AS n, sum(k) AS s FROM kept").compute().values.tolist() == [[len(pdf), pdf.k.sum()]]
+    unnamed = pdf.set_index(pd.Index(np.random.default_rng(0).permutation(len(pdf))))
+    ctx.register("u", frames.from_pandas(unnamed, 2))
+    got = ctx.sql('SELECT "index", a FROM u ORDER BY "index" LIMIT 3').compute()
+    assert got["index"].tolist() == [0, 1, 2] and got.a.tolist() == unnamed.sort_index().a.head(3).tolist()
+
+
+def test_writers_write_the_index_as_a_column(pdf, tmp_path):
+    got = frames.from_pandas(pdf, 3).set_index("k", drop=False)
+    got.to_parquet(str(tmp_path / "kept"))
+    back = pd.read_parquet(tmp_path / "kept")
+    assert sorted(back.columns) == sorted(pdf.columns) and len(back) == len(pdf)
+    frames.from_pandas(pdf, 3).set_index("k").to_parquet(str(tmp_path / "named"))
+    assert list(pd.read_parquet(tmp_path / "named").columns)[0] == "k"
 
 
 def test_map_partitions_sees_and_keeps_the_index(pdf, npartitions, any_scheduler):
