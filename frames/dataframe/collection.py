@@ -579,8 +579,9 @@ class DataFrame(_Frame):
                 raise InvalidArgumentError(f"can only merge with a frames.DataFrame, not {type(right).__name__}")
             if indicator or strategy:
                 raise InvalidArgumentError("merge on the index takes neither indicator= nor strategy=")
-            if (left_index and (left_on or on)) or (right_index and (right_on or on)) or not (left_index or left_on) or not (right_index or right_on):
-                raise InvalidArgumentError("merge on the index: give each side either its *_index=True or its *_on column")
+            for side, use_index, side_on in (("left", left_index, left_on), ("right", right_index, right_on)):
+                if bool(use_index) == bool(side_on or on):
+                    raise InvalidArgumentError(f"merge on the index: give the {side} side either {side}_index=True or {side}_on=, not both or neither")
             return merge_on_index(self, right, how, left_on, right_on, left_index, right_index, tuple(suffixes))
         if indicator:
             name = indicator if isinstance(indicator, str) else "_merge"

@@ -308,3 +308,27 @@ def test_concat_of_ordered_ranges_keeps_divisions(pdf, npartitions, scheduler):
     assert_eq(both.loc[15:25], expected.loc[15:25])
     assert not frames.concat([high, low]).known_divisions
     assert_eq(frames.concat([high, low]), pd.concat([expected.loc[20:], expected.loc[:19]]))
+
+
+def test_bad_index_arguments_are_clear_errors(pdf):
+    from frames.errors import ColumnNotFoundError
+
+    plain = frames.from_pandas(pdf, 3)
+    indexed = plain.set_index("k")
+    cases = [
+        (lambda: plain.set_index("nope"), ColumnNotFoundError, "nope"),
+        (lambda: plain.set_index(["k", "s"]), InvalidArgumentError, "MultiIndex"),
+        (lambda: plain.set_index("k", sorted=True, divisions=[0, 39]), InvalidArgumentError, "divisions for 3 partitions"),
+        (lambda: plain.set_index("k", npartitions=0), InvalidArgumentError, "npartitions"),
+        (lambda: indexed.loc[1:10:2], InvalidArgumentError, "step"),
+        (lambda: indexed.loc[1, "a", "b"], InvalidArgumentError, "two keys"),
+        (lambda: plain.merge(indexed, left_index=True, right_index=True), InvalidArgumentError, "set_index"),
+        (lambda: indexed.merge(indexed, left_index=True, right_index=True, how="cross"), InvalidArgumentError, "how="),
+        (lambda: indexed.merge(indexed, left_index=True), InvalidArgumentError, "right_on"),
+        (lambda: indexed.join(pdf), InvalidArgumentError, "frames.DataFrame"),
+        (lambda: indexed.repartition(divisions=[0, 30, 20, 39]), InvalidArgumentError, "ascending"),
+        (lambda: frames.read_parquet("/nonexistent-dir-xyz", calculate_divisions=True), InvalidArgumentError, "index="),
+    ]
+    for make, error, words in cases:
+        with pytest.raises(error, match=words):
+            make()
