@@ -338,7 +338,12 @@ class LocIndexer:
             labels = [_label_value(v, t) for v in list(key)]
             pred = call("is_in", col, values=tuple(labels))
             indices = sorted({p for p in (partition_of(divs, v) for v in labels if v is not None) if p is not None}) if divs else None
-            return _select(obj, pred, indices, None, column)
+            new = None
+            if indices:  # the partitions' ranges, trimmed to the labels
+                present = [v for v in labels if v is not None and partition_of(divs, v) is not None]
+                new = (max(min(present), divs[indices[0]]),) + tuple(divs[i] for i in indices[1:]) + \
+                      (min(max(present), divs[indices[-1] + 1]),)
+            return _select(obj, pred, indices, new, column)
         value = _label_value(key, t)
         pred = call("eq", col, Lit(value))
         indices = ([p] if (p := partition_of(divs, value)) is not None else []) if divs else None

@@ -332,3 +332,14 @@ def test_bad_index_arguments_are_clear_errors(pdf):
     for make, error, words in cases:
         with pytest.raises(error, match=words):
             make()
+
+
+def test_loc_divisions_match_dask():
+    p = pd.DataFrame({"a": range(100)}, index=pd.Index(np.arange(100) // 2, name="k"))
+    got, expected = frames.from_pandas(p, 4), dd.from_pandas(p, npartitions=4)
+    for key in [10, slice(10, 30), slice(None, 30), slice(30, None), slice(12, 25)]:
+        assert got.loc[key].divisions == tuple(expected.loc[key].divisions), key
+        assert_eq(got.loc[key], p.loc[[key]] if isinstance(key, int) else p.loc[key])
+    listed = got.loc[[3, 40]]  # Dask cuts one partition per label: (3, 40, 40); the ranges here are trimmed
+    assert listed.divisions == (3, 37, 40)
+    assert_eq(listed, p.loc[[3, 40]])
