@@ -64,7 +64,7 @@ def _engines(partitions: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -86,7 +86,7 @@ def main() -> None:
     lines = ["# Index and divisions: frames vs dask.dataframe", "",
              f"{args.rows:,} rows (join: with {args.rows // 2:,}), {args.partitions} partitions, threads scheduler, "
              f"{WORKERS} workers, best of 3; load average {load:.1f} when written (a shared machine: noisy).",
-             "Command: `python -m benchmarks.index" + (f" --rows {args.rows}" if args.rows != 2_000_000 else "") + "`", "",
+             "Command: `python -m benchmarks.index" + (f" --rows {args.rows}" if args.rows != 1_000_000 else "") + "`", "",
              "| operation | frames (s) | dask (s) | dask / frames | answers |", "|---|---|---|---|---|"]
     for op in times["frames"]:
         f, d = times["frames"][op], times["dask"][op]

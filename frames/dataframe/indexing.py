@@ -17,9 +17,9 @@ import pyarrow as pa
 
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
-from frames.dataframe.expr.divisions import (RangeShuffle, divided, stable, RepartitionDivisions, divisions_from_samples,
+from frames.dataframe.expr.divisions import (RangeShuffle, RepartitionDivisions, divided, divisions_from_samples,
                                              divisions_of, partition_of, partitions_between, sample_and_extent,
-                                             sorted_divisions)
+                                             sorted_divisions, stable, trimmed)
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node
 from frames.dataframe.expr.reshape import SelectPartitions
@@ -53,8 +53,9 @@ def reset_names(columns: Sequence[str]) -> list[str]:
 
 def index_as_columns(frame: "DataFrame") -> Node:
     """``frame``'s node with the index as ordinary columns under ``reset_index``'s names, first;
-    an index whose name a column already has (``set_index(k, drop=False)``) is left out, the
-    column holding the same values. What SQL and the writers see of a frame."""
+    an index whose name a column already has is left out, the column wins (after
+    ``set_index(k, drop=False)`` it holds the same values; after ``assign(k=...)`` SQL does not
+    see the index). What SQL and the writers see of a frame."""
     names = reset_names(frame._index)
     rest = [n for n in frame._node.schema.names if n not in frame._index]
     exprs = tuple((n, Col(c)) for n, c in zip(names, frame._index) if n not in rest) + tuple((n, Col(n)) for n in rest)
@@ -329,26 +330,19 @@ class LocIndexer:
             parts += [call("le", col, Lit(hi))] if hi is not None else []
             pred = parts[0] if len(parts) == 1 else call("and", *parts) if parts else None
             indices = partitions_between(divs, lo, hi) if divs else None
-            new = None
-            if divs and indices:
-                new = (divs[indices[0]] if lo is None else max(lo, divs[indices[0]]),) + tuple(divs[i] for i in indices[1:]) + \
-                      (divs[indices[-1] + 1] if hi is None else min(hi, divs[indices[-1] + 1]),)
+            new = trimmed(divs, indices, lo, hi) if indices else None
             return _select(obj, pred, indices, new, column)
         if isinstance(key, (list, tuple, pd.Index, pd.Series)) or (hasattr(key, "__array__") and not pd.api.types.is_scalar(key)):
             labels = [_label_value(v, t) for v in list(key)]
             pred = call("is_in", col, values=tuple(labels))
-            indices = sorted({p for p in (partition_of(divs, v) for v in labels if v is not None) if p is not None}) if divs else None
-            new = None
-            if indices:  # the partitions' ranges, trimmed to the labels
-                present = [v for v in labels if v is not None and partition_of(divs, v) is not None]
-                new = (max(min(present), divs[indices[0]]),) + tuple(divs[i] for i in indices[1:]) + \
-                      (min(max(present), divs[indices[-1] + 1]),)
+            present = [v for v in labels if v is not None]
+            indices = sorted({partition_of(divs, v) for v in present}) if divs else None
+            new = trimmed(divs, indices, min(present), max(present)) if indices else None  # the ranges cut to the labels
             return _select(obj, pred, indices, new, column)
         value = _label_value(key, t)
         pred = call("eq", col, Lit(value))
-        indices = ([p] if (p := partition_of(divs, value)) is not None else []) if divs else None
-        new = (value, value) if indices else None
-        return _select(obj, pred, indices, new, column)
+        indices = [partition_of(divs, value)] if divs else None
+        return _select(obj, pred, indices, trimmed(divs, indices, value, value) if divs else None, column)
 
 
 def _filter_series(series: "Series", mask: "Series") -> "Series":

@@ -343,3 +343,17 @@ def test_loc_divisions_match_dask():
     listed = got.loc[[3, 40]]  # Dask cuts one partition per label: (3, 40, 40); the ranges here are trimmed
     assert listed.divisions == (3, 37, 40)
     assert_eq(listed, p.loc[[3, 40]])
+
+
+def test_given_divisions_that_miss_the_data_lose_no_rows(pdf, npartitions, scheduler):
+    """Rows below the first division sit in the first partition, above the last in the last."""
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k", divisions=[10, 20, 30])
+    assert_eq(got, expected, scheduler=scheduler)
+    for key in (slice(0, 5), slice(35, 50), slice(None, 3), 2, 39):
+        assert_eq(got.loc[key], expected.loc[[key]] if isinstance(key, int) else expected.loc[key], scheduler=scheduler)
+    assert_eq(got.loc[[1, 15, 38]], expected.loc[[1, 15, 38]])
+    cut = got.repartition(divisions=[10, 15, 25, 30])
+    assert_eq(cut, expected, scheduler=scheduler)
+    other = frames.from_pandas(pdf.groupby("k").a.sum().rename("total").to_frame(), 3)
+    assert_eq(got.join(other), expected.join(pdf.groupby("k").a.sum().rename("total")), check_order=False)

@@ -2,7 +2,9 @@
 
 A frame whose index column ``c`` is range-partitioned has ``divisions`` ``(d0, d1, ..., dn)``:
 partition ``i`` holds the rows with ``d[i] <= c < d[i+1]`` (the last one also ``c == dn``), as in
-Dask. Missing index values, which no range holds, sit in the last partition. The boundaries are
+Dask. Missing index values, which no range holds, sit in the last partition, and so do values
+above ``dn``, while values below ``d0`` sit in the first (only ``divisions=`` given by the user can
+miss the data's range; Dask then loses such rows from ``.loc``, here they are found). The boundaries are
 known when the graph is built, so ``.loc`` reads only the partitions a label or slice can be in,
 and two frames with the same divisions join partition ``i`` with partition ``i``, no shuffle.
 
@@ -119,21 +121,27 @@ def divisions_of(node: Node, column: str) -> tuple | None:
 
 
 # -- finding partitions by label ------------------------------------------------------------------
-def partition_of(divisions: Sequence, label: Any) -> int | None:
-    """The partition that can hold ``label`` (None: outside every partition)."""
-    if label < divisions[0] or label > divisions[-1]:
-        return None
-    return min(bisect.bisect_right(divisions, label) - 1, len(divisions) - 2)
+def partition_of(divisions: Sequence, label: Any) -> int:
+    """The partition that can hold ``label`` (the first also holds what is below ``d[0]``, the
+    last what is above ``d[n]``: given ``divisions=`` need not span the data)."""
+    return min(max(bisect.bisect_right(divisions, label) - 1, 0), len(divisions) - 2)
 
 
 def partitions_between(divisions: Sequence, lo: Any, hi: Any) -> list[int]:
     """The partitions that can hold labels in ``[lo, hi]`` (either end None: open)."""
-    n = len(divisions) - 1
-    first = 0 if lo is None else max(bisect.bisect_right(divisions, lo) - 1, 0)
-    last = n - 1 if hi is None else min(bisect.bisect_right(divisions, hi) - 1, n - 1)
-    if (lo is not None and lo > divisions[-1]) or (hi is not None and hi < divisions[0]):
-        return []
+    first = 0 if lo is None else partition_of(divisions, lo)
+    last = len(divisions) - 2 if hi is None else partition_of(divisions, hi)
     return list(range(first, last + 1))
+
+
+def trimmed(divisions: Sequence, indices: list[int], lo: Any, hi: Any) -> tuple:
+    """The divisions of partitions ``indices`` (ascending) after keeping only ``[lo, hi]``: each
+    partition's start, and the last one's end, cut to the labels where that stays in order."""
+    inner = tuple(divisions[i] for i in indices) + (divisions[indices[-1] + 1],)
+    start = inner[0] if lo is None else max(lo, inner[0])
+    end = inner[-1] if hi is None else min(hi, inner[-1])
+    out = (start,) + inner[1:-1] + (end,)
+    return out if all(a <= b for a, b in zip(out, out[1:])) else inner
 
 
 # -- range partitioning on given boundaries -------------------------------------------------------
@@ -141,20 +149,25 @@ def _scalar(value: Any, t: pa.DataType) -> pa.Scalar:
     return pa.scalar(value, t)
 
 
-def _in_range(table: pa.Table, column: str, lo: Any, hi: Any, last: bool) -> pa.Table:
-    """The rows with ``lo <= column < hi`` (``<= hi`` for the last range), in order; the last
-    range also keeps the missing values."""
+def _in_range(table: pa.Table, column: str, lo: Any, hi: Any, first: bool, last: bool) -> pa.Table:
+    """The rows with ``lo <= column < hi``, in order; the first range also keeps what is below
+    ``lo``, the last what is above (and ``== hi``) and the missing values."""
     col = table.column(column)
     t = col.type
-    mask = pc.and_kleene(pc.greater_equal(col, _scalar(lo, t)),
-                         (pc.less_equal if last else pc.less)(col, _scalar(hi, t)))
-    if last:
-        mask = pc.or_kleene(mask, pc.is_null(col))
+    if first and last:
+        return table
+    if first:
+        mask = pc.less(col, _scalar(hi, t))
+    elif last:
+        mask = pc.or_kleene(pc.greater_equal(col, _scalar(lo, t)), pc.is_null(col))
+    else:
+        mask = pc.and_kleene(pc.greater_equal(col, _scalar(lo, t)), pc.less(col, _scalar(hi, t)))
     return table.filter(pc.fill_null(mask, False))
 
 
-def _gather_range(tables: list[pa.Table], column: str, lo: Any, hi: Any, last: bool, schema: pa.Schema) -> pa.Table:
-    return concat_tables([_in_range(t, column, lo, hi, last) for t in tables], schema)
+def _gather_range(tables: list[pa.Table], column: str, lo: Any, hi: Any, first: bool, last: bool,
+                  schema: pa.Schema) -> pa.Table:
+    return concat_tables([_in_range(t, column, lo, hi, first, last) for t in tables], schema)
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,11 +191,11 @@ class RepartitionDivisions(PositionalRewrites, UnaryNode):
         n_old, n_new = len(self.old) - 1, len(self.new) - 1
         keys = []
         for j in range(n_new):
-            lo, hi, last = self.new[j], self.new[j + 1], j == n_new - 1
+            lo, hi, first, last = self.new[j], self.new[j + 1], j == 0, j == n_new - 1
             inputs = [src[i] for i in range(n_old)
-                      if self.old[i] <= hi and lo <= self.old[i + 1] or (last and i == n_old - 1)]
+                      if self.old[i] <= hi and lo <= self.old[i + 1] or (first and i == 0) or (last and i == n_old - 1)]
             key = (self.name, j)
-            lowering.graph[key] = Task(_gather_range, [Ref(k) for k in inputs], self.column, lo, hi, last, self.schema)
+            lowering.graph[key] = Task(_gather_range, [Ref(k) for k in inputs], self.column, lo, hi, first, last, self.schema)
             keys.append(key)
         return keys
 
