@@ -1446,8 +1446,13 @@ class _PartitionIndexer:
         for i in indices:
             if not isinstance(i, int) or not -n <= i < n:
                 raise InvalidArgumentError(f"partition {i!r} does not exist (the frame has {n})")
-        node = SelectPartitions(self._frame._node, tuple(i % n for i in indices))
+        indices = [i % n for i in indices]
         f = self._frame
+        if indices and indices == sorted(set(indices)) and f.known_divisions:  # in order: their divisions stay
+            from frames.dataframe.indexing import select_partitions
+
+            return select_partitions(f, indices)
+        node = SelectPartitions(f._node, tuple(indices))
         if isinstance(f, Series):
             return Series(node, f._expr, f._name, f._index)
         return f._with(node)

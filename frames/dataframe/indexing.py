@@ -352,6 +352,11 @@ def _filter_series(series: "Series", mask: "Series") -> "Series":
     return Series(Filter(series._node, _as_filter(pred)), series._expr, series._name, series._index)
 
 
+def select_partitions(obj: "_Frame", indices: list[int]):
+    """``obj.partitions[indices]`` (ascending) with the divisions of those partitions."""
+    return _select(obj, None, indices, None, obj._index[0])
+
+
 def _select(obj: "_Frame", pred, indices: list[int] | None, new: tuple | None, column: str):
     """``obj``'s rows where ``pred`` holds, reading only the partitions ``indices`` (None: all);
     ``new``: the divisions of what is left."""

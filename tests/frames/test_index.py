@@ -357,3 +357,12 @@ def test_given_divisions_that_miss_the_data_lose_no_rows(pdf, npartitions, sched
     assert_eq(cut, expected, scheduler=scheduler)
     other = frames.from_pandas(pdf.groupby("k").a.sum().rename("total").to_frame(), 3)
     assert_eq(got.join(other), expected.join(pdf.groupby("k").a.sum().rename("total")), check_order=False)
+
+
+def test_partitions_in_order_keep_their_divisions(pdf, npartitions):
+    got = frames.from_pandas(_indexed(pdf), npartitions)
+    expected = dd.from_pandas(_indexed(pdf), npartitions=npartitions)
+    picks = [0] if npartitions == 1 else [0, npartitions - 1]
+    assert got.partitions[picks].divisions == tuple(expected.partitions[picks].divisions)
+    assert_eq(got.partitions[picks], expected.partitions[picks].compute(), check_dtype=False)  # dask: its own string dtype
+    assert not got.partitions[picks[::-1]].known_divisions or len(picks) == 1
