@@ -371,6 +371,13 @@ class DataFrame(_Frame):
             if n not in available:
                 raise ColumnNotFoundError(n, [c for c in available if c not in self._index] or available)
 
+    def _columns_node(self) -> Node:
+        """The node with the index as ordinary columns (``indexing.index_as_columns``): what a
+        merge on columns or a group-by sees, so ``on=`` may name an index, as in pandas."""
+        from frames.dataframe.indexing import index_as_columns
+
+        return index_as_columns(self) if self._index else self._node
+
     def _with(self, node: Node, index: Sequence[str] | None = None) -> "DataFrame":
         return DataFrame(node, self._index if index is None else index)
 
@@ -611,7 +618,7 @@ class DataFrame(_Frame):
         self._check_columns(lk)
         right._check_columns(rk)
         join_how = {"leftsemi": "semi", "leftanti": "anti"}.get(how, how)
-        node = Join(self.reset_index()._node, right.reset_index()._node, join_how, tuple(lk), tuple(rk),
+        node = Join(self._columns_node(), right._columns_node(), join_how, tuple(lk), tuple(rk),
                     strategy=strategy, suffixes=tuple(suffixes), coalesce_keys=True)
         return DataFrame(node)
 
@@ -676,7 +683,7 @@ class DataFrame(_Frame):
 
         keys = [by] if isinstance(by, str) else list(by)
         if self._index:
-            return self.reset_index().groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+            return DataFrame(self._columns_node()).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
         self._check_columns(keys)
         return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
 

@@ -366,3 +366,13 @@ def test_partitions_in_order_keep_their_divisions(pdf, npartitions):
     assert got.partitions[picks].divisions == tuple(expected.partitions[picks].divisions)
     assert_eq(got.partitions[picks], expected.partitions[picks].compute(), check_dtype=False)  # dask: its own string dtype
     assert not got.partitions[picks[::-1]].known_divisions or len(picks) == 1
+
+
+def test_merge_and_groupby_on_columns_may_name_the_index(pdf, npartitions):
+    kept = frames.from_pandas(pdf, npartitions).set_index("k", drop=False)
+    other = frames.from_pandas(pdf[["k", "s"]].drop_duplicates("k"), 2)
+    expected = pdf.merge(pdf[["k", "s"]].drop_duplicates("k"), on="k")
+    assert_eq(kept.merge(other, on="k"), expected, check_order=False, check_index=False)
+    indexed = frames.from_pandas(pdf, npartitions).set_index("k")
+    assert_eq(indexed.merge(other, on="k")[["k", "a"]], expected[["k", "a"]], check_order=False, check_index=False)
+    assert_eq(kept.groupby("k").a.sum(), pdf.groupby("k").a.sum())
