@@ -371,12 +371,12 @@ class DataFrame(_Frame):
             if n not in available:
                 raise ColumnNotFoundError(n, [c for c in available if c not in self._index] or available)
 
-    def _columns_node(self) -> Node:
-        """The node with the index as ordinary columns (``indexing.index_as_columns``): what a
-        merge on columns or a group-by sees, so ``on=`` may name an index, as in pandas."""
+    def _columns_node(self, named: Iterable[str]) -> Node:
+        """What a merge on columns or a group-by sees: the columns, and the index only where
+        ``named`` (the keys) names it, as in pandas (``indexing.index_as_columns``)."""
         from frames.dataframe.indexing import index_as_columns
 
-        return index_as_columns(self) if self._index else self._node
+        return index_as_columns(self, set(named)) if self._index else self._node
 
     def _with(self, node: Node, index: Sequence[str] | None = None) -> "DataFrame":
         return DataFrame(node, self._index if index is None else index)
@@ -592,7 +592,9 @@ class DataFrame(_Frame):
             return merge_on_index(self, right, how, left_on, right_on, left_index, right_index, tuple(suffixes))
         if indicator:
             name = indicator if isinstance(indicator, str) else "_merge"
-            left_m, right_m = self.reset_index().assign(__left_marker=True), right.reset_index().assign(__right_marker=True)
+            named = lambda *keys: {k for v in keys for k in ([v] if isinstance(v, str) else list(v or []))}  # noqa: E731
+            left_m = DataFrame(self._columns_node(named(on, left_on))).assign(__left_marker=True)
+            right_m = DataFrame(right._columns_node(named(on, right_on))).assign(__right_marker=True)
             joined = left_m.merge(right_m, how=how, on=on, left_on=left_on, right_on=right_on, suffixes=suffixes, strategy=strategy)
             lm, rm = call("is_not_null", Col("__left_marker")), call("is_not_null", Col("__right_marker"))
             flag = Case(((call("and", lm, rm), Lit("both")), (lm, Lit("left_only"))), Lit("right_only"))
@@ -618,7 +620,7 @@ class DataFrame(_Frame):
         self._check_columns(lk)
         right._check_columns(rk)
         join_how = {"leftsemi": "semi", "leftanti": "anti"}.get(how, how)
-        node = Join(self._columns_node(), right._columns_node(), join_how, tuple(lk), tuple(rk),
+        node = Join(self._columns_node(lk), right._columns_node(rk), join_how, tuple(lk), tuple(rk),
                     strategy=strategy, suffixes=tuple(suffixes), coalesce_keys=True)
         return DataFrame(node)
 
@@ -683,7 +685,7 @@ class DataFrame(_Frame):
 
         keys = [by] if isinstance(by, str) else list(by)
         if self._index:
-            return DataFrame(self._columns_node()).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
         self._check_columns(keys)
         return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
 

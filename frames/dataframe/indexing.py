@@ -51,15 +51,16 @@ def reset_names(columns: Sequence[str]) -> list[str]:
     return [("index" if single else f"level_{i}") if label(c) is None else label(c) for i, c in enumerate(columns)]
 
 
-def index_as_columns(frame: "DataFrame") -> Node:
+def index_as_columns(frame: "DataFrame", only: Any = None) -> Node:
     """``frame``'s node with the index as ordinary columns under ``reset_index``'s names, first;
     an index whose name a column already has is left out, the column wins (after
     ``set_index(k, drop=False)`` it holds the same values; after ``assign(k=...)`` SQL does not
-    see the index). What SQL and the writers see of a frame."""
+    see the index). What SQL and the writers see of a frame. ``only``: keep just the index
+    columns of these names (a merge on columns or a group-by drops the rest, as pandas)."""
     names = reset_names(frame._index)
     rest = [n for n in frame._node.schema.names if n not in frame._index]
-    exprs = tuple((n, Col(c)) for n, c in zip(names, frame._index) if n not in rest) + tuple((n, Col(n)) for n in rest)
-    return Project(frame._node, exprs)
+    exprs = tuple((n, Col(c)) for n, c in zip(names, frame._index) if n not in rest and (only is None or n in only))
+    return Project(frame._node, exprs + tuple((n, Col(n)) for n in rest))
 
 
 def restore_index(pdf: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
