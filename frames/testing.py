@@ -51,6 +51,8 @@ def assert_eq(actual: Any, expected: Any, check_order: bool = True, check_index:
         pd.testing.assert_frame_equal(a, e, check_dtype=check_dtype, **kwargs)
     elif isinstance(e, pd.Series):
         pd.testing.assert_series_equal(a, e, check_dtype=check_dtype, **kwargs)
+    elif isinstance(e, pd.Index):
+        pd.testing.assert_index_equal(a, e, exact="equiv" if check_dtype else False, **kwargs)
     else:
         if hasattr(e, "__float__") and not isinstance(e, (str, bytes)):
             import math

@@ -46,7 +46,11 @@ compare against)."""
 
 def _source_to_node(source: Any, storage_options: dict | None = None) -> Node:
     if isinstance(source, frames.DataFrame):
-        return source.reset_index()._node if source.index_columns else source._node
+        if source.index_columns:  # the index as a column (see ARCHITECTURE.md "The index and divisions")
+            from frames.dataframe.indexing import index_as_columns
+
+            return index_as_columns(source)
+        return source._node
     if isinstance(source, pd.DataFrame):
         return frames.from_pandas(source.reset_index(drop=isinstance(source.index, pd.RangeIndex)))._node
     if isinstance(source, pa.Table):

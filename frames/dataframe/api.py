@@ -31,14 +31,21 @@ def from_arrow(table: pa.Table, npartitions: int = 1) -> DataFrame:
     return DataFrame(FromTables(split_table(table, n), table.schema))
 
 
-def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: int | None = None) -> DataFrame | Series:
+def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: int | None = None,
+                sort: bool = True) -> DataFrame | Series:
     """A lazy frame over an in-memory pandas object, split into ``npartitions`` row ranges.
 
-    A non-default index becomes index column(s) that ``compute()`` restores.
+    A non-default index becomes index column(s) that ``compute()`` restores. With ``sort`` (the
+    default, as Dask's) a one-level index is sorted first and cut where no label spans two
+    partitions, so the frame has known ``divisions``. A default ``RangeIndex`` is not stored:
+    such a frame has no index (``compute()`` numbers its rows again) and unknown divisions.
     """
+    from frames.dataframe.expr.divisions import Divided, pandas_division_locations
+    from frames.dataframe.indexing import unnamed
+
     if isinstance(df, pd.Series):
         name = df.name if df.name is not None else "__value__"
-        frame = from_pandas(df.to_frame(name=name), npartitions, chunksize)
+        frame = from_pandas(df.to_frame(name=name), npartitions, chunksize, sort)
         return frame[name].rename(df.name)
     if not isinstance(df, pd.DataFrame):
         raise DataTypeError(f"from_pandas needs a pandas DataFrame or Series, not {type(df).__name__}")
@@ -46,9 +53,14 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
         npartitions = max(1, -(-len(df) // int(chunksize)))
     n = _check_npartitions(npartitions)
     index: list[str] = []
+    cuts = None
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
-        index = [str(name) if name is not None else "index" for name in df.index.names]
-        df = df.copy()
+        index = [str(name) if name is not None else unnamed(i) for i, name in enumerate(df.index.names)]
+        if sort and len(index) == 1 and not df.index.hasnans:
+            if not df.index.is_monotonic_increasing:
+                df = df.sort_index(kind="stable")
+            cuts, divisions = pandas_division_locations(df.index, n)
+        df = df.copy(deep=False)
         df.index.names = index
         df = df.reset_index()
     if any(not isinstance(c, str) for c in df.columns):
@@ -58,16 +70,40 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataTypeError(f"cannot convert the pandas DataFrame to Arrow: {exc}") from None
     table = normalize_table(table)
-    return DataFrame(FromTables(split_table(table, n), table.schema), index)
+    if cuts is None:
+        return DataFrame(FromTables(split_table(table, n), table.schema), index)
+    parts = tuple(table.slice(lo, hi - lo) for lo, hi in zip(cuts, cuts[1:]))
+    node = FromTables(parts, table.schema)
+    if divisions[0] is None:  # an empty frame
+        return DataFrame(node, index)
+    return DataFrame(Divided(node, index[0], tuple(_plain(v) for v in divisions)), index)
+
+
+def _plain(value: Any) -> Any:
+    """A division as Arrow gives its values back (NumPy scalars as Python ones)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, pd.Timestamp) else value
 
 
 def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None, filters: Any = None,
-                 storage_options: dict | None = None, **kwargs: Any) -> DataFrame:
+                 storage_options: dict | None = None, index: str | None = None, calculate_divisions: bool = False,
+                 **kwargs: Any) -> DataFrame:
     """Lazily read Parquet files (a file, directory, glob or URL). Filters and column selections
-    made later on the DataFrame also reach the reader."""
+    made later on the DataFrame also reach the reader. ``index``: a column to make the index;
+    ``calculate_divisions=True`` takes its divisions from the row groups' statistics (known when
+    every piece has them and the pieces are in order without overlap, as Dask's)."""
     from frames.dataframe.io import read_parquet_node
+    from frames.dataframe.indexing import parquet_divisions
 
-    return DataFrame(read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs))
+    if calculate_divisions and index is None:
+        raise InvalidArgumentError("calculate_divisions=True needs index= (the column the files are sorted by)")
+    if index is not None and columns is not None and index not in columns:
+        columns = [index, *columns]
+    node = read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs)
+    if index is None:
+        return DataFrame(node)
+    frame = DataFrame(node)
+    frame._check_columns([index])
+    return DataFrame(parquet_divisions(node, index) if calculate_divisions else node, (index,))
 
 
 def read_csv(path: str | Sequence[str], blocksize: int | str | None = "64MB", **kwargs: Any) -> DataFrame:
@@ -111,7 +147,9 @@ def concat(frames: Sequence[DataFrame]) -> DataFrame:
         have = set(f.schema.names)
         exprs = tuple((n, Col(n) if n in have else Cast(Lit(None), types[n])) for n in names)
         nodes.append(f._node if f.schema.names == names else Project(f._node, exprs))
-    return DataFrame(Concat(tuple(nodes)), frames[0]._index)
+    from frames.dataframe.indexing import concat_divisions
+
+    return DataFrame(concat_divisions(frames, Concat(tuple(nodes))), frames[0]._index)
 
 
 def from_dict(data: dict, npartitions: int = 1, orient: str = "columns", dtype: Any = None, columns: Any = None) -> DataFrame:

@@ -6,8 +6,10 @@ expression over that node's columns; every method builds a new expression and no
 lowered to a task graph and run by an ``exec`` scheduler. Partitions are Arrow tables; users see
 pandas objects at the boundary (``compute()``, ``map_partitions``).
 
-There is no stored row index: a pandas index on results (after ``groupby``, ``value_counts`` or
-``set_index``) is recorded as the names of the columns that become the index at ``compute()``.
+Arrow tables have no row index: a pandas index (after ``set_index``, ``groupby``,
+``value_counts``, or of a ``from_pandas`` frame) is a designated column of the partitions, recorded
+as ``_index`` and made the pandas index at ``compute()``; ``indexing.py`` holds the index's
+operations and ``expr/divisions.py`` its known partition boundaries (``divisions``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from frames.dataframe.expr.reshape import Limit, Repartition
 from frames.dataframe.expr.scalar import Call, Case, Cast, Col, Lit, ScalarExpr, ScalarInput, balanced, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
+from frames.dataframe.indexing import restore_index
 
 
 def _lift(node: Node, expr: ScalarExpr) -> tuple[Node, ScalarExpr]:
@@ -130,6 +133,45 @@ class _Frame(Lazy):
     @property
     def npartitions(self) -> int:
         return self._node.npartitions
+
+    @property
+    def divisions(self) -> tuple:
+        """The index value where each partition starts, and the last one's end (Dask's): all
+        None when the partitions are not known to be sorted by a one-column index."""
+        from frames.dataframe.indexing import divisions
+
+        return divisions(self)
+
+    @property
+    def known_divisions(self) -> bool:
+        from frames.dataframe.indexing import known
+
+        return known(self) is not None
+
+    @property
+    def loc(self):
+        """Rows by index label, label slice (both ends included), list of labels or boolean Series;
+        with known divisions only the partitions that can hold them are read."""
+        from frames.dataframe.indexing import LocIndexer
+
+        return LocIndexer(self)
+
+    @property
+    def index(self) -> "Index":
+        """The index as a lazy ``Index`` (without one: the row positions pandas would number,
+        computed as ``RangeIndex``-like values)."""
+        if len(self._index) > 1:
+            raise InvalidArgumentError("the index of a MultiIndex frame is not supported; use reset_index()")
+        if not self._index:
+            from frames.dataframe.expr.prefix import PrefixScan, RowNumbers, no_state
+
+            node = self._result_node()
+            numbers = RowNumbers("__position__")
+            schema = pa.schema(list(node.schema) + [pa.field("__position__", pa.int64())])
+            return Index(PrefixScan(node, no_state, numbers.step, numbers.emit, schema, "row-numbers"), Col("__position__"), None)
+        from frames.dataframe.indexing import label
+
+        return Index(self._node, Col(self._index[0]), label(self._index[0]))
 
     def _result_node(self) -> Node:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -311,9 +353,7 @@ class DataFrame(_Frame):
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
         table = concat_tables(list(results), self._optimized_schema())
-        pdf = arrow_to_pandas(table)
-        if self._index:
-            pdf = pdf.set_index(list(self._index))
+        pdf = restore_index(arrow_to_pandas(table), self._index)
         if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
             labels = [self._column_labels.get(c, c) for c in pdf.columns]
             if any(isinstance(label, tuple) for label in labels):
@@ -330,6 +370,13 @@ class DataFrame(_Frame):
         for n in names:
             if n not in available:
                 raise ColumnNotFoundError(n, [c for c in available if c not in self._index] or available)
+
+    def _columns_node(self, named: Iterable[str]) -> Node:
+        """What a merge on columns or a group-by sees: the columns, and the index only where
+        ``named`` (the keys) names it, as in pandas (``indexing.index_as_columns``)."""
+        from frames.dataframe.indexing import index_as_columns
+
+        return index_as_columns(self, set(named)) if self._index else self._node
 
     def _with(self, node: Node, index: Sequence[str] | None = None) -> "DataFrame":
         return DataFrame(node, self._index if index is None else index)
@@ -374,7 +421,12 @@ class DataFrame(_Frame):
 
     def assign(self, **columns: Any) -> "DataFrame":
         """New or replaced columns, in order: a function is called with the frame as the
-        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``)."""
+        columns before it left it (pandas: ``assign(z=..., w=lambda f: f.z + 1)``). A column
+        named as the index is a new column beside it, as in pandas."""
+        if any(c in columns for c in self._index):
+            from frames.dataframe.indexing import index_aside
+
+            return index_aside(self, columns).assign(**columns)
         exprs = {n: Col(n) for n in self._node.schema.names}  # over self._node
         for name, value in columns.items():
             if callable(value) and not isinstance(value, (Series, ScalarExpr)):
@@ -406,19 +458,39 @@ class DataFrame(_Frame):
         self._check_columns(names)
         return self._with(Project(self._node, tuple((n, Col(n)) for n in self._node.schema.names if n not in names)))
 
+    def sort_index(self, ascending: bool = True) -> "DataFrame":
+        """Rows ordered by the index: with known divisions each partition is sorted on its own
+        (the ranges are in order already) and the divisions stay; else a full sort."""
+        from frames.dataframe.indexing import sort_index
+
+        return sort_index(self, ascending)
+
     def reset_index(self, drop: bool = False) -> "DataFrame":
+        """The index as ordinary columns, first (an unnamed one as ``index``), or dropped."""
+        from frames.dataframe.indexing import reset_names
+
         if drop and self._index:
             keep = [n for n in self._node.schema.names if n not in self._index]
             return DataFrame(Project(self._node, tuple((n, Col(n)) for n in keep)))
         if self._index:  # index columns come first, as pandas puts them
-            order = list(self._index) + [n for n in self._node.schema.names if n not in self._index]
-            return DataFrame(Project(self._node, tuple((n, Col(n)) for n in order)))
+            rest = [n for n in self._node.schema.names if n not in self._index]
+            names = reset_names(self._index)
+            clash = sorted(set(names) & set(rest))
+            if clash:
+                raise InvalidArgumentError(f"cannot reset the index: columns {clash} already exist; use reset_index(drop=True)")
+            exprs = tuple((n, Col(c)) for n, c in zip(names, self._index)) + tuple((n, Col(n)) for n in rest)
+            return DataFrame(Project(self._node, exprs))
         return DataFrame(self._node)
 
-    def set_index(self, keys: str | Sequence[str]) -> "DataFrame":
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        self._check_columns(keys)
-        return DataFrame(self._node, keys)
+    def set_index(self, other: str, drop: bool = True, sorted: bool = False, divisions: Sequence | None = None,
+                  npartitions: int | None = None) -> "DataFrame":
+        """``other`` (a column) as the index, the rows sorted by it into ranges with known
+        ``divisions`` (Dask's set_index): ``sorted=True`` trusts the partitions to be in order
+        already and computes only their min and max; otherwise boundaries are sampled (computed
+        now) unless ``divisions`` gives them, and the rows are shuffled into those ranges."""
+        from frames.dataframe.indexing import set_index
+
+        return set_index(self, other, drop=drop, sorted=sorted, divisions=divisions, npartitions=npartitions)
 
     # -- element-wise -------------------------------------------------------------------------
     def _map_columns(self, fn: Callable[[str, ScalarExpr], ScalarExpr], columns: Iterable[str] | None = None) -> "DataFrame":
@@ -466,10 +538,16 @@ class DataFrame(_Frame):
         """
         return map_partitions(func, self, *args, meta=meta, **kwargs)
 
-    def repartition(self, npartitions: int | None = None, partition_size: int | str | None = None) -> "DataFrame":
+    def repartition(self, npartitions: int | None = None, partition_size: int | str | None = None,
+                    divisions: Sequence | None = None) -> "DataFrame":
         """``npartitions`` partitions (neighbours merged or each split evenly, order kept), or about
         ``partition_size`` bytes each (``"100MB"``), by the frame's size estimate (Arrow bytes of its
-        sources through the filters: no computation, unlike Dask's, which measures)."""
+        sources through the filters: no computation, unlike Dask's, which measures), or the ranges
+        of ``divisions`` (the frame's own must be known and within them)."""
+        from frames.dataframe.indexing import merged_npartitions, repartition_divisions
+
+        if divisions is not None:
+            return repartition_divisions(self, divisions)
         if partition_size is not None:
             from frames.dataframe.io.csv import parse_size
 
@@ -479,7 +557,7 @@ class DataFrame(_Frame):
             npartitions = max(1, -(-int(self._node.estimated_bytes()) // size))
         if not isinstance(npartitions, int) or npartitions < 1:
             raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
-        return self._with(Repartition(self._node, npartitions))
+        return merged_npartitions(self, Repartition(self._node, npartitions))
 
     def merge(
         self,
@@ -491,15 +569,32 @@ class DataFrame(_Frame):
         suffixes: tuple[str, str] = ("_x", "_y"),
         strategy: str | None = None,
         indicator: bool | str = False,
+        left_index: bool = False,
+        right_index: bool = False,
     ) -> "DataFrame":
         """Join with ``right`` like ``pandas.merge`` (inner, left, right, outer, cross);
         ``indicator=True`` adds ``_merge``: "left_only", "right_only" or "both" (as text).
+        ``left_index`` / ``right_index`` join on a side's index (``indexing.merge_on_index``):
+        two indexes with known divisions meet partition by partition, without a shuffle.
 
         NULL keys do not match each other (SQL semantics; pandas would match NaN with NaN).
         """
+        if left_index or right_index:
+            from frames.dataframe.indexing import merge_on_index
+
+            if not isinstance(right, DataFrame):
+                raise InvalidArgumentError(f"can only merge with a frames.DataFrame, not {type(right).__name__}")
+            if indicator or strategy:
+                raise InvalidArgumentError("merge on the index takes neither indicator= nor strategy=")
+            for side, use_index, side_on in (("left", left_index, left_on), ("right", right_index, right_on)):
+                if bool(use_index) == bool(side_on or on):
+                    raise InvalidArgumentError(f"merge on the index: give the {side} side either {side}_index=True or {side}_on=, not both or neither")
+            return merge_on_index(self, right, how, left_on, right_on, left_index, right_index, tuple(suffixes))
         if indicator:
             name = indicator if isinstance(indicator, str) else "_merge"
-            left_m, right_m = self.reset_index().assign(__left_marker=True), right.reset_index().assign(__right_marker=True)
+            named = lambda *keys: {k for v in keys for k in ([v] if isinstance(v, str) else list(v or []))}  # noqa: E731
+            left_m = DataFrame(self._columns_node(named(on, left_on))).assign(__left_marker=True)
+            right_m = DataFrame(right._columns_node(named(on, right_on))).assign(__right_marker=True)
             joined = left_m.merge(right_m, how=how, on=on, left_on=left_on, right_on=right_on, suffixes=suffixes, strategy=strategy)
             lm, rm = call("is_not_null", Col("__left_marker")), call("is_not_null", Col("__right_marker"))
             flag = Case(((call("and", lm, rm), Lit("both")), (lm, Lit("left_only"))), Lit("right_only"))
@@ -525,12 +620,15 @@ class DataFrame(_Frame):
         self._check_columns(lk)
         right._check_columns(rk)
         join_how = {"leftsemi": "semi", "leftanti": "anti"}.get(how, how)
-        node = Join(self.reset_index()._node, right.reset_index()._node, join_how, tuple(lk), tuple(rk),
+        node = Join(self._columns_node(lk), right._columns_node(rk), join_how, tuple(lk), tuple(rk),
                     strategy=strategy, suffixes=tuple(suffixes), coalesce_keys=True)
         return DataFrame(node)
 
-    def join(self, other: "DataFrame", on: str | Sequence[str] | None = None, how: str = "left", **kw: Any) -> "DataFrame":
-        return self.merge(other, how=how, on=on, **kw)
+    def join(self, other: "DataFrame", on: str | None = None, how: str = "left", lsuffix: str = "", rsuffix: str = "") -> "DataFrame":
+        """pandas' join: ``other``'s index meets this frame's index (or its column ``on``)."""
+        from frames.dataframe.indexing import join
+
+        return join(self, other, on, how, lsuffix, rsuffix)
 
     def sort_values(self, by: str | Sequence[str], ascending: bool | Sequence[bool] = True, na_position: str = "last") -> "DataFrame":
         by = [by] if isinstance(by, str) else list(by)
@@ -587,7 +685,7 @@ class DataFrame(_Frame):
 
         keys = [by] if isinstance(by, str) else list(by)
         if self._index:
-            return self.reset_index().groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
         self._check_columns(keys)
         return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
 
@@ -725,8 +823,10 @@ class DataFrame(_Frame):
         """One ``frames.Delayed`` per partition, each computing a pandas DataFrame."""
         from frames.delayed import delayed, delayed_partitions
 
-        to_pandas = delayed(arrow_to_pandas, pure=True)
-        return [to_pandas(d) for d in delayed_partitions(self, optimize_graph)]
+        from frames.dataframe.indexing import partition_to_pandas
+
+        to_pandas = delayed(partition_to_pandas, pure=True)
+        return [to_pandas(d, self._index) for d in delayed_partitions(self, optimize_graph)]
 
     def melt(self, id_vars: Any = None, value_vars: Any = None, var_name: Any = None, value_name: str = "value") -> "DataFrame":
         """pandas' melt, partition by partition (the rows of each partition, one column after
@@ -790,14 +890,21 @@ class DataFrame(_Frame):
     # -- materialization ----------------------------------------------------------------------
     def _rebuild(self, results: Sequence[pa.Table]) -> "DataFrame":
         """``persist``: every partition computed, kept in memory as a new DataFrame."""
-        return DataFrame(FromTables(tuple(results), self._node.schema), self._index, self._column_labels)
+        from frames.dataframe.indexing import keep_divisions
+
+        node = keep_divisions(self, FromTables(tuple(results), self._node.schema))
+        return DataFrame(node, self._index, self._column_labels)
 
     def _node_to_write(self, index: bool | None) -> Node:
         """What the writers write: the index columns first (pandas' and Dask's default for an index
         that is not the default one), or left out with ``index=False``."""
         if not self._index:
             return self._optimized()
-        return self.reset_index(drop=index is False)._optimized()
+        if index is False:
+            return self.reset_index(drop=True)._optimized()
+        from frames.dataframe.indexing import index_as_columns
+
+        return _optimize.optimize(index_as_columns(self))
 
     def to_parquet(self, path: str, engine: str = "auto", index: bool | None = None, write_index: bool | None = None,
                    **kwargs: Any) -> None:
@@ -965,9 +1072,7 @@ class Series(_Frame):
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.Series:
         table = concat_tables(list(results), self._result_node().schema)
-        pdf = arrow_to_pandas(table)
-        if self._index:
-            pdf = pdf.set_index(list(self._index))
+        pdf = restore_index(arrow_to_pandas(table), self._index)
         s = pdf[self._value_name()]
         s.name = self._name
         return s
@@ -1244,6 +1349,31 @@ class Series(_Frame):
         return super().to_arrow(scheduler=scheduler, **kwargs).column(self._value_name())
 
 
+class Index(Series):
+    """A frame's index as a lazy collection (Dask's ``Index``): a Series of the index column that
+    computes to a ``pandas.Index``, with the frame's divisions."""
+
+    def _known(self) -> tuple | None:
+        from frames.dataframe.expr.divisions import divisions_of
+
+        return divisions_of(self._node, self._expr.name) if isinstance(self._expr, Col) else None
+
+    @property
+    def divisions(self) -> tuple:
+        found = self._known()
+        return found if found is not None else (None,) * (self.npartitions + 1)
+
+    @property
+    def known_divisions(self) -> bool:
+        return self._known() is not None
+
+    def _finalize(self, results: Sequence[pa.Table]) -> pd.Index:
+        return pd.Index(super()._finalize(results), name=self._name)
+
+    def __repr__(self) -> str:
+        return f"<frames.Index name={self._name!r} type={self.arrow_type} npartitions={self.npartitions}>"
+
+
 class Scalar(_Frame):
     """A lazy single value (or, with ``kind="row"``, one value per column as a pandas Series).
 
@@ -1325,8 +1455,13 @@ class _PartitionIndexer:
         for i in indices:
             if not isinstance(i, int) or not -n <= i < n:
                 raise InvalidArgumentError(f"partition {i!r} does not exist (the frame has {n})")
-        node = SelectPartitions(self._frame._node, tuple(i % n for i in indices))
+        indices = [i % n for i in indices]
         f = self._frame
+        if indices and indices == sorted(set(indices)) and f.known_divisions:  # in order: their divisions stay
+            from frames.dataframe.indexing import select_partitions
+
+            return select_partitions(f, indices)
+        node = SelectPartitions(f._node, tuple(indices))
         if isinstance(f, Series):
             return Series(node, f._expr, f._name, f._index)
         return f._with(node)
@@ -1426,7 +1561,11 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     if not callable(func):
         raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
     frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
-    source = frame.reset_index()._node if frame._index else frame._node
+    if frame._index:  # partitions reach ``func`` with their index (``indexing.map_with_index``)
+        from frames.dataframe.indexing import map_with_index
+
+        return map_with_index(frame, func, args, kwargs, meta)
+    source = frame._node
     inferred = meta is None
     if inferred:
         meta = _infer_meta(func, source.schema, args, kwargs)

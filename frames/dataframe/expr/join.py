@@ -255,7 +255,9 @@ class Join(Node):
     names must be unique. ``coalesce_keys`` outputs a key that has the same name on both sides once,
     as pandas' ``merge(on=...)`` does. ``strategy``: None (by size), "broadcast_left",
     "broadcast_right", "shuffle", "single" or "adaptive" (broadcast or shuffle decided from the
-    sides' actual sizes at run time; chosen by size when estimates say shuffle but could be wrong).
+    sides' actual sizes at run time; chosen by size when estimates say shuffle but could be wrong) or
+    "aligned" (the sides range-partitioned alike, ``expr/divisions.py``: partition ``i`` meets
+    partition ``i``; only ever asked for by the caller, who knows the divisions).
     """
 
     left: Node
@@ -446,7 +448,7 @@ class Join(Node):
         strategy = self.choose_strategy()
         if strategy == "single":
             return 1
-        if strategy == "broadcast_right":
+        if strategy in ("broadcast_right", "aligned"):
             return self.left.npartitions
         if strategy == "broadcast_left":
             return self.right.npartitions
@@ -498,6 +500,11 @@ class Join(Node):
             return keys
         if strategy == "adaptive":
             return self._lower_adaptive(lowering)
+        if strategy == "aligned":
+            for i, (lk, rk) in enumerate(zip(lowering.keys(self.left), lowering.keys(self.right), strict=True)):
+                graph[(self.name, i)] = Task(join_tables, Ref(lk), Ref(rk), spec)
+                keys.append((self.name, i))
+            return keys
         if strategy != "shuffle":
             raise InvalidArgumentError(f"unknown join strategy {strategy!r}")
         n = self.npartitions

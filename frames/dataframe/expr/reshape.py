@@ -13,6 +13,7 @@ from frames.dataframe.convert import concat_tables
 from frames.dataframe.expr.kernels import cast_value, common_type
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.dataframe.expr.pushdown import ConcatRewrites, LimitRewrites, PassThroughRewrites
+from frames.dataframe.expr.divisions import PositionalRewrites
 from frames.dataframe.expr.sources import split_table
 
 
@@ -163,8 +164,9 @@ def _limit(tables: list[pa.Table], n: int | None, offset: int, schema: pa.Schema
 
 
 @dataclass(frozen=True, eq=False)
-class SelectPartitions(PassThroughRewrites, UnaryNode):
-    """Only some of the input's partitions, in the order given (``df.partitions[i]``)."""
+class SelectPartitions(PositionalRewrites, UnaryNode):
+    """Only some of the input's partitions, in the order given (``df.partitions[i]``); filters
+    above cross it only where they cannot shift the positions (``divisions.PositionalRewrites``)."""
 
     child: Node
     indices: tuple[int, ...]
