@@ -115,7 +115,7 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
         raise SystemExit(f"unknown engine {engine}")
     import pyarrow.parquet as pq
 
-    sampler = _TreeMemory() if engine == "sqlengine-processes" else None
+    sampler = _TreeMemory() if engine.startswith("sqlengine") else None
     for q in queries:
         try:
             t0 = time.perf_counter()
@@ -131,9 +131,10 @@ def run_engine(suite: Suite, engine: str, data: Path, out: Path, queries: list[s
 
 
 class _TreeMemory:
-    """The peak of this process's and its worker processes' memory together, sampled every 0.2 s:
-    the sum of their proportional set sizes (shared pages split between the processes mapping them)
-    plus the files left in /dev/shm; the maximum resident size of one process would miss the workers."""
+    """The peak of this process's and its worker processes' memory together, sampled every 0.1 s:
+    the sum of their proportional set sizes (shared pages split between the processes mapping them),
+    the pages of sqlengine's /dev/shm files counted once whether mapped or not; the maximum resident
+    size of one process would miss the workers. Run for threads too, so both are measured alike."""
 
     def __init__(self):
         import threading
@@ -144,7 +145,7 @@ class _TreeMemory:
         self._thread.start()
 
     def _run(self):
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(0.1):
             self.peak = max(self.peak, _tree_bytes())
 
     def stop(self) -> int:
@@ -162,13 +163,18 @@ def _tree_bytes() -> int:
     me = psutil.Process()
     for proc in [me, *me.children(recursive=True)]:
         try:
-            with open(f"/proc/{proc.pid}/smaps_rollup") as f:
-                total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            with open(f"/proc/{proc.pid}/smaps") as f:
+                shared_file = False
+                for line in f:
+                    if line[0] in "0123456789abcdef" and " " in line and "-" in line.split(" ", 1)[0]:
+                        shared_file = "/dev/shm/sqlengine-share-" in line  # a mapping's header line
+                    elif line.startswith("Pss:") and not shared_file:
+                        total += int(line.split()[1]) * 1024
         except OSError:
             pass
     for path in glob.glob("/dev/shm/sqlengine-share-*/*"):
         try:
-            total += os.stat(path).st_size  # counted once more where mapped: an upper bound
+            total += os.stat(path).st_blocks * 512  # the file's pages in RAM, once
         except OSError:
             pass
     return total
@@ -223,6 +229,8 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--queries", help="a range (1-22) or a list (1,5,9); default all")
     ap.add_argument("--memory-limit", help="e.g. 2GB: sqlengine's memory_limit and DuckDB's")
+    ap.add_argument("--scheduler", default="threads",
+                    help="sqlengine's scheduler: threads, processes, or both (threads,processes: one column each)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -234,7 +242,14 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
 
     out = Path(tempfile.mkdtemp(prefix=f"{suite.name}-answers-"))
     report: dict[str, dict] = {}
+    load_before = os.getloadavg()[0]
+    engines = []
     for engine in args.engines.split(","):
+        if engine == "sqlengine":
+            engines += ["sqlengine" if s == "threads" else f"sqlengine-{s}" for s in args.scheduler.split(",")]
+        else:
+            engines.append(engine)
+    for engine in engines:
         cmd = [sys.executable, "-m", suite.module, "--worker", engine, "--sf", f"{args.sf:g}", "--data", str(data),
                "--out", str(out)] + (["--queries", args.queries] if args.queries else []) + (
                ["--memory-limit", args.memory_limit] if args.memory_limit else [])
@@ -250,12 +265,15 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
             continue
         report[engine] = json.loads(stdout.strip().splitlines()[-1])
         report[engine]["peak_mb"] = max(usage.ru_maxrss / 1024, report[engine].get("tree_peak_mb", 0))
+        report[engine]["cpu_s"] = usage.ru_utime + usage.ru_stime  # its worker processes' too (waited for)
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (1 min); "
     base = report.get("duckdb", {}).get("times", {})
     module = suite.module
     flags = f" --engines {args.engines}" if args.engines != ",".join(ENGINES) else ""
     flags += f" --memory-limit {args.memory_limit}" if args.memory_limit else ""
+    flags += f" --scheduler {args.scheduler}" if args.scheduler != "threads" else ""
     limit = f"memory_limit {args.memory_limit} (sqlengine and DuckDB); " if args.memory_limit else ""
-    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}{flags}`; {os.cpu_count()} cores; each engine on 2 threads; {limit}"
+    lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}{flags}`; {os.cpu_count()} cores; each engine on 2 threads; {load}{limit}"
              "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run.", ""]
     engines = list(report)
     lines.append("| query | " + " | ".join(engines) + " |")
@@ -282,8 +300,11 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
         f"**{totals[e]:.2f}**" + (f" ({totals[e] / total_base:.1f}x)" if total_base else "") + f", {correct[e]}/{len(queries)} correct"
         for e in engines) + " |")
     lines.append("| **peak RSS** | " + " | ".join(f"{report[e]['peak_mb']:.0f} MB" for e in engines) + " |")
+    lines.append("| **CPU s** (whole run, start-up included) | " + " | ".join(f"{report[e]['cpu_s']:.1f}" for e in engines) + " |")
     if any("tree_peak_mb" in report[e] for e in engines):
-        lines.append("\nsqlengine-processes' peak is of the parent and its workers together (summed PSS plus /dev/shm, sampled).")
+        lines.append("\nsqlengine's peak is the larger of its process's maximum RSS and, sampled every 0.1 s, the summed PSS of it "
+                     "and its worker processes plus its /dev/shm files (counted once); `sqlengine` runs on threads, "
+                     "`sqlengine-processes` on the processes scheduler.")
     for e in engines:
         for q, err in report[e]["errors"].items():
             lines.append(f"\n- {e} q{q}: {err}")

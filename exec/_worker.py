@@ -60,7 +60,127 @@ def _encode(worker: str, outcomes: list) -> bytes:
     return dumps((worker, safe))
 
 
+class Kept:
+    """A result this worker keeps in its heap, as sent to the parent: the token naming it here and
+    its size. The parent wraps it in a ``WorkerRef``; ``Local(token)`` in a later batch's inputs
+    means "the value you keep under this token"."""
+
+    __slots__ = ("token", "nbytes")
+
+    def __init__(self, token: int, nbytes: int):
+        self.token = token
+        self.nbytes = nbytes
+
+    def __reduce__(self):
+        return (Kept, (self.token, self.nbytes))
+
+
+class Local:
+    __slots__ = ("token",)
+
+    def __init__(self, token: int):
+        self.token = token
+
+    def __reduce__(self):
+        return (Local, (self.token,))
+
+
+class LostResultError(LookupError):
+    """A batch named a kept result this worker no longer has (a protocol error, never expected)."""
+
+
+class WorkerStore:
+    """The results this worker process keeps for later tasks, by token (see ``exec.process_pool``).
+
+    ``keep(value)`` holds a result, ``resolve(data)`` swaps ``Local`` inputs for the values kept,
+    ``publish(tokens, directory)`` writes values to files another process maps (the one copy then
+    lives in the file: the kept value becomes a view of it), ``free(tokens)`` drops them."""
+
+    def __init__(self) -> None:
+        import itertools
+        import threading
+
+        self.values: dict[int, object] = {}
+        self._tokens = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def keep(self, value: object, nbytes: int) -> Kept:
+        with self._lock:
+            token = next(self._tokens)
+            self.values[token] = value
+        return Kept(token, nbytes)
+
+    def resolve(self, data: dict) -> dict:
+        for v in data.values():
+            if type(v) is Local:
+                break
+        else:
+            return data
+        try:
+            return {d: self.values[v.token] if type(v) is Local else v for d, v in data.items()}
+        except KeyError as exc:
+            raise LostResultError(f"worker process {os.getpid()} holds no result under token {exc.args[0]}") from None
+
+    def publish(self, tokens: list, directory: str, drop: bool) -> dict:
+        """Per token, a ``Stored`` file of its value under ``directory``, or the exception that
+        prevented it (unpicklable, ``/dev/shm`` full, out of memory)."""
+        from exec.store import sizeof, store
+
+        out: dict = {}
+        for token in tokens:
+            value = self.values.get(token)
+            if value is None and token not in self.values:
+                out[token] = LostResultError(f"worker process {os.getpid()} holds no result under token {token}")
+                continue
+            try:
+                stored = store(value, directory, sizeof(value))
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+                out[token] = exc
+                continue
+            if drop:
+                self.values.pop(token, None)
+            elif stored.in_memory:
+                try:
+                    self.values[token] = stored.load()  # a view of the shared file: one copy, not two
+                except BaseException:  # noqa: BLE001 - keeping the heap copy is still correct
+                    pass
+            out[token] = stored
+            value = None
+        return out
+
+    def free(self, tokens: list) -> None:
+        for token in tokens:
+            self.values.pop(token, None)
+
+
+store: WorkerStore | None = None  # this worker process's kept results (None in the parent)
+
+
+def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int | None) -> tuple:
+    """``exec.core.run_batch`` on a batch whose inputs may be kept here; with ``keep``, results of
+    at least that many bytes stay in ``store`` and travel as ``Kept``."""
+    from exec import core
+    from exec.store import sizeof
+
+    if keep is None:
+        return core.run_batch(batch, share_dir)
+    batch = [(key, task, store.resolve(data)) for key, task, data in batch]
+    worker, outcomes = core.run_batch(batch, None)
+    batch = None
+    kept = []
+    for key, ok, value, tb, t0, t1 in outcomes:
+        if ok:
+            nbytes = sizeof(value)
+            if nbytes >= keep:
+                value = store.keep(value, nbytes)
+        kept.append((key, ok, value, tb, t0, t1))
+    return worker, kept
+
+
 def main() -> None:
+    """Read messages from the parent: ``("run", job_id, keys, payload)`` jobs go to a thread pool
+    (one thread per slot); ``("publish", request_id, tokens, directory, drop)`` and
+    ``("free", tokens)`` are answered here at once, so a transfer never waits behind a long task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # user prints must not corrupt frames
@@ -75,39 +195,59 @@ def main() -> None:
 
     core.process_label = f"process-{os.getpid()}"
     write_lock = threading.Lock()
+    global store
+    kept = store = WorkerStore()
 
-    def run(frame: bytes) -> None:
-        job_id, keys, payload = loads(frame)
-        frame = None
+    def reply(message: tuple) -> None:
+        data = dumps(message)
+        with write_lock:
+            write_frame(protocol_out, data)
+
+    def run(job_id, keys, payload) -> None:
         try:
-            worker, outcomes = core.run_batch(*loads(payload))
+            batch, share_dir, keep = loads(payload)
+            payload = None
+            worker, outcomes = run_kept(kept, batch, share_dir, keep)
+            batch = None
         except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module), or MemoryError
             now = time.perf_counter()
             worker, outcomes = core.process_label, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]
-        payload = None
         try:
-            reply = dumps((job_id, keys, _encode(worker, outcomes)))
+            message = ("done", job_id, keys, _encode(worker, outcomes))
         except BaseException as exc:  # out of memory pickling the results: send that failure instead
+            _free_kept(kept, outcomes)
             outcomes = None
             now = time.perf_counter()
-            reply = dumps((job_id, keys, _encode(worker, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)])))
+            message = ("done", job_id, keys, _encode(worker, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]))
         outcomes = None
-        with write_lock:
-            write_frame(protocol_out, reply)
+        reply(message)
 
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker") if threads > 1 else None
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
     while True:
         frame = read_frame(protocol_in)
         if frame is None:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
             return
-        if pool is None:
-            run(frame)
-        else:  # the parent sends at most ``threads`` jobs at a time
-            pool.submit(run, frame)
+        message = loads(frame)
         frame = None
+        kind = message[0]
+        if kind == "run":
+            pool.submit(run, *message[1:])  # the parent sends at most ``threads`` jobs at a time
+        elif kind == "publish":
+            _, request_id, tokens, directory, drop = message
+            published = kept.publish(tokens, directory, drop)
+            from exec.core import RemoteFailure
+
+            reply(("published", request_id, {t: v if not isinstance(v, BaseException) else RemoteFailure(v, dumps)
+                                             for t, v in published.items()}))
+        elif kind == "free":
+            kept.free(message[1])
+        message = None
+
+
+def _free_kept(store: WorkerStore, outcomes: list) -> None:
+    store.free([o[2].token for o in outcomes if o[1] and type(o[2]) is Kept])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from exec import config
 from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
 from exec.memory import Held
-from exec.store import Stored, sizeof, store
+from exec.store import Handle, Stored, sizeof, store
 
 Key = Hashable
 _worker_state = threading.local()
@@ -272,7 +272,7 @@ def get_async(
                     cb(key, worker, t0, t1)
                 if need.get(key):
                     results[key] = value
-                elif type(value) is Stored:
+                elif isinstance(value, Handle):
                     value.delete()
                 for d in graph[key].dependencies:
                     need[d] -= 1
@@ -286,7 +286,7 @@ def get_async(
             if results.over():
                 results.spill(wait)
         errored = False
-        return [results[k].load() if type(results[k]) is Stored else results[k] for k in keys]
+        return [results[k].load() if isinstance(results[k], Handle) else results[k] for k in keys]
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()
@@ -312,7 +312,7 @@ def _over_limit(key: Key, task: Task, needed: int, limit: int) -> MemoryLimitErr
 def _discard(outcomes: Sequence[tuple]) -> None:
     """Remove the files of results that will not be used (a batch that failed part way)."""
     for outcome in outcomes:
-        if outcome[1] and type(outcome[2]) is Stored:
+        if outcome[1] and isinstance(outcome[2], Handle):
             outcome[2].delete()
 
 

@@ -5,7 +5,8 @@ heap, or in ``/dev/shm`` files a process worker wrote) and, past the limit, spil
 in a directory of its own under ``temp_directory`` (made on the first spill): first those whose
 users still wait on other inputs, the biggest first, never one a running task was handed. A spilled
 result is a ``Stored`` handle; the task that needs it loads it over a memory map (``run_batch``
-does, in the worker). ``close()`` removes every file left, on success, error or Ctrl-C alike.
+does, in the worker). A result a process worker keeps (``exec.process_pool.WorkerRef``) counts as
+RAM and spills by being written from that worker straight to the spill directory. ``close()`` removes every file left, on success, error or Ctrl-C alike.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 from collections import Counter
 from typing import Any, Callable, Hashable, Iterable
 
-from exec.store import Stored, sizeof, store
+from exec.store import Handle, sizeof, store
 
 Key = Hashable
 _TARGET = 0.8  # a spill brings the bytes held down to this share of the limit (no spill per result)
@@ -63,7 +64,7 @@ class Held:
         size = self.sizes.pop(key)
         if _in_ram(value):
             self.in_ram -= size
-        if type(value) is Stored:
+        if isinstance(value, Handle):
             value.delete()
         self._unspillable.discard(key)
 
@@ -85,7 +86,7 @@ class Held:
                 break
             value = self.values[key]
             try:
-                spilled = value.moved_to(self.directory()) if type(value) is Stored else store(value, self.directory(), self.sizes[key])
+                spilled = value.moved_to(self.directory()) if isinstance(value, Handle) else store(value, self.directory(), self.sizes[key])
             except Exception:  # not picklable (or the disk is full): it stays in memory
                 self._unspillable.add(key)
                 continue
@@ -112,7 +113,7 @@ class Held:
     def close(self) -> None:
         """Remove every file still held (results already handed out were loaded first)."""
         for value in self.values.values():
-            if type(value) is Stored:
+            if isinstance(value, Handle):
                 value.delete()
         self.values.clear()
         self.sizes.clear()
@@ -124,7 +125,7 @@ class Held:
 
 
 def _in_ram(value: Any) -> bool:
-    return type(value) is not Stored or value.in_memory
+    return not isinstance(value, Handle) or value.in_memory
 
 
 def _release_unused() -> None:

@@ -6,11 +6,20 @@ main guard work), functions from ``__main__`` and lambdas travel by value, and t
 between computations so the second compute pays no start-up. A worker that dies fails its jobs with
 ``WorkerDiedError`` and is replaced on the next submit. With ``threads_per_worker`` above 1 a
 worker runs that many jobs at once, each in a thread of its own (the Client's ``LocalCluster``).
+
+Results can stay where they are made: ``submit(..., keep=nbytes)`` leaves every result of at
+least ``nbytes`` in the worker's heap (``exec._worker.WorkerStore``) and hands back a
+``WorkerRef``. A later job given that ref as an input goes, when it can, to the worker holding
+most of its input bytes, which uses the value in place; another worker gets it through a file in
+``/dev/shm`` that the holder writes on request (answered at once, even while it runs a task) and
+the reader maps without a copy. Nothing large is pickled through the parent. Failing to move a
+result (unpicklable, ``/dev/shm`` full, out of memory) fails the job that needed it, clearly.
 """
 
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import os
 import subprocess
@@ -19,14 +28,77 @@ import threading
 from concurrent.futures import Future
 from typing import Callable
 
-from exec._worker import read_frame, write_frame
+from exec._worker import Kept, Local, read_frame, write_frame
 from exec.core import TaskError, WorkerDiedError, run_batch
-from exec.store import Stored, dumps, loads
+from exec.errors import MemoryLimitError
+from exec.store import Handle, Stored, dumps, loads
+
+KEEP_BYTES = 64 << 10  # the "processes" scheduler's results this big stay in their worker (smaller: the pipe)
 
 _BOOT = (
     "import json, os, sys; sys.path[:0] = json.loads(os.environ['SQLENGINE_WORKER_PATH']); "
     "from exec._worker import main; main()"
 )
+
+
+class WorkerRef(Handle):
+    """A result kept in a worker process's heap (``submit(..., keep=)``): pass it in a later
+    batch's inputs to use it there, ``load()`` it here, ``delete()`` it when no task needs it.
+
+    ``key`` is the task that made it (named in errors), ``nbytes`` its size, ``worker`` its holder
+    (``pid``); ``directory`` is where it is written when another process needs it."""
+
+    __slots__ = ("worker", "token", "nbytes", "key", "directory", "shared", "_deleted")
+    in_memory = True
+
+    def __init__(self, worker: "_Worker", token: int, nbytes: int, key, directory: str | None):
+        self.worker = worker
+        self.token = token
+        self.nbytes = nbytes
+        self.key = key
+        self.directory = directory
+        self.shared: Stored | None = None  # its file in /dev/shm once written for another process
+        self._deleted = False
+
+    @property
+    def pid(self) -> int:
+        return self.worker.pid
+
+    def load(self):
+        """The value, here (written by its worker to ``/dev/shm`` and mapped: no copy, no pipe)."""
+        return _wait(self.worker.pool.share([self]))[0].load()
+
+    def moved_to(self, directory: str) -> Stored:
+        """Spill: the worker writes the value to a file under ``directory`` and lets it go."""
+        (stored,) = _wait(self.worker.pool.share([self], directory, drop=True))
+        self._deleted = True
+        if self.shared is not None:
+            self.shared.delete()
+        return stored
+
+    def delete(self) -> None:
+        if self._deleted:
+            return
+        self._deleted = True
+        if self.shared is not None:
+            self.shared.delete()
+        self.worker.free([self.token])
+
+    def __reduce__(self):
+        raise TypeError(f"the result of task {self.key!r} is held by worker process {self.pid}: pass it to a task "
+                        "submitted to the same pool (or load() it) instead of pickling it")
+
+    def __repr__(self) -> str:
+        return f"WorkerRef({self.key!r} on process {self.pid}, {self.nbytes} bytes)"
+
+
+def _wait(future: Future) -> list:
+    """The Future's result, waking now and then so Ctrl-C is not blocked."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            continue
 
 
 class _Worker:
@@ -42,7 +114,10 @@ class _Worker:
             start_new_session=True,  # Ctrl-C in a terminal reaches the parent only
         )
         self.pool = pool
-        self.jobs: dict[int, Future] = {}  # running here, by job id
+        self.alive = True
+        self.jobs: dict[int, Future] = {}  # running here (or waiting for inputs from others), by job id
+        self.requests: dict[int, Callable[[dict | BaseException], None]] = {}  # publish requests, by id
+        self._write_lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True, name=f"sqlengine-worker-{self.proc.pid}")
         self.reader.start()
 
@@ -50,12 +125,24 @@ class _Worker:
     def pid(self) -> int:
         return self.proc.pid
 
-    def send(self, job_id: int, future: Future, payload: bytes) -> None:
-        self.jobs[job_id] = future
+    def _write(self, message: tuple) -> bool:
         try:
-            write_frame(self.proc.stdin, payload)
-        except (BrokenPipeError, OSError):
-            self._died()
+            data = dumps(message)
+            with self._write_lock:
+                write_frame(self.proc.stdin, data)
+            return True
+        except (BrokenPipeError, OSError, ValueError):  # ValueError: its stdin was closed
+            return False
+
+    def publish(self, request_id: int, tokens: list, directory: str, drop: bool, done: Callable) -> None:
+        self.requests[request_id] = done
+        if not self.alive or not self._write(("publish", request_id, tokens, directory, drop)):
+            if self.requests.pop(request_id, None) is not None:
+                done(WorkerDiedError(f"worker process {self.pid} died before handing over its results"))
+
+    def free(self, tokens: list) -> None:
+        if self.alive:
+            self._write(("free", tokens))
 
     def _read(self) -> None:
         try:
@@ -64,48 +151,80 @@ class _Worker:
                 if frame is None:
                     self._died()
                     return
-                job_id, keys, outcomes = loads(frame)
+                message = loads(frame)
                 frame = None
+                if message[0] == "published":
+                    done = self.requests.pop(message[1], None)
+                    if done is not None:
+                        done(message[2])
+                    continue
+                _, job_id, keys, outcomes = message
+                message = None
                 job = self.jobs.pop(job_id, None)
                 if job is not None and not job.done():
                     try:
-                        job.set_result(loads(outcomes))
+                        job.set_result(self._refs(loads(outcomes), getattr(job, "share_dir", None)))
                     except Exception as exc:  # e.g. a result whose class the parent cannot import
                         err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
                         job.set_exception(err)
                 else:  # its computation is gone (cancelled, failed): remove what the worker stored
-                    _discard_stored(outcomes)
+                    self._discard(outcomes)
                 outcomes = None
                 self.pool._worker_free(self)
         except BaseException as exc:  # e.g. MemoryError reading a large frame: fail the jobs, never hang
             self._failed(exc)
 
+    def _refs(self, result: tuple, directory: str | None) -> tuple:
+        """Outcomes with each ``Kept`` result wrapped in a ``WorkerRef`` to this worker."""
+        worker, outcomes = result
+        if not any(o[1] and type(o[2]) is Kept for o in outcomes):
+            return result
+        return worker, [(key, ok, WorkerRef(self, value.token, value.nbytes, key, directory) if ok and type(value) is Kept else value, tb, t0, t1)
+                        for key, ok, value, tb, t0, t1 in outcomes]
+
+    def _discard(self, outcomes: bytes) -> None:
+        try:
+            _, items = loads(outcomes)
+        except Exception:
+            return
+        for item in items:
+            if item[1] and type(item[2]) is Stored:
+                item[2].delete()
+        self.free([item[2].token for item in items if item[1] and type(item[2]) is Kept])
+
+    def _fail_all(self, make_error: Callable[[], BaseException]) -> None:
+        self.alive = False
+        jobs, self.jobs = self.jobs, {}
+        requests, self.requests = self.requests, {}
+        self.pool._worker_lost(self)
+        for done in requests.values():
+            done(make_error())
+        for job in jobs.values():
+            if not job.done():
+                job.set_exception(make_error())
+
     def _failed(self, exc: BaseException) -> None:
         """This reader cannot go on (the stream is in an unknown state): the jobs fail with a
         ``WorkerDiedError`` saying why, and the worker is killed and replaced."""
-        jobs, self.jobs = self.jobs, {}
         self.kill()
-        self.pool._worker_lost(self)
-        for job in jobs.values():
-            if not job.done():
-                err = WorkerDiedError(f"the results of worker process {self.proc.pid} could not be received: {type(exc).__name__}: {exc}")
-                if isinstance(exc, MemoryError):
-                    from exec.errors import MemoryLimitError
 
-                    err = MemoryLimitError(f"the parent process ran out of memory receiving the results of worker process {self.proc.pid}")
-                err.__cause__ = exc
-                job.set_exception(err)
+        def error() -> BaseException:
+            if isinstance(exc, MemoryError):
+                err: BaseException = MemoryLimitError(f"the parent process ran out of memory receiving the results of worker process {self.proc.pid}")
+            else:
+                err = WorkerDiedError(f"the results of worker process {self.proc.pid} could not be received: {type(exc).__name__}: {exc}")
+            err.__cause__ = exc
+            return err
+
+        self._fail_all(error)
 
     def _died(self) -> None:
-        jobs, self.jobs = self.jobs, {}
+        self.alive = False
         try:
             code = self.proc.wait(timeout=2)  # its pipe closed: it is exiting
         except subprocess.TimeoutExpired:
             code = None
-        self.pool._worker_lost(self)
-        for job in jobs.values():
-            if not job.done():
-                job.set_exception(WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks"))
+        self._fail_all(lambda: WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks or holding their results"))
 
     def close(self) -> None:
         """Ask the worker to exit once its current job is done (it stops at end of input)."""
@@ -121,14 +240,21 @@ class _Worker:
             pass
 
 
-def _discard_stored(outcomes: bytes) -> None:
-    try:
-        _, items = loads(outcomes)
-    except Exception:
-        return
-    for item in items:
-        if item[1] and type(item[2]) is Stored:
-            item[2].delete()
+class _Job:
+    """A submitted batch waiting for a worker slot (and, once placed, for inputs from other workers)."""
+
+    __slots__ = ("job_id", "future", "batch", "args", "keep", "refs")
+
+    def __init__(self, job_id: int, future: Future, batch: list, args: tuple, keep: int | None):
+        self.job_id = job_id
+        self.future = future
+        self.batch = batch
+        self.args = args
+        self.keep = keep
+        self.refs = [v for _, _, data in batch for v in data.values() if type(v) is WorkerRef]
+
+    def bytes_on(self, worker: _Worker) -> int:
+        return sum(r.nbytes for r in self.refs if r.worker is worker)
 
 
 class ProcessPool:
@@ -140,28 +266,27 @@ class ProcessPool:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._idle: collections.deque[_Worker] = collections.deque()  # one entry per free thread
-        self._queue: collections.deque[tuple[int, Future, bytes]] = collections.deque()
+        self._queue: collections.deque[_Job] = collections.deque()
         self._ids = 0
+        self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
 
-    def submit(self, fn: Callable, batch: list, *args) -> Future:
-        """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do."""
+    def submit(self, fn: Callable, batch: list, *args, keep: int | None = None) -> Future:
+        """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do.
+
+        With ``keep``, results of at least that many bytes stay in the worker and come back as
+        ``WorkerRef``; ``args[0]``, when given, is the directory (in ``/dev/shm``) where they are
+        written for other processes, else one of the pool's own. Inputs may be ``WorkerRef`` of
+        this pool: the job then prefers the worker holding most of their bytes."""
         if fn is not run_batch:
             raise TypeError("the process pool runs exec.core.run_batch jobs only")
         future: Future = Future()
         with self._lock:
             self._ids += 1
             job_id = self._ids
-        keys = [item[0] for item in batch]
-        try:
-            payload = dumps((job_id, keys, dumps((batch, *args))))
-        except Exception as exc:  # an argument that cannot be pickled: that task fails, clearly
-            exc.add_note(f"while sending task {keys[0]!r} to a worker process (its arguments must be picklable)" if len(keys) == 1
-                         else f"while sending tasks {keys!r} to a worker process (their arguments must be picklable)")
-            future.set_exception(exc)
-            return future
+        future.share_dir = args[0] if args else None
         future.set_running_or_notify_cancel()
         with self._lock:
-            self._queue.append((job_id, future, payload))
+            self._queue.append(_Job(job_id, future, batch, args, keep))
             self._grow_locked()
         self._dispatch()
         return future
@@ -178,13 +303,134 @@ class ProcessPool:
             with self._lock:
                 if not self._queue or not self._idle:
                     return
-                worker = self._idle.popleft()
-                job_id, future, payload = self._queue.popleft()
-            if future.cancelled():
+                job, worker = self._pick_locked()
+            if job.future.cancelled():
                 with self._lock:
                     self._idle.append(worker)
                 continue
-            worker.send(job_id, future, payload)
+            self._place(job, worker)
+
+    def _pick_locked(self) -> tuple[_Job, _Worker]:
+        """The next job and the free slot for it: the queued job with most input bytes on a free
+        worker goes there (the oldest first among equals); queues are short (two jobs a slot)."""
+        free = list(dict.fromkeys(self._idle))
+        best, best_bytes, best_worker = 0, 0, free[0]
+        for i, job in enumerate(self._queue):
+            if not job.refs:
+                continue
+            for worker in free:
+                held = job.bytes_on(worker)
+                if held > best_bytes:
+                    best, best_bytes, best_worker = i, held, worker
+        job = self._queue[best]
+        del self._queue[best]
+        self._idle.remove(best_worker)
+        return job, best_worker
+
+    def _place(self, job: _Job, worker: _Worker) -> None:
+        """Send ``job`` to ``worker`` once every input held elsewhere is in ``/dev/shm``."""
+        worker.jobs[job.job_id] = job.future  # its slot is taken while transfers run
+        elsewhere = [r for r in job.refs if r.worker is not worker and r.shared is None]
+        if not elsewhere:
+            self._send(job, worker)
+            return
+        def ready(shared: list | BaseException) -> None:
+            if isinstance(shared, BaseException):
+                if worker.jobs.pop(job.job_id, None) is not None:
+                    if not job.future.done():
+                        job.future.set_exception(shared)
+                    self._worker_free(worker)
+                return
+            self._send(job, worker)
+        chained = self.share(elsewhere)
+        chained.add_done_callback(lambda f: ready(f.exception() or f.result()))
+
+    def _send(self, job: _Job, worker: _Worker) -> None:
+        if worker.jobs.get(job.job_id) is not job.future:  # the worker died meanwhile: the job failed
+            return
+        def local(v):
+            if type(v) is not WorkerRef:
+                return v
+            return Local(v.token) if v.worker is worker else v.shared
+        batch = [(key, task, {d: local(v) for d, v in data.items()} if data and job.refs else data) for key, task, data in job.batch]
+        job.batch = None
+        keys = [item[0] for item in batch]
+        share_dir = job.args[0] if job.args else None
+        try:
+            payload = dumps((batch, share_dir, job.keep))
+        except Exception as exc:  # an argument that cannot be pickled: that task fails, clearly
+            exc.add_note(f"while sending task {keys[0]!r} to a worker process (its arguments must be picklable)" if len(keys) == 1
+                         else f"while sending tasks {keys!r} to a worker process (their arguments must be picklable)")
+            worker.jobs.pop(job.job_id, None)
+            job.future.set_exception(exc)
+            self._worker_free(worker)
+            return
+        del batch
+        if not worker._write(("run", job.job_id, keys, payload)):
+            worker._died()
+
+    def share(self, refs: list, directory: str | None = None, drop: bool = False) -> Future:
+        """A Future of ``Stored`` files for ``refs`` (in their order), written by their workers
+        under ``directory`` (default: each ref's own, in ``/dev/shm``). Without ``drop`` the
+        workers keep the values (as views of the files) and the refs remember the files."""
+        out: Future = Future()
+        by_worker: dict[_Worker, list[WorkerRef]] = {}
+        for r in refs:
+            if r.shared is not None and not drop:
+                continue
+            by_worker.setdefault(r.worker, []).append(r)
+        pending = [len(by_worker)]
+        lock = threading.Lock()
+        failure: list[BaseException] = []
+
+        def finish() -> None:
+            if failure:
+                out.set_exception(failure[0])
+            else:
+                out.set_result([r.shared for r in refs] if not drop else [stored[id(r)] for r in refs])
+
+        stored: dict[int, Stored] = {}
+
+        def answered(group: list[WorkerRef], reply) -> None:
+            if isinstance(reply, BaseException):  # its worker died: the results it held are gone
+                err = WorkerDiedError(f"the result of task {group[0].key!r} was lost: {reply}")
+                err.__cause__ = reply
+                failure.append(err)
+            else:
+                for r in group:
+                    got = reply.get(r.token)
+                    if type(got) is Stored:
+                        if drop:
+                            stored[id(r)] = got
+                        else:
+                            r.shared = got
+                    else:
+                        failure.append(_transfer_error(r, got))
+            with lock:
+                pending[0] -= 1
+                last = pending[0] == 0
+            if last:
+                finish()
+
+        if not by_worker:
+            finish()
+            return out
+        for worker, group in by_worker.items():
+            with self._lock:
+                self._ids += 1
+                request_id = self._ids
+            target = directory or group[0].directory or self._default_share_dir()
+            worker.publish(request_id, [r.token for r in group], target, drop, lambda reply, group=group: answered(group, reply))
+        return out
+
+    def _default_share_dir(self) -> str:
+        with self._lock:
+            if self._share_dir is None:
+                import tempfile
+
+                root = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+                self._share_dir = tempfile.mkdtemp(prefix="sqlengine-share-pool-", dir=root)
+            return self._share_dir
 
     def _worker_free(self, worker: _Worker) -> None:
         retire = False
@@ -231,12 +477,12 @@ class ProcessPool:
         otherwise); with ``futures``, only those jobs, so other users of the pool are unaffected."""
         with self._lock:
             mine = (lambda f: True) if futures is None else (lambda f: f in futures)
-            dropped = [job for job in self._queue if mine(job[1])]
-            self._queue = collections.deque(job for job in self._queue if not mine(job[1]))
+            dropped = [job for job in self._queue if mine(job.future)]
+            self._queue = collections.deque(job for job in self._queue if not mine(job.future))
             busy = [w for w in self._workers if any(mine(f) for f in w.jobs.values())]
-        for _, fut, _ in dropped:
-            if not fut.done():
-                fut.set_exception(KeyboardInterrupt())
+        for job in dropped:
+            if not job.future.done():
+                job.future.set_exception(KeyboardInterrupt())
         for w in busy:
             w.kill()
 
@@ -248,6 +494,7 @@ class ProcessPool:
         with self._lock:
             workers, self._workers = list(self._workers), []
             self._idle.clear()
+            share_dir, self._share_dir = self._share_dir, None
         for w in workers:
             try:
                 w.proc.stdin.close()
@@ -258,3 +505,27 @@ class ProcessPool:
                 w.proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 w.kill()
+        if share_dir is not None:
+            import shutil
+
+            shutil.rmtree(share_dir, ignore_errors=True)
+
+
+def _transfer_error(ref: WorkerRef, failure) -> BaseException:
+    """The error for a result its worker could not write out for another process."""
+    from exec.core import RemoteFailure
+
+    exc, why = failure.load() if isinstance(failure, RemoteFailure) else (failure, "")
+    name = failure.type_name if isinstance(failure, RemoteFailure) else type(failure).__name__
+    what = f"the result of task {ref.key!r} ({ref.nbytes / 1e6:.1f} MB, held by worker process {ref.pid})"
+    text = str(exc) if exc is not None else getattr(failure, "message", "")
+    if name == "MemoryError" or isinstance(exc, MemoryError):
+        err: BaseException = MemoryLimitError(f"{what} could not be handed to another process: out of memory ({text})")
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        err = MemoryLimitError(f"{what} could not be handed to another process: {ref.directory or '/dev/shm'} is full; "
+                               "free space there, lower memory_limit so results spill to disk, or use the threads scheduler")
+    else:
+        err = TaskError(f"{what} could not be handed to another process: {name}: {text}")
+    if exc is not None:
+        err.__cause__ = exc
+    return err

@@ -107,7 +107,12 @@ class ProcessScheduler:
             return SyncScheduler().get(graph, keys, callbacks=callbacks)
         n = num_workers or _default_workers()
         pool = self.pool(n)
-        return get_async(pool.submit, n, graph, keys, callbacks=callbacks, remote=True, on_interrupt=pool.interrupt)
+        from exec.process_pool import KEEP_BYTES
+
+        def submit(fn, batch, *args):  # results stay in their workers; the parent holds WorkerRefs
+            return pool.submit(fn, batch, *args, keep=KEEP_BYTES)
+
+        return get_async(submit, n, graph, keys, callbacks=callbacks, remote=True, on_interrupt=pool.interrupt)
 
     def shutdown(self) -> None:
         with self._lock:

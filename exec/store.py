@@ -65,7 +65,7 @@ loads = pickle.loads
 
 def sizeof(value: Any, _depth: int = 0) -> int:
     """Bytes ``value`` holds, as the scheduler accounts them (Arrow tables by the rows they show)."""
-    if type(value) is Stored:
+    if isinstance(value, Handle):
         return value.nbytes
     nbytes = getattr(value, "nbytes", None)
     if isinstance(nbytes, int):  # Arrow tables / arrays, NumPy arrays
@@ -97,7 +97,16 @@ def sizeof(value: Any, _depth: int = 0) -> int:
         return 64
 
 
-class Stored:
+class Handle:
+    """A value held outside this process's heap: ``load()`` brings it here, ``delete()`` lets it go,
+    ``nbytes`` is its size and ``in_memory`` says it takes RAM (a ``/dev/shm`` file, a worker's heap)
+    rather than disk. ``Stored`` (a file) and ``exec.process_pool.WorkerRef`` (a result a worker
+    process keeps) are the two kinds; the scheduling loop treats them alike."""
+
+    __slots__ = ()
+
+
+class Stored(Handle):
     """A value written to one file by ``store``; ``load()`` rebuilds it over a memory map.
 
     ``in_memory`` says the file lives in RAM (``/dev/shm``), so its bytes count against the memory
@@ -185,5 +194,5 @@ def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
 
 
 def unstore(value: Any) -> Any:
-    """``value`` itself, or loaded if it is a ``Stored``."""
-    return value.load() if type(value) is Stored else value
+    """``value`` itself, or loaded if it is a ``Handle``."""
+    return value.load() if isinstance(value, Handle) else value
