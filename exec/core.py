@@ -3,12 +3,14 @@
 ``get_async(submit, num_workers, graph, keys)`` walks the graph: it hands ready tasks to
 ``submit(fn, *args) -> Future`` (inline for "sync", a thread pool, or the process pool), collects
 their results, releases every intermediate result as soon as its last user has run, and reports to
-callbacks. When many tiny tasks are ready at once they go out in batches, so per-task overhead stays
-in the microseconds; heavy tasks go out one by one so workers stay balanced.
+callbacks. Ready tasks run in ``exec.order.priorities`` order (a consumer right after its inputs,
+so memory stays low). When many tiny tasks are ready at once they go out in batches, so per-task
+overhead stays in the microseconds; heavy tasks go out one by one so workers stay balanced.
 """
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 import time
@@ -20,6 +22,7 @@ from exec import config
 from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
 from exec.memory import Held
+from exec.order import priorities
 from exec.store import Handle, Stored, sizeof, store
 
 Key = Hashable
@@ -168,7 +171,8 @@ def get_async(
     results = Held(config.memory_limit(), config.temp_directory())
     remaining: dict[Key, int] = {}
     users: dict[Key, list[Key]] = {}
-    ready: list[Key] = []
+    ready: list[tuple[int, Key]] = []  # a heap by ``exec.order.priorities``: the run order that keeps memory low
+    priority = priorities(graph, keys)
     for key, value in graph.items():
         if type(value) is Task:
             waiting = 0
@@ -184,13 +188,13 @@ def get_async(
             if waiting:
                 remaining[key] = waiting
             else:
-                ready.append(key)
+                ready.append((priority[key], key))
         else:
             results.keep(key, value)
     need = {k: len(u) for k, u in users.items()}
     for k in keys:
         need[k] = need.get(k, 0) + 1
-    ready.reverse()  # pop() from the end: the first partitions run first
+    heapq.heapify(ready)
 
     for cb in callbacks:
         getattr(cb, "start", _noop)(graph)
@@ -228,7 +232,7 @@ def get_async(
                 batch = []
                 handed = []
                 for _ in range(size):
-                    k = ready.pop()
+                    k = heapq.heappop(ready)[1]
                     task = graph[k]
                     deps = task.dependencies
                     if deps:
@@ -281,7 +285,7 @@ def get_async(
                 for u in users.get(key, ()):
                     remaining[u] -= 1
                     if remaining[u] == 0:
-                        ready.append(u)
+                        heapq.heappush(ready, (priority[u], u))
             outcomes = value = None  # let go of results the loop no longer needs
             if results.over():
                 results.spill(wait)

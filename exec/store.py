@@ -167,22 +167,54 @@ def _in_memory(directory: str) -> bool:
     return os.path.realpath(directory).startswith("/dev/shm")
 
 
+class _OneTable:
+    """Pickles as "the Arrow table in the one out-of-band buffer": the file layout of a bare table."""
+
+    def __reduce__(self):
+        return _table_from_ipc, (pickle.PickleBuffer(b""),)
+
+
+_TABLE_META = pickle.dumps(_OneTable(), protocol=5, buffer_callback=lambda b: None)
+
+
+def _write_table(path: str, table) -> None:
+    """A bare table's file: the IPC stream written straight into it by Arrow (one copy, not two)."""
+    import pyarrow as pa
+
+    with open(path, "wb") as f:
+        f.write(_HEADER.pack(len(_TABLE_META), 1))
+        f.write(struct.pack("<Q", 0))  # the stream's size: filled in below
+        f.write(_TABLE_META)
+        f.write(b"\0" * (_aligned(f.tell()) - f.tell()))
+        start = f.tell()
+    with pa.OSFile(path, "ab") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    with open(path, "r+b") as f:
+        end = f.seek(0, os.SEEK_END)
+        f.seek(_HEADER.size)
+        f.write(struct.pack("<Q", end - start))
+
+
 def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
     """Write ``value`` to a new file under ``directory``; raises what pickling raises (the caller
     keeps values it cannot store in memory)."""
-    buffers: list = []
-    meta = dumps(value, buffer_callback=buffers.append)
-    raws = [b.raw() for b in buffers]
     path = os.path.join(directory, f"{uuid.uuid4().hex}.spill")
+    pa = sys.modules.get("pyarrow")
     try:
-        with open(path, "wb") as f:
-            f.write(_HEADER.pack(len(meta), len(raws)))
-            if raws:
-                f.write(struct.pack(f"<{len(raws)}Q", *(r.nbytes for r in raws)))
-            f.write(meta)
-            for raw in raws:
-                f.write(b"\0" * (_aligned(f.tell()) - f.tell()))
-                f.write(raw)
+        if pa is not None and type(value) is pa.Table and value.num_columns:
+            _write_table(path, value)
+        else:
+            buffers: list = []
+            meta = dumps(value, buffer_callback=buffers.append)
+            raws = [b.raw() for b in buffers]
+            with open(path, "wb") as f:
+                f.write(_HEADER.pack(len(meta), len(raws)))
+                if raws:
+                    f.write(struct.pack(f"<{len(raws)}Q", *(r.nbytes for r in raws)))
+                f.write(meta)
+                for raw in raws:
+                    f.write(b"\0" * (_aligned(f.tell()) - f.tell()))
+                    f.write(raw)
     except BaseException:
         try:
             os.unlink(path)

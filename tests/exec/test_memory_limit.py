@@ -19,7 +19,7 @@ from exec import Ref, Task, config
 from exec import memory as memory_mod
 from exec.core import get_async
 from exec.errors import ConfigError, MemoryLimitError
-from exec.process_pool import ProcessPool
+from exec.process_pool import ProcessPool, WorkerRef
 from exec.store import Stored, dumps, loads, store
 from tests.sql.oracle import assert_same
 
@@ -54,6 +54,13 @@ def spills(monkeypatch):
         return store(value, directory, nbytes)
 
     monkeypatch.setattr(memory_mod, "store", counting)
+    real_move = WorkerRef.moved_to
+
+    def moving(ref, directory):  # a result a process worker keeps spills from that worker
+        count[0] += 1
+        return real_move(ref, directory)
+
+    monkeypatch.setattr(WorkerRef, "moved_to", moving)
     real_share = memory_mod.Held.share_directory
 
     def share_directory(self):  # the /dev/shm directories process workers were handed
