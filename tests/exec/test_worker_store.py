@@ -37,10 +37,13 @@ def _pid_and(table: pa.Table) -> tuple:
     return os.getpid(), table.num_rows
 
 
-def _kept_count(*_: object) -> int:
+def _pid_and_kept(_: object) -> tuple:
+    import time
+
     from exec import _worker
 
-    return len(_worker.store.values)
+    time.sleep(0.05)
+    return os.getpid(), len(_worker.store.values)
 
 
 def _die(*_: object) -> None:
@@ -114,25 +117,12 @@ def _keep_submit(pool: ProcessPool):
     return submit
 
 
-def _store_sizes(pool: ProcessPool) -> list[int]:
-    """How many results each worker still keeps (a job per worker, run after any pending frees)."""
-    sizes = []
-    for pid in pool.pids():
-        worker = next(w for w in pool._workers if w.pid == pid)
-        job = pp._Job(10**9 + pid, pp.Future(), [("count", Task(_kept_count), {})], (), None)
-        for _ in range(100):  # wait for its slot to be free (a job may just be finishing)
-            with pool._lock:
-                if worker in pool._idle:
-                    pool._idle.remove(worker)
-                    break
-            threading.Event().wait(0.1)
-        else:
-            raise AssertionError(f"worker {pid} never became idle")
-        job.future.set_running_or_notify_cancel()
-        pool._place(job, worker)
-        _, outcomes = job.future.result(timeout=30)
-        sizes.append(outcomes[0][2])
-    return sizes
+def _kept_anywhere(pool: ProcessPool) -> dict:
+    """Per worker process reached, how many results it still keeps (tiny tasks spread over the
+    workers; frees sent before them on the same pipe have been applied)."""
+    graph = {("count", i): Task(_pid_and_kept, i) for i in range(8)}
+    counts = get_async(_keep_submit(pool), 2, graph, list(graph), remote=True)
+    return dict(counts)
 
 
 def test_results_stay_on_their_worker_and_dependents_run_there(pool):
@@ -146,7 +136,7 @@ def test_results_stay_on_their_worker_and_dependents_run_there(pool):
     path = ref.shared.path
     ref.delete()
     assert not os.path.exists(path)
-    assert _store_sizes(pool) == [0] * len(pool.pids())
+    assert set(_kept_anywhere(pool).values()) == {0}
 
 
 def test_inputs_from_two_workers_meet_in_one(pool):
@@ -183,7 +173,7 @@ def test_a_result_that_cannot_be_moved_is_a_clear_error(pool, share_dirs, kind, 
     graph = {"big": Task(_big, kind), "n": Task(_size, Ref("big"))}
     assert _bounded(lambda: get_async(_keep_submit(pool), 2, graph, ["n"], remote=True))["value"] == [4 * KEEP_BYTES]
     assert all(not os.path.exists(d) for d in share_dirs)
-    assert _store_sizes(pool) == [0] * len(pool.pids())
+    assert set(_kept_anywhere(pool).values()) == {0}
 
 
 def test_a_worker_dying_with_kept_results_is_an_error(pool, share_dirs):
@@ -214,7 +204,7 @@ def test_dev_shm_and_worker_stores_are_clean_after_success_error_and_ctrl_c(shar
     timer.cancel()
     assert exec.get({"after": Task(int, 2)}, "after", scheduler="processes") == 2
     assert len(share_dirs) == 5 and all(not os.path.exists(d) for d in share_dirs)
-    assert _store_sizes(pool) == [0] * len(pool.pids())
+    assert set(_kept_anywhere(pool).values()) == {0}
 
 
 def test_sql_answers_equal_threads_and_duckdb():
