@@ -292,14 +292,12 @@ def get_async(
         errored = False
         return [results[k].load() if isinstance(results[k], Handle) else results[k] for k in keys]
     except KeyboardInterrupt:
-        for f in pending:
-            f.cancel()
+        _abandon(pending)
         if on_interrupt is not None:
             on_interrupt(pending)
         raise
     except BaseException:
-        for f in pending:
-            f.cancel()
+        _abandon(pending)
         raise
     finally:
         results.close()
@@ -311,6 +309,18 @@ def _over_limit(key: Key, task: Task, needed: int, limit: int) -> MemoryLimitErr
     return MemoryLimitError(
         f"task {key!r} ({task.name}) needs {needed / 1e6:.1f} MB of inputs at once, more than memory_limit "
         f"({limit / 1e6:.1f} MB); raise it (exec.config.set(memory_limit=...), SET memory_limit) or split the input into more partitions")
+
+
+def _abandon(pending: set[Future]) -> None:
+    """The computation stopped: cancel its jobs, and let go of what the running ones will return
+    (results kept in worker processes would otherwise stay there)."""
+    def release(fut: Future) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            _discard(fut.result()[1])
+
+    for f in pending:
+        if not f.cancel():
+            f.add_done_callback(release)
 
 
 def _discard(outcomes: Sequence[tuple]) -> None:

@@ -28,11 +28,13 @@ import threading
 from concurrent.futures import Future
 from typing import Callable
 
+from exec import PURGE_DELAY_MS as _PARENT_PURGE_DELAY
 from exec._worker import Kept, Local, read_frame, write_frame
 from exec.core import TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
 from exec.store import Handle, Stored, dumps, loads
 
+_WORKER_PURGE_DELAY = "100"  # ms: memory a worker frees serves no other process (see exec/__init__)
 KEEP_BYTES = 64 << 10  # the "processes" scheduler's results this big stay in their worker (smaller: the pipe)
 
 _BOOT = (
@@ -106,6 +108,8 @@ class _Worker:
         env = dict(os.environ)
         env["SQLENGINE_WORKER_PATH"] = json.dumps([p if p else os.getcwd() for p in sys.path])
         env["SQLENGINE_WORKER_THREADS"] = str(pool.threads_per_worker)
+        if env.get("MIMALLOC_PURGE_DELAY") == _PARENT_PURGE_DELAY:  # exec's default, not the user's choice
+            env["MIMALLOC_PURGE_DELAY"] = _WORKER_PURGE_DELAY
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT],
             stdin=subprocess.PIPE,

@@ -235,3 +235,24 @@ def test_sql_answers_equal_threads_and_duckdb():
         ordered = "ORDER BY" in q
         assert_same(answers["processes"][i], answers["threads"][i], ordered)
         assert_same(answers["processes"][i], con.execute(q).df(), ordered)
+
+
+def _slow_table(i: int) -> pa.Table:
+    import time
+
+    time.sleep(1.0)
+    return _table(i)
+
+
+def _fail_now() -> None:
+    raise ValueError("boom")
+
+
+def test_results_of_jobs_still_running_when_a_computation_fails_are_let_go(pool):
+    graph = {"bad": Task(_fail_now), "slow": Task(_slow_table, 1)}
+    with pytest.raises(ValueError, match="boom"):
+        get_async(_keep_submit(pool), 2, graph, ["slow", "bad"], remote=True)
+    import time
+
+    time.sleep(2.0)  # "slow" finishes after the failure: its kept table must be freed
+    assert set(_kept_anywhere(pool).values()) == {0}
