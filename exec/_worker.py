@@ -138,19 +138,23 @@ class WorkerStore:
                 out[token] = exc
                 continue
             if drop:
-                self.values.pop(token, None)
+                self.free([token])
             elif stored.in_memory:
                 try:
-                    self.values[token] = stored.load()  # a view of the shared file: one copy, not two
+                    view = stored.load()  # a view of the shared file: one copy in RAM, not two
                 except BaseException:  # noqa: BLE001 - keeping the heap copy is still correct
-                    pass
+                    view = None
+                with self._lock:
+                    if view is not None and token in self.values:  # not freed meanwhile
+                        self.values[token] = view
             out[token] = stored
             value = None
         return out
 
     def free(self, tokens: list) -> None:
-        for token in tokens:
-            self.values.pop(token, None)
+        with self._lock:
+            for token in tokens:
+                self.values.pop(token, None)
 
 
 store: WorkerStore | None = None  # this worker process's kept results (None in the parent)
@@ -179,8 +183,10 @@ def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int |
 
 def main() -> None:
     """Read messages from the parent: ``("run", job_id, keys, payload)`` jobs go to a thread pool
-    (one thread per slot); ``("publish", request_id, tokens, directory, drop)`` and
-    ``("free", tokens)`` are answered here at once, so a transfer never waits behind a long task."""
+    (one thread per slot), ``("publish", request_id, tokens, directory, drop)`` to a thread of its
+    own, so a transfer never waits behind a long task; ``("free", tokens)`` is done here. This
+    loop only reads, so the parent's writes to this worker never block for long (a parent thread
+    writing here while this worker waited on it could otherwise deadlock)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # user prints must not corrupt frames
@@ -222,12 +228,19 @@ def main() -> None:
         outcomes = None
         reply(message)
 
+    def publish(request_id, tokens, directory, drop) -> None:
+        published = kept.publish(tokens, directory, drop)
+        reply(("published", request_id, {t: v if not isinstance(v, BaseException) else core.RemoteFailure(v, dumps)
+                                         for t, v in published.items()}))
+
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
+    service = ThreadPoolExecutor(1, thread_name_prefix="sqlengine-worker-publish")
     while True:
         frame = read_frame(protocol_in)
         if frame is None:
             pool.shutdown(wait=True)
+            service.shutdown(wait=True)
             return
         message = loads(frame)
         frame = None
@@ -235,12 +248,7 @@ def main() -> None:
         if kind == "run":
             pool.submit(run, *message[1:])  # the parent sends at most ``threads`` jobs at a time
         elif kind == "publish":
-            _, request_id, tokens, directory, drop = message
-            published = kept.publish(tokens, directory, drop)
-            from exec.core import RemoteFailure
-
-            reply(("published", request_id, {t: v if not isinstance(v, BaseException) else RemoteFailure(v, dumps)
-                                             for t, v in published.items()}))
+            service.submit(publish, *message[1:])
         elif kind == "free":
             kept.free(message[1])
         message = None

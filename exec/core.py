@@ -153,7 +153,9 @@ def get_async(
     ``submit(run_batch, batch)`` must return a Future of ``run_batch(batch)``. ``remote`` says the
     workers are other processes (their tracebacks are added to errors, and they are handed a
     directory in ``/dev/shm`` where large results stay for the tasks that need them, the parent
-    holding only handles: ``submit(run_batch, batch, share_dir)``). ``on_interrupt(futures)``
+    holding only handles: ``submit(run_batch, batch, share_dir)``; the "processes" scheduler's
+    ``submit`` keeps them in the workers' heaps instead, as ``exec.process_pool.WorkerRef``, and
+    uses the directory only to move one between processes). ``on_interrupt(futures)``
     is called on Ctrl-C with the futures still running, so a pool can stop them.
 
     The results held for later tasks stay under ``exec.config`` ``memory_limit`` by spilling to
