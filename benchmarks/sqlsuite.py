@@ -308,5 +308,6 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
     for e in engines:
         for q, err in report[e]["errors"].items():
             lines.append(f"\n- {e} q{q}: {err}")
-    publish(RESULTS / f"{suite.name}_sf{args.sf:g}.md", lines)
+    schedulers = "" if args.scheduler == "threads" else "_" + args.scheduler.replace(",", "_")  # its own file
+    publish(RESULTS / f"{suite.name}_sf{args.sf:g}{schedulers}.md", lines)
     return 0
