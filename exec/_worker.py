@@ -65,14 +65,15 @@ class Kept:
     its size. The parent wraps it in a ``WorkerRef``; ``Local(token)`` in a later batch's inputs
     means "the value you keep under this token"."""
 
-    __slots__ = ("token", "nbytes")
+    __slots__ = ("token", "nbytes", "num_rows")
 
-    def __init__(self, token: int, nbytes: int):
+    def __init__(self, token: int, nbytes: int, num_rows: int | None = None):
         self.token = token
         self.nbytes = nbytes
+        self.num_rows = num_rows  # a table's rows, for the query log's counters (exec.diagnostics.queries)
 
     def __reduce__(self):
-        return (Kept, (self.token, self.nbytes))
+        return (Kept, (self.token, self.nbytes, self.num_rows))
 
 
 class Local:
@@ -108,7 +109,8 @@ class WorkerStore:
         with self._lock:
             token = next(self._tokens)
             self.values[token] = value
-        return Kept(token, nbytes)
+        rows = getattr(value, "num_rows", None)
+        return Kept(token, nbytes, rows if isinstance(rows, int) else None)
 
     def resolve(self, data: dict) -> dict:
         for v in data.values():

@@ -50,13 +50,14 @@ class WorkerRef(Handle):
     ``key`` is the task that made it (named in errors), ``nbytes`` its size, ``worker`` its holder
     (``pid``); ``directory`` is where it is written when another process needs it."""
 
-    __slots__ = ("worker", "token", "nbytes", "key", "directory", "shared", "_deleted")
+    __slots__ = ("worker", "token", "nbytes", "num_rows", "key", "directory", "shared", "_deleted")
     in_memory = True
 
-    def __init__(self, worker: "_Worker", token: int, nbytes: int, key, directory: str | None):
+    def __init__(self, worker: "_Worker", token: int, nbytes: int, key, directory: str | None, num_rows: int | None = None):
         self.worker = worker
         self.token = token
         self.nbytes = nbytes
+        self.num_rows = num_rows  # a table's rows (as ``Stored``'s), so results are counted without loading
         self.key = key
         self.directory = directory
         self.shared: Stored | None = None  # its file in /dev/shm once written for another process
@@ -183,7 +184,7 @@ class _Worker:
         worker, outcomes = result
         if not any(o[1] and type(o[2]) is Kept for o in outcomes):
             return result
-        return worker, [(key, ok, WorkerRef(self, value.token, value.nbytes, key, directory) if ok and type(value) is Kept else value, tb, t0, t1)
+        return worker, [(key, ok, WorkerRef(self, value.token, value.nbytes, key, directory, value.num_rows) if ok and type(value) is Kept else value, tb, t0, t1)
                         for key, ok, value, tb, t0, t1 in outcomes]
 
     def _discard(self, outcomes: bytes) -> None:

@@ -128,7 +128,7 @@ def _kept_anywhere(pool: ProcessPool) -> dict:
 def test_results_stay_on_their_worker_and_dependents_run_there(pool):
     first = pool.submit(run_batch, [("t", Task(_table, 1), {})], keep=KEEP_BYTES).result(timeout=60)
     ref = first[1][0][2]
-    assert type(ref) is WorkerRef and ref.nbytes == _table(1).nbytes and ref.key == "t"
+    assert type(ref) is WorkerRef and ref.nbytes == _table(1).nbytes and ref.key == "t" and ref.num_rows == 50_000
     second = pool.submit(run_batch, [("n", Task(_pid_and, Ref("t")), {"t": ref})], keep=KEEP_BYTES).result(timeout=60)
     assert second[1][0][2] == (ref.pid, 50_000)  # it ran on the worker holding its input
     assert ref.load().equals(_table(1))  # fetched through /dev/shm, mapped
