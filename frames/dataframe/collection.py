@@ -354,6 +354,12 @@ class DataFrame(_Frame):
         cols = ", ".join(f"{f.name}: {f.type}" for f in self._node.schema)
         return f"<frames.DataFrame npartitions={self.npartitions} columns=[{cols}]>"
 
+    def _repr_html_(self) -> str:
+        """Columns, types and partitions (and a SQL result's query), without computing."""
+        from frames.display import frame_html
+
+        return frame_html(self)
+
     def __dir__(self):
         return list(super().__dir__()) + [c for c in self.columns if str(c).isidentifier()]
 
@@ -1071,6 +1077,11 @@ class Series(_Frame):
 
     def __repr__(self) -> str:
         return f"<frames.Series name={self._name!r} type={self.arrow_type} npartitions={self.npartitions}>"
+
+    def _repr_html_(self) -> str:
+        from frames.display import series_html
+
+        return series_html(self)
 
     def _value_name(self) -> str:
         name = "__value__" if self._name is None or self._name in self._index else str(self._name)
