@@ -116,3 +116,20 @@ def test_every_sql_query_is_logged():
     assert all(r.state == "done" for r in new)
     assert new[0].operators[new[0].plan_tree["id"]].rows == 7
     assert not QUERY_LOG.running
+
+
+def test_repl_prints_the_plan_whole(tmp_path):
+    import io
+
+    from repl.run import Settings, execute
+
+    ctx = sqlengine.Context()
+    ctx.register("t", frames.from_pandas(pd.DataFrame({"x": range(1000), "g": [i % 7 for i in range(1000)]}), npartitions=3))
+    out = io.StringIO()
+    execute(ctx, "EXPLAIN ANALYZE SELECT g, COUNT(*) AS n FROM t WHERE x % 3 = 0 GROUP BY g", Settings(progress=False), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Total: ") and "7 rows out" in lines[0]
+    assert lines[1].split() == ["operator", "rows", "time", "peak", "tasks"]
+    (flt,) = [line for line in lines if "Filter" in line]
+    assert flt.split()[-6] == "334"  # rows of x % 3 = 0 among 0..999
+    assert "…" not in out.getvalue()
