@@ -220,21 +220,30 @@ class QueryTracker(Callback):
         self.finish_record = finish_record
         self.remote_tasks = remote_tasks  # on a distributed cluster, measure every task (one extra task each)
         self._prefixes = {n["key"]: n["id"] for n in walk(record.plan_tree) if n.get("key")}
+        self._op_key = {op: k for k, op in self._prefixes.items()}
+        self._by_name: dict[Any, int | None] = {}  # task-name -> operator, as resolved
         self._owner: dict[Hashable, tuple[int, tuple[int, ...], bool]] = {}
 
     def _resolve(self, key: Hashable) -> int | None:
         name = _name(key)
-        if not isinstance(name, str):
+        try:
+            return self._by_name[name]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable name
             return None
-        prefixes = self._prefixes
-        if name in prefixes:
-            return prefixes[name]
-        parts = name.split("-")
-        for j in range(len(parts) - 1, 0, -1):
-            found = prefixes.get("-".join(parts[:j]))
-            if found is not None:
-                return found
-        return None
+        found = None
+        if isinstance(name, str):
+            prefixes = self._prefixes
+            found = prefixes.get(name)
+            if found is None:
+                parts = name.split("-")
+                for j in range(len(parts) - 1, 0, -1):
+                    found = prefixes.get("-".join(parts[:j]))
+                    if found is not None:
+                        break
+        self._by_name[name] = found
+        return found
 
     def start(self, graph: dict) -> None:
         from exec.graph import Task, _fused_call
@@ -256,11 +265,11 @@ class QueryTracker(Callback):
                 for op in member_ops:
                     ops[op].tasks_total += 1
                 last = resolved[ms[-1]]
-                is_output = last is not None and _name(key) == _key_of(self._prefixes, last)
+                is_output = last is not None and _name(key) == self._op_key[last]
                 owner[key] = (last, member_ops, is_output)
             for key in literals:
                 op = self._resolve(key)
-                if op is not None and _name(key) == _key_of(self._prefixes, op):
+                if op is not None and _name(key) == self._op_key[op]:
                     _count_output(ops[op], graph[key])
         self._owner = owner
 
@@ -353,13 +362,6 @@ def _count_output(stats: OperatorStats, result: Any) -> None:
     stats.output_bytes += nbytes
     if nbytes > stats.peak_bytes:
         stats.peak_bytes = nbytes
-
-
-def _key_of(prefixes: dict[str, int], op: int) -> str | None:
-    for k, v in prefixes.items():
-        if v == op:
-            return k
-    return None
 
 
 def _inherit_from_users(graph: dict, members: dict, resolved: dict) -> None:
