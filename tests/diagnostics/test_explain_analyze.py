@@ -133,3 +133,14 @@ def test_repl_prints_the_plan_whole(tmp_path):
     (flt,) = [line for line in lines if "Filter" in line]
     assert flt.split()[-6] == "334"  # rows of x % 3 = 0 among 0..999
     assert "…" not in out.getvalue()
+
+
+def test_rows_of_results_left_in_shared_memory():
+    """Process workers leave results of 1 MB or more in /dev/shm: their rows still count."""
+    n = 400_000
+    ctx = sqlengine.Context(scheduler="processes")
+    ctx.register("big", frames.from_pandas(pd.DataFrame({"x": np.arange(n), "y": np.arange(n) * 0.5}), npartitions=2))
+    _, record = _analyzed(ctx, "SELECT x, y * 2 AS z FROM big WHERE x % 2 = 0")
+    (flt,) = _nodes(record, "filter")
+    assert flt.rows == n // 2 and flt.peak_bytes >= 1 << 20
+    assert record.operators[record.plan_tree["id"]].rows == n // 2
