@@ -38,6 +38,13 @@ def defer_callback(callback: Any) -> None:
     pending.append(callback)
 
 
+def discard_deferred() -> None:
+    """Drop what graphs just built handed to a ``run`` that will not come (the graph is only drawn,
+    or submitted to a Client's workers): a query-log record opened for it is dropped."""
+    for cb in _take_deferred():
+        getattr(cb, "abandon", lambda: None)()
+
+
 def _take_deferred() -> list:
     pending = getattr(_deferred, "callbacks", None)
     if not pending:
@@ -258,8 +265,7 @@ def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = Tr
     for a in args:
         _collect(a, found, True)
     graph, key_lists = collections_graph(found, optimize_graph)
-    for cb in _take_deferred():  # drawn, not run: a query log record opened for it is dropped
-        getattr(cb, "abandon", lambda: None)()
+    discard_deferred()  # drawn, not run
     keys = list(dict.fromkeys(k for ks in key_lists for k in ks))
     if optimize_graph and keys:
         graph = _exec.fuse(_exec.cull(graph, keys), keys)

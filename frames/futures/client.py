@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 import exec as _exec
 from exec.core import in_worker
 from exec.graph import Ref, Task
-from frames.base import Lazy, collections_graph
+from frames.base import Lazy, collections_graph, discard_deferred
 from frames.errors import InvalidArgumentError
 from frames.futures.cluster import LocalCluster
 from frames.futures.errors import ClientClosedError
@@ -158,6 +158,7 @@ class Client:
         if not objs:
             return []
         graph, key_lists = collections_graph(objs, optimize_graph)
+        discard_deferred()  # the query log follows runs, not a Client's futures
         keys = list(dict.fromkeys(k for ks in key_lists for k in ks))
         if optimize_graph:
             graph = _exec.fuse(_exec.cull(graph, keys), keys)

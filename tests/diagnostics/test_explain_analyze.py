@@ -144,3 +144,13 @@ def test_rows_of_results_left_in_shared_memory():
     (flt,) = _nodes(record, "filter")
     assert flt.rows == n // 2 and flt.peak_bytes >= 1 << 20
     assert record.operators[record.plan_tree["id"]].rows == n // 2
+
+
+def test_a_client_compute_leaves_no_record_for_the_next_run():
+    ctx = sqlengine.Context()
+    ctx.register("t", frames.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=2))
+    with frames.Client(n_workers=1, processes=False, set_as_default=False) as client:
+        assert client.compute(ctx.sql("SELECT SUM(x) AS s FROM t"), sync=True)["s"][0] == 45
+    before = len(QUERY_LOG.records())
+    frames.from_pandas(pd.DataFrame({"y": range(3)}), npartitions=1).y.sum().compute()
+    assert len(QUERY_LOG.records()) == before and not QUERY_LOG.running
