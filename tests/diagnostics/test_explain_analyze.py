@@ -154,3 +154,17 @@ def test_a_client_compute_leaves_no_record_for_the_next_run():
     before = len(QUERY_LOG.records())
     frames.from_pandas(pd.DataFrame({"y": range(3)}), npartitions=1).y.sum().compute()
     assert len(QUERY_LOG.records()) == before and not QUERY_LOG.running
+
+
+def test_spilled_bytes_are_reported():
+    import exec as ex
+
+    n = 200_000
+    ctx = sqlengine.Context(scheduler="sync")
+    ctx.register("big", frames.from_pandas(pd.DataFrame({"k": np.arange(n) % 1000, "x": np.arange(n)}), npartitions=8))
+    with ex.config.set(memory_limit=200_000):
+        text, record = _analyzed(ctx, "SELECT k, SUM(x) AS s FROM big GROUP BY k ORDER BY k")
+    if record.spilled_bytes == 0:
+        pytest.skip("this plan streamed without holding results past the limit")
+    assert "spilled" in text.splitlines()[0] and text.splitlines()[1].split()[-1] == "spilled"
+    assert record.operators[record.plan_tree["id"]].rows == 1000
