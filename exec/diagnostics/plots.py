@@ -60,7 +60,7 @@ def task_stream_svg(records: Sequence[Any], width: int = WIDTH) -> str:
     legend = _legend(groups, width)
     body = [f'<text x="{LEFT}" y="18" font-size="13" font-weight="bold">Task stream: {len(records)} tasks, {span:.3f} s</text>',
             *labels, *bars, *_axis(LEFT, 30 + LANE * len(lanes) + 4, plot, span)]
-    return _svg(width, height + 20 * ((len(groups) + 5) // 6), body + [f'<g transform="translate(0,{height})">{legend}</g>'])
+    return _svg(width, height + 20 * ((len(groups) + 4) // 5), body + [f'<g transform="translate(0,{height})">{legend}</g>'])
 
 
 def _bar(x0: float, x1: float, lane: int, group: str, tip: str) -> str:
@@ -71,9 +71,9 @@ def _bar(x0: float, x1: float, lane: int, group: str, tip: str) -> str:
 def _legend(groups: Sequence[str], width: int) -> str:
     items = []
     for i, g in enumerate(groups):
-        x, y = LEFT + (i % 6) * 125, 4 + (i // 6) * 20
+        x, y = LEFT + (i % 5) * 150, 4 + (i // 5) * 20
         items.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{group_color(g)}"/>'
-                     f'<text x="{x + 16}" y="{y + 11}" font-size="11">{html.escape(g[:16])}</text>')
+                     f'<text x="{x + 16}" y="{y + 11}" font-size="11">{html.escape(g[:22])}</text>')
     return "".join(items)
 
 
