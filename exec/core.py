@@ -302,6 +302,8 @@ def get_async(
         _abandon(pending)
         raise
     finally:
+        for cb in callbacks:  # what the loop held at most, and spilled, for ``memory(peak, spilled)``
+            getattr(cb, "memory", _noop)(results.peak, results.spilled_bytes)
         results.close()
         for cb in callbacks:
             getattr(cb, "finish", _noop)(graph, errored)
