@@ -552,7 +552,7 @@ class Join(Node):
         limit = ADAPTIVE_SHARED_BYTES if spec.indexable else ADAPTIVE_BYTES
         budget = task_budget()
         if budget is not None:  # a broadcast side is held whole by every task that probes it
-            limit = min(limit, budget // 2)
+            limit = min(limit, budget.nbytes // 2)
         graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit, kept["l"], kept["r"])
         whole = {}
         for side, keys, schema, can in (("l", lkeys, self.left.schema, can_left), ("r", rkeys, self.right.schema, can_right)):
