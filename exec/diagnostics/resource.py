@@ -36,25 +36,31 @@ class ResourceProfiler(Callback):
         self._lock = threading.Lock()
 
     def _sample(self) -> None:
-        import psutil
-
+        """Samples every ``dt`` until stopped, and once more on the way out, so a profile always
+        has its first and last moments even when the work was shorter than ``dt``."""
         procs = {self._process.pid: self._process}
         while not self._stop.is_set():
-            try:
-                for child in self._process.children(recursive=True):
-                    procs.setdefault(child.pid, child)
-            except psutil.Error:
-                pass
-            cpu, mem = 0.0, 0
-            for pid, p in list(procs.items()):
-                try:
-                    with p.oneshot():
-                        cpu += p.cpu_percent(None)  # since this process's last sample
-                        mem += p.memory_info().rss
-                except psutil.Error:  # exited
-                    del procs[pid]
-            self.results.append(ResourceSample(time.perf_counter(), cpu, mem))
+            self._take(procs)
             self._stop.wait(self.dt)
+        self._take(procs)
+
+    def _take(self, procs: dict) -> None:
+        import psutil
+
+        try:
+            for child in self._process.children(recursive=True):
+                procs.setdefault(child.pid, child)
+        except psutil.Error:
+            pass
+        cpu, mem = 0.0, 0
+        for pid, p in list(procs.items()):
+            try:
+                with p.oneshot():
+                    cpu += p.cpu_percent(None)  # since this process's last sample
+                    mem += p.memory_info().rss
+            except psutil.Error:  # exited
+                del procs[pid]
+        self.results.append(ResourceSample(time.perf_counter(), cpu, mem))
 
     def _begin(self) -> None:
         with self._lock:
