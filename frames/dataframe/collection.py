@@ -696,14 +696,16 @@ class DataFrame(_Frame):
         self._check_columns(subset)
         return self._with(DropDuplicates(self._node, tuple(subset), "none" if keep is False else keep))
 
-    def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True):
+    def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True,
+                observed: bool = True, group_keys: bool = True):
+        """Group by columns, with pandas' arguments (``observed``: see ``frames.dataframe.groupby.GroupBy``)."""
         from frames.dataframe.groupby import GroupBy
 
         keys = [by] if isinstance(by, str) else list(by)
         if self._index:
-            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
         self._check_columns(keys)
-        return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
+        return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
 
     def value_counts(self, subset: Sequence[str] | None = None, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
         cols = list(subset) if subset is not None else list(self.columns)
