@@ -344,7 +344,12 @@ class DataFrame(_Frame):
 
     @property
     def dtypes(self) -> pd.Series:
-        return pandas_dtypes(self._node.schema).drop(list(self._index))
+        from frames.dataframe.categorical import categorical_columns
+
+        dtypes = pandas_dtypes(self._node.schema)
+        for name, cats in categorical_columns(self._node, dtypes.index).items():
+            dtypes[name] = pd.CategoricalDtype(None if cats is None else list(cats))
+        return dtypes.drop(list(self._index))
 
     @property
     def index_columns(self) -> tuple[str, ...]:
@@ -368,8 +373,10 @@ class DataFrame(_Frame):
         return iter(self.columns)
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
+        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+
         table = concat_tables(list(results), self._optimized_schema())
-        pdf = restore_index(arrow_to_pandas(table), self._index)
+        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(self._node, table.column_names)), self._index)
         if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
             labels = [self._column_labels.get(c, c) for c in pdf.columns]
             if any(isinstance(label, tuple) for label in labels):
@@ -515,11 +522,25 @@ class DataFrame(_Frame):
         return self._with(Project(self._node, exprs))
 
     def astype(self, dtype: Any) -> "DataFrame":
+        """Columns cast to ``dtype`` (or ``{column: dtype}``); "category" makes a categorical with
+        unknown categories, a ``pandas.CategoricalDtype`` with categories a known one (see
+        ``frames.dataframe.categorical``)."""
+        from frames.dataframe.categorical import categorical_expr, is_category_dtype
+
+        def cast(e: ScalarExpr, to: Any) -> ScalarExpr:
+            return categorical_expr(e, to) if is_category_dtype(to) else Cast(e, to_arrow_type(to))
+
         if isinstance(dtype, dict):
             self._check_columns(dtype)
-            return self._map_columns(lambda n, e: Cast(e, to_arrow_type(dtype[n])), dtype.keys())
-        target = to_arrow_type(dtype)
-        return self._map_columns(lambda n, e: Cast(e, target))
+            return self._map_columns(lambda n, e: cast(e, dtype[n]), dtype.keys())
+        return self._map_columns(lambda n, e: cast(e, dtype))
+
+    def categorize(self, columns: str | Sequence[str] | None = None, index: Any = None) -> "DataFrame":
+        """Text columns (or ``columns``) as categoricals with known categories, found in one pass
+        over the data (Dask's ``categorize``; ``index`` is accepted and ignored: frames has no row index)."""
+        from frames.dataframe.categorical import categorize
+
+        return categorize(self, columns)
 
     def fillna(self, value: Any) -> "DataFrame":
         """Missing values replaced by ``value`` (or ``{column: value}``). A single value fills the
@@ -908,9 +929,10 @@ class DataFrame(_Frame):
     # -- materialization ----------------------------------------------------------------------
     def _rebuild(self, results: Sequence[pa.Table]) -> "DataFrame":
         """``persist``: every partition computed, kept in memory as a new DataFrame."""
+        from frames.dataframe.categorical import with_categoricals
         from frames.dataframe.indexing import keep_divisions
 
-        node = keep_divisions(self, FromTables(tuple(results), self._node.schema))
+        node = keep_divisions(self, with_categoricals(FromTables(tuple(results), self._node.schema), self._node))
         return DataFrame(node, self._index, self._column_labels)
 
     def _node_to_write(self, index: bool | None) -> Node:
@@ -1071,6 +1093,11 @@ class Series(_Frame):
 
     @property
     def dtype(self):
+        from frames.dataframe.categorical import _MISSING, _series_categories
+
+        cats = _series_categories(self)
+        if cats is not _MISSING:
+            return pd.CategoricalDtype(None if cats is None else list(cats))
         return pandas_dtypes(pa.schema([("x", self.arrow_type)]))["x"]
 
     @property
@@ -1094,15 +1121,20 @@ class Series(_Frame):
         return Project(self._node, tuple(exprs))
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.Series:
-        table = concat_tables(list(results), self._result_node().schema)
-        pdf = restore_index(arrow_to_pandas(table), self._index)
+        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+
+        result = self._result_node()
+        table = concat_tables(list(results), result.schema)
+        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(result, table.column_names)), self._index)
         s = pdf[self._value_name()]
         s.name = self._name
         return s
 
     def _rebuild(self, results: Sequence[pa.Table]) -> "Series":
-        schema = self._result_node().schema
-        return Series(FromTables(tuple(results), schema), Col(self._value_name()), self._name, self._index)
+        from frames.dataframe.categorical import with_categoricals
+
+        result = self._result_node()
+        return Series(with_categoricals(FromTables(tuple(results), result.schema), result), Col(self._value_name()), self._name, self._index)
 
     def to_frame(self, name: Hashable | None = None) -> DataFrame:
         name = self._name if name is None else name
@@ -1163,7 +1195,18 @@ class Series(_Frame):
         raise InvalidArgumentError("the truth value of a lazy Series is ambiguous; use & | ~ instead of and/or/not")
 
     def astype(self, dtype: Any) -> "Series":
+        from frames.dataframe.categorical import categorical_expr, is_category_dtype
+
+        if is_category_dtype(dtype):
+            return Series(self._node, categorical_expr(self._expr, dtype), self._name, self._index)
         return Series(self._node, Cast(self._expr, to_arrow_type(dtype)), self._name, self._index)
+
+    @property
+    def cat(self):
+        """Categorical properties (``known``, ``categories``, ``codes``), as Dask's ``.cat``."""
+        from frames.dataframe.categorical import CategoricalAccessor
+
+        return CategoricalAccessor(self)
 
     def isin(self, values: Iterable) -> "Series":
         """Whether each value is one of ``values``; a missing value is in them when they hold

@@ -102,8 +102,27 @@ class GroupBy:
         return DataFrame(node, tuple(self._keys), column_labels=labels or None)
 
     def _with_unobserved(self, node, specs):
-        """``observed=False`` over categorical keys: every combination of their categories."""
-        return node
+        """``observed=False`` over categorical keys: the aggregate outer-joined with every
+        combination of their categories (counts and sums of the groups without rows 0, as pandas)."""
+        from frames.dataframe.categorical import Categorical, categorical_columns, unobserved_groups
+        from frames.dataframe.expr.join import Join
+        from frames.dataframe.expr.scalar import Lit, call
+        from frames.dataframe.expr.sort import Sort, SortKey
+        from frames.dataframe.expr.sources import FromTables
+
+        cats = categorical_columns(self._frame._node, self._keys)
+        if self._observed or not cats:
+            return node
+        groups = unobserved_groups(self._keys, cats, node.schema)
+        keys = tuple(self._keys)
+        joined = Join(FromTables((groups,), groups.schema), node, "outer", keys, keys, coalesce_keys=True)
+        exprs = [(k, Categorical(Col(k), cats[k])) for k in keys]
+        for spec in specs:
+            zero = spec.func in ("count", "count_all", "count_distinct") or (spec.func == "sum" and spec.option("min_count") == 0)
+            t = node.schema.field(spec.name).type
+            exprs.append((spec.name, call("fill_null", Col(spec.name), Lit(0, t)) if zero else Col(spec.name)))
+        out = Project(joined, tuple(exprs))
+        return Sort(out, tuple(SortKey(k, True) for k in keys)) if self._sort else out
 
     def _simple(self, func: str, numeric_only: bool = False, split_out: int | None = None, **options: Any):
         return self._aggregate([(c, c, func, dict(options)) for c in self._value_columns(numeric_only)], split_out=split_out)
