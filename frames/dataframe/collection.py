@@ -26,6 +26,7 @@ from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentErr
 from frames.dataframe import tracking as _tracking
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
+from frames.dataframe.expr.approx_quantile import ApproxQuantile
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
@@ -808,10 +809,14 @@ class DataFrame(_Frame):
 
         return evaluate(self, expr, local_dict, level=1)
 
-    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75)) -> "Scalar":
-        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. The
-        percentiles are exact (linear interpolation, as pandas): each column's values are
-        gathered into the one final task, so this needs the column in memory once."""
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75), percentiles_method: str = "exact") -> "Scalar":
+        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. With
+        ``percentiles_method="exact"`` (the default) the percentiles are exact (linear
+        interpolation, as pandas): each column's values are gathered into the one final task, so
+        this needs the column in memory once; ``"dask"`` (Dask's default method) merges
+        per-partition percentile summaries instead (see ``Series.quantile``)."""
+        if _approximate(percentiles_method):
+            return self._describe_approximate(tuple(float(q) for q in percentiles))
         cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
         if not cols:
             raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
@@ -824,6 +829,38 @@ class DataFrame(_Frame):
         labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in qs] + ["max"]
         return Scalar(Aggregate(Project(self._node, inputs), (), tuple(specs)), kind="table",
                       post=_Described(tuple(cols), tuple(labels)))
+
+    def _describe_approximate(self, qs: tuple[float, ...]) -> "Scalar":
+        """The moments' one-row aggregate and the approximate quantiles' one row, side by side."""
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not cols:
+            raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
+        inputs = Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols))
+        moments = Aggregate(inputs, (), tuple(AggSpec(f"{f}:{c}", f, c) for c in cols for f in ("count", "mean", "std", "min", "max")))
+        quantiles = ApproxQuantile(Project(inputs, tuple((f"q:{c}", Col(c)) for c in cols)), tuple(f"q:{c}" for c in cols), qs, True)
+        return Scalar(Join(moments, quantiles, "cross"), kind="table", post=_DescribedApproximate(tuple(cols), qs))
+
+    def quantile(self, q: float | Sequence[float] = 0.5, numeric_only: bool = True, method: str = "exact"):
+        """Each numeric column's quantiles (``Series.quantile``'s ``method``): a Series indexed by
+        the columns for one ``q``, a DataFrame indexed by ``q`` for a list, as pandas."""
+        many, qs = _quantile_args(q)
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not numeric_only and len(cols) != len(self.columns):
+            raise DataTypeError("quantile of non-numeric columns; pass numeric_only=True")
+        inputs = tuple((c, Cast(Col(c), pa.float64())) for c in cols)
+        if _approximate(method):
+            node: Node = ApproxQuantile(Project(self._node, inputs), tuple(cols), qs, True)
+        else:
+            node = Aggregate(Project(self._node, inputs), (), tuple(AggSpec(c, "quantile_cont", c, (("q", qs),)) for c in cols))
+        return Scalar(node, kind="table", post=_FrameQuantiles(tuple(cols), qs, many))
+
+    def median(self, numeric_only: bool = True):
+        """Each numeric column's exact median (see ``quantile``)."""
+        return self.quantile(0.5, numeric_only=numeric_only)
+
+    def median_approximate(self, numeric_only: bool = True, method: str = "default"):
+        """Each numeric column's median from merged per-partition summaries (Dask's)."""
+        return self.quantile(0.5, numeric_only=numeric_only, method="dask" if method == "default" else method)
 
     def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
         """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
@@ -1326,15 +1363,25 @@ class Series(_Frame):
         """Exact: the values gathered into one task (linear interpolation, as pandas)."""
         return self._reduce("median")
 
-    def quantile(self, q: float | Sequence[float] = 0.5):
-        """Exact quantiles by linear interpolation (pandas' default): the values are gathered into
-        one task. A list of ``q`` gives a Series indexed by ``q``."""
-        many = isinstance(q, (list, tuple))
-        qs = tuple(float(x) for x in (q if many else [q]))
-        if any(not 0 <= x <= 1 for x in qs):
-            raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+    def median_approximate(self, method: str = "default") -> "Scalar":
+        """The median from per-partition percentile summaries merged (Dask's method: see
+        ``quantile(method="dask")``): exact on one partition, a few hundred numbers per partition
+        in memory instead of the whole column."""
+        return self.quantile(0.5, method="dask" if method == "default" else method)
+
+    def quantile(self, q: float | Sequence[float] = 0.5, method: str = "exact"):
+        """Quantiles by linear interpolation, as pandas. ``method="exact"`` (the default) gathers the
+        values into one task; ``method="dask"`` (or ``"default"``/``"approximate"``, Dask's name)
+        merges per-partition percentile summaries (``expr/approx_quantile.py``: exact on one
+        partition, otherwise off by at most the spread between neighbouring percentiles of a
+        partition) and needs no more memory than the summaries. A list of ``q`` gives a Series
+        indexed by ``q``."""
+        many, qs = _quantile_args(q)
         projected = Project(self._node, (("__value__", Cast(self._expr, pa.float64())),))
-        node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
+        if _approximate(method):
+            node: Node = ApproxQuantile(projected, ("__value__",), qs, many)
+        else:
+            node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
         if not many:
             return Scalar(node)
         return Scalar(node, kind="table", post=_Quantiles(qs, self._name))
@@ -1571,6 +1618,39 @@ class _RowApply:
         return part.apply(self.func, axis=1, args=self.args, **self.kwargs)
 
 
+class _FrameQuantiles:
+    """``DataFrame.quantile``'s pandas result from its one row of per-column quantile lists."""
+
+    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...], many: bool):
+        self.columns, self.qs, self.many = columns, qs, many
+
+    def __call__(self, table: pa.Table) -> Any:
+        row = table.to_pylist()[0] if table.num_rows else {}
+        data = {c: (row.get(c) or [None] * len(self.qs)) for c in self.columns}
+        frame = pd.DataFrame(data, index=list(self.qs), dtype="float64", columns=list(self.columns))
+        if self.many:
+            return frame
+        out = frame.iloc[0]
+        out.name = self.qs[0]
+        return out
+
+
+class _DescribedApproximate:
+    """``describe(percentiles_method="dask")``: the moments' row and the quantiles' row, together."""
+
+    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...]):
+        self.columns, self.qs = columns, qs
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        row = table.to_pylist()[0]
+        labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in self.qs] + ["max"]
+        data = {}
+        for c in self.columns:
+            qs = row[f"q:{c}"] or [None] * len(self.qs)
+            data[c] = [row[f"count:{c}"], row[f"mean:{c}"], row[f"std:{c}"], row[f"min:{c}"], *qs, row[f"max:{c}"]]
+        return pd.DataFrame(data, index=labels, dtype="float64")
+
+
 class _Quantiles:
     def __init__(self, qs: tuple[float, ...], name: Hashable):
         self.qs, self.name = qs, name
@@ -1603,6 +1683,20 @@ def melt(frame: "DataFrame", id_vars: Any = None, value_vars: Any = None, var_na
     frame._check_columns((listed(id_vars) or []) + (listed(value_vars) or []))
     return frame.map_partitions(pd.melt, id_vars=listed(id_vars), value_vars=listed(value_vars), var_name=var_name,
                                 value_name=value_name)
+
+
+def _quantile_args(q: Any) -> tuple[bool, tuple[float, ...]]:
+    many = isinstance(q, (list, tuple))
+    qs = tuple(float(x) for x in (q if many else [q]))
+    if not qs or any(not 0 <= x <= 1 for x in qs):
+        raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+    return many, qs
+
+
+def _approximate(method: str) -> bool:
+    if method not in ("exact", "dask", "default", "approximate"):
+        raise InvalidArgumentError(f"quantile method must be 'exact' or 'dask' (approximate), not {method!r}")
+    return method != "exact"
 
 
 def _scalar_operator(op: str, reflected: bool = False):
