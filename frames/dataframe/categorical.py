@@ -180,7 +180,7 @@ class CategoricalAccessor:
 
         self._require_known("codes")
         s = self._series
-        return Series(s._node, CategoryCodes(_plain(s._expr), self._categories), s._name, s._index)
+        return Series(s._node, CategoryCodes(_plain(s._expr), self._categories), None, s._index)  # unnamed, as pandas
 
     def as_known(self):
         """The same column with its categories computed now (its distinct values, sorted)."""

@@ -856,11 +856,17 @@ class DataFrame(_Frame):
 
     def median(self, numeric_only: bool = True):
         """Each numeric column's exact median (see ``quantile``)."""
-        return self.quantile(0.5, numeric_only=numeric_only)
+        return self._unnamed(self.quantile(0.5, numeric_only=numeric_only))
 
     def median_approximate(self, numeric_only: bool = True, method: str = "default"):
         """Each numeric column's median from merged per-partition summaries (Dask's)."""
-        return self.quantile(0.5, numeric_only=numeric_only, method="dask" if method == "default" else method)
+        return self._unnamed(self.quantile(0.5, numeric_only=numeric_only, method="dask" if method == "default" else method))
+
+    @staticmethod
+    def _unnamed(quantile: "Scalar") -> "Scalar":
+        """pandas names ``quantile(q)``'s Series ``q`` but ``median()``'s not at all."""
+        quantile._post.named = False
+        return quantile
 
     def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
         """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
@@ -1621,8 +1627,8 @@ class _RowApply:
 class _FrameQuantiles:
     """``DataFrame.quantile``'s pandas result from its one row of per-column quantile lists."""
 
-    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...], many: bool):
-        self.columns, self.qs, self.many = columns, qs, many
+    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...], many: bool, named: bool = True):
+        self.columns, self.qs, self.many, self.named = columns, qs, many, named
 
     def __call__(self, table: pa.Table) -> Any:
         row = table.to_pylist()[0] if table.num_rows else {}
@@ -1631,7 +1637,7 @@ class _FrameQuantiles:
         if self.many:
             return frame
         out = frame.iloc[0]
-        out.name = self.qs[0]
+        out.name = self.qs[0] if self.named else None
         return out
 
 

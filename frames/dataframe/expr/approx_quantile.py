@@ -82,7 +82,8 @@ def _column_result(summaries: list, qs: tuple[float, ...], many: bool) -> pa.Arr
         # to that partition's previous point, on average half a grid step short (half of the
         # other partitions' values in a step), which the correction adds back
         cum = np.cumsum(weights) + (total - counts) * steps / 2
-        values = [float(np.interp(q * total, cum, points)) for q in qs]
+        low, high = min(at[0] for _, at, _ in summaries), max(at[-1] for _, at, _ in summaries)
+        values = [float(low if q == 0 else high if q == 1 else np.interp(q * total, cum, points)) for q in qs]
     return pa.array([values], pa.list_(pa.float64())) if many else pa.array(values[:1], pa.float64())
 
 
