@@ -868,6 +868,32 @@ class DataFrame(_Frame):
         quantile._post.named = False
         return quantile
 
+    def nunique(self) -> "Scalar":
+        """The number of distinct non-missing values of each column."""
+        return self._reduce("count_distinct")
+
+    def abs(self) -> "DataFrame":
+        self._numeric_only_frame("abs")
+        return self._map_columns(lambda n, e: call("abs", e))
+
+    def round(self, decimals: int = 0) -> "DataFrame":
+        """Numeric columns rounded half to even (as pandas and NumPy); other columns unchanged."""
+        numeric = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        return self._map_columns(lambda n, e: call("round", e, ndigits=decimals, mode="half_to_even"), numeric)
+
+    def select_dtypes(self, include: Any = None, exclude: Any = None) -> "DataFrame":
+        """The columns whose pandas dtype is (not) of ``include`` (``exclude``), as pandas decides."""
+        empty = self._node.schema.empty_table().to_pandas().drop(columns=list(self._index))
+        for name, dtype in self.dtypes.items():
+            empty[name] = empty[name].astype(dtype) if isinstance(dtype, pd.CategoricalDtype) else empty[name]
+        keep = list(empty.select_dtypes(include=include, exclude=exclude).columns)
+        return self[keep]
+
+    def _numeric_only_frame(self, what: str) -> None:
+        bad = [c for c in self.columns if not _is_numeric(self._node.schema.field(c).type)]
+        if bad:
+            raise DataTypeError(f"{what} needs numeric columns; {bad[0]!r} is {self._node.schema.field(bad[0]).type}")
+
     def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
         """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
         (as Dask), with a seed per partition drawn from ``random_state`` when the frame is built."""
@@ -1288,6 +1314,37 @@ class Series(_Frame):
         o = _as_expr(other, node) if not isinstance(other, Series) else _same_base(cond, other)[2]
         return Series(node, call("if_else", c, v, o), self._name, self._index)
 
+    def mask(self, cond: "Series", other: Any = None) -> "Series":
+        """Values where ``cond`` is False (missing where it is True, or ``other``), as pandas."""
+        return self.where(~cond, other)
+
+    def clip(self, lower: Any = None, upper: Any = None) -> "Series":
+        """Values limited to ``[lower, upper]`` (None: no limit); missing values stay missing."""
+        out = self
+        if lower is not None:
+            out = out.where((out >= lower) | out.isna(), lower)
+        if upper is not None:
+            out = out.where((out <= upper) | out.isna(), upper)
+        return out
+
+    def corr(self, other: "Series", method: str = "pearson") -> "Scalar":
+        """Pearson's correlation with ``other`` (a column of the same frame) over the rows where
+        both are present, from one pass of sums (no gathering)."""
+        if method != "pearson":
+            raise InvalidArgumentError("corr supports method='pearson'")
+        return self._paired("corr", other)
+
+    def cov(self, other: "Series") -> "Scalar":
+        """The sample covariance with ``other`` (ddof=1), as pandas."""
+        return self._paired("covar_samp", other)
+
+    def _paired(self, func: str, other: "Series") -> "Scalar":
+        if not isinstance(other, Series):
+            raise InvalidArgumentError(f"{func} needs another Series of the same frame")
+        node, x, y = _same_base(self, other)
+        projected = Project(node, (("__x", Cast(x, pa.float64())), ("__y", Cast(y, pa.float64()))))
+        return Scalar(Aggregate(projected, (), (AggSpec("result", func, "__x", (("other", "__y"),)),)))
+
     @property
     def str(self):
         from frames.dataframe.accessors import StringAccessor
@@ -1326,6 +1383,11 @@ class Series(_Frame):
 
     def nunique(self) -> "Scalar":
         return self._reduce("count_distinct")
+
+    def prod(self) -> "Scalar":
+        """The product of the values (float64; 1.0 for none, as pandas)."""
+        agg = Aggregate(Project(self._node, (("__value__", Cast(self._expr, pa.float64())),)), (), (AggSpec("result", "product", "__value__"),))
+        return Scalar(Project(agg, (("result", call("fill_null", Col("result"), Lit(1.0))),)))
 
     def std(self, ddof: int = 1) -> "Scalar":
         return self._reduce("std", ddof=ddof)

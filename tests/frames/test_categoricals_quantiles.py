@@ -170,3 +170,21 @@ def test_exact_quantiles_and_medians_of_frames(ddf, pdf):
         ddf.x.quantile(0.5, method="tdigest")
     with pytest.raises(InvalidArgumentError, match=r"\[0, 1\]"):
         ddf.x.quantile(1.5, method="dask")
+
+
+# -- smaller pandas methods --------------------------------------------------------------------------
+
+def test_clip_mask_corr_prod_nunique_round_select_dtypes(ddf, pdf):
+    assert_eq(ddf.x.clip(-1, 0.5), pdf.x.clip(-1, 0.5))
+    assert_eq(ddf.x.clip(lower=0), pdf.x.clip(lower=0))
+    assert_eq(ddf.x.mask(ddf.y > 0), pdf.x.mask(pdf.y > 0))
+    assert_eq(ddf.x.mask(ddf.y > 0, 0.0), pdf.x.mask(pdf.y > 0, 0.0))
+    assert_eq(ddf.x.corr(ddf.y), pdf.x.corr(pdf.y))
+    assert_eq(ddf.y.cov(ddf.x), pdf.y.cov(pdf.x))
+    assert_eq(ddf.y.prod(), pdf.y.prod())
+    assert_eq(ddf[ddf.y > 100].y.prod(), 1.0)  # the product of nothing, as pandas
+    assert_eq(ddf.nunique(), pdf.nunique())
+    assert_eq(ddf[["x", "y"]].abs(), pdf[["x", "y"]].abs())
+    assert_eq(ddf.round(1), pdf.round(1))
+    assert_eq(ddf.select_dtypes("number"), pdf.select_dtypes("number"))
+    assert_eq(ddf.select_dtypes(exclude="number"), pdf.select_dtypes(exclude="number"))
