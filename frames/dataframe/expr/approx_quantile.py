@@ -22,9 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from exec import Ref, Task
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode
-from frames.patterns import tree_reduce
+from frames.patterns import reduce_partitions
 
 GRID_POINTS = 101
 
@@ -106,16 +105,8 @@ class ApproxQuantile(UnaryNode):
         return 1
 
     def lower(self, lowering: Lowering) -> list[Hashable]:
-        graph = lowering.graph
-        level = []
-        for i, k in enumerate(lowering.keys(self.child)):
-            key = (self.name + "-summary", i)
-            graph[key] = Task(summarize, Ref(k), self.targets, self.qs)
-            level.append(key)
-        top = tree_reduce(graph, level, self.name + "-merge", merge_summaries)
-        key = (self.name, 0)
-        graph[key] = Task(finish, Ref(top), self.targets, self.qs, self.many)
-        return [key]
+        return [reduce_partitions(lowering.graph, self.name, lowering.keys(self.child), summarize, (self.targets, self.qs),
+                                  merge_summaries, (), finish, (self.targets, self.qs, self.many))]
 
     def describe(self) -> str:
         return f"ApproxQuantile [{', '.join(self.targets)}] q={list(self.qs)} (per-partition percentiles merged)"

@@ -13,10 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from exec import Ref, Task
 from frames.dataframe.convert import concat_tables, take_rows
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode
-from frames.patterns import tree_reduce
+from frames.patterns import reduce_partitions
 
 
 def _same_as_previous(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -74,21 +73,16 @@ class GroupTopK(UnaryNode):
         return 1
 
     def lower(self, lowering: Lowering) -> list[Hashable]:
-        graph = lowering.graph
         args = (self.keys, self.column, self.n, self.largest, self.dropna)
-        level = []
-        for i, k in enumerate(lowering.keys(self.child)):
-            key = (self.name + "-chunk", i)
-            graph[key] = Task(top_rows, [Ref(k)], *args)
-            level.append(key)
-        top = tree_reduce(graph, level, self.name + "-combine", top_rows, *args)
-        key = (self.name, 0)
-        graph[key] = Task(_identity, Ref(top))
-        return [key]
+        return [reduce_partitions(lowering.graph, self.name, lowering.keys(self.child), _top_of_one, args, top_rows, args, _identity, ())]
 
     def describe(self) -> str:
         which = "largest" if self.largest else "smallest"
         return f"GroupTopK keys=[{', '.join(self.keys)}] {which} {self.n} of {self.column}"
+
+
+def _top_of_one(table: pa.Table, *args) -> pa.Table:
+    return top_rows([table], *args)
 
 
 def _identity(table: pa.Table) -> pa.Table:
