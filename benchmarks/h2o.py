@@ -78,6 +78,10 @@ def run_worker(engine: str, question: str, rows: int, na: int, cache: Path) -> d
 
 
 def spawn(engine: str, question: str, args) -> dict:
+    """One engine answering one question in a child of its own; with ``--replay`` the report
+    that run logged instead (a run cut short still gives its table)."""
+    if args.replay is not None:
+        return args.replay.get((question, engine), {"error": "not run", "peak_mb": float("nan")})
     cmd = [sys.executable, "-m", "benchmarks.h2o", "--worker", engine, "--question", question,
            "--rows", str(args.rows), "--na", str(args.na), "--cache", str(args.cache)]
     report = run_child(cmd, ROOT, timeout=args.timeout)
@@ -85,9 +89,23 @@ def spawn(engine: str, question: str, args) -> dict:
     return report
 
 
+def _read_log(path: Path) -> dict[tuple[str, str], dict]:
+    """The ``question engine: {report}`` lines of a run's stderr."""
+    import ast
+
+    reports = {}
+    for line in path.read_text().splitlines():
+        head, _, body = line.partition(": {")
+        if body and len(head.split()) == 2:
+            q, e = head.split()
+            reports[(q, e)] = ast.literal_eval("{" + body)
+    return reports
+
+
 def _cell(r: dict, base: float | None) -> str:
     if "error" in r:
-        return "timeout" if r["error"].startswith("timeout") else "failed"
+        error = r["error"]
+        return "timeout" if error.startswith("timeout") else "not run" if error == "not run" else "failed"
     s = min(r["seconds"])
     return f"{s:.2f}" + (f" ({s / base:.1f}x)" if base and r is not None else "")
 
@@ -159,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=CACHE, help="where the generated Parquet files are kept")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds one engine may take for one question")
     ap.add_argument("--output", type=Path, default=RESULTS)
+    ap.add_argument("--replay", type=Path, default=None,
+                    help="write the table from the reports a run printed to stderr (its log) instead of running")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--question", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -170,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_worker(args.worker, args.question, args.rows, args.na, args.cache)))
         return 0
     questions, engines = args.questions.split(","), args.engines.split(",")
+    if args.replay is not None:
+        args.replay = _read_log(args.replay)
     unknown = [q for q in questions if q not in TITLES] + [e for e in engines if e not in ENGINES]
     if unknown:
         ap.error(f"unknown questions or engines {unknown}")
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     v = {name: version(name) for name in ("pandas", "dask", "polars", "duckdb", "pyarrow")}
     load = os.getloadavg()
     cmd = f"python -m benchmarks.h2o --rows {pretty(args.rows)} --na {args.na}"
+    if args.replay is not None:
+        cmd += f"`, the table replayed from that run's log (`--replay`); the load average is the replay's, not the run's: `"
     lines = [
         "# h2o db-benchmark",
         "",
