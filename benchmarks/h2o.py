@@ -204,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     v = {name: version(name) for name in ("pandas", "dask", "polars", "duckdb", "pyarrow")}
     load = os.getloadavg()
     cmd = f"python -m benchmarks.h2o --rows {pretty(args.rows)} --na {args.na}"
-    if args.replay is not None:
-        cmd += f"`, the table replayed from that run's log (`--replay`); the load average is the replay's, not the run's: `"
+    replayed = " The table was replayed from a run's log (`--replay`): the load average above is the replay's." if args.replay else ""
     lines = [
         "# h2o db-benchmark",
         "",
@@ -217,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmarks/h2o_data.py. Each cell: the better of two runs in one process, seconds; in brackets the "
         f"ratio to {engines[0]}'s time (above 1: slower). MB: that process's peak resident memory, the loaded "
         "tables included. frames and dask: threads scheduler, "
-        f"{WORKERS} workers.",
+        f"{WORKERS} workers." + replayed,
         "",
         *table(args, engines, questions),
     ]
