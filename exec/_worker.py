@@ -60,6 +60,78 @@ def _encode(worker: str, outcomes: list) -> bytes:
     return dumps((worker, safe))
 
 
+class HeldInput:
+    """A task input a worker holds in its result store (a Client's ``held`` job): ``key`` names it."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __reduce__(self):
+        return (HeldInput, (self.key,))
+
+
+class HeldResult:
+    """What a ``held`` job sends back for a result it kept in the worker's store: its size only."""
+
+    __slots__ = ("nbytes",)
+
+    def __init__(self, nbytes: int):
+        self.nbytes = nbytes
+
+    def __reduce__(self):
+        return (HeldResult, (self.nbytes,))
+
+
+class ResultStore:
+    """The results a worker process keeps for a Client (``frames.futures.local``), by token, until
+    the Client fetches, exports or releases them: a chain of futures reads its inputs here, never
+    through the parent. Used from the job threads and the control loop (dict operations only)."""
+
+    def __init__(self):
+        self.values: dict = {}
+
+    def inputs(self, data: dict) -> dict:
+        """``data`` with each ``HeldInput`` replaced by the value held (a ``KeyError`` naming a
+        missing one fails the task)."""
+        for v in data.values():
+            if type(v) is HeldInput:
+                return {k: self.values[v.key] if type(v) is HeldInput else v for k, v in data.items()}
+        return data
+
+    def keep(self, outcomes: list, inline: int, tokens: list) -> list:
+        """Keep each result of at least ``inline`` bytes (``exec.store.sizeof``) here under its
+        task's token (None: wanted back) and send its size instead; smaller ones travel back."""
+        from exec.store import sizeof
+
+        out = []
+        for o, token in zip(outcomes, tokens):
+            if o[1] and token is not None:
+                n = sizeof(o[2])
+                if n >= inline:
+                    self.values[token] = o[2]
+                    o = (o[0], True, HeldResult(n), o[3], o[4], o[5])
+            out.append(o)
+        return out
+
+    def control(self, op: str, arg):
+        """``fetch`` tokens -> {token: value}; ``export`` (tokens, directory) -> {token: Stored} (each
+        value written to a file there: other workers load it over a memory map); ``release`` tokens."""
+        if op == "fetch":
+            return {k: self.values[k] for k in arg if k in self.values}
+        if op == "export":
+            from exec.store import store
+
+            keys, directory = arg
+            return {k: store(self.values[k], directory) for k in keys if k in self.values}
+        if op == "release":
+            for k in arg:
+                self.values.pop(k, None)
+            return None
+        raise ValueError(f"unknown worker control {op!r}")
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -76,11 +148,20 @@ def main() -> None:
     core.process_label = f"process-{os.getpid()}"
     write_lock = threading.Lock()
 
-    def run(frame: bytes) -> None:
-        job_id, keys, payload = loads(frame)
-        frame = None
+    held = ResultStore()
+
+    def run(message: tuple) -> None:
+        job_id, keys, payload, *hold = message
+        message = None
         try:
-            worker, outcomes = core.run_batch(*loads(payload))
+            if hold:  # a Client's job: inputs from the store, large results kept in it
+                (inline, tokens), = hold
+                batch, *args = loads(payload)
+                batch = [(k, t, held.inputs(d)) for k, t, d in batch]
+                worker, outcomes = core.run_batch(batch, *args)
+                worker, outcomes = os.getpid(), held.keep(outcomes, inline, tokens)
+            else:
+                worker, outcomes = core.run_batch(*loads(payload))
         except BaseException as exc:  # e.g. the batch cannot be unpickled here (a missing module), or MemoryError
             now = time.perf_counter()
             worker, outcomes = core.process_label, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]
@@ -95,19 +176,32 @@ def main() -> None:
         with write_lock:
             write_frame(protocol_out, reply)
 
+    def control(message: tuple) -> None:
+        _, job_id, op, arg = message
+        try:
+            reply = dumps((job_id, None, dumps((True, held.control(op, arg)))))
+        except BaseException as exc:
+            reply = dumps((job_id, None, dumps((False, RuntimeError(f"worker control {op} failed: {type(exc).__name__}: {exc}")))))
+        if job_id is not None:
+            with write_lock:
+                write_frame(protocol_out, reply)
+
+    # jobs run in threads (the parent sends at most ``threads`` at a time), so the loop stays free
+    # for controls of the result store (a fetch is answered while a long task runs)
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker") if threads > 1 else None
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
     while True:
         frame = read_frame(protocol_in)
         if frame is None:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
             return
-        if pool is None:
-            run(frame)
-        else:  # the parent sends at most ``threads`` jobs at a time
-            pool.submit(run, frame)
+        message = loads(frame)
         frame = None
+        if message[0] == "control":
+            control(message)
+        else:
+            pool.submit(run, message)
+        message = None
 
 
 if __name__ == "__main__":

@@ -5,16 +5,30 @@ Every task has a state (``_State``): its ``exec.Task`` (futures among its argume
 dependencies are all finished is *ready* (a heap by priority, then submission order); ready tasks go
 to the cluster's workers in batches of ``exec.core.run_batch``, the job every local worker runs: one
 at a time while tasks are slow or few, many per job when they are cheap (as ``exec.core.get_async``
-does), so a tiny task costs a few microseconds. Results come back to this process and are handed to
-dependents inside their batch (the worker substitutes them for the Refs), so a chain of futures
-never waits for the caller; a value lives as long as a Future of it or an unfinished dependent does.
+does), so a tiny task costs a few microseconds.
+
+Where results live. With threads, in this process. With worker processes, a result of
+``INLINE_BYTES`` or more stays in the result store of the worker that made it
+(``exec._worker.ResultStore``); only its size comes back. A dependent is sent to the worker holding
+most of its inputs' bytes and reads them there (``HeldInput``), so a chain of futures never moves its
+values through the caller; an input held by another worker is exported once to a file in this
+Client's ``/dev/shm`` directory (``exec.store.store``, Arrow tables as IPC) that the other worker
+maps. ``result()`` / ``gather()`` fetch values here; smaller results come back with their job (a
+round trip would cost more than their bytes) and the outputs a ``compute`` or ``.compute()`` needs
+here are always sent back. A held result is released (dropped on its worker, its file deleted) once
+no Future and no unfinished task needs it; a task keeps its lineage (task and dependencies) while
+its value is held only by a worker, so a value lost with its worker is computed again when needed,
+as in ``distributed``.
 
 Failures: a task that raises is re-run while it has ``retries`` left, else it and every dependent
 fail with its exception (type, notes and the worker's traceback). A worker process that dies fails
 only the batch it was running: those tasks run again on a fresh worker, one per batch from then on,
 so a task that keeps killing workers is found; after ``ALLOWED_DEATHS`` deaths it fails with
-``KilledWorkerError``. Ctrl-C while waiting cancels what was waited for (killing the worker
-processes running it; their other tasks run again) and the Client stays usable.
+``KilledWorkerError``. The results it held are computed again from their lineage where still needed.
+``cancel()`` of a running task kills the worker process running it when that worker runs nothing
+else (it is replaced; with threads the task runs on and its result is dropped). Ctrl-C while
+waiting cancels what was waited for (killing the worker processes running it; their other tasks
+run again) and the Client stays usable.
 """
 
 from __future__ import annotations
@@ -23,13 +37,17 @@ import collections
 import hashlib
 import heapq
 import itertools
+import os
 import pickle
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
 from typing import Any, Callable, Iterable, Sequence
 
+from exec._worker import HeldInput, HeldResult
 from exec.core import WorkerDiedError, task_exception
 from exec.graph import Ref, Task
 from frames.futures.errors import ClientClosedError, FutureCancelledError, KilledWorkerError
@@ -37,6 +55,9 @@ from frames.futures.future import CANCELLED, ERROR, FINISHED, PENDING, Future
 
 ALLOWED_DEATHS = 3  # as distributed's ``scheduler.allowed-failures``
 WAITING, READY, PROCESSING, NEW = "waiting", "ready", "processing", "new"
+MOVING = "moving"  # ready, but an input held by another worker is being exported for it
+INLINE_BYTES = 1 << 16  # a worker process's result smaller than this comes back with its job
+_HERE = "here"  # the target of a task run in this process
 _DONE = frozenset({FINISHED, ERROR, CANCELLED})
 _BATCH_SECONDS = 1e-3  # the work one batch of cheap tasks should hold
 _MAX_BATCH = 256
@@ -45,7 +66,8 @@ _MAX_BATCH = 256
 class _State:
     __slots__ = ("key", "task", "deps", "consts", "priority", "seq", "retries", "deaths", "spared",
                  "status", "value", "error", "tb", "dependents", "waiting", "event", "callbacks",
-                 "refs", "job", "here", "watchers")
+                 "refs", "job", "here", "has_value", "where", "shared", "nbytes", "pending", "want",
+                 "movers", "exporting")
 
     def __init__(self, key: Any, task: Task, deps: dict, consts: dict, priority: int, seq: int, retries: int):
         self.key = key
@@ -64,7 +86,14 @@ class _State:
         self.callbacks: list[Callable[[], Any]] = []
         self.refs = 0  # Futures of this state alive
         self.here = False  # runs in this process, not on a worker (a collection's _finalize)
-        self.watchers: tuple = ()  # scheduler callbacks told as it finishes (``Client.get``'s)
+        self.has_value = False  # ``value`` is here
+        self.where: int | None = None  # the pid of the worker process holding the value
+        self.shared: Any = None  # an ``exec.store.Stored`` copy other workers read
+        self.nbytes = 0
+        self.pending = 0  # unfinished tasks depending on this one
+        self.want = False  # its value is wanted here: never left on a worker
+        self.movers: list[_State] = []  # tasks waiting for this value's export
+        self.exporting = False
 
 
 def _swap_args(args: tuple, deps: dict, backend: "LocalBackend") -> tuple:
@@ -134,9 +163,13 @@ class LocalBackend:
         self._closed = False
         self._here: list[_State] = []  # ready tasks that run in this process
         self._here_pool: Any = None
-        self._log = getattr(cluster, "observer", None)  # a dashboard's TaskLog (exec.diagnostics.dashboard)
-        if self._log is not None:
-            self._log.held_source = self
+        self.inline_bytes = INLINE_BYTES
+        self._held_on: dict[int, set[_State]] = collections.defaultdict(set)  # pid -> states it holds
+        self._to_release: dict[int, list[int]] = collections.defaultdict(list)  # pid -> store tokens
+        self._to_export: dict[int, list[_State]] = collections.defaultdict(list)
+        self._share_dir: str | None = None
+        if cluster.remote:
+            cluster.on_worker_lost(self._lost_worker)
 
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, func: Callable, args: tuple, kwargs: dict, key: Any, pure: bool, retries: int,
@@ -159,16 +192,17 @@ class LocalBackend:
             # a new task goes out now only when a worker thread is idle; else it waits for the
             # next job to finish, which sends everything ready by then in a few batches
             batches = self._fill() if len(self._jobs) + self._queued_jobs < self.cluster.nthreads else ()
-        if batches:
+        if batches or self._to_export:
             self._send(batches)
         return Future(self, st, key)
 
     def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = (),
-                     watchers: Sequence = ()) -> list[_State]:
+                     futures: bool = False) -> list:
         """Run a task graph (``exec`` tasks and literals; Futures of this backend among the
-        literals stand for their keys) and return the states of ``keys``. Its tasks have no
-        Futures: each lives while a dependent still needs it. The tasks ``here`` run in this
-        process (a collection's ``_finalize``: it needs no pickling, and the results are here)."""
+        literals stand for their keys). Returns Futures of ``keys`` (``futures=True``: their values
+        may stay on the workers) or else their states, whose values are sent here. The other tasks
+        have no Futures: each lives while a dependent still needs it. The tasks ``here`` run in
+        this process (a collection's ``_finalize``: it needs no pickling, and the results are here)."""
         states: dict[Any, _State] = {}
         with self._lock:
             self._check_open()
@@ -197,10 +231,13 @@ class LocalBackend:
                 outputs.append(states[k])
             for k in here:
                 states[k].here = True
-            if watchers:  # callbacks with posttask / task_timing (a query's tracker): each task's
-                watchers = tuple(watchers)  # result and timing as it finishes, in the thread that got it
-                for st in states.values():
-                    st.watchers = watchers
+                for d in states[k].deps.values():
+                    d.want = True  # a finalize's inputs come back with their jobs
+            if not futures:
+                for st in outputs:
+                    st.want = True
+            else:  # Futures first: a finished output must not be released before
+                outputs = [self.future_of(st) for st in outputs]
             for st in states.values():
                 self._place(st, [])
             del states
@@ -219,7 +256,7 @@ class LocalBackend:
                 st = self._tasks.get(key)
                 if st is None or st.status != FINISHED:
                     st = self._tasks[key] = _State(key, None, {}, {}, 0, next(self._seq), 0)
-                    st.status, st.value = FINISHED, value
+                    st.status, st.value, st.has_value = FINISHED, value, True
                 st.refs += 1
             return Future(self, st, key)
 
@@ -240,24 +277,41 @@ class LocalBackend:
         if self._closed:
             raise ClientClosedError("this Client is closed: create a new one to run more tasks")
 
-    def _place(self, st: _State, callbacks: list) -> None:
-        """A new (or retried) task: ready, waiting on its dependencies, or failed with one."""
-        if self._log is not None:
-            self._log.added(id(st), st.key)
+    def _place(self, st: _State, callbacks: list, fresh: bool = True) -> None:
+        """A new (or retried, or recomputed) task: ready, waiting on its dependencies, or failed
+        with one. ``fresh``: it was never placed (it is in no dependents' list yet)."""
+        for d in st.deps.values():
+            d.pending += 1
+            if not d.has_value and (fresh or st not in d.dependents):  # a value here is never lost
+                d.dependents.append(st)
+        self._recount(st, callbacks)
+
+    def _recount(self, st: _State, callbacks: list) -> None:
+        """Count the inputs ``st`` still waits for (computing again the ones lost or released):
+        ready when none."""
         waiting = 0
         for d in st.deps.values():
             if d.status == FINISHED:
-                continue
-            if d.status in (ERROR, CANCELLED):
+                if d.has_value or d.where is not None or d.shared is not None:
+                    continue
+                self._recompute(d, callbacks)
+            elif d.status in (ERROR, CANCELLED):
                 self._fail(st, d.error, d.tb, callbacks, d.status)
                 return
-            d.dependents.append(st)
             waiting += 1
         st.waiting = waiting
         if waiting:
             st.status = WAITING
         else:
             self._push(st)
+
+    def _recompute(self, st: _State, callbacks: list) -> None:
+        """A finished task whose value is gone (its worker died, or it was released) and is needed
+        again: run again from its lineage."""
+        st.status = NEW
+        if st.event is not None:
+            st.event.clear()
+        self._place(st, callbacks, fresh=False)
 
     def _push(self, st: _State) -> None:
         if st.here:
@@ -268,12 +322,16 @@ class LocalBackend:
         heapq.heappush(self._ready, (-st.priority, st.seq, st))
 
     # -- dispatching ---------------------------------------------------------------------------
-    def _fill(self) -> list[list[_State]]:
-        """Batches of ready tasks for free worker slots (two batches in flight per thread)."""
-        out: list[list[_State]] = []
+    def _fill(self) -> list[tuple]:
+        """Jobs for free worker slots (two in flight per thread): ``(target, batch, items, hold)``,
+        ``target`` the worker process holding most of the batch's inputs (None: any)."""
+        out: list[tuple] = []
         if self._here:
-            out = [[st] for st in self._here]
-            self._queued_jobs += len(self._here)
+            for st in self._here:
+                if self._target(st) is MOVING:
+                    continue
+                out.append((_HERE, [st], self._items([st], _HERE), None))
+                self._queued_jobs += 1
             self._here = []
         limit = 2 * self.cluster.nthreads
         ready = self._ready
@@ -285,38 +343,86 @@ class LocalBackend:
                 free = limit - len(self._jobs) - self._queued_jobs
                 size = min(-(-len(ready) // free), _MAX_BATCH, max(1, int(_BATCH_SECONDS / max(avg, 1e-7))))
             batch: list[_State] = []
+            target = None
             while ready and len(batch) < size:
                 st = ready[0][2]
-                if st.status != READY:  # cancelled while it waited
+                if st.status != READY:  # cancelled (or waiting again) since it was pushed
                     heapq.heappop(ready)
                     continue
                 if st.deaths and batch:  # a suspect of killing workers runs alone
                     break
+                where = self._target(st) if st.deps else None
+                if where is MOVING:
+                    heapq.heappop(ready)
+                    continue
+                if batch and where != target:
+                    break
                 heapq.heappop(ready)
                 st.status = PROCESSING
                 batch.append(st)
+                target = where
                 if st.deaths:
                     break
             if batch:
-                out.append(batch)
+                hold = None
+                if self.cluster.remote:
+                    hold = (self.inline_bytes, [None if st.want else st.seq for st in batch])
+                out.append((target, batch, self._items(batch, target), hold))
                 self._queued_jobs += 1
         if out and self._log is not None:
             self._log.started([(id(st), st.key) for batch in out for st in batch])
         return out
 
-    def _send(self, batches: list[list[_State]]) -> None:
-        for batch in batches:
-            items = []
-            for st in batch:
-                if st.deps:
-                    data = {k: d.value for k, d in st.deps.items()}
-                    if st.consts:
-                        data.update(st.consts)
-                else:
-                    data = st.consts
-                items.append((st.key, st.task, data))
+    def _target(self, st: _State) -> Any:
+        """Where ``st`` runs best: the worker holding most bytes of its inputs (None: any). When an
+        input it needs is held by another worker, ``MOVING``: that input is being exported."""
+        if not self.cluster.remote and not st.here:
+            return None
+        held: dict[int, int] = {}
+        for d in st.deps.values():
+            if not d.has_value and d.where is not None:
+                held[d.where] = held.get(d.where, 0) + d.nbytes
+        target = _HERE if st.here else (max(held, key=held.__getitem__) if held else None)
+        missing = [d for d in st.deps.values() if not d.has_value and d.where != target and d.shared is None]
+        if not missing:
+            return target
+        st.status = MOVING
+        for d in missing:
+            d.movers.append(st)
+            if not d.exporting:
+                d.exporting = True
+                self._to_export[d.where].append(d)
+        return MOVING
+
+    def _items(self, batch: list[_State], target: Any) -> list:
+        """The ``run_batch`` items of ``batch`` on ``target``: each input as the value here, a
+        ``HeldInput`` of the target's store, or the shared file of another worker's."""
+        items = []
+        for st in batch:
+            if st.deps:
+                data = {}
+                for k, d in st.deps.items():
+                    if d.has_value:
+                        data[k] = d.value
+                    elif d.where == target:
+                        data[k] = HeldInput(d.seq)
+                    else:
+                        data[k] = d.shared
+                if st.consts:
+                    data.update(st.consts)
+            else:
+                data = st.consts
+            items.append((st.key, st.task, data))
+        return items
+
+    def _send(self, jobs: list[tuple]) -> None:
+        self._send_controls()
+        for target, batch, items, hold in jobs:
             try:
-                job = self.cluster.submit(items) if not batch[0].here else self._here_submit(items)
+                if target is _HERE:
+                    job = self._here_submit(items)
+                else:
+                    job = self.cluster.submit(items, worker=target, hold=hold)
             except BaseException as exc:
                 with self._lock:
                     self._queued_jobs -= 1
@@ -331,6 +437,49 @@ class LocalBackend:
                 for st in batch:
                     st.job = job
             job.add_done_callback(lambda f, batch=batch: self._job_done(batch, f))
+
+    def _send_controls(self) -> None:
+        """The result-store requests gathered under the lock: releases, then exports."""
+        if not self._to_release and not self._to_export:
+            return
+        with self._lock:
+            releases, self._to_release = self._to_release, collections.defaultdict(list)
+            exports, self._to_export = self._to_export, collections.defaultdict(list)
+            directory = self._shared_directory() if exports else None
+        for pid, tokens in releases.items():
+            self.cluster.control(pid, "release", tokens, reply=False)
+        for pid, states in exports.items():
+            fut = self.cluster.control(pid, "export", ([st.seq for st in states], directory))
+            fut.add_done_callback(lambda f, states=states: self._exported(states, f))
+
+    def _shared_directory(self) -> str:
+        if self._share_dir is None:
+            base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+            self._share_dir = tempfile.mkdtemp(prefix="frames-client-", dir=base)
+        return self._share_dir
+
+    def _exported(self, states: list[_State], fut: Any) -> None:
+        callbacks: list = []
+        with self._lock:
+            try:
+                files = fut.result()
+            except BaseException:  # its worker died: _lost_worker recounts the tasks waiting for it
+                files = {}
+            for d in states:
+                d.exporting = False
+                stored = files.get(d.seq)
+                if stored is not None:
+                    if d.status == FINISHED and d.where is not None and d.shared is None:
+                        d.shared = stored
+                    else:
+                        stored.delete()
+                movers, d.movers = d.movers, []
+                for u in movers:
+                    if u.status == MOVING:
+                        self._recount(u, callbacks)
+            batches = self._fill()
+        self._run(callbacks)
+        self._send(batches)
 
     def _here_submit(self, items: list) -> Any:
         from concurrent.futures import ThreadPoolExecutor
@@ -355,53 +504,52 @@ class LocalBackend:
             except (CancelledError, KeyboardInterrupt):  # its worker was stopped (Ctrl-C, close)
                 for st in batch:
                     if st.status == PROCESSING:
-                        self._push(st) if not self._closed else self._fail(st, ClientClosedError("the Client was closed"), None, callbacks)
+                        self._recount(st, callbacks) if not self._closed else self._fail(st, ClientClosedError("the Client was closed"), None, callbacks)
             except BaseException as exc:  # the batch could not be sent (an argument that does not pickle)
                 for st in batch:
                     if st.status != PROCESSING:
                         continue
                     if len(batch) > 1:  # find which task it was: each alone
                         st.deaths = max(st.deaths, 1)
-                        self._push(st)
+                        self._recount(st, callbacks)
                     else:
                         self._fail(st, exc, exc.__traceback__, callbacks)
             else:
-                if self._log is not None:
-                    self._log.ran(worker, outcomes, [id(st) for st in batch])
-                self._outcomes(batch, outcomes, callbacks, worker)
+                self._outcomes(batch, outcomes, worker, callbacks)
             self._drain_released()
             batches = self._fill()
         self._run(callbacks)  # first: a dependent sent now must not be reported done before this
         self._send(batches)
 
-    def _outcomes(self, batch: list[_State], outcomes: list, callbacks: list, worker: str = "") -> None:
+    def _outcomes(self, batch: list[_State], outcomes: list, worker: Any, callbacks: list) -> None:
         remote = self.cluster.remote
         for st, (key, ok, value, tb, t0, t1) in zip(batch, outcomes):
             if st.status != PROCESSING:  # cancelled while it ran: the result is dropped
+                if ok and type(value) is HeldResult:
+                    self._to_release[worker].append(st.seq)
                 continue
             if ok:
                 elapsed = t1 - t0
                 self._avg = elapsed if self._avg is None else 0.9 * self._avg + 0.1 * elapsed
-                if st.watchers:
-                    _tell(st.watchers, key, value, worker, t0, t1)
-                self._finish(st, value, callbacks)
+                self._finish(st, value, worker, callbacks)
             elif st.retries > 0:
                 st.retries -= 1
-                self._push(st)
+                self._recount(st, callbacks)
             else:
                 exc = task_exception(key, st.task, value, tb, remote)
                 self._fail(st, exc, exc.__traceback__, callbacks)
         for st in batch[len(outcomes):]:  # after a failure the batch stopped: the rest run again
             if st.status == PROCESSING:
-                self._push(st)
+                self._recount(st, callbacks)
 
     def _worker_died(self, batch: list[_State], exc: BaseException, callbacks: list) -> None:
+        not_started = getattr(exc, "not_started", False)  # sent to a worker already gone
         for st in batch:
             if st.status != PROCESSING:
                 continue
-            if st.spared:
+            if st.spared or not_started:
                 st.spared = False
-                self._push(st)
+                self._recount(st, callbacks)
                 continue
             st.deaths += 1
             if st.deaths >= ALLOWED_DEATHS:
@@ -409,23 +557,78 @@ class LocalBackend:
                                         f"{st.deaths} times; it is not run again (the last: {exc})")
                 self._fail(st, err, None, callbacks)
             else:
-                self._push(st)
+                self._recount(st, callbacks)
 
-    def _finish(self, st: _State, value: Any, callbacks: list) -> None:
+    def _lost_worker(self, pid: int) -> None:
+        """A worker process died (any thread): what only it held is computed again where needed."""
+        callbacks: list = []
+        with self._lock:
+            self._to_release.pop(pid, None)
+            lost = []
+            for st in self._held_on.pop(pid, ()):
+                if st.where != pid:
+                    continue
+                st.where = None
+                if not st.has_value and st.shared is None:
+                    lost.append(st)
+            for st in lost:
+                if st.status == FINISHED and (st.refs > 0 or st.pending > 0 or st in self._kept):
+                    self._recompute(st, callbacks)
+            for st in lost:
+                for u in st.dependents:
+                    if u.status in (WAITING, READY, MOVING):
+                        self._recount(u, callbacks)
+            batches = self._fill() if not self._closed else []
+        self._run(callbacks)
+        self._send(batches)
+
+    def _finish(self, st: _State, value: Any, worker: Any, callbacks: list) -> None:
         st.status = FINISHED
-        st.value = value
-        if self._log is not None:
-            self._log.finished(id(st), st.key, True)
-        st.deps = {}
-        st.consts = {}
-        st.task = None
+        if type(value) is HeldResult:  # kept by the worker: the lineage stays, to recompute it if lost
+            st.where, st.nbytes = worker, value.nbytes
+            self._held_on[worker].add(st)
+            self._settle(st)
+            st.dependents = [d for d in st.dependents if d.status not in _DONE]
+        else:
+            st.value, st.has_value = value, True
+            self._settle(st)
+            self._drop_lineage(st)
         for d in st.dependents:
             if d.status == WAITING:
                 d.waiting -= 1
                 if d.waiting == 0:
                     self._push(d)
-        st.dependents = []
+        if st.has_value:
+            st.dependents = []
         self._notify(st, callbacks)
+        self._maybe_release(st)
+
+    @staticmethod
+    def _drop_lineage(st: _State) -> None:
+        """Its value is here and cannot be lost: what made it is no longer needed."""
+        st.deps = {}
+        st.consts = {}
+        st.task = None
+
+    def _settle(self, st: _State) -> None:
+        """``st`` is done (finished, failed or cancelled): its inputs are needed one task less."""
+        for d in st.deps.values():
+            d.pending -= 1
+            if d.pending <= 0:
+                self._maybe_release(d)
+
+    def _maybe_release(self, st: _State) -> None:
+        """Drop the workers' copies of a value nobody needs any more (no Future, no unfinished
+        dependent); a value here is freed with its state."""
+        if st.refs > 0 or st.pending > 0 or st.status != FINISHED or st in self._kept:
+            return
+        if st.where is not None:
+            self._to_release[st.where].append(st.seq)
+            self._held_on[st.where].discard(st)
+            st.where = None
+        if st.shared is not None:
+            st.shared.delete()
+            st.shared = None
 
     def _fail(self, st: _State, exc: BaseException, tb: Any, callbacks: list, status: str = ERROR) -> None:
         """``st`` and every task depending on it fail with ``exc`` (cancelled ones: ``status``)."""
@@ -439,8 +642,7 @@ class LocalBackend:
             s.status = status
             s.error = exc
             s.tb = tb
-            if self._log is not None:
-                self._log.finished(id(s), s.key, False)
+            self._settle(s)
             stack.extend(s.dependents)
             s.dependents = []
             self._notify(s, callbacks)
@@ -476,9 +678,12 @@ class LocalBackend:
                 continue
             if self._tasks.get(st.key) is st:
                 del self._tasks[st.key]
-            if st.status in (WAITING, READY) and st not in self._kept and not any(d.status not in _DONE for d in st.dependents):
+            if st.status in (WAITING, READY, MOVING) and st not in self._kept and not any(d.status not in _DONE for d in st.dependents):
                 st.status = CANCELLED  # nobody can ask for it any more: not run
+                self._settle(st)
                 self._cancel_unneeded(st)
+            else:
+                self._maybe_release(st)
 
     def _cancel_unneeded(self, st: _State) -> None:
         """Cancel the unfinished tasks only ``st`` (cancelled) still needed, which have no Future."""
@@ -490,6 +695,7 @@ class LocalBackend:
             if all(u.status in _DONE for u in d.dependents):
                 d.status = CANCELLED
                 d.error = FutureCancelledError(f"task {d.key!r} was cancelled")
+                self._settle(d)
                 self._notify(d, [])
                 stack.extend(d.deps.values())
 
@@ -514,14 +720,59 @@ class LocalBackend:
                 left = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
                 if left <= 0:
                     raise TimeoutError(f"task {st.key!r} did not finish within {timeout} s")
-                if event.wait(left):  # short waits keep Ctrl-C prompt on every platform
+                if event.wait(left) and st.status in _DONE:  # short waits keep Ctrl-C prompt on every platform
                     return
         except KeyboardInterrupt:
             self.interrupt([st])
             raise
 
+    def _values_here(self, states: Sequence[_State], deadline: float | None) -> None:
+        """Bring the values of finished ``states`` here: fetched from the workers holding them
+        (one request per worker), read from their shared file, or computed again if lost."""
+        while True:
+            fetches: dict[int, list[_State]] = collections.defaultdict(list)
+            callbacks: list = []
+            with self._lock:
+                for st in states:
+                    if st.status != FINISHED or st.has_value:
+                        continue
+                    if st.where is not None:
+                        fetches[st.where].append(st)
+                    elif st.shared is not None:
+                        st.value, st.has_value = st.shared.load(), True
+                        self._drop_lineage(st)
+                    else:  # lost with its worker, or released: computed again
+                        self._recompute(st, callbacks)
+                batches = self._fill()
+            self._run(callbacks)
+            self._send(batches)
+            waits = [(states_of, self.cluster.control(pid, "fetch", [st.seq for st in states_of]))
+                     for pid, states_of in fetches.items()]
+            for states_of, fut in waits:
+                try:
+                    values = fut.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+                except WorkerDiedError:
+                    continue  # its values are being computed again
+                with self._lock:
+                    for st in states_of:
+                        if st.has_value:
+                            continue
+                        if st.seq in values:
+                            st.value, st.has_value = values[st.seq], True
+                            self._drop_lineage(st)
+                        elif st.where is not None:  # not in its worker's store: lost, computed again
+                            self._held_on[st.where].discard(st)
+                            st.where = None
+            pending = [st for st in states if st.status not in _DONE]
+            for st in pending:
+                self.wait_done(st, None if deadline is None else max(1e-3, deadline - time.monotonic()))
+            if all(st.status != FINISHED or st.has_value for st in states):
+                return
+
     def result(self, st: _State, timeout: float | None = None) -> Any:
         self.wait_done(st, timeout)
+        if st.status == FINISHED and not st.has_value:
+            self._values_here([st], None if timeout is None else time.monotonic() + timeout)
         if st.status == FINISHED:
             return st.value
         raise st.error.with_traceback(st.tb)
@@ -536,6 +787,8 @@ class LocalBackend:
         try:
             for st in states:
                 self.wait_done(st, None)
+            if any(st.status == FINISHED and not st.has_value for st in states):
+                self._values_here(states, None)
         except KeyboardInterrupt:
             self.interrupt(states)
             raise
@@ -563,13 +816,21 @@ class LocalBackend:
 
     # -- control -------------------------------------------------------------------------------
     def cancel(self, states: Iterable[_State]) -> None:
+        """Cancel tasks (and what only they needed). A running one is stopped by killing its
+        worker process when that worker runs nothing else still needed (it is replaced); with
+        threads, or beside other work, it runs on and its result is dropped."""
         callbacks: list = []
         with self._lock:
             for st in states:
                 if st.status not in _DONE:
                     self._fail(st, FutureCancelledError(f"task {st.key!r} was cancelled"), None, callbacks)
                     self._cancel_unneeded(st)
+            stopped = {job for job, batch in self._jobs.items() if all(s.status in _DONE for s in batch)}
         self._run(callbacks)
+        if stopped and self.cluster.remote:
+            for pid, only_these in self.cluster.running_on(stopped).items():
+                if only_these:
+                    self.cluster.kill_worker(pid)
 
     def interrupt(self, states: Iterable[_State]) -> None:
         """Ctrl-C: cancel ``states`` and stop the worker processes running them; the other tasks
@@ -604,7 +865,7 @@ class LocalBackend:
                 if s.event is not None:
                     s.event.clear()
             for s in order:
-                self._place(s, [])
+                self._place(s, [], fresh=False)
             batches = self._fill()
         self._send(batches)
 
@@ -621,9 +882,12 @@ class LocalBackend:
             for st in pending:
                 self._fail(st, ClientClosedError(f"the Client was closed before task {st.key!r} finished"), None, callbacks)
             pool, self._here_pool = self._here_pool, None
+            share_dir, self._share_dir = self._share_dir, None
         self._run(callbacks)
         if pool is not None:
             pool.shutdown(wait=False)
+        if share_dir is not None:
+            shutil.rmtree(share_dir, ignore_errors=True)
 
     def held_values(self) -> list[tuple[Any, Any]]:
         """``(key, value)`` of the results kept for Futures (for a dashboard's bytes held)."""
