@@ -286,15 +286,19 @@ class LocalBackend:
                 d.dependents.append(st)
         self._recount(st, callbacks)
 
-    def _recount(self, st: _State, callbacks: list) -> None:
-        """Count the inputs ``st`` still waits for (computing again the ones lost or released):
-        ready when none."""
+    def _recount(self, st: _State, callbacks: list, todo: list | None = None) -> None:
+        """Count the inputs ``st`` still waits for (computing again the ones lost or released, or
+        with ``todo``, marking them to be and adding them to it): ready when none."""
         waiting = 0
         for d in st.deps.values():
             if d.status == FINISHED:
                 if d.has_value or d.where is not None or d.shared is not None:
                     continue
-                self._recompute(d, callbacks)
+                if todo is None:
+                    self._recompute(d, callbacks)
+                else:
+                    d.status = NEW
+                    todo.append(d)
             elif d.status in (ERROR, CANCELLED):
                 self._fail(st, d.error, d.tb, callbacks, d.status)
                 return
@@ -307,11 +311,19 @@ class LocalBackend:
 
     def _recompute(self, st: _State, callbacks: list) -> None:
         """A finished task whose value is gone (its worker died, or it was released) and is needed
-        again: run again from its lineage."""
+        again: run again from its lineage, with the inputs gone too (a loop, not a recursion:
+        a lost chain may be long)."""
         st.status = NEW
-        if st.event is not None:
-            st.event.clear()
-        self._place(st, callbacks, fresh=False)
+        todo = [st]
+        while todo:
+            s = todo.pop()
+            if s.event is not None:
+                s.event.clear()
+            for d in s.deps.values():
+                d.pending += 1
+                if not d.has_value and s not in d.dependents:
+                    d.dependents.append(s)
+            self._recount(s, callbacks, todo)
 
     def _push(self, st: _State) -> None:
         if st.here:

@@ -171,3 +171,14 @@ def test_persist_on_processes_does_not_gather(fresh_process_client):
     assert df.a.count().compute(scheduler=c) == 150_000
     assert c.cluster.bytes_received() - before < 300_000  # 2.4 MB of rows stayed on the workers
     assert df.b.sum().compute(scheduler=c) == pdf[pdf.a % 2 == 0].b.sum()
+
+
+def test_a_long_lost_chain_is_computed_again(fresh_process_client):
+    """All 400 links of a chain held by one worker, lost with it: computed again, link by link."""
+    c = fresh_process_client
+    x = c.submit(ones, 10_000, pure=False)  # 80 KB each: held by the worker
+    for i in range(400):
+        x = c.submit(plus, x, 1)
+    futures.wait([x])
+    os.kill(x._handle.where, signal.SIGKILL)
+    assert np.array_equal(x.result(timeout=600), np.full(10_000, 401.0))
