@@ -73,15 +73,17 @@ class HeldInput:
 
 
 class HeldResult:
-    """What a ``held`` job sends back for a result it kept in the worker's store: its size only."""
+    """What a ``held`` job sends back for a result it kept in the worker's store: its size (and
+    row count, for a table: what a query's statistics read of it) only."""
 
-    __slots__ = ("nbytes",)
+    __slots__ = ("nbytes", "num_rows")
 
-    def __init__(self, nbytes: int):
+    def __init__(self, nbytes: int, num_rows: int | None = None):
         self.nbytes = nbytes
+        self.num_rows = num_rows
 
     def __reduce__(self):
-        return (HeldResult, (self.nbytes,))
+        return (HeldResult, (self.nbytes, self.num_rows))
 
 
 class ResultStore:
@@ -111,7 +113,8 @@ class ResultStore:
                 n = sizeof(o[2])
                 if n >= inline:
                     self.values[token] = o[2]
-                    o = (o[0], True, HeldResult(n), o[3], o[4], o[5])
+                    rows = getattr(o[2], "num_rows", None)
+                    o = (o[0], True, HeldResult(n, rows if isinstance(rows, int) else None), o[3], o[4], o[5])
             out.append(o)
         return out
 

@@ -67,7 +67,7 @@ class _State:
     __slots__ = ("key", "task", "deps", "consts", "priority", "seq", "retries", "deaths", "spared",
                  "status", "value", "error", "tb", "dependents", "waiting", "event", "callbacks",
                  "refs", "job", "here", "has_value", "where", "shared", "nbytes", "pending", "want",
-                 "movers", "exporting")
+                 "movers", "exporting", "watchers")
 
     def __init__(self, key: Any, task: Task, deps: dict, consts: dict, priority: int, seq: int, retries: int):
         self.key = key
@@ -94,6 +94,7 @@ class _State:
         self.want = False  # its value is wanted here: never left on a worker
         self.movers: list[_State] = []  # tasks waiting for this value's export
         self.exporting = False
+        self.watchers: tuple = ()  # scheduler callbacks told as it finishes (``Client.get``'s)
 
 
 def _swap_args(args: tuple, deps: dict, backend: "LocalBackend") -> tuple:
@@ -170,6 +171,9 @@ class LocalBackend:
         self._share_dir: str | None = None
         if cluster.remote:
             cluster.on_worker_lost(self._lost_worker)
+        self._log = getattr(cluster, "observer", None)  # a dashboard's TaskLog (exec.diagnostics.dashboard)
+        if self._log is not None:
+            self._log.held_source = self
 
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, func: Callable, args: tuple, kwargs: dict, key: Any, pure: bool, retries: int,
@@ -197,7 +201,7 @@ class LocalBackend:
         return Future(self, st, key)
 
     def submit_graph(self, graph: dict, keys: Sequence, priority: int = 0, here: Sequence = (),
-                     futures: bool = False) -> list:
+                     futures: bool = False, watchers: Sequence = ()) -> list:
         """Run a task graph (``exec`` tasks and literals; Futures of this backend among the
         literals stand for their keys). Returns Futures of ``keys`` (``futures=True``: their values
         may stay on the workers) or else their states, whose values are sent here. The other tasks
@@ -233,6 +237,10 @@ class LocalBackend:
                 states[k].here = True
                 for d in states[k].deps.values():
                     d.want = True  # a finalize's inputs come back with their jobs
+            if watchers:  # callbacks with posttask / task_timing (a query's tracker): each task's
+                watchers = tuple(watchers)  # result and timing as it finishes, in the thread that got it
+                for st in states.values():
+                    st.watchers = watchers
             if not futures:
                 for st in outputs:
                     st.want = True
@@ -280,6 +288,8 @@ class LocalBackend:
     def _place(self, st: _State, callbacks: list, fresh: bool = True) -> None:
         """A new (or retried, or recomputed) task: ready, waiting on its dependencies, or failed
         with one. ``fresh``: it was never placed (it is in no dependents' list yet)."""
+        if self._log is not None:
+            self._log.added(id(st), st.key)
         for d in st.deps.values():
             d.pending += 1
             if not d.has_value and (fresh or st not in d.dependents):  # a value here is never lost
@@ -319,6 +329,8 @@ class LocalBackend:
             s = todo.pop()
             if s.event is not None:
                 s.event.clear()
+            if self._log is not None:
+                self._log.added(id(s), s.key)
             for d in s.deps.values():
                 d.pending += 1
                 if not d.has_value and s not in d.dependents:
@@ -382,7 +394,7 @@ class LocalBackend:
                 out.append((target, batch, self._items(batch, target), hold))
                 self._queued_jobs += 1
         if out and self._log is not None:
-            self._log.started([(id(st), st.key) for batch in out for st in batch])
+            self._log.started([(id(st), st.key) for _, batch, _, _ in out for st in batch])
         return out
 
     def _target(self, st: _State) -> Any:
@@ -527,6 +539,8 @@ class LocalBackend:
                     else:
                         self._fail(st, exc, exc.__traceback__, callbacks)
             else:
+                if self._log is not None:
+                    self._log.ran(_label(worker), outcomes, [id(st) for st in batch])
                 self._outcomes(batch, outcomes, worker, callbacks)
             self._drain_released()
             batches = self._fill()
@@ -543,6 +557,8 @@ class LocalBackend:
             if ok:
                 elapsed = t1 - t0
                 self._avg = elapsed if self._avg is None else 0.9 * self._avg + 0.1 * elapsed
+                if st.watchers:
+                    _tell(st.watchers, key, value, _label(worker), t0, t1)
                 self._finish(st, value, worker, callbacks)
             elif st.retries > 0:
                 st.retries -= 1
@@ -596,6 +612,8 @@ class LocalBackend:
 
     def _finish(self, st: _State, value: Any, worker: Any, callbacks: list) -> None:
         st.status = FINISHED
+        if self._log is not None:
+            self._log.finished(id(st), st.key, True)
         if type(value) is HeldResult:  # kept by the worker: the lineage stays, to recompute it if lost
             st.where, st.nbytes = worker, value.nbytes
             self._held_on[worker].add(st)
@@ -654,6 +672,8 @@ class LocalBackend:
             s.status = status
             s.error = exc
             s.tb = tb
+            if self._log is not None:
+                self._log.finished(id(s), s.key, False)
             self._settle(s)
             stack.extend(s.dependents)
             s.dependents = []
@@ -904,7 +924,8 @@ class LocalBackend:
     def held_values(self) -> list[tuple[Any, Any]]:
         """``(key, value)`` of the results kept for Futures (for a dashboard's bytes held)."""
         with self._lock:
-            return [(st.key, st.value) for st in self._tasks.values() if st.status == FINISHED]
+            return [(st.key, st.value if st.has_value else HeldResult(st.nbytes)) for st in self._tasks.values()
+                    if st.status == FINISHED and (st.has_value or st.where is not None or st.shared is not None)]
 
     def processing(self) -> int:
         """Tasks running now (for progress displays)."""
@@ -925,6 +946,11 @@ def _tell(watchers: tuple, key: Any, value: Any, worker: str, t0: float, t1: flo
             import traceback
 
             traceback.print_exc()
+
+
+def _label(worker: Any) -> str:
+    """A worker's name as ``exec.core`` gives it: a store job's reply names its process by pid."""
+    return f"process-{worker}" if type(worker) is int else worker
 
 
 def _identity(x: Any) -> Any:
