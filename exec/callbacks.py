@@ -3,8 +3,10 @@
 A callback is any object with some of ``start(graph)``, ``pretask(key)``,
 ``posttask(key, result, elapsed)`` and ``finish(graph, errored)``; ``task_timing(key, worker,
 start, end)`` additionally reports where and when (``time.perf_counter``) a task ran, for
-profilers, and ``task_failed(key, worker, start, end)`` the same of the task whose failure stops
-the computation. Pass them per call (``callbacks=[...]``) or activate them for a block with
+profilers, ``task_failed(key, worker, start, end)`` the same of the task whose failure stops
+the computation, and ``memory(peak_bytes, spilled_bytes)``, called before ``finish``, the most
+bytes of results the scheduler held at once and how many it spilled to disk. Pass them per call
+(``callbacks=[...]``) or activate them for a block with
 ``with ProgressBar(): ...``. Hooks run in the thread that called ``get``.
 """
 

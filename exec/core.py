@@ -21,7 +21,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 from exec import config
 from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
-from exec.memory import Held
+from exec.memory import Held, task_started
 from exec.order import priorities
 from exec.store import Handle, Stored, sizeof, store
 
@@ -62,6 +62,7 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = N
     try:
         for key, task, data in batch:
             t0 = clock()
+            task_started(key)
             try:
                 for v in data.values():
                     if type(v) is Stored:
@@ -302,6 +303,8 @@ def get_async(
         _abandon(pending)
         raise
     finally:
+        for cb in callbacks:  # what the loop held at most, and spilled, for ``memory(peak, spilled)``
+            getattr(cb, "memory", _noop)(results.peak, results.spilled_bytes)
         results.close()
         for cb in callbacks:
             getattr(cb, "finish", _noop)(graph, errored)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from typing import Any, Sequence
 
 from exec.errors import SchedulerError
@@ -42,6 +43,36 @@ class _Opaque:
 
 def _run(task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
     return task.value.execute(dict(zip(dep_keys.value, dep_values)))
+
+
+_elapsed: dict = {}  # in a worker: seconds each watched task took, until its measuring task reads them
+
+
+def _run_timed(key: _Opaque, task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
+    t0 = time.perf_counter()
+    value = _run(task, dep_keys, *dep_values)
+    _elapsed[key.value] = time.perf_counter() - t0
+    return value
+
+
+def _measure(key: _Opaque, value: Any) -> tuple:
+    """On the worker holding a watched task's result: its rows, bytes and run time (the time is
+    known when the measuring task runs where the result was made, as Dask places it nearly always)."""
+    from exec.store import sizeof
+
+    rows = getattr(value, "num_rows", None)
+    return (rows if isinstance(rows, int) else None, sizeof(value), _elapsed.pop(key.value, 0.0))
+
+
+class Measured:
+    """What a watching callback's ``posttask`` gets for a task run on the cluster: the result's
+    ``num_rows`` and ``nbytes`` measured there, not the result."""
+
+    __slots__ = ("num_rows", "nbytes")
+
+    def __init__(self, num_rows: int | None, nbytes: int):
+        self.num_rows = num_rows
+        self.nbytes = nbytes
 
 
 def _literal(value: _Opaque) -> Any:
@@ -115,18 +146,48 @@ class DistributedScheduler:
         self.client = client
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
-        """Only ``start`` and ``finish`` callbacks are called: tasks run on the cluster's workers."""
+        """``start`` and ``finish`` callbacks are called; ``posttask`` only of callbacks that set
+        ``remote_tasks = True`` (a progress bar, EXPLAIN ANALYZE), as each task finishes on the
+        cluster, with a ``Measured`` (rows and bytes of the result, measured on its worker) in
+        place of the result: watching costs one small extra task per task."""
         for cb in callbacks:
             getattr(cb, "start", _noop)(graph)
         errored = True
         try:
             rename = _Prefixed()
-            results = self.client.get(to_dask_graph(graph, rename), [rename(k) for k in keys], sync=True)
+            watchers = [cb.posttask for cb in callbacks if getattr(cb, "remote_tasks", False) and hasattr(cb, "posttask")]
+            if watchers:
+                results = self._get_watched(graph, keys, rename, watchers)
+            else:
+                results = self.client.get(to_dask_graph(graph, rename), [rename(k) for k in keys], sync=True)
             errored = False
             return results
         finally:
             for cb in callbacks:
                 getattr(cb, "finish", _noop)(graph, errored)
+
+    def _get_watched(self, graph: dict, keys: Sequence, rename: "_Prefixed", watchers: list) -> list:
+        from dask._task_spec import Task as DaskTask, TaskRef
+        from distributed import as_completed
+
+        dgraph = to_dask_graph(graph, rename)
+        tasks = [k for k, v in graph.items() if type(v) is Task]
+        measure_keys = []
+        for k in tasks:
+            new = rename(k)
+            old = dgraph[new]
+            dgraph[new] = DaskTask(new, _run_timed, _Opaque(new), *old.args)
+            mk = (rename.prefix + "-measure", k)
+            dgraph[mk] = DaskTask(mk, _measure, _Opaque(new), TaskRef(new))
+            measure_keys.append(mk)
+        futures = self.client.get(dgraph, [rename(k) for k in keys] + measure_keys, sync=False)
+        results, measures = futures[: len(keys)], futures[len(keys):]
+        task_of = {f.key: k for f, k in zip(measures, tasks)}
+        for fut in as_completed(measures, loop=self.client.loop):
+            rows, nbytes, elapsed = fut.result()
+            for posttask in watchers:
+                posttask(task_of[fut.key], Measured(rows, nbytes), elapsed)
+        return self.client.gather(results)
 
 
 def _noop(*args: Any) -> None:

@@ -21,9 +21,36 @@ for, linear chains are fused and the scheduler is called.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Hashable, Sequence
 
 import exec as _exec
+
+_deferred = threading.local()  # callbacks for this thread's next ``run`` (``defer_callback``)
+
+
+def defer_callback(callback: Any) -> None:
+    """Have this thread's next ``run`` call ``callback`` too: a collection whose graph was just
+    built hands over what should watch it (a SQL frame's query-log tracker)."""
+    pending = getattr(_deferred, "callbacks", None)
+    if pending is None:
+        pending = _deferred.callbacks = []
+    pending.append(callback)
+
+
+def discard_deferred() -> None:
+    """Drop what graphs just built handed to a ``run`` that will not come (the graph is only drawn,
+    or submitted to a Client's workers): a query-log record opened for it is dropped."""
+    for cb in _take_deferred():
+        getattr(cb, "abandon", lambda: None)()
+
+
+def _take_deferred() -> list:
+    pending = getattr(_deferred, "callbacks", None)
+    if not pending:
+        return []
+    _deferred.callbacks = []
+    return pending
 
 
 def merge_graphs(objs: Sequence["Lazy"]) -> tuple[dict, list[list[Hashable]]]:
@@ -119,7 +146,12 @@ def run(graph: dict, keys: list[Hashable], scheduler: str | None = None, optimiz
         **kwargs: Any) -> list:
     """The results of ``keys`` in ``graph``: culled to what they need, linear chains fused, run on
     ``scheduler``. Every way of computing a collection ends here."""
+    deferred = _take_deferred()
+    if deferred:
+        kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + deferred
     if not keys:
+        for cb in deferred:  # nothing runs: still close what watches it
+            getattr(cb, "finish", lambda g, e: None)({}, False)
         return []
     if optimize_graph:
         graph = _exec.fuse(_exec.cull(graph, keys), keys)
@@ -133,6 +165,7 @@ def collections_graph(objs: Sequence[Lazy], optimize_graph: bool = True) -> tupl
     """One graph for several collections and each one's output keys. Objects that share a
     ``_graph_group`` are built together (DataFrames optimized as one tree), so shared work has one
     set of keys and runs once."""
+    _take_deferred()  # left by a graph built but never run (visualize)
     groups: dict[Any, list[int]] = {}
     for i, obj in enumerate(objs):
         group = obj._graph_group if optimize_graph else merge_graphs
@@ -232,6 +265,7 @@ def visualize(*args: Any, filename: str | None = None, optimize_graph: bool = Tr
     for a in args:
         _collect(a, found, True)
     graph, key_lists = collections_graph(found, optimize_graph)
+    discard_deferred()  # drawn, not run
     keys = list(dict.fromkeys(k for ks in key_lists for k in ks))
     if optimize_graph and keys:
         graph = _exec.fuse(_exec.cull(graph, keys), keys)

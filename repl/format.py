@@ -271,11 +271,18 @@ def render_markdown(table: pa.Table) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def render_plan(table: pa.Table) -> str:
+    """EXPLAIN's one ``plan`` column as the lines it holds (a tree, aligned, never cut short)."""
+    return "\n".join(v or "" for v in table.column("plan").to_pylist())
+
+
 def render(frame, fmt: str, schema: pa.Schema | None = None) -> str:
     """``frame`` (an Arrow table, or a pandas DataFrame with the result's Arrow ``schema``) as text."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     table = as_arrow(frame, schema)
+    if fmt == "table" and table.column_names == ["plan"] and pa.types.is_string(table.schema.field(0).type):
+        return render_plan(table)
     if fmt == "table":
         return render_table(table)
     return {"csv": render_csv, "json": render_json, "markdown": render_markdown}[fmt](table)

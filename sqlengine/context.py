@@ -29,6 +29,8 @@ from planner.copy import copy_path, copy_to
 from planner.default_order import DefaultOrder
 from planner.depth import planned_deeply
 from planner.errors import TableNotFoundError, TransactionError, UnsupportedFeatureError
+from exec.diagnostics.queries import format_analyzed
+from frames.dataframe.tracking import analyze
 from planner.explain import explain_text
 from planner.lower import to_dataframe
 from planner.params import bind
@@ -284,6 +286,7 @@ class Context:
             self.rowcount = -1
             if isinstance(statement, _QUERIES):
                 out = self._execute(statement)
+                out._query_text = text  # its runs are logged in exec.diagnostics.QUERY_LOG
             else:
                 with self.catalog.lock:  # one writer at a time among the sessions sharing the catalog
                     out = self._execute(statement)
@@ -347,20 +350,32 @@ class Context:
 
     execute = sql
 
-    def explain(self, text: str, initial: bool = False, params: Sequence[Any] | Mapping[str, Any] | None = None) -> str:
+    def explain(self, text: str, initial: bool = False, params: Sequence[Any] | Mapping[str, Any] | None = None,
+                analyze: bool = False) -> str:
         """The optimizer rules in order and the optimized plan of the last statement in ``text``
         (earlier statements, e.g. the CREATE VIEW of TPC-H q15, are executed first); ``params`` as
-        for ``sql``."""
-        return planned_deeply(self._explain_text, text, initial, params)
+        for ``sql``. ``analyze=True`` (``EXPLAIN ANALYZE``) runs the query instead and returns
+        its expression tree with, per operator, the rows it produced, the time its tasks took and
+        the largest result one held, plus the totals (``frames.dataframe.tracking.analyze``)."""
+        return planned_deeply(self._explain_text, text, initial, params, analyze)
 
-    def _explain_text(self, text: str, initial: bool, params=None) -> str:
+    def _explain_text(self, text: str, initial: bool, params=None, analyze: bool = False) -> str:
         statements = bind(parse(text, self.dialect), params)
         if not statements:
             raise InvalidArgumentError("nothing to explain: the text holds no statement")
         defaults = DefaultOrder(text, self.dialect)
         for i, st in enumerate(statements[:-1]):
             self._execute(self._with_defaults(defaults, i, st))
-        return self._explain(self._with_defaults(defaults, len(statements) - 1, statements[-1]), initial)
+        last = self._with_defaults(defaults, len(statements) - 1, statements[-1])
+        if analyze:
+            return self._explain_analyze(last, text)
+        return self._explain(last, initial)
+
+    def _explain_analyze(self, statement: exp.Expression, text: str) -> str:
+        if not isinstance(statement, _QUERIES):
+            raise UnsupportedFeatureError(f"EXPLAIN ANALYZE of a {type(statement).__name__.upper()} statement (only queries)")
+        record, _ = analyze(self._query(statement)._optimized(), text, scheduler=self.scheduler)
+        return format_analyzed(record)
 
     def _parsed(self, text: str, params=None):
         """The statements of ``text`` one by one, parameters bound, each with this session's default
@@ -430,7 +445,14 @@ class Context:
             self.options.reset(words[0])
             return None
         if isinstance(st, exp.Command) and st.name.upper() == "EXPLAIN":
-            (inner,) = parse(st.expression.name if isinstance(st.expression, exp.Literal) else st.expression.sql(), self.dialect)
+            body = st.expression.name if isinstance(st.expression, exp.Literal) else st.expression.sql()
+            words = body.split(None, 1)
+            if words and words[0].upper() == "ANALYZE":
+                body = words[1] if len(words) > 1 else ""
+                (inner,) = parse(body, self.dialect)
+                text = self._explain_analyze(inner, body)
+                return frames.from_arrow(pa.table({"plan": text.splitlines()}))
+            (inner,) = parse(body, self.dialect)
             text = self._explain(inner)
             return frames.from_arrow(pa.table({"plan": text.splitlines()}))
         raise UnsupportedFeatureError(f"the {type(st).__name__.upper()} statement")

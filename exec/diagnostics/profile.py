@@ -52,6 +52,18 @@ class Profiler(Callback):
         rows = [(repr(r.key), r.name, r.worker, r.start, r.end, r.elapsed) for r in self.results]
         return pd.DataFrame(rows, columns=columns)
 
+    def svg(self) -> str:
+        """The task stream as SVG: a lane per worker, a bar per task coloured by task group."""
+        from exec.diagnostics.plots import task_stream_svg
+
+        return task_stream_svg(self.results)
+
+    def visualize(self, filename: str = "profile.html") -> str:
+        """Write the task stream as a self-contained HTML (or ``.svg``) file; returns the SVG."""
+        from exec.diagnostics.plots import write_plot
+
+        return write_plot(filename, "Task stream", self.svg())
+
     def summary(self):
         """A pandas DataFrame: per task name, how many ran and their total and mean seconds."""
         return self.frame().groupby("name")["elapsed"].agg(["count", "sum", "mean"]).sort_values("sum", ascending=False)

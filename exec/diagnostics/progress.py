@@ -16,6 +16,8 @@ class ProgressBar(Callback):
     finished bar on screen (a bar that was never shown stays hidden).
     """
 
+    remote_tasks = True  # on a distributed cluster too (``exec.distributed`` reports each task)
+
     def __init__(self, min_time: float = 0.5, file: Any = None, desc: str = "tasks", leave: bool = True):
         self.min_time = min_time
         self.file = file

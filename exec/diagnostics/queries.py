@@ -71,6 +71,8 @@ class QueryRecord:
     state: str = "running"
     error: str | None = None
     operators: dict[int, OperatorStats] = field(default_factory=dict)
+    peak_bytes: int = 0  # the most result bytes a local scheduler held at once for it
+    spilled_bytes: int = 0  # bytes of results the scheduler spilled to disk
     _log: "QueryLog | None" = field(default=None, repr=False, compare=False)
     _last_update: float = field(default=0.0, repr=False, compare=False)
 
@@ -98,7 +100,8 @@ class QueryRecord:
         log = self._log
         with log._lock if log is not None else _nolock:
             return {"id": self.id, "text": self.text, "state": self.state, "error": self.error,
-                    "started": self.started, "seconds": self.seconds, "plan": node(self.plan_tree)}
+                    "started": self.started, "seconds": self.seconds, "peak_bytes": self.peak_bytes,
+                    "spilled_bytes": self.spilled_bytes, "plan": node(self.plan_tree)}
 
 
 class _NoLock:
@@ -147,6 +150,12 @@ class QueryLog:
             record.error = None if error is None else (error if isinstance(error, str) else f"{type(error).__name__}: {error}")
             self.running.pop(record.id, None)
             self.finished.append(record)
+        self._notify("finish", record)
+
+    def discard(self, record: QueryRecord) -> None:
+        """Forget a query that will not run after all (its graph was only drawn)."""
+        with self._lock:
+            self.running.pop(record.id, None)
         self._notify("finish", record)
 
     def records(self) -> list[QueryRecord]:
@@ -203,35 +212,49 @@ class QueryTracker(Callback):
     """Feeds a ``QueryRecord`` from the tasks of the graphs it is called for (see the module doc).
 
     It does not finish the record: the caller that started the query does, once every graph the
-    query needs has run (``finish_record=True`` makes the first graph's end finish it)."""
+    query needs has run (``finish_record=True`` makes the first graph's end finish it). On a
+    ``distributed`` cluster only ``remote_tasks=True`` trackers see tasks (``exec.distributed``)."""
 
-    def __init__(self, record: QueryRecord, finish_record: bool = False):
+    def __init__(self, record: QueryRecord, finish_record: bool = False, remote_tasks: bool = True):
         self.record = record
         self.finish_record = finish_record
+        self.remote_tasks = remote_tasks  # on a distributed cluster, measure every task (one extra task each)
         self._prefixes = {n["key"]: n["id"] for n in walk(record.plan_tree) if n.get("key")}
+        self._op_key = {op: k for k, op in self._prefixes.items()}
+        self._by_name: dict[Any, int | None] = {}  # task-name -> operator, as resolved
         self._owner: dict[Hashable, tuple[int, tuple[int, ...], bool]] = {}
 
     def _resolve(self, key: Hashable) -> int | None:
-        name = key[0] if isinstance(key, tuple) and key else key
-        if not isinstance(name, str):
+        name = _name(key)
+        try:
+            return self._by_name[name]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable name
             return None
-        prefixes = self._prefixes
-        if name in prefixes:
-            return prefixes[name]
-        parts = name.split("-")
-        for j in range(len(parts) - 1, 0, -1):
-            found = prefixes.get("-".join(parts[:j]))
-            if found is not None:
-                return found
-        return None
+        found = None
+        if isinstance(name, str):
+            prefixes = self._prefixes
+            found = prefixes.get(name)
+            if found is None:
+                parts = name.split("-")
+                for j in range(len(parts) - 1, 0, -1):
+                    found = prefixes.get("-".join(parts[:j]))
+                    if found is not None:
+                        break
+        self._by_name[name] = found
+        return found
 
     def start(self, graph: dict) -> None:
         from exec.graph import Task, _fused_call
 
         members: dict[Hashable, list[Hashable]] = {}
+        literals = []
         for key, task in graph.items():
             if type(task) is Task:
                 members[key] = [k for k, _ in task.args[0].members] if task.func is _fused_call else [key]
+            elif isinstance(getattr(task, "num_rows", None), int):
+                literals.append(key)  # an in-memory source's partition: output rows without a task
         resolved = {k: self._resolve(k) for ms in members.values() for k in ms}
         _inherit_from_users(graph, members, resolved)
         owner = {}
@@ -242,8 +265,12 @@ class QueryTracker(Callback):
                 for op in member_ops:
                     ops[op].tasks_total += 1
                 last = resolved[ms[-1]]
-                is_output = last is not None and (key[0] if isinstance(key, tuple) and key else key) == _key_of(self._prefixes, last)
+                is_output = last is not None and _name(key) == self._op_key[last]
                 owner[key] = (last, member_ops, is_output)
+            for key in literals:
+                op = self._resolve(key)
+                if op is not None and _name(key) == self._op_key[op]:
+                    _count_output(ops[op], graph[key])
         self._owner = owner
 
     def posttask(self, key: Hashable, result: Any, elapsed: float) -> None:
@@ -260,15 +287,20 @@ class QueryTracker(Callback):
                 stats = ops[last]
                 stats.seconds += elapsed
                 if is_output:
-                    rows = getattr(result, "num_rows", None)
-                    if isinstance(rows, int):
-                        stats.rows += rows
-                    nbytes = _nbytes(result)
-                    stats.output_bytes += nbytes
-                    if nbytes > stats.peak_bytes:
-                        stats.peak_bytes = nbytes
+                    _count_output(stats, result)
         if log is not None:
             log._updated(self.record)
+
+    def memory(self, peak_bytes: int, spilled_bytes: int) -> None:
+        record = self.record
+        with record._log._lock if record._log else _nolock:
+            record.peak_bytes = max(record.peak_bytes, peak_bytes)
+            record.spilled_bytes += spilled_bytes
+
+    def abandon(self) -> None:
+        """The graph will not run: drop the record from the log."""
+        if self.record._log is not None:
+            self.record._log.discard(self.record)
 
     def finish(self, graph: dict, errored: bool) -> None:
         self._owner = {}
@@ -276,11 +308,60 @@ class QueryTracker(Callback):
             self.record._log.finish(self.record, "the computation failed" if errored else None)
 
 
-def _key_of(prefixes: dict[str, int], op: int) -> str | None:
-    for k, v in prefixes.items():
-        if v == op:
-            return k
-    return None
+def format_bytes(n: float) -> str:
+    """``1.5 MB``-style sizes (powers of 1000, as DuckDB's profiler prints them)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+def format_analyzed(record: QueryRecord) -> str:
+    """EXPLAIN ANALYZE's text: the totals, then the plan tree with one line per operator and its
+    rows out, time in its tasks, peak bytes of one result, and tasks (spilled bytes when any)."""
+    ops = record.operators
+    spilled = record.spilled_bytes > 0 or any(o.spilled_bytes for o in ops.values())
+    rows = []
+
+    def visit(n: dict, depth: int) -> None:
+        o = ops[n["id"]]
+        label = "  " * depth + (o.detail or o.name)
+        cells = [label, f"{o.rows:,}", f"{o.seconds:.4f} s", format_bytes(o.peak_bytes), f"{o.tasks_done}/{o.tasks_total}"]
+        if spilled:
+            cells.append(format_bytes(o.spilled_bytes))
+        rows.append(cells)
+        for c in n.get("children", ()):
+            visit(c, depth + 1)
+
+    visit(record.plan_tree, 0)
+    header = ["operator", "rows", "time", "peak", "tasks"] + (["spilled"] if spilled else [])
+    width = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    width[0] = min(width[0], 100)
+
+    def line(cells: list[str]) -> str:
+        first = cells[0] if len(cells[0]) <= width[0] else cells[0][: width[0] - 3] + "..."
+        return "  ".join([first.ljust(width[0])] + [c.rjust(w) for c, w in zip(cells[1:], width[1:])]).rstrip()
+
+    root = ops[record.plan_tree["id"]]
+    task_seconds = sum(o.seconds for o in ops.values())
+    total = (f"Total: {record.seconds:.4f} s wall, {task_seconds:.4f} s in tasks, {root.rows:,} rows out, "
+             f"peak {format_bytes(record.peak_bytes)} held" + (f", {format_bytes(record.spilled_bytes)} spilled" if spilled else ""))
+    return "\n".join([total, line(header)] + [line(r) for r in rows])
+
+
+def _name(key: Hashable) -> Any:
+    return key[0] if isinstance(key, tuple) and key else key
+
+
+def _count_output(stats: OperatorStats, result: Any) -> None:
+    rows = getattr(result, "num_rows", None)
+    if isinstance(rows, int):
+        stats.rows += rows
+    nbytes = _nbytes(result)
+    stats.output_bytes += nbytes
+    if nbytes > stats.peak_bytes:
+        stats.peak_bytes = nbytes
 
 
 def _inherit_from_users(graph: dict, members: dict, resolved: dict) -> None:
@@ -323,4 +404,5 @@ def _nbytes(value: Any) -> int:
         return 0
 
 
-__all__ = ["QUERY_LOG", "QueryLog", "QueryRecord", "OperatorStats", "QueryTracker", "walk", "UPDATE_INTERVAL"]
+__all__ = ["QUERY_LOG", "QueryLog", "QueryRecord", "OperatorStats", "QueryTracker", "walk", "format_analyzed",
+           "format_bytes", "UPDATE_INTERVAL"]

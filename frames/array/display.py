@@ -20,17 +20,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from frames.display import format_bytes  # the one size format of every notebook view
+
 TEXT_STYLE = 'font-size="1.0rem" font-weight="100" text-anchor="middle"'
-
-
-def format_bytes(n: float) -> str:
-    """``1.23 GiB`` style, as dask's ``format_bytes``; ``unknown`` for a NaN size."""
-    if isinstance(n, float) and math.isnan(n):
-        return "unknown"
-    for unit, factor in (("PiB", 2 ** 50), ("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("kiB", 2 ** 10)):
-        if n >= factor * 0.9:
-            return f"{n / factor:.2f} {unit}"
-    return f"{int(n)} B"
 
 
 # -- the SVG drawing -----------------------------------------------------------------------------

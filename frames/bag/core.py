@@ -116,6 +116,11 @@ class Bag(Layered):
         label = self.name[len("bag-"):].rsplit("-", 2)[0] if self.name.startswith("bag-") else self.name
         return f"frames.bag.Bag<{label}, npartitions={self.npartitions}>"
 
+    def _repr_html_(self) -> str:
+        from frames.display import bag_html
+
+        return bag_html(self)
+
     def __iter__(self):
         return iter(self.compute())
 

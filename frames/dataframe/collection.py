@@ -23,6 +23,7 @@ from frames.base import Lazy, run
 from frames.dataframe.convert import arrow_to_pandas, concat_tables
 from frames.dataframe.dtypes import nonempty_sample, pandas_dtypes, to_arrow_type
 from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
+from frames.dataframe import tracking as _tracking
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
@@ -179,14 +180,22 @@ class _Frame(Lazy):
     def _optimized(self) -> Node:
         return _optimize.optimize(self._result_node())
 
+    _query_text: str | None = None  # the SQL text of a query's result (its runs go in the query log)
+
     def _build_graph(self):
-        return build_graph(self._optimized())
+        node = self._optimized()
+        out = build_graph(node)
+        _tracking.track([self], [node])
+        return out
 
     @staticmethod
     def _graph_group(frames: Sequence["_Frame"]) -> tuple[dict, list[list[Hashable]]]:
         """The graphs of several frames built from their trees optimized as one: a scan they share
         is read once, for the union of their columns."""
-        return build_graphs(_optimize.optimize_many([f._result_node() for f in frames]))
+        nodes = _optimize.optimize_many([f._result_node() for f in frames])
+        out = build_graphs(nodes)
+        _tracking.track(frames, nodes)
+        return out
 
     def explain(self) -> str:
         """The optimized expression tree, one node per line (filters and columns of every scan)."""
@@ -195,6 +204,7 @@ class _Frame(Lazy):
     def to_arrow(self, scheduler: str | None = None, **kwargs: Any) -> pa.Table:
         node = self._optimized()
         graph, keys = build_graph(node)
+        _tracking.track([self], [node])
         return concat_tables(run(graph, keys, scheduler=scheduler, **kwargs), node.schema)
 
     def __dask_tokenize__(self):  # pragma: no cover - interop nicety
@@ -343,6 +353,12 @@ class DataFrame(_Frame):
     def __repr__(self) -> str:
         cols = ", ".join(f"{f.name}: {f.type}" for f in self._node.schema)
         return f"<frames.DataFrame npartitions={self.npartitions} columns=[{cols}]>"
+
+    def _repr_html_(self) -> str:
+        """Columns, types and partitions (and a SQL result's query), without computing."""
+        from frames.display import frame_html
+
+        return frame_html(self)
 
     def __dir__(self):
         return list(super().__dir__()) + [c for c in self.columns if str(c).isidentifier()]
@@ -1061,6 +1077,11 @@ class Series(_Frame):
 
     def __repr__(self) -> str:
         return f"<frames.Series name={self._name!r} type={self.arrow_type} npartitions={self.npartitions}>"
+
+    def _repr_html_(self) -> str:
+        from frames.display import series_html
+
+        return series_html(self)
 
     def _value_name(self) -> str:
         name = "__value__" if self._name is None or self._name in self._index else str(self._name)

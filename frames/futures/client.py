@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 import exec as _exec
 from exec.core import in_worker
 from exec.graph import Ref, Task
-from frames.base import Lazy, collections_graph
+from frames.base import Lazy, collections_graph, discard_deferred
 from frames.errors import InvalidArgumentError
 from frames.futures.cluster import LocalCluster
 from frames.futures.errors import ClientClosedError
@@ -161,6 +161,7 @@ class Client:
         if not objs:
             return []
         graph, key_lists = collections_graph(objs, optimize_graph)
+        discard_deferred()  # the query log follows runs, not a Client's futures
         keys = list(dict.fromkeys(k for ks in key_lists for k in ks))
         if optimize_graph:
             graph = _exec.fuse(_exec.cull(graph, keys), keys)
@@ -270,6 +271,33 @@ class Client:
     def __repr__(self) -> str:
         where = repr(self.cluster) if self.cluster is not None else repr(self._backend.client)
         return f"<frames.Client: {self.status}, {where}>"
+
+    def _repr_html_(self) -> str:
+        """Workers, their threads and memory, and the dashboard link."""
+        from frames.display import client_html
+
+        return client_html(self, self._workers())
+
+    def _workers(self) -> list[tuple[str, int, int | None]]:
+        """(name, threads, resident bytes or None) per worker."""
+        if self.cluster is None:  # an attached distributed cluster
+            info = self._backend.client.scheduler_info().get("workers", {}) if self.status != "closed" else {}
+            return [(w.get("name", addr), w.get("nthreads", 0), w.get("metrics", {}).get("memory")) for addr, w in info.items()]
+        import psutil
+
+        c = self.cluster
+        if not c.processes:  # threads share this process's memory
+            return [(f"thread worker {i}", c.threads_per_worker, None) for i in range(c.n_workers)]
+        pids = c.worker_pids()  # processes start on first use
+        rows = []
+        for i in range(max(c.n_workers, len(pids))):
+            pid = pids[i] if i < len(pids) else None
+            try:
+                rss = psutil.Process(pid).memory_info().rss if pid is not None else None
+            except psutil.Error:
+                rss = None
+            rows.append((f"process {pid}" if pid is not None else f"worker {i} (not started)", c.threads_per_worker, rss))
+        return rows
 
 
 def default_client() -> Client:

@@ -94,6 +94,11 @@ class Future(Remote):
     def __repr__(self) -> str:
         return f"<Future: {self.status}, key: {self.key!r}>"
 
+    def _repr_html_(self) -> str:
+        from frames.display import future_html
+
+        return future_html(self)
+
 
 def futures_in(obj: Any, out: list) -> Any:
     """Collect the Futures in ``obj`` (also inside lists, tuples, sets and dicts) into ``out``."""

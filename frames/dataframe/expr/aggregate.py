@@ -37,6 +37,7 @@ from frames.patterns import exchange, tree_reduce
 from frames.dataframe.expr.pushdown import AggregateRewrites
 from frames.dataframe.expr.shuffle import hash_split
 from frames.dataframe.expr.gathered import gathered_value
+from frames.dataframe.expr.spill import over_budget, partitioned_merge, task_budget
 
 
 
@@ -241,7 +242,15 @@ def _partial_names(names: list[str], plan: _Plan) -> list[str]:
     return [mapping.get(n, n) for n in names]
 
 
-def combine(tables: list[pa.Table], plan: _Plan) -> pa.Table:
+def combine(tables: list[pa.Table], plan: _Plan, budget: int | None = None) -> pa.Table:
+    """Partials merged into one row per group; past the task's memory ``budget`` the groups are
+    merged bucket by bucket (``spill.partitioned_merge``)."""
+    if plan.keys and len(tables) > 1 and over_budget(budget, *tables):
+        return partitioned_merge(tables, plan.keys, lambda parts: _combine(parts, plan), budget)
+    return _combine(tables, plan)
+
+
+def _combine(tables: list[pa.Table], plan: _Plan) -> pa.Table:
     table = concat_tables(tables)
     merged, gathered = [], []
     for i, spec in plan.regular:
@@ -478,7 +487,7 @@ class Aggregate(AggregateRewrites, UnaryNode):
                 key = (self.name + "-chunk", i)
                 graph[key] = Task(self._first_step, Ref(k), plan)
                 level.append(key)
-            reduced = tree_reduce(graph, level, self.name + "-combine", combine, plan)
+            reduced = tree_reduce(graph, level, self.name + "-combine", combine, plan, task_budget())
         distinct_keys = []
         for d, (_, spec) in enumerate(plan.distinct):
             level = []
@@ -531,7 +540,8 @@ class Aggregate(AggregateRewrites, UnaryNode):
 
         regular = None
         if plan.regular or not plan.distinct:
-            regular = exchange(graph, self.name + "-combine", split_level(self.name + "-chunk", self._first_step, plan), n, combine, plan)
+            regular = exchange(graph, self.name + "-combine", split_level(self.name + "-chunk", self._first_step, plan), n, combine, plan,
+                               task_budget())
         distinct = []
         for d, (_, spec) in enumerate(plan.distinct):
             splits = split_level(f"{self.name}-dchunk{d}", distinct_chunk, plan, spec.column)

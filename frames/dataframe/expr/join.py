@@ -39,6 +39,7 @@ from frames.dataframe.expr.join_index import JoinIndex, build_index, key_kind
 from frames.dataframe.expr.node import Lowering, Node, memoized
 from frames.dataframe.expr.scalar import Col
 from frames.dataframe.expr.shuffle import Shuffle, hash_split
+from frames.dataframe.expr.spill import grace_join, over_budget, task_budget
 
 BROADCAST_BYTES = 8 * 2**20  # a side estimated below this (Arrow bytes) is always gathered and broadcast
 
@@ -88,11 +89,18 @@ def _cast_keys(table: pa.Table, keys: tuple[str, ...], types: tuple[pa.DataType,
     return table
 
 
-def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
+def join_tables(left: pa.Table, right: pa.Table, spec: JoinSpec, budget: int | None = None) -> pa.Table:
     """Join one pair of partitions, building on the side with fewer rows (known only now: a
-    filtered or shuffled side is often far smaller or larger than its estimate)."""
+    filtered or shuffled side is often far smaller or larger than its estimate). Past the task's
+    memory ``budget`` the pair is joined grace-style, bucket by bucket (``spill.grace_join``)."""
     if spec.how == "cross":
         return _cross(left, right, spec)
+    if over_budget(budget, left, right):
+        return grace_join(left, right, spec.left_on, spec.right_on, lambda lpart, rpart: _join_pair(lpart, rpart, spec), budget)
+    return _join_pair(left, right, spec)
+
+
+def _join_pair(left: pa.Table, right: pa.Table, spec: JoinSpec) -> pa.Table:
     left = _cast_keys(left, spec.left_on, spec.key_types)
     right = _cast_keys(right, spec.right_on, spec.key_types)
     build_right = right.num_rows <= left.num_rows
@@ -486,7 +494,7 @@ class Join(Node):
         if strategy == "single":
             (lk,), (rk,) = lowering.keys(self.left), lowering.keys(self.right)
             key = (self.name, 0)
-            graph[key] = Task(join_tables, Ref(lk), Ref(rk), spec)
+            graph[key] = Task(join_tables, Ref(lk), Ref(rk), spec, task_budget())
             return [key]
         if strategy in ("broadcast_right", "broadcast_left"):
             small, big = (self.right, self.left) if strategy == "broadcast_right" else (self.left, self.right)
@@ -513,7 +521,7 @@ class Join(Node):
         rsh = lowering.keys(self.right if rpart and self.right.npartitions == n else _shuffled(self.right, self.right_on, spec.key_types, n))
         for i, (lk, rk) in enumerate(zip(lsh, rsh)):
             key = (self.name, i)
-            graph[key] = Task(join_tables, Ref(lk), Ref(rk), spec)
+            graph[key] = Task(join_tables, Ref(lk), Ref(rk), spec, task_budget())
             keys.append(key)
         return keys
 
@@ -536,13 +544,21 @@ class Join(Node):
                 key = (f"{self.name}-size{side}", i)
                 graph[key] = Task(_nbytes, Ref(k))
                 sizes[side].append(Ref(key))
-        can_right = self.how in ("inner", "left", "semi", "anti")
-        can_left = self.how in ("inner", "right")
+        # A side is gathered only where it may be broadcast and is not expected big: the gathering
+        # task depends on all of the side, which under a memory limit must not be needed at once.
+        can_right = self.how in ("inner", "left", "semi", "anti") and self.right.estimated_bytes() <= ADAPTIVE_ESTIMATE
+        can_left = self.how in ("inner", "right") and self.left.estimated_bytes() <= ADAPTIVE_ESTIMATE
         decision = Ref((self.name + "-decide", 0))
         limit = ADAPTIVE_SHARED_BYTES if spec.indexable else ADAPTIVE_BYTES
+        budget = task_budget()
+        if budget is not None:  # a broadcast side is held whole by every task that probes it
+            limit = min(limit, budget.nbytes // 2)
         graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit, kept["l"], kept["r"])
         whole = {}
-        for side, keys, schema in (("l", lkeys, self.left.schema), ("r", rkeys, self.right.schema)):
+        for side, keys, schema, can in (("l", lkeys, self.left.schema, can_left), ("r", rkeys, self.right.schema, can_right)):
+            if not can:
+                whole[side] = None
+                continue
             key = (f"{self.name}-whole{side}", 0)
             graph[key] = Task(_build_if, [Ref(k) for k in keys], schema, decision, spec, "left" if side == "l" else "right")
             whole[side] = Ref(key)
@@ -555,13 +571,25 @@ class Join(Node):
             for i, k in enumerate(keys):
                 key = (f"{self.name}-split{side}", i)
                 graph[key] = Task(_split_if, Ref(k), decision, on, n)
-                splits[side].append(Ref(key))
+                splits[side].append(key)
+        # Output j reads bucket j of every split through a task of its own (as ``exchange``), so a
+        # split's other buckets are not inputs of j: each split is let go once its buckets are taken.
+        buckets = {}
+        for side in ("l", "r"):
+            if splits[side] is not None:
+                buckets[side] = [[] for _ in range(n)]
+                for i, s in enumerate(splits[side]):
+                    for j in range(n):
+                        pk = (f"{self.name}-bucket{side}", i, j)
+                        graph[pk] = Task(_bucket_if, Ref(s), j)
+                        buckets[side][j].append(Ref(pk))
         out = []
         for j in range(n):
             key = (self.name, j)
             graph[key] = Task(_adaptive_part, decision, j, Ref(lkeys[j]) if j < len(lkeys) else None,
-                              Ref(rkeys[j]) if j < len(rkeys) else None, whole["l"], whole["r"], splits["l"], splits["r"],
-                              spec, self.left.schema, self.right.schema)
+                              Ref(rkeys[j]) if j < len(rkeys) else None, whole["l"], whole["r"],
+                              buckets["l"][j] if "l" in buckets else None, buckets["r"][j] if "r" in buckets else None,
+                              spec, self.left.schema, self.right.schema, task_budget())
             out.append(key)
         return out
 
@@ -636,18 +664,22 @@ def _split_if(table: pa.Table, decision: str, keys: tuple[str, ...], n: int) -> 
     return hash_split(table, keys, n) if decision == "split" else None
 
 
+def _bucket_if(split: list[pa.Table] | None, j: int) -> pa.Table | None:
+    return split[j] if split is not None else None
+
+
 def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table | None, left_all, right_all,
-                   left_splits: list | None, right_splits: list | None, spec: JoinSpec, left_schema: pa.Schema,
-                   right_schema: pa.Schema) -> pa.Table:
+                   left_buckets: list | None, right_buckets: list | None, spec: JoinSpec, left_schema: pa.Schema,
+                   right_schema: pa.Schema, budget: int | None = None) -> pa.Table:
     """Output partition ``j`` of an adaptive join, on the path ``decision`` chose (splits None: that
     side is already partitioned on its keys, its partition ``j`` is bucket ``j``)."""
     if decision == "broadcast_right":
         return join_built(right_all, left if left is not None else left_schema.empty_table(), spec, "right")
     if decision == "broadcast_left":
         return join_built(left_all, right if right is not None else right_schema.empty_table(), spec, "left")
-    lpart = left if left_splits is None else concat_tables([s[j] for s in left_splits], left_schema)
-    rpart = right if right_splits is None else concat_tables([s[j] for s in right_splits], right_schema)
-    return join_tables(lpart, rpart, spec)
+    lpart = left if left_buckets is None else concat_tables(left_buckets, left_schema)
+    rpart = right if right_buckets is None else concat_tables(right_buckets, right_schema)
+    return join_tables(lpart, rpart, spec, budget)
 
 
 def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int, shared_build: bool) -> bool:

@@ -19,6 +19,7 @@ from frames.dataframe.convert import concat_tables, take_rows
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode
 from frames.patterns import exchange
 from frames.dataframe.expr.pushdown import PassThroughRewrites
+from frames.dataframe.expr.spill import over_budget, task_budget
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -83,7 +84,13 @@ def hash_split(table: pa.Table, keys: tuple[str, ...], n: int) -> list[pa.Table]
     return split_by_buckets(table, hash_buckets(table, keys, n), n)
 
 
-def _gather(pieces: list[pa.Table], schema: pa.Schema) -> pa.Table:
+def _gather(pieces: list[pa.Table], schema: pa.Schema, budget: int | None = None) -> pa.Table:
+    """One output partition from its pieces; past the task's memory ``budget`` they are written out
+    and read back over a memory map rather than copied into one block of heap."""
+    if pieces and over_budget(budget, *pieces):
+        from frames.dataframe.expr.spill import spilled_concat
+
+        return spilled_concat(pieces, schema, budget)
     return concat_tables(pieces, schema).combine_chunks() if pieces else schema.empty_table()
 
 
@@ -112,7 +119,7 @@ class Shuffle(PassThroughRewrites, UnaryNode):
             key = (self.name + "-split", i)
             graph[key] = Task(hash_split, Ref(k), self.keys, n)
             splits.append(key)
-        return exchange(graph, self.name, splits, n, _gather, self.schema)
+        return exchange(graph, self.name, splits, n, _gather, self.schema, task_budget())
 
     @property
     def partitioning(self) -> tuple[str, ...] | None:

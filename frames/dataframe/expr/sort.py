@@ -22,6 +22,7 @@ from frames.errors import ColumnNotFoundError
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.patterns import exchange, tree_reduce
 from frames.dataframe.expr.pushdown import SortRewrites
+from frames.dataframe.expr.spill import external_sort, over_budget, task_budget
 
 SAMPLES_PER_PARTITION = 256
 
@@ -145,7 +146,7 @@ class Sort(SortRewrites, UnaryNode):
             graph[(self.name, 0)] = Task(_identity, Ref(last))
             return [(self.name, 0)]
         if len(src) == 1:
-            graph[(self.name, 0)] = Task(sort_table, Ref(src[0]), self.keys)
+            graph[(self.name, 0)] = Task(_merge_range, [Ref(src[0])], self.keys, self.schema, task_budget())
             return [(self.name, 0)]
         n, first = len(src), self.keys[0]
         samples = []
@@ -159,7 +160,7 @@ class Sort(SortRewrites, UnaryNode):
             key = (self.name + "-split", i)
             graph[key] = Task(range_split, Ref(k), Ref(bounds_key), n, first)
             splits.append(key)
-        return exchange(graph, self.name, splits, n, _merge_range, self.keys, self.schema)
+        return exchange(graph, self.name, splits, n, _merge_range, self.keys, self.schema, task_budget())
 
     @memoized
     def estimated_bytes(self) -> float:
@@ -176,5 +177,8 @@ def _identity(x):
     return x
 
 
-def _merge_range(pieces: list[pa.Table], keys: tuple[SortKey, ...], schema: pa.Schema) -> pa.Table:
+def _merge_range(pieces: list[pa.Table], keys: tuple[SortKey, ...], schema: pa.Schema, budget: int | None = None) -> pa.Table:
+    """One range of the output in order; past the task's memory ``budget``, sorted externally."""
+    if over_budget(budget, *pieces):
+        return external_sort(pieces, schema, lambda t: sort_table(t, keys), lambda t: sort_indices(t, keys), budget)
     return sort_table(concat_tables(pieces, schema), keys)
