@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -28,18 +29,33 @@ def publish(path: Path, lines: list[str]) -> str:
     return text
 
 
-def run_child(cmd: list[str], cwd: Path, env: dict | None = None) -> dict:
+def run_child(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float | None = None) -> dict:
     """Run a benchmark child that prints a JSON report as its last line; the report with
     ``peak_mb``, the peak resident memory of that child alone (``os.wait4``'s rusage), or
-    ``{"error": ...}`` naming how it failed."""
+    ``{"error": ...}`` naming how it failed (``"timeout"`` when it ran longer than ``timeout``
+    seconds and was killed)."""
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True, cwd=cwd, env=env)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer:
+            timer.cancel()
+        timed_out = killed.is_set()
         code = os.waitstatus_to_exitcode(status)
         so.seek(0)
         se.seek(0)
         stdout, stderr = so.read(), se.read()
-    if code != 0 or not stdout.strip():
+    if timed_out and code != 0:
+        report = {"error": f"timeout after {timeout:g} s"}
+    elif code != 0 or not stdout.strip():
         last = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
         report = {"error": f"exit {code}: {last[:200]}"}
     else:

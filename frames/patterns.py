@@ -1,4 +1,4 @@
-"""Graph shapes several nodes share: a tree reduction and an all-to-all exchange."""
+"""Graph shapes several nodes share: a tree reduction (and one of whole partitions) and an all-to-all exchange."""
 
 from __future__ import annotations
 
@@ -23,6 +23,20 @@ def tree_reduce(graph: dict, level: list[Hashable], name: str, func: Callable, *
         level, depth = nxt, depth + 1
         if len(level) == 1:
             return level[0]
+
+
+def reduce_partitions(graph: dict, name: str, inputs: list[Hashable], chunk: Callable, chunk_args: tuple,
+                      combine: Callable, combine_args: tuple, finish: Callable, finish_args: tuple) -> Hashable:
+    """``chunk(partition, *chunk_args)`` of every input, merged by ``combine(list, *combine_args)``
+    in a tree, the last merge's result through ``finish(result, *finish_args)``: key ``(name, 0)``."""
+    level = []
+    for i, k in enumerate(inputs):
+        key = (name + "-chunk", i)
+        graph[key] = Task(chunk, Ref(k), *chunk_args)
+        level.append(key)
+    top = tree_reduce(graph, level, name + "-combine", combine, *combine_args)
+    graph[(name, 0)] = Task(finish, Ref(top), *finish_args)
+    return (name, 0)
 
 
 def _piece(pieces: list, j: int) -> Any:

@@ -26,6 +26,7 @@ from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentErr
 from frames.dataframe import tracking as _tracking
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
+from frames.dataframe.expr.approx_quantile import ApproxQuantile
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
@@ -344,7 +345,12 @@ class DataFrame(_Frame):
 
     @property
     def dtypes(self) -> pd.Series:
-        return pandas_dtypes(self._node.schema).drop(list(self._index))
+        from frames.dataframe.categorical import categorical_columns
+
+        dtypes = pandas_dtypes(self._node.schema)
+        for name, cats in categorical_columns(self._node, dtypes.index).items():
+            dtypes[name] = pd.CategoricalDtype(None if cats is None else list(cats))
+        return dtypes.drop(list(self._index))
 
     @property
     def index_columns(self) -> tuple[str, ...]:
@@ -368,8 +374,10 @@ class DataFrame(_Frame):
         return iter(self.columns)
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
+        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+
         table = concat_tables(list(results), self._optimized_schema())
-        pdf = restore_index(arrow_to_pandas(table), self._index)
+        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(self._node, table.column_names)), self._index)
         if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
             labels = [self._column_labels.get(c, c) for c in pdf.columns]
             if any(isinstance(label, tuple) for label in labels):
@@ -515,11 +523,25 @@ class DataFrame(_Frame):
         return self._with(Project(self._node, exprs))
 
     def astype(self, dtype: Any) -> "DataFrame":
+        """Columns cast to ``dtype`` (or ``{column: dtype}``); "category" makes a categorical with
+        unknown categories, a ``pandas.CategoricalDtype`` with categories a known one (see
+        ``frames.dataframe.categorical``)."""
+        from frames.dataframe.categorical import categorical_expr, is_category_dtype
+
+        def cast(e: ScalarExpr, to: Any) -> ScalarExpr:
+            return categorical_expr(e, to) if is_category_dtype(to) else Cast(e, to_arrow_type(to))
+
         if isinstance(dtype, dict):
             self._check_columns(dtype)
-            return self._map_columns(lambda n, e: Cast(e, to_arrow_type(dtype[n])), dtype.keys())
-        target = to_arrow_type(dtype)
-        return self._map_columns(lambda n, e: Cast(e, target))
+            return self._map_columns(lambda n, e: cast(e, dtype[n]), dtype.keys())
+        return self._map_columns(lambda n, e: cast(e, dtype))
+
+    def categorize(self, columns: str | Sequence[str] | None = None, index: Any = None) -> "DataFrame":
+        """Text columns (or ``columns``) as categoricals with known categories, found in one pass
+        over the data (Dask's ``categorize``; ``index`` is accepted and ignored: frames has no row index)."""
+        from frames.dataframe.categorical import categorize
+
+        return categorize(self, columns)
 
     def fillna(self, value: Any) -> "DataFrame":
         """Missing values replaced by ``value`` (or ``{column: value}``). A single value fills the
@@ -696,14 +718,16 @@ class DataFrame(_Frame):
         self._check_columns(subset)
         return self._with(DropDuplicates(self._node, tuple(subset), "none" if keep is False else keep))
 
-    def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True):
+    def groupby(self, by: str | Sequence[str], sort: bool = True, dropna: bool = True, as_index: bool = True,
+                observed: bool = True, group_keys: bool = True):
+        """Group by columns, with pandas' arguments (``observed``: see ``frames.dataframe.groupby.GroupBy``)."""
         from frames.dataframe.groupby import GroupBy
 
         keys = [by] if isinstance(by, str) else list(by)
         if self._index:
-            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index)
+            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
         self._check_columns(keys)
-        return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index)
+        return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
 
     def value_counts(self, subset: Sequence[str] | None = None, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
         cols = list(subset) if subset is not None else list(self.columns)
@@ -785,10 +809,14 @@ class DataFrame(_Frame):
 
         return evaluate(self, expr, local_dict, level=1)
 
-    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75)) -> "Scalar":
-        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. The
-        percentiles are exact (linear interpolation, as pandas): each column's values are
-        gathered into the one final task, so this needs the column in memory once."""
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75), percentiles_method: str = "exact") -> "Scalar":
+        """count, mean, std, min, the percentiles and max of the numeric columns, as pandas. With
+        ``percentiles_method="exact"`` (the default) the percentiles are exact (linear
+        interpolation, as pandas): each column's values are gathered into the one final task, so
+        this needs the column in memory once; ``"dask"`` (Dask's default method) merges
+        per-partition percentile summaries instead (see ``Series.quantile``)."""
+        if _approximate(percentiles_method):
+            return self._describe_approximate(tuple(float(q) for q in percentiles))
         cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
         if not cols:
             raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
@@ -801,6 +829,70 @@ class DataFrame(_Frame):
         labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in qs] + ["max"]
         return Scalar(Aggregate(Project(self._node, inputs), (), tuple(specs)), kind="table",
                       post=_Described(tuple(cols), tuple(labels)))
+
+    def _describe_approximate(self, qs: tuple[float, ...]) -> "Scalar":
+        """The moments' one-row aggregate and the approximate quantiles' one row, side by side."""
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not cols:
+            raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
+        inputs = Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols))
+        moments = Aggregate(inputs, (), tuple(AggSpec(f"{f}:{c}", f, c) for c in cols for f in ("count", "mean", "std", "min", "max")))
+        quantiles = ApproxQuantile(Project(inputs, tuple((f"q:{c}", Col(c)) for c in cols)), tuple(f"q:{c}" for c in cols), qs, True)
+        return Scalar(Join(moments, quantiles, "cross"), kind="table", post=_DescribedApproximate(tuple(cols), qs))
+
+    def quantile(self, q: float | Sequence[float] = 0.5, numeric_only: bool = True, method: str = "exact"):
+        """Each numeric column's quantiles (``Series.quantile``'s ``method``): a Series indexed by
+        the columns for one ``q``, a DataFrame indexed by ``q`` for a list, as pandas."""
+        many, qs = _quantile_args(q)
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not numeric_only and len(cols) != len(self.columns):
+            raise DataTypeError("quantile of non-numeric columns; pass numeric_only=True")
+        inputs = tuple((c, Cast(Col(c), pa.float64())) for c in cols)
+        if _approximate(method):
+            node: Node = ApproxQuantile(Project(self._node, inputs), tuple(cols), qs, True)
+        else:
+            node = Aggregate(Project(self._node, inputs), (), tuple(AggSpec(c, "quantile_cont", c, (("q", qs),)) for c in cols))
+        return Scalar(node, kind="table", post=_FrameQuantiles(tuple(cols), qs, many))
+
+    def median(self, numeric_only: bool = True):
+        """Each numeric column's exact median (see ``quantile``)."""
+        return self._unnamed(self.quantile(0.5, numeric_only=numeric_only))
+
+    def median_approximate(self, numeric_only: bool = True, method: str = "default"):
+        """Each numeric column's median from merged per-partition summaries (Dask's)."""
+        return self._unnamed(self.quantile(0.5, numeric_only=numeric_only, method="dask" if method == "default" else method))
+
+    @staticmethod
+    def _unnamed(quantile: "Scalar") -> "Scalar":
+        """pandas names ``quantile(q)``'s Series ``q`` but ``median()``'s not at all."""
+        quantile._post.named = False
+        return quantile
+
+    def nunique(self) -> "Scalar":
+        """The number of distinct non-missing values of each column."""
+        return self._reduce("count_distinct")
+
+    def abs(self) -> "DataFrame":
+        self._numeric_only_frame("abs")
+        return self._map_columns(lambda n, e: call("abs", e))
+
+    def round(self, decimals: int = 0) -> "DataFrame":
+        """Numeric columns rounded half to even (as pandas and NumPy); other columns unchanged."""
+        numeric = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        return self._map_columns(lambda n, e: call("round", e, ndigits=decimals, mode="half_to_even"), numeric)
+
+    def select_dtypes(self, include: Any = None, exclude: Any = None) -> "DataFrame":
+        """The columns whose pandas dtype is (not) of ``include`` (``exclude``), as pandas decides."""
+        empty = self._node.schema.empty_table().to_pandas().drop(columns=list(self._index))
+        for name, dtype in self.dtypes.items():
+            empty[name] = empty[name].astype(dtype) if isinstance(dtype, pd.CategoricalDtype) else empty[name]
+        keep = list(empty.select_dtypes(include=include, exclude=exclude).columns)
+        return self[keep]
+
+    def _numeric_only_frame(self, what: str) -> None:
+        bad = [c for c in self.columns if not _is_numeric(self._node.schema.field(c).type)]
+        if bad:
+            raise DataTypeError(f"{what} needs numeric columns; {bad[0]!r} is {self._node.schema.field(bad[0]).type}")
 
     def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
         """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
@@ -906,9 +998,10 @@ class DataFrame(_Frame):
     # -- materialization ----------------------------------------------------------------------
     def _rebuild(self, results: Sequence[pa.Table]) -> "DataFrame":
         """``persist``: every partition computed, kept in memory as a new DataFrame."""
+        from frames.dataframe.categorical import with_categoricals
         from frames.dataframe.indexing import keep_divisions
 
-        node = keep_divisions(self, FromTables(tuple(results), self._node.schema))
+        node = keep_divisions(self, with_categoricals(FromTables(tuple(results), self._node.schema), self._node))
         return DataFrame(node, self._index, self._column_labels)
 
     def _node_to_write(self, index: bool | None) -> Node:
@@ -1069,6 +1162,11 @@ class Series(_Frame):
 
     @property
     def dtype(self):
+        from frames.dataframe.categorical import _MISSING, _series_categories
+
+        cats = _series_categories(self)
+        if cats is not _MISSING:
+            return pd.CategoricalDtype(None if cats is None else list(cats))
         return pandas_dtypes(pa.schema([("x", self.arrow_type)]))["x"]
 
     @property
@@ -1092,15 +1190,20 @@ class Series(_Frame):
         return Project(self._node, tuple(exprs))
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.Series:
-        table = concat_tables(list(results), self._result_node().schema)
-        pdf = restore_index(arrow_to_pandas(table), self._index)
+        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+
+        result = self._result_node()
+        table = concat_tables(list(results), result.schema)
+        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(result, table.column_names)), self._index)
         s = pdf[self._value_name()]
         s.name = self._name
         return s
 
     def _rebuild(self, results: Sequence[pa.Table]) -> "Series":
-        schema = self._result_node().schema
-        return Series(FromTables(tuple(results), schema), Col(self._value_name()), self._name, self._index)
+        from frames.dataframe.categorical import with_categoricals
+
+        result = self._result_node()
+        return Series(with_categoricals(FromTables(tuple(results), result.schema), result), Col(self._value_name()), self._name, self._index)
 
     def to_frame(self, name: Hashable | None = None) -> DataFrame:
         name = self._name if name is None else name
@@ -1161,7 +1264,18 @@ class Series(_Frame):
         raise InvalidArgumentError("the truth value of a lazy Series is ambiguous; use & | ~ instead of and/or/not")
 
     def astype(self, dtype: Any) -> "Series":
+        from frames.dataframe.categorical import categorical_expr, is_category_dtype
+
+        if is_category_dtype(dtype):
+            return Series(self._node, categorical_expr(self._expr, dtype), self._name, self._index)
         return Series(self._node, Cast(self._expr, to_arrow_type(dtype)), self._name, self._index)
+
+    @property
+    def cat(self):
+        """Categorical properties (``known``, ``categories``, ``codes``), as Dask's ``.cat``."""
+        from frames.dataframe.categorical import CategoricalAccessor
+
+        return CategoricalAccessor(self)
 
     def isin(self, values: Iterable) -> "Series":
         """Whether each value is one of ``values``; a missing value is in them when they hold
@@ -1199,6 +1313,37 @@ class Series(_Frame):
         node, c, v = _same_base(cond, self)
         o = _as_expr(other, node) if not isinstance(other, Series) else _same_base(cond, other)[2]
         return Series(node, call("if_else", c, v, o), self._name, self._index)
+
+    def mask(self, cond: "Series", other: Any = None) -> "Series":
+        """Values where ``cond`` is False (missing where it is True, or ``other``), as pandas."""
+        return self.where(~cond, other)
+
+    def clip(self, lower: Any = None, upper: Any = None) -> "Series":
+        """Values limited to ``[lower, upper]`` (None: no limit); missing values stay missing."""
+        out = self
+        if lower is not None:
+            out = out.where((out >= lower) | out.isna(), lower)
+        if upper is not None:
+            out = out.where((out <= upper) | out.isna(), upper)
+        return out
+
+    def corr(self, other: "Series", method: str = "pearson") -> "Scalar":
+        """Pearson's correlation with ``other`` (a column of the same frame) over the rows where
+        both are present, from one pass of sums (no gathering)."""
+        if method != "pearson":
+            raise InvalidArgumentError("corr supports method='pearson'")
+        return self._paired("corr", other)
+
+    def cov(self, other: "Series") -> "Scalar":
+        """The sample covariance with ``other`` (ddof=1), as pandas."""
+        return self._paired("covar_samp", other)
+
+    def _paired(self, func: str, other: "Series") -> "Scalar":
+        if not isinstance(other, Series):
+            raise InvalidArgumentError(f"{func} needs another Series of the same frame")
+        node, x, y = _same_base(self, other)
+        projected = Project(node, (("__x", Cast(x, pa.float64())), ("__y", Cast(y, pa.float64()))))
+        return Scalar(Aggregate(projected, (), (AggSpec("result", func, "__x", (("other", "__y"),)),)))
 
     @property
     def str(self):
@@ -1238,6 +1383,11 @@ class Series(_Frame):
 
     def nunique(self) -> "Scalar":
         return self._reduce("count_distinct")
+
+    def prod(self) -> "Scalar":
+        """The product of the values (float64; 1.0 for none, as pandas)."""
+        agg = Aggregate(Project(self._node, (("__value__", Cast(self._expr, pa.float64())),)), (), (AggSpec("result", "product", "__value__"),))
+        return Scalar(Project(agg, (("result", call("fill_null", Col("result"), Lit(1.0))),)))
 
     def std(self, ddof: int = 1) -> "Scalar":
         return self._reduce("std", ddof=ddof)
@@ -1281,15 +1431,25 @@ class Series(_Frame):
         """Exact: the values gathered into one task (linear interpolation, as pandas)."""
         return self._reduce("median")
 
-    def quantile(self, q: float | Sequence[float] = 0.5):
-        """Exact quantiles by linear interpolation (pandas' default): the values are gathered into
-        one task. A list of ``q`` gives a Series indexed by ``q``."""
-        many = isinstance(q, (list, tuple))
-        qs = tuple(float(x) for x in (q if many else [q]))
-        if any(not 0 <= x <= 1 for x in qs):
-            raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+    def median_approximate(self, method: str = "default") -> "Scalar":
+        """The median from per-partition percentile summaries merged (Dask's method: see
+        ``quantile(method="dask")``): exact on one partition, a few hundred numbers per partition
+        in memory instead of the whole column."""
+        return self.quantile(0.5, method="dask" if method == "default" else method)
+
+    def quantile(self, q: float | Sequence[float] = 0.5, method: str = "exact"):
+        """Quantiles by linear interpolation, as pandas. ``method="exact"`` (the default) gathers the
+        values into one task; ``method="dask"`` (or ``"default"``/``"approximate"``, Dask's name)
+        merges per-partition percentile summaries (``expr/approx_quantile.py``: exact on one
+        partition, otherwise off by at most the spread between neighbouring percentiles of a
+        partition) and needs no more memory than the summaries. A list of ``q`` gives a Series
+        indexed by ``q``."""
+        many, qs = _quantile_args(q)
         projected = Project(self._node, (("__value__", Cast(self._expr, pa.float64())),))
-        node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
+        if _approximate(method):
+            node: Node = ApproxQuantile(projected, ("__value__",), qs, many)
+        else:
+            node = Aggregate(projected, (), (AggSpec("result", "quantile_cont", "__value__", (("q", qs if many else qs[0]),)),))
         if not many:
             return Scalar(node)
         return Scalar(node, kind="table", post=_Quantiles(qs, self._name))
@@ -1526,6 +1686,39 @@ class _RowApply:
         return part.apply(self.func, axis=1, args=self.args, **self.kwargs)
 
 
+class _FrameQuantiles:
+    """``DataFrame.quantile``'s pandas result from its one row of per-column quantile lists."""
+
+    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...], many: bool, named: bool = True):
+        self.columns, self.qs, self.many, self.named = columns, qs, many, named
+
+    def __call__(self, table: pa.Table) -> Any:
+        row = table.to_pylist()[0] if table.num_rows else {}
+        data = {c: (row.get(c) or [None] * len(self.qs)) for c in self.columns}
+        frame = pd.DataFrame(data, index=list(self.qs), dtype="float64", columns=list(self.columns))
+        if self.many:
+            return frame
+        out = frame.iloc[0]
+        out.name = self.qs[0] if self.named else None
+        return out
+
+
+class _DescribedApproximate:
+    """``describe(percentiles_method="dask")``: the moments' row and the quantiles' row, together."""
+
+    def __init__(self, columns: tuple[str, ...], qs: tuple[float, ...]):
+        self.columns, self.qs = columns, qs
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        row = table.to_pylist()[0]
+        labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in self.qs] + ["max"]
+        data = {}
+        for c in self.columns:
+            qs = row[f"q:{c}"] or [None] * len(self.qs)
+            data[c] = [row[f"count:{c}"], row[f"mean:{c}"], row[f"std:{c}"], row[f"min:{c}"], *qs, row[f"max:{c}"]]
+        return pd.DataFrame(data, index=labels, dtype="float64")
+
+
 class _Quantiles:
     def __init__(self, qs: tuple[float, ...], name: Hashable):
         self.qs, self.name = qs, name
@@ -1558,6 +1751,20 @@ def melt(frame: "DataFrame", id_vars: Any = None, value_vars: Any = None, var_na
     frame._check_columns((listed(id_vars) or []) + (listed(value_vars) or []))
     return frame.map_partitions(pd.melt, id_vars=listed(id_vars), value_vars=listed(value_vars), var_name=var_name,
                                 value_name=value_name)
+
+
+def _quantile_args(q: Any) -> tuple[bool, tuple[float, ...]]:
+    many = isinstance(q, (list, tuple))
+    qs = tuple(float(x) for x in (q if many else [q]))
+    if not qs or any(not 0 <= x <= 1 for x in qs):
+        raise InvalidArgumentError(f"quantile q must be in [0, 1], got {q!r}")
+    return many, qs
+
+
+def _approximate(method: str) -> bool:
+    if method not in ("exact", "dask", "default", "approximate"):
+        raise InvalidArgumentError(f"quantile method must be 'exact' or 'dask' (approximate), not {method!r}")
+    return method != "exact"
 
 
 def _scalar_operator(op: str, reflected: bool = False):

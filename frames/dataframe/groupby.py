@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from frames.dataframe.collection import (DataFrame, Series, _is_numeric, _meta_schema, _reduction, _sample_meta,
                                          _typed_like, map_partitions)
-from frames.errors import InvalidArgumentError
+from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.aggregate import AGGREGATE_FUNCTIONS, Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Project
 from frames.dataframe.expr.scalar import Col
@@ -30,7 +30,14 @@ def _func_name(func: Any) -> str:
 
 
 class GroupBy:
-    def __init__(self, frame: DataFrame, keys: list[str], sort: bool, dropna: bool, as_index: bool, selection: list[str] | None = None, series: bool = False):
+    """``df.groupby(keys)``: pandas' arguments (``sort``, ``dropna``, ``as_index``, ``observed``).
+
+    ``observed`` matters for categorical keys only, as in pandas: True (pandas 3's default) gives
+    the groups that occur, False every combination of the keys' known categories (those without
+    rows count 0 and sum 0; their other aggregates are missing)."""
+
+    def __init__(self, frame: DataFrame, keys: list[str], sort: bool, dropna: bool, as_index: bool, selection: list[str] | None = None,
+                 series: bool = False, observed: bool = True):
         self._frame = frame
         self._keys = keys
         self._sort = sort
@@ -38,11 +45,12 @@ class GroupBy:
         self._as_index = as_index
         self._selection = selection
         self._series = series
+        self._observed = observed
 
     def __getitem__(self, key: str | Sequence[str]) -> "GroupBy":
         cols = [key] if isinstance(key, str) else list(key)
         self._frame._check_columns(cols)
-        return GroupBy(self._frame, self._keys, self._sort, self._dropna, self._as_index, cols, isinstance(key, str))
+        return GroupBy(self._frame, self._keys, self._sort, self._dropna, self._as_index, cols, isinstance(key, str), self._observed)
 
     def __getattr__(self, name: str) -> "GroupBy":
         if not name.startswith("_") and name in self._frame._node.schema.names:
@@ -56,10 +64,13 @@ class GroupBy:
             cols = [c for c in cols if _is_numeric(self._frame._node.schema.field(c).type)]
         return cols
 
-    def _aggregate(self, items: list[tuple[str, str | None, str, dict]], labels: dict | None = None, series: bool | None = None):
+    def _aggregate(self, items: list[tuple[str, str | None, str, dict]], labels: dict | None = None, series: bool | None = None,
+                   split_out: int | None = None):
         """Aggregate ``(output name, column, function, options)`` items per group. Inputs are
         projected under private names (a column may be a key as well: ``groupby("k").k.count()``)
-        and outputs named like a key are renamed back at ``compute()``."""
+        and outputs named like a key are renamed back at ``compute()``. ``split_out`` above 1
+        (Dask's): that many output partitions, hash-partitioned on the keys, merged in parallel;
+        their groups are then not sorted (as Dask's default ``sort=None``)."""
         schema = self._frame._node.schema
         exprs: dict[str, Any] = {k: Col(k) for k in self._keys}
         specs, labels = [], dict(labels or {})
@@ -70,11 +81,17 @@ class GroupBy:
             if column is None:
                 specs.append(AggSpec(name, "count_all"))
                 continue
+            other = options.pop("other", None)
             expr, spec = _reduction(Col(column), schema.field(column).type, name, func, options)
             exprs[f"__in{i}"] = expr
+            if other is not None:  # a paired aggregate (corr, cov): the other column projected too
+                exprs[f"__other{i}"] = other
+                spec = AggSpec(name, spec.func, spec.column, spec.options + (("other", f"__other{i}"),))
             specs.append(AggSpec(name, spec.func, f"__in{i}", spec.options))
+        split = split_out if split_out is not None and split_out > 1 else None
         node = Aggregate(Project(self._frame._node, tuple(exprs.items())), tuple(self._keys), tuple(specs),
-                         dropna=self._dropna, sort=self._sort)
+                         dropna=self._dropna, sort=self._sort and split is None, split_out=split)
+        node = self._with_unobserved(node, specs)
         series = self._series and len(specs) == 1 if series is None else series
         if not self._as_index:
             out_names = [labels.get(s.name, s.name) for s in specs]
@@ -84,14 +101,37 @@ class GroupBy:
             return Series(node, Col(specs[0].name), None if name == "__size__" else name, tuple(self._keys))
         return DataFrame(node, tuple(self._keys), column_labels=labels or None)
 
-    def _simple(self, func: str, numeric_only: bool = False, **options: Any):
-        return self._aggregate([(c, c, func, options) for c in self._value_columns(numeric_only)])
+    def _with_unobserved(self, node, specs):
+        """``observed=False`` over categorical keys: the aggregate outer-joined with every
+        combination of their categories (counts and sums of the groups without rows 0, as pandas)."""
+        from frames.dataframe.categorical import Categorical, categorical_columns, unobserved_groups
+        from frames.dataframe.expr.join import Join
+        from frames.dataframe.expr.scalar import Lit, call
+        from frames.dataframe.expr.sort import Sort, SortKey
+        from frames.dataframe.expr.sources import FromTables
 
-    def sum(self, numeric_only: bool = False):
-        return self._simple("sum", numeric_only)
+        cats = categorical_columns(self._frame._node, self._keys)
+        if self._observed or not cats:
+            return node
+        groups = unobserved_groups(self._keys, cats, node.schema)
+        keys = tuple(self._keys)
+        joined = Join(FromTables((groups,), groups.schema), node, "outer", keys, keys, coalesce_keys=True)
+        exprs = [(k, Categorical(Col(k), cats[k])) for k in keys]
+        for spec in specs:
+            zero = spec.func in ("count", "count_all", "count_distinct") or (spec.func == "sum" and spec.option("min_count") == 0)
+            t = node.schema.field(spec.name).type
+            exprs.append((spec.name, call("fill_null", Col(spec.name), Lit(0, t)) if zero else Col(spec.name)))
+        out = Project(joined, tuple(exprs))
+        return Sort(out, tuple(SortKey(k, True) for k in keys)) if self._sort else out
 
-    def mean(self, numeric_only: bool = False):
-        return self._simple("mean", numeric_only)
+    def _simple(self, func: str, numeric_only: bool = False, split_out: int | None = None, **options: Any):
+        return self._aggregate([(c, c, func, dict(options)) for c in self._value_columns(numeric_only)], split_out=split_out)
+
+    def sum(self, numeric_only: bool = False, split_out: int | None = None):
+        return self._simple("sum", numeric_only, split_out)
+
+    def mean(self, numeric_only: bool = False, split_out: int | None = None):
+        return self._simple("mean", numeric_only, split_out)
 
     def median(self, numeric_only: bool = False):
         """Exact: each group's values gathered in one list, as SQL's median."""
@@ -121,13 +161,71 @@ class GroupBy:
     def var(self, ddof: int = 1, numeric_only: bool = False):
         return self._simple("var", numeric_only, ddof=ddof)
 
+    # -- two columns, and the best rows of each group ---------------------------------------------
+    def corr(self, other: Series, method: str = "pearson", min_periods: int | None = None):
+        """Pearson's correlation of the selected column with ``other`` (a column of the grouped
+        frame) per group, over the rows where both are present (pandas' ``SeriesGroupBy.corr``),
+        from per-partition sums of x, y, xy, x² and y²: one pass, no shuffle."""
+        if method != "pearson" or min_periods is not None:
+            raise InvalidArgumentError("groupby corr supports method='pearson' without min_periods")
+        return self._paired("corr", other)
+
+    def cov(self, other: Series, min_periods: int | None = None, ddof: int = 1):
+        """The sample covariance (``ddof=1``) of the selected column with ``other`` per group."""
+        if min_periods is not None or ddof != 1:
+            raise InvalidArgumentError("groupby cov supports ddof=1 without min_periods")
+        return self._paired("covar_samp", other)
+
+    def _paired(self, func: str, other: Series):
+        if not self._series:
+            raise InvalidArgumentError(f"groupby {func} needs one selected column: df.groupby(keys)[column].{func}(df[other])")
+        if not isinstance(other, Series) or other._node is not self._frame._node:
+            raise InvalidArgumentError(f"groupby {func}'s other must be a column of the grouped frame (df.groupby(k).x.{func}(df.y))")
+        column = self._selection[0]
+        if not (_is_numeric(self._frame._node.schema.field(column).type) and _is_numeric(other.arrow_type)):
+            raise DataTypeError(f"groupby {func} needs numeric columns, not {column!r} and {other.name!r}")
+        return self._aggregate([(column, column, func, {"other": other._expr})], series=True)
+
+    def nlargest(self, n: int = 5):
+        """Each group's ``n`` largest values of the selected column, groups in key order, each
+        from its largest value (pandas' ``SeriesGroupBy.nlargest``, indexed by the keys only:
+        frames has no row labels to add). A tree reduction of per-partition top ``n``s."""
+        return self._top(n, True)
+
+    def nsmallest(self, n: int = 5):
+        """Each group's ``n`` smallest values of the selected column (see ``nlargest``)."""
+        return self._top(n, False)
+
+    def _top(self, n: int, largest: bool):
+        from frames.dataframe.expr.topk import GroupTopK
+
+        if not self._series:
+            raise InvalidArgumentError("nlargest/nsmallest need one selected column: df.groupby(keys)[column].nlargest(n)")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise InvalidArgumentError(f"n must be a non-negative integer, got {n!r}")
+        column = self._selection[0]
+        value = column if column not in self._keys else "__value__"
+        exprs = tuple((k, Col(k)) for k in self._keys) + ((value, Col(column)),)
+        node = GroupTopK(Project(self._frame._node, exprs), tuple(self._keys), value, n, largest, self._dropna)
+        return Series(node, Col(value), column, tuple(self._keys))
+
     def size(self):
         return self._aggregate([("size", None, "count_all", {})], labels={"size": "__size__"} if self._as_index else None,
                                series=True)
 
-    def agg(self, arg: Any = None, **named: Any):
+    def agg(self, arg: Any = None, *, split_out: int | None = None, split_every: int | None = None,
+            shuffle_method: str | None = None, **named: Any):
         """``agg("sum")``, ``agg(["sum", "max"])``, ``agg({"b": "sum", "c": ["min", "max"]})`` or
-        named aggregation ``agg(total=("b", "sum"))``."""
+        named aggregation ``agg(total=("b", "sum"))``. Dask's ``split_out=n`` gives n output
+        partitions (see ``_aggregate``); ``split_every`` and ``shuffle_method`` are accepted for
+        Dask's code and change nothing (frames merges partials in a tree of its own width)."""
+        if split_out is not None and (not isinstance(split_out, int) or isinstance(split_out, bool) or split_out < 1):
+            raise InvalidArgumentError(f"split_out must be a positive integer, got {split_out!r}")
+        return self._agg(arg, split_out, **named)
+
+    aggregate = agg
+
+    def _agg(self, arg: Any, split_out: int | None, **named: Any):
         if named:
             items = []
             for out, pair in named.items():
@@ -137,7 +235,7 @@ class GroupBy:
                 self._frame._check_columns([column])
                 name = _func_name(func)
                 items.append((out, column if name != "count_all" else None, name, {}))
-            return self._aggregate(items, series=False)
+            return self._aggregate(items, series=False, split_out=split_out)
         if isinstance(arg, Aggregation):
             return self._custom(arg)
         if callable(arg) and _ALIASES.get(getattr(arg, "__name__", None), getattr(arg, "__name__", None)) not in AGGREGATE_FUNCTIONS:
@@ -146,8 +244,8 @@ class GroupBy:
             if self._series:
                 func = _func_name(arg)
                 column = self._selection[0]
-                return self._aggregate([(column, column if func != "count_all" else None, func, {})])
-            return self._simple(_func_name(arg))
+                return self._aggregate([(column, column if func != "count_all" else None, func, {})], split_out=split_out)
+            return self._simple(_func_name(arg), split_out=split_out)
         if isinstance(arg, dict):
             items, labels = [], {}
             multi = any(isinstance(v, (list, tuple)) for v in arg.values())
@@ -159,7 +257,7 @@ class GroupBy:
                     name = f"{column}_{label}" if multi else column
                     items.append((name, column if func != "count_all" else None, func, {}))
                     labels[name] = (column, label)
-            return self._aggregate(items, labels=labels if multi else None, series=False)
+            return self._aggregate(items, labels=labels if multi else None, series=False, split_out=split_out)
         if isinstance(arg, (list, tuple)):
             items, labels = [], {}
             for c in self._value_columns():
@@ -170,10 +268,8 @@ class GroupBy:
                     items.append((name, c if func != "count_all" else None, func, {}))
                     labels[name] = (c, label)
             # one column: plain columns named after the functions, like pandas
-            return self._aggregate(items, labels=None if self._series else labels, series=False)
+            return self._aggregate(items, labels=None if self._series else labels, series=False, split_out=split_out)
         raise InvalidArgumentError(f"agg does not accept {type(arg).__name__}")
-
-    aggregate = agg
 
     def _agg_function(self, func: Callable):
         """``agg(f)`` with a function of a group's values (per column): run on the whole groups."""

@@ -18,8 +18,18 @@ from frames.dataframe.expr.node import Node, build_graph
 def plan_tree(node: Node) -> dict:
     """The expression tree as the query log's plain dicts; a node's ``key`` is the name its tasks
     carry. A subtree used twice (a CTE) appears twice with the same id, sharing its counters."""
-    return {"id": node.token, "name": node.label, "detail": node.describe(), "key": node.name,
+    return {"id": node.token, "name": node.label, "detail": _detail(node), "key": node.name,
             "children": [plan_tree(child) for child in node.inputs()]}
+
+
+def _detail(node: Node) -> str:
+    """The node's one-line description. Expressions render recursively, so one nested deeper than
+    the interpreter's stack allows (SQL such as ``abs(abs(... x))`` 190 deep, which the engine
+    answers) is shown by its label: the log must never be why a query fails."""
+    try:
+        return node.describe()
+    except RecursionError:
+        return f"{node.label} (expression too deeply nested to show)"
 
 
 def track(frames: Sequence[Any], nodes: Sequence[Node]) -> None:

@@ -43,9 +43,18 @@ def _column_hash(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     elif pa.types.is_temporal(t):
         ints = np.asarray(pc.fill_null(pc.cast(pc.cast(values, pa.timestamp("us")) if pa.types.is_timestamp(t) else values, pa.int64()), 0).to_numpy(), dtype=np.int64)
     else:
-        objs = pc.fill_null(pc.cast(values, pa.string()), "").to_numpy(zero_copy_only=False)
-        return pd.util.hash_array(objs, categorize=False)
+        return _text_hash(values)
     return ints.view(np.uint64) * _GOLDEN
+
+
+def _text_hash(values: pa.Array) -> np.ndarray:
+    """pandas' vectorized hash of the distinct values only (Arrow's hash table finds them), taken
+    for every row: pandas hashes Python objects, and a column of 1M strings with 100k distinct
+    values hashed 4x faster so (h2o q10's split of 1M partial groups by six keys)."""
+    encoded = pc.dictionary_encode(pc.fill_null(pc.cast(values, pa.string()), ""))
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    hashes = pd.util.hash_array(distinct, categorize=False)
+    return hashes[np.asarray(encoded.indices)] if len(distinct) else np.zeros(len(values), dtype=np.uint64)
 
 
 def hash_buckets(table: pa.Table, keys: tuple[str, ...], n: int) -> np.ndarray:
