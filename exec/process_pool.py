@@ -68,8 +68,11 @@ class WorkerRef(Handle):
         return self.worker.pid
 
     def load(self):
-        """The value, here (written by its worker to ``/dev/shm`` and mapped: no copy, no pipe)."""
-        return _wait(self.worker.pool.share([self]))[0].load()
+        """The value, here (written by its worker to ``/dev/shm`` and mapped: no copy, no pipe;
+        counted in the pool's ``bytes_received``)."""
+        value = _wait(self.worker.pool.share([self]))[0].load()
+        self.worker.pool.bytes_received += self.nbytes
+        return value
 
     def moved_to(self, directory: str) -> Stored:
         """Spill: the worker writes the value to a file under ``directory`` and lets it go."""
@@ -156,6 +159,7 @@ class _Worker:
                 if frame is None:
                     self._died()
                     return
+                self.pool.bytes_received += len(frame)
                 message = loads(frame)
                 frame = None
                 if message[0] == "published":
@@ -274,6 +278,8 @@ class ProcessPool:
         self._queue: collections.deque[_Job] = collections.deque()
         self._ids = 0
         self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
+        self.lost_callbacks: list[Callable[[int], None]] = []  # called with the pid of a worker that died
+        self.bytes_received = 0  # frames read from the workers and refs loaded here (a test's measure of what moved)
 
     def submit(self, fn: Callable, batch: list, *args, keep: int | None = None) -> Future:
         """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do.
@@ -470,6 +476,8 @@ class ProcessPool:
         self._dispatch()
 
     def _worker_lost(self, worker: _Worker) -> None:
+        for callback in list(self.lost_callbacks):  # a Client forgets the refs it held there
+            callback(worker.pid)
         with self._lock:
             if worker in self._workers:
                 self._workers.remove(worker)
@@ -490,6 +498,21 @@ class ProcessPool:
                 job.future.set_exception(KeyboardInterrupt())
         for w in busy:
             w.kill()
+
+    def running_on(self, futures: set) -> dict[int, bool]:
+        """For the workers running any of the jobs ``futures``: pid -> whether they run nothing else
+        (a Client's cancel kills such a worker: ``kill_worker``)."""
+        with self._lock:
+            return {w.pid: all(f in futures for f in w.jobs.values()) for w in self._workers
+                    if any(f in futures for f in w.jobs.values())}
+
+    def kill_worker(self, pid: int) -> None:
+        """Kill one worker (its jobs fail with ``WorkerDiedError``, its refs are lost; it is
+        replaced when jobs wait): how a running task is cancelled."""
+        with self._lock:
+            target = next((w for w in self._workers if w.pid == pid), None)
+        if target is not None:
+            target.kill()
 
     def pids(self) -> list[int]:
         with self._lock:

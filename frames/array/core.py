@@ -135,6 +135,11 @@ class Array(Layered):
     def _finalize(self, results: Sequence[Any]) -> np.ndarray:
         return assemble(list(results), self.numblocks)
 
+    @property
+    def _rebuild_needs_values(self) -> bool:
+        """A Client's ``persist`` must wait for the blocks: their shapes give unknown chunk sizes."""
+        return not self.known_chunks
+
     def _rebuild(self, results: Sequence[Any]) -> "Array":
         chunks = self._chunks
         if not self.known_chunks:  # persisted blocks tell their lengths

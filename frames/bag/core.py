@@ -26,7 +26,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from exec import Ref, Task
 from frames.bag.errors import BagError
-from frames.base import Layered, Lazy, layered_graph
+from frames.base import Layered, Lazy, Remote, layered_graph
 
 _counter = itertools.count()
 _session = uuid.uuid4().hex[:8]
@@ -109,7 +109,8 @@ class Bag(Layered):
         return [x for part in results for x in part]
 
     def _rebuild(self, results: Sequence[Any]) -> "Bag":
-        return Bag(dict(zip(self.keys(), [list(r) for r in results])), self.name, self.npartitions)
+        parts = [r if isinstance(r, Remote) else list(r) for r in results]  # a Client's Futures stay as they are
+        return Bag(dict(zip(self.keys(), parts)), self.name, self.npartitions)
 
     def __repr__(self) -> str:
         label = self.name[len("bag-"):].rsplit("-", 2)[0] if self.name.startswith("bag-") else self.name

@@ -142,13 +142,16 @@ class Client:
         return futures[0] if single else futures
 
     def persist(self, collections: Any, optimize_graph: bool = True, priority: int = 0) -> Any:
-        """Each collection over its computed partitions, as ``frames.persist`` gives, computed on
-        this Client's workers."""
+        """Each collection over its partitions computed on this Client's workers, at once: the
+        collection's graph holds their Futures, so the partitions stay where they were computed
+        (on a worker process, or the Dask cluster) and later work on this Client reads them there;
+        another scheduler fetches them. A collection that must see its partitions to be rebuilt (an
+        array of unknown chunk sizes) waits for them and holds their values."""
         single = not isinstance(collections, (list, tuple))
         objs = [collections] if single else list(collections)
         lazies = [o for o in objs if isinstance(o, Lazy) and type(o) is not Future]
         parts = self._submit_collections(lazies, optimize_graph, priority, finalize=False)
-        rebuilt = {id(o): o._rebuild(self.gather(p)) for o, p in zip(lazies, parts)}
+        rebuilt = {id(o): _rebuild_over(o, p, self.gather) for o, p in zip(lazies, parts)}
         out = [rebuilt.get(id(o), o) for o in objs]
         return out[0] if single else out
 
@@ -170,17 +173,16 @@ class Client:
                 outs.append(out)
         else:
             outs = keys
-        handles = self._submit_graph(graph, outs, priority, outs if finalize else ())
-        futures = dict(zip(outs, [self._backend.future_of(h) for h in handles]))
+        futures = dict(zip(outs, self._submit_graph(graph, outs, priority, outs if finalize else ())))
         if finalize:
             return [futures[o] for o in outs]
         return [[futures[k] for k in ks] for ks in key_lists]
 
-    def _submit_graph(self, graph: dict, keys: list, priority: int, here: Sequence) -> list:
+    def _submit_graph(self, graph: dict, keys: list, priority: int, here: Sequence) -> list[Future]:
         backend = self._backend
         if hasattr(backend, "client"):  # Dask: everything runs on the cluster
-            return backend.submit_graph(graph, keys)
-        return backend.submit_graph(graph, keys, priority, here)
+            return [backend.future_of(h) for h in backend.submit_graph(graph, keys)]
+        return backend.submit_graph(graph, keys, priority, here, futures=True)
 
     # -- the scheduler protocol (exec.get) -----------------------------------------------------
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks: Sequence = ()) -> list:
@@ -304,6 +306,14 @@ def default_client() -> Client:
         if not _defaults:
             raise ValueError("no Client is running: create one with frames.Client()")
         return _defaults[-1]
+
+
+def _rebuild_over(obj: Lazy, futures: list[Future], gather: Callable) -> Lazy:
+    """``obj`` over the Futures of its partitions; over their values when it cannot be rebuilt
+    without seeing them."""
+    if not getattr(obj, "_rebuild_needs_values", False):
+        return obj._rebuild(futures)
+    return obj._rebuild(gather(futures))
 
 
 def _finalize(finalize: Callable, results: list) -> Any:

@@ -87,11 +87,30 @@ class LocalCluster:
         """True when tasks run in other processes (their arguments and results are pickled)."""
         return self.processes
 
-    def submit(self, batch: list) -> Future:
-        """Run ``exec.core.run_batch(batch)`` on a worker."""
+    def submit(self, batch: list, share_dir: str | None = None, keep: int | None = None) -> Future:
+        """Run ``exec.core.run_batch(batch)`` on a worker (processes: results of ``keep`` bytes or
+        more stay there as ``exec.process_pool.WorkerRef``, written under ``share_dir`` when another
+        process needs them; ``ProcessPool.submit``)."""
         if self._closed:
             raise ClientClosedError("the cluster is closed")
+        if self.processes:
+            return self._pool.submit(run_batch, batch, share_dir, keep=keep)
         return self._pool.submit(run_batch, batch)
+
+    def on_worker_lost(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(pid)`` when a worker process dies (its held results are gone)."""
+        self._pool.lost_callbacks.append(callback)
+
+    def running_on(self, jobs: set) -> dict[int, bool]:
+        """pid -> whether the worker runs nothing but ``jobs``, for the workers running any of them."""
+        return self._pool.running_on(jobs)
+
+    def kill_worker(self, pid: int) -> None:
+        self._pool.kill_worker(pid)
+
+    def bytes_received(self) -> int:
+        """Bytes the worker processes have sent to this process (results, fetched values)."""
+        return self._pool.bytes_received if self.processes else 0
 
     def interrupt(self, jobs: set) -> None:
         """Stop running jobs: worker processes running them are killed (and replaced); threads

@@ -57,7 +57,10 @@ class Future(Remote):
 
     # -- control -----------------------------------------------------------------------------
     def cancel(self) -> None:
-        """Stop the task if it has not finished (and its dependents with it)."""
+        """Stop the task if it has not finished (and its dependents with it). A task running on a
+        local worker process is stopped by killing that process when it runs nothing else (a fresh
+        one replaces it; results it held are computed again if still needed); on threads it runs
+        to its end and its result is dropped; on a Dask cluster, as ``distributed`` cancels."""
         self._backend.cancel([self._handle])
 
     def retry(self) -> None:

@@ -15,7 +15,8 @@ from frames.dataframe.expr.node import Lowering, Node, memoized
 
 @dataclass(frozen=True, eq=False)
 class FromTables(Node):
-    """Partitions held in memory (``from_pandas``, ``from_arrow``, ``persist``)."""
+    """Partitions held in memory (``from_pandas``, ``from_arrow``, ``persist``), or by a Client's
+    workers (``client.persist``: the partitions are its Futures)."""
 
     tables: tuple[pa.Table, ...]
     table_schema: pa.Schema
@@ -34,11 +35,11 @@ class FromTables(Node):
         return keys
 
     @memoized
-    def estimated_bytes(self) -> float:
-        return float(sum(t.nbytes for t in self.tables))
+    def estimated_bytes(self) -> float:  # a partition a Client's Future holds (persist) counts as unknown: 0
+        return float(sum(getattr(t, "nbytes", 0) for t in self.tables))
 
     def describe(self) -> str:
-        rows = sum(t.num_rows for t in self.tables)
+        rows = sum(t.num_rows for t in self.tables) if all(isinstance(t, pa.Table) for t in self.tables) else "?"
         return f"InMemory partitions={len(self.tables)} rows={rows} columns={self.schema.names}"
 
 
