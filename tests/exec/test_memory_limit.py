@@ -22,6 +22,7 @@ from exec.errors import ConfigError, MemoryLimitError
 from exec.process_pool import ProcessPool, WorkerRef
 from exec.store import Stored, dumps, loads, store
 from tests.sql.oracle import assert_same
+from tests.tables import fact_table
 
 SCHEDULERS = ("sync", "threads", "processes")
 LIMIT = "1MB"  # the tables below are ~4 MB in 7 partitions of ~0.6 MB
@@ -31,8 +32,7 @@ LIMIT = "1MB"  # the tables below are ~4 MB in 7 partitions of ~0.6 MB
 def tables():
     rng = np.random.default_rng(17)
     n = 150_000
-    fact = pd.DataFrame({"k": rng.integers(0, 1000, n), "v": rng.random(n).round(6),
-                         "s": pd.Series(rng.integers(0, 20_000, n)).map(lambda i: f"name{i}")})
+    fact = fact_table(rng, n, keys=1000, names=20_000)
     dim = pd.DataFrame({"k": np.arange(1000), "g": np.arange(1000) % 13})
     return fact, dim
 

@@ -23,6 +23,7 @@ from exec.core import get_async, run_batch
 from exec.errors import MemoryLimitError
 from exec.process_pool import KEEP_BYTES, ProcessPool, WorkerDiedError, WorkerRef
 from tests.sql.oracle import assert_same
+from tests.tables import fact_table
 
 
 def _table(i: int, rows: int = 50_000) -> pa.Table:
@@ -214,8 +215,7 @@ def test_sql_answers_equal_threads_and_duckdb():
 
     rng = np.random.default_rng(5)
     n = 120_000
-    fact = pd.DataFrame({"k": rng.integers(0, 500, n), "v": rng.random(n).round(6),
-                         "s": pd.Series(rng.integers(0, 30_000, n)).map(lambda i: f"name{i}")})
+    fact = fact_table(rng, n, keys=500, names=30_000)
     dim = pd.DataFrame({"k": np.arange(500), "g": np.arange(500) % 7})
     sql = ["SELECT s, count(*) AS n, sum(v) AS sv FROM fact GROUP BY s",
            "SELECT g, count(*) AS n, min(v) AS mv FROM fact JOIN dim USING (k) GROUP BY g",

@@ -21,6 +21,7 @@ from frames.dataframe.expr import spill
 from frames.dataframe.expr.join import JoinSpec, join_tables
 from frames.dataframe.expr.sort import SortKey, _merge_range
 from tests.sql.oracle import assert_same
+from tests.tables import fact_table
 
 LIMIT = "1MB"  # two workers: a task's budget is 256 KiB; the partitions below are ~0.2-0.5 MB
 
@@ -29,8 +30,7 @@ LIMIT = "1MB"  # two workers: a task's budget is 256 KiB; the partitions below a
 def tables():
     rng = np.random.default_rng(5)
     n = 120_000
-    fact = pd.DataFrame({"k": rng.integers(0, 40_000, n), "v": rng.random(n).round(6),
-                         "s": pd.Series(rng.integers(0, 30_000, n)).map(lambda i: f"name{i}")})
+    fact = fact_table(rng, n, keys=40_000, names=30_000)
     other = pd.DataFrame({"k2": rng.integers(0, 40_000, n // 2), "w": rng.random(n // 2).round(6),
                           "t": pd.Series(rng.integers(0, 500, n // 2)).map(lambda i: f"t{i}")})
     return fact, other
