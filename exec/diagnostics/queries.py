@@ -20,8 +20,12 @@ seconds per query, so a subscriber costs little however many tasks run. Callback
 that computes and must be quick (a dashboard copies ``record.snapshot()`` and returns).
 
 A fused chain of tasks (``exec.graph.fuse``) runs as one task: each member's operator counts it as
-done, rows go to the operator whose output it returns, and its time to that operator too.
-``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is timed on its own.
+done, rows go to the operator whose output it returns, and its time to that operator too; an
+operator none of whose output tasks ran on their own is marked ``fused_into`` (the ``number`` of
+the operator that returned it). ``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is
+timed on its own. ``spilled_bytes``: what the operator's tasks wrote to disk
+(``exec.memory.spilled_by_operator``, by task name, over the run; on a cluster, from each task's
+report); process workers' spills are not seen yet.
 """
 
 from __future__ import annotations
@@ -218,12 +222,13 @@ class QueryTracker(Callback):
 
     It does not finish the record: the caller that started the query does, once every graph the
     query needs has run (``finish_record=True`` makes the first graph's end finish it). On a
-    ``distributed`` cluster only ``remote_tasks=True`` trackers see tasks (``exec.distributed``)."""
+    ``distributed`` cluster only ``remote_tasks=True`` trackers see tasks (each task then reports
+    itself from its worker, ``exec.distributed``)."""
 
     def __init__(self, record: QueryRecord, finish_record: bool = False, remote_tasks: bool = True):
         self.record = record
         self.finish_record = finish_record
-        self.remote_tasks = remote_tasks  # on a distributed cluster, measure every task (one extra task each)
+        self.remote_tasks = remote_tasks  # on a distributed cluster, every task reports itself (one event each)
         self._prefixes = {n["key"]: n["id"] for n in walk(record.plan_tree) if n.get("key")}
         self._op_key = {op: k for k, op in self._prefixes.items()}
         self._by_name: dict[Any, int | None] = {}  # task-name -> operator, as resolved
