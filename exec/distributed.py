@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
+import threading
 import time
+import weakref
 from typing import Any, Sequence
 
 from exec.errors import SchedulerError
@@ -45,34 +48,73 @@ def _run(task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
     return task.value.execute(dict(zip(dep_keys.value, dep_values)))
 
 
-_elapsed: dict = {}  # in a worker: seconds each watched task took, until its measuring task reads them
+TOPIC = "sqlengine-tasks"  # the cluster's event topic watched tasks report on
 
 
-def _run_timed(key: _Opaque, task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
-    t0 = time.perf_counter()
-    value = _run(task, dep_keys, *dep_values)
-    _elapsed[key.value] = time.perf_counter() - t0
-    return value
-
-
-def _measure(key: _Opaque, value: Any) -> tuple:
-    """On the worker holding a watched task's result: its rows, bytes and run time (the time is
-    known when the measuring task runs where the result was made, as Dask places it nearly always)."""
+def _run_reported(report: _Opaque, task: _Opaque, dep_keys: _Opaque, *dep_values: Any) -> Any:
+    """Run a watched task on its worker and report its result's rows and bytes, its run time and
+    the bytes its operators spilled (``exec.memory``, by operator name) as an event on ``TOPIC``:
+    a small message on the worker's stream to the scheduler, passed on to the watching client."""
+    from exec import memory
     from exec.store import sizeof
 
+    prefix, index, key = report.value
+    before = memory.spilled_by_operator()
+    memory.task_started(key)  # spills are counted under the operator (a fused chain names each member)
+    t0 = time.perf_counter()
+    value = _run(task, dep_keys, *dep_values)
+    elapsed = time.perf_counter() - t0
+    after = memory.spilled_by_operator()
+    spilled = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
     rows = getattr(value, "num_rows", None)
-    return (rows if isinstance(rows, int) else None, sizeof(value), _elapsed.pop(key.value, 0.0))
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(TOPIC, [prefix, index, rows if isinstance(rows, int) else None, int(sizeof(value)),
+                                       elapsed, spilled])
+    except Exception:  # not on a worker, or the event cannot be sent: the watcher falls back to the log
+        pass
+    return value
 
 
 class Measured:
     """What a watching callback's ``posttask`` gets for a task run on the cluster: the result's
-    ``num_rows`` and ``nbytes`` measured there, not the result."""
+    ``num_rows`` and ``nbytes`` measured there, not the result, and ``spilled`` (operator name ->
+    bytes its operators wrote to disk while it ran)."""
 
-    __slots__ = ("num_rows", "nbytes")
+    __slots__ = ("num_rows", "nbytes", "spilled")
 
-    def __init__(self, num_rows: int | None, nbytes: int):
+    def __init__(self, num_rows: int | None, nbytes: int, spilled: dict | None = None):
         self.num_rows = num_rows
         self.nbytes = nbytes
+        self.spilled = spilled or {}
+
+
+class _Reports:
+    """Per ``distributed.Client``: one subscription to ``TOPIC``, routing each event to the queue of
+    the computation (by its key prefix) that waits for it. The handler runs on the client's event
+    loop, so it only files the event; the callbacks run in the thread that called ``get``."""
+
+    _by_client: "weakref.WeakKeyDictionary[Any, _Reports]" = weakref.WeakKeyDictionary()
+    _lock = threading.Lock()
+
+    def __init__(self, client: Any):
+        self.queues: dict[str, queue.SimpleQueue] = {}
+        client.subscribe_topic(TOPIC, self._route)
+
+    @classmethod
+    def of(cls, client: Any) -> "_Reports":
+        with cls._lock:
+            reports = cls._by_client.get(client)
+            if reports is None:
+                reports = cls._by_client[client] = cls(client)
+            return reports
+
+    def _route(self, event: tuple) -> None:
+        msg = event[1]
+        q = self.queues.get(msg[0])
+        if q is not None:
+            q.put(msg)
 
 
 def _literal(value: _Opaque) -> Any:
@@ -147,9 +189,9 @@ class DistributedScheduler:
 
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         """``start`` and ``finish`` callbacks are called; ``posttask`` only of callbacks that set
-        ``remote_tasks = True`` (a progress bar, EXPLAIN ANALYZE), as each task finishes on the
-        cluster, with a ``Measured`` (rows and bytes of the result, measured on its worker) in
-        place of the result: watching costs one small extra task per task."""
+        ``remote_tasks = True`` (a progress bar, the query log), as each task finishes on the
+        cluster, with a ``Measured`` (rows and bytes of the result and spilled bytes, measured on
+        its worker) in place of the result: watching costs one small event message per task."""
         for cb in callbacks:
             getattr(cb, "start", _noop)(graph)
         errored = True
@@ -167,27 +209,50 @@ class DistributedScheduler:
                 getattr(cb, "finish", _noop)(graph, errored)
 
     def _get_watched(self, graph: dict, keys: Sequence, rename: "_Prefixed", watchers: list) -> list:
-        from dask._task_spec import Task as DaskTask, TaskRef
-        from distributed import as_completed
+        """Each task wrapped to report itself (``_run_reported``): as the reports arrive, each
+        watcher's ``posttask`` is called here. A report the stream has not brought by the time
+        every result is ready is read from the scheduler's log of the topic."""
+        from dask._task_spec import Task as DaskTask
 
         dgraph = to_dask_graph(graph, rename)
         tasks = [k for k, v in graph.items() if type(v) is Task]
-        measure_keys = []
-        for k in tasks:
+        prefix = rename.prefix
+        for i, k in enumerate(tasks):
             new = rename(k)
-            old = dgraph[new]
-            dgraph[new] = DaskTask(new, _run_timed, _Opaque(new), *old.args)
-            mk = (rename.prefix + "-measure", k)
-            dgraph[mk] = DaskTask(mk, _measure, _Opaque(new), TaskRef(new))
-            measure_keys.append(mk)
-        futures = self.client.get(dgraph, [rename(k) for k in keys] + measure_keys, sync=False)
-        results, measures = futures[: len(keys)], futures[len(keys):]
-        task_of = {f.key: k for f, k in zip(measures, tasks)}
-        for fut in as_completed(measures, loop=self.client.loop):
-            rows, nbytes, elapsed = fut.result()
+            dgraph[new] = DaskTask(new, _run_reported, _Opaque((prefix, i, k)), *dgraph[new].args)
+        reports = _Reports.of(self.client)
+        inbox = reports.queues[prefix] = queue.SimpleQueue()
+        seen: set[int] = set()
+
+        def report(msg: list) -> None:
+            index = msg[1]
+            if index in seen or not 0 <= index < len(tasks):
+                return
+            seen.add(index)
+            measured = Measured(msg[2], msg[3], msg[5])
             for posttask in watchers:
-                posttask(task_of[fut.key], Measured(rows, nbytes), elapsed)
-        return self.client.gather(results)
+                posttask(tasks[index], measured, msg[4])
+
+        try:
+            futures = self.client.get(dgraph, [rename(k) for k in keys], sync=False)
+            while len(seen) < len(tasks):
+                try:
+                    report(inbox.get(timeout=0.05))
+                except queue.Empty:
+                    if all(f.done() for f in futures):
+                        break
+            if len(seen) < len(tasks) and not any(f.status == "error" for f in futures):
+                for _, msg in self.client.get_events(TOPIC):
+                    if msg[0] == prefix:
+                        report(msg)
+            while True:  # reports that came in meanwhile
+                try:
+                    report(inbox.get_nowait())
+                except queue.Empty:
+                    break
+        finally:
+            reports.queues.pop(prefix, None)
+        return self.client.gather(futures)
 
 
 def _noop(*args: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from exec.errors import InternalError, SqlEngineError
+from exec.memory import task_started
 
 Key = Hashable
 
@@ -233,6 +234,7 @@ class FusedTask:
         local = dict(data)
         result = previous = None
         for key, task in self.members:
+            task_started(key)  # an operator's spills are counted under its own member's name
             result = task.execute(local)
             if previous is not None:
                 # a member's result has one user, the next member: drop it now, so a chain of

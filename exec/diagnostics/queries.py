@@ -20,8 +20,12 @@ seconds per query, so a subscriber costs little however many tasks run. Callback
 that computes and must be quick (a dashboard copies ``record.snapshot()`` and returns).
 
 A fused chain of tasks (``exec.graph.fuse``) runs as one task: each member's operator counts it as
-done, rows go to the operator whose output it returns, and its time to that operator too.
-``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is timed on its own.
+done, rows go to the operator whose output it returns, and its time to that operator too; an
+operator none of whose output tasks ran on their own is marked ``fused_into`` (the ``number`` of
+the operator that returned it). ``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is
+timed on its own. ``spilled_bytes``: what the operator's tasks wrote to disk
+(``exec.memory.spilled_by_operator``, by task name, over the run; on a cluster, from each task's
+report); process workers' spills are not seen yet.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Hashable, Iterator
 
 from exec.callbacks import Callback
+from exec.memory import spilled_by_operator
 
 UPDATE_INTERVAL = 0.1  # seconds between "update" events of one query
 HISTORY = 100  # finished queries kept
@@ -54,6 +59,8 @@ class OperatorStats:
     spilled_bytes: int = 0
     tasks_done: int = 0
     tasks_total: int = 0
+    number: int = 0  # its place in the plan (1 for the root, parents before children), as views show it
+    fused_into: int | None = None  # the number of the operator whose fused tasks ran this one's
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -78,7 +85,9 @@ class QueryRecord:
 
     def __post_init__(self) -> None:
         for node in walk(self.plan_tree):
-            self.operators[node["id"]] = OperatorStats(node["id"], node.get("name", ""), node.get("detail", ""))
+            if node["id"] not in self.operators:  # a subtree used twice keeps its first number
+                self.operators[node["id"]] = OperatorStats(node["id"], node.get("name", ""), node.get("detail", ""),
+                                                           number=len(self.operators) + 1)
 
     @property
     def seconds(self) -> float:
@@ -213,16 +222,18 @@ class QueryTracker(Callback):
 
     It does not finish the record: the caller that started the query does, once every graph the
     query needs has run (``finish_record=True`` makes the first graph's end finish it). On a
-    ``distributed`` cluster only ``remote_tasks=True`` trackers see tasks (``exec.distributed``)."""
+    ``distributed`` cluster only ``remote_tasks=True`` trackers see tasks (each task then reports
+    itself from its worker, ``exec.distributed``)."""
 
     def __init__(self, record: QueryRecord, finish_record: bool = False, remote_tasks: bool = True):
         self.record = record
         self.finish_record = finish_record
-        self.remote_tasks = remote_tasks  # on a distributed cluster, measure every task (one extra task each)
+        self.remote_tasks = remote_tasks  # on a distributed cluster, every task reports itself (one event each)
         self._prefixes = {n["key"]: n["id"] for n in walk(record.plan_tree) if n.get("key")}
         self._op_key = {op: k for k, op in self._prefixes.items()}
         self._by_name: dict[Any, int | None] = {}  # task-name -> operator, as resolved
         self._owner: dict[Hashable, tuple[int, tuple[int, ...], bool]] = {}
+        self._spilled_before: dict[str, int] = {}
 
     def _resolve(self, key: Hashable) -> int | None:
         name = _name(key)
@@ -259,6 +270,8 @@ class QueryTracker(Callback):
         _inherit_from_users(graph, members, resolved)
         owner = {}
         ops = self.record.operators
+        outputs_own: set[int] = set()  # operators some task of which returns one of their output partitions
+        fused: dict[int, int] = {}  # operator -> the operator whose fused task made its output
         with self.record._log._lock if self.record._log else _nolock:
             for key, ms in members.items():
                 member_ops = tuple(dict.fromkeys(resolved[k] for k in ms if resolved[k] is not None))
@@ -267,11 +280,21 @@ class QueryTracker(Callback):
                 last = resolved[ms[-1]]
                 is_output = last is not None and _name(key) == self._op_key[last]
                 owner[key] = (last, member_ops, is_output)
+                if is_output:
+                    outputs_own.add(last)
+                for k in ms[:-1]:
+                    op = resolved[k]
+                    if op is not None and op != last and last is not None and _name(k) == self._op_key[op]:
+                        fused.setdefault(op, last)
+            for op, into in fused.items():
+                if op not in outputs_own:
+                    ops[op].fused_into = ops[into].number
             for key in literals:
                 op = self._resolve(key)
                 if op is not None and _name(key) == self._op_key[op]:
                     _count_output(ops[op], graph[key])
         self._owner = owner
+        self._spilled_before = spilled_by_operator()
 
     def posttask(self, key: Hashable, result: Any, elapsed: float) -> None:
         found = self._owner.get(key)
@@ -288,6 +311,8 @@ class QueryTracker(Callback):
                 stats.seconds += elapsed
                 if is_output:
                     _count_output(stats, result)
+            for name, nbytes in getattr(result, "spilled", {}).items():  # measured on a cluster's worker
+                self._add_spill(name, nbytes, last)
         if log is not None:
             log._updated(self.record)
 
@@ -302,7 +327,22 @@ class QueryTracker(Callback):
         if self.record._log is not None:
             self.record._log.discard(self.record)
 
+    def _add_spill(self, name: str, nbytes: int, default: int | None = None) -> None:
+        op = self._resolve(name)
+        if op is None:
+            op = default
+        if op is not None:
+            self.record.operators[op].spilled_bytes += nbytes
+
     def finish(self, graph: dict, errored: bool) -> None:
+        """Operators' spills in this process (``exec.memory.spilled_by_operator``, counted by the
+        name of the task that spilled) go to the operators named so; then the record may finish."""
+        before, self._spilled_before = self._spilled_before, {}
+        after = spilled_by_operator()
+        with self.record._log._lock if self.record._log else _nolock:
+            for name, nbytes in after.items():
+                if nbytes != before.get(name, 0):
+                    self._add_spill(name, nbytes - before.get(name, 0))
         self._owner = {}
         if self.finish_record and self.record._log is not None:
             self.record._log.finish(self.record, "the computation failed" if errored else None)
@@ -318,16 +358,21 @@ def format_bytes(n: float) -> str:
 
 
 def format_analyzed(record: QueryRecord) -> str:
-    """EXPLAIN ANALYZE's text: the totals, then the plan tree with one line per operator and its
-    rows out, time in its tasks, peak bytes of one result, and tasks (spilled bytes when any)."""
+    """EXPLAIN ANALYZE's text (and any record's): the totals, then the plan tree with one line per
+    operator (numbered) and its rows out, time in its tasks, peak bytes of one result, and tasks
+    (spilled bytes when any); an operator whose tasks ran fused into another's says so instead."""
     ops = record.operators
-    spilled = record.spilled_bytes > 0 or any(o.spilled_bytes for o in ops.values())
+    op_spilled = sum(o.spilled_bytes for o in ops.values())
+    spilled = record.spilled_bytes > 0 or op_spilled > 0
     rows = []
 
     def visit(n: dict, depth: int) -> None:
         o = ops[n["id"]]
-        label = "  " * depth + (o.detail or o.name)
-        cells = [label, f"{o.rows:,}", f"{o.seconds:.4f} s", format_bytes(o.peak_bytes), f"{o.tasks_done}/{o.tasks_total}"]
+        label = "  " * depth + f"#{o.number} " + (o.detail or o.name)
+        fused = o.fused_into is not None  # its output was made inside that operator's tasks
+        cells = [label, f"fused into #{o.fused_into}" if fused else f"{o.rows:,}",
+                 "" if fused and not o.seconds else f"{o.seconds:.4f} s",
+                 "" if fused and not o.peak_bytes else format_bytes(o.peak_bytes), f"{o.tasks_done}/{o.tasks_total}"]
         if spilled:
             cells.append(format_bytes(o.spilled_bytes))
         rows.append(cells)
@@ -346,7 +391,8 @@ def format_analyzed(record: QueryRecord) -> str:
     root = ops[record.plan_tree["id"]]
     task_seconds = sum(o.seconds for o in ops.values())
     total = (f"Total: {record.seconds:.4f} s wall, {task_seconds:.4f} s in tasks, {root.rows:,} rows out, "
-             f"peak {format_bytes(record.peak_bytes)} held" + (f", {format_bytes(record.spilled_bytes)} spilled" if spilled else ""))
+             f"peak {format_bytes(record.peak_bytes)} held"
+             + (f", {format_bytes(record.spilled_bytes + op_spilled)} spilled" if spilled else ""))
     return "\n".join([total, line(header)] + [line(r) for r in rows])
 
 

@@ -39,7 +39,7 @@ def track(frames: Sequence[Any], nodes: Sequence[Node]) -> None:
         text = getattr(frame, "_query_text", None)
         if text is not None:
             record = QUERY_LOG.start(text, plan_tree(node))
-            defer_callback(QueryTracker(record, finish_record=True, remote_tasks=False))
+            defer_callback(QueryTracker(record, finish_record=True))
 
 
 def analyze(node: Node, text: str, scheduler: Any = None) -> tuple[QueryRecord, list]:

@@ -133,9 +133,12 @@ def test_queries_panel_in_chromium(tmp_path):
 
     parts = 80
     plan = {"id": 1, "name": "Aggregate", "detail": "count(*)", "key": "count",
-            "children": [{"id": 2, "name": "Scan", "detail": "parts", "key": "read", "children": []}]}
-    graph = {("read", i): ex.Task(read_part, i) for i in range(parts)}
-    graph[("count", 0)] = ex.Task(count_rows, *[ex.Ref(k) for k in list(graph)])
+            "children": [{"id": 2, "name": "Scan", "detail": "parts", "key": "read", "children": [
+                {"id": 3, "name": "Source", "detail": "part numbers", "key": "part", "children": []}]}]}
+    graph = {("part", i): ex.Task(int, i) for i in range(parts)}
+    graph.update({("read", i): ex.Task(read_part, ex.Ref(("part", i))) for i in range(parts)})
+    graph[("count", 0)] = ex.Task(count_rows, *[ex.Ref(("read", i)) for i in range(parts)])
+    graph = ex.fuse(graph, [("count", 0)])  # each part -> read chain is one task: Source is fused into Scan (#2)
 
     def run_query(record):
         try:
@@ -165,11 +168,14 @@ def test_queries_panel_in_chromium(tmp_path):
             # under load the page may draw the finished state a snapshot before the last counts
             final = await b.wait_for(f"{scan_rows} >= {100 * parts} && {scan_rows}")
             text = await b.eval("document.querySelector('#queries pre').textContent")
+            fused = await b.eval("[document.querySelector('#queries .plan ul ul .op').dataset.fusedInto, "
+                                 "document.querySelector('#queries .plan ul ul .op .stats').textContent]")
             await b.screenshot(str(tmp_path / "queries.png"))
-            return first, second, running, tasks_seen, final, text, list(b.requests)
+            return first, second, running, tasks_seen, final, text, fused, list(b.requests)
 
     with start_dashboard(0) as dash:
-        first, second, running, tasks_seen, final, text, requests = asyncio.run(watch(dash.link))
+        first, second, running, tasks_seen, final, text, fused, requests = asyncio.run(watch(dash.link))
+    assert fused[0] == "2" and fused[1].startswith("fused into #2") and "rows" not in fused[1]
     assert 0 < first < second <= final == 100 * parts
     assert running == 1 and tasks_seen > 0
     assert text == "SELECT count(*) FROM parts"

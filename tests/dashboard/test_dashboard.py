@@ -156,6 +156,16 @@ def test_dask_cluster_shows_its_own_dashboard_and_our_queries(dask_client):
         snap = snapshot(ours)
         assert snap["panels"] == ["queries"] and snap["links"] == {"Dask dashboard": dask_client.dashboard_link}
         assert "queries" in snap and "progress" not in snap
+        import pandas as pd
+        import sqlengine
+
+        ctx = sqlengine.Context()
+        ctx.register("t", frames.from_pandas(pd.DataFrame({"x": range(100)}), npartitions=3))
+        text = "SELECT x FROM t WHERE x % 4 = 0"
+        assert len(ctx.sql(text).compute(scheduler=client)) == 25  # the tasks run on the cluster's workers
+        shown = until(ours, lambda s: any(q["text"] == text and q["status"] == "finished" for q in s["queries"]["queries"]))
+        plan = next(q for q in shown["queries"]["queries"] if q["text"] == text)["plan"]
+        assert plan["rows"] == 25 and plan["tasks_done"] == plan["tasks_total"] > 0 and plan["seconds"] > 0
     with pytest.raises(urllib.error.URLError):
         snapshot(ours)
 

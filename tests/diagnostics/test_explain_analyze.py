@@ -70,9 +70,9 @@ def test_filter_and_aggregate_rows(tpch_like, npartitions, any_scheduler):
     assert scan.rows == len(tpch_like[1])
     assert all(o.tasks_done == o.tasks_total for o in record.operators.values())
     assert text.startswith("Total: ") and f"{flt.rows:,}" in text
-    if any_scheduler != "sync" and not isinstance(any_scheduler, str):
-        return  # distributed: times come from the workers
-    assert flt.seconds > 0 and agg.peak_bytes > 0 and record.peak_bytes > 0
+    assert flt.seconds > 0 and agg.seconds > 0 and agg.peak_bytes > 0  # on distributed: measured on the workers
+    if isinstance(any_scheduler, str):  # what a local loop held at once (a cluster's workers hold it there)
+        assert record.peak_bytes > 0
 
 
 @pytest.mark.parametrize("npartitions", [1, 3])

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 import exec as ex
-from exec.diagnostics.queries import QueryLog, walk
+from exec.diagnostics.queries import QueryLog, format_analyzed, walk
 
 
 def _make(n: int, i: int) -> pa.Table:
@@ -63,12 +63,18 @@ def test_counters_match_the_results(scheduler, fused):
         assert ops[2].tasks_total == 3
     else:  # each chain scan -> decode -> filter -> shuffle is one task, counted once by each operator in it
         assert ops[1].tasks_total == ops[2].tasks_total == 3
+    # the root is #1; scan's and filter's outputs were made inside concat's (fused) tasks
+    assert [ops[i].number for i in (3, 2, 1)] == [1, 2, 3]
+    assert [ops[i].fused_into for i in (3, 2, 1)] == ([None, 1, 1] if fused else [None, None, None])
     assert all(o.tasks_done == o.tasks_total for o in ops.values())
     assert record.state == "done" and record.ended is not None
     assert events[0] == "start" and events[-1] == "finish"
     assert log.records() == [record]
     snap = record.snapshot()
     assert snap["plan"]["children"][0]["stats"]["tasks_total"] == ops[2].tasks_total
+    assert snap["plan"]["children"][0]["stats"]["fused_into"] == ops[2].fused_into
+    text = format_analyzed(record)
+    assert ("#2 x % 2 = 0" in text) and (("fused into #1" in text) == fused)
 
 
 def test_history_is_bounded_and_errors_are_kept():

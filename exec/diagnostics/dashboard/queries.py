@@ -1,6 +1,7 @@
 """The Queries panel's data: every SQL query the process runs, from ``exec.diagnostics.queries``'s
 process-wide ``QUERY_LOG``: text, state, optimized plan as a tree, and per operator rows, seconds,
-peak bytes, spilled bytes, tasks done of total, live while it runs (the log updates a record's
+peak bytes, spilled bytes, tasks done of total (or, for an operator run inside another's fused
+tasks, ``fused_into`` that one's ``number``), live while it runs (the log updates a record's
 counters as its tasks finish) and kept once it has finished (the newest ``keep``)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import collections
 import threading
 from typing import Any
 
-COUNTERS = ("rows", "seconds", "peak_bytes", "spilled_bytes", "tasks_done", "tasks_total")
+COUNTERS = ("rows", "seconds", "peak_bytes", "spilled_bytes", "tasks_done", "tasks_total", "number", "fused_into")
 _STATUS = {"done": "finished"}  # the log's state -> the page's word
 
 

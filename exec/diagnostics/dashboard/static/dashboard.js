@@ -133,12 +133,15 @@
   // -- Queries ------------------------------------------------------------------------------
   function planNode(node) {
     const stats = [];
-    if (node.rows !== null && node.rows !== undefined) stats.push(node.rows.toLocaleString() + " rows");
-    if (node.seconds !== null && node.seconds !== undefined) stats.push(secs(node.seconds));
+    const fused = node.fused_into !== null && node.fused_into !== undefined;
+    if (fused) stats.push(`fused into #${node.fused_into}`);  // its tasks ran inside that operator's
+    if (!fused && node.rows !== null && node.rows !== undefined) stats.push(node.rows.toLocaleString() + " rows");
+    if (node.seconds !== null && node.seconds !== undefined && (!fused || node.seconds)) stats.push(secs(node.seconds));
     if (node.peak_bytes) stats.push(bytes(node.peak_bytes) + " peak");
     if (node.spilled_bytes) stats.push(bytes(node.spilled_bytes) + " spilled");
     if (node.tasks_total) stats.push(`${node.tasks_done || 0}/${node.tasks_total} tasks`);
-    const li = el("li", {}, el("span", {class: "op", "data-rows": node.rows ?? ""}, el("b", {}, node.name),
+    const li = el("li", {}, el("span", {class: "op", "data-rows": fused ? "" : node.rows ?? "", "data-fused-into": fused ? node.fused_into : ""},
+      el("span", {class: "opnum"}, node.number ? `#${node.number} ` : ""), el("b", {}, node.name),
       el("span", {class: "detail"}, node.detail || ""), el("span", {class: "stats"}, stats.join(" · "))));
     if (node.children && node.children.length) li.append(el("ul", {}, ...node.children.map(planNode)));
     return li;
