@@ -30,8 +30,188 @@ class _Accessor:
         return Series(s._node, call("fill_null", call(func, s._expr, **options), Lit(bool(na))), s._name, s._index)
 
 
+def _arrow(a, fn: str = "", **options):
+    """Any one-argument ``pyarrow.compute`` function by name (the accessors' simple members)."""
+    import pyarrow.compute as pc
+
+    return getattr(pc, fn)(a, **options)
+
+
+def _pandas_text(a, method: str = "", args: tuple = (), kwargs: tuple = ()):
+    """A pandas ``.str`` method Arrow has no kernel for (``wrap``, ``normalize``, ...), vectorized by pandas."""
+    import pandas as pd
+    import pyarrow as pa
+
+    values = pd.Series(a.to_pandas() if hasattr(a, "to_pandas") else a, dtype="str")
+    out = getattr(values.str, method)(*args, **dict(kwargs))
+    return pa.array(out.astype(object).where(out.notna(), None).tolist())
+
+
+def _temporal(a, part: str = ""):
+    """Date parts pandas has that Arrow names differently, or computes from others."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if part == "is_month_start":
+        return pc.equal(pc.day(a), 1)
+    if part == "is_month_end":
+        return pc.equal(pc.day(a), _temporal(a, "days_in_month"))
+    if part == "days_in_month":
+        first = pc.floor_temporal(a, unit="month")
+        nxt = pc.ceil_temporal(pc.add(first, pa.scalar(86_400_000_000, pa.duration("us")).cast(pa.duration(a.type.unit))
+                                      if pa.types.is_timestamp(a.type) else pa.scalar(1, pa.int32())), unit="month")
+        return pc.cast(pc.days_between(first, nxt), pa.int32())
+    if part in ("day_name", "month_name"):
+        return pc.strftime(a, format="%A" if part == "day_name" else "%B", locale="C")
+    if part == "date":
+        return pc.cast(a, pa.date32())
+    if part == "total_seconds":
+        return pc.divide(pc.cast(pc.cast(a, pa.int64()), pa.float64()), {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[a.type.unit])
+    if part == "days":
+        return pc.floor(pc.divide(pc.cast(pc.cast(a, pa.int64()), pa.float64()), {"s": 86400.0, "ms": 86400e3, "us": 86400e6, "ns": 86400e9}[a.type.unit])).cast(pa.int64())
+    raise ValueError(part)
+
+
+def _register() -> None:
+    from frames.dataframe.expr.kernels import register
+
+    register("arrow", _arrow)
+    register("pandas_text", _pandas_text)
+    register("temporal", _temporal)
+
+
+_register()
+
+
 class StringAccessor(_Accessor):
     _kind = "str"
+
+    def _arrow(self, fn: str, **options):
+        return self._apply("arrow", fn=fn, **options)
+
+    def _predicate_arrow(self, fn: str):
+        """pandas 3's text tests: False for a missing value."""
+        return self._predicate("arrow", False, fn=fn)
+
+    def _pandas(self, method: str, *args, **kwargs):
+        return self._apply("pandas_text", method=method, args=args, kwargs=tuple(sorted(kwargs.items())))
+
+    def title(self):
+        return self._arrow("utf8_title")
+
+    def capitalize(self):
+        return self._arrow("utf8_capitalize")
+
+    def swapcase(self):
+        return self._arrow("utf8_swapcase")
+
+    def casefold(self):
+        return self._pandas("casefold")
+
+    def isalpha(self):
+        return self._predicate_arrow("utf8_is_alpha")
+
+    def isdigit(self):
+        return self._predicate_arrow("utf8_is_digit")
+
+    def isnumeric(self):
+        return self._predicate_arrow("utf8_is_numeric")
+
+    def isdecimal(self):
+        return self._predicate_arrow("utf8_is_decimal")
+
+    def isalnum(self):
+        return self._predicate_arrow("utf8_is_alnum")
+
+    def isspace(self):
+        return self._predicate_arrow("utf8_is_space")
+
+    def islower(self):
+        return self._predicate_arrow("utf8_is_lower")
+
+    def isupper(self):
+        return self._predicate_arrow("utf8_is_upper")
+
+    def istitle(self):
+        return self._predicate_arrow("utf8_is_title")
+
+    def fullmatch(self, pat: str, case: bool = True, na: bool = False):
+        return self._predicate("contains", na, pattern=f"^(?:{pat})$", regex=True, case=case)
+
+    def find(self, sub: str, start: int = 0, end: int | None = None):
+        """The first position of ``sub`` (-1: none; float64 with missing values, as pandas)."""
+        if start or end is not None:
+            return self._pandas("find", sub, start, end)
+        return self._arrow("find_substring", pattern=sub)
+
+    def rfind(self, sub: str, start: int = 0, end: int | None = None):
+        return self._pandas("rfind", sub, start, end)
+
+    def count(self, pat: str, flags: int = 0):
+        """Occurrences of the regular expression ``pat``, as pandas."""
+        if flags:
+            return self._pandas("count", pat, flags)
+        return self._arrow("count_substring_regex", pattern=pat)
+
+    def pad(self, width: int, side: str = "left", fillchar: str = " "):
+        fn = {"left": "utf8_lpad", "right": "utf8_rpad", "both": "utf8_center"}.get(side)
+        if fn is None:
+            from frames.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"pad side must be 'left', 'right' or 'both', not {side!r}")
+        return self._arrow(fn, width=width, padding=fillchar)
+
+    def center(self, width: int, fillchar: str = " "):
+        return self._pandas("center", width, fillchar)
+
+    def ljust(self, width: int, fillchar: str = " "):
+        return self._arrow("utf8_rpad", width=width, padding=fillchar)
+
+    def rjust(self, width: int, fillchar: str = " "):
+        return self._arrow("utf8_lpad", width=width, padding=fillchar)
+
+    def zfill(self, width: int):
+        return self._pandas("zfill", width)
+
+    def repeat(self, repeats: int):
+        return self._pandas("repeat", repeats)
+
+    def removeprefix(self, prefix: str):
+        return self._pandas("removeprefix", prefix)
+
+    def removesuffix(self, suffix: str):
+        return self._pandas("removesuffix", suffix)
+
+    def wrap(self, width: int, **kwargs):
+        return self._pandas("wrap", width, **kwargs)
+
+    def normalize(self, form: str):
+        return self._pandas("normalize", form)
+
+    def translate(self, table: dict):
+        return self._pandas("translate", table)
+
+    def __getitem__(self, key):
+        """``s.str[i]`` (a character) or ``s.str[a:b]`` (a slice), as pandas."""
+        if isinstance(key, slice):
+            return self.slice(key.start, key.stop, key.step)
+        return self._pandas("get", key)
+
+    def cat(self, others=None, sep: str | None = None, na_rep: str | None = None):
+        """Without ``others``: all values joined by ``sep`` (a lazy Scalar, missing values left
+        out unless ``na_rep`` stands in for them), as pandas."""
+        from frames.errors import InvalidArgumentError
+
+        if others is not None:
+            raise InvalidArgumentError("str.cat(others=...) is not supported; add the Series (s + sep + t)")
+        s = self._series if na_rep is None else self._series.fillna(na_rep)
+        from frames.dataframe.collection import Scalar
+        from frames.dataframe.expr.aggregate import Aggregate, AggSpec
+        from frames.dataframe.expr.blockwise import Project
+        from frames.dataframe.expr.scalar import Col, Lit, call
+
+        node = Aggregate(Project(s._node, (("__value__", s._expr),)), (), (AggSpec("result", "string_agg", "__value__", (("sep", sep or ""),)),))
+        return Scalar(Project(node, (("result", call("fill_null", Col("result"), Lit(""))),)))
 
     def contains(self, pat: str, case: bool = True, na: bool = False, regex: bool = True):
         return self._predicate("contains", na, pattern=pat, regex=regex, case=case)
@@ -82,7 +262,11 @@ class StringAccessor(_Accessor):
         return self._apply("split", pattern=pat, n=n, regex=bool(regex) if regex is not None else (pat is not None and len(pat) > 1))
 
     def get(self, i: int):
-        """The ``i``-th element of each list (after ``split``), missing where there is none."""
+        """The ``i``-th element of each list (after ``split``) or character of each text, missing where there is none."""
+        import pyarrow as pa
+
+        if not (pa.types.is_list(self._series.arrow_type) or pa.types.is_large_list(self._series.arrow_type)):
+            return self._pandas("get", i)
         return self._series._unary("list_get", index=i)
 
     def extract(self, pat: str, flags: int = 0, expand: bool = True):
@@ -146,6 +330,78 @@ class DatetimeAccessor(_Accessor):
 
     def strftime(self, format: str):
         return self._apply("strftime", format=format)
+
+    def _part(self, part: str):
+        return self._apply("temporal", part=part)
+
+    def _arrow(self, fn: str, **options):
+        return self._apply("arrow", fn=fn, **options)
+
+    def _rounded(self, how: str, freq: str):
+        """``floor`` / ``ceil`` / ``round`` to a fixed frequency ("D", "h", "15min", "s", ...)."""
+        import pandas as pd
+
+        from frames.errors import InvalidArgumentError
+
+        try:
+            offset = pd.tseries.frequencies.to_offset(freq)
+            nanos = pd.Timedelta(offset).value
+        except (ValueError, TypeError) as exc:
+            raise InvalidArgumentError(f"dt.{how} needs a fixed frequency such as 'D', 'h' or '15min', not {freq!r}") from exc
+        for unit, size in (("day", 86_400 * 10**9), ("hour", 3600 * 10**9), ("minute", 60 * 10**9), ("second", 10**9),
+                           ("millisecond", 10**6), ("microsecond", 10**3), ("nanosecond", 1)):
+            if nanos % size == 0:
+                return self._arrow(f"{how}_temporal", multiple=nanos // size, unit=unit)
+        raise InvalidArgumentError(f"dt.{how}: unsupported frequency {freq!r}")
+
+    minute = property(lambda self: self._apply("minute"))
+    second = property(lambda self: self._apply("second"))
+    microsecond = property(lambda self: self._arrow("microsecond"))
+    nanosecond = property(lambda self: self._arrow("nanosecond"))
+    weekday = dayofweek
+    day_of_week = dayofweek
+    day_of_year = dayofyear
+    date = property(lambda self: self._part("date"))
+    is_month_start = property(lambda self: self._part("is_month_start"))
+    is_month_end = property(lambda self: self._part("is_month_end"))
+    days_in_month = property(lambda self: self._part("days_in_month"))
+    daysinmonth = days_in_month
+    days = property(lambda self: self._part("days"))
+
+    def day_name(self):
+        return self._part("day_name")
+
+    def month_name(self):
+        return self._part("month_name")
+
+    def total_seconds(self):
+        return self._part("total_seconds")
+
+    def floor(self, freq: str):
+        return self._rounded("floor", freq)
+
+    def ceil(self, freq: str):
+        return self._rounded("ceil", freq)
+
+    def round(self, freq: str):
+        return self._rounded("round", freq)
+
+    def normalize(self):
+        return self._rounded("floor", "D")
+
+    def tz_localize(self, tz: str | None):
+        """Naive timestamps read as wall time in ``tz`` (None: aware ones made naive again)."""
+        if tz is None:
+            return self._arrow("local_timestamp")
+        return self._arrow("assume_timezone", timezone=tz)
+
+    def tz_convert(self, tz: str):
+        from frames.dataframe.collection import Series
+        from frames.dataframe.expr.scalar import Cast
+        import pyarrow as pa
+
+        s = self._series
+        return Series(s._node, Cast(s._expr, pa.timestamp(s.arrow_type.unit, tz)), s._name, s._index)
 
 
 def _col(name: str):

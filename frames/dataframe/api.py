@@ -54,7 +54,7 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
     n = _check_npartitions(npartitions)
     index: list[str] = []
     cuts = None
-    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+    if not _default_index(df.index):
         index = [str(name) if name is not None else unnamed(i) for i, name in enumerate(df.index.names)]
         if sort and len(index) == 1 and not df.index.hasnans:
             if not df.index.is_monotonic_increasing:
@@ -77,6 +77,12 @@ def from_pandas(df: pd.DataFrame | pd.Series, npartitions: int = 1, chunksize: i
     if divisions[0] is None:  # an empty frame
         return DataFrame(node, index)
     return DataFrame(Divided(node, index[0], tuple(_plain(v) for v in divisions)), index)
+
+
+def _default_index(index: pd.Index) -> bool:
+    """pandas' default labels 0..n-1 (unnamed): not stored, since ``compute()`` numbers the rows
+    so again; any other ``RangeIndex`` (another start or step, a name) is kept as labels."""
+    return isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
 
 
 def _plain(value: Any) -> Any:

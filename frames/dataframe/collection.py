@@ -30,7 +30,7 @@ from frames.dataframe.expr.approx_quantile import ApproxQuantile
 from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
-from frames.dataframe.expr.reshape import Limit, Repartition
+from frames.dataframe.expr.reshape import Concat, Limit, Repartition
 from frames.dataframe.expr.scalar import Call, Case, Cast, Col, Lit, ScalarExpr, ScalarInput, balanced, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
@@ -215,14 +215,18 @@ class _Frame(Lazy):
     def _scan_columns(self) -> tuple[Node, tuple[str, ...]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _with_scan(self, make: Callable[[tuple[str, ...]], Any], what: str):
+    def _with_scan(self, make: Callable[[tuple[str, ...]], Any], what: str, both_ways: bool = False, every_column: bool = False):
+        """``make(columns)``'s operation over the partitions in order (``both_ways``: the
+        partitions after each one carried back too); on the numeric columns, or ``every_column``."""
         from frames.dataframe.expr.prefix import PrefixScan, no_state
 
         node, columns = self._scan_columns()
+        if every_column and isinstance(self, DataFrame):
+            columns = tuple(self.columns)
         op = make(columns)
         sample = _sample_meta(node.schema)
-        schema = _typed_like(_meta_schema(op.emit(None, sample))[0], node.schema)
-        out = PrefixScan(node, no_state, op.step, op.emit, schema, what)
+        schema = _typed_like(_meta_schema(op.emit((None, None) if both_ways else None, sample))[0], node.schema)
+        out = PrefixScan(node, no_state, op.step, op.emit, schema, what, back_step=op.back_step if both_ways else None)
         if isinstance(self, Series):
             return Series(out, Col(columns[0]), self._name, self._index)
         return DataFrame(out, self._index)
@@ -264,52 +268,114 @@ class _Frame(Lazy):
     def cummin(self):
         return self._cumulative("min")
 
-    def _window(self, before: int, fn: Callable, what: str):
+    def _window(self, before: int, fn: Callable, what: str, after: int = 0):
         from frames.dataframe.expr.prefix import Window
 
-        return self._with_scan(lambda cols: Window(before, cols, fn), what)
+        return self._with_scan(lambda cols: Window(before, cols, fn, after), what, both_ways=after > 0)
+
+    def _moved(self, how: str, periods: int):
+        from frames.dataframe.expr.prefix import Moved
+
+        _check_periods(periods, how)
+        return self._window(max(periods, 0), Moved(how, periods), how, after=max(-periods, 0))
 
     def shift(self, periods: int = 1):
-        """Values moved down ``periods`` rows, across partition boundaries (the last rows of the
-        partitions before are carried in); negative periods are not supported."""
-        from frames.dataframe.expr.prefix import Shift
-
-        _check_periods(periods, "shift")
-        return self._window(periods, Shift(periods), "shift")
+        """Values moved down ``periods`` rows (negative: up), across partition boundaries (the
+        rows of the neighbouring partitions are carried in, as Dask's ``map_overlap``)."""
+        return self._moved("shift", periods)
 
     def diff(self, periods: int = 1):
-        from frames.dataframe.expr.prefix import Diff
+        return self._moved("diff", periods)
 
-        _check_periods(periods, "diff")
-        return self._window(periods, Diff(periods), "diff")
+    def pct_change(self, periods: int = 1):
+        """The change from ``periods`` rows before, as a fraction (missing values not filled: pandas 3)."""
+        return self._moved("pct_change", periods)
 
-    def rolling(self, window: int, min_periods: int | None = None) -> "Rolling":
-        """A window of ``window`` rows ending at each row (``center`` and time windows are not supported)."""
+    def _edges(self, how: str, limit: int | None = None):
+        from frames.dataframe.expr.prefix import Edges
+
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+            raise InvalidArgumentError(f"{how} limit must be a positive whole number, got {limit!r}")
+        return self._with_scan(lambda cols: Edges(how, cols, limit), how, both_ways=how != "ffill", every_column=how != "interpolate")
+
+    def ffill(self, limit: int | None = None):
+        """Missing values filled with the last value before them, across partitions."""
+        return self._edges("ffill", limit)
+
+    def bfill(self, limit: int | None = None):
+        """Missing values filled with the next value after them, across partitions."""
+        return self._edges("bfill", limit)
+
+    def interpolate(self, method: str = "linear"):
+        """Missing values of the numeric columns linearly interpolated by row position across
+        partitions (pandas' default: leading ones stay missing, trailing ones take the last value)."""
+        if method != "linear":
+            raise InvalidArgumentError(f"interpolate supports method='linear', not {method!r}")
+        return self._edges("interpolate")
+
+    def rolling(self, window: int, min_periods: int | None = None, center: bool = False) -> "Rolling":
+        """A window of ``window`` rows ending at each row (``center=True``: around it); time windows are not supported."""
         if not isinstance(window, int) or isinstance(window, bool) or window < 1:
             raise InvalidArgumentError(f"rolling window must be a positive number of rows, got {window!r}")
-        return Rolling(self, window, min_periods)
+        return Rolling(self, window, min_periods, center)
+
+    def expanding(self, min_periods: int = 1) -> "Expanding":
+        return Expanding(self, min_periods)
+
+    def resample(self, rule: str, closed: str | None = None, label: str | None = None):
+        """Reductions per time bin of a datetime index (``frames.dataframe.resample``)."""
+        from frames.dataframe.resample import Resampler
+
+        return Resampler(self, rule, closed, label)
 
 
 def _check_periods(periods: Any, what: str) -> None:
-    if not isinstance(periods, int) or isinstance(periods, bool) or periods < 0:
-        raise InvalidArgumentError(f"{what}(periods={periods!r}): frames supports whole numbers of rows >= 0")
+    if not isinstance(periods, int) or isinstance(periods, bool):
+        raise InvalidArgumentError(f"{what}(periods={periods!r}): frames supports whole numbers of rows")
 
 
 class Rolling:
     """``obj.rolling(window)``: pandas' rolling reductions, each partition given the
-    ``window - 1`` rows before it."""
+    ``window - 1`` rows before it (``center``: half of them from each side)."""
 
-    def __init__(self, obj: "_Frame", window: int, min_periods: int | None):
-        self._obj, self._window, self._min_periods = obj, window, min_periods
+    def __init__(self, obj: "_Frame", window: int, min_periods: int | None, center: bool = False):
+        self._obj, self._window, self._min_periods, self._center = obj, window, min_periods, center
 
-    def _agg(self, how: str, *args: Any):
+    def _agg(self, how: str, *args: Any, **kwargs: Any):
         from frames.dataframe.expr.prefix import Rolling as RollingFn
 
-        return self._obj._window(self._window - 1, RollingFn(self._window, self._min_periods, how, args), f"rolling-{how}")
+        before, after = (self._window // 2, (self._window - 1) // 2) if self._center else (self._window - 1, 0)
+        fn = RollingFn(self._window, self._min_periods, how, args, self._center, tuple(sorted(kwargs.items())))
+        return self._obj._window(before, fn, f"rolling-{how}", after=after)
+
+    def apply(self, func: Callable, raw: bool = False, args: tuple = (), kwargs: dict | None = None):
+        return self._agg("apply", func, raw, None, None, args, kwargs or {})
+
+    def agg(self, func: str):
+        if not isinstance(func, str):
+            raise InvalidArgumentError("rolling.agg takes one function name (call each reduction for several)")
+        return self._agg(func)
+
+    aggregate = agg
+
+
+class Expanding:
+    """``obj.expanding()``: a window from the first row to each row; the sums, counts, min and
+    max are running totals across partitions (``cumsum``'s carry), the others use pandas' expanding."""
+
+    def __init__(self, obj: "_Frame", min_periods: int):
+        self._obj, self._min_periods = obj, min_periods
+
+    def _agg(self, how: str):
+        from frames.dataframe.expr.prefix import ExpandingFn
+
+        return self._obj._with_scan(lambda cols: ExpandingFn(how, cols, self._min_periods), f"expanding-{how}")
 
 
 for _how in ("sum", "mean", "min", "max", "std", "var", "count", "median"):
     setattr(Rolling, _how, (lambda how: lambda self, *args: self._agg(how, *args))(_how))
+for _how in ("sum", "mean", "min", "max", "count", "std", "var"):
+    setattr(Expanding, _how, (lambda how: lambda self: self._agg(how))(_how))
 
 
 class DataFrame(_Frame):
@@ -723,19 +789,22 @@ class DataFrame(_Frame):
         """Group by columns, with pandas' arguments (``observed``: see ``frames.dataframe.groupby.GroupBy``)."""
         from frames.dataframe.groupby import GroupBy
 
-        keys = [by] if isinstance(by, str) else list(by)
+        keys = [_key_name(self, k) for k in ([by] if isinstance(by, (str, Series)) else list(by))]
         if self._index:
-            return DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
+            from frames.dataframe.indexing import reset_names
+
+            grouped = DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
+            if not set(keys) & set(reset_names(self._index)):  # per-row results (cumsum, head, ...) keep the labels
+                grouped._labelled = self
+            return grouped
         self._check_columns(keys)
         return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
 
-    def value_counts(self, subset: Sequence[str] | None = None, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
+    def value_counts(self, subset: Sequence[str] | None = None, normalize: bool = False, sort: bool = True, ascending: bool = False,
+                     dropna: bool = True) -> "Series":
         cols = list(subset) if subset is not None else list(self.columns)
         self._check_columns(cols)
-        node: Node = Aggregate(self._node, tuple(cols), (AggSpec("count", "count_all"),), dropna=dropna)
-        if sort:
-            node = Sort(node, (SortKey("count", ascending),))
-        return Series(node, Col("count"), "count", tuple(cols))
+        return _value_counts(self._node, tuple(cols), sort, ascending, normalize, dropna)
 
     # -- pandas conveniences -----------------------------------------------------------------
     def apply(self, func: Callable, axis: int | str = 1, meta: Any = None, args: tuple = (), **kwargs: Any):
@@ -957,6 +1026,158 @@ class DataFrame(_Frame):
         # a combination without rows is missing, as in pandas (not a sum of 0)
         return grouped._aggregate([(str(v), str(v), func, {"min_count": 1}) for v in levels], series=False)
 
+    # -- element-wise over every column -----------------------------------------------------------
+    def _elementwise(self, op: str, other: Any, reflected: bool = False, fill_value: Any = None) -> "DataFrame":
+        """``op`` of each column with ``other`` (a constant, a lazy Scalar or a Series of this
+        frame: the same for every column), as pandas' operators on a frame."""
+        if isinstance(other, DataFrame):
+            raise InvalidArgumentError("operators between two DataFrames are not supported (no alignment on labels); "
+                                       "combine their columns one by one")
+        if isinstance(other, Series):
+            raise InvalidArgumentError("a DataFrame with a Series aligns on column labels in pandas; combine columns one by one")
+        return self._each_column(lambda s: s._method(op, other, fill_value, reflected))
+
+    def _each_column(self, fn: Callable[["Series"], "Series"], columns: Iterable[str] | None = None) -> "DataFrame":
+        """``fn`` of each (or each of ``columns``) column as a Series, other columns kept."""
+        exprs = {}
+        for name in (self.columns if columns is None else columns):
+            out = fn(self[name])
+            exprs[name] = _as_expr(out, self._node, f"column {name!r}")
+        return self._with(self._project_all(exprs))
+
+    def where(self, cond: "Series", other: Any = None) -> "DataFrame":
+        """Each column where ``cond`` (a boolean Series of this frame) holds, else ``other``."""
+        return self._each_column(lambda s: s.where(cond, other))
+
+    def mask(self, cond: "Series", other: Any = None) -> "DataFrame":
+        return self._each_column(lambda s: s.mask(cond, other))
+
+    def clip(self, lower: Any = None, upper: Any = None) -> "DataFrame":
+        self._numeric_only_frame("clip")
+        return self._each_column(lambda s: s.clip(lower, upper))
+
+    def replace(self, to_replace: Any = None, value: Any = None, regex: bool = False) -> "DataFrame":
+        """``Series.replace`` of every column whose type can hold the values replaced (or, with
+        ``{column: {old: new}}``, of the columns named)."""
+        if isinstance(to_replace, dict) and value is None and all(isinstance(v, dict) for v in to_replace.values()):
+            self._check_columns(to_replace)
+            return self._each_column(lambda s: s.replace(to_replace[s.name]), to_replace.keys())
+        olds = list(to_replace) if isinstance(to_replace, (dict, list, tuple, set)) else [to_replace]
+        fits = [c for c in self.columns if all(_holds(self._node.schema.field(c).type, v) for v in olds)]
+        return self._each_column(lambda s: s.replace(to_replace, value, regex=regex), fits)
+
+    def combine_first(self, other: "DataFrame") -> "DataFrame":
+        """Missing values taken from ``other``'s column of the same name (columns of ``other``
+        alone added): both must be columns of one frame, as without an index rows align by position."""
+        if not isinstance(other, DataFrame):
+            raise InvalidArgumentError(f"combine_first takes a DataFrame, not {type(other).__name__}")
+        exprs = {}
+        for name in dict.fromkeys(list(self.columns) + list(other.columns)):
+            mine = self[name] if name in self.columns else None
+            theirs = other[name] if name in other.columns else None
+            exprs[name] = mine.fillna(theirs) if mine is not None and theirs is not None else (mine if mine is not None else theirs)
+        base = exprs[next(iter(exprs))]
+        node = _lift(base._node, base._expr)[0]
+        return DataFrame(Project(node, tuple((n, _as_expr(e, node, f"column {n!r}")) for n, e in exprs.items())), self._index)
+
+    def notnull(self) -> "DataFrame":
+        return self.notna()
+
+    def pipe(self, func: Callable, *args: Any, **kwargs: Any):
+        return func(self, *args, **kwargs)
+
+    def add_prefix(self, prefix: str) -> "DataFrame":
+        return self.rename(columns=lambda c: f"{prefix}{c}")
+
+    def add_suffix(self, suffix: str) -> "DataFrame":
+        return self.rename(columns=lambda c: f"{c}{suffix}")
+
+    ndim = 2
+
+    @property
+    def size(self) -> "Scalar":
+        """Rows times columns, lazy (the row count is computed)."""
+        return self.shape[0] * len(self.columns)
+
+    def items(self):
+        """(name, Series) for every column, as pandas' ``items``."""
+        for name in self.columns:
+            yield name, self[name]
+
+    def iterrows(self):
+        """(label, row) for every row, one partition computed at a time (Dask's)."""
+        for i in range(self.npartitions):
+            yield from self.get_partition(i).compute().iterrows()
+
+    def itertuples(self, index: bool = True, name: str | None = "Pandas"):
+        for i in range(self.npartitions):
+            yield from self.get_partition(i).compute().itertuples(index=index, name=name)
+
+    def explode(self, column: str | Sequence[str], ignore_index: bool = False) -> "DataFrame":
+        """Each element of the list ``column`` (or of several, zipped) as a row, the other columns
+        repeated; an empty or missing list gives one row with a missing value, as pandas."""
+        names = [column] if isinstance(column, str) else list(column)
+        self._check_columns(names)
+        from frames.dataframe.expr.unnest import unnested_type
+
+        schema = pa.schema([pa.field(f.name, unnested_type(f.type, f.name)) if f.name in names else f for f in self._node.schema])
+        node = MapPartitions(self._node, _explode_partition, schema, (tuple(names),), (), pandas=False, func_name="explode")
+        return self._with(node)
+
+    def corr(self, method: str = "pearson", min_periods: int | None = None, numeric_only: bool = False) -> "Scalar":
+        """Pearson's correlation of every pair of numeric columns over the rows where both are
+        present (pandas' pairwise rule), from one pass of sums per pair: no gathering."""
+        if method != "pearson" or min_periods is not None:
+            raise InvalidArgumentError("corr supports method='pearson' without min_periods")
+        return self._pairwise("corr", numeric_only)
+
+    def cov(self, min_periods: int | None = None, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        """The sample covariance (ddof=1) of every pair of numeric columns, pairwise complete."""
+        if min_periods is not None or ddof != 1:
+            raise InvalidArgumentError("cov supports ddof=1 without min_periods")
+        return self._pairwise("covar_samp", numeric_only)
+
+    def _pairwise(self, func: str, numeric_only: bool) -> "Scalar":
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not numeric_only and len(cols) != len(self.columns):
+            bad = [c for c in self.columns if c not in cols][0]
+            raise DataTypeError(f"{'corr' if func == 'corr' else 'cov'} needs numeric columns; {bad!r} is not (pass numeric_only=True)")
+        inputs = tuple((f"__{i}", Cast(Col(c), pa.float64())) for i, c in enumerate(cols))
+        specs = tuple(AggSpec(f"{i}:{j}", func, f"__{i}", (("other", f"__{j}"),)) for i in range(len(cols)) for j in range(i, len(cols)))
+        return Scalar(Aggregate(Project(self._node, inputs), (), specs), kind="table", post=_PairMatrix(tuple(cols)))
+
+    def mode(self, dropna: bool = True) -> "Scalar":
+        """Each column's most frequent value(s), sorted, side by side (a shorter column padded
+        with missing values), as pandas; computed from each column's value counts."""
+        modes = [self[c].mode(dropna=dropna) for c in self.columns]
+        return Scalar(Concat(tuple(_numbered(m, c) for m, c in zip(modes, self.columns))), kind="table",
+                      post=_Modes(tuple(self.columns), tuple(pandas_dtypes(self._node.schema)[list(self.columns)].astype(str))))
+
+    def prod(self, numeric_only: bool = False) -> "Scalar":
+        """Each numeric column's product (float64, 1.0 over no values)."""
+        self._numeric_only_frame("prod") if not numeric_only else None
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        node = Aggregate(Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols)), (), tuple(AggSpec(c, "product", c) for c in cols))
+        return Scalar(Project(node, tuple((c, call("fill_null", Col(c), Lit(1.0))) for c in cols)), kind="row")
+
+    product = prod
+
+    def any(self) -> "Scalar":
+        return self._reduce("any")
+
+    def all(self) -> "Scalar":
+        return self._reduce("all")
+
+    def sem(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
+        """Each numeric column's standard error of the mean."""
+        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        if not numeric_only and len(cols) != len(self.columns):
+            raise DataTypeError("sem needs numeric columns; pass numeric_only=True")
+        specs = tuple(AggSpec(f"s:{c}", "std", c, (("ddof", ddof),)) for c in cols) + tuple(AggSpec(f"n:{c}", "count", c) for c in cols)
+        node = Aggregate(Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols)), (), specs)
+        exprs = tuple((c, call("divide", Col(f"s:{c}"), call("sqrt", Col(f"n:{c}")))) for c in cols)
+        return Scalar(Project(node, exprs), kind="row")
+
     # -- reductions ---------------------------------------------------------------------------
     def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
         """One value per column, as pandas: with ``numeric_only`` only numbers and booleans; else
@@ -1060,6 +1281,49 @@ class DataFrame(_Frame):
     def values(self) -> Any:
         """The columns as a ``frames.array`` Array (row counts unknown), as dask's ``.values``."""
         return self.to_array()
+
+
+def _key_name(frame: "DataFrame", key: Any) -> Any:
+    """A group-by key: a column name, or a column of ``frame`` given as a Series (``df.groupby(df.k)``)."""
+    if isinstance(key, Series):
+        if isinstance(key._expr, Col) and key._expr.name in frame._node.schema.names and _as_expr(key, frame._node) == Col(key._expr.name):
+            return key._expr.name
+        raise InvalidArgumentError("groupby takes column names or columns of the frame itself (df.groupby(df.k)); "
+                                   "assign a computed key as a column first")
+    return key
+
+
+def _value_counts(node: Node, keys: tuple[str, ...], sort: bool, ascending: bool, normalize: bool, dropna: bool) -> "Series":
+    """The rows per distinct ``keys`` (a grouped count), or their share of all rows counted."""
+    out: Node = Aggregate(node, keys, (AggSpec("count", "count_all"),), dropna=dropna)
+    name = "count"
+    if normalize:
+        total = Scalar(Aggregate(out, (), (AggSpec("total", "sum", "count"),)))
+        share = call("divide", Cast(Col("count"), pa.float64()), Cast(ScalarInput(total._node), pa.float64()))
+        out, name = Project(out, tuple((k, Col(k)) for k in keys) + (("proportion", share),)), "proportion"
+    if sort:
+        out = Sort(out, (SortKey(name, ascending),))
+    return Series(out, Col(name), name, keys)
+
+
+def _replaced(expr: ScalarExpr, to_replace: Any, value: Any) -> ScalarExpr:
+    """``expr`` with the values of ``to_replace`` (a value, a list, or a dict of old to new) replaced."""
+    if isinstance(to_replace, dict):
+        if value is not None:
+            raise InvalidArgumentError("replace takes a dict of old to new values, or to_replace and value, not both")
+        pairs = list(to_replace.items())
+    elif isinstance(to_replace, (list, tuple, set)):
+        values = list(value) if isinstance(value, (list, tuple)) else [value] * len(to_replace)
+        if len(values) != len(to_replace):
+            raise InvalidArgumentError(f"replace: {len(to_replace)} values to replace but {len(values)} replacements")
+        pairs = list(zip(to_replace, values))
+    else:
+        pairs = [(to_replace, value)]
+    if not pairs:
+        return expr
+    keys = tuple(k for k, _ in pairs)
+    new = call("map_values", expr, keys=keys, values=tuple(v for _, v in pairs))
+    return call("if_else", call("is_in", expr, **_isin_options(keys)), new, expr)
 
 
 def _is_numeric(t: pa.DataType) -> bool:
@@ -1242,6 +1506,25 @@ class Series(_Frame):
     __xor__ = _binary("xor")
     __hash__ = object.__hash__
 
+    ndim = 1
+
+    def _method(self, op: str, other: Any, fill_value: Any = None, reflected: bool = False) -> "Series":
+        """pandas' named operators (``add``, ``eq``, ...): ``fill_value`` stands in for a missing
+        value on one side (both missing stays missing)."""
+        if fill_value is None:
+            return _binary(op, reflected)(self, other)
+        if isinstance(other, Series):
+            node, a, b = _same_base(self, other)
+        else:
+            node, a, b = self._node, self._expr, _as_expr(other, self._node)
+        fill = Lit(fill_value)
+        left, right = call("fill_null", a, fill), call("fill_null", b, fill)
+        if reflected:
+            left, right = right, left
+        value = _pandas_comparison(op, left, right) if op in _COMPARISONS else call(op, left, right)
+        both = call("and", call("is_null", a), call("is_null", b))
+        return Series(node, call("if_else", both, Lit(None), value), self._name, self._index)
+
     def _unary(self, op: str, **options: Any) -> "Series":
         return Series(self._node, call(op, self._expr, **options), self._name, self._index)
 
@@ -1326,6 +1609,86 @@ class Series(_Frame):
         if upper is not None:
             out = out.where((out <= upper) | out.isna(), upper)
         return out
+
+    def replace(self, to_replace: Any = None, value: Any = None, regex: bool = False) -> "Series":
+        """Values equal to ``to_replace`` (a value or a list of them) replaced by ``value``, or by
+        ``to_replace``'s mapping (a dict), one vectorized pass; ``regex=True`` replaces patterns in text."""
+        if regex:
+            if not isinstance(to_replace, str) or not isinstance(value, str):
+                raise InvalidArgumentError("replace(regex=True) takes a pattern and a replacement string")
+            return self._unary("replace", pattern=to_replace, replacement=value, regex=True)
+        return Series(self._node, _replaced(self._expr, to_replace, value), self._name, self._index)
+
+    def combine_first(self, other: "Series") -> "Series":
+        """Missing values taken from ``other`` (a Series of the same frame, or a constant)."""
+        return self.fillna(other)
+
+    def explode(self) -> "Series":
+        """Each list's elements as rows (an empty or missing list: one missing value), as pandas."""
+        frame = self.to_frame(self._value_name())
+        return Series(frame.explode(self._value_name())._node, Col(self._value_name()), self._name, self._index)
+
+    def mode(self, dropna: bool = True) -> "Series":
+        """The most frequent value(s), sorted, as pandas: the value counts (a grouped count),
+        those equal to their maximum (a scalar computed once)."""
+        counts = self.value_counts(sort=False, dropna=dropna)
+        top = counts.max()
+        value = counts._index[0]
+        node = Filter(counts._node, _as_expr(counts == top, counts._node))
+        node = Sort(Project(node, ((value, Col(value)),)), (SortKey(value, True),))
+        return Series(node, Col(value), self._name)
+
+    def reduction(self, chunk: Callable, aggregate: Callable | None = None, meta: Any = None) -> "Scalar":
+        """Dask's ``reduction``: ``chunk(partition)`` (a pandas Series) per partition, then
+        ``aggregate`` of the chunks' results as a pandas Series (default: ``chunk`` again), in
+        one final task."""
+        if not callable(chunk) or (aggregate is not None and not callable(aggregate)):
+            raise InvalidArgumentError("reduction takes functions chunk= and aggregate=")
+        value = self._value_name()
+        parts = MapPartitions(Project(self._node, ((value, self._expr),)), _Chunk(chunk, value), pa.schema([("__chunk", pa.binary())]),
+                              (), (), pandas=False, func_name=getattr(chunk, "__name__", "chunk"))
+        return Scalar(Repartition(parts, 1) if parts.npartitions > 1 else parts, kind="table", post=_Aggregated(aggregate or chunk))
+
+    @property
+    def is_monotonic_increasing(self) -> "Scalar":
+        """Whether each value is >= the one before, across partitions (a ``reduction`` of each
+        partition's (monotonic, first, last)); missing values make it False, as pandas."""
+        test = _Monotonic(True)
+        return self.reduction(test.chunk, test.aggregate)
+
+    @property
+    def is_monotonic_decreasing(self) -> "Scalar":
+        test = _Monotonic(False)
+        return self.reduction(test.chunk, test.aggregate)
+
+    def _moments(self, what: str) -> "Scalar":
+        """``skew`` / ``kurtosis`` (pandas' bias-corrected ones) from one pass of the sums of the
+        values' first four powers: no gathering, but raw power sums lose digits when the values'
+        mean is large against their spread (pandas centres first)."""
+        x = Cast(self._expr, pa.float64())
+        powers = (("p1", x), ("p2", call("multiply", x, x)), ("p3", call("multiply", call("multiply", x, x), x)),
+                  ("p4", call("multiply", call("multiply", x, x), call("multiply", x, x))))
+        specs = (AggSpec("n", "count", "p1"),) + tuple(AggSpec(f"s{i}", "sum", f"p{i}") for i in range(1, 5))
+        return Scalar(Aggregate(Project(self._node, powers), (), specs), kind="table", post=_Moment(what))
+
+    def skew(self) -> "Scalar":
+        return self._moments("skew")
+
+    def kurtosis(self) -> "Scalar":
+        return self._moments("kurtosis")
+
+    kurt = kurtosis
+
+    def sem(self, ddof: int = 1) -> "Scalar":
+        """The standard error of the mean: std / sqrt(count)."""
+        return self.std(ddof=ddof) / self.count() ** 0.5
+
+    @property
+    def size(self) -> "Scalar":
+        return self.shape[0]
+
+    def pipe(self, func: Callable, *args: Any, **kwargs: Any):
+        return func(self, *args, **kwargs)
 
     def corr(self, other: "Series", method: str = "pearson") -> "Scalar":
         """Pearson's correlation with ``other`` (a column of the same frame) over the rows where
@@ -1476,14 +1839,12 @@ class Series(_Frame):
         out = Series(Tail(self._result_node(), n), Col(self._value_name()), self._name, self._index)
         return out.compute(scheduler=scheduler) if compute else out
 
-    def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True) -> "Series":
+    def value_counts(self, sort: bool = True, ascending: bool = False, normalize: bool = False, dropna: bool = True) -> "Series":
+        """Each value's count (``normalize``: its share of the rows counted, as ``proportion``);
+        ``dropna=False`` counts the missing value too."""
         value = self._value_name() if self._name is not None else "__value__"
         projected = Project(self._node, ((value, self._expr),))
-        node: Node = Aggregate(projected, (value,), (AggSpec("count", "count_all"),), dropna=dropna)
-        if sort:
-            node = Sort(node, (SortKey("count", ascending),))
-        out = Series(node, Col("count"), "count", (value,))
-        return out
+        return _value_counts(projected, (value,), sort, ascending, normalize, dropna)
 
     def drop_duplicates(self, keep: str | bool = "first") -> "Series":
         """Each distinct value once, in the order of its first (``keep="last"``: last) row."""
@@ -1648,6 +2009,141 @@ class _PartitionIndexer:
         return f._with(node)
 
 
+def _explode_partition(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """pandas' explode of one partition: like ``unnest_lists``, but an empty or missing list
+    keeps its row (with a missing value)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from frames.dataframe.expr.unnest import unnest_lists
+
+    keep = np.zeros(table.num_rows, dtype=bool)
+    for c in columns:
+        lengths = pc.fill_null(pc.list_value_length(table.column(c)), 0)
+        keep |= np.asarray(lengths.to_numpy(zero_copy_only=False)) > 0
+    if keep.all():
+        return unnest_lists(table, columns)
+    marker = "__explode_row__"
+    numbered = table.append_column(marker, pa.array(np.arange(table.num_rows), pa.int64()))
+    out = unnest_lists(numbered.filter(pa.array(keep)), columns)
+    empty = numbered.filter(pa.array(~keep))
+    for c in columns:
+        i = empty.schema.get_field_index(c)
+        empty = empty.set_column(i, c, pa.nulls(empty.num_rows, out.schema.field(c).type))
+    both = pa.concat_tables([out, empty.cast(out.schema)])
+    order = pc.sort_indices(both, sort_keys=[(marker, "ascending")])  # stable: each row's elements in order
+    return both.take(order).drop_columns([marker])
+
+
+class _Chunk:
+    """``reduction``'s chunk of one partition, its result pickled into a one-row table."""
+
+    def __init__(self, chunk: Callable, column: str):
+        self.chunk, self.column = chunk, column
+        self.__name__ = getattr(chunk, "__name__", "chunk")
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        import pickle
+
+        values = arrow_to_pandas(table)[self.column]
+        return pa.table({"__chunk": pa.array([pickle.dumps(self.chunk(values))], pa.binary())})
+
+
+class _Aggregated:
+    def __init__(self, aggregate: Callable):
+        self.aggregate = aggregate
+
+    def __call__(self, table: pa.Table) -> Any:
+        import pickle
+
+        return self.aggregate(pd.Series([pickle.loads(b) for b in table.column("__chunk").to_pylist()]))
+
+
+class _Monotonic:
+    """``is_monotonic_increasing`` / ``_decreasing`` as a ``reduction``: each partition's (in
+    order, first, last), then the partitions in order with each last value next to the next first."""
+
+    def __init__(self, increasing: bool):
+        self.increasing = increasing
+
+    def chunk(self, s: pd.Series) -> tuple:
+        ok = s.is_monotonic_increasing if self.increasing else s.is_monotonic_decreasing
+        return (bool(ok and not s.isna().any()), s.iloc[0] if len(s) else None, s.iloc[-1] if len(s) else None)
+
+    def aggregate(self, chunks: pd.Series) -> bool:
+        parts = [c for c in chunks if c[1] is not None]
+        if not all(ok for ok, _, _ in parts):
+            return False
+        return all((a[2] <= b[1]) if self.increasing else (a[2] >= b[1]) for a, b in zip(parts, parts[1:]))
+
+
+class _Moment:
+    """pandas' sample skewness (G1) or excess kurtosis (G2) from the count and power sums."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __call__(self, table: pa.Table) -> float:
+        row = table.to_pylist()[0] if table.num_rows else {}
+        n = row.get("n") or 0
+        if n < (3 if self.what == "skew" else 4):
+            return float("nan")
+        s1, s2, s3, s4 = (row[f"s{i}"] for i in range(1, 5))
+        mu = s1 / n
+        m2 = s2 / n - mu * mu
+        if m2 <= 1e-14 * max(abs(s2 / n), 1e-300):  # constant values: pandas gives 0
+            return 0.0
+        m3 = s3 / n - 3 * mu * s2 / n + 2 * mu ** 3
+        if self.what == "skew":
+            return float((n * (n - 1)) ** 0.5 / (n - 2) * m3 / m2 ** 1.5)
+        m4 = s4 / n - 4 * mu * s3 / n + 6 * mu * mu * s2 / n - 3 * mu ** 4
+        return float((n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * m4 / (m2 * m2) - 3 * (n - 1)))
+
+
+class _PairMatrix:
+    """``corr()`` / ``cov()``'s pandas matrix from its one row of pairwise aggregates."""
+
+    def __init__(self, columns: tuple[str, ...]):
+        self.columns = columns
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        import numpy as np
+
+        row = table.to_pylist()[0] if table.num_rows else {}
+        n = len(self.columns)
+        matrix = np.full((n, n), np.nan)
+        for i in range(n):
+            for j in range(i, n):
+                v = row.get(f"{i}:{j}")
+                matrix[i, j] = matrix[j, i] = np.nan if v is None else v
+        return pd.DataFrame(matrix, index=list(self.columns), columns=list(self.columns))
+
+
+def _numbered(mode: "Series", column: str) -> Node:
+    """A column's modes as (column name, value as text) rows, so all columns' share one table."""
+    value = mode._value_name()
+    return Project(mode._node, (("__column", Lit(column, pa.string())), ("__value", Cast(Col(value), pa.string()))))
+
+
+class _Modes:
+    """``DataFrame.mode()``'s pandas frame from each column's sorted modes (as text), each column
+    back in its dtype and padded with missing values to the longest (ints then float, as pandas)."""
+
+    def __init__(self, columns: tuple[str, ...], dtypes: tuple[str, ...]):
+        self.columns, self.dtypes = columns, dtypes
+
+    def __call__(self, table: pa.Table) -> pd.DataFrame:
+        rows = table.to_pydict()
+        data = {c: [v for k, v in zip(rows["__column"], rows["__value"]) if k == c] for c in self.columns}
+        length = max((len(v) for v in data.values()), default=0)
+        out = {}
+        for c, dtype in zip(self.columns, self.dtypes):
+            text = pd.Series(data[c], dtype="object")
+            values = text.map({"true": True, "false": False}) if dtype == "bool" else text.astype(dtype)
+            out[c] = values.reindex(range(length))
+        return pd.DataFrame(out)
+
+
 class _Described:
     """``describe()``'s pandas frame from its one row of aggregates."""
 
@@ -1765,6 +2261,40 @@ def _approximate(method: str) -> bool:
     if method not in ("exact", "dask", "default", "approximate"):
         raise InvalidArgumentError(f"quantile method must be 'exact' or 'dask' (approximate), not {method!r}")
     return method != "exact"
+
+
+_NAMED_OPERATORS = [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("div", "divide"), ("truediv", "divide"),
+                    ("floordiv", "floordiv"), ("mod", "pymod"), ("pow", "power")]
+_NAMED_COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge"]
+
+
+def _named_operator(op: str, reflected: bool = False):
+    def method(self, other: Any, axis: Any = "columns", level: Any = None, fill_value: Any = None):
+        if level is not None:
+            raise InvalidArgumentError("level= is not supported: frames has no MultiIndex")
+        if isinstance(self, DataFrame):
+            return self._elementwise(op, other, reflected, fill_value)
+        return self._method(op, other, fill_value, reflected)
+
+    return method
+
+
+for _name, _op in _NAMED_OPERATORS:
+    for _cls in ("Series", "DataFrame"):
+        setattr(globals()[_cls], _name, _named_operator(_op))
+        setattr(globals()[_cls], f"r{_name}", _named_operator(_op, True))
+for _op in _NAMED_COMPARISONS:
+    for _cls in ("Series", "DataFrame"):
+        setattr(globals()[_cls], _op, _named_operator(_op))
+for _dunder, _op, _reflected in [("add", "add", False), ("radd", "add", True), ("sub", "subtract", False), ("rsub", "subtract", True),
+                                 ("mul", "multiply", False), ("rmul", "multiply", True), ("truediv", "divide", False),
+                                 ("rtruediv", "divide", True), ("floordiv", "floordiv", False), ("rfloordiv", "floordiv", True),
+                                 ("mod", "pymod", False), ("rmod", "pymod", True), ("pow", "power", False), ("rpow", "power", True),
+                                 ("eq", "eq", False), ("ne", "ne", False), ("lt", "lt", False), ("le", "le", False),
+                                 ("gt", "gt", False), ("ge", "ge", False), ("and", "and", False), ("or", "or", False),
+                                 ("rand", "and", True), ("ror", "or", True), ("xor", "xor", False)]:
+    setattr(DataFrame, f"__{_dunder}__", (lambda op, r: lambda self, other: self._elementwise(op, other, r))(_op, _reflected))
+DataFrame.__hash__ = object.__hash__
 
 
 def _scalar_operator(op: str, reflected: bool = False):

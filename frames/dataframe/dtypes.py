@@ -22,10 +22,14 @@ def to_arrow_type(dtype) -> pa.DataType:
     """Accept an Arrow type, a pandas/NumPy dtype or its name, or Python's int/float/str/bool."""
     if isinstance(dtype, pa.DataType):
         return dtype
-    if dtype in (int, float, str, bool):
+    if isinstance(dtype, type) and dtype in (int, float, str, bool):  # not np.dtype("int64"), which == int
         return _NAMES[dtype.__name__]
     if isinstance(dtype, pd.ArrowDtype):
         return dtype.pyarrow_dtype
+    if isinstance(dtype, pd.StringDtype):  # pandas 3's "str" (df.dtypes of a text column)
+        return _NAMES["str"]
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return pa.timestamp(dtype.unit, str(dtype.tz))
     if isinstance(dtype, str):
         key = dtype.lower()
         if key in _NAMES:

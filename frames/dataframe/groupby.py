@@ -14,7 +14,7 @@ from frames.dataframe.collection import (DataFrame, Series, _is_numeric, _meta_s
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.aggregate import AGGREGATE_FUNCTIONS, Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Project
-from frames.dataframe.expr.scalar import Col
+from frames.dataframe.expr.scalar import Cast, Col, call
 
 # pandas names -> our aggregate functions
 _ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean"}
@@ -37,8 +37,9 @@ class GroupBy:
     rows count 0 and sum 0; their other aggregates are missing)."""
 
     def __init__(self, frame: DataFrame, keys: list[str], sort: bool, dropna: bool, as_index: bool, selection: list[str] | None = None,
-                 series: bool = False, observed: bool = True):
+                 series: bool = False, observed: bool = True, labelled: DataFrame | None = None):
         self._frame = frame
+        self._labelled = labelled if labelled is not None else frame  # the frame with its index, for per-row results
         self._keys = keys
         self._sort = sort
         self._dropna = dropna
@@ -50,7 +51,8 @@ class GroupBy:
     def __getitem__(self, key: str | Sequence[str]) -> "GroupBy":
         cols = [key] if isinstance(key, str) else list(key)
         self._frame._check_columns(cols)
-        return GroupBy(self._frame, self._keys, self._sort, self._dropna, self._as_index, cols, isinstance(key, str), self._observed)
+        return GroupBy(self._frame, self._keys, self._sort, self._dropna, self._as_index, cols, isinstance(key, str), self._observed,
+                       self._labelled)
 
     def __getattr__(self, name: str) -> "GroupBy":
         if not name.startswith("_") and name in self._frame._node.schema.names:
@@ -155,6 +157,70 @@ class GroupBy:
     def last(self):
         return self._simple("last")
 
+    def prod(self, numeric_only: bool = False):
+        return self._simple("product", numeric_only)
+
+    def any(self):
+        return self._simple("any")
+
+    def all(self):
+        return self._simple("all")
+
+    def quantile(self, q: float = 0.5, numeric_only: bool = False):
+        """Each group's exact quantile ``q`` (linear interpolation, as pandas; the group's values gathered)."""
+        if not isinstance(q, (int, float)) or isinstance(q, bool) or not 0 <= q <= 1:
+            raise InvalidArgumentError(f"groupby quantile takes one q in [0, 1], got {q!r}")
+        return self._simple("quantile_cont", numeric_only, q=float(q))
+
+    def value_counts(self, normalize: bool = False, sort: bool = True, ascending: bool = False, dropna: bool = True):
+        """The rows per (keys, selected column) value, as pandas' ``SeriesGroupBy.value_counts``:
+        within each group from the most frequent (``normalize``: shares of the group's rows)."""
+        from frames.dataframe.expr.sort import Sort, SortKey
+
+        if not self._series:
+            raise InvalidArgumentError("groupby value_counts needs one selected column: df.groupby(keys)[column].value_counts()")
+        column = self._selection[0]
+        keys = list(self._keys) + [column]
+        frame = DataFrame(Project(self._frame._node, tuple((k, Col(k)) for k in keys)))
+        counts = GroupBy(frame, keys, self._sort, self._dropna and dropna, True, observed=self._observed).size()
+        name = "count"
+        node = Project(counts._node, tuple((k, Col(k)) for k in keys) + ((name, counts._expr),))
+        if normalize:
+            by_key = GroupBy(frame, list(self._keys), self._sort, self._dropna, True)
+            totals = by_key[column].count() if dropna else by_key.size()  # the rows counted
+            from frames.dataframe.expr.join import Join
+
+            total = Project(totals._node, tuple((k, Col(k)) for k in self._keys) + (("__total", totals._expr),))
+            joined = Join(node, total, "inner", tuple(self._keys), tuple(self._keys), coalesce_keys=True)
+            share = call("divide", Cast(Col(name), pa.float64()), Cast(Col("__total"), pa.float64()))
+            name = "proportion"
+            node = Project(joined, tuple((k, Col(k)) for k in keys) + ((name, share),))
+        if sort:
+            node = Sort(node, tuple(SortKey(k, True) for k in self._keys) + (SortKey(name, ascending),))
+        return Series(node, Col(name), name, tuple(keys))
+
+    def get_group(self, key: Any):
+        """The rows of one group (all columns, the keys too, as pandas 3), in input order."""
+        values = key if isinstance(key, tuple) else (key,)
+        if len(values) != len(self._keys):
+            raise InvalidArgumentError(f"get_group needs one value per key {self._keys}, got {key!r}")
+        frame = self._frame
+        mask = None
+        for k, v in zip(self._keys, values):
+            part = frame[k] == v
+            mask = part if mask is None else mask & part
+        out = frame[mask]
+        return out[self._selection] if self._selection else out
+
+    def pipe(self, func: Callable, *args: Any, **kwargs: Any):
+        return func(self, *args, **kwargs)
+
+    def filter(self, func: Callable, dropna: bool = True):
+        """The rows of the groups for which ``func(group)`` is True (pandas' ``filter``), in input order."""
+        if not dropna:
+            raise InvalidArgumentError("groupby filter supports dropna=True")
+        return self._rowwise("filter", func, filters=True)
+
     def std(self, ddof: int = 1, numeric_only: bool = False):
         return self._simple("std", numeric_only, ddof=ddof)
 
@@ -229,6 +295,8 @@ class GroupBy:
         if named:
             items = []
             for out, pair in named.items():
+                if hasattr(pair, "column") and hasattr(pair, "aggfunc"):  # pandas.NamedAgg
+                    pair = (pair.column, pair.aggfunc)
                 if not (isinstance(pair, tuple) and len(pair) == 2):
                     raise InvalidArgumentError(f"named aggregation {out}= needs a (column, function) pair")
                 column, func = pair
@@ -291,6 +359,87 @@ class GroupBy:
             return Series(out._node, Col(cols[0]), cols[0], tuple(keys))
         return DataFrame(out._node, tuple(keys))
 
+    # -- per-row results of each group, in the input's row order ---------------------------------
+    def _rowwise(self, how: str, *args: Any, filters: bool = False, **kwargs: Any):
+        """pandas' ``GroupBy.<how>`` (cumsum, rank, shift, head, ...) of each group's rows: rows
+        numbered, hash-shuffled so each group lies whole in one partition, the pandas method run
+        once per partition (vectorized over its groups), the rows sorted back into input order.
+        ``filters``: the method keeps some whole rows (head, tail, nth) instead of giving values."""
+        from frames.dataframe.expr.sort import Sort, SortKey
+
+        frame = self._labelled
+        numbered, sample = _numbered(frame)
+        values = None if filters else tuple(self._selection or self._value_columns())
+        spec = _GroupedRows(tuple(self._keys), values, self._dropna, how, args, tuple(sorted(kwargs.items())), frame._index)
+        try:
+            meta = spec(sample)
+        except Exception as exc:
+            raise InvalidArgumentError(f"groupby.{how} cannot run on these columns ({type(exc).__name__}: {exc})") from exc
+        shuffled = GroupBy(numbered, self._keys, self._sort, self._dropna, True)._shuffled()
+        result = map_partitions(spec, shuffled, meta=_typed_like(_meta_schema(meta)[0], numbered._node.schema))
+        ordered = Sort(result._node, (SortKey("__row", True),))
+        index = frame._index  # the rows keep their labels, as in pandas
+        names = [c for c in meta.columns if c != "__row" and c not in index]
+        if how == "cumcount" or (self._series and not filters):
+            name = None if how == "cumcount" else self._selection[0]
+            return Series(ordered, Col(names[0]), name, index)
+        return DataFrame(Project(ordered, tuple((c, Col(c)) for c in list(index) + names)), index)
+
+    def cumsum(self):
+        return self._rowwise("cumsum")
+
+    def cumprod(self):
+        return self._rowwise("cumprod")
+
+    def cummax(self):
+        return self._rowwise("cummax")
+
+    def cummin(self):
+        return self._rowwise("cummin")
+
+    def cumcount(self, ascending: bool = True):
+        """Each row's number within its group (from 0), as pandas: an int64 Series."""
+        return self._rowwise("cumcount", ascending=ascending)
+
+    def rank(self, method: str = "average", ascending: bool = True, na_option: str = "keep", pct: bool = False):
+        return self._rowwise("rank", method=method, ascending=ascending, na_option=na_option, pct=pct)
+
+    def shift(self, periods: int = 1, fill_value: Any = None):
+        """Values moved ``periods`` rows within each group (negative: up)."""
+        _check_int(periods, "shift periods")
+        return self._rowwise("shift", periods, **({} if fill_value is None else {"fill_value": fill_value}))
+
+    def diff(self, periods: int = 1):
+        _check_int(periods, "diff periods")
+        return self._rowwise("diff", periods)
+
+    def pct_change(self, periods: int = 1):
+        _check_int(periods, "pct_change periods")
+        return self._rowwise("pct_change", periods, fill_method=None)
+
+    def ffill(self, limit: int | None = None):
+        return self._rowwise("ffill", limit=limit)
+
+    def bfill(self, limit: int | None = None):
+        return self._rowwise("bfill", limit=limit)
+
+    def head(self, n: int = 5):
+        """The first ``n`` rows of each group, in the input's row order (pandas keeps their
+        labels; frames numbers the result's rows afresh)."""
+        _check_int(n, "head n")
+        return self._rowwise("head", n, filters=True)
+
+    def tail(self, n: int = 5):
+        _check_int(n, "tail n")
+        return self._rowwise("tail", n, filters=True)
+
+    def nth(self, n: int | Sequence[int]):
+        """The ``n``-th row (or rows) of each group, a filter as in pandas 2+."""
+        ns = [n] if isinstance(n, int) else list(n)
+        for i in ns:
+            _check_int(i, "nth n")
+        return self._rowwise("nth", n if isinstance(n, int) else tuple(ns), filters=True)
+
     # -- functions of whole groups ------------------------------------------------------------
     def _shuffled(self) -> DataFrame:
         from frames.dataframe.expr.shuffle import Shuffle
@@ -333,6 +482,10 @@ class GroupBy:
         spec.empty = out.iloc[:0]
         schema = _typed_like(_meta_schema(out)[0], frame._node.schema)
         result = map_partitions(spec, self._shuffled(), shape, meta=schema)
+        if self._sort:  # groups in key order, as pandas (each group's rows keep theirs: the sort is stable)
+            from frames.dataframe.expr.sort import Sort, SortKey
+
+            result = DataFrame(Sort(result._node, tuple(SortKey(k, True) for k in self._keys)))
         if shape in _SERIES_SHAPES:
             value = [c for c in out.columns if c not in index][0]
             return Series(result._node, Col(value), None if value == "__value__" else value, tuple(index))
@@ -344,12 +497,13 @@ class GroupBy:
         before the shuffle and sorts them back)."""
         from frames.dataframe.expr.sort import Sort, SortKey
 
+        if isinstance(func, str) and meta is None:  # pandas' own grouped transform, vectorized over the groups
+            return self._rowwise("transform", func, *args, **kwargs)
         frame = self._frame
-        numbered = frame.map_partitions(_number_rows, meta=_number_rows(_sample_meta(frame._node.schema).iloc[:0], {"number": 0}))
+        numbered, sample = _numbered(frame)
         grouped = GroupBy(numbered, self._keys, self._sort, self._dropna, True, self._selection or self._value_columns(), self._series)
         spec = _TransformSpec(tuple(self._keys), tuple(grouped._selection), self._dropna, self._series, func, args,
                               tuple(sorted(kwargs.items())))
-        sample = _number_rows(_sample_meta(frame._node.schema), {"number": 0})
         try:
             out = spec(sample)
         except Exception as exc:
@@ -423,6 +577,12 @@ def _number_rows(pdf: pd.DataFrame, partition_info: dict | None = None) -> pd.Da
     out = pdf.copy()
     out["__row"] = (np.int64((partition_info or {}).get("number", 0)) << np.int64(40)) + np.arange(len(pdf), dtype=np.int64)
     return out
+
+
+def _numbered(frame: DataFrame) -> tuple[DataFrame, pd.DataFrame]:
+    """``frame`` with each row's ``__row`` number, and a made-up two-row sample of it (for meta)."""
+    sample = _number_rows(_sample_meta(frame._node.schema), {"number": 0})  # index columns as columns, as after a shuffle
+    return frame.map_partitions(_number_rows, meta=sample.drop(columns=list(frame._index)).iloc[:0]), sample
 
 
 class _GroupFunction:
@@ -555,3 +715,38 @@ class _TransformSpec(_GroupFunction):
         out = pd.concat(parts, ignore_index=True)
         out.columns = [str(c) for c in out.columns]
         return out[["__row"] + [c for c in out.columns if c != "__row"]]
+
+
+def _check_int(n: Any, what: str) -> None:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise InvalidArgumentError(f"{what} must be a whole number, got {n!r}")
+
+
+class _GroupedRows:
+    """One partition's ``pdf.groupby(keys)[values].<method>(...)``, with ``__row`` kept beside
+    the values (or, for filters, the kept rows whole)."""
+
+    def __init__(self, keys, values, dropna, method, args, kwargs, index=()):
+        self.keys, self.values, self.dropna, self.method, self.index = list(keys), values, dropna, method, list(index)
+        self.args, self.kwargs = args, dict(kwargs)
+        self.__name__ = f"groupby-{method}"
+
+    def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
+        grouped = pdf.groupby(self.keys, sort=False, dropna=self.dropna)
+        if self.values is None:  # a filter of whole rows
+            return getattr(grouped, self.method)(*self.args, **self.kwargs).reset_index(drop=True)
+        if self.method == "cumcount":
+            out = grouped.cumcount(**self.kwargs).astype("int64").to_frame("__value__")
+        else:
+            out = getattr(grouped[list(self.values)], self.method)(*self.args, **self.kwargs)
+        out = out.reindex(pdf.index)  # dropna=False keeps every row; dropna=True drops missing keys' rows
+        if self.dropna:
+            keep = pdf[self.keys].notna().all(axis=1)
+            out, rows = out[keep], pdf["__row"][keep]
+        else:
+            rows = pdf["__row"]
+        out = out.reset_index(drop=True)
+        out.insert(0, "__row", rows.to_numpy())
+        for i, c in enumerate(self.index):  # the frame's index columns, carried beside the values
+            out.insert(1 + i, c, pdf.loc[rows.index, c].to_numpy())
+        return out

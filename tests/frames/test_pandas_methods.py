@@ -102,7 +102,7 @@ def test_shift_diff_rolling_across_partitions(ddf, pdf):
                       getattr(pdf.y.rolling(window, min_periods=min_periods), how)(), check_exact=False)
     assert_eq(ddf[["x", "y"]].rolling(4).mean(), pdf[["x", "y"]].rolling(4).mean(), check_exact=False)
     with pytest.raises(InvalidArgumentError, match="periods"):
-        ddf.x.shift(-1)
+        ddf.x.shift(1.5)
 
 
 def test_map_apply_and_conversions(ddf, pdf):
