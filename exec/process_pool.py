@@ -33,6 +33,7 @@ from exec._worker import Kept, Local, read_frame, write_frame
 from exec.core import TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
 from exec.store import Handle, Stored, dumps, loads
+from exec.trampoline import Trampoline
 
 _WORKER_PURGE_DELAY = "100"  # ms: memory a worker frees serves no other process (see exec/__init__)
 KEEP_BYTES = 64 << 10  # the "processes" scheduler's results this big stay in their worker (smaller: the pipe)
@@ -280,6 +281,9 @@ class ProcessPool:
         self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
         self.lost_callbacks: list[Callable[[int], None]] = []  # called with the pid of a worker that died
         self.bytes_received = 0  # frames read from the workers and refs loaded here (a test's measure of what moved)
+        # a job that fails as it is sent frees its slot, which dispatches again: in a loop, not
+        # nested (a queue of such jobs, or a Client's callback submitting more, would recurse)
+        self._dispatch = Trampoline(self._dispatch_queued)
 
     def submit(self, fn: Callable, batch: list, *args, keep: int | None = None) -> Future:
         """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do.
@@ -309,7 +313,8 @@ class ProcessPool:
             self._workers.append(worker)
             self._idle.extend([worker] * self.threads_per_worker)
 
-    def _dispatch(self) -> None:
+    def _dispatch_queued(self) -> None:
+        """Send queued jobs to free slots while there are both (``_dispatch`` calls it)."""
         while True:
             with self._lock:
                 if not self._queue or not self._idle:

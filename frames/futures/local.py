@@ -51,6 +51,7 @@ from exec.core import WorkerDiedError, task_exception
 from exec.graph import Ref, Task
 from exec.process_pool import WorkerRef
 from exec.store import Stored
+from exec.trampoline import Trampoline
 from frames.futures.errors import ClientClosedError, FutureCancelledError, KilledWorkerError
 from frames.futures.future import CANCELLED, ERROR, FINISHED, PENDING, Future
 
@@ -166,6 +167,9 @@ class LocalBackend:
         self._held_on: dict[int, set[_State]] = collections.defaultdict(set)  # pid -> states it holds
         self._to_release: list[WorkerRef] = []  # refs nobody needs: deleted outside the lock
         self._share_dir: str | None = None
+        # a job already done when its callback is attached runs it at once, in the thread that
+        # sent it, which may be inside _job_done already: run such calls in a loop, not nested
+        self._on_job_done = Trampoline(self._job_done)
         if cluster.remote:
             cluster.on_worker_lost(self._lost_worker)
         self._log = getattr(cluster, "observer", None)  # a dashboard's TaskLog (exec.diagnostics.dashboard)
@@ -425,7 +429,7 @@ class LocalBackend:
                 self._jobs[job] = batch
                 for st in batch:
                     st.job = job
-            job.add_done_callback(lambda f, batch=batch: self._job_done(batch, f))
+            job.add_done_callback(lambda f, batch=batch: self._on_job_done(batch, f))
 
     def _send_controls(self) -> None:
         """Delete the refs ``_maybe_release`` gathered under the lock (each a write to a pipe)."""

@@ -183,3 +183,21 @@ def test_shutdown_then_compute_again():
     assert exec.get_scheduler("processes").pool().pids() == []
     assert exec.get({"a": Task(int, "2")}, "a", scheduler="processes") == 2
     assert exec.get({"a": Task(int, "3")}, "a", scheduler="threads") == 3
+
+
+def test_a_queue_of_jobs_that_fail_to_send_does_not_recurse():
+    """Each job that cannot be pickled frees its slot, which dispatches the next: a loop, not a
+    recursion (a queue longer than the recursion limit once raised RecursionError and hung)."""
+    from exec.core import run_batch
+    from exec.process_pool import ProcessPool
+
+    pool = ProcessPool(0)  # no worker yet: every job waits in the queue
+    try:
+        lock = threading.Lock()  # cannot be pickled
+        jobs = [pool.submit(run_batch, [(("bad", i), Task(id, lock), {})]) for i in range(sys.getrecursionlimit())]
+        pool.resize(1)  # one worker starts and the whole queue is dispatched
+        errors = {type(job.exception(timeout=60)) for job in jobs}
+        assert errors == {TypeError}
+        assert pool.submit(run_batch, [("ok", Task(int, "3"), {})]).result(timeout=60)[1][0][2] == 3
+    finally:
+        pool.shutdown()
