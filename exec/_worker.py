@@ -36,7 +36,7 @@ def _encode(worker: str, outcomes: list) -> bytes:
     """Pickle a batch's outcomes; failures travel as ``RemoteFailure`` so the parent can fall back
     to a readable ``TaskError`` when it cannot rebuild the exception, and a result that cannot be
     pickled becomes that task's failure instead of killing the worker."""
-    from exec.core import RemoteFailure
+    from exec.core import RemoteFailure, ResultTransferError
     from exec.store import dumps
 
     outcomes = [o if o[1] else (o[0], False, RemoteFailure(o[2], dumps), o[3], o[4], o[5]) for o in outcomes]
@@ -52,7 +52,7 @@ def _encode(worker: str, outcomes: list) -> bytes:
             except Exception as exc:
                 import traceback
 
-                kind = MemoryError if isinstance(exc, MemoryError) else TypeError
+                kind = MemoryError if isinstance(exc, MemoryError) else ResultTransferError
                 err = kind(f"the result of task {key!r} ({type(value).__name__}) cannot be sent back from a worker process: {exc}")
                 safe.append((key, False, RemoteFailure(err, dumps), traceback.format_exc(), t0, t1))
                 break

@@ -30,7 +30,7 @@ from typing import Callable
 
 from exec import PURGE_DELAY_MS as _PARENT_PURGE_DELAY
 from exec._worker import Kept, Local, read_frame, write_frame
-from exec.core import TaskError, WorkerDiedError, run_batch
+from exec.core import ResultTransferError, TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
 from exec.store import Handle, Stored, dumps, loads
 from exec.trampoline import Trampoline
@@ -71,9 +71,28 @@ class WorkerRef(Handle):
     def load(self):
         """The value, here (written by its worker to ``/dev/shm`` and mapped: no copy, no pipe;
         counted in the pool's ``bytes_received``)."""
-        value = _wait(self.worker.pool.share([self]))[0].load()
-        self.worker.pool.bytes_received += self.nbytes
-        return value
+        return WorkerRef.load_many([self])[0]
+
+    @classmethod
+    def load_many(cls, refs: list) -> list:
+        """The values of ``refs``, here, in order: one request to each worker holding any, all
+        answered in parallel (a ``load`` each would wait for one round trip after another). A
+        value that cannot be rebuilt here is a ``ResultTransferError`` naming its task."""
+        unique = list({id(r): r for r in refs}.values())
+        values: dict[int, object] = {}
+        by_pool: dict[int, list[WorkerRef]] = {}
+        for r in unique:
+            by_pool.setdefault(id(r.worker.pool), []).append(r)
+        for group in by_pool.values():
+            pool = group[0].worker.pool
+            for r, stored in zip(group, _wait(pool.share(group))):
+                try:
+                    values[id(r)] = stored.load()
+                except Exception as exc:
+                    raise ResultTransferError(f"the result of task {r.key!r} came back from worker process {r.pid} but "
+                                              f"cannot be unpickled here: {type(exc).__name__}: {exc}") from exc
+            pool.bytes_received += sum(r.nbytes for r in group)
+        return [values[id(r)] for r in refs]
 
     def moved_to(self, directory: str) -> Stored:
         """Spill: the worker writes the value to a file under ``directory`` and lets it go."""
@@ -175,7 +194,7 @@ class _Worker:
                     try:
                         job.set_result(self._refs(loads(outcomes), getattr(job, "share_dir", None)))
                     except Exception as exc:  # e.g. a result whose class the parent cannot import
-                        err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
+                        err = ResultTransferError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
                         job.set_exception(err)
                 else:  # its computation is gone (cancelled, failed): remove what the worker stored
                     self._discard(outcomes)
@@ -557,8 +576,10 @@ def _transfer_error(ref: WorkerRef, failure) -> BaseException:
     elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         err = MemoryLimitError(f"{what} could not be handed to another process: {ref.directory or '/dev/shm'} is full; "
                                "free space there, lower memory_limit so results spill to disk, or use the threads scheduler")
-    else:
+    elif isinstance(exc, OSError) or name.endswith("LostResultError"):
         err = TaskError(f"{what} could not be handed to another process: {name}: {text}")
+    else:  # it does not pickle
+        err = ResultTransferError(f"{what} could not be handed to another process: {name}: {text}")
     if exc is not None:
         err.__cause__ = exc
     return err

@@ -718,11 +718,7 @@ class LocalBackend:
                 batches = self._fill()
             self._run(callbacks)
             self._send(batches)
-            for st, ref in loads:
-                try:
-                    value = ref.load()
-                except WorkerDiedError:
-                    continue  # lost with its worker: _lost_worker has it computed again
+            for st, ref, value in _loaded(loads):
                 with self._lock:
                     if not st.has_value and st.ref is ref:
                         st.value, st.has_value = value, True
@@ -891,6 +887,25 @@ def _run_here(items: list) -> tuple:
 
     items = [(k, t, {d: v.load() if type(v) is WorkerRef else v for d, v in data.items()}) for k, t, data in items]
     return run_batch(items)
+
+
+def _loaded(loads: list) -> list:
+    """``(state, ref, value)`` of the ``(state, ref)`` whose values could be fetched: all in one
+    request per worker (``WorkerRef.load_many``); when a worker died meanwhile, each alone, leaving
+    out the ones lost with it (``_lost_worker`` has them computed again)."""
+    if not loads:
+        return []
+    try:
+        values = WorkerRef.load_many([ref for _, ref in loads])
+    except WorkerDiedError:
+        out = []
+        for st, ref in loads:
+            try:
+                out.append((st, ref, ref.load()))
+            except WorkerDiedError:
+                continue
+        return out
+    return [(st, ref, v) for (st, ref), v in zip(loads, values)]
 
 
 def _identity(x: Any) -> Any:

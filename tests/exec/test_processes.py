@@ -108,7 +108,7 @@ def test_exception_that_cannot_be_unpickled_becomes_task_error():
 def test_result_that_cannot_be_pickled_is_a_clear_error():
     import threading as th
 
-    with pytest.raises(TypeError, match="cannot be sent back") as info:
+    with pytest.raises(exec.ResultTransferError, match="cannot be sent back") as info:
         exec.get({"lock": Task(th.Lock)}, "lock", scheduler="processes")
     assert any("'lock'" in n for n in info.value.__notes__)
     assert exec.get({"a": Task(int, "7")}, "a", scheduler="processes") == 7
