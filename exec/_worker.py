@@ -235,6 +235,7 @@ def main() -> None:
         reply(("published", request_id, {t: v if not isinstance(v, BaseException) else core.RemoteFailure(v, dumps)
                                          for t, v in published.items()}))
 
+    _preload(os.environ.get("SQLENGINE_WORKER_PRELOAD", ""))
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
     service = ThreadPoolExecutor(1, thread_name_prefix="sqlengine-worker-publish")
@@ -254,6 +255,18 @@ def main() -> None:
         elif kind == "free":
             kept.free(message[1])
         message = None
+
+
+def _preload(modules: str) -> None:
+    """Import the modules the parent expects the first tasks to need, while it has no job for
+    this worker yet (``ProcessPool.start``); one that fails is left to the task that needs it."""
+    import importlib
+
+    for name in filter(None, modules.split(",")):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the task importing it reports the error
+            pass
 
 
 def _free_kept(store: WorkerStore, outcomes: list) -> None:

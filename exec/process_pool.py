@@ -132,6 +132,7 @@ class _Worker:
         env = dict(os.environ)
         env["SQLENGINE_WORKER_PATH"] = json.dumps([p if p else os.getcwd() for p in sys.path])
         env["SQLENGINE_WORKER_THREADS"] = str(pool.threads_per_worker)
+        env["SQLENGINE_WORKER_PRELOAD"] = ",".join(pool.preload)
         if env.get("MIMALLOC_PURGE_DELAY") == _PARENT_PURGE_DELAY:  # exec's default, not the user's choice
             env["MIMALLOC_PURGE_DELAY"] = _WORKER_PURGE_DELAY
         self.proc = subprocess.Popen(
@@ -299,6 +300,7 @@ class ProcessPool:
         self._ids = 0
         self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
         self.lost_callbacks: list[Callable[[int], None]] = []  # called with the pid of a worker that died
+        self.preload: tuple[str, ...] = ()  # modules a new worker imports as it starts (``start``)
         self.bytes_received = 0  # frames read from the workers and refs loaded here (a test's measure of what moved)
         # a job that fails as it is sent frees its slot, which dispatches again: in a loop, not
         # nested (a queue of such jobs, or a Client's callback submitting more, would recurse)
@@ -325,12 +327,25 @@ class ProcessPool:
         self._dispatch()
         return future
 
+    def start(self, preload: tuple[str, ...] = ()) -> None:
+        """Start every worker now rather than at the first jobs: each boots in its own process
+        while this one goes on, importing ``preload`` (the modules its first tasks will unpickle,
+        a second or more of imports) before it reads its first job."""
+        with self._lock:
+            self.preload = tuple(dict.fromkeys(self.preload + tuple(preload)))
+            while len(self._workers) < self.num_workers:
+                self._spawn_locked()
+        self._dispatch()
+
     def _grow_locked(self) -> None:
         """Start a worker when jobs wait, none is idle and the pool is below its size (lazy start)."""
         while self._queue and not self._idle and len(self._workers) < self.num_workers:
-            worker = _Worker(self)
-            self._workers.append(worker)
-            self._idle.extend([worker] * self.threads_per_worker)
+            self._spawn_locked()
+
+    def _spawn_locked(self) -> None:
+        worker = _Worker(self)
+        self._workers.append(worker)
+        self._idle.extend([worker] * self.threads_per_worker)
 
     def _dispatch_queued(self) -> None:
         """Send queued jobs to free slots while there are both (``_dispatch`` calls it)."""

@@ -201,3 +201,23 @@ def test_a_queue_of_jobs_that_fail_to_send_does_not_recurse():
         assert pool.submit(run_batch, [("ok", Task(int, "3"), {})]).result(timeout=60)[1][0][2] == 3
     finally:
         pool.shutdown()
+
+
+def _imported(name):
+    return name in sys.modules
+
+
+def test_start_boots_the_workers_now_with_their_modules():
+    """``ProcessPool.start``: every worker is started at once (not at the first job) and imports
+    the modules it was told its tasks need; one that does not exist is left to the task."""
+    from exec.core import run_batch
+    from exec.process_pool import ProcessPool
+
+    pool = ProcessPool(2)
+    try:
+        pool.start(preload=("colorsys", "no_such_module_anywhere"))
+        assert len(pool.pids()) == 2
+        outcome = pool.submit(run_batch, [("seen", Task(_imported, "colorsys"), {})]).result(timeout=60)
+        assert outcome[1][0][1:3] == (True, True)
+    finally:
+        pool.shutdown()
