@@ -286,6 +286,10 @@ class _Job:
     def bytes_on(self, worker: _Worker) -> int:
         return sum(r.nbytes for r in self.refs if r.worker is worker)
 
+    def bytes_to_move(self, worker: _Worker) -> int:
+        """Input bytes other workers would have to write out for ``worker`` to run this job."""
+        return sum(r.nbytes for r in self.refs if r.worker is not worker and r.shared is None)
+
 
 class ProcessPool:
     """``submit(fn, *args) -> Future`` over persistent worker processes."""
@@ -362,16 +366,16 @@ class ProcessPool:
 
     def _pick_locked(self) -> tuple[_Job, _Worker]:
         """The next job and the free slot for it: the queued job with most input bytes on a free
-        worker goes there (the oldest first among equals); queues are short (two jobs a slot)."""
+        worker goes there; among equals, the one with fewest bytes to move there from busy workers
+        (a scan rather than a join whose inputs wait on another worker), then the oldest. Queues
+        are short (two jobs a slot), so a job passed over runs when its inputs' worker is free."""
         free = list(dict.fromkeys(self._idle))
-        best, best_bytes, best_worker = 0, 0, free[0]
+        best, best_worker, best_score = 0, free[0], None
         for i, job in enumerate(self._queue):
-            if not job.refs:
-                continue
             for worker in free:
-                held = job.bytes_on(worker)
-                if held > best_bytes:
-                    best, best_bytes, best_worker = i, held, worker
+                score = (-job.bytes_on(worker), job.bytes_to_move(worker), i) if job.refs else (0, 0, i)
+                if best_score is None or score < best_score:
+                    best, best_worker, best_score = i, worker, score
         job = self._queue[best]
         del self._queue[best]
         self._idle.remove(best_worker)
