@@ -20,7 +20,7 @@ os.environ.setdefault("MIMALLOC_PURGE_DELAY", PURGE_DELAY_MS)
 
 from exec import config
 from exec.callbacks import Callback
-from exec.core import TaskError, WorkerDiedError, get_async
+from exec.core import ResultTransferError, TaskError, WorkerDiedError, get_async
 from exec.diagnostics import Profiler, ProgressBar, visualize
 from exec.errors import ConfigError, MemoryLimitError, SchedulerError, SqlEngineError
 from exec.graph import FusedTask, MissingKeyError, Ref, Task, cull, dependencies, dependents, fuse, toposort
@@ -28,7 +28,7 @@ from exec.schedulers import get, get_scheduler, register_scheduler, shutdown
 
 __all__ = [
     "Callback", "ConfigError", "FusedTask", "MemoryLimitError", "MissingKeyError", "Profiler", "ProgressBar", "Ref",
-    "SchedulerError", "SqlEngineError", "Task", "TaskError", "WorkerDiedError", "config", "cull",
+    "ResultTransferError", "SchedulerError", "SqlEngineError", "Task", "TaskError", "WorkerDiedError", "config", "cull",
     "dependencies", "dependents", "fuse", "get", "get_async", "get_scheduler", "register_scheduler",
     "shutdown", "toposort", "visualize",
 ]

@@ -36,7 +36,7 @@ def _encode(worker: str, outcomes: list) -> bytes:
     """Pickle a batch's outcomes; failures travel as ``RemoteFailure`` so the parent can fall back
     to a readable ``TaskError`` when it cannot rebuild the exception, and a result that cannot be
     pickled becomes that task's failure instead of killing the worker."""
-    from exec.core import RemoteFailure
+    from exec.core import RemoteFailure, ResultTransferError
     from exec.store import dumps
 
     outcomes = [o if o[1] else (o[0], False, RemoteFailure(o[2], dumps), o[3], o[4], o[5]) for o in outcomes]
@@ -52,7 +52,7 @@ def _encode(worker: str, outcomes: list) -> bytes:
             except Exception as exc:
                 import traceback
 
-                kind = MemoryError if isinstance(exc, MemoryError) else TypeError
+                kind = MemoryError if isinstance(exc, MemoryError) else ResultTransferError
                 err = kind(f"the result of task {key!r} ({type(value).__name__}) cannot be sent back from a worker process: {exc}")
                 safe.append((key, False, RemoteFailure(err, dumps), traceback.format_exc(), t0, t1))
                 break
@@ -235,6 +235,7 @@ def main() -> None:
         reply(("published", request_id, {t: v if not isinstance(v, BaseException) else core.RemoteFailure(v, dumps)
                                          for t, v in published.items()}))
 
+    _preload(os.environ.get("SQLENGINE_WORKER_PRELOAD", ""))
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
     service = ThreadPoolExecutor(1, thread_name_prefix="sqlengine-worker-publish")
@@ -254,6 +255,18 @@ def main() -> None:
         elif kind == "free":
             kept.free(message[1])
         message = None
+
+
+def _preload(modules: str) -> None:
+    """Import the modules the parent expects the first tasks to need, while it has no job for
+    this worker yet (``ProcessPool.start``); one that fails is left to the task that needs it."""
+    import importlib
+
+    for name in filter(None, modules.split(",")):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the task importing it reports the error
+            pass
 
 
 def _free_kept(store: WorkerStore, outcomes: list) -> None:

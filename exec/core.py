@@ -23,7 +23,7 @@ from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
 from exec.memory import Held, task_started
 from exec.order import priorities
-from exec.store import Handle, Stored, sizeof, store
+from exec.store import Handle, Stored, sizeof, store, unstore_all
 
 Key = Hashable
 _worker_state = threading.local()
@@ -35,6 +35,11 @@ class TaskError(OperationalError):
 
 class WorkerDiedError(OperationalError):
     """A worker process exited while running tasks."""
+
+
+class ResultTransferError(TaskError):
+    """A task ran, but its result could not be moved out of the process that made it: it cannot
+    be pickled there, or cannot be unpickled where it is needed. The message names the task."""
 
 
 def in_worker() -> bool:
@@ -73,8 +78,8 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = N
                 if share_dir is not None and sizeof(value) >= _SHARE_BYTES:
                     try:
                         value = store(value, share_dir)
-                    except OSError:  # shared memory full or gone: the pipe still works
-                        pass
+                    except Exception:  # shared memory full, or a value that does not pickle: the pipe
+                        pass  # still works, or reports it as a ResultTransferError naming the task
             except Exception as exc:  # reported to the caller with its original type
                 out.append((key, False, exc, traceback.format_exc(), t0, clock()))
                 break
@@ -293,7 +298,7 @@ def get_async(
             if results.over():
                 results.spill(wait)
         errored = False
-        return [results[k].load() if isinstance(results[k], Handle) else results[k] for k in keys]
+        return unstore_all([results[k] for k in keys])
     except KeyboardInterrupt:
         _abandon(pending)
         if on_interrupt is not None:

@@ -30,9 +30,10 @@ from typing import Callable
 
 from exec import PURGE_DELAY_MS as _PARENT_PURGE_DELAY
 from exec._worker import Kept, Local, read_frame, write_frame
-from exec.core import TaskError, WorkerDiedError, run_batch
+from exec.core import ResultTransferError, TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
 from exec.store import Handle, Stored, dumps, loads
+from exec.trampoline import Trampoline
 
 _WORKER_PURGE_DELAY = "100"  # ms: memory a worker frees serves no other process (see exec/__init__)
 KEEP_BYTES = 64 << 10  # the "processes" scheduler's results this big stay in their worker (smaller: the pipe)
@@ -70,9 +71,28 @@ class WorkerRef(Handle):
     def load(self):
         """The value, here (written by its worker to ``/dev/shm`` and mapped: no copy, no pipe;
         counted in the pool's ``bytes_received``)."""
-        value = _wait(self.worker.pool.share([self]))[0].load()
-        self.worker.pool.bytes_received += self.nbytes
-        return value
+        return WorkerRef.load_many([self])[0]
+
+    @classmethod
+    def load_many(cls, refs: list) -> list:
+        """The values of ``refs``, here, in order: one request to each worker holding any, all
+        answered in parallel (a ``load`` each would wait for one round trip after another). A
+        value that cannot be rebuilt here is a ``ResultTransferError`` naming its task."""
+        unique = list({id(r): r for r in refs}.values())
+        values: dict[int, object] = {}
+        by_pool: dict[int, list[WorkerRef]] = {}
+        for r in unique:
+            by_pool.setdefault(id(r.worker.pool), []).append(r)
+        for group in by_pool.values():
+            pool = group[0].worker.pool
+            for r, stored in zip(group, _wait(pool.share(group))):
+                try:
+                    values[id(r)] = stored.load()
+                except Exception as exc:
+                    raise ResultTransferError(f"the result of task {r.key!r} came back from worker process {r.pid} but "
+                                              f"cannot be unpickled here: {type(exc).__name__}: {exc}") from exc
+            pool.bytes_received += sum(r.nbytes for r in group)
+        return [values[id(r)] for r in refs]
 
     def moved_to(self, directory: str) -> Stored:
         """Spill: the worker writes the value to a file under ``directory`` and lets it go."""
@@ -112,6 +132,7 @@ class _Worker:
         env = dict(os.environ)
         env["SQLENGINE_WORKER_PATH"] = json.dumps([p if p else os.getcwd() for p in sys.path])
         env["SQLENGINE_WORKER_THREADS"] = str(pool.threads_per_worker)
+        env["SQLENGINE_WORKER_PRELOAD"] = ",".join(pool.preload)
         if env.get("MIMALLOC_PURGE_DELAY") == _PARENT_PURGE_DELAY:  # exec's default, not the user's choice
             env["MIMALLOC_PURGE_DELAY"] = _WORKER_PURGE_DELAY
         self.proc = subprocess.Popen(
@@ -174,7 +195,7 @@ class _Worker:
                     try:
                         job.set_result(self._refs(loads(outcomes), getattr(job, "share_dir", None)))
                     except Exception as exc:  # e.g. a result whose class the parent cannot import
-                        err = TaskError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
+                        err = ResultTransferError(f"the results of tasks {keys!r} came back from a worker process but cannot be unpickled here: {type(exc).__name__}: {exc}")
                         job.set_exception(err)
                 else:  # its computation is gone (cancelled, failed): remove what the worker stored
                     self._discard(outcomes)
@@ -265,6 +286,10 @@ class _Job:
     def bytes_on(self, worker: _Worker) -> int:
         return sum(r.nbytes for r in self.refs if r.worker is worker)
 
+    def bytes_to_move(self, worker: _Worker) -> int:
+        """Input bytes other workers would have to write out for ``worker`` to run this job."""
+        return sum(r.nbytes for r in self.refs if r.worker is not worker and r.shared is None)
+
 
 class ProcessPool:
     """``submit(fn, *args) -> Future`` over persistent worker processes."""
@@ -279,7 +304,11 @@ class ProcessPool:
         self._ids = 0
         self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
         self.lost_callbacks: list[Callable[[int], None]] = []  # called with the pid of a worker that died
+        self.preload: tuple[str, ...] = ()  # modules a new worker imports as it starts (``start``)
         self.bytes_received = 0  # frames read from the workers and refs loaded here (a test's measure of what moved)
+        # a job that fails as it is sent frees its slot, which dispatches again: in a loop, not
+        # nested (a queue of such jobs, or a Client's callback submitting more, would recurse)
+        self._dispatch = Trampoline(self._dispatch_queued)
 
     def submit(self, fn: Callable, batch: list, *args, keep: int | None = None) -> Future:
         """Run ``exec.core.run_batch(batch, *args)`` in a worker; the only job workers do.
@@ -302,14 +331,28 @@ class ProcessPool:
         self._dispatch()
         return future
 
+    def start(self, preload: tuple[str, ...] = ()) -> None:
+        """Start every worker now rather than at the first jobs: each boots in its own process
+        while this one goes on, importing ``preload`` (the modules its first tasks will unpickle,
+        a second or more of imports) before it reads its first job."""
+        with self._lock:
+            self.preload = tuple(dict.fromkeys(self.preload + tuple(preload)))
+            while len(self._workers) < self.num_workers:
+                self._spawn_locked()
+        self._dispatch()
+
     def _grow_locked(self) -> None:
         """Start a worker when jobs wait, none is idle and the pool is below its size (lazy start)."""
         while self._queue and not self._idle and len(self._workers) < self.num_workers:
-            worker = _Worker(self)
-            self._workers.append(worker)
-            self._idle.extend([worker] * self.threads_per_worker)
+            self._spawn_locked()
 
-    def _dispatch(self) -> None:
+    def _spawn_locked(self) -> None:
+        worker = _Worker(self)
+        self._workers.append(worker)
+        self._idle.extend([worker] * self.threads_per_worker)
+
+    def _dispatch_queued(self) -> None:
+        """Send queued jobs to free slots while there are both (``_dispatch`` calls it)."""
         while True:
             with self._lock:
                 if not self._queue or not self._idle:
@@ -323,16 +366,16 @@ class ProcessPool:
 
     def _pick_locked(self) -> tuple[_Job, _Worker]:
         """The next job and the free slot for it: the queued job with most input bytes on a free
-        worker goes there (the oldest first among equals); queues are short (two jobs a slot)."""
+        worker goes there; among equals, the one with fewest bytes to move there from busy workers
+        (a scan rather than a join whose inputs wait on another worker), then the oldest. Queues
+        are short (two jobs a slot), so a job passed over runs when its inputs' worker is free."""
         free = list(dict.fromkeys(self._idle))
-        best, best_bytes, best_worker = 0, 0, free[0]
+        best, best_worker, best_score = 0, free[0], None
         for i, job in enumerate(self._queue):
-            if not job.refs:
-                continue
             for worker in free:
-                held = job.bytes_on(worker)
-                if held > best_bytes:
-                    best, best_bytes, best_worker = i, held, worker
+                score = (-job.bytes_on(worker), job.bytes_to_move(worker), i) if job.refs else (0, 0, i)
+                if best_score is None or score < best_score:
+                    best, best_worker, best_score = i, worker, score
         job = self._queue[best]
         del self._queue[best]
         self._idle.remove(best_worker)
@@ -552,8 +595,10 @@ def _transfer_error(ref: WorkerRef, failure) -> BaseException:
     elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         err = MemoryLimitError(f"{what} could not be handed to another process: {ref.directory or '/dev/shm'} is full; "
                                "free space there, lower memory_limit so results spill to disk, or use the threads scheduler")
-    else:
+    elif isinstance(exc, OSError) or name.endswith("LostResultError"):
         err = TaskError(f"{what} could not be handed to another process: {name}: {text}")
+    else:  # it does not pickle
+        err = ResultTransferError(f"{what} could not be handed to another process: {name}: {text}")
     if exc is not None:
         err.__cause__ = exc
     return err

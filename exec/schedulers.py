@@ -102,6 +102,10 @@ class ProcessScheduler:
                 self._pool.resize(n)  # keeps warm workers and jobs already queued
             return self._pool
 
+    def prestart(self, preload: tuple[str, ...] = ()) -> None:
+        """Start the worker processes now, in the background (``ProcessPool.start``)."""
+        self.pool(_default_workers()).start(preload)
+
     def get(self, graph: dict, keys: Sequence, num_workers: int | None = None, callbacks=()) -> list:
         if in_worker():
             return SyncScheduler().get(graph, keys, callbacks=callbacks)
@@ -189,6 +193,25 @@ def get(graph: dict, keys: Any, scheduler: Any = None, num_workers: int | None =
     else:
         results = sched(graph, key_list)
     return results[0] if single else results
+
+
+def prestart(scheduler: Any = None, preload: tuple[str, ...] = ()) -> None:
+    """Start the workers ``scheduler`` (default: the configured one) will use, in the background:
+    worker processes take a second or more to start and to import the modules of their tasks
+    (``preload``: the ones the caller's tasks will need), which then overlaps the caller's own
+    work (a session planning its first query). Schedulers without start-up cost do nothing; so
+    does a task (its computations run inline)."""
+    from exec import core
+
+    if in_worker() or core.process_label is not None:
+        return
+    try:
+        sched = resolve_scheduler(scheduler)
+    except SchedulerError:  # reported by the computation that uses it
+        return
+    start = getattr(sched, "prestart", None)
+    if start is not None:
+        start(preload)
 
 
 def shutdown() -> None:

@@ -105,6 +105,12 @@ class Handle:
 
     __slots__ = ()
 
+    @classmethod
+    def load_many(cls, handles: list) -> list:
+        """The values of several handles of this kind, in order (one ``load`` each; a kind that
+        fetches many in one round trip overrides it)."""
+        return [h.load() for h in handles]
+
 
 class Stored(Handle):
     """A value written to one file by ``store``; ``load()`` rebuilds it over a memory map.
@@ -228,3 +234,17 @@ def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
 def unstore(value: Any) -> Any:
     """``value`` itself, or loaded if it is a ``Handle``."""
     return value.load() if isinstance(value, Handle) else value
+
+
+def unstore_all(values: list) -> list:
+    """``unstore`` of each of ``values``, the handles of one kind loaded together
+    (``Handle.load_many``: results held by worker processes come in one request per worker)."""
+    out = list(values)
+    by_kind: dict[type, list[int]] = {}
+    for i, v in enumerate(values):
+        if isinstance(v, Handle):
+            by_kind.setdefault(type(v), []).append(i)
+    for kind, where in by_kind.items():
+        for i, value in zip(where, kind.load_many([values[i] for i in where])):
+            out[i] = value
+    return out

@@ -30,6 +30,7 @@ from planner.default_order import DefaultOrder
 from planner.depth import planned_deeply
 from planner.errors import TableNotFoundError, TransactionError, UnsupportedFeatureError
 from exec.diagnostics.queries import format_analyzed
+from exec.schedulers import prestart
 from frames.dataframe.tracking import analyze
 from planner.explain import explain_text
 from planner.lower import to_dataframe
@@ -138,6 +139,8 @@ class Context:
         self._undo: dict[str, tuple[Entry, str | None]] | None = None  # None: no transaction open
         self._savepoints: list[tuple[str, dict[str, tuple[Entry, str | None]]]] = []  # name, entries then
         self._lookup = None  # optional fallback for unknown names (sqlengine.sql's caller frames)
+        # worker processes, if any, start (and import the SQL kernels) while the first query is planned
+        prestart(self.scheduler, preload=("planner.functions",))
 
     @property
     def scheduler(self) -> str | None:

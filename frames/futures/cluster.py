@@ -70,6 +70,7 @@ class LocalCluster:
 
             if self._pool is None:
                 self._pool = ProcessPool(self.n_workers, self.threads_per_worker)
+                self._pool.start()  # as Dask's: the workers boot now, not at the first submit
             else:
                 self._pool.resize(self.n_workers)
         else:

@@ -51,6 +51,7 @@ from exec.core import WorkerDiedError, task_exception
 from exec.graph import Ref, Task
 from exec.process_pool import WorkerRef
 from exec.store import Stored
+from exec.trampoline import Trampoline
 from frames.futures.errors import ClientClosedError, FutureCancelledError, KilledWorkerError
 from frames.futures.future import CANCELLED, ERROR, FINISHED, PENDING, Future
 
@@ -166,6 +167,9 @@ class LocalBackend:
         self._held_on: dict[int, set[_State]] = collections.defaultdict(set)  # pid -> states it holds
         self._to_release: list[WorkerRef] = []  # refs nobody needs: deleted outside the lock
         self._share_dir: str | None = None
+        # a job already done when its callback is attached runs it at once, in the thread that
+        # sent it, which may be inside _job_done already: run such calls in a loop, not nested
+        self._on_job_done = Trampoline(self._job_done)
         if cluster.remote:
             cluster.on_worker_lost(self._lost_worker)
         self._log = getattr(cluster, "observer", None)  # a dashboard's TaskLog (exec.diagnostics.dashboard)
@@ -425,7 +429,7 @@ class LocalBackend:
                 self._jobs[job] = batch
                 for st in batch:
                     st.job = job
-            job.add_done_callback(lambda f, batch=batch: self._job_done(batch, f))
+            job.add_done_callback(lambda f, batch=batch: self._on_job_done(batch, f))
 
     def _send_controls(self) -> None:
         """Delete the refs ``_maybe_release`` gathered under the lock (each a write to a pipe)."""
@@ -714,11 +718,7 @@ class LocalBackend:
                 batches = self._fill()
             self._run(callbacks)
             self._send(batches)
-            for st, ref in loads:
-                try:
-                    value = ref.load()
-                except WorkerDiedError:
-                    continue  # lost with its worker: _lost_worker has it computed again
+            for st, ref, value in _loaded(loads):
                 with self._lock:
                     if not st.has_value and st.ref is ref:
                         st.value, st.has_value = value, True
@@ -887,6 +887,25 @@ def _run_here(items: list) -> tuple:
 
     items = [(k, t, {d: v.load() if type(v) is WorkerRef else v for d, v in data.items()}) for k, t, data in items]
     return run_batch(items)
+
+
+def _loaded(loads: list) -> list:
+    """``(state, ref, value)`` of the ``(state, ref)`` whose values could be fetched: all in one
+    request per worker (``WorkerRef.load_many``); when a worker died meanwhile, each alone, leaving
+    out the ones lost with it (``_lost_worker`` has them computed again)."""
+    if not loads:
+        return []
+    try:
+        values = WorkerRef.load_many([ref for _, ref in loads])
+    except WorkerDiedError:
+        out = []
+        for st, ref in loads:
+            try:
+                out.append((st, ref, ref.load()))
+            except WorkerDiedError:
+                continue
+        return out
+    return [(st, ref, v) for (st, ref), v in zip(loads, values)]
 
 
 def _identity(x: Any) -> Any:

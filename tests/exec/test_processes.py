@@ -108,7 +108,7 @@ def test_exception_that_cannot_be_unpickled_becomes_task_error():
 def test_result_that_cannot_be_pickled_is_a_clear_error():
     import threading as th
 
-    with pytest.raises(TypeError, match="cannot be sent back") as info:
+    with pytest.raises(exec.ResultTransferError, match="cannot be sent back") as info:
         exec.get({"lock": Task(th.Lock)}, "lock", scheduler="processes")
     assert any("'lock'" in n for n in info.value.__notes__)
     assert exec.get({"a": Task(int, "7")}, "a", scheduler="processes") == 7
@@ -183,3 +183,41 @@ def test_shutdown_then_compute_again():
     assert exec.get_scheduler("processes").pool().pids() == []
     assert exec.get({"a": Task(int, "2")}, "a", scheduler="processes") == 2
     assert exec.get({"a": Task(int, "3")}, "a", scheduler="threads") == 3
+
+
+def test_a_queue_of_jobs_that_fail_to_send_does_not_recurse():
+    """Each job that cannot be pickled frees its slot, which dispatches the next: a loop, not a
+    recursion (a queue longer than the recursion limit once raised RecursionError and hung)."""
+    from exec.core import run_batch
+    from exec.process_pool import ProcessPool
+
+    pool = ProcessPool(0)  # no worker yet: every job waits in the queue
+    try:
+        lock = threading.Lock()  # cannot be pickled
+        jobs = [pool.submit(run_batch, [(("bad", i), Task(id, lock), {})]) for i in range(sys.getrecursionlimit())]
+        pool.resize(1)  # one worker starts and the whole queue is dispatched
+        errors = {type(job.exception(timeout=60)) for job in jobs}
+        assert errors == {TypeError}
+        assert pool.submit(run_batch, [("ok", Task(int, "3"), {})]).result(timeout=60)[1][0][2] == 3
+    finally:
+        pool.shutdown()
+
+
+def _imported(name):
+    return name in sys.modules
+
+
+def test_start_boots_the_workers_now_with_their_modules():
+    """``ProcessPool.start``: every worker is started at once (not at the first job) and imports
+    the modules it was told its tasks need; one that does not exist is left to the task."""
+    from exec.core import run_batch
+    from exec.process_pool import ProcessPool
+
+    pool = ProcessPool(2)
+    try:
+        pool.start(preload=("colorsys", "no_such_module_anywhere"))
+        assert len(pool.pids()) == 2
+        outcome = pool.submit(run_batch, [("seen", Task(_imported, "colorsys"), {})]).result(timeout=60)
+        assert outcome[1][0][1:3] == (True, True)
+    finally:
+        pool.shutdown()

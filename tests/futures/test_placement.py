@@ -182,3 +182,62 @@ def test_a_long_lost_chain_is_computed_again(fresh_process_client):
     futures.wait([x])
     os.kill(x._handle.where, signal.SIGKILL)
     assert np.array_equal(x.result(timeout=600), np.full(10_000, 401.0))
+
+
+class _OnlyInWorkers:
+    """Pickles everywhere, but rebuilding it in the process ``parent`` raises RuntimeError."""
+
+    def __init__(self, parent: int, nbytes: int):
+        self.parent, self.nbytes = parent, nbytes
+
+    def __reduce__(self):
+        return _rebuild, (self.parent, self.nbytes)
+
+
+def _rebuild(parent, nbytes):
+    if os.getpid() == parent:
+        raise RuntimeError("this object cannot be rebuilt in the parent")
+    return _OnlyInWorkers(parent, nbytes)
+
+
+class _Unpicklable:
+    def __init__(self, nbytes: int):
+        import threading
+
+        self.nbytes, self.lock = nbytes, threading.Lock()
+
+
+def make_unpicklable(nbytes):
+    return _Unpicklable(nbytes)
+
+
+def make_only_in_workers(parent, nbytes):
+    return _OnlyInWorkers(parent, nbytes)
+
+
+@pytest.mark.parametrize("nbytes", [100, 4 * BIG], ids=["with-its-job", "held-by-the-worker"])
+@pytest.mark.parametrize("kind", ["unpicklable", "not-rebuilt-here"])
+def test_a_result_that_cannot_come_back_is_an_error_naming_its_task(process_client, kind, nbytes):
+    from exec import ResultTransferError
+
+    c = process_client
+    f = (c.submit(make_unpicklable, nbytes, pure=False) if kind == "unpicklable"
+         else c.submit(make_only_in_workers, os.getpid(), nbytes, pure=False))
+    with pytest.raises(ResultTransferError, match=f.key):
+        f.result(timeout=60)
+    assert c.submit(inc, 1).result(timeout=60) == 2  # the Client carries on
+
+
+def test_gathering_held_results_asks_each_worker_once(fresh_process_client, monkeypatch):
+    from exec.process_pool import ProcessPool
+
+    c = fresh_process_client
+    fs = c.map(plus, [c.submit(ones, BIG, pure=False)] * 6, range(6))
+    futures.wait(fs)
+    assert all(f._handle.ref is not None for f in fs)  # held by the workers
+    requests = []
+    real = ProcessPool.share
+    monkeypatch.setattr(ProcessPool, "share", lambda self, refs, *a, **k: requests.append(len(refs)) or real(self, refs, *a, **k))
+    values = c.gather(fs)
+    assert [float(v[0]) for v in values] == [1.0 + i for i in range(6)]
+    assert sum(requests) == 6 and len(requests) == 1
