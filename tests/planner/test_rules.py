@@ -90,6 +90,24 @@ def test_logical_nodes_are_a_closed_set_with_inputs_and_schema():
     assert str(Project(join, (("s", call("add", Col("k"), Col("w"))),)).schema.field("s").type) == "double"
 
 
+def test_a_rebuilt_node_keeps_its_schema_while_its_inputs_keep_theirs():
+    """Both node families: ``with_inputs`` over inputs of the same schemas reuses the schema
+    (``pushdown.remember_schema``); over an input whose schema changed it is typed again."""
+    from frames.dataframe.expr.join import Join as FramesJoin
+
+    def tables(v):
+        return pa.table({"k": [1, 2], "v": v}), pa.table({"k2": [2, 3], "w": [1.5, 2.5]})
+
+    for make in (lambda t: Values(t), lambda t: frames.from_pandas(t.to_pandas(), npartitions=1)._node):
+        left, right = (make(t) for t in tables(["p", "q"]))
+        join = (Join if isinstance(left, LogicalPlan) else FramesJoin)(left, right, "inner", ("k",), ("k2",))
+        assert join.schema.names == ["k", "v", "k2", "w"]
+        same, _ = (make(t) for t in tables(["r", "s"]))
+        assert join.with_inputs(same, right).schema is join.schema
+        other, _ = (make(t) for t in tables([1.0, 2.0]))
+        assert join.with_inputs(other, right).schema.field("v").type == pa.float64()
+
+
 def test_explain_lists_rules_by_name_and_the_optimized_plan():
     ctx = sqlengine.Context()
     ctx.register("t", pd.DataFrame({"a": [1, 2, 3]}))

@@ -37,6 +37,7 @@ from frames.dataframe.expr.kernels import cast_value, common_type
 from frames.dataframe.expr.blockwise import filter_columns
 from frames.dataframe.expr.join_index import JoinIndex, build_index, key_kind
 from frames.dataframe.expr.node import Lowering, Node, memoized
+from frames.dataframe.expr.pushdown import remember_schema
 from frames.dataframe.expr.scalar import Col
 from frames.dataframe.expr.shuffle import Shuffle, hash_split
 from frames.dataframe.expr.spill import grace_join, over_budget, task_budget
@@ -300,7 +301,7 @@ class Join(Node):
     def with_inputs(self, *inputs: Node) -> Node:
         from dataclasses import replace
 
-        return replace(self, left=inputs[0], right=inputs[1])
+        return remember_schema(self, replace(self, left=inputs[0], right=inputs[1]))
 
     def _side_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         """Output name -> input name, for the left and the right input."""

@@ -16,7 +16,7 @@ from typing import Any, Hashable
 
 import pyarrow as pa
 
-from frames.dataframe.expr.pushdown import Rewritable, transform_up  # noqa: F401 - transform_up re-exported
+from frames.dataframe.expr.pushdown import Rewritable, remember_schema, remembered_schema, transform_up  # noqa: F401 - transform_up re-exported
 
 _token_counter = itertools.count()
 
@@ -65,11 +65,12 @@ class Node(Rewritable):
         names = [f.name for f in fields(self) if isinstance(getattr(self, f.name), Node)]
         if len(names) != len(inputs):  # nodes with a tuple of children override this
             raise NotImplementedError(type(self).__name__)
-        return replace(self, **dict(zip(names, inputs)))
+        return remember_schema(self, replace(self, **dict(zip(names, inputs))))
 
     @cached_property
     def schema(self) -> pa.Schema:
-        return self._schema()
+        known = remembered_schema(self)
+        return known if known is not None else self._schema()
 
     @cached_property
     def npartitions(self) -> int:
