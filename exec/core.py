@@ -218,8 +218,8 @@ def get_async(
     share: tuple = ()
     inputs_of: dict[Future, list] = {}  # the results each batch in flight was handed
 
-    def wait(k: Key) -> int:  # how many inputs the soonest user of ``k`` still waits for
-        return min((remaining.get(u, 0) for u in users.get(k, ())), default=1 << 30)
+    def wait(k: Key) -> tuple[bool, int]:  # (whether one use is left, how many inputs its soonest user still waits for)
+        return need.get(k, 0) <= 1, min((remaining.get(u, 0) for u in users.get(k, ())), default=1 << 30)
 
     try:
         if remote:
@@ -240,6 +240,8 @@ def get_async(
                 batch = []
                 handed = []
                 for _ in range(size):
+                    if pending and not graph[ready[0][1]].dependencies and results.crowded():
+                        break  # a root only adds memory: it waits while results crowd (``Held.crowded``)
                     k = heapq.heappop(ready)[1]
                     task = graph[k]
                     deps = task.dependencies
@@ -252,6 +254,8 @@ def get_async(
                         batch.append((k, task, _NO_DATA))
                     for cb in pretasks:
                         cb(k)
+                if not batch:
+                    break
                 fut = submit(run_batch, batch, *share)
                 pending.add(fut)
                 results.busy.update(handed)

@@ -28,6 +28,7 @@ _TARGET = 0.8  # a spill brings the bytes held down to this share of what may be
 # while; with all of the limit for held results, TPC-H q5 at SF10 under 2 GB held 2.0 GB and peaked
 # at 4.1 GB resident.
 _HELD_SHARE = 0.5
+_ROOTS_SHARE = 0.35  # past this share of the limit, tasks without inputs wait (``Held.crowded``)
 
 
 class Held:
@@ -96,13 +97,28 @@ class Held:
                     _release_unused()
         return self.in_ram + _reserved > _HELD_SHARE * self.limit
 
-    def spill(self, wait: Callable[[Key], int]) -> None:
-        """Spill results until the bytes in RAM are under the target: by ``wait(key)`` (how many
-        inputs its users still wait for: larger is needed later) then size, largest first."""
+    def crowded(self) -> bool:
+        """Whether results and operator state fill ``_ROOTS_SHARE`` of the limit: the loop then
+        starts no task without inputs (a scan) while others run. Roots are always ready, so
+        workers waiting on a slow branch scanned ahead: TPC-H q5 at SF10 under 2 GB held 20
+        lineitem partitions (0.9 GB) while a year's orders were joined with their customers for
+        the broadcast, and spilled 235 MB after every task."""
+        return self.in_ram + _reserved > _ROOTS_SHARE * self.limit
+
+    def spill(self, wait: Callable[[Key], tuple[bool, int]]) -> None:
+        """Spill results until the bytes in RAM are under the target. ``wait(key)`` is (whether
+        one use of it is left, how many inputs its soonest user still waits for): a result several
+        tasks still read (a join's broadcast side) goes last, as each of them would load a copy of
+        it (and a broadcast index rebuild its hash table); then those needed later, largest first."""
         target = _TARGET * _HELD_SHARE * self.limit - _reserved
         candidates = [k for k, v in self.values.items()
                       if _in_ram(v) and not self.busy[k] and k not in self._unspillable and self.sizes[k] > 0]
-        candidates.sort(key=lambda k: (wait(k) > 0, self.sizes[k]), reverse=True)
+
+        def rank(k: Key) -> tuple:
+            last_use, waiting = wait(k)
+            return last_use, waiting > 0, self.sizes[k]
+
+        candidates.sort(key=rank, reverse=True)
         for key in candidates:
             if self.in_ram <= target:
                 break

@@ -97,6 +97,21 @@ def test_hash_index_path_for_keys_too_spread_for_a_table(how, monkeypatch):
     _check(join_tables(left, right, _spec(left, right, how)), _expected(left, right, how))
 
 
+@pytest.mark.parametrize("how", HOWS)
+def test_hash_index_over_a_sorted_build_side_matches_pandas(how, monkeypatch):
+    """A build side sorted on its keys (sorted distinct codes) is hashed in a shuffled order:
+    the slots must still point at the right rows, for repeated keys and NULLs too."""
+    monkeypatch.setattr(join_index, "DENSE_SPAN_MAX", 8)
+    rng = np.random.default_rng(12)
+    left, right = _tables(rng, 150, 120, 60)
+    right = right.sort_by("rk")
+    index = join_index.build_index(right, ("rk",))
+    assert index.hash_index is not None and not index.hash_index.is_monotonic_increasing
+    _check(join_tables(left, right, _spec(left, right, how)), _expected(left, right, how))
+    sorted_left, other = right.rename_columns(["lk", "lv"]), left.rename_columns(["rk", "rv"])  # built on the left
+    _check(join_tables(sorted_left, other, _spec(sorted_left, other, how)), _expected(sorted_left, other, how))
+
+
 def test_dense_index_offsets_keys_far_from_zero_and_ignores_probes_outside():
     build = pa.table({"k": pa.array([10**12 + 5, 10**12 + 7, 10**12 + 7], pa.int64())})
     index = join_index.build_index(build, ("k",))

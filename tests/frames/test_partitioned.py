@@ -109,6 +109,7 @@ def test_adaptive_join_takes_either_path_and_matches_pandas(pdf, npartitions, sc
     a huge one a broadcast (of whichever side the join type allows)."""
     monkeypatch.setattr(join_module, "ADAPTIVE_BYTES", limit)
     monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", limit)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_MAX", limit)
     ddf = frames.from_pandas(pdf, npartitions=npartitions)
     labels = pd.DataFrame({"k": list(range(0, 400, 3)), "label": [f"L{i}" for i in range(0, 400, 3)]})
     right = frames.from_pandas(labels, npartitions=3)
@@ -137,6 +138,7 @@ def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, nparti
     path the aggregate, already partitioned on the keys, is not split again."""
     monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)
     monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", limit)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_MAX", limit)
     ddf = frames.from_pandas(pdf, npartitions=npartitions)
     per_key = ddf.groupby("k", sort=False, as_index=False).agg(total=("x", "sum"))
     got = ddf[["k", "y"]].merge(per_key[per_key.total > 0], on="k", how=how)
@@ -150,6 +152,17 @@ def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, nparti
         assert not any(isinstance(k, tuple) and str(k[0]).endswith("-splitr") for k in graph)
     assert join_module._decide([50, 50], [10, 10], False, True, 10**9, False, True) == "broadcast_right"  # 20 <= 100 moved
     assert join_module._decide([5, 5], [10, 10], False, True, 10**9, False, True) == "split"  # splitting moves only 10
+
+
+def test_an_indexed_side_past_the_limit_is_broadcast_when_splitting_moves_far_more():
+    """Past ``limit`` but within ``ceiling``, an indexed side is broadcast once the split would
+    move ``SPLIT_RATIO`` times its bytes (TPC-H q5 at SF10: 73 MB of orders against 1.9 GB of
+    lineitem); without a ceiling (keys Arrow's join builds per partition) it never is."""
+    big = [join_module.SPLIT_RATIO * 100] * 4
+    assert join_module._decide(big, [60, 40], False, True, 10, False, False, 10**9) == "broadcast_right"
+    assert join_module._decide(big, [60, 40], False, True, 10, False, False, 50) == "split"  # over the ceiling
+    assert join_module._decide(big, [600, 400], False, True, 10, False, False, 10**9) == "split"  # not far more
+    assert join_module._decide(big, [60, 40], False, True, 10) == "split"  # no ceiling
 
 
 @pytest.mark.parametrize("n", [2, 4, 7, 8, 16])

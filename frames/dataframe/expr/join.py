@@ -539,7 +539,13 @@ class Join(Node):
         n = self.npartitions
         kept = {"l": lpart and len(lkeys) == n and not rpart, "r": rpart and len(rkeys) == n and not lpart}
         sizes = {}
-        for side, keys in (("l", lkeys), ("r", rkeys)):
+        for side, keys, node in (("l", lkeys, self.left), ("r", rkeys, self.right)):
+            if node.estimated_bytes() > ADAPTIVE_ESTIMATE:
+                # never broadcast (see below): its estimate stands in for its sizes, so its
+                # partitions stream into the join instead of all being held (under a memory
+                # limit: spilled and read back) until the decision (TPC-H q5's lineitem at SF10)
+                sizes[side] = [node.estimated_bytes() / max(len(keys), 1)] * len(keys)
+                continue
             sizes[side] = []
             for i, k in enumerate(keys):
                 key = (f"{self.name}-size{side}", i)
@@ -551,10 +557,11 @@ class Join(Node):
         can_left = self.how in ("inner", "right") and self.left.estimated_bytes() <= ADAPTIVE_ESTIMATE
         decision = Ref((self.name + "-decide", 0))
         limit = ADAPTIVE_SHARED_BYTES if spec.indexable else ADAPTIVE_BYTES
+        ceiling = ADAPTIVE_SHARED_MAX if spec.indexable else 0
         budget = task_budget()
         if budget is not None:  # a broadcast side is held whole by every task that probes it
-            limit = min(limit, budget.nbytes // 2)
-        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit, kept["l"], kept["r"])
+            limit, ceiling = min(limit, budget.nbytes // 2), min(ceiling, budget.nbytes // 2)
+        graph[decision.key] = Task(_decide, sizes["l"], sizes["r"], can_left, can_right, limit, kept["l"], kept["r"], ceiling)
         whole = {}
         for side, keys, schema, can in (("l", lkeys, self.left.schema, can_left), ("r", rkeys, self.right.schema, can_right)):
             if not can:
@@ -628,6 +635,8 @@ class Join(Node):
 ADAPTIVE_ESTIMATE = 256 * 2**20  # when both sides are estimated above this, shuffle without looking
 ADAPTIVE_BYTES = 16 * 2**20  # an adaptive join broadcasts a side of at most this many Arrow bytes...
 ADAPTIVE_SHARED_BYTES = 64 * 2**20  # ...or this many when it is indexed once (``join_index``)
+ADAPTIVE_SHARED_MAX = 256 * 2**20  # ...or up to this when the split would move SPLIT_RATIO times more
+SPLIT_RATIO = 16
 SHARED_BROADCAST_BYTES = 64 * 2**20  # an estimate up to this broadcasts a side indexed once
 
 
@@ -636,7 +645,7 @@ def _nbytes(table: pa.Table) -> int:
 
 
 def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_right: bool, limit: int,
-            left_kept: bool = False, right_kept: bool = False) -> str:
+            left_kept: bool = False, right_kept: bool = False, ceiling: int = 0) -> str:
     """The adaptive join's path, the same for every partition.
 
     A side of at most ``limit`` bytes may be broadcast; it is when that moves no more than
@@ -645,9 +654,13 @@ def _decide(left_sizes: list[int], right_sizes: list[int], can_left: bool, can_r
     q20's 543k aggregated lineitem rows (partitioned) stay put and only the 8k partsupp rows they
     meet are split. Of two candidates the smaller is broadcast. Broadcast to a single partition, a
     side joins in one task: only a side within ``ADAPTIVE_BYTES`` is worth that loss of parallelism
-    (q13: 1.5M orders built for 150k customers in one task took longer than splitting both)."""
+    (q13: 1.5M orders built for 150k customers in one task took longer than splitting both).
+    An indexed side past ``limit`` but within ``ceiling`` is broadcast when splitting would move
+    ``SPLIT_RATIO`` times its bytes: TPC-H q5 at SF10 split all of lineitem (1.9 GB) to meet 73 MB
+    of a year's orders with their customers, 46% of the query's time."""
     lb, rb = sum(left_sizes), sum(right_sizes)
     moved_by_split = (0 if left_kept else lb) + (0 if right_kept else rb)
+    limit = max(limit, min(ceiling, moved_by_split // SPLIT_RATIO))
     right_ok = can_right and rb <= (limit if len(left_sizes) > 1 else min(limit, ADAPTIVE_BYTES)) and rb <= moved_by_split
     left_ok = can_left and lb <= (limit if len(right_sizes) > 1 else min(limit, ADAPTIVE_BYTES)) and lb <= moved_by_split
     if right_ok and (not left_ok or rb <= lb):

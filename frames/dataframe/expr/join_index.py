@@ -140,9 +140,18 @@ class JoinIndex:
         else:
             self.lo, self.span = 0, 0
             codes, uniques = pd.factorize(code, sort=False)
+            slots = codes.astype(np.int64, copy=False)
+            if len(uniques) > 1 and uniques[0] < uniques[1] and bool((uniques[1:] > uniques[:-1]).all()):
+                # a sorted build side (TPC-H's orders) gives sorted uniques, and pandas answers a
+                # large sorted index by binary search until a first large lookup fills its hash
+                # table, which concurrent probes then each fill again (TPC-H q5 at SF10: 0.44 s
+                # per 1M probe rows against 0.045 s): slots are the positions in a shuffled copy
+                perm = np.random.default_rng(0).permutation(len(uniques))
+                where = np.empty_like(perm)
+                where[perm] = np.arange(len(perm))
+                uniques, slots = uniques[perm], where[slots]
             self.hash_index = pd.Index(uniques)
             self.hash_index.get_indexer(uniques[:1])  # build the hash table now, before threads share it
-            slots = codes.astype(np.int64, copy=False)
             nslots = len(uniques)
         self.nslots = nslots
         first = np.full(nslots + 1, -1, dtype=np.int32 if n < 2**31 else np.int64)

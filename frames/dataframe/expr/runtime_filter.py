@@ -260,8 +260,10 @@ class KeySet:
     def contains(self, codes: np.ndarray) -> np.ndarray:
         if self.hi < self.lo:
             return np.zeros(len(codes), dtype=bool)
-        if self.bitmap is None:
-            return np.isin(codes, self.values)
+        if self.bitmap is None:  # binary search: np.isin sorted codes and keys together (1.1 s
+            # for a row group of 115k codes against 1M keys spanning 60M, TPC-H SF10's orderkeys; 0.06 s so)
+            at = np.minimum(np.searchsorted(self.values, codes), len(self.values) - 1)
+            return self.values[at] == codes
         span = self.hi - self.lo + 1
         table = np.append(self.bitmap, False)  # the last entry: every code outside [lo, hi]
         off = (codes - self.lo).view(np.uint64)

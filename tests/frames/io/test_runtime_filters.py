@@ -132,8 +132,8 @@ def test_kernels():
     assert keep_mask(pa.chunked_array([pa.array([3, 5] * 10)]), keys) is None  # keeps every row: not worth a copy
     far = source_keys([pa.table({"k": pa.array([1 << 40, 0, 1 << 40])})], "k")  # too wide a span: sorted values
     assert far.bitmap is None and far.values.tolist() == [0, 1 << 40]
-    assert keep_mask(pa.chunked_array([pa.array([0, 5, 1 << 40, 7, 8, 9, 10, 11, 12, 13])]), far).tolist() == \
-        [True, False, True] + [False] * 7
+    assert keep_mask(pa.chunked_array([pa.array([0, 5, 1 << 40, 7, 8, 9, 10, 11, 12, 13, 1 << 41, -1])]), far).tolist() == \
+        [True, False, True] + [False] * 9  # past either end of the sorted values too
     assert row_group_may_match(far, 1 << 39, 1 << 41) and not row_group_may_match(far, 1, 1 << 39)
 
 
