@@ -182,9 +182,9 @@ def _in_ram(value: Any) -> bool:
 def _release_unused() -> None:
     """Hand memory Arrow's allocator has freed back to the system now: it keeps it for 10 s
     (``MIMALLOC_PURGE_DELAY``, set in ``exec/__init__``), and under a limit the spilled bytes must go."""
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
+    pool = getattr(sys.modules.get("pyarrow"), "default_memory_pool", None)  # None while pyarrow imports
+    if pool is not None:
+        pool().release_unused()
 
 
 # --- Operator state: what tasks hold while they run, and what they spilled ---------------------

@@ -44,10 +44,17 @@ def _table_from_ipc(buffer):
     return pa.ipc.open_stream(pa.py_buffer(buffer)).read_all()
 
 
+def _is_table(value: Any) -> bool:
+    """Whether ``value`` is a ``pyarrow.Table``, told by its type's name: in a worker another thread
+    may be importing pyarrow at this moment, and ``sys.modules["pyarrow"]`` is then a partially
+    initialized module without ``Table`` (seen as an AttributeError failing a task's result)."""
+    kind = type(value)
+    return kind.__name__ == "Table" and kind.__module__ == "pyarrow.lib"
+
+
 class _Pickler(cloudpickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
-        pa = sys.modules.get("pyarrow")
-        if pa is not None and type(obj) is pa.Table and obj.num_columns:  # no columns: IPC would lose the row count
+        if _is_table(obj) and obj.num_columns:  # no columns: IPC would lose the row count
             return _table_from_ipc, (_table_to_ipc(obj),)
         return super().reducer_override(obj)
 
@@ -205,9 +212,8 @@ def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
     """Write ``value`` to a new file under ``directory``; raises what pickling raises (the caller
     keeps values it cannot store in memory)."""
     path = os.path.join(directory, f"{uuid.uuid4().hex}.spill")
-    pa = sys.modules.get("pyarrow")
     try:
-        if pa is not None and type(value) is pa.Table and value.num_columns:
+        if _is_table(value) and value.num_columns:
             _write_table(path, value)
         else:
             buffers: list = []
