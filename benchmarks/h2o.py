@@ -87,6 +87,10 @@ def spawn(engine: str, question: str, args) -> dict:
     that run logged instead (a run cut short still gives its table)."""
     if args.replay is not None:
         return args.replay.get((question, engine), {"error": "not run", "peak_mb": float("nan")})
+    if (question, engine) in args.resume:
+        report = args.resume[(question, engine)]
+        print(f"{question} {engine}: {report}", file=sys.stderr, flush=True)  # this run's log complete too
+        return report
     cmd = [sys.executable, "-m", "benchmarks.h2o", "--worker", engine, "--question", question,
            "--rows", str(args.rows), "--na", str(args.na), "--cache", str(args.cache)]
     report = run_child(cmd, ROOT, timeout=args.timeout)
@@ -184,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=None, help="default: benchmarks/results/h2o.md, h2o_na5.md for --na 5")
     ap.add_argument("--replay", type=Path, default=None,
                     help="write the table from the reports a run printed to stderr (its log) instead of running")
+    ap.add_argument("--resume", type=Path, default=None,
+                    help="take the reports a run cut short logged (its stderr) and run only the rest")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--question", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -199,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     questions, engines = args.questions.split(","), args.engines.split(",")
     if args.replay is not None:
         args.replay = _read_log(args.replay)
+    args.resume = _read_log(args.resume) if args.resume is not None else {}
     unknown = [q for q in questions if q not in TITLES] + [e for e in engines if e not in ENGINES]
     if unknown:
         ap.error(f"unknown questions or engines {unknown}")
@@ -211,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     v = {name: version(name) for name in ("pandas", "dask", "polars", "duckdb", "pyarrow")}
     load = os.getloadavg()
     cmd = f"python -m benchmarks.h2o --rows {pretty(args.rows)} --na {args.na}"
+    if engines != DEFAULT_ENGINES:
+        cmd += f" --engines {args.engines}"
     replayed = " The table was replayed from a run's log (`--replay`): the load average above is the replay's." if args.replay else ""
+    if args.resume:
+        replayed += " The run resumed one cut short (`--resume`): the load average above is at the resume."
     lines = [
         "# h2o db-benchmark",
         "",
