@@ -33,6 +33,7 @@ from frames.array.chunks import block_starts, normalize_chunks
 from frames.array.core import Array, new_name
 from frames.array.errors import ArrayError, UnknownChunksError
 from frames.base import run
+from frames.parsing import PARSE_LOCK
 
 # -- locks that travel -------------------------------------------------------------------------------
 
@@ -573,7 +574,8 @@ def _save_npy(fs: Any, path: str, block: np.ndarray) -> int:
 
 
 def _load_npy(path: str, mmap_mode: str | None) -> np.ndarray:
-    return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    with PARSE_LOCK:  # np.load parses the header with ast.literal_eval (frames.parsing)
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
 
 
 def to_npy_stack(dirname: str, x: Array, axis: int = 0, overwrite: bool = False, scheduler: Any = None) -> None:

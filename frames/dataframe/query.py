@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from frames.errors import InvalidArgumentError
+from frames.parsing import PARSE_LOCK
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
@@ -139,7 +140,8 @@ def evaluate(frame, text: str, local_dict: dict | None = None, level: int = 1):
     translator.quoted = quoted
     lines = [line for line in prepared.strip().splitlines() if line.strip()]
     try:
-        trees = [ast.parse(line.strip(), mode="exec").body[0] for line in lines]
+        with PARSE_LOCK:  # ast is not thread-safe on CPython 3.11 (frames.parsing)
+            trees = [ast.parse(line.strip(), mode="exec").body[0] for line in lines]
     except SyntaxError as exc:
         raise InvalidArgumentError(f"cannot parse {text!r}: {exc.msg}") from None
     if len(trees) == 1 and isinstance(trees[0], ast.Expr):

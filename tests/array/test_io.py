@@ -440,3 +440,24 @@ def test_computing_many_blocks_delayed_builds_the_arrays_graph_once(monkeypatch)
     values = frames.compute(*x.to_delayed().ravel())
     assert [int(v[0]) for v in values] == list(range(0, 120, 3))
     assert len(calls) == 1
+
+
+def test_npy_blocks_are_read_under_the_parse_lock(tmp_path, monkeypatch):
+    """np.load parses each .npy header with ast.literal_eval, which two threads must not run at
+    once on CPython 3.11 (a threads-scheduler read failed with 'AST constructor recursion depth
+    mismatch', gh-106905): every block is read holding frames.parsing.PARSE_LOCK."""
+    from frames.array import io as array_io
+    from frames.parsing import PARSE_LOCK
+
+    data = np.arange(12.0)
+    d = str(tmp_path / "stack")
+    fa.to_npy_stack(d, fa.from_array(data, chunks=4))
+    real_load, held = np.load, []
+
+    def load(*args, **kwargs):
+        held.append(PARSE_LOCK.locked())
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(array_io.np, "load", load)
+    np.testing.assert_array_equal(fa.from_npy_stack(d, mmap_mode=None).compute(scheduler="threads"), data)
+    assert held and all(held)
