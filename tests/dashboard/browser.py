@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -37,9 +38,11 @@ class Browser:
     async def __aenter__(self) -> "Browser":
         import aiohttp
 
-        self._profile = tempfile.TemporaryDirectory(prefix="dash-chromium-")
-        self._proc = subprocess.Popen([chromium_path(), *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self._profile = tempfile.mkdtemp(prefix="dash-chromium-")
+        # a session of its own: its helper processes (renderer, crash handler) are stopped with it
+        self._proc = subprocess.Popen([chromium_path(), *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                      start_new_session=True)
         endpoint = await asyncio.get_running_loop().run_in_executor(None, self._devtools_endpoint)
         port = re.match(r"ws://[^:]+:(\d+)/", endpoint).group(1)
         self._http = aiohttp.ClientSession()
@@ -132,4 +135,23 @@ class Browser:
                 self._proc.kill()
                 self._proc.wait()
             self._proc.stderr.close()
-            self._profile.cleanup()
+            _remove_profile(self._proc.pid, self._profile)
+
+
+def _remove_profile(group: int, profile: str) -> None:
+    """Remove Chromium's profile directory once nothing of it writes there: the browser's helper
+    processes outlive its main one by a moment, and a CI run failed removing the profile while one
+    still wrote into it ("Directory not empty: 'Default'")."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for _ in range(50):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    shutil.rmtree(profile, ignore_errors=True)
