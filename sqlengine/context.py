@@ -98,7 +98,9 @@ class Context:
     """Tables and views by name; ``sql()`` returns lazy ``frames.DataFrame`` results.
 
     ``dialect`` is the SQL dialect sqlglot reads (default ``"duckdb"``, see ``DEFAULT_DIALECT``);
-    ``scheduler`` the default for statements that compute at once (CREATE TABLE AS, COPY);
+    ``scheduler`` (or ``SET scheduler``) runs the statements that compute at once (CREATE TABLE AS,
+    COPY) and is the one a query's result prefers when computed (``ctx.sql(q).compute()``), as a bag
+    prefers processes: ``compute(scheduler=)`` and ``exec.config.set(scheduler=)`` still win;
     ``storage_options`` the fsspec options (credentials, ``client_kwargs={"endpoint_url": ...}``)
     for every URL the SQL reads or writes and for ``register`` unless it is given its own.
     ``catalog``: another session's ``Context.catalog`` to share (each Context keeps its own
@@ -290,6 +292,8 @@ class Context:
             if isinstance(statement, _QUERIES):
                 out = self._execute(statement)
                 out._query_text = text  # its runs are logged in exec.diagnostics.QUERY_LOG
+                if self.scheduler is not None:  # the session's scheduler runs its results' compute()
+                    out._default_scheduler = self.scheduler
             else:
                 with self.catalog.lock:  # one writer at a time among the sessions sharing the catalog
                     out = self._execute(statement)

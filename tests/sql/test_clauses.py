@@ -180,3 +180,31 @@ def test_window_errors(sql: str, message: str):
     ctx.register("t", pa.table({"id": [1, 2], "v": [1.0, None], "s": ["a", "b"]}))
     with pytest.raises(SqlEngineError, match=message):
         ctx.sql(sql).compute()
+
+
+def test_a_sessions_scheduler_runs_its_results(monkeypatch):
+    """``Context(scheduler=...)`` and ``SET scheduler`` pick the scheduler of ``ctx.sql(q).compute()``;
+    ``compute(scheduler=)`` and ``exec.config.set(scheduler=)`` still win (as Dask's precedence)."""
+    import exec
+    import frames.base
+
+    used = []
+    real_run = frames.base.run
+
+    def recording_run(graph, keys, scheduler=None, **kwargs):
+        used.append(scheduler)
+        return real_run(graph, keys, scheduler=scheduler, **kwargs)
+
+    monkeypatch.setattr(frames.base, "run", recording_run)
+    ctx = sqlengine.Context(scheduler="sync")
+    ctx.register("t", pa.table({"v": [1, 2, 3]}))
+    assert ctx.sql("SELECT sum(v) AS s FROM t").compute()["s"].tolist() == [6]
+    ctx.sql("SELECT v FROM t").compute(scheduler="threads")
+    with exec.config.set(scheduler="threads"):
+        ctx.sql("SELECT v FROM t").compute()
+    ctx.sql("SET scheduler = 'processes'")
+    lazy = ctx.sql("SELECT v FROM t")
+    ctx.sql("RESET scheduler")
+    lazy.compute()  # the scheduler of the session when the query was asked
+    sqlengine.Context().sql("SELECT 1 AS one").compute()
+    assert used == ["sync", "threads", None, "processes", None]
