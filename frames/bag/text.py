@@ -30,7 +30,7 @@ import pyarrow as pa
 from exec import Task
 from frames.bag.core import Bag, _short, gc_paused, new_name
 from frames.bag.errors import BagError
-from frames.errors import DataSourceError
+from frames.errors import DataSourceError, WriteError
 from frames.dataframe.io.files import (Block, ascii_compatible, compression_of, expand_paths, fs_errors, open_text,
                                        read_range, split_ranges)
 
@@ -202,34 +202,32 @@ def to_textfiles(bag: Bag, path: Any, name_function: Callable[[int], str] | None
 
     ``path`` is a directory (files ``0.part``, ``1.part``, ...) or a glob in one (``out/*.json.gz``:
     the ``*`` replaced by ``name_function(i)``, default ``str(i)``; the extension sets the
-    compression). The files land together when all are written; an existing non-empty directory is
-    replaced only with ``overwrite=True`` (``"ignore"``: the new files are added into it)."""
+    compression). The files land together when all are written. A directory is the whole output: an
+    existing non-empty one is replaced only with ``overwrite=True`` (``"ignore"``: the new files are
+    added into it). A glob names only its files, written beside the directory's others: files it
+    already matches are replaced only with ``overwrite=True`` (``frames.dataframe.io.targets``)."""
     from frames.base import choose_scheduler
     from frames.dataframe.io.formats import text_compression
-    from frames.dataframe.io.writers import write_partitions
+    from frames.dataframe.io.targets import split_glob
+    from frames.dataframe.io.writers import glob_names, write_partitions
 
     if not compute:
         raise BagError("to_textfiles(compute=False) is not supported: the files are written when it is called")
     if not isinstance(path, str) or not path:
         raise BagError(f"to_textfiles needs a directory or a glob such as 'out/*.txt' as a string, not {path!r} "
                        "(a list of file names is not supported)")
-    directory, _, pattern = path.rstrip("/").rpartition("/") if "*" in path else (path.rstrip("/"), "/", "*.part")
-    if "*" in directory or pattern.count("*") != 1:
-        raise BagError(f"to_textfiles({path!r}): the glob must have one '*', in the file name")
-    if not directory:
-        directory = "."
-    codec = text_compression(compression, pattern)
-    names = name_function if name_function is not None else str
-
-    def part_name(i: int) -> str:
-        return pattern.replace("*", str(names(i)))
-
-    fmt = LinesFormat(codec, encoding, bool(last_endline))
-    write_partitions(bag._build_graph, bag.npartitions, None, directory, fmt, overwrite, single_file=False,
-                     name_function=part_name, storage_options=storage_options,
-                     scheduler=choose_scheduler([bag], scheduler), what="bag")
-    base = directory.rstrip("/")
-    return [f"{base}/{part_name(i)}" for i in range(bag.npartitions)]
+    try:
+        glob = split_glob(path)
+    except WriteError as exc:
+        raise BagError(f"to_textfiles: {exc}") from None
+    directory, pattern = glob if glob is not None else (path.rstrip("/"), "*.part")
+    part_name = glob_names(pattern, name_function)
+    fmt = LinesFormat(text_compression(compression, pattern), encoding, bool(last_endline))
+    # a glob names only its files (written beside the directory's others); a directory is the whole output
+    write_partitions(bag._build_graph, bag.npartitions, None, path if glob is not None else directory, fmt, overwrite,
+                     single_file=False, name_function=name_function if glob is not None else part_name,
+                     storage_options=storage_options, scheduler=choose_scheduler([bag], scheduler), what="bag")
+    return [f"{directory.rstrip('/')}/{part_name(i)}" for i in range(bag.npartitions)]
 
 
 __all__ = ["read_text", "read_json", "to_textfiles", "LinesFormat"]

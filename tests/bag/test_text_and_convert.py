@@ -112,7 +112,7 @@ def test_to_textfiles_round_trip_and_nothing_replaced_unasked(tmp_path, pattern)
     assert back == words
     if pattern.endswith(".gz"):
         assert gzip.open(written[0]).read().decode() == "".join(w + "\n" for w in words[:4])
-    with pytest.raises(WriteError, match="already exists"):
+    with pytest.raises(WriteError, match="already (exists|matches 4 file)"):
         b.to_textfiles(str(tmp_path / pattern))
     b.map(str.upper).to_textfiles(str(tmp_path / pattern), overwrite=True, last_endline=True, scheduler="sync")
     assert fb.read_text(written).compute(scheduler="sync")[0] == "Α\n"

@@ -11,7 +11,12 @@ write may replace:
   replaces only same-named ones; a file over an existing directory or a directory over a file needs
   ``overwrite=True`` too;
 - never a symbolic link, a device, a FIFO or a socket, nor a directory that holds the working
-  directory: those are refused with a ``WriteError`` naming the path.
+  directory: those are refused with a ``WriteError`` naming the path;
+- a glob (``out/part-*.csv``, Dask's way of naming a series of files) names only the files it
+  matches: they are written into the directory (made if missing) beside whatever else is there;
+  files it already matches are replaced only with ``overwrite=True`` (then the ones the new write
+  does not produce are removed too, so the glob reads the new rows only) or ``"ignore"`` (same names
+  replaced, the others kept).
 
 Everything is first written under a temporary name next to the target, ``.sqlengine-tmp-<name>.<host>.
 <pid>.<random>``: hidden from readers (leading dot), recognizable, and carrying the writer's host and
@@ -23,6 +28,7 @@ docstring).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import socket
@@ -55,6 +61,21 @@ class Target:
     existing: str | None  # None, "file" or "dir": what is there now
     merge: bool  # write into the existing directory (OVERWRITE_OR_IGNORE) instead of replacing it
     created: list[str] = field(default_factory=list)  # parent directories this write made
+    stale: list[str] = field(default_factory=list)  # files a glob write replaces: removed unless rewritten
+
+
+def split_glob(url: str) -> tuple[str, str] | None:
+    """``("out", "part-*.csv")`` for a write to ``out/part-*.csv`` (the ``*`` numbers the parts);
+    None when ``url`` has no glob character. Other glob forms name no files to write: refused."""
+    if not any(ch in url for ch in "*?["):
+        return None
+    directory, _, pattern = url.rstrip("/").rpartition("/")
+    if any(ch in directory for ch in "*?[") or any(ch in pattern for ch in "?[") or pattern.count("*") != 1:
+        raise WriteError(f"cannot write to {url!r}: a write names one file, a directory, or a series of files "
+                         "with one '*' in the file name ('out/part-*.csv'; the '*' is replaced by each part's number)")
+    if pattern.startswith((".", "_")):
+        raise WriteError(f"cannot write to {url!r}: readers skip file names starting with '.' or '_'")
+    return directory or ".", pattern
 
 
 def _local(fs) -> bool:
@@ -158,9 +179,11 @@ def _holds_working_directory(path: str) -> bool:
     return here == there or here.startswith(there.rstrip("/") + "/")
 
 
-def prepare(url: str, output: str, overwrite: bool | str = False, storage_options: dict | None = None) -> Target:
+def prepare(url: str, output: str, overwrite: bool | str = False, storage_options: dict | None = None,
+            pattern: str | None = None) -> Target:
     """Check that ``url`` may receive a new ``output`` ("file" or "dir") under the rule above, and
-    reclaim what killed writers left there. Nothing is written yet."""
+    reclaim what killed writers left there. Nothing is written yet. ``pattern``: the file names of a
+    glob write into the directory ``url`` (``split_glob``)."""
     if overwrite not in (True, False, "ignore"):
         raise WriteError(f"overwrite must be True, False or 'ignore', not {overwrite!r}")
     try:
@@ -183,6 +206,8 @@ def prepare(url: str, output: str, overwrite: bool | str = False, storage_option
     if existing == "special":
         raise WriteError(f"refusing to write {url!r}: it is not a regular file or directory "
                          "(a device, FIFO or socket); sqlengine only replaces regular files")
+    if pattern is not None:
+        return _prepare_glob(url, fs, path, existing, overwrite, pattern)
     merge = False
     if existing == "dir":
         if _local(fs) and _holds_working_directory(path):
@@ -200,6 +225,26 @@ def prepare(url: str, output: str, overwrite: bool | str = False, storage_option
     elif existing == "file" and output == "dir" and overwrite is not True:
         raise WriteError(f"{url!r} already exists and is a file; OVERWRITE (overwrite=True) replaces it with a directory")
     return Target(url, fs, path, output, existing, merge)
+
+
+def _prepare_glob(url: str, fs, path: str, existing: str | None, overwrite: bool | str, pattern: str) -> Target:
+    """A glob write's target: the directory, written into; the files the glob matches now are stale."""
+    shown = f"{url.rstrip('/')}/{pattern}"
+    if existing == "file":
+        raise WriteError(f"cannot write {shown!r}: {url!r} is a file, not a directory")
+    matches = []
+    if existing == "dir":
+        names = [entry.rstrip("/").rpartition("/")[2] for entry in fs.ls(path, detail=False)]
+        matches = sorted(f"{path.rstrip('/')}/{n}" for n in names
+                         if fnmatch.fnmatchcase(n, pattern) and not n.startswith((".", "_")))
+    if matches and overwrite is False:
+        raise WriteError(f"{shown!r} already matches {len(matches)} file(s) ({matches[0].rpartition('/')[2]!r}, ...); "
+                         "overwrite=True replaces them (and removes the ones this write does not make), "
+                         f"overwrite='ignore' replaces same-named ones; other files in {url!r} are kept")
+    for match in matches:
+        if _kind(fs, match) != "file":
+            raise WriteError(f"refusing to replace {match!r}: it is not a regular file")
+    return Target(url, fs, path, "dir", existing, existing == "dir", stale=matches if overwrite is True else [])
 
 
 def make_parents(target: Target) -> None:
@@ -245,7 +290,10 @@ def commit(target: Target, tmp: str) -> None:
     fs, path = target.fs, target.path
     _recheck(target)
     if target.merge:
-        _merge_into(fs, tmp, path)
+        written = _merge_into(fs, tmp, path)
+        for old in target.stale:
+            if old not in written:
+                remove(fs, old)
         return
     if _local(fs) and target.output == "file" and target.existing in (None, "file"):
         os.replace(tmp, path)
@@ -285,9 +333,10 @@ def _move(fs, src: str, dst: str) -> None:
     fs.rm(src, recursive=True)
 
 
-def _merge_into(fs, tmp: str, path: str) -> None:
+def _merge_into(fs, tmp: str, path: str) -> set[str]:
     """OVERWRITE_OR_IGNORE: each new file renamed into the existing directory (same names replaced).
-    Every destination is checked before the first file moves, so a refusal changes nothing."""
+    Every destination is checked before the first file moves, so a refusal changes nothing.
+    Returns the paths written."""
     moves = []
     for src in sorted(fs.find(tmp)):
         dest = f"{path.rstrip('/')}/{src[len(tmp.rstrip('/')) + 1:]}"
@@ -301,3 +350,4 @@ def _merge_into(fs, tmp: str, path: str) -> None:
         else:
             fs.mv(src, dest)
     remove(fs, tmp)
+    return {dest for _, dest in moves}

@@ -6,7 +6,8 @@ What may be replaced, the temporary names and the final move are ``frames.datafr
 rule COPY and the DataFrame writers share); how a table becomes bytes is ``frames.dataframe.io.formats``'.
 
 The output is one file (the partitions concatenated in order) or a directory: ``part.{i}<suffix>``
-per partition (or ``name_function(i)``), or with ``partition_on`` a hive layout
+per partition (or ``name_function(i)``), the files a glob names (``out/part-*.csv``: the ``*``
+replaced by ``name_function(i)``, default ``i``; written beside the directory's other files), or with ``partition_on`` a hive layout
 ``key=value/.../part.{i}<suffix>`` (the key columns are in the directory names, not in the files;
 NULL is ``__HIVE_DEFAULT_PARTITION__``, other characters URL-encoded, as DuckDB and pyarrow write it).
 """
@@ -95,6 +96,13 @@ def _abandon(target: targets.Target, tmp: str, marker: str | None) -> None:
         time.sleep(0.05)
 
 
+def glob_names(pattern: str, name_function: Callable[[int], str] | None = None) -> Callable[[int], str]:
+    """Part ``i``'s file name under a glob ``pattern``: the ``*`` replaced by ``name_function(i)``
+    (default ``str(i)``), as Dask names the files of ``to_csv("out/part-*.csv")``."""
+    number = name_function if name_function is not None else str
+    return lambda i: pattern.replace("*", str(number(i)))
+
+
 def _part_names(n: int, suffix: str, name_function: Callable[[int], str] | None, stem: str) -> list[str]:
     """File names of a directory output: ``{stem}{i}{suffix}`` or ``name_function(i)``, all distinct."""
     if name_function is None:
@@ -153,11 +161,18 @@ def write_partitions(make_graph: Callable[[], tuple[dict, list]], npartitions: i
     (a bag's lines as well as a table)."""
     if not isinstance(path, str) or not path:
         raise InvalidArgumentError(f"the path to write must be a non-empty string, not {path!r}")
-    if any(ch in path for ch in "*?[") and "://" not in path:
-        raise InvalidArgumentError(f"cannot write to {path!r}: a write names one file or directory "
-                                   "(name the parts of a directory with name_function=)")
-    single = (not keys_on) and (names_file(fmt, path) if single_file is None else bool(single_file))
-    target = targets.prepare(path, "file" if single else "dir", overwrite, storage_options)
+    glob = targets.split_glob(path)
+    if glob is not None:  # 'out/part-*.csv': the parts are the files the glob names, in that directory
+        if single_file or keys_on:
+            raise InvalidArgumentError(f"{path!r} names a series of files: it cannot be combined with "
+                                       + ("single_file=True" if single_file else "partition_on"))
+        path, pattern = glob
+        name_function = glob_names(pattern, name_function)
+        target = targets.prepare(path, "dir", overwrite, storage_options, pattern=pattern)
+        single = False
+    else:
+        single = (not keys_on) and (names_file(fmt, path) if single_file is None else bool(single_file))
+        target = targets.prepare(path, "file" if single else "dir", overwrite, storage_options)
     fs = target.fs
     names = [] if single else _part_names(npartitions, fmt.suffix, name_function, part_stem)
     tmp = targets.temp_name(target.path)

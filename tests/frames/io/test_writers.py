@@ -193,8 +193,11 @@ def test_writer_arguments_are_checked(tmp_path):
         df.to_csv(str(tmp_path / "x.csv"), compression="lzma")
     with pytest.raises(frames.InvalidArgumentError, match="orient"):
         df.to_json(str(tmp_path / "x.json"), orient="split")
-    with pytest.raises(frames.InvalidArgumentError, match="one file or directory"):
-        df.to_csv(str(tmp_path / "x-*.csv"))
+    for bad in ("x-*-*.csv", "x?.csv", "d*/x.csv", "[ab].csv"):
+        with pytest.raises(frames.WriteError, match="one '\\*' in the file name"):
+            df.to_csv(str(tmp_path / bad))
+    with pytest.raises(frames.InvalidArgumentError, match="series of files: it cannot be combined with single_file"):
+        df.to_csv(str(tmp_path / "x-*.csv"), single_file=True)
     with pytest.raises(frames.InvalidArgumentError, match="engine='fastparquet'"):
         df.to_parquet(str(tmp_path / "x.parquet"), engine="fastparquet")
     df.to_parquet(str(tmp_path / "ok.parquet"), engine="pyarrow")
@@ -202,3 +205,46 @@ def test_writer_arguments_are_checked(tmp_path):
     with pytest.raises(frames.WriteError, match="overwrite must be"):
         df.to_csv(str(tmp_path / "x.csv"), overwrite="yes")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("writer", ["to_csv", "to_parquet", "to_json"])
+def test_a_glob_names_a_series_of_files_and_only_those(tmp_path, writer):
+    """Dask's ``to_csv("out/export-*.csv")``: one file per partition, the ``*`` numbering them, written
+    beside the directory's other files; files the glob already matches are replaced only when asked,
+    and then the ones the new write does not make go too (a reader of the glob sees the new rows only)."""
+    ext = {"to_csv": "csv", "to_parquet": "parquet", "to_json": "json"}[writer]
+    read = {"to_csv": frames.read_csv, "to_parquet": frames.read_parquet, "to_json": frames.read_json}[writer]
+    pdf = pdf_sample()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    glob = str(out / f"export-*.{ext}")
+    getattr(frames.from_pandas(pdf, npartitions=3), writer)(glob)
+    assert sorted(os.listdir(out)) == ["export-0." + ext, "export-1." + ext, "export-2." + ext, "notes.txt"]
+    assert len(read(glob).compute()) == len(pdf)
+    with pytest.raises(frames.WriteError, match="already matches 3 file"):
+        getattr(frames.from_pandas(pdf, npartitions=2), writer)(glob)
+    getattr(frames.from_pandas(pdf.head(4), npartitions=2), writer)(glob, overwrite=True)
+    assert sorted(os.listdir(out)) == ["export-0." + ext, "export-1." + ext, "notes.txt"]
+    assert len(read(glob).compute()) == 4
+    getattr(frames.from_pandas(pdf.head(3), npartitions=1), writer)(glob, overwrite="ignore")  # same names replaced
+    assert sorted(os.listdir(out)) == ["export-0." + ext, "export-1." + ext, "notes.txt"]
+    assert (out / "notes.txt").read_text() == "keep me"
+    getattr(frames.from_pandas(pdf, npartitions=2), writer)(str(tmp_path / "new" / "deep" / f"p*.{ext}"),
+                                                            name_function=lambda i: f"{2000 + i}")
+    assert sorted(os.listdir(tmp_path / "new" / "deep")) == [f"p2000.{ext}", f"p2001.{ext}"]
+
+
+def test_a_failed_glob_write_changes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "part-0.csv").write_text("a\n1\n")
+    def second_part_fails(p):
+        if 3 in p.a.values:
+            raise ValueError("part 1 is broken")
+        return p
+
+    bad = frames.from_pandas(pd.DataFrame({"a": [1, 2, 3, 4]}), npartitions=2).map_partitions(second_part_fails, meta={"a": "int64"})
+    with pytest.raises(frames.WriteError, match="part 1 is broken"):
+        bad.to_csv(str(out / "part-*.csv"), overwrite=True)
+    assert os.listdir(out) == ["part-0.csv"] and (out / "part-0.csv").read_text() == "a\n1\n"
