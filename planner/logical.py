@@ -42,7 +42,7 @@ from frames.dataframe.expr.sort import SortKey
 from frames.dataframe.expr.window import WindowFunction
 
 __all__ = [
-    "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union",
+    "LogicalPlan", "Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Sample", "Union",
     "Window", "RowId", "Unnest", "WorkingTable", "RecursiveUnion", "transform_up", "walk", "same_explain", "JOIN_TYPES",
 ]
 
@@ -419,6 +419,32 @@ class Limit(LimitRewrites, LogicalPlan):
 
     def describe(self) -> str:
         return f"Limit {self.n}" + (f" offset={self.offset}" if self.offset else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Sample(LimitRewrites, LogicalPlan):
+    """``USING SAMPLE`` / ``TABLESAMPLE``: each row kept with probability ``fraction``, or exactly
+    ``min(rows, total)`` rows (``frames.dataframe.expr.sample``); no filter crosses it."""
+
+    child: LogicalPlan
+    fraction: float | None
+    rows: int | None
+    seed: int
+
+    _input_fields = ("child",)
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return self.child.schema
+
+    def to_frames(self, child: FramesNode) -> FramesNode:
+        from frames.dataframe.expr.sample import Sample as FSample
+
+        return FSample(child, self.fraction, self.rows, self.seed)
+
+    def describe(self) -> str:
+        size = f"{self.rows} rows" if self.rows is not None else f"{self.fraction * 100:g}%"
+        return f"Sample {size} seed={self.seed}"
 
 
 @dataclass(frozen=True, eq=False)

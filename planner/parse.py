@@ -121,6 +121,11 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
             # a derived table reading an outer query (lateral) must stay where it is: as a CTE it
             # would read a relation it cannot see
             skipped = skipped | {"eliminate_subqueries"}
+        if unnested.find(exp.TableSample) is not None:
+            # sqlglot merges a derived table into the query around it, or makes it a CTE, without
+            # looking at a sampling clause: the sample would move below the derived table's WHERE
+            # or be dropped
+            skipped = skipped | {"merge_subqueries", "eliminate_subqueries"}
         rest = [_with_duckdb_literals(r) if r.__name__ == "annotate_types" else r for r in RULES[at + 1:] if r.__name__ not in skipped]
         return _apply(unnested, rest, options)
     except OptimizeError as exc:

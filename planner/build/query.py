@@ -19,6 +19,7 @@ from planner.build.common import (conjuncts_sql, is_window_function, limit_of, o
                                   unique_names)
 from planner.build.joins import JoinBuilder
 from planner.build.recursive import RecursiveBuilder, names_itself
+from planner.build.sample import sampled
 from planner.build.unnest import UnnestBuilder
 from planner.build.setops import SetOperationBuilder
 from planner.build.subqueries import SubqueryBuilder, correlations, has_subquery, outer_aggregate, query_of
@@ -55,6 +56,10 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
         raise UnsupportedFeatureError(f"{type(q).__name__} queries")
 
     def _source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
+        node, alias = self._unsampled_source(source, ctes)
+        return sampled(node, source.args.get("sample")), alias  # TABLESAMPLE: before any join
+
+    def _unsampled_source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
         alias = source.alias_or_name
         if isinstance(source, exp.Table):
             name = source.name
@@ -117,8 +122,10 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
             lead = 0
             while lead < len(joins) and plain_inner(joins[lead]):
                 lead += 1
-            # a later RIGHT or FULL join pads the earlier tables with NULLs: WHERE applies after it
-            held, pending = (pending, []) if any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins) else ([], pending)
+            # a later RIGHT or FULL join pads the earlier tables with NULLs, and USING SAMPLE samples
+            # the joined rows: WHERE applies after them
+            holds = sel.args.get("sample") is not None or any((j.side or "").upper() in ("RIGHT", "FULL") for j in joins)
+            held, pending = (pending, []) if holds else ([], pending)
             if lead:
                 node, available, pending = self._ordered_joins([from_.this] + [j.this for j in joins[:lead]], joins[:lead], pending, ctes)
                 if preserving:  # the run's ON conditions left (subquery ones) apply before a later join pads its rows
@@ -130,6 +137,7 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
                 right, ralias = self._source(join.this, ctes)
                 node, pending = self._join(node, available, right, ralias, join, pending, ctes)
                 available.add(ralias)
+            node = sampled(node, sel.args.get("sample"))  # USING SAMPLE: after FROM, before WHERE
             pending += held
         node = self._where(node, pending, available, ctes)
         sel, node = self._unnest(sel, node)

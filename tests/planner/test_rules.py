@@ -79,7 +79,7 @@ def test_logical_nodes_are_a_closed_set_with_inputs_and_schema():
     import planner.logical as logical
 
     kinds = {name for name, obj in vars(logical).items() if isinstance(obj, type) and issubclass(obj, LogicalPlan) and obj is not LogicalPlan}
-    assert kinds == {"Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Union", "Window", "RowId", "Unnest",
+    assert kinds == {"Scan", "Values", "Project", "Filter", "Join", "Aggregate", "Sort", "Limit", "Sample", "Union", "Window", "RowId", "Unnest",
                      "WorkingTable", "RecursiveUnion"}
     left = Values(pa.table({"k": [1, 2], "v": ["p", "q"]}))
     right = Values(pa.table({"k2": [2, 3], "w": [1.5, 2.5]}))
