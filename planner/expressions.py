@@ -25,11 +25,12 @@ from planner.types import arrow_type, blob_from_text, literal_type
 _BINARY = {
     exp.Add: "sql_add", exp.Sub: "sql_subtract", exp.Mul: "sql_multiply", exp.Div: "divide", exp.Mod: "sql_mod",
     exp.IntDiv: "sql_intdiv", exp.EQ: "eq", exp.NEQ: "ne", exp.LT: "lt", exp.LTE: "le", exp.GT: "gt",
-    exp.GTE: "ge", exp.And: "and", exp.Or: "or",
+    exp.GTE: "ge", exp.And: "and", exp.Or: "or", exp.BitwiseAnd: "sql_bit_and", exp.BitwiseOr: "sql_bit_or",
+    exp.BitwiseXor: "sql_bit_xor", exp.BitwiseLeftShift: "sql_shift_left", exp.BitwiseRightShift: "sql_shift_right",
 }
 _UNARY_FUNCS = {exp.Upper: "upper", exp.Lower: "lower", exp.Length: "length", exp.Abs: "sql_abs", exp.Floor: "floor",
                 exp.Ceil: "ceil", exp.Sqrt: "sqrt", exp.Ln: "ln", exp.Exp: "exp", exp.Sign: "sign",
-                exp.Reverse: "sql_reverse"}
+                exp.Reverse: "sql_reverse", exp.BitwiseNot: "sql_bit_not"}
 _TEXT_FUNCS = {"upper", "lower", "length", "sql_reverse"}  # an untyped NULL argument is a VARCHAR, as in DuckDB
 
 
@@ -115,6 +116,9 @@ class ExpressionTranslator:
         if isinstance(e, exp.Is):
             if isinstance(e.expression, exp.Null):
                 return call("is_null", t(e.this))
+            if isinstance(e.expression, exp.Boolean):  # IS TRUE / IS FALSE: never NULL (NULL IS TRUE is false)
+                value = t(e.this)
+                return call("coalesce", value if e.expression.this else call("not", value), Lit(False))
             raise UnsupportedFeatureError(f"IS {e.expression.sql()}")
         if isinstance(e, (exp.NullSafeEQ, exp.NullSafeNEQ)):
             same = _not_distinct(t(e.this), t(e.expression))

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from frames.dataframe.expr.node import Node as FramesNode
 from planner.build import QueryBuilder
+from planner.build.clauses import refuse_unplanned
 from planner.build.recursive import refuse_nested_recursion
 import pyarrow as pa
 
@@ -51,6 +52,7 @@ class Planner:
     def logical(self, query: exp.Expression) -> LogicalPlan:
         """The logical plan as built, before the optimizer rules; its columns spelled as the
         catalog and the query's aliases spell them (``planner.identifiers``)."""
+        refuse_unplanned(query)  # the user's clauses, before anything rewrites them
         spelling = Spelling()
         files: dict[str, FramesNode] = {}
         query = self._session_values(self._system_tables(query, files))

@@ -47,8 +47,8 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
                     ctes[cte.alias] = self._recursive_cte(cte, ctes)
                 else:
                     ctes[cte.alias] = self.query(cte.this, ctes)
-        if isinstance(q, exp.Subquery):
-            return self.query(q.this, ctes)
+        if isinstance(q, exp.Subquery):  # (SELECT ...) ORDER BY ... LIMIT ...: the parentheses' own clauses last
+            return self._ordered_and_limited(self.query(q.this, ctes), q, "a parenthesized query")
         if isinstance(q, exp.SetOperation):
             return self._set_operation(q, ctes)
         if isinstance(q, exp.Select):

@@ -43,17 +43,23 @@ class SetOperationBuilder:
             counted = Aggregate(tagged, keys, (AggSpec("__nl", "sum", "__l"), AggSpec("__nr", "sum", "__r")))
             keep = call("gt", Col("__nr"), Lit(0)) if isinstance(q, exp.Intersect) else call("eq", Col("__nr"), Lit(0))
             node = Project(Filter(counted, call("and", call("gt", Col("__nl"), Lit(0)), keep)), cols)
+        return self._ordered_and_limited(node, q, "a set operation")
+
+    def _ordered_and_limited(self, node: Node, q: exp.Expression, what: str) -> Node:
+        """``node`` under the ORDER BY / LIMIT / OFFSET written after a whole query (a set operation,
+        a parenthesized query): the keys are output columns, by name or position."""
+        names = node.schema.names
         order = q.args.get("order")
         if order is not None:
             keys = []
             for o in order.expressions:
                 target = o.this
-                if isinstance(target, exp.Literal) and target.is_int:
+                if isinstance(target, exp.Literal) and target.is_int and 1 <= int(target.this) <= len(names):
                     name = names[int(target.this) - 1]
                 elif isinstance(target, exp.Column) and target.name in names:
                     name = target.name
                 else:
-                    raise UnsupportedFeatureError("ORDER BY an expression over a set operation (use an output column)")
+                    raise UnsupportedFeatureError(f"ORDER BY an expression over {what} (use an output column)")
                 keys.append(SortKey(name, not o.args.get("desc"), bool(o.args.get("nulls_first"))))
             node = Sort(node, tuple(keys))
         limit, offset = limit_of(q)

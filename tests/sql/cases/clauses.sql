@@ -58,3 +58,13 @@ SELECT x, sum(DISTINCT id % 3) AS s FROM c GROUP BY x;
 SELECT count(*) AS n FROM c HAVING 1 = 0;
 SELECT g, sum(v) AS s, grouping(g) AS gg FROM c GROUP BY ROLLUP (g) HAVING grouping(g) = 0;
 SELECT g, v, grouping(g, v) AS x FROM c GROUP BY GROUPING SETS ((g, v), (g), ());
+-- the ORDER BY / LIMIT / OFFSET of a parenthesized query apply (they were dropped)
+(SELECT id FROM c) ORDER BY id DESC LIMIT 2;
+(SELECT id FROM c ORDER BY id DESC) LIMIT 2;
+((SELECT id FROM c) LIMIT 3) ORDER BY 1 DESC LIMIT 2 OFFSET 1;
+-- xfail: LIMIT as a percentage is refused, never dropped (planner/build/clauses.py)
+SELECT * FROM c LIMIT 50 PERCENT;
+-- xfail: WITH ORDINALITY is refused
+SELECT * FROM unnest([5, 6, 7]) WITH ORDINALITY;
+-- xfail: POSITIONAL JOIN is refused
+SELECT * FROM c POSITIONAL JOIN c AS d;

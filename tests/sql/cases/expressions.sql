@@ -32,3 +32,14 @@ SELECT NULL IS DISTINCT FROM NULL AS a, 1 IS DISTINCT FROM NULL AS b, NULL IS NO
 -- untyped NULL where text is expected, and IN lists of NULLs only (found by tests/sql/fuzz)
 SELECT length(NULL) AS a, NULL LIKE 'a%' AS b, upper(NULL) AS c, NULL NOT LIKE 'a%' AS d, lower(NULL) AS e;
 SELECT id, s NOT IN (NULL) AS a, s IN (NULL, 'Alpha') AS b, i IN (NULL) AS c FROM e;
+-- IS [NOT] TRUE / FALSE: never NULL
+SELECT id, (i > 0) IS TRUE AS a, (i > 0) IS NOT TRUE AS b, (m > 0) IS FALSE AS c, (m > 0) IS NOT FALSE AS d, NULL IS TRUE AS e FROM e;
+SELECT id FROM e WHERE (m > 3) IS NOT TRUE ORDER BY id;
+-- bitwise operators over integers of the operands' common type
+SELECT id, id & 6 AS a, id | i AS b, xor(id, i) AS c, ~i AS d, id << 3 AS e, i >> 1 AS f, 1::BIGINT << 62 AS g FROM e;
+-- error
+SELECT 2::BIGINT << 62 AS overflow;
+-- error
+SELECT i << 1 AS negative FROM e;
+-- error
+SELECT m & 1 AS not_integers FROM e;
