@@ -154,6 +154,29 @@ def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, nparti
     assert join_module._decide([5, 5], [10, 10], False, True, 10**9, False, True) == "split"  # splitting moves only 10
 
 
+@pytest.mark.parametrize("how", ["inner", "left", "leftsemi"])
+def test_a_join_with_an_adaptive_joins_output_is_decided_at_run_time(pdf, npartitions, scheduler, how, monkeypatch):
+    """An adaptive join's output is as unsure as the guess that made it adaptive: a join over it is
+    adaptive too, however large its estimate (TPC-H q18: 624 orders estimated at 386 MB made all of
+    lineitem hash-split to meet them), and broadcasts it once its size is seen."""
+    monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)
+    monkeypatch.setattr(join_module, "SHARED_BROADCAST_BYTES", 0)
+    monkeypatch.setattr(join_module, "ADAPTIVE_ESTIMATE", 1)  # every estimate here is "large"
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", 10**9)
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    labels = pd.DataFrame({"k": list(range(0, 300, 7)), "label": [f"L{i}" for i in range(0, 300, 7)]})
+    few = frames.from_pandas(labels, npartitions=2).merge(ddf[["k"]].drop_duplicates(), on="k", strategy="adaptive")
+    got = ddf[["k", "x"]].merge(few, on="k", how=how)
+    exp_few = labels.merge(pdf[["k"]].drop_duplicates(), on="k")
+    exp = (pdf[["k", "x"]][pdf.k.isin(exp_few.k)] if how == "leftsemi" else pdf[["k", "x"]].merge(exp_few, on="k", how=how))
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    if npartitions > 1:
+        join = _nodes(got._node, Join)[0]
+        assert join.choose_strategy() == "adaptive"
+        graph, _ = build_graph(got._node)
+        assert any(isinstance(k, tuple) and str(k[0]) == join.name + "-wholer" for k in graph)  # may be broadcast
+
+
 def test_an_indexed_side_past_the_limit_is_broadcast_when_splitting_moves_far_more():
     """Past ``limit`` but within ``ceiling``, an indexed side is broadcast once the split would
     move ``SPLIT_RATIO`` times its bytes (TPC-H q5 at SF10: 73 MB of orders against 1.9 GB of
