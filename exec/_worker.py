@@ -162,6 +162,30 @@ class WorkerStore:
 store: WorkerStore | None = None  # this worker process's kept results (None in the parent)
 
 
+class SpillReport:
+    """The bytes this worker's operators spilled (``exec.memory.spilled_by_operator``) that the
+    parent has not been told of yet: each job's done message carries them, and the parent adds
+    them to its own counters (``exec.memory.note_spill``) before the job's result is seen, so the
+    query log's per-operator ``spilled_bytes`` are counted as on the threads scheduler. A delta
+    since the last report, not since the job started: jobs running at once in one worker
+    (``threads_per_worker``) would otherwise report each other's spills twice."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._reported: dict[str, int] = {}
+
+    def since_last(self) -> dict[str, int]:
+        from exec.memory import spilled_by_operator
+
+        with self._lock:
+            now = spilled_by_operator()
+            delta = {name: n - self._reported.get(name, 0) for name, n in now.items() if n != self._reported.get(name, 0)}
+            self._reported = now
+        return delta
+
+
 def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int | None) -> tuple:
     """``exec.core.run_batch`` on a batch whose inputs may be kept here; with ``keep``, results of
     at least that many bytes stay in ``store`` and travel as ``Kept``."""
@@ -205,6 +229,7 @@ def main() -> None:
     write_lock = threading.Lock()
     global store
     kept = store = WorkerStore()
+    spills = SpillReport()
 
     def reply(message: tuple) -> None:
         data = dumps(message)
@@ -228,7 +253,7 @@ def main() -> None:
             now = time.perf_counter()
             message = ("done", job_id, keys, _encode(worker, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]))
         outcomes = None
-        reply(message)
+        reply(message + (spills.since_last(),))
 
     def publish(request_id, tokens, directory, drop) -> None:
         published = kept.publish(tokens, directory, drop)

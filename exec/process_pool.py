@@ -32,6 +32,7 @@ from exec import PURGE_DELAY_MS as _PARENT_PURGE_DELAY
 from exec._worker import Kept, Local, read_frame, write_frame
 from exec.core import ResultTransferError, TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
+from exec.memory import note_spill
 from exec.store import Handle, Stored, dumps, loads
 from exec.trampoline import Trampoline
 
@@ -188,8 +189,10 @@ class _Worker:
                     if done is not None:
                         done(message[2])
                     continue
-                _, job_id, keys, outcomes = message
+                _, job_id, keys, outcomes, spilled = message
                 message = None
+                for name, nbytes in spilled.items():  # counted here before the job's result is seen
+                    note_spill(nbytes, name)
                 job = self.jobs.pop(job_id, None)
                 if job is not None and not job.done():
                     try:
