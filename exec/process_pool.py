@@ -260,7 +260,10 @@ class _Worker:
         self._fail_all(lambda: WorkerDiedError(f"worker process {self.proc.pid} died (exit code {code}) while running tasks or holding their results"))
 
     def close(self) -> None:
-        """Ask the worker to exit once its current job is done (it stops at end of input)."""
+        """Ask the worker to exit once its current job is done: a ``close`` message, then end of
+        input (end of input alone means this process died, and the worker removes what it wrote)."""
+        if self.alive:
+            self._write(("close",))
         try:
             self.proc.stdin.close()
         except OSError:
@@ -306,6 +309,7 @@ class ProcessPool:
         self._queue: collections.deque[_Job] = collections.deque()
         self._ids = 0
         self._share_dir: str | None = None  # for refs of jobs submitted without a directory of their own
+        self._share_dirs: set[str] = set()  # the computations' directories its jobs were handed (``shutdown``)
         self.lost_callbacks: list[Callable[[int], None]] = []  # called with the pid of a worker that died
         self.preload: tuple[str, ...] = ()  # modules a new worker imports as it starts (``start``)
         self.bytes_received = 0  # frames read from the workers and refs loaded here (a test's measure of what moved)
@@ -329,6 +333,9 @@ class ProcessPool:
         future.share_dir = args[0] if args else None
         future.set_running_or_notify_cancel()
         with self._lock:
+            if future.share_dir is not None and future.share_dir not in self._share_dirs:
+                self._share_dirs = {d for d in self._share_dirs if os.path.isdir(d)}  # the closed ones are gone
+                self._share_dirs.add(future.share_dir)
             self._queue.append(_Job(job_id, future, batch, args, keep))
             self._grow_locked()
         self._dispatch()
@@ -423,7 +430,7 @@ class ProcessPool:
             self._worker_free(worker)
             return
         del batch
-        if not worker._write(("run", job.job_id, keys, payload)):
+        if not worker._write(("run", job.job_id, keys, payload, share_dir)):
             worker._died()
 
     def share(self, refs: list, directory: str | None = None, drop: bool = False) -> Future:
@@ -565,24 +572,26 @@ class ProcessPool:
             return [w.pid for w in self._workers]
 
     def shutdown(self) -> None:
+        """Stop the workers and remove the directories in ``/dev/shm`` they were handed: the pool's
+        own, and those of computations that never finished (one running in a daemon thread when
+        the interpreter exits never reaches the ``finally`` that would remove its own)."""
         with self._lock:
             workers, self._workers = list(self._workers), []
             self._idle.clear()
-            share_dir, self._share_dir = self._share_dir, None
+            share_dirs = self._share_dirs | ({self._share_dir} if self._share_dir is not None else set())
+            self._share_dir, self._share_dirs = None, set()
         for w in workers:
-            try:
-                w.proc.stdin.close()
-            except OSError:
-                pass
+            w.close()
         for w in workers:
             try:
                 w.proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 w.kill()
-        if share_dir is not None:
+        if share_dirs:
             import shutil
 
-            shutil.rmtree(share_dir, ignore_errors=True)
+            for d in share_dirs:
+                shutil.rmtree(d, ignore_errors=True)
 
 
 def _transfer_error(ref: WorkerRef, failure) -> BaseException:

@@ -221,3 +221,47 @@ def test_start_boots_the_workers_now_with_their_modules():
         assert outcome[1][0][1:3] == (True, True)
     finally:
         pool.shutdown()
+
+
+_SHARE_DIRS_SCRIPT = """
+    import os, sys, tempfile, threading, time
+    import exec
+    from exec import Task
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+    def recording_mkdtemp(*args, **kwargs):  # the directories this process makes, whoever else runs
+        path = mkdtemp(*args, **kwargs)
+        made.append(path)
+        print("dir", path, flush=True)
+        return path
+    tempfile.mkdtemp = recording_mkdtemp
+
+    g = {("s", i): Task(time.sleep, 30) for i in range(2)}
+    threading.Thread(target=exec.get, args=(g, list(g)), kwargs={"scheduler": "processes"}, daemon=True).start()
+    while not any("sqlengine-share-" in d for d in made):
+        time.sleep(0.05)
+    time.sleep(1.5)  # the workers have started and run the tasks
+    print("started", flush=True)
+    if sys.argv[1] == "exit":
+        sys.exit(0)  # atexit's exec.shutdown; the computation's own finally never runs (a daemon thread)
+    os._exit(0)  # no shutdown at all: the workers see their input end
+"""
+
+
+@pytest.mark.parametrize("how", ["exit", "os._exit"])
+def test_a_process_that_exits_mid_computation_leaves_no_share_directories(tmp_path, how):
+    """A script whose computation is still running when it exits (in a daemon thread, or killed
+    outright with ``os._exit``) leaves no ``sqlengine-share-*`` directories in ``/dev/shm``: the
+    pool's shutdown removes those its jobs were handed, or the workers do when the parent is gone."""
+    script = tmp_path / "exits.py"
+    script.write_text(textwrap.dedent(_SHARE_DIRS_SCRIPT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True, timeout=60, env=env)
+    assert "started" in out.stdout, out.stderr
+    dirs = [line.split(" ", 1)[1] for line in out.stdout.splitlines() if line.startswith("dir ") and "sqlengine-share-" in line]
+    assert dirs
+    deadline = time.monotonic() + 15
+    while any(os.path.exists(d) for d in dirs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [d for d in dirs if os.path.exists(d)] == []
