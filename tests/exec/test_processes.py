@@ -265,3 +265,37 @@ def test_a_process_that_exits_mid_computation_leaves_no_share_directories(tmp_pa
     while any(os.path.exists(d) for d in dirs) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [d for d in dirs if os.path.exists(d)] == []
+
+
+def _block(nbytes, i):
+    import numpy as np
+
+    return np.full(nbytes // 8, i, dtype=np.int64)
+
+
+def _probe(build, part):
+    return int(build[0] + part[0])
+
+
+def test_a_broadcast_input_moves_once_not_every_partition(monkeypatch):
+    """A join's build side read by every probe partition: the workers holding the partitions map
+    it once from ``/dev/shm`` instead of each partition moving to the build side's worker (which
+    moved ~half of all probe bytes, TPC-H q3's lineitem among them)."""
+    from exec.process_pool import ProcessPool
+
+    moved = []
+    share = ProcessPool.share
+
+    def counting_share(self, refs, directory=None, drop=False):
+        moved.extend(r.nbytes for r in refs if r.shared is None)
+        return share(self, refs, directory, drop)
+
+    monkeypatch.setattr(ProcessPool, "share", counting_share)
+    mb, parts = 1 << 20, 16
+    g = {"build": Task(_block, 16 * mb, 1)}
+    for i in range(parts):
+        g[("part", i)] = Task(_block, 4 * mb, i)
+        g[("probe", i)] = Task(_probe, Ref("build"), Ref(("part", i)))
+    keys = [("probe", i) for i in range(parts)]
+    assert exec.get(g, keys, scheduler="processes", num_workers=2) == [1 + i for i in range(parts)]
+    assert sum(moved) <= 16 * mb + 2 * 4 * mb, f"{sum(moved) / mb:.0f} MB moved between workers"
