@@ -211,6 +211,58 @@ def same_answer(a_path: Path, b_path: Path, ordered: bool) -> bool:
         return False
 
 
+def results_table(suite: Suite, report: dict[str, dict], queries: list[str], out: Path) -> list[str]:
+    """The table's lines: per query each engine's seconds, its ratio to DuckDB's and ``wrong`` where
+    its answer (``out/{engine}_q{q}.parquet``) differs from DuckDB's; totals, peak memory, CPU.
+    Without DuckDB's answer to a query nothing is compared: its cells say ``not checked`` and the
+    totals count the checked queries only ("0/22 correct" would read as 22 wrong answers)."""
+    base = report.get("duckdb", {}).get("times", {})
+    engines = list(report)
+    lines = ["| query | " + " | ".join(engines) + " |", "|---|" + "---:|" * len(engines)]
+    totals = {e: 0.0 for e in engines}
+    correct = {e: 0 for e in engines}
+    unchecked = {e: 0 for e in engines}
+    for q in queries:
+        cells = []
+        for e in engines:
+            t = report[e]["times"].get(q)
+            if t is None:
+                cells.append("-")
+                continue
+            totals[e] += t
+            ratio = f" ({t / base[q]:.1f}x)" if base.get(q) else ""
+            if e != "duckdb" and base.get(q) is None:
+                cells.append(f"{t:.3f} not checked")
+                unchecked[e] += 1
+                continue
+            ok = e == "duckdb" or same_answer(out / f"{e}_q{q}.parquet", out / f"duckdb_q{q}.parquet", suite.ordered(q))
+            correct[e] += ok
+            cells.append(f"{t:.3f}{ratio}" + ("" if ok else " wrong"))
+        lines.append(f"| q{q} | " + " | ".join(cells) + " |")
+    # totals over the queries every engine answered would hide failures; each engine's total is of
+    # the queries it ran, so read it with its correct count
+    total_base = totals.get("duckdb") or 0
+
+    def verdict(e: str) -> str:
+        if unchecked[e] == len(queries):
+            return "not checked"
+        return f"{correct[e]}/{len(queries) - unchecked[e]} correct" + (f", {unchecked[e]} not checked" if unchecked[e] else "")
+
+    lines.append("| **total** | " + " | ".join(
+        f"**{totals[e]:.2f}**" + (f" ({totals[e] / total_base:.1f}x)" if total_base else "") + f", {verdict(e)}"
+        for e in engines) + " |")
+    lines.append("| **peak RSS** | " + " | ".join(f"{report[e]['peak_mb']:.0f} MB" for e in engines) + " |")
+    lines.append("| **CPU s** (whole run, start-up included) | " + " | ".join(f"{report[e]['cpu_s']:.1f}" for e in engines) + " |")
+    if any("tree_peak_mb" in report[e] for e in engines):
+        lines.append("\nsqlengine's peak is the larger of its process's maximum RSS and, sampled every 0.1 s, the summed PSS of it "
+                     "and its worker processes plus its /dev/shm files (counted once); `sqlengine` runs on threads, "
+                     "`sqlengine-processes` on the processes scheduler.")
+    for e in engines:
+        for q, err in report[e]["errors"].items():
+            lines.append(f"\n- {e} q{q}: {err}")
+    return lines
+
+
 def pick(suite: Suite, spec: str | None) -> list[str]:
     """``--queries 3-7`` or ``--queries 1,5,9``: the suite's queries in that range / list."""
     if not spec:
@@ -267,47 +319,15 @@ def main(suite: Suite, argv: list[str] | None = None) -> int:
         report[engine]["peak_mb"] = max(usage.ru_maxrss / 1024, report[engine].get("tree_peak_mb", 0))
         report[engine]["cpu_s"] = usage.ru_utime + usage.ru_stime  # its worker processes' too (waited for)
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (1 min); "
-    base = report.get("duckdb", {}).get("times", {})
     module = suite.module
     flags = f" --engines {args.engines}" if args.engines != ",".join(ENGINES) else ""
     flags += f" --memory-limit {args.memory_limit}" if args.memory_limit else ""
     flags += f" --scheduler {args.scheduler}" if args.scheduler != "threads" else ""
     limit = f"memory_limit {args.memory_limit} (sqlengine and DuckDB); " if args.memory_limit else ""
     lines = [f"# {suite.name.upper()} SF{args.sf:g}", "", f"`python -m {module} --sf {args.sf:g}{flags}`; {os.cpu_count()} cores; each engine on 2 threads; {load}{limit}"
-             "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run.", ""]
-    engines = list(report)
-    lines.append("| query | " + " | ".join(engines) + " |")
-    lines.append("|---|" + "---:|" * len(engines))
-    totals = {e: 0.0 for e in engines}
-    correct = {e: 0 for e in engines}
-    for q in queries:
-        cells = []
-        for e in engines:
-            t = report[e]["times"].get(q)
-            if t is None:
-                cells.append("-")
-                continue
-            ok = e == "duckdb" or (base.get(q) is not None and same_answer(out / f"{e}_q{q}.parquet", out / f"duckdb_q{q}.parquet", suite.ordered(q)))
-            correct[e] += ok
-            totals[e] += t
-            ratio = f" ({t / base[q]:.1f}x)" if base.get(q) else ""
-            cells.append(f"{t:.3f}{ratio}" + ("" if ok else " wrong"))
-        lines.append(f"| q{q} | " + " | ".join(cells) + " |")
-    # totals over the queries every engine answered would hide failures; each engine's total is of
-    # the queries it ran, so read it with its correct count
-    total_base = totals.get("duckdb") or 0
-    lines.append("| **total** | " + " | ".join(
-        f"**{totals[e]:.2f}**" + (f" ({totals[e] / total_base:.1f}x)" if total_base else "") + f", {correct[e]}/{len(queries)} correct"
-        for e in engines) + " |")
-    lines.append("| **peak RSS** | " + " | ".join(f"{report[e]['peak_mb']:.0f} MB" for e in engines) + " |")
-    lines.append("| **CPU s** (whole run, start-up included) | " + " | ".join(f"{report[e]['cpu_s']:.1f}" for e in engines) + " |")
-    if any("tree_peak_mb" in report[e] for e in engines):
-        lines.append("\nsqlengine's peak is the larger of its process's maximum RSS and, sampled every 0.1 s, the summed PSS of it "
-                     "and its worker processes plus its /dev/shm files (counted once); `sqlengine` runs on threads, "
-                     "`sqlengine-processes` on the processes scheduler.")
-    for e in engines:
-        for q, err in report[e]["errors"].items():
-            lines.append(f"\n- {e} q{q}: {err}")
+             "a cell is seconds (ratio to DuckDB); `wrong` = answer differs from DuckDB's, `-` = not run"
+             + ("." if "duckdb" in report else "; DuckDB did not run, so no answer is checked."), ""]
+    lines += results_table(suite, report, queries, out)
     schedulers = "" if args.scheduler == "threads" else "_" + args.scheduler.replace(",", "_")  # its own file
     publish(RESULTS / f"{suite.name}_sf{args.sf:g}{schedulers}.md", lines)
     return 0

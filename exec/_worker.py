@@ -162,6 +162,30 @@ class WorkerStore:
 store: WorkerStore | None = None  # this worker process's kept results (None in the parent)
 
 
+class SpillReport:
+    """The bytes this worker's operators spilled (``exec.memory.spilled_by_operator``) that the
+    parent has not been told of yet: each job's done message carries them, and the parent adds
+    them to its own counters (``exec.memory.note_spill``) before the job's result is seen, so the
+    query log's per-operator ``spilled_bytes`` are counted as on the threads scheduler. A delta
+    since the last report, not since the job started: jobs running at once in one worker
+    (``threads_per_worker``) would otherwise report each other's spills twice."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._reported: dict[str, int] = {}
+
+    def since_last(self) -> dict[str, int]:
+        from exec.memory import spilled_by_operator
+
+        with self._lock:
+            now = spilled_by_operator()
+            delta = {name: n - self._reported.get(name, 0) for name, n in now.items() if n != self._reported.get(name, 0)}
+            self._reported = now
+        return delta
+
+
 def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int | None) -> tuple:
     """``exec.core.run_batch`` on a batch whose inputs may be kept here; with ``keep``, results of
     at least that many bytes stay in ``store`` and travel as ``Kept``."""
@@ -184,9 +208,12 @@ def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int |
 
 
 def main() -> None:
-    """Read messages from the parent: ``("run", job_id, keys, payload)`` jobs go to a thread pool
+    """Read messages from the parent: ``("run", job_id, keys, payload, share_dir)`` jobs go to a thread pool
     (one thread per slot), ``("publish", request_id, tokens, directory, drop)`` to a thread of its
-    own, so a transfer never waits behind a long task; ``("free", tokens)`` is done here. This
+    own, so a transfer never waits behind a long task; ``("free", tokens)`` is done here;
+    ``("close",)`` ends it. End of input without ``close`` means the parent died (killed, or
+    ``os._exit``): the worker then removes the directories its jobs were handed, which the parent
+    would have removed. This
     loop only reads, so the parent's writes to this worker never block for long (a parent thread
     writing here while this worker waited on it could otherwise deadlock)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -205,6 +232,7 @@ def main() -> None:
     write_lock = threading.Lock()
     global store
     kept = store = WorkerStore()
+    spills = SpillReport()
 
     def reply(message: tuple) -> None:
         data = dumps(message)
@@ -228,7 +256,7 @@ def main() -> None:
             now = time.perf_counter()
             message = ("done", job_id, keys, _encode(worker, [(keys[0] if keys else None, False, exc, traceback.format_exc(), now, now)]))
         outcomes = None
-        reply(message)
+        reply(message + (spills.since_last(),))
 
     def publish(request_id, tokens, directory, drop) -> None:
         published = kept.publish(tokens, directory, drop)
@@ -239,22 +267,37 @@ def main() -> None:
     threads = int(os.environ.get("SQLENGINE_WORKER_THREADS") or 1)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="sqlengine-worker")
     service = ThreadPoolExecutor(1, thread_name_prefix="sqlengine-worker-publish")
+    directories: set[str] = set()  # where this worker wrote results for the parent's computations
     while True:
         frame = read_frame(protocol_in)
-        if frame is None:
+        message = loads(frame) if frame is not None else ("eof",)
+        frame = None
+        kind = message[0]
+        if kind == "eof":  # the parent died without closing the pool: nobody else removes them, and
+            _remove(directories)  # what runs here is for nobody: stop now, not after the tasks
+            os._exit(0)
+        if kind == "close":
             pool.shutdown(wait=True)
             service.shutdown(wait=True)
             return
-        message = loads(frame)
-        frame = None
-        kind = message[0]
         if kind == "run":
-            pool.submit(run, *message[1:])  # the parent sends at most ``threads`` jobs at a time
+            pool.submit(run, *message[1:4])  # the parent sends at most ``threads`` jobs at a time
+            directories.add(message[4])
         elif kind == "publish":
             service.submit(publish, *message[1:])
+            directories.add(message[3])
         elif kind == "free":
             kept.free(message[1])
         message = None
+
+
+def _remove(directories: set) -> None:
+    """Remove the directories (in ``/dev/shm``) this worker was handed, with what is in them."""
+    import shutil
+
+    for d in directories:
+        if d:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _preload(modules: str) -> None:

@@ -25,7 +25,7 @@ operator none of whose output tasks ran on their own is marked ``fused_into`` (t
 the operator that returned it). ``EXPLAIN ANALYZE`` runs its graph unfused so that every operator is
 timed on its own. ``spilled_bytes``: what the operator's tasks wrote to disk
 (``exec.memory.spilled_by_operator``, by task name, over the run; on a cluster, from each task's
-report); process workers' spills are not seen yet.
+report; from a process worker, in the done message of each job: ``exec._worker.SpillReport``).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def _spilled_only_by(record, operator):
 
 
 @pytest.mark.parametrize("operator", sorted(SPILLING))
-@pytest.mark.parametrize("where", ["sync", "threads"])
+@pytest.mark.parametrize("where", ["sync", "threads", "processes"])
 def test_the_operator_that_spilled_says_so(spill_tables, tmp_path, where, operator):
     """EXPLAIN ANALYZE (unfused) and the query log of a plain run (fused) alike."""
     query = SPILLING[operator]

@@ -221,3 +221,81 @@ def test_start_boots_the_workers_now_with_their_modules():
         assert outcome[1][0][1:3] == (True, True)
     finally:
         pool.shutdown()
+
+
+_SHARE_DIRS_SCRIPT = """
+    import os, sys, tempfile, threading, time
+    import exec
+    from exec import Task
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+    def recording_mkdtemp(*args, **kwargs):  # the directories this process makes, whoever else runs
+        path = mkdtemp(*args, **kwargs)
+        made.append(path)
+        print("dir", path, flush=True)
+        return path
+    tempfile.mkdtemp = recording_mkdtemp
+
+    g = {("s", i): Task(time.sleep, 30) for i in range(2)}
+    threading.Thread(target=exec.get, args=(g, list(g)), kwargs={"scheduler": "processes"}, daemon=True).start()
+    while not any("sqlengine-share-" in d for d in made):
+        time.sleep(0.05)
+    time.sleep(1.5)  # the workers have started and run the tasks
+    print("started", flush=True)
+    if sys.argv[1] == "exit":
+        sys.exit(0)  # atexit's exec.shutdown; the computation's own finally never runs (a daemon thread)
+    os._exit(0)  # no shutdown at all: the workers see their input end
+"""
+
+
+@pytest.mark.parametrize("how", ["exit", "os._exit"])
+def test_a_process_that_exits_mid_computation_leaves_no_share_directories(tmp_path, how):
+    """A script whose computation is still running when it exits (in a daemon thread, or killed
+    outright with ``os._exit``) leaves no ``sqlengine-share-*`` directories in ``/dev/shm``: the
+    pool's shutdown removes those its jobs were handed, or the workers do when the parent is gone."""
+    script = tmp_path / "exits.py"
+    script.write_text(textwrap.dedent(_SHARE_DIRS_SCRIPT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True, timeout=60, env=env)
+    assert "started" in out.stdout, out.stderr
+    dirs = [line.split(" ", 1)[1] for line in out.stdout.splitlines() if line.startswith("dir ") and "sqlengine-share-" in line]
+    assert dirs
+    deadline = time.monotonic() + 15
+    while any(os.path.exists(d) for d in dirs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [d for d in dirs if os.path.exists(d)] == []
+
+
+def _block(nbytes, i):
+    import numpy as np
+
+    return np.full(nbytes // 8, i, dtype=np.int64)
+
+
+def _probe(build, part):
+    return int(build[0] + part[0])
+
+
+def test_a_broadcast_input_moves_once_not_every_partition(monkeypatch):
+    """A join's build side read by every probe partition: the workers holding the partitions map
+    it once from ``/dev/shm`` instead of each partition moving to the build side's worker (which
+    moved ~half of all probe bytes, TPC-H q3's lineitem among them)."""
+    from exec.process_pool import ProcessPool
+
+    moved = []
+    share = ProcessPool.share
+
+    def counting_share(self, refs, directory=None, drop=False):
+        moved.extend(r.nbytes for r in refs if r.shared is None)
+        return share(self, refs, directory, drop)
+
+    monkeypatch.setattr(ProcessPool, "share", counting_share)
+    mb, parts = 1 << 20, 16
+    g = {"build": Task(_block, 16 * mb, 1)}
+    for i in range(parts):
+        g[("part", i)] = Task(_block, 4 * mb, i)
+        g[("probe", i)] = Task(_probe, Ref("build"), Ref(("part", i)))
+    keys = [("probe", i) for i in range(parts)]
+    assert exec.get(g, keys, scheduler="processes", num_workers=2) == [1 + i for i in range(parts)]
+    assert sum(moved) <= 16 * mb + 2 * 4 * mb, f"{sum(moved) / mb:.0f} MB moved between workers"
