@@ -17,7 +17,7 @@ import pytest
 
 import frames
 from frames.dataframe.expr import join_index
-from frames.dataframe.expr.join import Join, JoinSpec, build_side, join_built, join_tables
+from frames.dataframe.expr.join import Join, JoinSpec, build_side, join_built, join_tables, probe_index
 from frames.dataframe.expr.sources import FromTables
 from frames.testing import assert_eq
 
@@ -161,3 +161,65 @@ def test_merge_on_each_key_type_matches_pandas(kind, strategy, how, npartitions,
     rp = pd.DataFrame({"k": values(rng.integers(0, 60, 90)), "y": np.arange(90)})
     got = frames.from_pandas(lp, npartitions).merge(frames.from_pandas(rp, min(npartitions, 3)), on="k", how=how, strategy=strategy)
     assert_eq(got, lp.merge(rp, on="k", how=how), check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+
+
+def _text_tables(rng, n_left: int, n_right: int, key_range: int, null_share: float = 0.1):
+    def side(n, prefix):
+        keys = np.array([f"id{v}" for v in rng.integers(0, key_range, n)], dtype=object)
+        keys[rng.random(n) < null_share] = None
+        return pa.table({f"{prefix}k": pa.array(keys, pa.string()), f"{prefix}v": pa.array(np.arange(n))})
+
+    return side(n_left, "l"), side(n_right, "r")
+
+
+def _text_expected(left: pa.Table, right: pa.Table, how: str) -> pd.DataFrame:
+    """pandas' merge with NULL keys replaced by text no other row has (SQL never matches NULL)."""
+    code = lambda t, k, tag: pa.table({f"{k[0]}k": pa.array(  # noqa: E731
+        [v if v is not None else f"{tag}{i}" for i, v in enumerate(t.column(k).to_pylist())]), f"{k[0]}v": t.column(f"{k[0]}v")})
+    lp, rp = code(left, "lk", "nl").to_pandas(), code(right, "rk", "nr").to_pandas()
+    if how in ("semi", "anti"):
+        found = lp["lk"].isin(set(rp["rk"]))
+        out = lp[found if how == "semi" else ~found]
+    else:
+        out = lp.merge(rp, left_on="lk", right_on="rk", how=how)
+    nulls = lambda s: s.where(~s.str.match(r"^n[lr]\d", na=False), None)  # noqa: E731
+    return out.assign(**{c: nulls(out[c]) for c in out.columns if c in ("lk", "rk")})
+
+
+def _check_text(got: pa.Table, expected: pd.DataFrame) -> None:
+    g = got.to_pandas()
+    assert list(g.columns) == list(expected.columns)
+    norm = lambda df: df.astype(str).sort_values(list(df.columns)).reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(norm(g), norm(expected.reset_index(drop=True)), check_dtype=False)
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("sizes", [(200, 30), (30, 200), (0, 50), (50, 0)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("key_range", [10, 100_000], ids=["dups", "sparse"])
+def test_a_text_key_is_indexed_by_its_distinct_values_and_matches_pandas(how, sizes, key_range):
+    rng = np.random.default_rng(sum(sizes) + key_range + 1)
+    left, right = _text_tables(rng, *sizes, key_range)
+    index = join_index.build_index(right, ("rk",), how not in ("semi", "anti"))
+    assert isinstance(index, join_index.JoinIndex)  # Arrow's hash join before
+    _check_text(join_tables(left, right, _spec(left, right, how)), _text_expected(left, right, how))
+
+
+def test_text_probe_values_outside_the_build_side_never_match():
+    build = pa.table({"k": pa.array(["a", "b", "b", None])})
+    index = join_index.build_index(build, ("k",))
+    probe = pa.table({"k": pa.array(["b", "zz", None, "a", ""])})
+    prows, brows = index.matches(index.lookup(probe, ("k",)))
+    assert sorted(zip(prows.tolist(), brows.tolist())) == [(0, 1), (0, 2), (3, 0)]
+
+
+@pytest.mark.parametrize("how", ["left", "inner"])
+def test_probe_columns_pass_through_untaken_when_every_probe_row_stays_once(how):
+    """A unique-keyed build side and an output holding every probe row once in order: the probe
+    side's columns are the output's as they were (no copy), the build side's taken with NULLs."""
+    rng = np.random.default_rng(8)
+    left = pa.table({"lk": pa.array(rng.integers(0, 50 if how == "left" else 30, 500)), "lv": pa.array(np.arange(500.0))})
+    right = pa.table({"rk": pa.array(rng.permutation(40)), "rv": pa.array(np.arange(40))})
+    spec = _spec(left, right, how)
+    got = probe_index(join_index.build_index(right, ("rk",)), left, spec, True)
+    assert got.column("lv").chunk(0).buffers()[1].address == left.column("lv").chunk(0).buffers()[1].address
+    _check(got, _expected(left, right, how))

@@ -36,6 +36,7 @@ from frames.dataframe.expr.node import Lowering, Node, UnaryNode, memoized
 from frames.patterns import exchange, tree_reduce
 from frames.dataframe.expr.pushdown import AggregateRewrites
 from frames.dataframe.expr.shuffle import hash_split
+from frames.dataframe.expr.direct_group import direct_group
 from frames.dataframe.expr.gathered import gathered_value
 from frames.dataframe.expr.spill import over_budget, partitioned_merge, task_budget
 
@@ -159,7 +160,10 @@ class _Plan:
 
 
 def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
-    if keys or not any(a[1] == "list" for a in aggs):
+    if keys:
+        direct = direct_group(table, keys, aggs)  # integer keys of a small range: no hash table
+        return direct if direct is not None else table.group_by(keys, use_threads=False).aggregate(aggs)
+    if not any(a[1] == "list" for a in aggs):
         return table.group_by(keys, use_threads=False).aggregate(aggs)
     # Arrow has no global "list" aggregation: the one group's list is the whole column
     others = [a for a in aggs if a[1] != "list"]

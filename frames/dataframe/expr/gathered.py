@@ -29,9 +29,11 @@ def _present(values, parent, *also):
 
 
 def _sorted_positions(parent: np.ndarray, key, descending: bool = False) -> np.ndarray:
-    """Indices ordering the values by group, then by ``key`` (stable: ties keep input order)."""
-    table = pa.table({"p": pa.array(parent), "k": key, "i": pa.array(np.arange(len(parent)))})
-    order = [("p", "ascending"), ("k", "descending" if descending else "ascending"), ("i", "ascending")]
+    """Indices ordering the values by group, then by ``key``; ties keep input order, as Arrow's
+    ``sort_indices`` is stable (a third key of row numbers made h2o q6's sort of 1e7 values by
+    10k groups 1.5x slower: 1.22 s against 0.82 CPU)."""
+    table = pa.table({"p": pa.array(parent), "k": key})
+    order = [("p", "ascending"), ("k", "descending" if descending else "ascending")]
     return np.asarray(pc.sort_indices(table, sort_keys=order), dtype=np.int64)
 
 
@@ -41,8 +43,9 @@ def _starts(parent: np.ndarray, n: int):
 
 
 def _quantiles(values, parent, n, qs, continuous: bool, out_type):
-    keep = _present(values, parent)
-    values, parent = values.filter(pa.array(keep)), parent[keep]
+    if values.null_count:
+        keep = _present(values, parent)
+        values, parent = values.filter(pa.array(keep)), parent[keep]
     order = _sorted_positions(parent, values)
     ordered = values.take(pa.array(order))
     starts, counts = _starts(parent[order], n)

@@ -11,9 +11,11 @@ dense, so this module maps each key to a *slot* with NumPy alone:
 - a slot holds one build row (the common case: a primary key) or, when keys repeat, a run of the
   build rows sorted by slot (``run_start``/``run_length`` into ``order``).
 
-A probe returns matching row numbers of both sides; ``frames.dataframe.expr.join`` turns them into the join's
-output with Arrow ``take``. Key types this cannot encode exactly (strings, floats, decimals, mixed
-kinds) make ``build_index`` return None and the caller uses Arrow's join. NULL keys never match.
+A single text key is coded by its position among the build side's distinct values. A probe
+returns matching row numbers of both sides; ``frames.dataframe.expr.join`` turns them into the join's
+output with Arrow ``take``. Key types this cannot encode exactly (floats, decimals, several text
+keys, mixed kinds) make ``build_index`` return None and the caller uses Arrow's join. NULL keys
+never match.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class _Encoder:
     lows: tuple[int, ...]
     widths: tuple[int, ...]
 
+    def columns(self, table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None]:
+        return _columns(table, keys)
+
     def encode(self, values: list[np.ndarray], valid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         if len(values) == 1:
             return values[0], valid
@@ -88,6 +93,31 @@ class _Encoder:
                 off = np.where(inside, off, 0)
             code = code * width + off
         return code, ok
+
+
+def is_text(t: pa.DataType) -> bool:
+    """Whether ``t`` is a text or bytes type, which a single-key index codes by dictionary."""
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+
+
+@dataclass
+class _TextEncoder:
+    """One text key coded as its value's position among the build side's distinct values
+    (``pc.index_in``, one hash lookup per row); a probe value not among them cannot match. h2o j4
+    (1e7 rows joined on a string with 1e4 distinct values): Arrow's hash join took 0.15 s per
+    1M-row partition, the lookup 0.03 s."""
+
+    values: pa.Array
+
+    def columns(self, table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None]:
+        codes = pc.index_in(table.column(keys[0]), value_set=self.values)
+        if isinstance(codes, pa.ChunkedArray):
+            codes = codes.combine_chunks()
+        valid = np.asarray(codes.is_valid()) if codes.null_count else None
+        return [np.asarray(codes.fill_null(0).to_numpy(), dtype=np.int64)], valid
+
+    def encode(self, values: list[np.ndarray], valid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        return values[0], valid
 
 
 def _columns(table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None] | None:
@@ -173,7 +203,7 @@ class JoinIndex:
     def lookup(self, table: pa.Table, keys) -> np.ndarray:
         """Each row's slot for the key columns ``keys`` of ``table`` (the empty last slot, or -1,
         where it cannot match)."""
-        values, valid = _columns(table, keys)
+        values, valid = self.encoder.columns(table, keys)
         code, valid = self.encoder.encode(values, valid)
         if self.hash_index is not None:
             slots = self.hash_index.get_indexer(code)
@@ -224,7 +254,12 @@ class JoinIndex:
 def build_index(table: pa.Table, keys: tuple[str, ...], pairs: bool = True) -> JoinIndex | None:
     """Index ``table`` on ``keys``; None when a key type has no exact integer code (the caller
     falls back to Arrow's hash join) or several keys' ranges do not fit one int64. ``pairs``:
-    the join needs matching pairs of rows (not a semi or anti join, which only tests keys)."""
+    the join needs matching pairs of rows (not a semi or anti join, which only tests keys).
+    A single text key is coded by the build side's distinct values (``_TextEncoder``)."""
+    if len(keys) == 1 and is_text(table.schema.field(keys[0]).type):
+        encoder = _TextEncoder(pc.unique(table.column(keys[0])).drop_null())
+        values, valid = encoder.columns(table, keys)
+        return JoinIndex(table, encoder, values, valid, pairs)
     got = _columns(table, keys)
     if got is None:
         return None
