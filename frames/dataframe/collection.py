@@ -1154,11 +1154,12 @@ class DataFrame(_Frame):
                       post=_Modes(tuple(self.columns), tuple(pandas_dtypes(self._node.schema)[list(self.columns)].astype(str))))
 
     def prod(self, numeric_only: bool = False) -> "Scalar":
-        """Each numeric column's product (float64, 1.0 over no values)."""
+        """Each numeric column's product (int64 for integers and booleans, else float64; 1 over no values)."""
         self._numeric_only_frame("prod") if not numeric_only else None
-        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        schema = self._node.schema
+        cols = [c for c in self.columns if _is_numeric(schema.field(c).type)]
         node = Aggregate(Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols)), (), tuple(AggSpec(c, "product", c) for c in cols))
-        return Scalar(Project(node, tuple((c, call("fill_null", Col(c), Lit(1.0))) for c in cols)), kind="row")
+        return Scalar(Project(node, tuple((c, _product_result(Col(c), schema.field(c).type)) for c in cols)), kind="row")
 
     product = prod
 
@@ -1351,6 +1352,14 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
 
 
+def _product_result(product: ScalarExpr, t: pa.DataType) -> ScalarExpr:
+    """A float64 product of a column of type ``t`` as pandas gives it: int64 for integers and
+    booleans, 1 over no values."""
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        return call("fill_null", Cast(product, pa.int64()), Lit(1))
+    return call("fill_null", product, Lit(1.0))
+
+
 def _holds(t: pa.DataType, value: Any) -> bool:
     """Whether a column of type ``t`` can hold ``value`` without changing its kind (fillna)."""
     if isinstance(value, bool):
@@ -1389,6 +1398,39 @@ def _pandas_comparison(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
 
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "floordiv", "pymod", "power"})
+
+
+def _pandas_operation(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """``op`` as pandas answers it: comparisons as ``_pandas_comparison``; arithmetic that makes
+    NaN (``0 / 0``, ``inf - inf``) makes a missing value instead, since pandas treats NaN as
+    missing (sums skip it, ``fillna`` fills it) while Arrow's kernels count it as a number."""
+    if op in _COMPARISONS:
+        return _pandas_comparison(op, a, b)
+    if op in _ARITHMETIC:
+        return call("nan_to_null", call(op, a, b))
+    return call(op, a, b)
+
+
+def _nan_to_null(a):
+    """Floating NaNs as nulls (other types untouched); one pass only when there is a NaN."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_floating(a.type):
+        return a
+    nan = pc.is_nan(a)
+    if not pc.any(nan).as_py():
+        return a
+    return pc.if_else(nan, pa.scalar(None, a.type), a)
+
+
+def _register_kernels() -> None:
+    from frames.dataframe.expr.kernels import register
+
+    register("nan_to_null", _nan_to_null)
+
+
+_register_kernels()
 
 
 def _binary(op: str, reflected: bool = False):
@@ -1400,7 +1442,7 @@ def _binary(op: str, reflected: bool = False):
             node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
         if reflected:
             a, b = b, a
-        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        expr = _pandas_operation(op, a, b)
         name = self._name if not isinstance(other, Series) or other._name == self._name else None  # as pandas
         return Series(node, expr, name, index)
 
@@ -1521,7 +1563,7 @@ class Series(_Frame):
         left, right = call("fill_null", a, fill), call("fill_null", b, fill)
         if reflected:
             left, right = right, left
-        value = _pandas_comparison(op, left, right) if op in _COMPARISONS else call(op, left, right)
+        value = _pandas_operation(op, left, right)
         both = call("and", call("is_null", a), call("is_null", b))
         return Series(node, call("if_else", both, Lit(None), value), self._name, self._index)
 
@@ -1748,9 +1790,9 @@ class Series(_Frame):
         return self._reduce("count_distinct")
 
     def prod(self) -> "Scalar":
-        """The product of the values (float64; 1.0 for none, as pandas)."""
+        """The product of the values (int64 for integers and booleans, else float64; 1 for none, as pandas)."""
         agg = Aggregate(Project(self._node, (("__value__", Cast(self._expr, pa.float64())),)), (), (AggSpec("result", "product", "__value__"),))
-        return Scalar(Project(agg, (("result", call("fill_null", Col("result"), Lit(1.0))),)))
+        return Scalar(Project(agg, (("result", _product_result(Col("result"), self.arrow_type)),)))
 
     def std(self, ddof: int = 1) -> "Scalar":
         return self._reduce("std", ddof=ddof)
@@ -1789,6 +1831,14 @@ class Series(_Frame):
     def idxmin(self) -> "Scalar":
         node, specs = self._arg_extreme("arg_min", [self._value_name()])
         return Scalar(Aggregate(node, (), specs))
+
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75), percentiles_method: str = "exact") -> "Scalar":
+        """count, mean, std, min, the percentiles and max of a numeric Series, as pandas
+        (``DataFrame.describe`` of the one column)."""
+        if not _is_numeric(self.arrow_type):
+            raise DataTypeError(f"describe needs a numeric Series; {self._name!r} is {self.arrow_type}")
+        described = self.to_frame("__value__").describe(percentiles, percentiles_method)
+        return Scalar(described._node, kind="table", post=_DescribedSeries(described._post, self._name))
 
     def median(self) -> "Scalar":
         """Exact: the values gathered into one task (linear interpolation, as pandas)."""
@@ -1965,8 +2015,7 @@ class Scalar(_Frame):
         a, b = self._value(), _as_expr(other, self._node)
         if reflected:
             a, b = b, a
-        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
-        return Scalar(Project(self._node, (("result", expr),)))
+        return Scalar(Project(self._node, (("result", _pandas_operation(op, a, b)),)))
 
     def __neg__(self) -> "Scalar":
         return Scalar(Project(self._node, (("result", call("negate", self._value())),)))
@@ -2197,6 +2246,16 @@ class _FrameQuantiles:
         out = frame.iloc[0]
         out.name = self.qs[0] if self.named else None
         return out
+
+
+class _DescribedSeries:
+    """``Series.describe()``: its one-column frame's summary as a Series with the Series' name."""
+
+    def __init__(self, described: Callable[[pa.Table], pd.DataFrame], name: Hashable):
+        self.described, self.name = described, name
+
+    def __call__(self, table: pa.Table) -> pd.Series:
+        return self.described(table)["__value__"].rename(self.name)
 
 
 class _DescribedApproximate:
