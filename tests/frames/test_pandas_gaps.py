@@ -87,3 +87,21 @@ def test_series_describe(ddf, pdf):
     assert_eq(ddf.x.describe(), pdf.x.describe())
     assert_eq(ddf.y.describe(percentiles=[0.1, 0.9]), pdf.y.describe(percentiles=[0.1, 0.9]))
     assert ddf.y.describe(percentiles_method="dask").compute().index.tolist() == pdf.y.describe().index.tolist()
+
+
+def _lists(values) -> list:
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else [tuple(m.values()) if isinstance(m, dict) else m
+                                                                               for m in v] for v in values]
+
+
+def test_str_rsplit_findall_and_whitespace_split(npartitions):
+    text = pd.DataFrame({"s": pd.Series(["a b c", "d-e-f", None, " gh  ij k ", "", "x-y"] * 3, dtype="str")})
+    ddf = frames.from_pandas(text, npartitions=npartitions)
+    for f in [lambda s: s.str.split(), lambda s: s.str.split(n=1), lambda s: s.str.rsplit(), lambda s: s.str.rsplit(n=1),
+              lambda s: s.str.rsplit("-", n=1), lambda s: s.str.rsplit("-"), lambda s: s.str.findall("[a-f]"),
+              lambda s: s.str.findall(r"(\w)-(\w)")]:
+        assert _lists(f(ddf.s).compute()) == _lists(f(text.s))  # Python's whitespace rule: no empty parts at the ends
+    assert_eq(ddf.s.str.rsplit("-", n=1).str.get(0), text.s.str.rsplit("-", n=1).str.get(0), check_dtype=False)
+    assert_eq(ddf.s.str.findall("[a-f]").str.len(), text.s.str.findall("[a-f]").str.len())
+    assert_eq(ddf.s.str.findall("[a-c]").explode().dropna(), text.s.str.findall("[a-c]").explode().dropna(),
+              check_index=False, check_dtype=False)  # pandas: objects
