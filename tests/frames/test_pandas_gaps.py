@@ -105,3 +105,25 @@ def test_str_rsplit_findall_and_whitespace_split(npartitions):
     assert_eq(ddf.s.str.findall("[a-f]").str.len(), text.s.str.findall("[a-f]").str.len())
     assert_eq(ddf.s.str.findall("[a-c]").explode().dropna(), text.s.str.findall("[a-c]").explode().dropna(),
               check_index=False, check_dtype=False)  # pandas: objects
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_resample_calendar_frequencies(npartitions, tz):
+    """One month / quarter / year / week per bin, labelled as pandas labels it: the first day for
+    "MS"/"QS"/"YS", the last for "ME"/"QE"/"YE"/"W" (closed right, the whole last day in)."""
+    rng = np.random.default_rng(5)
+    t = pd.to_datetime("2024-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 400 * 86400, 120)), unit="s")
+    edges = pd.DatetimeIndex(["2024-03-31 23:59:59", "2024-03-31", "2024-04-01", "2024-01-07 23:00", "2024-01-08"])
+    t = t.append(edges).sort_values().astype("datetime64[us]")
+    t = t.tz_localize("UTC").tz_convert(tz) if tz else t
+    pdf = pd.DataFrame({"t": t, "y": rng.integers(0, 9, len(t)), "x": rng.normal(size=len(t)).round(3)})
+    ddf, p = frames.from_pandas(pdf, npartitions).set_index("t", sorted=True), pdf.set_index("t")
+    for rule in ["MS", "ME", "W", "W-MON", "QS", "QE", "YS", "YE", "QS-FEB"]:
+        assert_eq(ddf.resample(rule).y.sum(), p.resample(rule).y.sum(), check_freq=False)
+        assert_eq(ddf.resample(rule).mean(), p.resample(rule).mean(), check_freq=False)
+        assert_eq(ddf.x.resample(rule).count(), p.x.resample(rule).count(), check_freq=False)
+    assert_eq(ddf.resample("ME", closed="right", label="right").y.max(), p.resample("ME").y.max(), check_freq=False)
+    with pytest.raises(InvalidArgumentError, match="closed='right'"):
+        ddf.resample("ME", closed="left")
+    with pytest.raises(InvalidArgumentError, match="multiples"):
+        ddf.resample("2MS")
