@@ -313,10 +313,14 @@ class _Frame(Lazy):
             raise InvalidArgumentError(f"interpolate supports method='linear', not {method!r}")
         return self._edges("interpolate")
 
-    def rolling(self, window: int, min_periods: int | None = None, center: bool = False) -> "Rolling":
-        """A window of ``window`` rows ending at each row (``center=True``: around it); time windows are not supported."""
+    def rolling(self, window: int | str, min_periods: int | None = None, center: bool = False) -> "Rolling":
+        """A window of ``window`` rows ending at each row (``center=True``: around it), or with a
+        fixed time span (``"1D"``, ``"30min"``, a Timedelta) over a sorted datetime index, the
+        rows of that span up to each row (pandas' ``(t - span, t]``), carried across partitions."""
+        if isinstance(window, (str, pd.Timedelta, pd.DateOffset)) or hasattr(window, "total_seconds"):
+            return TimeRolling(self, _time_span(self, window), min_periods, center)
         if not isinstance(window, int) or isinstance(window, bool) or window < 1:
-            raise InvalidArgumentError(f"rolling window must be a positive number of rows, got {window!r}")
+            raise InvalidArgumentError(f"rolling window must be a positive number of rows or a time span, got {window!r}")
         return Rolling(self, window, min_periods, center)
 
     def expanding(self, min_periods: int = 1) -> "Expanding":
@@ -357,6 +361,36 @@ class Rolling:
         return self._agg(func)
 
     aggregate = agg
+
+
+def _time_span(obj: "_Frame", window: Any) -> pd.Timedelta:
+    """A time window's span, checked: a fixed frequency over a datetime index."""
+    if len(obj._index) != 1 or not pa.types.is_timestamp(obj._node.schema.field(obj._index[0]).type):
+        raise InvalidArgumentError(f"rolling({window!r}) needs a datetime index: set_index(a timestamp column) first")
+    try:
+        span = pd.Timedelta(pd.tseries.frequencies.to_offset(window) if isinstance(window, str) else window)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"rolling({window!r}): a time window is a fixed span ('1D', '6h', '30min', ...)") from exc
+    if span <= pd.Timedelta(0):
+        raise InvalidArgumentError(f"rolling({window!r}): the span must be positive")
+    return span
+
+
+class TimeRolling(Rolling):
+    """``obj.rolling("1D")``: pandas' rolling reductions over a time span of a sorted datetime
+    index (``expr.prefix.TimeWindow`` carries the rows of the span before each partition)."""
+
+    def __init__(self, obj: "_Frame", span: pd.Timedelta, min_periods: int | None, center: bool = False):
+        if center:
+            raise InvalidArgumentError("rolling(<time span>, center=True) is not supported")
+        super().__init__(obj, span, min_periods, False)
+
+    def _agg(self, how: str, *args: Any, **kwargs: Any):
+        from frames.dataframe.expr.prefix import TimeWindow
+
+        time = self._obj._index[0]
+        return self._obj._with_scan(lambda cols: TimeWindow(self._window, time, cols, self._min_periods, how, args,
+                                                            tuple(sorted(kwargs.items()))), f"rolling-{how}")
 
 
 class Expanding:

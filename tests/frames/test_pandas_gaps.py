@@ -127,3 +127,26 @@ def test_resample_calendar_frequencies(npartitions, tz):
         ddf.resample("ME", closed="left")
     with pytest.raises(InvalidArgumentError, match="multiples"):
         ddf.resample("2MS")
+
+
+def test_rolling_time_windows(npartitions, scheduler):
+    """``rolling("1D")`` on a sorted datetime index: each row's window is the span up to it, the
+    rows of earlier partitions carried in however many partitions back they lie."""
+    rng = np.random.default_rng(2)
+    t = pd.to_datetime("2024-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 20 * 86400, 60)), unit="s")
+    pdf = pd.DataFrame({"t": t.astype("datetime64[us]"), "y": rng.integers(0, 9, 60),
+                        "x": np.where(rng.random(60) < 0.2, np.nan, rng.normal(size=60).round(3))})
+    p, ddf = pdf.set_index("t"), frames.from_pandas(pdf, npartitions).set_index("t", sorted=True)
+    for window in ["1D", "6h", "5D", pd.Timedelta("2h")]:
+        assert_eq(ddf.y.rolling(window).sum(), p.y.rolling(window).sum(), scheduler=scheduler)
+        assert_eq(ddf.rolling(window).mean(), p.rolling(window).mean(), scheduler=scheduler)
+        assert_eq(ddf.x.rolling(window, min_periods=2).std(), p.x.rolling(window, min_periods=2).std(), scheduler=scheduler)
+    assert_eq(ddf.x.rolling("1D").count(), p.x.rolling("1D").count())
+    spread = lambda v: v.max() - v.min()  # noqa: E731
+    assert_eq(ddf.x.rolling("2D").apply(spread, raw=True), p.x.rolling("2D").apply(spread, raw=True))
+    with pytest.raises(InvalidArgumentError, match="datetime index"):
+        frames.from_pandas(pdf, npartitions).y.rolling("1D")
+    with pytest.raises(InvalidArgumentError, match="fixed span"):
+        ddf.rolling("MS")
+    with pytest.raises(InvalidArgumentError, match="center"):
+        ddf.rolling("1D", center=True)

@@ -191,6 +191,45 @@ class Rolling:
 
 
 @dataclass(frozen=True)
+class TimeWindow:
+    """``rolling("1D")`` on a datetime index: each row's window is the rows of the last ``span``
+    up to it (pandas' default ``closed="right"``: ``(t - span, t]``), so a partition needs every
+    earlier row newer than its first row minus ``span``, however many partitions they span: the
+    state carries exactly those (the index must be sorted, as pandas requires)."""
+
+    span: pd.Timedelta
+    time: str  # the index column
+    columns: tuple[str, ...]
+    min_periods: int | None
+    how: str
+    args: tuple = ()
+    kwargs: tuple = ()
+
+    def _rows(self, part: pd.DataFrame) -> pd.DataFrame:
+        return part[[self.time, *self.columns]]
+
+    def step(self, state, part: pd.DataFrame):
+        rows = self._rows(part)
+        joined = rows if state is None or not len(state) else pd.concat([state, rows], ignore_index=True)
+        if not len(joined):
+            return joined
+        last = joined[self.time].iloc[-1]
+        return joined[joined[self.time] > last - self.span].reset_index(drop=True)
+
+    def emit(self, state, part: pd.DataFrame) -> pd.DataFrame:
+        rows = self._rows(part).reset_index(drop=True)
+        carried = 0 if state is None else len(state)
+        joined = rows if not carried else pd.concat([state, rows], ignore_index=True)
+        indexed = joined.set_index(self.time)[list(self.columns)]
+        rolling = indexed.rolling(self.span, min_periods=self.min_periods)
+        result = getattr(rolling, self.how)(*self.args, **dict(self.kwargs)).iloc[carried:]
+        out = part.reset_index(drop=True).copy()
+        for c in self.columns:
+            out[c] = result[c].to_numpy()
+        return out
+
+
+@dataclass(frozen=True)
 class Edges:
     """``ffill`` / ``bfill`` (``how="fill"``, one direction) and linear ``interpolate`` (both)
     across partitions. A state holds, per column, the last value met (the first, for the chain
