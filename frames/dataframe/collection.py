@@ -159,6 +159,15 @@ class _Frame(Lazy):
         return LocIndexer(self)
 
     @property
+    def iloc(self):
+        """Columns by position: ``df.iloc[:, 0]``, ``df.iloc[:, 1:3]``, ``df.iloc[:, [0, 2]]`` (Dask's subset)."""
+        from frames.dataframe.indexing import ILocIndexer
+
+        if not isinstance(self, DataFrame):
+            raise InvalidArgumentError("Series.iloc is not supported: rows have no positions in a partitioned frame (as Dask)")
+        return ILocIndexer(self)
+
+    @property
     def index(self) -> "Index":
         """The index as a lazy ``Index`` (without one: the row positions pandas would number,
         computed as ``RangeIndex``-like values)."""
@@ -272,6 +281,43 @@ class _Frame(Lazy):
         from frames.dataframe.expr.prefix import Window
 
         return self._with_scan(lambda cols: Window(before, cols, fn, after), what, both_ways=after > 0)
+
+    def map_overlap(self, func: Callable, before: int, after: int, *args: Any, meta: Any = None, **kwargs: Any):
+        """Dask's ``map_overlap``: ``func`` (pandas in, pandas out, a row per row) of each partition
+        with the ``before`` rows before it and the ``after`` rows after it prepended and appended,
+        those rows' results dropped; rows are carried from as many partitions back as needed (Dask
+        asks each neighbour to hold them). ``meta`` as ``map_partitions`` (inferred from a sample)."""
+        from frames.dataframe.expr.prefix import Overlap, PrefixScan, no_state
+
+        for name, n in (("before", before), ("after", after)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise InvalidArgumentError(f"map_overlap {name}= must be a whole number of rows >= 0 (time spans are not supported), got {n!r}")
+        if not callable(func):
+            raise InvalidArgumentError(f"map_overlap needs a function, got {type(func).__name__}")
+        node = self._result_node()
+        value = self._value_name() if isinstance(self, Series) else "__value__"
+        op = Overlap(before, after, func, tuple(args), tuple(sorted(kwargs.items())), tuple(self._index), value,
+                     isinstance(self, Series), self._name if isinstance(self, Series) else None)
+        sample = _sample_meta(node.schema)
+        probe = op.run(sample)
+        if meta is None:
+            try:
+                schema = _typed_like(_meta_schema(op.emit((None, None) if after else None, sample))[0], node.schema)
+            except Exception as exc:
+                raise InvalidArgumentError(f"map_overlap could not infer meta from a sample ({type(exc).__name__}: {exc}); pass meta=") from exc
+            is_series, name = isinstance(probe, pd.Series), getattr(probe, "name", None)
+        else:
+            schema, is_series, name = _meta_schema(meta)
+            if is_series:
+                schema = pa.schema([pa.field(value, schema.field(0).type)])
+            keep = self._index and list(getattr(probe, "index", pd.RangeIndex(0)).names) == list(self._index)
+            if keep:
+                schema = pa.schema([node.schema.field(c) for c in self._index] + list(schema))
+        index = tuple(c for c in self._index if c in schema.names)
+        out = PrefixScan(node, no_state, op.step, op.emit, schema, "map-overlap", back_step=op.back_step if after else None)
+        if is_series:
+            return Series(out, Col(value if value in schema.names else schema.names[-1]), name, index)
+        return DataFrame(out, index)
 
     def _moved(self, how: str, periods: int):
         from frames.dataframe.expr.prefix import Moved
@@ -879,6 +925,23 @@ class DataFrame(_Frame):
         else:
             pred = balanced("and" if how == "any" else "or", present)
         return self._with(Filter(self._node, pred))
+
+    def reduction(self, chunk: Callable, aggregate: Callable | None = None, meta: Any = None,
+                  chunk_kwargs: dict | None = None, aggregate_kwargs: dict | None = None) -> "Scalar":
+        """Dask's ``reduction``: ``chunk(partition)`` (pandas, with its index) per partition, then
+        ``aggregate`` (default: ``chunk``) of the chunks' results concatenated, in one final task:
+        a Series result becomes a one-row frame first, as Dask, so ``ddf.reduction(lambda x:
+        x.count(), lambda x: x.sum())`` gives each column's count."""
+        if not callable(chunk) or (aggregate is not None and not callable(aggregate)):
+            raise InvalidArgumentError("reduction takes functions chunk= and aggregate=")
+        from functools import partial
+
+        chunk = partial(chunk, **chunk_kwargs) if chunk_kwargs else chunk
+        aggregate = aggregate or chunk
+        aggregate = partial(aggregate, **aggregate_kwargs) if aggregate_kwargs else aggregate
+        parts = MapPartitions(self._node, _FrameChunk(chunk, self._index), pa.schema([("__chunk", pa.binary())]),
+                              (), (), pandas=False, func_name=getattr(chunk, "__name__", "chunk"))
+        return Scalar(Repartition(parts, 1) if parts.npartitions > 1 else parts, kind="table", post=_Aggregated(aggregate))
 
     def idxmax(self) -> "Scalar":
         """Per numeric column, the index label (without an index: the position) of its first largest value."""
@@ -2132,6 +2195,24 @@ class _Chunk:
         return pa.table({"__chunk": pa.array([pickle.dumps(self.chunk(values))], pa.binary())})
 
 
+class _FrameChunk:
+    """``DataFrame.reduction``'s chunk of one partition (pandas, with its index), pickled into a
+    one-row table; a Series result as a one-row frame (Dask's rule, so the chunks concatenate)."""
+
+    def __init__(self, chunk: Callable, index: tuple[str, ...]):
+        self.chunk, self.index = chunk, index
+        self.__name__ = getattr(chunk, "__name__", "chunk")
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        import pickle
+
+        from frames.dataframe.indexing import partition_to_pandas
+
+        out = self.chunk(partition_to_pandas(table, self.index))
+        out = out.to_frame().T if isinstance(out, pd.Series) else out
+        return pa.table({"__chunk": pa.array([pickle.dumps(out)], pa.binary())})
+
+
 class _Aggregated:
     def __init__(self, aggregate: Callable):
         self.aggregate = aggregate
@@ -2139,7 +2220,10 @@ class _Aggregated:
     def __call__(self, table: pa.Table) -> Any:
         import pickle
 
-        return self.aggregate(pd.Series([pickle.loads(b) for b in table.column("__chunk").to_pylist()]))
+        chunks = [pickle.loads(b) for b in table.column("__chunk").to_pylist()]
+        if chunks and all(isinstance(c, pd.DataFrame) for c in chunks):  # DataFrame.reduction's frames
+            return self.aggregate(pd.concat(chunks))
+        return self.aggregate(pd.Series(chunks))
 
 
 class _Monotonic:

@@ -150,3 +150,52 @@ def test_rolling_time_windows(npartitions, scheduler):
         ddf.rolling("MS")
     with pytest.raises(InvalidArgumentError, match="center"):
         ddf.rolling("1D", center=True)
+
+
+def test_dataframe_reduction_like_dask(pdf, npartitions):
+    dd = pytest.importorskip("dask.dataframe")
+    ours, theirs = frames.from_pandas(pdf, npartitions), dd.from_pandas(pdf, npartitions=npartitions, sort=False)
+    numeric = ["x", "y", "z"]
+    assert_eq(ours[numeric].reduction(lambda x: x.count(), lambda x: x.sum()),
+              theirs[numeric].reduction(lambda x: x.count(), lambda x: x.sum()).compute())
+    assert ours.reduction(len, sum).compute() == theirs.reduction(len, lambda s: s.sum()).compute() == len(pdf)
+    assert_eq(ours[numeric].reduction(lambda x, k: x.max() * k, lambda x: x.max(), chunk_kwargs={"k": 2}),
+              theirs[numeric].reduction(lambda x, k: x.max() * k, lambda x: x.max(), chunk_kwargs={"k": 2}).compute())
+    assert_eq(ours[numeric].reduction(lambda x: x.sum(), lambda x, scale: x.sum() * scale, aggregate_kwargs={"scale": 3}),
+              pdf[numeric].sum() * 3)
+
+
+def test_iloc_selects_columns(ddf, pdf):
+    for cols in [0, -1, slice(1, 3), [0, 2], [True, False, True, False, True, False], np.array([3, 0])]:
+        assert_eq(ddf.iloc[:, cols], pdf.iloc[:, cols])
+    with pytest.raises(InvalidArgumentError, match="columns only"):
+        ddf.iloc[0]
+    with pytest.raises(InvalidArgumentError, match="columns only"):
+        ddf.iloc[1:3, 0]
+    with pytest.raises(InvalidArgumentError, match="out of range"):
+        ddf.iloc[:, 9]
+    with pytest.raises(InvalidArgumentError, match="Series.iloc"):
+        ddf.x.iloc
+
+
+def test_map_overlap(pdf, npartitions, scheduler):
+    """Against pandas on the whole frame and against Dask's map_overlap (whose neighbours must hold
+    the rows: frames carries them from as many partitions back as needed)."""
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = frames.from_pandas(pdf[["x", "y", "z"]], npartitions)
+    numeric = pdf[["x", "y", "z"]]
+    pairs = lambda df: df.rolling(2).sum()  # noqa: E731
+    assert_eq(ddf.map_overlap(pairs, 1, 0), pairs(numeric), scheduler=scheduler)
+    theirs = dd.from_pandas(numeric, npartitions=npartitions, sort=False)
+    assert_eq(ddf.map_overlap(pairs, 1, 0), theirs.map_overlap(pairs, 1, 0).compute(), scheduler=scheduler)
+    centred = lambda df: df.rolling(9, center=True, min_periods=1).mean()  # noqa: E731 - 4 rows each side: more than a partition at 7
+    assert_eq(ddf.map_overlap(centred, 4, 4), centred(numeric), scheduler=scheduler)
+    assert_eq(ddf.y.map_overlap(lambda s: s.diff(3), 3, 0), numeric.y.diff(3), scheduler=scheduler)
+    assert_eq(ddf.y.map_overlap(lambda s: s.shift(-2), 0, 2, meta=("y", "f8")), numeric.y.shift(-2), scheduler=scheduler)
+    assert_eq(ddf.map_overlap(lambda df, k: df.x.diff() * k, 1, 0, k=2), numeric.x.diff() * 2)
+    labelled = numeric.set_index(pd.Index(np.arange(len(numeric)) * 2, name="i"))
+    ours = frames.from_pandas(labelled, npartitions)
+    assert_eq(ours.map_overlap(pairs, 1, 0), pairs(labelled))
+    assert_eq(ours.x.map_overlap(lambda s: s.diff(), 1, 0, meta=("x", "f8")), labelled.x.diff())
+    with pytest.raises(InvalidArgumentError, match="whole number"):
+        ddf.map_overlap(pairs, "1D", 0)
