@@ -1504,9 +1504,15 @@ def _pandas_operation(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
     missing (sums skip it, ``fillna`` fills it) while Arrow's kernels count it as a number."""
     if op in _COMPARISONS:
         return _pandas_comparison(op, a, b)
-    if op in _ARITHMETIC:
-        return call("nan_to_null", call(op, a, b))
+    if op in _ARITHMETIC:  # one NaN test per expression: inner NaNs stay NaN up to the outermost operation
+        return call("nan_to_null", call(op, _nan_kept(a), _nan_kept(b)))
     return call(op, a, b)
+
+
+def _nan_kept(expr: ScalarExpr) -> ScalarExpr:
+    """An operand without its own ``nan_to_null``: arithmetic carries a NaN on to the result (which
+    is tested), and NaN ** 0 is 1 as in pandas where NULL ** 0 would stay NULL."""
+    return expr.args[0] if isinstance(expr, Call) and expr.func == "nan_to_null" else expr
 
 
 def _nan_to_null(a):
