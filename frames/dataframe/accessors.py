@@ -88,6 +88,26 @@ def _findall(a, pattern: str = ""):
     return pa.array(found, type=pa.large_list(item))
 
 
+class _ExtractAll:
+    """One partition's ``str.extractall``: pandas' own on the values labelled by ``label``."""
+
+    def __init__(self, pattern: str, label: str, value: str, schema):
+        self.pattern, self.label, self.value, self.schema = pattern, label, value, schema
+        self.__name__ = "extractall"
+
+    def __call__(self, table):
+        import pandas as pd
+        import pyarrow as pa
+
+        values = pd.Series(table.column(self.value).to_pylist(), index=table.column(self.label).to_pylist(), dtype="str")
+        found = values.str.extractall(self.pattern)
+        out = {self.schema.names[0]: found.index.get_level_values(0).tolist(),
+               "match": found.index.get_level_values(1).astype("int64").tolist()}
+        for name, column in zip(self.schema.names[2:], found.columns):
+            out[name] = found[column].astype(object).where(found[column].notna(), None).tolist()
+        return pa.table({n: pa.array(out[n], type=self.schema.field(n).type) for n in self.schema.names}, schema=self.schema)
+
+
 def _split_whitespace(a, reverse: bool = False, limit: int = -1):
     """``str.split()`` / ``rsplit()`` without a separator as Python (and so pandas) splits: runs of
     whitespace, none at the ends (Arrow's kernel keeps empty parts there: ``" a"`` gives
@@ -311,6 +331,35 @@ class StringAccessor(_Accessor):
         if flags:
             raise InvalidArgumentError("str.findall flags= are not supported; use inline flags such as (?i)")
         return self._apply("findall", pattern=pat)
+
+    def extractall(self, pat: str, flags: int = 0):
+        """Every match of ``pat``'s groups: a row per match, indexed by the value's index label
+        (without an index: its position) and ``match`` (0, 1, ... within the value), one text
+        column per group (named by the group, else "0", "1", ...: frames names columns by text), as pandas."""
+        import re
+
+        import pyarrow as pa
+
+        from frames.dataframe.collection import DataFrame
+        from frames.dataframe.expr.blockwise import MapPartitions
+        from frames.dataframe.indexing import UNNAMED
+        from frames.errors import InvalidArgumentError
+
+        if flags:
+            raise InvalidArgumentError("str.extractall flags= are not supported; use inline flags such as (?i)")
+        compiled = re.compile(pat)
+        if compiled.groups == 0:
+            raise InvalidArgumentError(f"str.extractall pattern {pat!r} has no capture group")
+        s = self._series
+        node, label = s._labelled()
+        names = {i - 1: name for name, i in compiled.groupindex.items()}
+        groups = tuple(names.get(i, str(i)) for i in range(compiled.groups))
+        index = s._index[0] if len(s._index) == 1 else f"{UNNAMED}0__"
+        schema = pa.schema([pa.field(index, node.schema.field(label).type), pa.field("match", pa.int64())]
+                           + [pa.field(g, pa.large_string()) for g in groups])
+        found = MapPartitions(node, _ExtractAll(pat, label, s._value_name(), schema), schema, (), (), pandas=False,
+                              func_name="extractall")
+        return DataFrame(found, (index, "match"))  # unnamed groups' columns "0", "1", ...: text, as str.extract
 
     def get(self, i: int):
         """The ``i``-th element of each list (after ``split``) or character of each text, missing where there is none."""

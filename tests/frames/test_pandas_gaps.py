@@ -199,3 +199,20 @@ def test_map_overlap(pdf, npartitions, scheduler):
     assert_eq(ours.x.map_overlap(lambda s: s.diff(), 1, 0, meta=("x", "f8")), labelled.x.diff())
     with pytest.raises(InvalidArgumentError, match="whole number"):
         ddf.map_overlap(pairs, "1D", 0)
+
+
+def test_str_extractall(npartitions, scheduler):
+    """A row per match, indexed by the value's label and ``match``; unnamed groups' columns are
+    named "0", "1", ... (frames names columns by text, as its ``str.extract``)."""
+    text = pd.DataFrame({"s": pd.Series(["a1b2", "c3", None, "xx", "d4e5f6", ""] * 2, dtype="str"), "k": np.arange(12) * 3})
+    ddf = frames.from_pandas(text, npartitions)
+    as_text = lambda f: f.rename(columns=str)  # noqa: E731
+    assert_eq(ddf.s.str.extractall(r"([a-z])(\d)"), as_text(text.s.str.extractall(r"([a-z])(\d)")), scheduler=scheduler)
+    named = r"(?P<letter>[a-z])(?P<digit>\d)"
+    assert_eq(ddf.s.str.extractall(named), text.s.str.extractall(named), scheduler=scheduler)
+    labelled = text.set_index("k")
+    ours = frames.from_pandas(labelled, npartitions)
+    assert_eq(ours.s.str.extractall(r"(\d)"), as_text(labelled.s.str.extractall(r"(\d)")), scheduler=scheduler)
+    assert_eq(ours.s.str.extractall(r"(\d)")["0"].astype("int64").sum(), labelled.s.str.extractall(r"(\d)")[0].astype("int64").sum())
+    with pytest.raises(InvalidArgumentError, match="no capture group"):
+        ddf.s.str.extractall(r"\d")
