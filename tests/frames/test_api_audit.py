@@ -47,7 +47,7 @@ EXPECTED = [
     (frames.Series, "isin", ()), (frames.Series, "idxmax", ()), (frames.Series, "reduction", ()),
     (frames.Series, "map_overlap", ("before", "after")), (frames.Series, "prod", ()),
     (StringAccessor, "split", ("pat", "n")), (StringAccessor, "rsplit", ("pat", "n")), (StringAccessor, "extract", ("pat",)),
-    (StringAccessor, "replace", ("pat", "repl", "regex")), (StringAccessor, "findall", ("pat",)),
+    (StringAccessor, "replace", ("pat", "repl", "regex")), (StringAccessor, "findall", ("pat",)), (StringAccessor, "extractall", ("pat",)),
     (StringAccessor, "contains", ()), (StringAccessor, "startswith", ()), (StringAccessor, "endswith", ()),
     # GroupBy
     (GroupBy, "apply", ("meta",)), (GroupBy, "transform", ("meta",)), (GroupBy, "agg", ("split_out",)),
