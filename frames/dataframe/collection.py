@@ -1490,8 +1490,10 @@ def _isin_options(values: Iterable) -> dict:
 
 def _pandas_comparison(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
     """A comparison as pandas answers it: a missing value compares false (``!=``: true), not NULL
-    as in SQL (whose kernel this reuses)."""
-    return call("fill_null", call(op, a, b), Lit(op == "ne"))
+    as in SQL (whose kernel this reuses). A NaN compares as a missing value does (false; ``!=``:
+    true), so an operand's ``nan_to_null`` is left out: the comparison stays one a scan's
+    row-group statistics can use."""
+    return call("fill_null", call(op, _nan_kept(a), _nan_kept(b)), Lit(op == "ne"))
 
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})

@@ -216,3 +216,20 @@ def test_str_extractall(npartitions, scheduler):
     assert_eq(ours.s.str.extractall(r"(\d)")["0"].astype("int64").sum(), labelled.s.str.extractall(r"(\d)")[0].astype("int64").sum())
     with pytest.raises(InvalidArgumentError, match="no capture group"):
         ddf.s.str.extractall(r"\d")
+
+
+def test_comparisons_of_arithmetic_stay_plain(tmp_path):
+    """A NaN compares as a missing value does, so comparisons leave out ``nan_to_null`` and a
+    filter on arithmetic reaches the Parquet scan as a plain comparison; answers as pandas."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from frames.dataframe.expr import optimize
+
+    pdf = pd.DataFrame({"x": np.arange(10.0), "y": np.arange(10.0) % 3})
+    pq.write_table(pa.Table.from_pandas(pdf, preserve_index=False), tmp_path / "t.parquet")
+    ddf = frames.read_parquet(str(tmp_path / "t.parquet"))
+    assert "nan_to_null" not in optimize.optimize(ddf[ddf.x * 2 > 5]._result_node()).describe()
+    for op in ["__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"]:
+        assert_eq(getattr(ddf.x / ddf.y, op)(1), getattr(pdf.x / pdf.y, op)(1))
+        assert_eq(ddf[getattr(ddf.x / ddf.y, op)(1)], pdf[getattr(pdf.x / pdf.y, op)(1)], check_index=False)
