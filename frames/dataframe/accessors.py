@@ -72,9 +72,57 @@ def _temporal(a, part: str = ""):
     raise ValueError(part)
 
 
+def _findall(a, pattern: str = ""):
+    """pandas' ``str.findall``: every non-overlapping match of ``pattern`` (its groups' text when
+    it has groups, as ``re.findall``), a list per value, missing for a missing value. Arrow has no
+    all-matches kernel, so ``re`` runs per value, as in pandas."""
+    import re
+
+    import pyarrow as pa
+
+    compiled = re.compile(pattern)
+    item = pa.large_string() if compiled.groups <= 1 else pa.struct([(str(i), pa.large_string()) for i in range(compiled.groups)])
+    values = a.to_pylist()
+    found = [None if v is None else [m if compiled.groups <= 1 else dict(zip(map(str, range(len(m))), m))
+                                     for m in compiled.findall(v)] for v in values]
+    return pa.array(found, type=pa.large_list(item))
+
+
+class _ExtractAll:
+    """One partition's ``str.extractall``: pandas' own on the values labelled by ``label``."""
+
+    def __init__(self, pattern: str, label: str, value: str, schema):
+        self.pattern, self.label, self.value, self.schema = pattern, label, value, schema
+        self.__name__ = "extractall"
+
+    def __call__(self, table):
+        import pandas as pd
+        import pyarrow as pa
+
+        values = pd.Series(table.column(self.value).to_pylist(), index=table.column(self.label).to_pylist(), dtype="str")
+        found = values.str.extractall(self.pattern)
+        out = {self.schema.names[0]: found.index.get_level_values(0).tolist(),
+               "match": found.index.get_level_values(1).astype("int64").tolist()}
+        for name, column in zip(self.schema.names[2:], found.columns):
+            out[name] = found[column].astype(object).where(found[column].notna(), None).tolist()
+        return pa.table({n: pa.array(out[n], type=self.schema.field(n).type) for n in self.schema.names}, schema=self.schema)
+
+
+def _split_whitespace(a, reverse: bool = False, limit: int = -1):
+    """``str.split()`` / ``rsplit()`` without a separator as Python (and so pandas) splits: runs of
+    whitespace, none at the ends (Arrow's kernel keeps empty parts there: ``" a"`` gives
+    ``["", "a"]``, ``""`` gives ``[""]``); per value, as in pandas."""
+    import pyarrow as pa
+
+    split = str.rsplit if reverse else str.split
+    return pa.array([None if v is None else split(v, None, limit) for v in a.to_pylist()], type=pa.large_list(pa.large_string()))
+
+
 def _register() -> None:
     from frames.dataframe.expr.kernels import register
 
+    register("split_whitespace", _split_whitespace)
+    register("findall", _findall)
     register("arrow", _arrow)
     register("pandas_text", _pandas_text)
     register("temporal", _temporal)
@@ -232,12 +280,14 @@ class StringAccessor(_Accessor):
         return self._apply("upper")
 
     def len(self):
-        """Characters per value, int64 as pandas (Arrow counts in int32)."""
+        """Characters per value (elements per list), int64 as pandas (Arrow counts in int32)."""
         from frames.dataframe.collection import Series
         from frames.dataframe.expr.scalar import Cast, call
         import pyarrow as pa
 
         s = self._series
+        if pa.types.is_list(s.arrow_type) or pa.types.is_large_list(s.arrow_type):  # after split/findall: elements per list
+            return Series(s._node, Cast(call("arrow", s._expr, fn="list_value_length"), pa.int64()), s._name, s._index)
         return Series(s._node, Cast(call("length", s._expr), pa.int64()), s._name, s._index)
 
     def slice(self, start: int | None = None, stop: int | None = None, step: int | None = None):
@@ -259,7 +309,57 @@ class StringAccessor(_Accessor):
 
         if expand:
             raise InvalidArgumentError("str.split(expand=True) is not supported: the columns would depend on the data; split, then .str.get")
+        if pat is None:
+            return self._apply("split_whitespace", reverse=False, limit=-1 if n is None or n < 0 else int(n))
         return self._apply("split", pattern=pat, n=n, regex=bool(regex) if regex is not None else (pat is not None and len(pat) > 1))
+
+    def rsplit(self, pat: str | None = None, n: int = -1, expand: bool = False):
+        """``split`` from the right: at most ``n`` splits counted from the end (lists, as ``split``)."""
+        from frames.errors import InvalidArgumentError
+
+        if expand:
+            raise InvalidArgumentError("str.rsplit(expand=True) is not supported: the columns would depend on the data; rsplit, then .str.get")
+        if pat is None:
+            return self._apply("split_whitespace", reverse=True, limit=-1 if n is None or n < 0 else int(n))
+        return self._arrow("split_pattern", pattern=pat, max_splits=None if n is None or n < 0 else int(n), reverse=True)
+
+    def findall(self, pat: str, flags: int = 0):
+        """Every match of ``pat`` in each value, as lists (Arrow lists; a tuple of groups becomes a
+        struct per match when ``pat`` has several groups)."""
+        from frames.errors import InvalidArgumentError
+
+        if flags:
+            raise InvalidArgumentError("str.findall flags= are not supported; use inline flags such as (?i)")
+        return self._apply("findall", pattern=pat)
+
+    def extractall(self, pat: str, flags: int = 0):
+        """Every match of ``pat``'s groups: a row per match, indexed by the value's index label
+        (without an index: its position) and ``match`` (0, 1, ... within the value), one text
+        column per group (named by the group, else "0", "1", ...: frames names columns by text), as pandas."""
+        import re
+
+        import pyarrow as pa
+
+        from frames.dataframe.collection import DataFrame
+        from frames.dataframe.expr.blockwise import MapPartitions
+        from frames.dataframe.indexing import UNNAMED
+        from frames.errors import InvalidArgumentError
+
+        if flags:
+            raise InvalidArgumentError("str.extractall flags= are not supported; use inline flags such as (?i)")
+        compiled = re.compile(pat)
+        if compiled.groups == 0:
+            raise InvalidArgumentError(f"str.extractall pattern {pat!r} has no capture group")
+        s = self._series
+        node, label = s._labelled()
+        names = {i - 1: name for name, i in compiled.groupindex.items()}
+        groups = tuple(names.get(i, str(i)) for i in range(compiled.groups))
+        index = s._index[0] if len(s._index) == 1 else f"{UNNAMED}0__"
+        schema = pa.schema([pa.field(index, node.schema.field(label).type), pa.field("match", pa.int64())]
+                           + [pa.field(g, pa.large_string()) for g in groups])
+        found = MapPartitions(node, _ExtractAll(pat, label, s._value_name(), schema), schema, (), (), pandas=False,
+                              func_name="extractall")
+        return DataFrame(found, (index, "match"))  # unnamed groups' columns "0", "1", ...: text, as str.extract
 
     def get(self, i: int):
         """The ``i``-th element of each list (after ``split``) or character of each text, missing where there is none."""

@@ -159,6 +159,15 @@ class _Frame(Lazy):
         return LocIndexer(self)
 
     @property
+    def iloc(self):
+        """Columns by position: ``df.iloc[:, 0]``, ``df.iloc[:, 1:3]``, ``df.iloc[:, [0, 2]]`` (Dask's subset)."""
+        from frames.dataframe.indexing import ILocIndexer
+
+        if not isinstance(self, DataFrame):
+            raise InvalidArgumentError("Series.iloc is not supported: rows have no positions in a partitioned frame (as Dask)")
+        return ILocIndexer(self)
+
+    @property
     def index(self) -> "Index":
         """The index as a lazy ``Index`` (without one: the row positions pandas would number,
         computed as ``RangeIndex``-like values)."""
@@ -273,6 +282,43 @@ class _Frame(Lazy):
 
         return self._with_scan(lambda cols: Window(before, cols, fn, after), what, both_ways=after > 0)
 
+    def map_overlap(self, func: Callable, before: int, after: int, *args: Any, meta: Any = None, **kwargs: Any):
+        """Dask's ``map_overlap``: ``func`` (pandas in, pandas out, a row per row) of each partition
+        with the ``before`` rows before it and the ``after`` rows after it prepended and appended,
+        those rows' results dropped; rows are carried from as many partitions back as needed (Dask
+        asks each neighbour to hold them). ``meta`` as ``map_partitions`` (inferred from a sample)."""
+        from frames.dataframe.expr.prefix import Overlap, PrefixScan, no_state
+
+        for name, n in (("before", before), ("after", after)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise InvalidArgumentError(f"map_overlap {name}= must be a whole number of rows >= 0 (time spans are not supported), got {n!r}")
+        if not callable(func):
+            raise InvalidArgumentError(f"map_overlap needs a function, got {type(func).__name__}")
+        node = self._result_node()
+        value = self._value_name() if isinstance(self, Series) else "__value__"
+        op = Overlap(before, after, func, tuple(args), tuple(sorted(kwargs.items())), tuple(self._index), value,
+                     isinstance(self, Series), self._name if isinstance(self, Series) else None)
+        sample = _sample_meta(node.schema)
+        probe = op.run(sample)
+        if meta is None:
+            try:
+                schema = _typed_like(_meta_schema(op.emit((None, None) if after else None, sample))[0], node.schema)
+            except Exception as exc:
+                raise InvalidArgumentError(f"map_overlap could not infer meta from a sample ({type(exc).__name__}: {exc}); pass meta=") from exc
+            is_series, name = isinstance(probe, pd.Series), getattr(probe, "name", None)
+        else:
+            schema, is_series, name = _meta_schema(meta)
+            if is_series:
+                schema = pa.schema([pa.field(value, schema.field(0).type)])
+            keep = self._index and list(getattr(probe, "index", pd.RangeIndex(0)).names) == list(self._index)
+            if keep:
+                schema = pa.schema([node.schema.field(c) for c in self._index] + list(schema))
+        index = tuple(c for c in self._index if c in schema.names)
+        out = PrefixScan(node, no_state, op.step, op.emit, schema, "map-overlap", back_step=op.back_step if after else None)
+        if is_series:
+            return Series(out, Col(value if value in schema.names else schema.names[-1]), name, index)
+        return DataFrame(out, index)
+
     def _moved(self, how: str, periods: int):
         from frames.dataframe.expr.prefix import Moved
 
@@ -313,10 +359,14 @@ class _Frame(Lazy):
             raise InvalidArgumentError(f"interpolate supports method='linear', not {method!r}")
         return self._edges("interpolate")
 
-    def rolling(self, window: int, min_periods: int | None = None, center: bool = False) -> "Rolling":
-        """A window of ``window`` rows ending at each row (``center=True``: around it); time windows are not supported."""
+    def rolling(self, window: int | str, min_periods: int | None = None, center: bool = False) -> "Rolling":
+        """A window of ``window`` rows ending at each row (``center=True``: around it), or with a
+        fixed time span (``"1D"``, ``"30min"``, a Timedelta) over a sorted datetime index, the
+        rows of that span up to each row (pandas' ``(t - span, t]``), carried across partitions."""
+        if isinstance(window, (str, pd.Timedelta, pd.DateOffset)) or hasattr(window, "total_seconds"):
+            return TimeRolling(self, _time_span(self, window), min_periods, center)
         if not isinstance(window, int) or isinstance(window, bool) or window < 1:
-            raise InvalidArgumentError(f"rolling window must be a positive number of rows, got {window!r}")
+            raise InvalidArgumentError(f"rolling window must be a positive number of rows or a time span, got {window!r}")
         return Rolling(self, window, min_periods, center)
 
     def expanding(self, min_periods: int = 1) -> "Expanding":
@@ -357,6 +407,36 @@ class Rolling:
         return self._agg(func)
 
     aggregate = agg
+
+
+def _time_span(obj: "_Frame", window: Any) -> pd.Timedelta:
+    """A time window's span, checked: a fixed frequency over a datetime index."""
+    if len(obj._index) != 1 or not pa.types.is_timestamp(obj._node.schema.field(obj._index[0]).type):
+        raise InvalidArgumentError(f"rolling({window!r}) needs a datetime index: set_index(a timestamp column) first")
+    try:
+        span = pd.Timedelta(pd.tseries.frequencies.to_offset(window) if isinstance(window, str) else window)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"rolling({window!r}): a time window is a fixed span ('1D', '6h', '30min', ...)") from exc
+    if span <= pd.Timedelta(0):
+        raise InvalidArgumentError(f"rolling({window!r}): the span must be positive")
+    return span
+
+
+class TimeRolling(Rolling):
+    """``obj.rolling("1D")``: pandas' rolling reductions over a time span of a sorted datetime
+    index (``expr.prefix.TimeWindow`` carries the rows of the span before each partition)."""
+
+    def __init__(self, obj: "_Frame", span: pd.Timedelta, min_periods: int | None, center: bool = False):
+        if center:
+            raise InvalidArgumentError("rolling(<time span>, center=True) is not supported")
+        super().__init__(obj, span, min_periods, False)
+
+    def _agg(self, how: str, *args: Any, **kwargs: Any):
+        from frames.dataframe.expr.prefix import TimeWindow
+
+        time = self._obj._index[0]
+        return self._obj._with_scan(lambda cols: TimeWindow(self._window, time, cols, self._min_periods, how, args,
+                                                            tuple(sorted(kwargs.items()))), f"rolling-{how}")
 
 
 class Expanding:
@@ -846,6 +926,23 @@ class DataFrame(_Frame):
             pred = balanced("and" if how == "any" else "or", present)
         return self._with(Filter(self._node, pred))
 
+    def reduction(self, chunk: Callable, aggregate: Callable | None = None, meta: Any = None,
+                  chunk_kwargs: dict | None = None, aggregate_kwargs: dict | None = None) -> "Scalar":
+        """Dask's ``reduction``: ``chunk(partition)`` (pandas, with its index) per partition, then
+        ``aggregate`` (default: ``chunk``) of the chunks' results concatenated, in one final task:
+        a Series result becomes a one-row frame first, as Dask, so ``ddf.reduction(lambda x:
+        x.count(), lambda x: x.sum())`` gives each column's count."""
+        if not callable(chunk) or (aggregate is not None and not callable(aggregate)):
+            raise InvalidArgumentError("reduction takes functions chunk= and aggregate=")
+        from functools import partial
+
+        chunk = partial(chunk, **chunk_kwargs) if chunk_kwargs else chunk
+        aggregate = aggregate or chunk
+        aggregate = partial(aggregate, **aggregate_kwargs) if aggregate_kwargs else aggregate
+        parts = MapPartitions(self._node, _FrameChunk(chunk, self._index), pa.schema([("__chunk", pa.binary())]),
+                              (), (), pandas=False, func_name=getattr(chunk, "__name__", "chunk"))
+        return Scalar(Repartition(parts, 1) if parts.npartitions > 1 else parts, kind="table", post=_Aggregated(aggregate))
+
     def idxmax(self) -> "Scalar":
         """Per numeric column, the index label (without an index: the position) of its first largest value."""
         node, specs = self._arg_extreme("arg_max", [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)])
@@ -1154,11 +1251,12 @@ class DataFrame(_Frame):
                       post=_Modes(tuple(self.columns), tuple(pandas_dtypes(self._node.schema)[list(self.columns)].astype(str))))
 
     def prod(self, numeric_only: bool = False) -> "Scalar":
-        """Each numeric column's product (float64, 1.0 over no values)."""
+        """Each numeric column's product (int64 for integers and booleans, else float64; 1 over no values)."""
         self._numeric_only_frame("prod") if not numeric_only else None
-        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        schema = self._node.schema
+        cols = [c for c in self.columns if _is_numeric(schema.field(c).type)]
         node = Aggregate(Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols)), (), tuple(AggSpec(c, "product", c) for c in cols))
-        return Scalar(Project(node, tuple((c, call("fill_null", Col(c), Lit(1.0))) for c in cols)), kind="row")
+        return Scalar(Project(node, tuple((c, _product_result(Col(c), schema.field(c).type)) for c in cols)), kind="row")
 
     product = prod
 
@@ -1351,6 +1449,14 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
 
 
+def _product_result(product: ScalarExpr, t: pa.DataType) -> ScalarExpr:
+    """A float64 product of a column of type ``t`` as pandas gives it: int64 for integers and
+    booleans, 1 over no values."""
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        return call("fill_null", Cast(product, pa.int64()), Lit(1))
+    return call("fill_null", product, Lit(1.0))
+
+
 def _holds(t: pa.DataType, value: Any) -> bool:
     """Whether a column of type ``t`` can hold ``value`` without changing its kind (fillna)."""
     if isinstance(value, bool):
@@ -1384,11 +1490,52 @@ def _isin_options(values: Iterable) -> dict:
 
 def _pandas_comparison(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
     """A comparison as pandas answers it: a missing value compares false (``!=``: true), not NULL
-    as in SQL (whose kernel this reuses)."""
-    return call("fill_null", call(op, a, b), Lit(op == "ne"))
+    as in SQL (whose kernel this reuses). A NaN compares as a missing value does (false; ``!=``:
+    true), so an operand's ``nan_to_null`` is left out: the comparison stays one a scan's
+    row-group statistics can use."""
+    return call("fill_null", call(op, _nan_kept(a), _nan_kept(b)), Lit(op == "ne"))
 
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "floordiv", "pymod", "power"})
+
+
+def _pandas_operation(op: str, a: ScalarExpr, b: ScalarExpr) -> ScalarExpr:
+    """``op`` as pandas answers it: comparisons as ``_pandas_comparison``; arithmetic that makes
+    NaN (``0 / 0``, ``inf - inf``) makes a missing value instead, since pandas treats NaN as
+    missing (sums skip it, ``fillna`` fills it) while Arrow's kernels count it as a number."""
+    if op in _COMPARISONS:
+        return _pandas_comparison(op, a, b)
+    if op in _ARITHMETIC:  # one NaN test per expression: inner NaNs stay NaN up to the outermost operation
+        return call("nan_to_null", call(op, _nan_kept(a), _nan_kept(b)))
+    return call(op, a, b)
+
+
+def _nan_kept(expr: ScalarExpr) -> ScalarExpr:
+    """An operand without its own ``nan_to_null``: arithmetic carries a NaN on to the result (which
+    is tested), and NaN ** 0 is 1 as in pandas where NULL ** 0 would stay NULL."""
+    return expr.args[0] if isinstance(expr, Call) and expr.func == "nan_to_null" else expr
+
+
+def _nan_to_null(a):
+    """Floating NaNs as nulls (other types untouched); one pass only when there is a NaN."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_floating(a.type):
+        return a
+    nan = pc.is_nan(a)
+    if not pc.any(nan).as_py():
+        return a
+    return pc.if_else(nan, pa.scalar(None, a.type), a)
+
+
+def _register_kernels() -> None:
+    from frames.dataframe.expr.kernels import register
+
+    register("nan_to_null", _nan_to_null)
+
+
+_register_kernels()
 
 
 def _binary(op: str, reflected: bool = False):
@@ -1400,7 +1547,7 @@ def _binary(op: str, reflected: bool = False):
             node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
         if reflected:
             a, b = b, a
-        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
+        expr = _pandas_operation(op, a, b)
         name = self._name if not isinstance(other, Series) or other._name == self._name else None  # as pandas
         return Series(node, expr, name, index)
 
@@ -1521,7 +1668,7 @@ class Series(_Frame):
         left, right = call("fill_null", a, fill), call("fill_null", b, fill)
         if reflected:
             left, right = right, left
-        value = _pandas_comparison(op, left, right) if op in _COMPARISONS else call(op, left, right)
+        value = _pandas_operation(op, left, right)
         both = call("and", call("is_null", a), call("is_null", b))
         return Series(node, call("if_else", both, Lit(None), value), self._name, self._index)
 
@@ -1748,9 +1895,9 @@ class Series(_Frame):
         return self._reduce("count_distinct")
 
     def prod(self) -> "Scalar":
-        """The product of the values (float64; 1.0 for none, as pandas)."""
+        """The product of the values (int64 for integers and booleans, else float64; 1 for none, as pandas)."""
         agg = Aggregate(Project(self._node, (("__value__", Cast(self._expr, pa.float64())),)), (), (AggSpec("result", "product", "__value__"),))
-        return Scalar(Project(agg, (("result", call("fill_null", Col("result"), Lit(1.0))),)))
+        return Scalar(Project(agg, (("result", _product_result(Col("result"), self.arrow_type)),)))
 
     def std(self, ddof: int = 1) -> "Scalar":
         return self._reduce("std", ddof=ddof)
@@ -1789,6 +1936,14 @@ class Series(_Frame):
     def idxmin(self) -> "Scalar":
         node, specs = self._arg_extreme("arg_min", [self._value_name()])
         return Scalar(Aggregate(node, (), specs))
+
+    def describe(self, percentiles: Sequence[float] = (0.25, 0.5, 0.75), percentiles_method: str = "exact") -> "Scalar":
+        """count, mean, std, min, the percentiles and max of a numeric Series, as pandas
+        (``DataFrame.describe`` of the one column)."""
+        if not _is_numeric(self.arrow_type):
+            raise DataTypeError(f"describe needs a numeric Series; {self._name!r} is {self.arrow_type}")
+        described = self.to_frame("__value__").describe(percentiles, percentiles_method)
+        return Scalar(described._node, kind="table", post=_DescribedSeries(described._post, self._name))
 
     def median(self) -> "Scalar":
         """Exact: the values gathered into one task (linear interpolation, as pandas)."""
@@ -1965,8 +2120,7 @@ class Scalar(_Frame):
         a, b = self._value(), _as_expr(other, self._node)
         if reflected:
             a, b = b, a
-        expr = _pandas_comparison(op, a, b) if op in _COMPARISONS else call(op, a, b)
-        return Scalar(Project(self._node, (("result", expr),)))
+        return Scalar(Project(self._node, (("result", _pandas_operation(op, a, b)),)))
 
     def __neg__(self) -> "Scalar":
         return Scalar(Project(self._node, (("result", call("negate", self._value())),)))
@@ -2049,6 +2203,24 @@ class _Chunk:
         return pa.table({"__chunk": pa.array([pickle.dumps(self.chunk(values))], pa.binary())})
 
 
+class _FrameChunk:
+    """``DataFrame.reduction``'s chunk of one partition (pandas, with its index), pickled into a
+    one-row table; a Series result as a one-row frame (Dask's rule, so the chunks concatenate)."""
+
+    def __init__(self, chunk: Callable, index: tuple[str, ...]):
+        self.chunk, self.index = chunk, index
+        self.__name__ = getattr(chunk, "__name__", "chunk")
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        import pickle
+
+        from frames.dataframe.indexing import partition_to_pandas
+
+        out = self.chunk(partition_to_pandas(table, self.index))
+        out = out.to_frame().T if isinstance(out, pd.Series) else out
+        return pa.table({"__chunk": pa.array([pickle.dumps(out)], pa.binary())})
+
+
 class _Aggregated:
     def __init__(self, aggregate: Callable):
         self.aggregate = aggregate
@@ -2056,7 +2228,10 @@ class _Aggregated:
     def __call__(self, table: pa.Table) -> Any:
         import pickle
 
-        return self.aggregate(pd.Series([pickle.loads(b) for b in table.column("__chunk").to_pylist()]))
+        chunks = [pickle.loads(b) for b in table.column("__chunk").to_pylist()]
+        if chunks and all(isinstance(c, pd.DataFrame) for c in chunks):  # DataFrame.reduction's frames
+            return self.aggregate(pd.concat(chunks))
+        return self.aggregate(pd.Series(chunks))
 
 
 class _Monotonic:
@@ -2197,6 +2372,16 @@ class _FrameQuantiles:
         out = frame.iloc[0]
         out.name = self.qs[0] if self.named else None
         return out
+
+
+class _DescribedSeries:
+    """``Series.describe()``: its one-column frame's summary as a Series with the Series' name."""
+
+    def __init__(self, described: Callable[[pa.Table], pd.DataFrame], name: Hashable):
+        self.described, self.name = described, name
+
+    def __call__(self, table: pa.Table) -> pd.Series:
+        return self.described(table)["__value__"].rename(self.name)
 
 
 class _DescribedApproximate:

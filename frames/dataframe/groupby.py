@@ -17,7 +17,7 @@ from frames.dataframe.expr.blockwise import Project
 from frames.dataframe.expr.scalar import Cast, Col, call
 
 # pandas names -> our aggregate functions
-_ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean"}
+_ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean", "prod": "product"}
 
 
 def _func_name(func: Any) -> str:
@@ -67,7 +67,7 @@ class GroupBy:
         return cols
 
     def _aggregate(self, items: list[tuple[str, str | None, str, dict]], labels: dict | None = None, series: bool | None = None,
-                   split_out: int | None = None):
+                   split_out: int | None = None, casts: dict | None = None):
         """Aggregate ``(output name, column, function, options)`` items per group. Inputs are
         projected under private names (a column may be a key as well: ``groupby("k").k.count()``)
         and outputs named like a key are renamed back at ``compute()``. ``split_out`` above 1
@@ -94,6 +94,10 @@ class GroupBy:
         node = Aggregate(Project(self._frame._node, tuple(exprs.items())), tuple(self._keys), tuple(specs),
                          dropna=self._dropna, sort=self._sort and split is None, split_out=split)
         node = self._with_unobserved(node, specs)
+        casts = dict(casts or {})
+        casts.update((s.name, pa.int64()) for (_, c, f, _), s in zip(items, specs)
+                     if f == "product" and (pa.types.is_integer(schema.field(c).type) or pa.types.is_boolean(schema.field(c).type)))
+        node = _cast_columns(node, {s.name: casts[out] for (out, _, _, _), s in zip(items, specs) if out in casts})
         series = self._series and len(specs) == 1 if series is None else series
         if not self._as_index:
             out_names = [labels.get(s.name, s.name) for s in specs]
@@ -251,6 +255,49 @@ class GroupBy:
         if not (_is_numeric(self._frame._node.schema.field(column).type) and _is_numeric(other.arrow_type)):
             raise DataTypeError(f"groupby {func} needs numeric columns, not {column!r} and {other.name!r}")
         return self._aggregate([(column, column, func, {"other": other._expr})], series=True)
+
+    def describe(self, percentiles: Sequence[float] | None = None):
+        """pandas' per-group summary of each numeric column: count, mean, std, min, the
+        percentiles (exact, linear interpolation), max, all float64; one aggregation pass."""
+        from pandas.io.formats.format import format_percentiles
+
+        qs = sorted(set([0.25, 0.5, 0.75] if percentiles is None else list(percentiles)))  # pandas 3 adds no median
+        if any(not isinstance(q, (int, float)) or not 0 <= q <= 1 for q in qs):
+            raise InvalidArgumentError(f"percentiles must be between 0 and 1, got {percentiles!r}")
+        stats = [("count", "count", {}), ("mean", "mean", {}), ("std", "std", {"ddof": 1}), ("min", "min", {})]
+        stats += [(label, "quantile_cont", {"q": float(q)}) for label, q in zip(format_percentiles(qs), qs)]
+        stats.append(("max", "max", {}))
+        schema = self._frame._node.schema
+        columns = self._selection if self._series else [c for c in self._value_columns(numeric_only=True)
+                                                         if not pa.types.is_boolean(schema.field(c).type)]  # as pandas
+        if not columns or not all(_is_numeric(schema.field(c).type) for c in columns):
+            raise DataTypeError("groupby describe summarizes numeric columns; select some")
+        items, labels = [], {}
+        for c in columns:
+            for label, func, options in stats:
+                name = label if self._series else f"{c}_{label}"
+                items.append((name, c, func, dict(options)))
+                labels[name] = (c, label)
+        casts = {name: pa.float64() for name, _, _, _ in items}
+        return self._aggregate(items, labels=None if self._series else labels, series=False, casts=casts)
+
+    def idxmax(self, skipna: bool = True, numeric_only: bool = False):
+        """Per group, the index label (without an index: the row's position) of each column's
+        first largest value, missing values skipped, as pandas."""
+        return self._arg_extreme("arg_max", skipna, numeric_only)
+
+    def idxmin(self, skipna: bool = True, numeric_only: bool = False):
+        return self._arg_extreme("arg_min", skipna, numeric_only)
+
+    def _arg_extreme(self, func: str, skipna: bool, numeric_only: bool):
+        """The labels numbered as ``DataFrame.idxmax`` numbers them, then the ``arg_max`` /
+        ``arg_min`` aggregate per group (the label at the extreme value)."""
+        if not skipna:
+            raise InvalidArgumentError(f"groupby {func.replace('arg_', 'idx')} supports skipna=True only")
+        columns = self._value_columns(numeric_only)
+        node, label = self._labelled._labelled()
+        grouped = GroupBy(DataFrame(node), self._keys, self._sort, self._dropna, self._as_index, columns, self._series, self._observed)
+        return grouped._aggregate([(c, label, func, {"other": Col(c)}) for c in columns])
 
     def nlargest(self, n: int = 5):
         """Each group's ``n`` largest values of the selected column, groups in key order, each
@@ -519,6 +566,14 @@ class GroupBy:
         if self._series:
             return Series(ordered, Col(values[0]), self._selection[0])
         return DataFrame(Project(ordered, tuple((c, Col(c)) for c in values)))
+
+
+def _cast_columns(node, types: dict):
+    """``node`` with the columns named in ``types`` cast to their type (the aggregate's result
+    type is SQL's where pandas' differs: a product of integers is float64 there, int64 in pandas)."""
+    if not types:
+        return node
+    return Project(node, tuple((n, Cast(Col(n), types[n]) if n in types else Col(n)) for n in node.schema.names))
 
 
 class Aggregation:

@@ -491,3 +491,40 @@ def join(left: "DataFrame", other: "DataFrame", on: Any, how: str, lsuffix: str,
     if on is None:
         return merge_on_index(left, other, how, None, None, True, True, (lsuffix, rsuffix))
     return merge_on_index(left, other, how, on, None, False, True, (lsuffix, rsuffix))
+
+
+class ILocIndexer:
+    """``df.iloc[:, columns]``: columns by position (an int, a slice, a list of ints or of
+    booleans), as Dask. Rows have no global positions without counting every partition first,
+    so Dask refuses row positions and so does frames (``head``, ``tail``, ``partitions[i]``)."""
+
+    def __init__(self, frame: "DataFrame"):
+        self._frame = frame
+
+    def __getitem__(self, key: Any):
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], slice) and key[0] == slice(None)):
+            raise InvalidArgumentError("iloc selects columns only (df.iloc[:, columns]), as Dask: rows have no positions "
+                                       "in a partitioned frame; use head/tail/partitions[i], or loc after set_index")
+        names = list(self._frame.columns)
+        cols = key[1]
+        if isinstance(cols, bool) or not isinstance(cols, (int, slice, list, tuple)) and not hasattr(cols, "__array__"):
+            raise InvalidArgumentError(f"iloc column positions must be an int, a slice or a list, not {cols!r}")
+        if isinstance(cols, int):
+            if not -len(names) <= cols < len(names):
+                raise InvalidArgumentError(f"iloc column position {cols} is out of range for {len(names)} columns")
+            return self._frame[names[cols]]
+        if isinstance(cols, slice):
+            return self._frame[names[cols]]
+        cols = list(cols)
+        if cols and all(isinstance(c, (bool,)) or type(c).__name__ == "bool_" for c in cols):
+            if len(cols) != len(names):
+                raise InvalidArgumentError(f"iloc boolean column mask has {len(cols)} entries for {len(names)} columns")
+            return self._frame[[n for n, keep in zip(names, cols) if keep]]
+        out = []
+        for c in cols:
+            if not isinstance(c, int) and not type(c).__name__.startswith("int"):
+                raise InvalidArgumentError(f"iloc column positions must be integers, not {c!r}")
+            if not -len(names) <= int(c) < len(names):
+                raise InvalidArgumentError(f"iloc column position {c} is out of range for {len(names)} columns")
+            out.append(names[int(c)])
+        return self._frame[out]

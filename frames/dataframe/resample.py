@@ -5,8 +5,10 @@ of no rows 0, other reductions missing). The bins' table is one small partition:
 per bin, not per input row.
 
 Frequencies are fixed ones that divide a day ("D", "6h", "15min", "s", ...): their bins start at
-midnight, pandas' default ``origin="start_day"`` for them. Calendar frequencies (months, weeks)
-and multi-day ones (whose bins pandas anchors at the first day) are refused by name.
+midnight, pandas' default ``origin="start_day"`` for them; or one calendar period ("MS", "ME", "W",
+"W-MON", "QS", "QE", "YS", "YE"), each row's bin labelled as pandas labels it (``_calendar_bin``).
+Multi-day fixed ones and multiples of calendar ones (whose bins pandas anchors at the first bin)
+are refused by name.
 """
 
 from __future__ import annotations
@@ -25,12 +27,57 @@ _UNITS = (("day", _DAY), ("hour", 3600 * 10**9), ("minute", 60 * 10**9), ("secon
           ("microsecond", 10**3), ("nanosecond", 1))
 
 
+_END_ANCHORED = ("MonthEnd", "QuarterEnd", "YearEnd", "Week")  # pandas labels these bins by their last day
+_START_ANCHORED = ("MonthBegin", "QuarterBegin", "YearBegin")
+
+
+def _calendar_offset(rule: str):
+    """The pandas offset of a calendar ``rule`` frames bins by (one month, quarter, year or week,
+    anchored as pandas anchors it), or None for a fixed frequency."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(rule)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"resample({rule!r}) is not a frequency pandas knows") from exc
+    kind = type(offset).__name__
+    if kind not in _END_ANCHORED + _START_ANCHORED:
+        return None
+    if offset.n != 1 or (kind == "Week" and offset.weekday is None):
+        raise InvalidArgumentError(f"resample({rule!r}): calendar frequencies bin one period at a time ('MS', 'ME', 'W', "
+                                   "'QS', 'YE', ...); multiples (anchored at the first bin in pandas) are not supported")
+    return offset
+
+
+def _calendar_bin(a, rule: str = ""):
+    """Each timestamp's calendar bin as pandas labels it: the period's first day for start-anchored
+    rules ("MS", "QS", "YS"), its last day for end-anchored ones ("ME", "QE", "YE", "W-SUN": pandas
+    closes those bins on the right and counts the whole last day in), at midnight."""
+    import pandas as pd
+    import pyarrow as pa
+
+    offset = pd.tseries.frequencies.to_offset(rule)
+    days = pd.DatetimeIndex(pd.Series(a.to_pandas() if hasattr(a, "to_pandas") else a)).normalize()
+    if type(offset).__name__ in _END_ANCHORED:
+        bins = days + type(offset)(0, **offset.kwds)  # n=0 rolls forward onto the period's last day
+    else:
+        bins = (days + pd.offsets.Day(1)) - offset  # back to the start of the period holding the day
+    return pa.array(bins, type=a.type, from_pandas=True)
+
+
+def _bin_options(rule: str) -> tuple[dict, Any]:
+    """The ``call("arrow"/"calendar_bin", ...)`` options giving each row's bin, and the step
+    ``_FillBins`` walks between the first and last bins."""
+    offset = _calendar_offset(rule)
+    if offset is not None:
+        return {"kernel": "calendar_bin", "rule": offset.freqstr}, offset
+    return _floor_options(rule)
+
+
 def _floor_options(rule: str) -> tuple[dict, pd.Timedelta]:
     try:
         step = pd.Timedelta(pd.tseries.frequencies.to_offset(rule))
     except (ValueError, TypeError) as exc:
         raise InvalidArgumentError(f"resample({rule!r}): frames resamples by fixed frequencies that divide a day "
-                                   "('D', '6h', '15min', 's', ...), not calendar ones") from exc
+                                   "('D', '6h', '15min', 's', ...) and calendar ones ('MS', 'ME', 'W', 'QS', 'YE', ...)") from exc
     nanos = step.value
     if nanos <= 0 or _DAY % nanos:
         raise InvalidArgumentError(f"resample({rule!r}): the frequency must divide a day evenly (bins from midnight)")
@@ -44,8 +91,10 @@ class Resampler:
     def __init__(self, obj: Any, rule: str, closed: str | None = None, label: str | None = None):
         from frames.dataframe.collection import Series
 
-        if closed not in (None, "left") or label not in (None, "left"):
-            raise InvalidArgumentError("resample supports the default closed='left', label='left'")
+        end = _calendar_offset(rule)
+        side = "right" if end is not None and type(end).__name__ in _END_ANCHORED else "left"  # pandas' default per rule
+        if closed not in (None, side) or label not in (None, side):
+            raise InvalidArgumentError(f"resample({rule!r}) supports pandas' default closed={side!r}, label={side!r}")
         if len(obj._index) != 1:
             raise InvalidArgumentError("resample needs a datetime index: set_index(a timestamp column) first")
         column = obj._index[0]
@@ -53,7 +102,7 @@ class Resampler:
         if not pa.types.is_timestamp(t):
             raise DataTypeError(f"resample needs a datetime index; the index is {t}")
         self._obj, self._column, self._series = obj, column, isinstance(obj, Series)
-        self._options, self._step = _floor_options(rule)
+        self._options, self._step = _bin_options(rule)
 
     def __getitem__(self, key: Any) -> "Resampler":
         if self._series:
@@ -66,7 +115,7 @@ class Resampler:
         raise AttributeError(name)
 
     def _rule_text(self) -> str:
-        return pd.tseries.frequencies.to_offset(self._step).freqstr
+        return self._step.freqstr if isinstance(self._step, pd.DateOffset) else pd.tseries.frequencies.to_offset(self._step).freqstr
 
     def _grouped(self):
         """The frame with the index column replaced by each row's bin, grouped by it."""
@@ -76,7 +125,9 @@ class Resampler:
 
         obj = self._obj
         frame = obj.to_frame() if self._series else obj
-        exprs = tuple((n, call("arrow", Col(n), **self._options) if n == self._column else Col(n)) for n in frame._node.schema.names)
+        options = dict(self._options)
+        kernel = options.pop("kernel", "arrow")
+        exprs = tuple((n, call(kernel, Col(n), **options) if n == self._column else Col(n)) for n in frame._node.schema.names)
         return DataFrame(Project(frame._node, exprs)).groupby(self._column, sort=True)
 
     def _finish(self, result: Any, funcs: dict[str, str]):
@@ -115,6 +166,15 @@ class Resampler:
 
 for _func in ("sum", "mean", "count", "min", "max", "first", "last", "median", "std", "var", "nunique", "prod", "size"):
     setattr(Resampler, _func, (lambda func: lambda self: self._reduce(func))(_func))
+
+
+def _register() -> None:
+    from frames.dataframe.expr.kernels import register
+
+    register("calendar_bin", _calendar_bin)
+
+
+_register()
 
 
 class _FillBins:

@@ -191,6 +191,95 @@ class Rolling:
 
 
 @dataclass(frozen=True)
+class Overlap:
+    """Dask's ``map_overlap``: ``func`` of each partition with the ``before`` rows preceding it
+    and the ``after`` rows following it (carried across partitions, however many back they lie),
+    then only the partition's own rows of its result kept. ``index``: the columns ``func`` sees
+    as the pandas index; a Series result becomes the column ``value``."""
+
+    before: int
+    after: int
+    func: Callable
+    args: tuple
+    kwargs: tuple
+    index: tuple[str, ...]
+    value: str
+    series: bool = False  # ``func`` gets the column ``value`` as a Series (named ``name``)
+    name: Any = None
+
+    def step(self, state, part: pd.DataFrame):
+        joined = part if state is None else pd.concat([state, part], ignore_index=True)
+        return joined.iloc[max(0, len(joined) - self.before):].reset_index(drop=True) if self.before else joined.iloc[:0]
+
+    def back_step(self, state, part: pd.DataFrame):
+        joined = part if state is None else pd.concat([part, state], ignore_index=True)
+        return joined.iloc[:self.after].reset_index(drop=True)
+
+    def run(self, frame: pd.DataFrame):
+        """``func`` of rows with the index columns as the pandas index."""
+        frame = frame.set_index(list(self.index)) if self.index else frame
+        if self.series:
+            frame = frame[self.value].rename(self.name)
+        return self.func(frame, *self.args, **dict(self.kwargs))
+
+    def emit(self, state, part: pd.DataFrame) -> pd.DataFrame:
+        state, back = state if self.after else (state, None)
+        part = part.reset_index(drop=True)
+        carried = 0 if state is None else len(state)
+        joined = pd.concat([f for f in (state, part, back) if f is not None and len(f)] or [part], ignore_index=True)
+        out = self.run(joined)
+        if isinstance(out, pd.Series):
+            out = out.to_frame(self.value)
+        if not isinstance(out, pd.DataFrame) or len(out) != len(joined):
+            raise ValueError(f"map_overlap's function must return a frame or series with a row per input row, "
+                             f"got {type(out).__name__} of length {len(out) if hasattr(out, '__len__') else '-'} for {len(joined)} rows")
+        if self.index and list(out.index.names) == list(self.index):
+            out = out.reset_index()
+        else:
+            out = out.reset_index(drop=True)
+        return out.iloc[carried:carried + len(part)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """``rolling("1D")`` on a datetime index: each row's window is the rows of the last ``span``
+    up to it (pandas' default ``closed="right"``: ``(t - span, t]``), so a partition needs every
+    earlier row newer than its first row minus ``span``, however many partitions they span: the
+    state carries exactly those (the index must be sorted, as pandas requires)."""
+
+    span: pd.Timedelta
+    time: str  # the index column
+    columns: tuple[str, ...]
+    min_periods: int | None
+    how: str
+    args: tuple = ()
+    kwargs: tuple = ()
+
+    def _rows(self, part: pd.DataFrame) -> pd.DataFrame:
+        return part[[self.time, *self.columns]]
+
+    def step(self, state, part: pd.DataFrame):
+        rows = self._rows(part)
+        joined = rows if state is None or not len(state) else pd.concat([state, rows], ignore_index=True)
+        if not len(joined):
+            return joined
+        last = joined[self.time].iloc[-1]
+        return joined[joined[self.time] > last - self.span].reset_index(drop=True)
+
+    def emit(self, state, part: pd.DataFrame) -> pd.DataFrame:
+        rows = self._rows(part).reset_index(drop=True)
+        carried = 0 if state is None else len(state)
+        joined = rows if not carried else pd.concat([state, rows], ignore_index=True)
+        indexed = joined.set_index(self.time)[list(self.columns)]
+        rolling = indexed.rolling(self.span, min_periods=self.min_periods)
+        result = getattr(rolling, self.how)(*self.args, **dict(self.kwargs)).iloc[carried:]
+        out = part.reset_index(drop=True).copy()
+        for c in self.columns:
+            out[c] = result[c].to_numpy()
+        return out
+
+
+@dataclass(frozen=True)
 class Edges:
     """``ffill`` / ``bfill`` (``how="fill"``, one direction) and linear ``interpolate`` (both)
     across partitions. A state holds, per column, the last value met (the first, for the chain
