@@ -762,7 +762,12 @@ class DataFrame(_Frame):
         two indexes with known divisions meet partition by partition, without a shuffle.
 
         NULL keys do not match each other (SQL semantics; pandas would match NaN with NaN).
+        ``right`` may be a pandas DataFrame (one partition, as Dask takes one).
         """
+        if isinstance(right, pd.DataFrame):
+            from frames.dataframe.api import from_pandas
+
+            right = from_pandas(right, npartitions=1)
         if left_index or right_index:
             from frames.dataframe.indexing import merge_on_index
 

@@ -192,3 +192,10 @@ def test_like_dask(pdf):
     assert_eq(ours.groupby("k").y.cumsum(), theirs.groupby("k").y.cumsum().compute().sort_index())
     assert_eq(ours[["x", "y"]].corr(), theirs[["x", "y"]].corr().compute())
     assert_eq(ours.k.value_counts(normalize=True), theirs.k.value_counts(normalize=True).compute(), check_order=False)
+
+
+def test_merge_with_a_pandas_frame(ddf, pdf):
+    """Dask merges with a pandas DataFrame as with a one-partition frame (it was refused)."""
+    names = pd.DataFrame({"k": [0, 1, 5], "name": ["zero", "one", "five"]})
+    assert_eq(ddf.merge(names, on="k"), pdf.merge(names, on="k"), check_index=False, check_order=False)
+    assert_eq(ddf.merge(names, on="k", how="left"), pdf.merge(names, on="k", how="left"), check_index=False, check_order=False)
