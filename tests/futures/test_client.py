@@ -285,6 +285,9 @@ def divide(a, b):
 
 
 def write_file(path, text):
-    with open(path, "w") as fh:
+    """Writes ``text`` to ``path`` atomically (a rename), so a reader polling for the file never
+    sees it empty: open() creates it before the text is written."""
+    with open(path + ".part", "w") as fh:
         fh.write(text)
+    os.replace(path + ".part", path)
     return path
