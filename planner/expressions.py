@@ -80,7 +80,7 @@ class ExpressionTranslator:
             if hit is not None:
                 return hit
         t = self.translate
-        if isinstance(e, exp.Func) or isinstance(e, (exp.Div, exp.NullSafeEQ, exp.NullSafeNEQ)):
+        if isinstance(e, exp.Func) or isinstance(e, (exp.Div, exp.NullSafeEQ, exp.NullSafeNEQ, exp.SimilarTo, exp.Bracket)):
             out = translate_call(t, e)  # function calls: a table of handlers
             if out is not None:
                 return out
@@ -88,6 +88,8 @@ class ExpressionTranslator:
             return self.resolve(e)
         if isinstance(e, exp.Alias):
             return t(e.this)
+        if isinstance(e, exp.IgnoreNulls) and isinstance(e.this, exp.AnyValue):
+            return t(e.this)  # any_value skips NULLs anyway
         if isinstance(e, exp.Paren):
             return t(e.this)
         if isinstance(e, exp.Literal):
@@ -188,7 +190,7 @@ class ExpressionTranslator:
                 raise UnsupportedFeatureError("TRIM with non-constant characters")
             return call(kernel, t(e.this), chars=lit.value)
         if isinstance(e, exp.DPipe):
-            return call("concat", t(e.this), t(e.expression))  # NULL in, NULL out
+            return call("sql_dpipe", t(e.this), t(e.expression))  # NULL in, NULL out; lists concatenate
         if isinstance(e, exp.Concat):
             return call("sql_concat", *[t(p) for p in e.expressions])  # CONCAT() skips NULLs
         if isinstance(e, (exp.Greatest, exp.Least)):

@@ -7,12 +7,16 @@ A handler names the function when an argument it needs constant is not, so every
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Callable
 
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.dataframe.expr.scalar import Lit, ScalarExpr, call
+from frames.dataframe.expr.scalar import Cast, Lit, ScalarExpr, call
+from frames.dataframe.expr.kernels import common_type
+from frames.errors import DataTypeError
 from planner.errors import UnsupportedFeatureError
 
 Translate = Callable[[exp.Expression], ScalarExpr]
@@ -221,7 +225,117 @@ def _trunc(t: Translate, e: exp.Trunc) -> ScalarExpr:
     return call("sql_trunc", t(e.this))
 
 
+def list_literal(t: Translate, e: exp.Array) -> ScalarExpr:
+    """``[a, b, c]``: a constant list when every item is constant, else one list per row."""
+    items = [t(x) for x in e.expressions]
+    if not all(isinstance(v, Lit) for v in items):
+        return call("sql_list_value", *items)
+    target = common_type([v.type for v in items if v.type is not None])
+    try:
+        values = pa.array([v.value for v in items], None if pa.types.is_null(target) else target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        try:
+            values = pa.array([float(v.value) if v.value is not None else None for v in items], pa.float64())
+        except (TypeError, ValueError):
+            raise DataTypeError(f"the list {e.sql()} mixes values of types that have no common type") from None
+    if pa.types.is_null(values.type) and len(values):
+        values = values.cast(pa.int32())  # [NULL] is an INTEGER[] in DuckDB, [] a "NULL"[]
+    return Lit(values.to_pylist(), pa.list_(values.type))
+
+
+def _bracket(t: Translate, e: exp.Bracket) -> ScalarExpr:
+    """``l[i]`` and ``l[a:b]`` (also on text, as DuckDB allows)."""
+    if len(e.expressions) != 1:
+        raise UnsupportedFeatureError(f"indexing with several subscripts ({e.sql()})")
+    index, base = e.expressions[0], e.args.get("offset") or 0  # base: the dialect's first position
+
+    def position(x: exp.Expression) -> ScalarExpr:  # as a 1-based position (DuckDB's)
+        value = t(x)
+        if base == 1:
+            return value
+        return Lit(value.value + 1 - base) if isinstance(value, Lit) and isinstance(value.value, int) else call("sql_add", value, Lit(1 - base))
+
+    if isinstance(index, exp.Slice):
+        bounds = [index.this, index.expression]
+        if bounds[0] is None and bounds[1] is not None:
+            bounds[0] = exp.Literal.number(base)
+        return call("sql_list_slice", t(e.this), *[position(b) for b in bounds if b is not None])
+    return call("sql_list_element", t(e.this), position(index))
+
+
+def _array_slice(t: Translate, e: exp.ArraySlice) -> ScalarExpr:
+    if e.args.get("is_length") or e.args.get("step") is not None:
+        raise UnsupportedFeatureError("array_slice with a length or a step")
+    return call("sql_list_slice", t(e.this), t(e.args["start"]), *([t(e.args["end"])] if e.args.get("end") is not None else []))
+
+
+def _list_sort(t: Translate, e: exp.ArraySort) -> ScalarExpr:
+    asc, nulls_first = e.args.get("asc"), e.args.get("nulls_first")
+    if e.expression is not None or (isinstance(nulls_first, exp.Boolean) and nulls_first.this):
+        raise UnsupportedFeatureError("list_sort with NULLS FIRST or a lambda")
+    return call("sql_list_sort", t(e.this), descending=isinstance(asc, exp.Boolean) and not asc.this)
+
+
+def _list_aggregate(t: Translate, e: exp.Anonymous) -> ScalarExpr:
+    name = str(e.this).lower()
+    if len(e.expressions) != 2:
+        raise UnsupportedFeatureError(f"{name} with {len(e.expressions)} arguments (it takes a list and a name)")
+    return call("sql_list_reduce", t(e.expressions[0]), how=str(constant(t, e.expressions[1], name, "aggregate name")).lower())
+
+
+def _list_reduction(func: str):
+    return lambda t, e: call("sql_list_reduce", t(_args(e, 1, f"list_{func}")[0]), how=func)
+
+
+def _string_split(t: Translate, e: exp.Split) -> ScalarExpr:
+    return call("sql_string_split", text_arg(t(e.this)), separator=str(constant(t, e.expression, "string_split", "separator")))
+
+
+def _regexp_split(t: Translate, e: exp.Anonymous) -> ScalarExpr:
+    s, pattern = _args(e, 2, str(e.this).lower())
+    return call("sql_regexp_split", text_arg(t(s)), pattern=str(constant(t, pattern, str(e.this).lower(), "pattern")))
+
+
+def _similar_to(t: Translate, e: exp.SimilarTo) -> ScalarExpr:
+    """DuckDB's SIMILAR TO is a regular expression that must match the whole text."""
+    if e.args.get("escape") is not None:
+        raise UnsupportedFeatureError("SIMILAR TO ... ESCAPE")
+    out = call("sql_regexp_full_match", text_arg(t(e.this)), pattern=str(constant(t, e.expression, "SIMILAR TO", "pattern")), flags="")
+    return call("not", out) if e.args.get("negate") else out
+
+
+def _now(t: Translate, e: exp.Expression) -> ScalarExpr:
+    """The time the query is planned: as DuckDB's ``now()`` (the transaction's start), one value
+    for the whole statement (kept in its root's ``meta``, which copies of the tree carry along)."""
+    meta = e.root().meta
+    if "now" not in meta:
+        meta["now"] = dt.datetime.now(dt.timezone.utc)
+    return Lit(meta["now"], pa.timestamp("us", tz="UTC"))
+
+
 HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
+    exp.Array: list_literal,
+    exp.Bracket: _bracket,
+    exp.Split: _string_split,
+    exp.ArraySize: lambda t, e: call("sql_list_length", t(e.this)),
+    exp.ArrayContains: lambda t, e: call("sql_list_contains", t(e.this), t(e.expression)),
+    exp.ArrayPosition: lambda t, e: call("sql_list_position", t(e.this), t(e.expression)),
+    exp.ArrayConcat: lambda t, e: call("sql_list_concat", t(e.this), *[t(x) for x in e.expressions]),
+    exp.ArrayToString: lambda t, e: call("sql_array_to_string", t(e.this), separator=str(constant(t, e.expression, "array_to_string", "separator", ","))),
+    exp.ArraySort: _list_sort,
+    exp.ArrayDistinct: lambda t, e: call("sql_list_distinct", t(e.this)),
+    exp.ArrayReverse: lambda t, e: call("sql_list_reverse", t(e.this)),
+    exp.ArraySlice: _array_slice,
+    exp.ArrayMin: lambda t, e: call("sql_list_reduce", t(e.this), how="min"),
+    exp.ArrayMax: lambda t, e: call("sql_list_reduce", t(e.this), how="max"),
+    exp.SimilarTo: _similar_to,
+    exp.Typeof: lambda t, e: call("sql_typeof", t(e.this)),
+    exp.CurrentDate: lambda t, e: Lit(dt.date.today(), pa.date32()),
+    exp.CurrentTimestamp: _now,
+    exp.Pi: lambda t, e: Lit(math.pi, pa.float64()),
+    exp.ToBase64: _unary("sql_to_base64"),
+    exp.FromBase64: _unary("sql_from_base64"),
+    exp.Encode: lambda t, e: Cast(text_arg(t(e.this)), pa.binary()),
     exp.Div: _typed_divide,
     exp.NullSafeEQ: _is_distinct(negate=False),
     exp.NullSafeNEQ: _is_distinct(negate=True),
@@ -278,6 +392,26 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
 }
 
 NAMED: dict[str, Callable[[Translate, exp.Anonymous], ScalarExpr]] = {
+    "now": _now,
+    "get_current_timestamp": _now,
+    "transaction_timestamp": _now,
+    "base64": lambda t, e: call("sql_to_base64", t(_args(e, 1, "base64")[0])),
+    "list_extract": _anonymous("sql_list_element", 2, "list_extract"),
+    "array_extract": _anonymous("sql_list_element", 2, "array_extract"),
+    "list_element": _anonymous("sql_list_element", 2, "list_element"),
+    "list_slice": lambda t, e: call("sql_list_slice", *[t(a) for a in e.expressions]) if len(e.expressions) in (2, 3) else _args(e, 3, "list_slice"),
+    "list_position": _anonymous("sql_list_position", 2, "list_position"),
+    "list_indexof": _anonymous("sql_list_position", 2, "list_indexof"),
+    "list_reverse": _anonymous("sql_list_reverse", 1, "list_reverse"),
+    "array_pop_back": lambda t, e: call("sql_list_slice", t(_args(e, 1, "array_pop_back")[0]), Lit(1), Lit(-2)),
+    "list_aggregate": _list_aggregate,
+    "array_aggregate": _list_aggregate,
+    "list_aggr": _list_aggregate,
+    **{f"list_{f}": _list_reduction(f) for f in ("sum", "min", "max", "avg", "count", "first", "last", "product", "bool_and", "bool_or")},
+    **{f"array_{f}": _list_reduction(f) for f in ("sum", "min", "max", "avg")},
+    "regexp_split_to_array": _regexp_split,
+    "string_split_regex": _regexp_split,
+    "str_split_regex": _regexp_split,
     "date_part": _date_part,
     "datepart": _date_part,
     "date_sub": _date_sub,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import functools
 import inspect
 import logging
@@ -28,7 +30,7 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     quiet.setLevel(logging.ERROR)  # sqlglot warns when it keeps a statement as a raw Command
     try:
         reader = sqlglot.Dialect.get_or_raise(dialect)
-        statements = reader.parser().parse(numbered_placeholders(reader.tokenize(sql)), sql)
+        statements = _as_written(reader).parser().parse(numbered_placeholders(reader.tokenize(sql)), sql)
     except TokenError:
         raise unterminated_error(sql, dialect) from None
     except ParseError as exc:
@@ -42,7 +44,20 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     statements = [s for s in statements if s is not None]
     for statement in statements:
         check_depth(statement)
+        for bracket in statement.find_all(exp.Bracket):
+            if bracket.args.get("offset") is None:
+                bracket.set("offset", reader.INDEX_OFFSET)
     return statements
+
+
+def _as_written(reader: sqlglot.Dialect) -> sqlglot.Dialect:
+    """``reader`` parsing subscripts as written. sqlglot rebases ``l[1]`` to 0 only when it can type
+    the subscript an integer at parse time (``l[1]`` becomes ``l[0]``, ``l[i]`` stays), so the base
+    of a subscript could not be known afterwards; kept as written, each ``Bracket`` records its
+    dialect's base in ``offset`` (sqlglot's own convention), read by ``function_calls._bracket``."""
+    neutral = copy.copy(reader)
+    neutral.INDEX_OFFSET = 0
+    return neutral
 
 
 def numbered_placeholders(tokens: list[Token]) -> list[Token]:

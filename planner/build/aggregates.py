@@ -40,7 +40,8 @@ _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Co
          exp.CountIf: "count_if", exp.ApproxDistinct: "count_distinct", exp.Corr: "corr", exp.CovarPop: "covar_pop",
          exp.CovarSamp: "covar_samp", exp.Median: "median", exp.PercentileCont: "quantile_cont",
          exp.PercentileDisc: "quantile_disc", exp.Quantile: "quantile_disc", exp.Mode: "mode", exp.ArgMin: "arg_min",
-         exp.ArgMax: "arg_max", exp.GroupConcat: "string_agg"}
+         exp.ArgMax: "arg_max", exp.GroupConcat: "string_agg", exp.ArrayAgg: "list", exp.First: "first",
+         exp.Last: "last", exp.BitwiseAndAgg: "bit_and", exp.BitwiseOrAgg: "bit_or", exp.BitwiseXorAgg: "bit_xor"}
 # aggregates of two arguments: the second is projected as its own column (AggSpec option "other")
 _TWO_ARGUMENTS = {"corr", "covar_pop", "covar_samp", "arg_min", "arg_max"}
 
@@ -149,17 +150,21 @@ class AggregateBuilder:
         else:
             raise UnsupportedFeatureError(f"aggregate function {agg.sql()}")
         arg = agg.this
+        if isinstance(arg, exp.IgnoreNulls):
+            arg = arg.this
         if isinstance(agg, exp.Count) and (arg is None or isinstance(arg, exp.Star)):
             return "count_all", None
         if isinstance(arg, exp.Distinct):
             if len(arg.expressions) != 1:
                 raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...) over several columns")
+            if func in ("list", "string_agg"):  # their DISTINCT keeps each value's first place
+                return self._agg_spec_with_options(agg, func, tr, pre, j)
             arg = arg.expressions[0]
             if func not in ("min", "max"):  # the extremes do not depend on duplicates
                 if func not in _DISTINCT:
                     raise UnsupportedFeatureError(f"{type(agg).__name__.upper()}(DISTINCT ...)")
                 func = _DISTINCT[func]
-        if func in _TWO_ARGUMENTS or func in ("quantile_cont", "quantile_disc", "string_agg"):
+        if func in _TWO_ARGUMENTS or func in ("quantile_cont", "quantile_disc", "string_agg", "list"):
             return self._agg_spec_with_options(agg, func, tr, pre, j)
         value = tr(arg)
         if func == "mean_distinct":
@@ -180,17 +185,23 @@ class AggregateBuilder:
             pre.append((name, tr(agg.this)))
             pre.append((f"{name}b", tr(agg.expression)))
             return func, name, (("other", f"{name}b"),)
-        if func == "string_agg":
+        if func in ("string_agg", "list"):
             value = agg.this
-            if isinstance(value, exp.Order):  # string_agg(x, sep ORDER BY k [DESC])
+            if isinstance(value, exp.Order):  # string_agg(x, sep ORDER BY k [DESC]), array_agg(x ORDER BY k)
                 ordered = value.expressions
                 if len(ordered) != 1:
-                    raise UnsupportedFeatureError("string_agg ... ORDER BY several keys")
+                    raise UnsupportedFeatureError(f"{func} ... ORDER BY several keys")
                 pre.append((f"{name}b", tr(ordered[0].this)))
                 options += [("other", f"{name}b"), ("descending", bool(ordered[0].args.get("desc")))]
                 value = value.this
-            if isinstance(value, exp.Distinct):
-                raise UnsupportedFeatureError("string_agg(DISTINCT ...)")
+            if isinstance(value, exp.Distinct):  # the first of each value, in the (ORDER BY) order
+                if len(value.expressions) != 1:
+                    raise UnsupportedFeatureError(f"{func}(DISTINCT ...) over several columns")
+                options.append(("distinct", True))
+                value = value.expressions[0]
+            if func == "list":
+                pre.append((name, tr(value)))
+                return func, name, tuple(options)
             sep = tr(agg.args["separator"]) if agg.args.get("separator") is not None else Lit(",")
             if not isinstance(sep, Lit) or not isinstance(sep.value, str):
                 raise UnsupportedFeatureError("string_agg with a non-constant separator")
@@ -292,6 +303,8 @@ def filters_as_case(e: exp.Expression) -> exp.Expression:
             return exp.Case(ifs=[exp.If(this=cond.copy(), true=x)])
 
         arg = agg.this
+        if isinstance(arg, exp.IgnoreNulls):
+            arg = arg.this
         if isinstance(agg, exp.Count) and (arg is None or isinstance(arg, exp.Star)):
             agg.set("this", guarded(exp.Literal.number(1)))
         elif isinstance(arg, exp.Distinct):

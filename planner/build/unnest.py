@@ -38,7 +38,7 @@ class UnnestBuilder:
             args = [call.this] if isinstance(call, exp.Explode) else list(call.expressions)
             if len(args) != 1 or call.find(exp.AggFunc, exp.Window) is not None:
                 raise UnsupportedFeatureError(f"unnest of this form ({call.sql()})")
-            extra.append((f"__unnest{i}", self._list_value(args[0], tr)))
+            extra.append((f"__unnest{i}", tr(args[0])))
         node = Project(node, tuple((n, Col(n)) for n in node.schema.names) + tuple(extra))
         node = Unnest(node, tuple(n for n, _ in extra))
         sel = sel.copy()
@@ -48,16 +48,3 @@ class UnnestBuilder:
                     e.replace(exp.column(f"__unnest{i}"))
         return sel, node
 
-    def _list_value(self, arg: exp.Expression, tr):
-        if isinstance(arg, exp.Array):
-            items = [tr(x) for x in arg.expressions]
-            if not all(isinstance(v, Lit) for v in items):
-                raise UnsupportedFeatureError(f"a list of non-constant values ({arg.sql()})")
-            try:
-                values = pa.array([v.value for v in items])
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                values = pa.array([float(v.value) if v.value is not None else None for v in items], pa.float64())
-            if pa.types.is_null(values.type):
-                values = values.cast(pa.int32())
-            return Lit(values.to_pylist(), pa.list_(values.type))
-        return tr(arg)

@@ -350,8 +350,17 @@ def _typed_divide(a, b):
     return KERNELS["divide"].impl(a, b)
 
 
+def _typeof(a):
+    """DuckDB's name of the argument's type, one text per row (``typeof(1)`` is INTEGER)."""
+    from planner.information_schema import duckdb_type
+
+    name = duckdb_type(a.type)
+    return pa.scalar(name) if isinstance(a, pa.Scalar) else pa.array([name] * len(a), pa.string())
+
+
+register("sql_typeof", _typeof)
 register("sql_not_distinct", _not_distinct)
 register("sql_typed_divide", _typed_divide)
 register("sql_octet_length", lambda a: pc.cast(pc.binary_length(pc.cast(a, pa.binary())), pa.int64()))
 
-from planner.functions import dates, numbers, strings  # noqa: E402,F401 - register their kernels
+from planner.functions import dates, lists, numbers, strings  # noqa: E402,F401 - register their kernels

@@ -7,6 +7,8 @@ through the code-point starts of the whole data buffer, in NumPy.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from frames.dataframe.expr.kernels import register
+from frames.errors import DataTypeError
 from planner.errors import UnsupportedFeatureError
 
 
@@ -296,5 +299,27 @@ register("sql_ascii", _by_distinct(lambda v: ord(v[0]) if v else 0, pa.int32()))
 register("sql_chr", _by_distinct(chr, pa.string()))
 register("sql_md5", _by_distinct(lambda v: hashlib.md5(v.encode()).hexdigest(), pa.string()))
 register("sql_translate", _translate)
-register("sql_length", lambda a: pc.cast(pc.utf8_length(a), pa.int64()))
+def _length_of(a):
+    """length() / len() of a text in characters, or of a list in values."""
+    if pa.types.is_list(a.type) or pa.types.is_large_list(a.type):
+        return pc.cast(pc.list_value_length(a), pa.int64())
+    return pc.cast(pc.utf8_length(a), pa.int64())
+
+
+def _to_base64(a):
+    return _by_distinct(lambda v: base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode(), pa.string())(a)
+
+
+def _from_base64(a):
+    def decode(v):
+        try:
+            return base64.b64decode(v, validate=True)
+        except (binascii.Error, ValueError):
+            raise DataTypeError(f"{v!r} is not valid base64") from None
+    return _by_distinct(decode, pa.binary())(a)
+
+
+register("sql_length", _length_of)
+register("sql_to_base64", _to_base64)
+register("sql_from_base64", _from_base64)
 register("sql_endswith", lambda a, pattern="": pc.ends_with(a, pattern))

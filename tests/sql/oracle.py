@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+
+def _is_list(v) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray))
+
+
+def _canonical_list(v) -> str | None:
+    """A list value as text both engines' pandas forms agree on: NumPy arrays (masked where NULL,
+    or NaN for a NULL in a float list), Python lists; numbers as floats, NULL as None."""
+    if not _is_list(v):
+        return None  # None, NaN or pd.NA: a NULL list
+    mask = np.ma.getmaskarray(v) if isinstance(v, np.ma.MaskedArray) else np.zeros(len(v), bool)
+    items = []
+    for item, masked in zip(list(np.ma.getdata(v)) if isinstance(v, np.ndarray) else v, mask):
+        if masked or item is None or (isinstance(item, float) and item != item):
+            items.append(None)
+        elif _is_list(item):
+            items.append(_canonical_list(item))
+        elif isinstance(item, (bool, np.bool_)):
+            items.append(bool(item))
+        elif isinstance(item, (int, float, np.integer, np.floating)) or type(item).__name__ == "Decimal":
+            items.append(round(float(item), 9))
+        else:
+            items.append(str(item))
+    return repr(items)
 
 
 def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
@@ -10,6 +36,9 @@ def normalize(frame: pd.DataFrame, ordered: bool) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]  # names as DuckDB spells them
     for c in frame.columns:
         col = frame[c]
+        if col.dtype == object and col.map(_is_list).any():  # list values
+            frame[c] = col.map(_canonical_list)
+            continue
         present = col[col.notna()]
         if len(col) and not len(present):  # all NULL: the type does not matter
             frame[c] = pd.Series([float("nan")] * len(col), index=col.index)

@@ -80,6 +80,8 @@ def duckdb_type(t: pa.DataType) -> str:
         return "INTERVAL"
     if pa.types.is_dictionary(t):
         return duckdb_type(t.value_type)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return duckdb_type(t.value_type) + "[]"
     return _DUCKDB_NAMES.get(str(t), str(t))
 
 
