@@ -93,11 +93,16 @@ _PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
     "arg_min": (("gather", "gather"), ("gather_key", "gather")),
     "arg_max": (("gather", "gather"), ("gather_key", "gather")),
     "string_agg": (("gather", "gather"), ("gather_key", "gather")),
+    "list": (("gather", "gather"), ("gather_key", "gather")),
+    "bit_and": (("gather", "gather"),),
+    "bit_or": (("gather", "gather"),),
+    "bit_xor": (("gather", "gather"),),
 }
 # func -> the aggregation applied to the distinct (keys, value) pairs in ``finalize``
 DISTINCT_FUNCTIONS = {"count_distinct": "count", "sum_distinct": "sum", "mean_distinct": "mean"}
 AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | frozenset(DISTINCT_FUNCTIONS)
-_GATHERED = {"median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "string_agg"}
+_GATHERED = {"median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "string_agg", "list",
+             "bit_and", "bit_or", "bit_xor"}
 _PAIRED = {"covar_pop", "covar_samp", "corr"}
 
 

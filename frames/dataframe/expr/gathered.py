@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from frames.errors import DataTypeError
+
 
 def _groups(lists: pa.ListArray):
     """(values, the group index of each value, the number of groups)."""
@@ -117,17 +119,55 @@ def gathered_value(spec, lists: pa.ListArray, key_lists: pa.ListArray | None = N
         take = pa.array(np.where(counts > 0, starts, 0), mask=counts == 0)
         ordered = v.take(pa.array(order))
         return ordered.take(take) if len(ordered) else pa.nulls(n, v.type)
-    if func == "string_agg":
+    if func in ("string_agg", "list"):
         v, k = values, keys
-        keep = _present(v, parent)
-        v, k, parent = v.filter(pa.array(keep)), k.filter(pa.array(keep)), parent[keep]
+        if func == "string_agg":  # string_agg skips NULLs; array_agg keeps them (DuckDB)
+            keep = _present(v, parent)
+            v, k, parent = v.filter(pa.array(keep)), k.filter(pa.array(keep)), parent[keep]
         if spec.option("other"):
             order = _sorted_positions(parent, k, descending=bool(spec.option("descending")))
         else:
             order = np.arange(len(parent))
+        if spec.option("distinct"):
+            order = _first_of_each(parent, v, order)
         starts, counts = _starts(parent[order], n)
         offsets = np.concatenate([starts, [len(order)]]).astype(np.int32)
+        if func == "list":
+            out = pa.ListArray.from_arrays(pa.array(offsets), v.take(pa.array(order, pa.int64())))
+            return pc.if_else(pa.array(counts > 0), out, pa.scalar(None, out.type))
         text = pc.cast(v, pa.string()).take(pa.array(order))
         joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), text), spec.option("sep", ","))
         return pc.if_else(pa.array(counts > 0), joined, pa.scalar(None, pa.string()))
+    if func in ("bit_and", "bit_or", "bit_xor"):
+        return _bitwise(func, values, parent, n)
     raise ValueError(func)  # pragma: no cover - _PARTIALS lists the gathered functions
+
+
+def _first_of_each(parent: np.ndarray, values, order: np.ndarray) -> np.ndarray:
+    """``order`` keeping only the first position of each (group, value) pair (DISTINCT)."""
+    if not len(order):
+        return order
+    t = pa.table({"p": pa.array(parent[order]), "v": values.take(pa.array(order, pa.int64())), "i": pa.array(np.arange(len(order)))})
+    firsts = t.group_by(["p", "v"], use_threads=False).aggregate([("i", "min")]).column("i_min")
+    return order[np.sort(np.asarray(firsts.to_numpy(), dtype=np.int64))]
+
+
+_BITWISE = {"bit_and": np.bitwise_and, "bit_or": np.bitwise_or, "bit_xor": np.bitwise_xor}
+
+
+def _bitwise(func: str, values, parent: np.ndarray, n: int):
+    """bit_and / bit_or / bit_xor of each group's integers (NULLs skipped; no values: NULL), by a
+    ``ufunc.reduceat`` over the values sorted by group."""
+    if not pa.types.is_integer(values.type):
+        raise DataTypeError(f"{func} needs integers, not {values.type}")
+    keep = _present(values, parent)
+    x = np.asarray(values.filter(pa.array(keep)).to_numpy(zero_copy_only=False))
+    p = parent[keep]
+    order = np.argsort(p, kind="stable")
+    x, p = x[order], p[order]
+    starts, counts = _starts(p, n)
+    out = np.zeros(n, dtype=x.dtype)
+    present = counts > 0
+    if len(x):
+        out[present] = _BITWISE[func].reduceat(x, starts[present])
+    return pa.array(out, values.type, mask=~present)
