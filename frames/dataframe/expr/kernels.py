@@ -190,6 +190,8 @@ def cast_value(value, to: pa.DataType, safe: bool = True):
             return pa.scalar(None, to) if isinstance(value, pa.Scalar) else pa.nulls(len(value), to)
         if _is_stringish(value.type) and pa.types.is_date(to):
             return _text_to_date(value, to)
+        if pa.types.is_floating(value.type) and _is_stringish(to):
+            return _float_text(value, to)
         if pa.types.is_decimal(value.type) and pa.types.is_decimal(to) and to.scale < value.type.scale:
             # fewer decimals: rounded half away from zero, as DuckDB does (Arrow refuses the loss)
             value = pc.round(value, ndigits=to.scale, round_mode="half_towards_infinity")
@@ -202,6 +204,22 @@ def cast_value(value, to: pa.DataType, safe: bool = True):
         return pc.cast(value, to, safe=safe)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         raise DataTypeError(f"cannot cast {original} to {to}: {exc}") from None
+
+
+def _float_text(value, to: pa.DataType):
+    """Floats as Python's ``repr`` writes them, which is also pandas' ``astype(str)`` and DuckDB's
+    cast to VARCHAR: ``1.0``, ``1e-05``, ``1000000000000000.0``, ``-0.0`` (Arrow writes ``1``,
+    ``0.00001``, ``1e+15``, ``-0``). FLOAT values by NumPy's shortest float32 form."""
+    one = isinstance(value, pa.Scalar)
+    arr = pa.array([value.as_py()], value.type) if one else (value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value)
+    if pa.types.is_float16(arr.type):
+        arr = pc.cast(arr, pa.float32())
+    numbers = arr.to_numpy(zero_copy_only=False)
+    # a float32's shortest digits, then written by repr's rules (DuckDB: 1e15 gives 1000000000000000.0)
+    write = repr if arr.type == pa.float64() else (lambda x: repr(float(str(np.float32(x)))))
+    valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    out = pa.array([write(float(x)) if ok else None for x, ok in zip(numbers.tolist(), valid)], to)
+    return out[0] if one else out
 
 
 def _text_to_date(value, to: pa.DataType):

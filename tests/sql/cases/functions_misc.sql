@@ -9,3 +9,5 @@ SELECT g, any_value(s IS NOT NULL) AS a, first(g) AS f, last(g) AS l FROM mt GRO
 SELECT id, s SIMILAR TO 'a.*' AS a, s NOT SIMILAR TO '[a-c][a-z]+a' AS b, s SIMILAR TO 'pp' AS c FROM mt ORDER BY id;
 SELECT id, to_base64(encode(s)) AS a, base64(encode(g)) AS b, from_base64(to_base64(encode(s))) = encode(s) AS c FROM mt ORDER BY id;
 SELECT round(pi(), 6) AS p, current_date = today() AS d, now() = now() AS n, current_date IS NOT NULL AS e;
+-- doubles as text as DuckDB (and Python's repr) write them
+SELECT CAST(v AS VARCHAR) AS a, v::FLOAT::VARCHAR AS b, (v * 3)::VARCHAR AS c FROM (VALUES (1.0::DOUBLE), (0.1), (1e-05), (1e15), (1e16), (-0.0), (123456789.125), (NULL), ('nan'::DOUBLE), ('-inf'::DOUBLE)) AS t(v);
