@@ -19,6 +19,7 @@ from sqlglot.tokens import Token, TokenType
 
 from frames.errors import ColumnNotFoundError
 from planner.depth import check_depth
+from planner.build.pivot import pivot_statements_as_selects
 from planner.errors import ParameterError, SqlSyntaxError
 from planner.types import retype_literals
 
@@ -42,6 +43,7 @@ def parse(sql: str, dialect: str) -> list[exp.Expression]:
     finally:
         quiet.setLevel(level)
     statements = [s for s in statements if s is not None]
+    statements = [pivot_statements_as_selects(s, dialect) if s.find(exp.Pivot) is not None else s for s in statements]
     for statement in statements:
         check_depth(statement)
         for bracket in statement.find_all(exp.Bracket):

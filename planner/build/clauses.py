@@ -17,8 +17,8 @@ from planner.errors import UnsupportedFeatureError
 _PLANNED: dict[type, frozenset[str]] = {
     exp.Select: frozenset({"expressions", "from_", "joins", "where", "group", "having", "qualify", "order", "limit", "offset",
                            "distinct", "with_", "windows", "sample", "hint", "locks"}),
-    exp.Subquery: frozenset({"this", "alias", "order", "limit", "offset", "sample", "with_"}),
-    exp.Table: frozenset({"this", "db", "catalog", "alias", "sample", "joins", "hints", "only"}),
+    exp.Subquery: frozenset({"this", "alias", "order", "limit", "offset", "sample", "with_", "pivots"}),
+    exp.Table: frozenset({"this", "db", "catalog", "alias", "sample", "joins", "hints", "only", "pivots"}),
     exp.Join: frozenset({"this", "on", "using", "kind", "side", "method", "hint"}),
     exp.Unnest: frozenset({"expressions", "alias"}),
 }

@@ -19,6 +19,7 @@ from planner.build.common import (conjuncts_sql, is_window_function, limit_of, o
                                   unique_names)
 from planner.build.joins import JoinBuilder
 from planner.build.recursive import RecursiveBuilder, names_itself
+from planner.build.pivot import PivotBuilder
 from planner.build.sample import sampled
 from planner.build.unnest import UnnestBuilder
 from planner.build.setops import SetOperationBuilder
@@ -28,7 +29,7 @@ from planner.errors import SqlError, UnsupportedFeatureError
 from planner.expressions import ExpressionTranslator
 from planner.logical import Aggregate, Filter, Limit, LogicalPlan as Node, Project, Sort, Values, Window
 
-class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder,
+class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder, SetOperationBuilder, RecursiveBuilder, PivotBuilder,
                    UnnestBuilder):
     """Builds frames nodes for one statement; ``tables`` resolves catalog names to nodes."""
 
@@ -57,6 +58,10 @@ class QueryBuilder(JoinBuilder, SubqueryBuilder, AggregateBuilder, WindowBuilder
 
     def _source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
         node, alias = self._unsampled_source(source, ctes)
+        if source.args.get("pivots"):
+            if isinstance(source, exp.Table):
+                alias = source.alias or source.name  # the pivot's alias names what comes out
+            node, alias = self._pivoted(node, alias, source)
         return sampled(node, source.args.get("sample")), alias  # TABLESAMPLE: before any join
 
     def _unsampled_source(self, source: exp.Expression, ctes: dict[str, Node]) -> tuple[Node, str]:
