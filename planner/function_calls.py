@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Callable
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ from sqlglot import exp
 
 from frames.dataframe.expr.scalar import Cast, Lit, ScalarExpr, call
 from frames.dataframe.expr.kernels import common_type
-from frames.errors import DataTypeError
+from frames.errors import DataTypeError, InvalidArgumentError
 from planner.errors import UnsupportedFeatureError
 
 Translate = Callable[[exp.Expression], ScalarExpr]
@@ -304,6 +305,69 @@ def _similar_to(t: Translate, e: exp.SimilarTo) -> ScalarExpr:
     return call("not", out) if e.args.get("negate") else out
 
 
+def _formatted(t: Translate, template: str, args: list, name: str, placeholder) -> ScalarExpr:
+    """``template``'s text pieces and its arguments as text, concatenated (NULL if any is NULL, as
+    DuckDB's format / printf give); ``placeholder`` finds the next placeholder and returns (start,
+    end, argument index or None for the next one, or a literal text to put there)."""
+    pieces, at, next_arg = [], 0, 0
+    while True:
+        found = placeholder(template, at)
+        if found is None:
+            break
+        start, end, index, text = found
+        if start > at:
+            pieces.append(Lit(template[at:start]))
+        if text is not None:
+            pieces.append(Lit(text))
+        else:
+            index = next_arg if index is None else index
+            if index >= len(args):
+                raise InvalidArgumentError(f"{name}: the template {template!r} needs more arguments than the {len(args)} given")
+            pieces.append(Cast(text_arg(t(args[index])), pa.string()))
+            next_arg = index + 1
+        at = end
+    if at < len(template):
+        pieces.append(Lit(template[at:]))
+    if not pieces:
+        return Lit("")
+    out = pieces[0] if isinstance(pieces[0], Lit) and len(pieces) > 1 else Cast(pieces[0], pa.string())
+    for p in pieces[1:]:
+        out = call("concat", out, p)
+    return out
+
+
+def _format(t: Translate, e: exp.Expression) -> ScalarExpr:
+    """``format('{} and {1}', a, b)``: ``{}`` / ``{n}`` placeholders and ``{{`` / ``}}`` escapes."""
+    template = str(constant(t, e.this, "format", "template"))
+    def placeholder(text: str, at: int):
+        m = re.compile(r"\{\{|\}\}|\{(\d*)\}|\{[^}]*\}").search(text, at)
+        if m is None:
+            return None
+        if m.group(0) in ("{{", "}}"):
+            return m.start(), m.end(), None, m.group(0)[0]
+        if m.group(1) is None:
+            raise UnsupportedFeatureError(f"format with the placeholder {m.group(0)!r} (only {{}} and {{n}})")
+        return m.start(), m.end(), int(m.group(1)) if m.group(1) else None, None
+    return _formatted(t, template, list(e.expressions), "format", placeholder)
+
+
+def _printf(t: Translate, e: exp.Anonymous) -> ScalarExpr:
+    """``printf('%s is %d', a, b)``: ``%s`` / ``%d`` / ``%i`` and ``%%``."""
+    if not e.expressions:
+        raise UnsupportedFeatureError("printf without a template")
+    template = str(constant(t, e.expressions[0], "printf", "template"))
+    def placeholder(text: str, at: int):
+        m = re.compile(r"%(.)").search(text, at)
+        if m is None:
+            return None
+        if m.group(1) == "%":
+            return m.start(), m.end(), None, "%"
+        if m.group(1) not in "sdi":
+            raise UnsupportedFeatureError(f"printf with the conversion %{m.group(1)} (only %s, %d, %i and %%)")
+        return m.start(), m.end(), None, None
+    return _formatted(t, template, list(e.expressions[1:]), "printf", placeholder)
+
+
 def _now(t: Translate, e: exp.Expression) -> ScalarExpr:
     """The time the query is planned: as DuckDB's ``now()`` (the transaction's start), one value
     for the whole statement (kept in its root's ``meta``, which copies of the tree carry along)."""
@@ -329,6 +393,7 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
     exp.ArrayMin: lambda t, e: call("sql_list_reduce", t(e.this), how="min"),
     exp.ArrayMax: lambda t, e: call("sql_list_reduce", t(e.this), how="max"),
     exp.SimilarTo: _similar_to,
+    exp.Format: _format,
     exp.Typeof: lambda t, e: call("sql_typeof", t(e.this)),
     exp.CurrentDate: lambda t, e: Lit(dt.date.today(), pa.date32()),
     exp.CurrentTimestamp: _now,
@@ -393,6 +458,7 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
 
 NAMED: dict[str, Callable[[Translate, exp.Anonymous], ScalarExpr]] = {
     "now": _now,
+    "printf": _printf,
     "get_current_timestamp": _now,
     "transaction_timestamp": _now,
     "base64": lambda t, e: call("sql_to_base64", t(_args(e, 1, "base64")[0])),

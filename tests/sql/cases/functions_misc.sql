@@ -11,3 +11,7 @@ SELECT id, to_base64(encode(s)) AS a, base64(encode(g)) AS b, from_base64(to_bas
 SELECT round(pi(), 6) AS p, current_date = today() AS d, now() = now() AS n, current_date IS NOT NULL AS e;
 -- doubles as text as DuckDB (and Python's repr) write them
 SELECT CAST(v AS VARCHAR) AS a, v::FLOAT::VARCHAR AS b, (v * 3)::VARCHAR AS c FROM (VALUES (1.0::DOUBLE), (0.1), (1e-05), (1e15), (1e16), (-0.0), (123456789.125), (NULL), ('nan'::DOUBLE), ('-inf'::DOUBLE)) AS t(v);
+-- format / printf: placeholders, escapes, NULL arguments
+SELECT id, format('{}-{}', id, s) AS a, format('{1}/{0} {{x}}', g, n) AS b, printf('%s has %d%%', s, n) AS c, format('plain') AS e FROM mt ORDER BY id;
+-- error
+SELECT format('{}{}', 1) AS a;
