@@ -15,7 +15,7 @@ from typing import Callable
 import pyarrow as pa
 from sqlglot import exp
 
-from frames.dataframe.expr.scalar import Cast, Lit, ScalarExpr, call
+from frames.dataframe.expr.scalar import Cast, Lit, RowRandom, ScalarExpr, call
 from frames.dataframe.expr.kernels import common_type
 from frames.errors import DataTypeError, InvalidArgumentError
 from planner.errors import UnsupportedFeatureError
@@ -394,6 +394,8 @@ HANDLERS: dict[type, Callable[[Translate, exp.Expression], ScalarExpr]] = {
     exp.ArrayMax: lambda t, e: call("sql_list_reduce", t(e.this), how="max"),
     exp.SimilarTo: _similar_to,
     exp.Format: _format,
+    exp.Rand: lambda t, e: RowRandom("random"),
+    exp.Uuid: lambda t, e: RowRandom("uuid"),
     exp.Typeof: lambda t, e: call("sql_typeof", t(e.this)),
     exp.CurrentDate: lambda t, e: Lit(dt.date.today(), pa.date32()),
     exp.CurrentTimestamp: _now,

@@ -108,6 +108,29 @@ class Lit(ScalarExpr):
         return repr(self.value)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class RowRandom(ScalarExpr):
+    """A fresh random value per row (``kind``: "random", a float in [0, 1); "uuid", a version-4
+    UUID as text): SQL's ``random()`` / ``gen_random_uuid()``. Never equal to another node (``eq``
+    is identity), so two calls are two columns, and never a constant to fold. A recomputed
+    partition draws new values, as a re-run query does."""
+
+    kind: str = "random"
+
+    def evaluate(self, table: pa.Table) -> ArrowValue:
+        import uuid
+
+        import numpy as np
+
+        n = table.num_rows
+        if self.kind == "uuid":
+            return pa.array([str(uuid.uuid4()) for _ in range(n)], pa.string())
+        return pa.array(np.random.default_rng().random(n), pa.float64())
+
+    def __repr__(self) -> str:
+        return "gen_random_uuid()" if self.kind == "uuid" else "random()"
+
+
 @dataclass(frozen=True, slots=True)
 class Call(ScalarExpr):
     """A function from the kernel registry applied to argument expressions.
