@@ -62,3 +62,38 @@ def run_child(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float
         report = json.loads(stdout.strip().splitlines()[-1])
     report["peak_mb"] = usage.ru_maxrss / 1024
     return report
+
+
+def stream_child(cmd: list[str], cwd: Path, timeout: float | None = None):
+    """Run a benchmark child that prints one JSON report a line as it goes; yield ``(line, None)``
+    for each, then ``(None, failure)`` once if it did not end well: ``"timeout after ..."`` when no
+    line came for ``timeout`` seconds (the child is killed), else its exit code and last stderr line."""
+    import queue
+
+    with tempfile.TemporaryFile("w+") as se:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=se, text=True, cwd=cwd)
+        lines: queue.Queue = queue.Queue()
+
+        def read() -> None:
+            for line in proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        while True:
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                proc.kill()
+                proc.wait()
+                yield None, f"timeout after {timeout:g} s"
+                return
+            if line is None:
+                break
+            if line.startswith("{"):
+                yield line, None
+        code = proc.wait()
+        if code != 0:
+            se.seek(0)
+            err = se.read().strip()
+            yield None, f"exit {code}: {(err.splitlines()[-1] if err else 'no output')[:200]}"

@@ -7,12 +7,14 @@ cached as Parquet under ``--cache`` (default ``benchmarks/data/h2o``).
 
 Engines: frames' DataFrame API, frames' SQL (sqlengine), dask.dataframe, Polars and DuckDB (and
 pandas with ``--engines``), each question written as the db-benchmark's solutions write it
-(``benchmarks/h2o_questions.py``). Every (engine, question) runs in a child process of its own
-that first loads the task's tables into memory (frames and dask persist their Parquet reads,
-Polars reads DataFrames, DuckDB creates tables: not timed), then answers the question twice; the
-table shows the better run and the child's peak resident memory (``ru_maxrss``: the loaded tables
-included; the *load* row is a child that only loads). frames and dask run on their threads
-schedulers with ``os.cpu_count()`` workers; Polars and DuckDB use their own thread pools. Answers
+(``benchmarks/h2o_questions.py``). One child process per engine and task loads the task's tables
+into memory once (frames and dask persist their Parquet reads, Polars reads DataFrames, DuckDB
+creates tables: not timed; the *load* row) and then answers each of the task's questions twice;
+the table shows the better run's wall seconds, the CPU seconds (user + sys, all threads) of the
+cheaper run, and the peak resident memory while answering (the loaded tables included; in brackets
+the increase over the loaded tables': before each question freed memory is returned to the OS and
+the peak reset, ``/proc/self/clear_refs``). frames and dask run on their threads schedulers with
+``os.cpu_count()`` workers; Polars and DuckDB use their own thread pools. Answers
 are compared as the db-benchmark's ``chk`` does: row counts equal and the sums of the value
 columns within a relative 1e-6 of frames'.
 """
@@ -20,15 +22,19 @@ columns within a relative 1e-6 of frames'.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import math
 import os
+import re
+import resource
 import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks.common import publish, run_child
+from benchmarks.common import publish, run_child, stream_child
 from benchmarks.h2o_data import CACHE, pretty, ensure_groupby, ensure_join, groupby_name, join_name
 from benchmarks.h2o_questions import ENGINES, GROUPBY, JOIN, TITLES, Check, agree, task_of
 
@@ -61,41 +67,120 @@ def paths_for(question: str, rows: int, na: int, cache: Path) -> dict[str, str]:
     return {"x": str(ensure_groupby(rows, na, cache))}
 
 
-def run_worker(engine: str, question: str, rows: int, na: int, cache: Path) -> dict:
-    """Load the task's tables, answer ``question`` RUNS times; the times and the last answer's
-    check. Question ``load-groupby`` / ``load-join`` only loads (the memory floor)."""
+def _vm(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process from ``/proc/self/status``, MB."""
+    with open("/proc/self/status") as f:
+        return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1)) / 1024
+
+
+def _settle() -> None:
+    """Return freed memory to the OS (Python's and Arrow's allocators, glibc's heap) and reset this
+    process's peak resident memory to its current one (``clear_refs`` 5), so the next question's
+    peak is its own."""
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    ctypes.CDLL(None).malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def run_worker(engine: str, task: str, questions: list[str], rows: int, na: int, cache: Path) -> None:
+    """Load the task's tables once, then answer each of ``questions`` RUNS times, printing one JSON
+    report a line as each is done (the first, question ``load-{task}``, for the load). A report has
+    the wall and CPU (user + sys, all threads) seconds of each run, the last answer's check, and
+    ``peak_mb``: the process's peak resident memory while answering (loaded tables included; the
+    load's peak for the load), ``extra_mb`` that peak over the resident memory once loaded."""
     _configure(engine)
     e = ENGINES[engine]()
-    t0 = time.perf_counter()
-    e.load(paths_for(question, rows, na, cache))
-    load = time.perf_counter() - t0
-    if question.startswith("load-"):
-        return {"load_seconds": load, "seconds": [load]}
-    times = []
-    answer = None
-    for _ in range(RUNS):
-        answer = None  # the previous answer freed before the next run, as the db-benchmark does
-        t0 = time.perf_counter()
-        answer = e.run(question)
-        times.append(time.perf_counter() - t0)
-    check = e.check(answer, question)
-    return {"load_seconds": load, "seconds": times, "rows": check.rows, "sums": list(check.sums)}
+    t0, c0 = time.perf_counter(), _cpu()
+    e.load(paths_for(f"load-{task}", rows, na, cache))
+    load, load_cpu = time.perf_counter() - t0, _cpu() - c0
+    peak = _vm("VmHWM")
+    _settle()
+    base = _vm("VmRSS")
+    _emit({"question": f"load-{task}", "seconds": [load], "cpu": [load_cpu], "peak_mb": peak, "extra_mb": 0.0})
+    for q in questions:
+        _settle()
+        times, cpus = [], []
+        try:
+            answer = None
+            for _ in range(RUNS):
+                answer = None  # the previous answer freed before the next run, as the db-benchmark does
+                t0, c0 = time.perf_counter(), _cpu()
+                answer = e.run(q)
+                times.append(time.perf_counter() - t0)
+                cpus.append(_cpu() - c0)
+            check = e.check(answer, q)
+            answer = None
+            peak = _vm("VmHWM")
+            report = {"seconds": times, "cpu": cpus, "rows": check.rows, "sums": list(check.sums)}
+        except Exception as exc:  # one question failing does not cost the others
+            answer = None
+            peak = _vm("VmHWM")
+            report = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        _emit({"question": q, **report, "peak_mb": peak, "extra_mb": peak - base})
 
 
-def spawn(engine: str, question: str, args) -> dict:
-    """One engine answering one question in a child of its own; with ``--replay`` the report
-    that run logged instead (a run cut short still gives its table)."""
+def _emit(report: dict) -> None:
+    print(json.dumps(report), flush=True)
+
+
+def run_engine(engine: str, task: str, questions: list[str], args) -> dict[str, dict]:
+    """One child loads ``task``'s tables for ``engine`` and answers ``questions``; their reports by
+    question (``load-{task}`` too). A question running longer than ``--timeout`` seconds is killed
+    with its child and reported as a timeout; a fresh child then takes the questions left."""
+    reports: dict[str, dict] = {}
+    todo = list(questions)
+    while True:
+        cmd = [sys.executable, "-m", "benchmarks.h2o", "--worker", engine, "--task", task,
+               "--questions", ",".join(todo), "--rows", str(args.rows), "--na", str(args.na),
+               "--cache", str(args.cache)]
+        loaded = False  # this child's load line seen: a failure after it is the question's it was on
+        for line, failure in stream_child(cmd, ROOT, timeout=args.timeout):
+            if line is not None:
+                report = json.loads(line)
+                q = report.pop("question")
+                loaded = True
+                if q in todo:
+                    todo.remove(q)
+            elif not loaded or todo:
+                q = todo.pop(0) if loaded else f"load-{task}"
+                report = {"error": failure, "peak_mb": float("nan")}
+            else:
+                continue  # died after its last report: nothing lost
+            if q not in reports:
+                reports[q] = report
+                print(f"{q} {engine}: {report}", file=sys.stderr, flush=True)
+        if not todo or not loaded:  # done, or the load itself failed
+            for q in todo:
+                reports[q] = {"error": "not run", "peak_mb": float("nan")}
+            return reports
+
+
+def collect(args, engines: list[str], questions: list[str]) -> dict[tuple[str, str], dict]:
+    """Every (question, engine)'s report: logged ones (``--replay``, ``--resume``) or fresh, one
+    child per engine and task."""
     if args.replay is not None:
-        return args.replay.get((question, engine), {"error": "not run", "peak_mb": float("nan")})
-    if (question, engine) in args.resume:
-        report = args.resume[(question, engine)]
-        print(f"{question} {engine}: {report}", file=sys.stderr, flush=True)  # this run's log complete too
-        return report
-    cmd = [sys.executable, "-m", "benchmarks.h2o", "--worker", engine, "--question", question,
-           "--rows", str(args.rows), "--na", str(args.na), "--cache", str(args.cache)]
-    report = run_child(cmd, ROOT, timeout=args.timeout)
-    print(f"{question} {engine}: {report}", file=sys.stderr, flush=True)
-    return report
+        return args.replay
+    reports = dict(args.resume)
+    for task in dict.fromkeys(task_of(q) for q in questions):  # in the order asked
+        for e in engines:
+            todo = [q for q in questions if task_of(q) == task and (q, e) not in reports]
+            if not todo and (f"load-{task}", e) in reports:
+                continue
+            for q, report in run_engine(e, task, todo, args).items():
+                reports.setdefault((q, e), report)
+    return reports
 
 
 def _read_log(path: Path) -> dict[tuple[str, str], dict]:
@@ -119,27 +204,42 @@ def _cell(r: dict, base: float | None) -> str:
     return f"{s:.2f}" + (f" ({s / base:.1f}x)" if base and r is not None else "")
 
 
+def _cpu_cell(r: dict) -> str:
+    return f"{min(r['cpu']):.2f}" if "cpu" in r and "error" not in r else ""
+
+
+def _mb_cell(r: dict) -> str:
+    """Peak resident MB; in brackets its increase over the loaded tables' (a question's own)."""
+    extra = r.get("extra_mb")
+    return f"{r['peak_mb']:.0f}" + (f" ({extra:+.0f})" if extra and "error" not in r else "")
+
+
+NOT_RUN = {"error": "not run", "peak_mb": float("nan")}
+
+
 def _geomean(values: list[float]) -> float:
     return math.exp(sum(map(math.log, values)) / len(values))
 
 
-def table(args, engines: list[str], questions: list[str]) -> list[str]:
+def table(reports: dict[tuple[str, str], dict], engines: list[str], questions: list[str]) -> list[str]:
     ref = engines[0]
     lines = [
         "| question | " + " | ".join(f"{e} s" + ("" if e == ref else f" (x {ref})") for e in engines)
+        + " | " + " | ".join(f"{e} CPU s" for e in engines)
         + " | " + " | ".join(f"{e} MB" for e in engines) + " | answers agree |",
-        "|---|" + "---:|" * (2 * len(engines)) + "---|",
+        "|---|" + "---:|" * (3 * len(engines)) + "---|",
     ]
     notes: list[str] = []
     best: dict[str, dict[str, float]] = {e: {} for e in engines}
     tasks = list(dict.fromkeys(task_of(q) for q in questions))  # in the order asked: --questions j1,...,q10 runs the joins first
     for task in tasks:
-        floor = {e: spawn(e, f"load-{task}", args) for e in engines}
+        floor = {e: reports.get((f"load-{task}", e), NOT_RUN) for e in engines}
         lines.append(f"| *load {task} tables (not timed in the questions)* | "
                      + " | ".join(_cell(floor[e], None) for e in engines) + " | "
-                     + " | ".join(f"{floor[e]['peak_mb']:.0f}" for e in engines) + " | |")
+                     + " | ".join(_cpu_cell(floor[e]) for e in engines) + " | "
+                     + " | ".join(_mb_cell(floor[e]) for e in engines) + " | |")
         for q in [q for q in questions if task_of(q) == task]:
-            rep = {e: spawn(e, q, args) for e in engines}
+            rep = {e: reports.get((q, e), NOT_RUN) for e in engines}
             for e in engines:
                 if "error" in rep[e]:
                     notes.append(f"- {q} {e}: {rep[e]['error']}")
@@ -158,7 +258,8 @@ def table(args, engines: list[str], questions: list[str]) -> list[str]:
                         notes.append(f"- {q}: {e}'s answer differs from {ref}'s: {diff}")
             lines.append(f"| {q} {TITLES[q]} | {_cell(rep[ref], None)} | "
                          + " | ".join(_cell(rep[e], base) for e in engines[1:]) + " | "
-                         + " | ".join(f"{rep[e]['peak_mb']:.0f}" for e in engines) + f" | {', '.join(verdicts)} |")
+                         + " | ".join(_cpu_cell(rep[e]) for e in engines) + " | "
+                         + " | ".join(_mb_cell(rep[e]) for e in engines) + f" | {', '.join(verdicts)} |")
     summary = []
     done = [q for q in questions if all(q in best[e] for e in engines)]
     if done:
@@ -184,21 +285,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", default=",".join(GROUPBY + JOIN))
     ap.add_argument("--engines", default=",".join(DEFAULT_ENGINES), help=f"the first is the reference; from {list(ENGINES)}")
     ap.add_argument("--cache", type=Path, default=CACHE, help="where the generated Parquet files are kept")
-    ap.add_argument("--timeout", type=float, default=900.0, help="seconds one engine may take for one question")
+    ap.add_argument("--timeout", type=float, default=900.0,
+                    help="seconds one engine may take for one question's runs (or for loading a task's tables)")
     ap.add_argument("--output", type=Path, default=None, help="default: benchmarks/results/h2o.md, h2o_na5.md for --na 5")
     ap.add_argument("--replay", type=Path, default=None,
                     help="write the table from the reports a run printed to stderr (its log) instead of running")
     ap.add_argument("--resume", type=Path, default=None,
                     help="take the reports a run cut short logged (its stderr) and run only the rest")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument("--question", help=argparse.SUPPRESS)
+    ap.add_argument("--question", help=argparse.SUPPRESS)  # the generate worker's task
+    ap.add_argument("--task", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker == "generate":
         (ensure_groupby if args.question == "groupby" else ensure_join)(args.rows, args.na, args.cache)
         print(json.dumps({}))
         return 0
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.question, args.rows, args.na, args.cache)))
+        run_worker(args.worker, args.task, args.questions.split(","), args.rows, args.na, args.cache)
         return 0
     if args.output is None:
         args.output = results_file(args.na)
@@ -232,11 +335,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Data: {groupby_name(args.rows, args.na)} (group-by) and {join_name(args.rows, args.na)} (join), generated by "
         "benchmarks/h2o_data.py. Each cell: the better of two runs in one process, seconds; in brackets the "
-        f"ratio to {engines[0]}'s time (above 1: slower). MB: that process's peak resident memory, the loaded "
-        "tables included. frames and dask: threads scheduler, "
+        f"ratio to {engines[0]}'s time (above 1: slower). CPU s: user + sys seconds of the cheaper run. MB: the "
+        "peak resident memory while answering, the loaded tables included (in brackets: over them). frames and dask: threads scheduler, "
         f"{WORKERS} workers." + replayed,
         "",
-        *table(args, engines, questions),
+        *table(collect(args, engines, questions), engines, questions),
     ]
     publish(args.output, lines)
     return 0

@@ -5,6 +5,8 @@ scheduler. The generators' shapes are checked too."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -86,3 +88,53 @@ def test_generators_keep_the_db_benchmark_shapes():
     assert (t["x"].id4 == "id" + t["x"].id1.astype(str)).all()
     assert list(t["medium"].columns) == ["id1", "id2", "id4", "id5", "v2"]
     assert set(CHECKS) == set(GROUPBY + JOIN)
+
+
+def test_the_runner_loads_once_per_engine_and_task(tmp_path, capsys):
+    """The program (benchmarks/h2o.py): one child per engine and task answers all its questions,
+    each report with wall and CPU seconds and memory, answers compared; a question over
+    ``--timeout`` is reported as a timeout and the questions after it still run in a fresh child."""
+    from benchmarks import h2o
+
+    out = tmp_path / "h2o.md"
+    common = ["--rows", "3000", "--cache", str(tmp_path / "data"), "--output", str(out)]
+    h2o.main([*common, "--engines", "frames,pandas", "--questions", "q1,q6,j1"])
+    log = capsys.readouterr().err.splitlines()
+    assert sorted(line.split(":")[0] for line in log) == sorted(
+        f"{q} {e}" for q in ("load-groupby", "q1", "q6", "load-join", "j1") for e in ("frames", "pandas"))
+    (tmp_path / "run.log").write_text("\n".join(log))
+    reports = h2o._read_log(tmp_path / "run.log")
+    for (q, e), r in reports.items():
+        assert "error" not in r and len(r["cpu"]) == len(r["seconds"]) and r["peak_mb"] > 0, (q, e, r)
+    text = out.read_text()
+    assert text.count("pandas: yes") == 3 and "NO" not in text.split("|---|")[1]
+
+
+
+def test_a_question_over_the_timeout_is_killed_and_the_rest_run(tmp_path, monkeypatch):
+    import sys
+
+    from benchmarks import h2o
+    from benchmarks.common import stream_child
+
+    slow = [sys.executable, "-c", "import time; print('{}', flush=True); time.sleep(60)"]
+    assert list(stream_child(slow, tmp_path, timeout=5)) == [("{}\n", None), (None, "timeout after 5 s")]
+    assert list(stream_child([sys.executable, "-c", "raise SystemExit('bad')"], tmp_path)) == [(None, "exit 1: bad")]
+    children = []
+
+    def fake(cmd, cwd, timeout):  # the first child hangs on q1, the second answers the rest
+        todo = cmd[cmd.index("--questions") + 1].split(",")
+        children.append(todo)
+        yield json.dumps({"question": "load-groupby", "seconds": [1.0]}), None
+        if todo[0] == "q1":
+            yield None, "timeout after 1 s"
+            return
+        for q in todo:
+            yield json.dumps({"question": q, "seconds": [0.5]}), None
+
+    monkeypatch.setattr(h2o, "stream_child", fake)
+    args = h2o.argparse.Namespace(rows=3000, na=0, cache=tmp_path, timeout=1.0)
+    reports = h2o.run_engine("frames", "groupby", ["q1", "q2", "q3"], args)
+    assert children == [["q1", "q2", "q3"], ["q2", "q3"]]
+    assert reports == {"load-groupby": {"seconds": [1.0]}, "q1": {"error": "timeout after 1 s", "peak_mb": reports["q1"]["peak_mb"]},
+                       "q2": {"seconds": [0.5]}, "q3": {"seconds": [0.5]}}
