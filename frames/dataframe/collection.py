@@ -1451,6 +1451,8 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
         return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
     if func in ("mean", "std", "var") and not _is_numeric(t):
         raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
+    if func in ("any", "all") and _is_numeric(t) and not pa.types.is_boolean(t):
+        expr = call("ne", expr, Lit(0))  # pandas: a number is true when not zero (Arrow's any takes booleans only)
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
 
 

@@ -267,3 +267,17 @@ def test_nan_read_from_parquet_is_missing(tmp_path, npartitions, scheduler):
 
     raw = frames.DataFrame(read_parquet_node(str(path)))  # the node SQL reads: NaN stays a number
     assert raw.x.count().compute(scheduler=scheduler) == n
+
+
+def test_groupby_agg_named_idxmax_any_all(ddf, pdf, scheduler):
+    """The names pandas' ``agg`` takes beyond the plain reductions: ``idxmax`` / ``idxmin`` mixed
+    with others (one pass over labelled rows), ``any`` / ``all`` of numbers (true when not zero)."""
+    spec = {"x": ["idxmax", "mean"], "y": ["idxmin", "any", "all", "nunique"], "z": "idxmin"}
+    assert_eq(ddf.groupby("k").agg(spec), pdf.groupby("k").agg(spec), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").z.agg("idxmax"), pdf.groupby("k").z.agg("idxmax"), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").agg(top=("y", "idxmax"), n=("y", "size")), pdf.groupby("k").agg(top=("y", "idxmax"), n=("y", "size")),
+              scheduler=scheduler)
+    assert_eq(ddf.groupby("k")[["y", "z"]].agg(["any", "all"]), pdf.groupby("k")[["y", "z"]].agg(["any", "all"]), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").y.idxmax(), pdf.groupby("k").y.idxmax(), scheduler=scheduler)
+    with pytest.raises(InvalidArgumentError, match="'sem'"):
+        ddf.groupby("k").y.agg("sem")
