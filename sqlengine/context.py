@@ -74,7 +74,9 @@ def _file_node(path: str, fmt: str | None = None, storage_options: dict | None =
         return read_csv_auto_node(path, storage_options=storage_options)
     if kind == "json":
         return frames.read_json(path, storage_options=storage_options)._node
-    return frames.read_parquet(path, storage_options=storage_options)._node
+    from frames.dataframe.io import read_parquet_node
+
+    return read_parquet_node(path, storage_options=storage_options)  # NaN stays a number, as DuckDB
 
 
 def _checked_dialect(dialect: str) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import pandas as pd
@@ -96,7 +97,8 @@ def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None
     """Lazily read Parquet files (a file, directory, glob or URL). Filters and column selections
     made later on the DataFrame also reach the reader. ``index``: a column to make the index;
     ``calculate_divisions=True`` takes its divisions from the row groups' statistics (known when
-    every piece has them and the pieces are in order without overlap, as Dask's)."""
+    every piece has them and the pieces are in order without overlap, as Dask's). A float NaN in
+    the file is read as a missing value, as pandas reads it."""
     from frames.dataframe.io import read_parquet_node
     from frames.dataframe.indexing import parquet_divisions
 
@@ -105,6 +107,7 @@ def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None
     if index is not None and columns is not None and index not in columns:
         columns = [index, *columns]
     node = read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs)
+    node = replace(node, nan_is_null=True)  # pandas' missing value; SQL reads keep NaN a number
     if index is None:
         return DataFrame(node)
     frame = DataFrame(node)

@@ -1451,6 +1451,8 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
         return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
     if func in ("mean", "std", "var") and not _is_numeric(t):
         raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
+    if func in ("any", "all") and _is_numeric(t) and not pa.types.is_boolean(t):
+        expr = call("ne", expr, Lit(0))  # pandas: a number is true when not zero (Arrow's any takes booleans only)
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
 
 
@@ -1522,22 +1524,12 @@ def _nan_kept(expr: ScalarExpr) -> ScalarExpr:
     return expr.args[0] if isinstance(expr, Call) and expr.func == "nan_to_null" else expr
 
 
-def _nan_to_null(a):
-    """Floating NaNs as nulls (other types untouched); one pass only when there is a NaN."""
-    import pyarrow.compute as pc
-
-    if not pa.types.is_floating(a.type):
-        return a
-    nan = pc.is_nan(a)
-    if not pc.any(nan).as_py():
-        return a
-    return pc.if_else(nan, pa.scalar(None, a.type), a)
-
-
 def _register_kernels() -> None:
     from frames.dataframe.expr.kernels import register
 
-    register("nan_to_null", _nan_to_null)
+    from frames.dataframe.convert import nan_to_null
+
+    register("nan_to_null", nan_to_null)
 
 
 _register_kernels()

@@ -88,6 +88,27 @@ def normalize_table(table: pa.Table, columns=None) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names) if changed else table
 
 
+def nan_to_null(a):
+    """Floating NaNs as nulls (other types untouched), as pandas treats NaN as a missing value;
+    one pass only when there is a NaN."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_floating(a.type):
+        return a
+    nan = pc.is_nan(a)
+    if not pc.any(nan).as_py():
+        return a
+    return pc.if_else(nan, pa.scalar(None, a.type), a)
+
+
+def nan_to_null_table(table: pa.Table) -> pa.Table:
+    """``table`` with ``nan_to_null`` applied to its float columns (no copy when none holds NaN)."""
+    arrays = [nan_to_null(c) for c in table.columns]
+    if all(a is c for a, c in zip(arrays, table.columns)):
+        return table
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
 def take_rows(table: pa.Table, indices) -> pa.Table:
     """``table.take(indices)`` column by column (about 3x faster than ``Table.take`` in pyarrow 26
     on SF1 lineitem: 0.85 s against 2.4 s)."""

@@ -20,12 +20,17 @@ from frames.dataframe.expr.scalar import Cast, Col, call
 _ALIASES = {"nunique": "count_distinct", "size": "count_all", "avg": "mean", "prod": "product"}
 
 
+# pandas names answered by a labelled aggregate: the label at each group's extreme value
+_ARG_EXTREMES = {"idxmax": "arg_max", "idxmin": "arg_min"}
+
+
 def _func_name(func: Any) -> str:
     if callable(func):
         func = getattr(func, "__name__", str(func))
     name = _ALIASES.get(func, func)
-    if name not in AGGREGATE_FUNCTIONS:
-        raise InvalidArgumentError(f"unsupported aggregation {func!r}; supported: sum, mean, count, size, min, max, nunique, std, var, first, last, median, any, all")
+    if name not in AGGREGATE_FUNCTIONS and name not in _ARG_EXTREMES:
+        raise InvalidArgumentError(f"unsupported aggregation {func!r}; supported: sum, mean, count, size, min, max, nunique, std, var, "
+                                   "first, last, median, prod, any, all, idxmax, idxmin")
     return name
 
 
@@ -72,7 +77,13 @@ class GroupBy:
         projected under private names (a column may be a key as well: ``groupby("k").k.count()``)
         and outputs named like a key are renamed back at ``compute()``. ``split_out`` above 1
         (Dask's): that many output partitions, hash-partitioned on the keys, merged in parallel;
-        their groups are then not sorted (as Dask's default ``sort=None``)."""
+        their groups are then not sorted (as Dask's default ``sort=None``). ``idxmax`` / ``idxmin``
+        items aggregate the rows' labels (see ``_arg_extreme``)."""
+        if any(func in _ARG_EXTREMES for _, _, func, _ in items):
+            grouped, label = self._with_labels()
+            items = [(out, label, _ARG_EXTREMES[func], {**options, "other": Col(column)}) if func in _ARG_EXTREMES
+                     else (out, column, func, options) for out, column, func, options in items]
+            return grouped._aggregate(items, labels, series, split_out, casts)
         schema = self._frame._node.schema
         exprs: dict[str, Any] = {k: Col(k) for k in self._keys}
         specs, labels = [], dict(labels or {})
@@ -295,9 +306,13 @@ class GroupBy:
         if not skipna:
             raise InvalidArgumentError(f"groupby {func.replace('arg_', 'idx')} supports skipna=True only")
         columns = self._value_columns(numeric_only)
+        return self._aggregate([(c, c, func.replace("arg_", "idx"), {}) for c in columns])
+
+    def _with_labels(self) -> tuple["GroupBy", str]:
+        """This grouping over the frame with each row's label as a column (``DataFrame.idxmax``'s)."""
         node, label = self._labelled._labelled()
-        grouped = GroupBy(DataFrame(node), self._keys, self._sort, self._dropna, self._as_index, columns, self._series, self._observed)
-        return grouped._aggregate([(c, label, func, {"other": Col(c)}) for c in columns])
+        return GroupBy(DataFrame(node), self._keys, self._sort, self._dropna, self._as_index, self._selection,
+                       self._series, self._observed), label
 
     def nlargest(self, n: int = 5):
         """Each group's ``n`` largest values of the selected column, groups in key order, each

@@ -233,3 +233,51 @@ def test_comparisons_of_arithmetic_stay_plain(tmp_path):
     for op in ["__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"]:
         assert_eq(getattr(ddf.x / ddf.y, op)(1), getattr(pdf.x / pdf.y, op)(1))
         assert_eq(ddf[getattr(ddf.x / ddf.y, op)(1)], pdf[getattr(pdf.x / pdf.y, op)(1)], check_index=False)
+
+
+def test_nan_read_from_parquet_is_missing(tmp_path, npartitions, scheduler):
+    """A Parquet file written by Arrow, DuckDB or Spark holds float NaN as a value (pandas'
+    ``to_parquet`` writes nulls); pandas reads either as missing, so ``count``, ``mean``, group
+    sums and ``fillna`` skip it. SQL over the same file keeps NaN a number, as DuckDB does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(5)
+    n = 40
+    x = np.where(rng.random(n) < 0.3, np.nan, rng.normal(0, 1, n).round(3))
+    table = pa.table({"k": rng.integers(0, 3, n), "x": pa.array(x, from_pandas=False), "y": rng.integers(0, 5, n)})
+    assert pa.compute.is_nan(table["x"]).to_numpy().any() and table["x"].null_count == 0
+    path = tmp_path / "nan"
+    path.mkdir()
+    bounds = np.linspace(0, n, npartitions + 1).astype(int)
+    for i in range(npartitions):  # one file a partition
+        pq.write_table(table.slice(bounds[i], bounds[i + 1] - bounds[i]), path / f"part{i}.parquet")
+    pdf, ddf = pd.read_parquet(path), frames.read_parquet(str(path))
+    assert ddf.npartitions == npartitions
+    for got, want in [(ddf.x.count(), pdf.x.count()), (ddf.x.mean(), pdf.x.mean()), (ddf.x.std(), pdf.x.std()),
+                      (ddf.x.nunique(), pdf.x.nunique()), (ddf.x.isna().sum(), pdf.x.isna().sum()),
+                      (ddf.count(), pdf.count()), (ddf.x.describe(), pdf.x.describe())]:
+        assert_eq(got, want, scheduler=scheduler, check_exact=False)
+    assert_eq(ddf.groupby("k").x.agg(["count", "sum", "mean", "min", "max"]),
+              pdf.groupby("k").x.agg(["count", "sum", "mean", "min", "max"]), scheduler=scheduler, check_exact=False)
+    assert_eq(ddf.x.fillna(-1.0), pdf.x.fillna(-1.0), scheduler=scheduler)
+    assert_eq(ddf[ddf.x.isna()], pdf[pdf.x.isna()], check_index=False, scheduler=scheduler)
+    assert_eq(ddf.dropna(), pdf.dropna(), check_index=False, scheduler=scheduler)
+    from frames.dataframe.io import read_parquet_node
+
+    raw = frames.DataFrame(read_parquet_node(str(path)))  # the node SQL reads: NaN stays a number
+    assert raw.x.count().compute(scheduler=scheduler) == n
+
+
+def test_groupby_agg_named_idxmax_any_all(ddf, pdf, scheduler):
+    """The names pandas' ``agg`` takes beyond the plain reductions: ``idxmax`` / ``idxmin`` mixed
+    with others (one pass over labelled rows), ``any`` / ``all`` of numbers (true when not zero)."""
+    spec = {"x": ["idxmax", "mean"], "y": ["idxmin", "any", "all", "nunique"], "z": "idxmin"}
+    assert_eq(ddf.groupby("k").agg(spec), pdf.groupby("k").agg(spec), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").z.agg("idxmax"), pdf.groupby("k").z.agg("idxmax"), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").agg(top=("y", "idxmax"), n=("y", "size")), pdf.groupby("k").agg(top=("y", "idxmax"), n=("y", "size")),
+              scheduler=scheduler)
+    assert_eq(ddf.groupby("k")[["y", "z"]].agg(["any", "all"]), pdf.groupby("k")[["y", "z"]].agg(["any", "all"]), scheduler=scheduler)
+    assert_eq(ddf.groupby("k").y.idxmax(), pdf.groupby("k").y.idxmax(), scheduler=scheduler)
+    with pytest.raises(InvalidArgumentError, match="'sem'"):
+        ddf.groupby("k").y.agg("sem")

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from exec import Ref, Task
-from frames.dataframe.convert import engine_schema, normalize_table
+from frames.dataframe.convert import engine_schema, nan_to_null_table, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.dataframe.expr.blockwise import filter_table
 from frames.dataframe.expr.dictionary import evaluate as dictionary_evaluate
@@ -236,6 +236,9 @@ class ParquetScan(Scan):
     # this scan at run time: its row groups, and its rows too when ``rows``
     # (``frames.dataframe.expr.runtime_filter``)
     runtime_filters: tuple = ()
+    # float NaN read as a missing value, as pandas and Dask treat it (``frames.read_parquet``); SQL
+    # keeps NaN a number, as DuckDB does (a file written by pandas holds nulls, other writers NaN)
+    nan_is_null: bool = False
 
     label = "parquet-scan"
 
@@ -310,7 +313,7 @@ class ParquetScan(Scan):
             key = (self.name, i)
             task_piece = replace(piece)  # a fresh copy: statistics decoded for pruning do not travel with the task
             lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
-                                       self.filter, out_schema, self.dictionary_outputs, runtime)
+                                       self.filter, out_schema, self.dictionary_outputs, runtime, self.nan_is_null)
             keys.append(key)
         return keys
 
@@ -386,11 +389,12 @@ class ParquetScan(Scan):
 
 def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, needed: list[str],
                predicate: ScalarExpr | None, out_schema: pa.Schema, encoded: frozenset[str] = frozenset(),
-               runtime: list[tuple[str, Any, bool]] = ()) -> pa.Table:
+               runtime: list[tuple[str, Any, bool]] = (), nan_is_null: bool = False) -> pa.Table:
     """One partition: the piece's row groups (``fs`` None: a local path), partition columns, filter.
     Columns in ``encoded`` stay dictionaries where the piece reads them so. ``runtime``: (column,
     ``KeySet`` or None, rows) from joins' small sides: row groups without any of the keys are
-    skipped, and with ``rows`` the rows without one dropped."""
+    skipped, and with ``rows`` the rows without one dropped. ``nan_is_null``: float NaNs become
+    nulls before the filter (pandas' missing value)."""
     runtime = [(c, keys, rows) for c, keys, rows in runtime if keys is not None]
     if runtime:
         piece = _runtime_row_groups(piece, runtime)
@@ -416,6 +420,8 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
         table = normalize_table(table)
     else:
         table = normalize_table(table, [c for c in table.column_names if c not in dictionary])
+    if nan_is_null:
+        table = nan_to_null_table(table)
     values = dict(piece.partition)
     for name, kind in partition_types.items():
         if name in needed:  # a file without this key (shallower directory) gets NULLs
