@@ -38,6 +38,8 @@ def _glibc_keeps_freed_memory() -> None:
 
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") != "system" or platform.libc_ver()[0] != "glibc":
         return  # another allocator (mimalloc, jemalloc) or C library: its own policy
+    if "SQLENGINE_WORKER_PATH" in os.environ:
+        return  # a process pool's worker (``exec.process_pool``): memory it keeps serves no other process
     import ctypes
 
     try:

@@ -53,7 +53,7 @@ def _mallopt_calls(monkeypatch, env: dict) -> list:
     libs = []
     monkeypatch.setattr(ctypes, "CDLL", lambda name: libs.append(_Libc(name)) or libs[-1])
     monkeypatch.setattr(platform, "libc_ver", lambda: ("glibc", "2.36"))
-    for k in [k for k in os.environ if k.startswith("MALLOC_") or k == "ARROW_DEFAULT_MEMORY_POOL"]:
+    for k in [k for k in os.environ if k.startswith("MALLOC_") or k in ("ARROW_DEFAULT_MEMORY_POOL", "SQLENGINE_WORKER_PATH")]:
         monkeypatch.delenv(k)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -74,3 +74,8 @@ def test_glibc_settings_in_the_environment_win(monkeypatch):
 
 def test_other_allocators_keep_their_own_policy(monkeypatch):
     assert _mallopt_calls(monkeypatch, {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == []
+
+
+def test_process_pool_workers_keep_glibc_defaults(monkeypatch):
+    env = {"ARROW_DEFAULT_MEMORY_POOL": "system", "SQLENGINE_WORKER_PATH": "[]"}
+    assert _mallopt_calls(monkeypatch, env) == []
