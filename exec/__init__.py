@@ -24,6 +24,37 @@ os.environ.setdefault("MIMALLOC_ALLOW_LARGE_OS_PAGES", "1")
 PURGE_DELAY_MS = "10000"
 os.environ.setdefault("MIMALLOC_PURGE_DELAY", PURGE_DELAY_MS)
 
+
+def _glibc_keeps_freed_memory() -> None:
+    """With the C library's malloc (the default above) on glibc: blocks up to 32 MB come from the
+    heap, not a fresh ``mmap`` each, and up to 256 MB freed at a heap's top stay for reuse. glibc's
+    own defaults (a threshold that starts at 128 KB, a 128 KB trim) map and unmap a partition's
+    columns each time, and every page of them faults in again zeroed: the 22 TPC-H queries at SF1 on
+    the sync scheduler took 673k page faults and 3.1 s of system time, 91k and 0.7 s with these
+    settings (threads: 3.1 s against 1.3 s), for 1% more peak resident memory (544 against 550 MB).
+    Under a ``memory_limit`` the pool's ``release_unused`` (``malloc_trim``) still hands freed memory
+    back. glibc's ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` in the environment win."""
+    import platform
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") != "system" or platform.libc_ver()[0] != "glibc":
+        return  # another allocator (mimalloc, jemalloc) or C library: its own policy
+    if "SQLENGINE_WORKER_PATH" in os.environ:
+        return  # a process pool's worker (``exec.process_pool``): memory it keeps serves no other process
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # a glibc without the usual soname: leave its defaults
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        libc.mallopt(m_mmap_threshold, 32 * 2**20)  # glibc's largest (HEAP_MAX_SIZE / 2 on 64 bits)
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        libc.mallopt(m_trim_threshold, 256 * 2**20)
+
+
+_glibc_keeps_freed_memory()
+
 from exec import config
 from exec.callbacks import Callback
 from exec.core import ResultTransferError, TaskError, WorkerDiedError, get_async
