@@ -31,7 +31,7 @@ import re
 import resource
 import sys
 import time
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from benchmarks.common import publish, run_child, stream_child
@@ -278,6 +278,14 @@ def table(reports: dict[tuple[str, str], dict], engines: list[str], questions: l
     return lines + [""] + summary + notes
 
 
+def _version(name: str) -> str:
+    """A package's version, or "not installed" (the test extras have no Polars)."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=lambda v: int(float(v)), default=10_000_000, help="rows of the group-by and x tables (default 1e7)")
@@ -318,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in report:
             raise SystemExit(f"generating the {task} data failed: {report['error']}")
     # peers' versions without importing them: a child's peak memory counts what it inherits at fork
-    v = {name: version(name) for name in ("pandas", "dask", "polars", "duckdb", "pyarrow")}
+    v = {name: _version(name) for name in ("pandas", "dask", "polars", "duckdb", "pyarrow")}
     load = os.getloadavg()
     cmd = f"python -m benchmarks.h2o --rows {pretty(args.rows)} --na {args.na}"
     if engines != DEFAULT_ENGINES:
