@@ -467,7 +467,7 @@ NAMED: dict[str, Callable[[Translate, exp.Anonymous], ScalarExpr]] = {
     "list_extract": _anonymous("sql_list_element", 2, "list_extract"),
     "array_extract": _anonymous("sql_list_element", 2, "array_extract"),
     "list_element": _anonymous("sql_list_element", 2, "list_element"),
-    "list_slice": lambda t, e: call("sql_list_slice", *[t(a) for a in e.expressions]) if len(e.expressions) in (2, 3) else _args(e, 3, "list_slice"),
+    "list_slice": _anonymous("sql_list_slice", 3, "list_slice"),
     "list_position": _anonymous("sql_list_position", 2, "list_position"),
     "list_indexof": _anonymous("sql_list_position", 2, "list_indexof"),
     "list_reverse": _anonymous("sql_list_reverse", 1, "list_reverse"),

@@ -150,33 +150,35 @@ def list_slice(lists, begin=None, end=None):
     return _scalar_result(args, run)
 
 
+def _matches(l, v, n):
+    """(each value's row, whether it equals its row's ``v``, the rows' starts, the lists' and
+    ``v``'s validity): what list_contains and list_position read."""
+    values, starts, lengths, valid = _layout(_lists(l, n))
+    parent = np.repeat(np.arange(n), lengths)
+    wanted = _array(v, n)
+    target = common_type([values.type, wanted.type])
+    same = pc.equal(cast_value(values, target), cast_value(wanted, target).take(pa.array(parent, pa.int64())))
+    hit = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
+    known = np.asarray(pc.is_valid(wanted).to_numpy(zero_copy_only=False), dtype=bool)
+    return parent, hit, starts, valid, known
+
+
 def list_contains(lists, value):
     """Whether the list holds ``value``: NULL for a NULL list or a NULL value (DuckDB)."""
     def run(l, v, n):
-        l = _lists(l, n)
-        values, starts, lengths, valid = _layout(l)
-        parent = np.repeat(np.arange(n), lengths)
-        wanted = _array(v, n)
-        target = common_type([values.type, wanted.type])
-        same = pc.equal(cast_value(values, target), cast_value(wanted, target).take(pa.array(parent, pa.int64())))
-        hit = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
+        parent, hit, _, valid, known = _matches(l, v, n)
         found = np.bincount(parent[hit], minlength=n) > 0
-        known = valid & np.asarray(pc.is_valid(wanted).to_numpy(zero_copy_only=False), dtype=bool)
-        return pa.array(found, pa.bool_(), mask=~known)
+        return pa.array(found, pa.bool_(), mask=~(valid & known))
     return _scalar_result([lists, value], run)
 
 
 def list_position(lists, value):
     """The 1-based position of the first ``value`` in the list, NULL when absent."""
     def run(l, v, n):
-        values, starts, lengths, valid = _layout(_lists(l, n))
-        parent = np.repeat(np.arange(n), lengths)
-        wanted = _array(v, n)
-        target = common_type([values.type, wanted.type])
-        same = pc.equal(cast_value(values, target), cast_value(wanted, target).take(pa.array(parent, pa.int64())))
-        hit = np.flatnonzero(np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool))
+        parent, hit, starts, valid, _ = _matches(l, v, n)
+        at = np.flatnonzero(hit)
         best = np.full(n, np.iinfo(np.int64).max)
-        np.minimum.at(best, parent[hit], hit)
+        np.minimum.at(best, parent[at], at)
         found = best != np.iinfo(np.int64).max
         return pa.array(np.where(found, best - starts + 1, 0), pa.int32(), mask=~(found & valid))
     return _scalar_result([lists, value], run)
