@@ -293,11 +293,11 @@ def main() -> None:
 
 def _remove(directories: set) -> None:
     """Remove the directories (in ``/dev/shm``) this worker was handed, with what is in them."""
-    import shutil
+    from exec.store import remove_directory
 
     for d in directories:
         if d:
-            shutil.rmtree(d, ignore_errors=True)
+            remove_directory(d)
 
 
 def _preload(modules: str) -> None:

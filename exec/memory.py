@@ -12,14 +12,13 @@ RAM and spills by being written from that worker straight to the spill directory
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from typing import Any, Callable, Hashable, Iterable
 
-from exec.store import Handle, sizeof, store
+from exec.store import Handle, remove_directory, sizeof, store
 
 Key = Hashable
 _TARGET = 0.8  # a spill brings the bytes held down to this share of what may be held (no spill per result)
@@ -158,7 +157,7 @@ class Held:
         self.in_ram = 0
         for d in (self._dir, self._share):
             if d is not None:
-                shutil.rmtree(d, ignore_errors=True)
+                remove_directory(d)
         self._dir = self._share = None
 
 
@@ -277,5 +276,5 @@ def operator_spill_directory(root: str):
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_directory(path)
         _release_unused()

@@ -33,7 +33,7 @@ from exec._worker import Kept, Local, read_frame, write_frame
 from exec.core import ResultTransferError, TaskError, WorkerDiedError, run_batch
 from exec.errors import MemoryLimitError
 from exec.memory import note_spill
-from exec.store import Handle, Stored, dumps, loads
+from exec.store import Handle, Stored, dumps, loads, remove_directory
 from exec.trampoline import Trampoline
 
 _WORKER_PURGE_DELAY = "100"  # ms: memory a worker frees serves no other process (see exec/__init__)
@@ -609,11 +609,8 @@ class ProcessPool:
                 w.proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 w.kill()
-        if share_dirs:
-            import shutil
-
-            for d in share_dirs:
-                shutil.rmtree(d, ignore_errors=True)
+        for d in share_dirs:
+            remove_directory(d)
 
 
 def _transfer_error(ref: WorkerRef, failure) -> BaseException:

@@ -208,6 +208,24 @@ def _write_table(path: str, table) -> None:
         f.write(struct.pack("<Q", end - start))
 
 
+def remove_directory(path: str) -> None:
+    """Remove ``path`` and what is in it, even while a worker is still writing a file there.
+
+    ``shutil.rmtree`` lists a directory, unlinks what it found, then removes it; a file created
+    in between (a process worker storing a result of a computation that was just interrupted)
+    makes the last step fail, and ``ignore_errors`` would leave the directory behind. Trying
+    again removes that file; once the directory is gone no writer can recreate it (``store``
+    never creates directories), so a few short retries suffice."""
+    import shutil
+    import time
+
+    for attempt in range(8):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return
+        time.sleep(0.005 * 2 ** attempt)
+
+
 def store(value: Any, directory: str, nbytes: int | None = None) -> Stored:
     """Write ``value`` to a new file under ``directory``; raises what pickling raises (the caller
     keeps values it cannot store in memory)."""
