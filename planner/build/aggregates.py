@@ -40,8 +40,8 @@ _AGGS = {exp.Sum: "sum", exp.Avg: "mean", exp.Min: "min", exp.Max: "max", exp.Co
          exp.CountIf: "count_if", exp.ApproxDistinct: "count_distinct", exp.Corr: "corr", exp.CovarPop: "covar_pop",
          exp.CovarSamp: "covar_samp", exp.Median: "median", exp.PercentileCont: "quantile_cont",
          exp.PercentileDisc: "quantile_disc", exp.Quantile: "quantile_disc", exp.Mode: "mode", exp.ArgMin: "arg_min",
-         exp.ArgMax: "arg_max", exp.GroupConcat: "string_agg", exp.ArrayAgg: "list", exp.First: "first",
-         exp.Last: "last", exp.BitwiseAndAgg: "bit_and", exp.BitwiseOrAgg: "bit_or", exp.BitwiseXorAgg: "bit_xor"}
+         exp.ArgMax: "arg_max", exp.GroupConcat: "string_agg", exp.ArrayAgg: "list", exp.First: "first_value",
+         exp.Last: "last_value", exp.BitwiseAndAgg: "bit_and", exp.BitwiseOrAgg: "bit_or", exp.BitwiseXorAgg: "bit_xor"}
 # aggregates of two arguments: the second is projected as its own column (AggSpec option "other")
 _TWO_ARGUMENTS = {"corr", "covar_pop", "covar_samp", "arg_min", "arg_max"}
 

@@ -76,6 +76,9 @@ _PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
     "std": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),
     "first": (("first", "first"),),
     "last": (("last", "last"),),
+    # SQL's first / last (DuckDB's): the first row's value even when it is NULL
+    "first_value": (("first_value", "first_value"),),
+    "last_value": (("last_value", "last_value"),),
     "any": (("any", "any"),),
     "all": (("all", "all"),),
     "count_if": (("sum_int", "sum"),),
@@ -146,7 +149,19 @@ def _combined(column):
 def _pa_func(kind: str) -> str:
     if kind.startswith("pair_"):
         return "count" if kind == "pair_count" else "sum"
-    return {"sumsq": "sum", "count_all": "count_all", "sum_int": "sum", "gather": "list", "gather_key": "list"}.get(kind, kind)
+    return {"sumsq": "sum", "count_all": "count_all", "sum_int": "sum", "gather": "list", "gather_key": "list",
+            "first_value": "first", "last_value": "last"}.get(kind, kind)
+
+
+def _aggregation(column: str, kind: str) -> tuple:
+    """The Arrow aggregation computing (or merging) partial ``kind`` of ``column``: sums stay NULL
+    for a group without values; ``first_value`` / ``last_value`` keep a NULL first / last value."""
+    func = _pa_func(kind)
+    if func == "sum":
+        return (column, func, pc.ScalarAggregateOptions(skip_nulls=True, min_count=1))
+    if kind in ("first_value", "last_value"):
+        return (column, func, pc.ScalarAggregateOptions(skip_nulls=False))
+    return (column, func)
 
 
 @dataclass(frozen=True)
@@ -220,8 +235,7 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
                 else:
                     name = f"__u{len(computed)}"
                     cols[name] = _partial_input(spec, kind, table)
-                    opts = pc.ScalarAggregateOptions(skip_nulls=True, min_count=1) if _pa_func(kind) == "sum" else None
-                    aggs.append((name, _pa_func(kind), opts) if opts else (name, _pa_func(kind)))
+                    aggs.append(_aggregation(name, kind))
                     computed[what] = f"{name}_{_pa_func(kind)}"
             partials.append((f"__p{i}_{j}", computed[what]))
     work = pa.table(cols) if cols else pa.table({"__dummy": pa.nulls(table.num_rows)})
@@ -232,7 +246,7 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
 
 # Partial kinds whose value for a one-row group is a function of that row alone (not the lists
 # of gathered aggregates, whose merge orders by row position)
-_ROW_KINDS = frozenset({"sum", "count", "count_all", "min", "max", "first", "last", "any", "all", "sum_int", "product",
+_ROW_KINDS = frozenset({"sum", "count", "count_all", "min", "max", "first", "last", "first_value", "last_value", "any", "all", "sum_int", "product",
                         "sumsq", "pair_count", "pair_x", "pair_y", "pair_xy", "pair_xx", "pair_yy"})
 SAMPLE_ROWS = 1 << 16  # at most these rows of a partition (and a quarter of them) grouped to estimate its groups
 ROW_PARTIALS_MIN_ROWS = 1024  # smaller partitions are aggregated as they come
@@ -338,13 +352,14 @@ def _combine(tables: list[pa.Table], plan: _Plan) -> pa.Table:
     for i, spec in plan.regular:
         for j, (_, how) in enumerate(_PARTIALS[spec.func]):
             (gathered if how == "gather" else merged).append((f"__p{i}_{j}", how))
+    merged = [_aggregation(name, how) for name, how in merged]
     if not gathered:
         out = _group(table, list(plan.keys), merged)
         return out.rename_columns(_partial_names(out.column_names, plan))
     # gathered lists: each group's input rows, in order, then their lists concatenated
     table = table.append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     out = _group(table, list(plan.keys), merged + [("__row", "list")])
-    aggregated = iter([n for n, _ in merged] + ["__rows"])
+    aggregated = iter([m[0] for m in merged] + ["__rows"])
     out = out.rename_columns([n if n in plan.keys else next(aggregated) for n in out.column_names])
     rows = _combined(out.column("__rows"))
     for name, _ in gathered:

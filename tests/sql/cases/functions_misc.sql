@@ -6,6 +6,9 @@ SELECT g, bit_or(n) AS o, bit_and(n) AS a, bit_xor(n) AS x FROM mt GROUP BY g OR
 SELECT bit_or(n) AS o, bit_and(n) AS a, bit_xor(n) AS x, bit_or(id::TINYINT) AS t FROM mt;
 SELECT bit_or(n) AS o FROM mt WHERE id > 100;
 SELECT g, any_value(s IS NOT NULL) AS a, first(g) AS f, last(g) AS l FROM mt GROUP BY g ORDER BY g;
+-- first / last keep a NULL first / last value (DuckDB's); any_value skips NULLs
+SELECT g, first(n) AS f, last(n) AS l, first(s) AS fs, last(s) AS ls, any_value(n) AS a FROM mt GROUP BY g ORDER BY g;
+SELECT first(s) AS f, last(n) AS l, any_value(s) AS a FROM mt WHERE id > 2;
 SELECT id, s SIMILAR TO 'a.*' AS a, s NOT SIMILAR TO '[a-c][a-z]+a' AS b, s SIMILAR TO 'pp' AS c FROM mt ORDER BY id;
 SELECT id, to_base64(encode(s)) AS a, base64(encode(g)) AS b, from_base64(to_base64(encode(s))) = encode(s) AS c FROM mt ORDER BY id;
 SELECT round(pi(), 6) AS p, current_date = today() AS d, now() = now() AS n, current_date IS NOT NULL AS e;
