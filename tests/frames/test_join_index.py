@@ -1,6 +1,7 @@
 """Joins on integer-coded keys (``frames.dataframe.expr.join_index``) against pandas' merge.
 
-Every join type, built on either side, through the direct-address table and the hash index, with
+Every join type, built on either side, through the direct-address table, the ranked bitmap and the
+hash index, with
 NULL keys (which never match, as in SQL), repeated keys on both sides, keys out of the build side's
 range, several keys at once, and the key types that have integer codes; then the same through
 DataFrame merges over 1, 2 and 7 partitions on every scheduler and join strategy.
@@ -90,6 +91,7 @@ def test_broadcast_index_is_built_once_and_probed_by_each_partition(how, side):
 @pytest.mark.parametrize("how", HOWS)
 def test_hash_index_path_for_keys_too_spread_for_a_table(how, monkeypatch):
     monkeypatch.setattr(join_index, "DENSE_SPAN_MAX", 8)
+    monkeypatch.setattr(join_index, "RANK_SPAN_MAX", 8)
     rng = np.random.default_rng(11)
     left, right = _tables(rng, 150, 120, 50, offset=-25)  # negative keys too
     index = join_index.build_index(right, ("rk",))
@@ -102,6 +104,7 @@ def test_hash_index_over_a_sorted_build_side_matches_pandas(how, monkeypatch):
     """A build side sorted on its keys (sorted distinct codes) is hashed in a shuffled order:
     the slots must still point at the right rows, for repeated keys and NULLs too."""
     monkeypatch.setattr(join_index, "DENSE_SPAN_MAX", 8)
+    monkeypatch.setattr(join_index, "RANK_SPAN_MAX", 8)
     rng = np.random.default_rng(12)
     left, right = _tables(rng, 150, 120, 60)
     right = right.sort_by("rk")
@@ -110,6 +113,30 @@ def test_hash_index_over_a_sorted_build_side_matches_pandas(how, monkeypatch):
     _check(join_tables(left, right, _spec(left, right, how)), _expected(left, right, how))
     sorted_left, other = right.rename_columns(["lk", "lv"]), left.rename_columns(["rk", "rv"])  # built on the left
     _check(join_tables(sorted_left, other, _spec(sorted_left, other, how)), _expected(sorted_left, other, how))
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("key_range", [50, 5_000], ids=["dups", "sparse"])
+def test_ranked_index_for_keys_too_spread_for_a_table_matches_pandas(how, key_range, monkeypatch):
+    """Keys over a range too wide for a direct-address table are ranked through a bitmap: every
+    join type, either side built, repeated keys, NULLs, negative keys and probes outside the range."""
+    monkeypatch.setattr(join_index, "DENSE_SPAN_MAX", 8)
+    rng = np.random.default_rng(13 + key_range)
+    left, right = _tables(rng, 400, 300, key_range, offset=-25)
+    index = join_index.build_index(right, ("rk",))
+    assert index.ranks is not None and index.hash_index is None
+    _check(join_tables(left, right, _spec(left, right, how)), _expected(left, right, how))
+    built_left, other = right.rename_columns(["lk", "lv"]), left.rename_columns(["rk", "rv"])
+    _check(join_tables(built_left, other, _spec(built_left, other, how)), _expected(built_left, other, how))
+
+
+def test_ranks_count_the_set_offsets_before_each_across_word_boundaries():
+    offsets = np.array([0, 1, 62, 63, 64, 65, 127, 128, 200, 255, 256, 1000], dtype=np.int64)
+    ranks = join_index._Ranks(np.concatenate([offsets, offsets[::3]]), 1001)  # repeats count once
+    assert ranks.count == len(offsets)
+    probes = np.arange(1002, dtype=np.int64)  # 1001 is the span itself: never set
+    expected = np.where(np.isin(probes, offsets), np.searchsorted(offsets, probes), len(offsets))
+    np.testing.assert_array_equal(ranks.slots(probes), expected)
 
 
 def test_dense_index_offsets_keys_far_from_zero_and_ignores_probes_outside():

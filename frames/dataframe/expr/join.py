@@ -597,16 +597,24 @@ class Join(Node):
             key = (f"{self.name}-whole{side}", 0)
             graph[key] = Task(_build_if, [Ref(k) for k in keys], schema, decision, spec, "left" if side == "l" else "right")
             whole[side] = Ref(key)
-        splits = {}
+        # A side's split task also probes the other side when that one is broadcast: output j
+        # needs every split (its buckets j), so a split that kept its partition whole for output j
+        # to probe would hold all of that side at once (TPC-H q5's lineitem at SF10: 2.9 GB held,
+        # spilled under 2 GB, and read back) where the probe's output is what is left to hold.
+        splits, probed = {}, {}
         for side, keys, on in (("l", lkeys, self.left_on), ("r", rkeys, self.right_on)):
             if kept[side]:  # already partitioned on its keys into n parts: bucket j is partition j
-                splits[side] = None
+                splits[side] = probed[side] = None
                 continue
-            splits[side] = []
+            splits[side], probed[side] = [], []
+            other = "r" if side == "l" else "l"
             for i, k in enumerate(keys):
                 key = (f"{self.name}-split{side}", i)
-                graph[key] = Task(_split_if, Ref(k), decision, on, n)
+                graph[key] = Task(_split_or_probe, Ref(k), decision, on, n, whole[other], spec,
+                                  "right" if other == "r" else "left")
                 splits[side].append(key)
+                graph[(f"{self.name}-probed{side}", i)] = Task(_probed_if, Ref(key))
+                probed[side].append((f"{self.name}-probed{side}", i))
         # Output j reads bucket j of every split through a task of its own (as ``exchange``), so a
         # split's other buckets are not inputs of j: each split is let go once its buckets are taken.
         buckets = {}
@@ -621,8 +629,8 @@ class Join(Node):
         out = []
         for j in range(n):
             key = (self.name, j)
-            graph[key] = Task(_adaptive_part, decision, j, Ref(lkeys[j]) if j < len(lkeys) else None,
-                              Ref(rkeys[j]) if j < len(rkeys) else None, whole["l"], whole["r"],
+            graph[key] = Task(_adaptive_part, decision, j, _own_part(lkeys, probed["l"], j), _own_part(rkeys, probed["r"], j),
+                              whole["l"], whole["r"],
                               buckets["l"][j] if "l" in buckets else None, buckets["r"][j] if "r" in buckets else None,
                               spec, self.left.schema, self.right.schema, task_budget())
             out.append(key)
@@ -718,22 +726,50 @@ def _build_if(tables: list[pa.Table], schema: pa.Schema, decision: str, spec: Jo
     return build_side(tables, schema, spec, side) if decision == f"broadcast_{side}" else None
 
 
-def _split_if(table: pa.Table, decision: str, keys: tuple[str, ...], n: int) -> list[pa.Table] | None:
-    return hash_split(table, keys, n) if decision == "split" else None
+def _own_part(keys: list, probed: list | None, j: int) -> Ref | None:
+    """What output ``j`` of an adaptive join reads of one side besides its buckets: the side's
+    partition ``j`` when it is kept as it is, else what its split task ``j`` probed (None unless
+    the other side was broadcast)."""
+    source = keys if probed is None else probed
+    return Ref(source[j]) if j < len(source) else None
 
 
-def _bucket_if(split: list[pa.Table] | None, j: int) -> pa.Table | None:
-    return split[j] if split is not None else None
+def _split_or_probe(table: pa.Table, decision: str, keys: tuple[str, ...], n: int, other_built, spec: JoinSpec,
+                    other_side: str) -> "list[pa.Table] | pa.Table | None":
+    """One partition's part of an adaptive join before its outputs: hash-split on the keys (a list
+    of buckets), joined with the other side when that is broadcast (a table), or nothing when this
+    side is the one broadcast."""
+    if decision == "split":
+        return hash_split(table, keys, n)
+    if decision == f"broadcast_{other_side}":
+        return join_built(other_built, table, spec, other_side)
+    return None
+
+
+def _probed_if(split: "list[pa.Table] | pa.Table | None") -> pa.Table | None:
+    """The joined partition a split task made, if it probed (so output ``j`` does not hold the
+    split's buckets)."""
+    return split if isinstance(split, pa.Table) else None
+
+
+def _bucket_if(split: "list[pa.Table] | pa.Table | None", j: int) -> pa.Table | None:
+    return split[j] if isinstance(split, list) else None
 
 
 def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table | None, left_all, right_all,
                    left_buckets: list | None, right_buckets: list | None, spec: JoinSpec, left_schema: pa.Schema,
                    right_schema: pa.Schema, budget: int | None = None) -> pa.Table:
     """Output partition ``j`` of an adaptive join, on the path ``decision`` chose (splits None: that
-    side is already partitioned on its keys, its partition ``j`` is bucket ``j``)."""
+    side is already partitioned on its keys, its partition ``j`` is bucket ``j``). A side with
+    buckets was probed by its split task when the other side is broadcast: ``left``/``right`` is
+    then already the joined partition."""
     if decision == "broadcast_right":
+        if left_buckets is not None:
+            return left if left is not None else join_built(right_all, left_schema.empty_table(), spec, "right")
         return join_built(right_all, left if left is not None else left_schema.empty_table(), spec, "right")
     if decision == "broadcast_left":
+        if right_buckets is not None:
+            return right if right is not None else join_built(left_all, right_schema.empty_table(), spec, "left")
         return join_built(left_all, right if right is not None else right_schema.empty_table(), spec, "left")
     lpart = left if left_buckets is None else concat_tables(left_buckets, left_schema)
     rpart = right if right_buckets is None else concat_tables(right_buckets, right_schema)
@@ -747,7 +783,10 @@ def _broadcastable(small: float, small_partitions: int, big: float, big_partitio
     Small sides always are. With a shared build (keys ``join_index`` codes) the side is indexed
     once and only probed per partition: a broadcast then moves ``small`` once where a shuffle moves
     both sides, so it wins up to ``SHARED_BROADCAST_BYTES`` (a bound on memory, and on the one
-    serial build). Otherwise every partition of the other side builds its own hash table of it,
+    serial build), and up to twice that when a shuffle would move ``SPLIT_RATIO`` times more: TPC-H
+    q5's 73 MB of a year's orders with their customers, met with 2.9 GB of lineitem at SF10, left
+    to the adaptive join, had every output wait for all of lineitem's splits (the join's outputs
+    held at once, 1.3 GB spilled under 2 GB) where a broadcast streams lineitem through. Otherwise every partition of the other side builds its own hash table of it,
     which pays off only while those N builds cost less than moving both sides and building once:
     with a build costing about twice a hash split per byte, ``small + 2*N*small <= small + big +
     2*small``, i.e. ``small*(2N-2) <= big``. A large side spread over several partitions is never
@@ -758,7 +797,7 @@ def _broadcastable(small: float, small_partitions: int, big: float, big_partitio
     if big_partitions == 1:
         return small_partitions == 1
     if shared_build:
-        return small <= SHARED_BROADCAST_BYTES
+        return small <= SHARED_BROADCAST_BYTES or (small <= 2 * SHARED_BROADCAST_BYTES and big >= SPLIT_RATIO * small)
     return small * (2 * big_partitions - 2) <= big
 
 

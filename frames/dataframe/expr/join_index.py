@@ -7,7 +7,10 @@ dense, so this module maps each key to a *slot* with NumPy alone:
 
 - one key, or several whose value ranges multiply into an int64, becomes one int64 code;
 - codes within a compact range index a direct-address table (``slot = code - lo``: the "perfect
-  hash join" of DuckDB and others), otherwise a pandas hash index over the distinct codes;
+  hash join" of DuckDB and others); codes spread thinner over a range still of bounded size are
+  ranked among the build side's distinct codes through a bitmap of the range with a running count
+  per 64-bit word (``_Ranks``: a quarter byte per value of the range, no hashing); otherwise a
+  pandas hash index over the distinct codes;
 - a slot holds one build row (the common case: a primary key) or, when keys repeat, a run of the
   build rows sorted by slot (``run_start``/``run_length`` into ``order``).
 
@@ -35,6 +38,11 @@ import pyarrow.compute as pc
 DENSE_SPAN_PER_ROW = 64
 DENSE_SPAN_MIN = 1 << 23
 DENSE_SPAN_MAX = 1 << 24
+# A ranked range (``_Ranks``) costs a quarter byte per value: up to 64 MB, and 128 bytes per build
+# row. A probe ranks a key in about 11 ns where the hash index takes 40 to 50 (1M sorted probe keys
+# against 2.27M keys spread over 60M values: TPC-H q5's lineitem against a year's orders at SF10).
+RANK_SPAN_MAX = 1 << 28
+RANK_SPAN_PER_ROW = 512
 _CODE_LIMIT = 1 << 62  # multi-key codes must stay below this (int64, with room to spare)
 
 
@@ -133,6 +141,38 @@ def _columns(table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None
     return values, valid
 
 
+class _Ranks:
+    """Each offset's rank among a set of distinct offsets in ``[0, span)``: a bit per offset in
+    64-bit words and, per word, how many set bits come before it. An offset not in the set (``span``
+    included, always clear) ranks as ``count``, the index's empty last slot."""
+
+    __slots__ = ("words", "before", "count")
+
+    def __init__(self, offsets: np.ndarray, span: int):
+        # sorted, then the first of each run: NumPy 2.4's np.unique takes 1.6 s for 2.27M distinct
+        # int64 (hashing), the sort 0.03 s
+        distinct = np.sort(offsets)
+        if len(distinct):
+            distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
+        self.count = len(distinct)
+        self.words = np.zeros(span // 64 + 1, dtype=np.uint64)
+        word = distinct >> 6
+        if len(distinct):
+            starts = np.flatnonzero(np.concatenate([[True], word[1:] != word[:-1]]))
+            bits = np.left_shift(np.uint64(1), (distinct & 63).astype(np.uint64))
+            self.words[word[starts]] = np.bitwise_or.reduceat(bits, starts)
+        self.before = np.zeros(len(self.words), dtype=np.int64)
+        np.cumsum(np.bitwise_count(self.words[:-1]), out=self.before[1:])
+
+    def slots(self, offsets: np.ndarray) -> np.ndarray:
+        """The rank of each offset (in ``[0, span]``), ``count`` where it is not in the set."""
+        word = offsets >> 6
+        # the offset's bit moved to the top: the bits at and below it are the only ones left
+        upto = self.words[word] << (np.uint64(63) - (offsets & 63).astype(np.uint64))
+        rank = self.before[word] + np.bitwise_count(upto) - 1
+        return np.where(upto >> np.uint64(63) != 0, rank, self.count)
+
+
 class JoinIndex:
     """The build side ``table`` of a join, indexed by the code of its key columns.
 
@@ -145,7 +185,7 @@ class JoinIndex:
     the build side on their left they need each build row's slot (``slots`` for ``rows``).
     """
 
-    __slots__ = ("table", "encoder", "lo", "span", "hash_index", "first", "unique", "order", "run_start",
+    __slots__ = ("table", "encoder", "lo", "span", "ranks", "hash_index", "first", "unique", "order", "run_start",
                  "run_length", "rows", "slots", "nslots", "num_rows")
 
     def __init__(self, table: pa.Table, encoder: _Encoder, values: list[np.ndarray], valid: np.ndarray | None,
@@ -162,11 +202,16 @@ class JoinIndex:
         if 0 <= lo and hi < limit:
             lo = 0  # keys from 0 or 1 up (the usual surrogate keys): slots are the codes themselves
         span = hi - lo + 1
-        self.hash_index = None
+        self.hash_index = self.ranks = None
         if span <= limit and span <= DENSE_SPAN_MAX:
             self.lo, self.span = lo, span
             slots = code - lo if lo else code
             nslots = span
+        elif span <= RANK_SPAN_MAX and span <= RANK_SPAN_PER_ROW * len(code):
+            self.lo, self.span = lo, span
+            self.ranks = _Ranks(code - lo if lo else code, span)
+            slots = self.ranks.slots(code - lo if lo else code)
+            nslots = self.ranks.count
         else:
             self.lo, self.span = 0, 0
             codes, uniques = pd.factorize(code, sort=False)
@@ -211,6 +256,8 @@ class JoinIndex:
             # one unsigned comparison bounds both ends: codes below lo wrap around to huge values
             off = (code - self.lo) if self.lo else code
             slots = np.minimum(off.view(np.uint64), np.uint64(self.span)).view(np.int64)
+            if self.ranks is not None:
+                slots = self.ranks.slots(slots)
         if valid is not None:
             slots = np.where(valid, slots, -1)
         return slots
