@@ -41,6 +41,37 @@ def test_the_lighter_input_goes_first():
     assert p["small"] < min(p[("big", i)] for i in range(5))
 
 
+def test_a_shared_partition_is_taken_by_the_consumer_that_can_run_now():
+    """TPC-H q17's shape: each scan feeds a probe against a small side and a partial whose merge
+    is reached only after every probe (through a lighter branch). Each partial comes right after
+    its scan, so no scan waits for the walk to come back to it."""
+    n = 8
+    g = {"small": Task(int, 1)}
+    g.update({("scan", i): Task(int, i) for i in range(n)})
+    g.update({("probe", i): Task(max, Ref(("scan", i)), Ref("small")) for i in range(n)})
+    g.update({("part", i): Task(max, Ref(("scan", i)), Ref("small")) for i in range(n)})
+    g["probes"] = Task(len, [Ref(("probe", i)) for i in range(n)])
+    g["merge"] = Task(len, [Ref(("part", i)) for i in range(n)])
+    g["out"] = Task(max, Ref("probes"), Ref("merge"))
+    p = priorities(g, ["out"])
+    for i in range(n):
+        after = p[("scan", i + 1)] if i + 1 < n else p["merge"]
+        assert p[("scan", i)] < p[("probe", i)] < after and p[("scan", i)] < p[("part", i)] < after
+
+
+def test_a_task_many_wait_on_does_not_release_them_all_at_once():
+    """A runtime filter's keys gate every scan of a table: once they exist, each scan still comes
+    right before its consumer, not all scans first."""
+    n = 8
+    g = {"keys": Task(int, 1)}
+    g.update({("scan", i): Task(max, i, Ref("keys")) for i in range(n)})
+    g.update({("use", i): Task(max, Ref(("scan", i)), Ref("keys")) for i in range(n)})
+    g["total"] = Task(len, [Ref(("use", i)) for i in range(n)])
+    p = priorities(g, ["total"])
+    for i in range(n - 1):
+        assert p[("scan", i)] < p[("use", i)] < p[("scan", i + 1)]
+
+
 def test_deep_graphs_and_mixed_keys():
     g = {0: 1}
     for i in range(1, 50_000):

@@ -143,7 +143,10 @@ def test_an_adaptive_broadcast_streams_the_other_side_instead_of_holding_it(monk
     scheduler's peak is far below the big side (TPC-H q5's lineitem at SF10 was held whole)."""
     from exec.callbacks import Callback
 
+    from exec import core
+
     monkeypatch.setattr(join_module, "ADAPTIVE_ESTIMATE", 2**20)  # the big side's sizes are not gathered
+    monkeypatch.setattr(core, "_BATCH_SECONDS", 0)  # one task at a time: cheap buckets would batch the scans
     big = pd.DataFrame({"k": np.arange(400_000) % 100_000, "x": np.arange(400_000.0)}).assign(y=lambda d: d.x * 2)
     small = pd.DataFrame({"k": np.arange(0, 100_000, 97), "label": np.arange(0, 100_000, 97) * 2})
     made = frames.from_pandas(big, npartitions=48).map_partitions(_made_slowly)  # partitions made by tasks
