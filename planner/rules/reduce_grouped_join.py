@@ -66,23 +66,31 @@ def _key_source(other: LogicalPlan, names: tuple[str, ...]) -> tuple[LogicalPlan
     TPC-H q17 reads lineitem once for its join with part and for the averages, and each partition
     was held (2.1 GB spilled under 2 GB at SF10) until all of lineitem had met part, where part
     alone has the keys."""
-    best = (other, {k: k for k in names})
-    columns, source = dict(best[1]), other
+    best = (other, dict(zip(names, names)))
+    source, inner = other, names  # the keys' names at ``source``
     while True:
         if isinstance(source, Filter):
             source = source.child
         elif isinstance(source, Project):
-            exprs = dict(source.exprs)
-            if not all(isinstance(exprs.get(c), Col) for c in columns.values()):
+            inner = _renamed(source, inner)
+            if inner is None:
                 return best
-            columns, source = {k: exprs[c].name for k, c in columns.items()}, source.child
+            source = source.child
         elif isinstance(source, Join) and source.how == "inner":
-            side = next((s for s in (source.left, source.right) if set(columns.values()) <= set(s.columns)), None)
+            side = next((s for s in (source.left, source.right) if set(inner) <= set(s.columns)), None)
             if side is None or side.estimated_bytes() > source.estimated_bytes():
                 return best
-            source, best = side, (side, dict(columns))
+            source, best = side, (side, dict(zip(names, inner)))
         else:
             return best
+
+
+def _renamed(project: Project, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The input columns ``project`` passes on as ``names`` (None: one of them is computed)."""
+    exprs = dict(project.exprs)
+    if not all(isinstance(exprs.get(k), Col) for k in names):
+        return None
+    return tuple(exprs[k].name for k in names)
 
 
 def _worth_it(other: LogicalPlan, agg: Aggregate) -> bool:
@@ -104,10 +112,9 @@ def _aggregate_below(node: LogicalPlan, keys: tuple[str, ...]) -> tuple[Aggregat
             node = node.child
             continue
         if isinstance(node, Project):
-            exprs = dict(node.exprs)
-            if not all(isinstance(exprs.get(k), Col) for k in keys):
+            keys = _renamed(node, keys)
+            if keys is None:
                 return None
-            keys = tuple(exprs[k].name for k in keys)
             node = node.child
             continue
         return None

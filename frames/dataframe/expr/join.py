@@ -764,16 +764,21 @@ def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table
     buckets was probed by its split task when the other side is broadcast: ``left``/``right`` is
     then already the joined partition."""
     if decision == "broadcast_right":
-        if left_buckets is not None:
-            return left if left is not None else join_built(right_all, left_schema.empty_table(), spec, "right")
-        return join_built(right_all, left if left is not None else left_schema.empty_table(), spec, "right")
+        return _probed(right_all, left, left_buckets is not None, left_schema, spec, "right")
     if decision == "broadcast_left":
-        if right_buckets is not None:
-            return right if right is not None else join_built(left_all, right_schema.empty_table(), spec, "left")
-        return join_built(left_all, right if right is not None else right_schema.empty_table(), spec, "left")
+        return _probed(left_all, right, right_buckets is not None, right_schema, spec, "left")
     lpart = left if left_buckets is None else concat_tables(left_buckets, left_schema)
     rpart = right if right_buckets is None else concat_tables(right_buckets, right_schema)
     return join_tables(lpart, rpart, spec, budget)
+
+
+def _probed(built, own: pa.Table | None, already: bool, own_schema: pa.Schema, spec: JoinSpec, side: str) -> pa.Table:
+    """An adaptive join's output partition on a broadcast path: the other side's partition
+    ``own`` probed against ``built`` (``side``: the broadcast one), unless its split task already
+    did (``already``); a missing partition probes as empty."""
+    if already and own is not None:
+        return own
+    return join_built(built, own if own is not None else own_schema.empty_table(), spec, side)
 
 
 def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int, shared_build: bool) -> bool:
@@ -786,8 +791,8 @@ def _broadcastable(small: float, small_partitions: int, big: float, big_partitio
     serial build), and up to twice that when a shuffle would move ``SPLIT_RATIO`` times more: TPC-H
     q5's 73 MB of a year's orders with their customers, met with 2.9 GB of lineitem at SF10, left
     to the adaptive join, had every output wait for all of lineitem's splits (the join's outputs
-    held at once, 1.3 GB spilled under 2 GB) where a broadcast streams lineitem through. Otherwise every partition of the other side builds its own hash table of it,
-    which pays off only while those N builds cost less than moving both sides and building once:
+    held at once, 1.3 GB spilled under 2 GB) where a broadcast streams lineitem through.
+    Otherwise every partition of the other side builds its own hash table of it, which pays off only while those N builds cost less than moving both sides and building once:
     with a build costing about twice a hash split per byte, ``small + 2*N*small <= small + big +
     2*small``, i.e. ``small*(2N-2) <= big``. A large side spread over several partitions is never
     gathered for a single partition: that would lose the parallelism.

@@ -141,6 +141,11 @@ def _columns(table: pa.Table, keys) -> tuple[list[np.ndarray], np.ndarray | None
     return values, valid
 
 
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal values begins in the sorted array ``ordered``."""
+    return np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else np.zeros(0, np.int64)
+
+
 class _Ranks:
     """Each offset's rank among a set of distinct offsets in ``[0, span)``: a bit per offset in
     64-bit words and, per word, how many set bits come before it. An offset not in the set (``span``
@@ -151,14 +156,13 @@ class _Ranks:
     def __init__(self, offsets: np.ndarray, span: int):
         # sorted, then the first of each run: NumPy 2.4's np.unique takes 1.6 s for 2.27M distinct
         # int64 (hashing), the sort 0.03 s
-        distinct = np.sort(offsets)
-        if len(distinct):
-            distinct = distinct[np.concatenate([[True], distinct[1:] != distinct[:-1]])]
+        ordered = np.sort(offsets)
+        distinct = ordered[_run_starts(ordered)]
         self.count = len(distinct)
         self.words = np.zeros(span // 64 + 1, dtype=np.uint64)
-        word = distinct >> 6
         if len(distinct):
-            starts = np.flatnonzero(np.concatenate([[True], word[1:] != word[:-1]]))
+            word = distinct >> 6
+            starts = _run_starts(word)
             bits = np.left_shift(np.uint64(1), (distinct & 63).astype(np.uint64))
             self.words[word[starts]] = np.bitwise_or.reduceat(bits, starts)
         self.before = np.zeros(len(self.words), dtype=np.int64)
@@ -209,8 +213,9 @@ class JoinIndex:
             nslots = span
         elif span <= RANK_SPAN_MAX and span <= RANK_SPAN_PER_ROW * len(code):
             self.lo, self.span = lo, span
-            self.ranks = _Ranks(code - lo if lo else code, span)
-            slots = self.ranks.slots(code - lo if lo else code)
+            offsets = code - lo if lo else code
+            self.ranks = _Ranks(offsets, span)
+            slots = self.ranks.slots(offsets)
             nslots = self.ranks.count
         else:
             self.lo, self.span = 0, 0
@@ -237,7 +242,7 @@ class JoinIndex:
         if not self.unique and pairs:
             by_slot = np.argsort(slots, kind="stable")
             sorted_slots = slots[by_slot]
-            starts = np.flatnonzero(np.concatenate([[True], sorted_slots[1:] != sorted_slots[:-1]]))
+            starts = _run_starts(sorted_slots)
             self.order = rows[by_slot]
             self.run_start = np.append(starts, 0)
             self.run_length = np.append(np.diff(np.append(starts, len(by_slot))), 0)
