@@ -250,3 +250,20 @@ def test_probe_columns_pass_through_untaken_when_every_probe_row_stays_once(how)
     got = probe_index(join_index.build_index(right, ("rk",)), left, spec, True)
     assert got.column("lv").chunk(0).buffers()[1].address == left.column("lv").chunk(0).buffers()[1].address
     _check(got, _expected(left, right, how))
+
+
+@pytest.mark.parametrize("strategy,how", [("broadcast_right", "inner"), ("adaptive", "inner"), ("adaptive", "left")])
+def test_keys_spread_past_a_table_are_ranked_in_merges_on_every_scheduler(strategy, how, npartitions, any_scheduler):
+    """40k build keys spread over 20M values: too sparse for a direct-address table, so ranked
+    through the bitmap, in worker processes too (a distributed LocalCluster), as a broadcast and
+    as the adaptive join's broadcast path (each split task probes its own partition)."""
+    rng = np.random.default_rng(21)
+    build_keys = rng.choice(20_000_000, 40_000, replace=False) + 5
+    right = pd.DataFrame({"k": build_keys, "label": np.arange(40_000)})
+    probe = np.where(rng.random(30_000) < 0.5, rng.choice(build_keys, 30_000), rng.integers(0, 20_000_010, 30_000))
+    left = pd.DataFrame({"k": probe, "x": np.arange(30_000.0)})
+    assert join_index.build_index(pa.Table.from_pandas(right, preserve_index=False), ("k",)).ranks is not None
+    got = frames.from_pandas(left, npartitions=npartitions).merge(frames.from_pandas(right, npartitions=2), on="k", how=how,
+                                                                   strategy=strategy)
+    assert_eq(got, left.merge(right, on="k", how=how), check_order=False, check_index=False, check_dtype=False,
+              scheduler=any_scheduler)
