@@ -197,6 +197,33 @@ def test_a_partitioned_side_that_may_be_small_is_decided_at_run_time(pdf, nparti
     assert join_module._decide([5, 5], [10, 10], False, True, 10**9, False, True) == "split"  # splitting moves only 10
 
 
+@pytest.mark.parametrize("limit", [0, 10**9], ids=["split", "broadcast"])
+@pytest.mark.parametrize("how", ["inner", "left", "leftsemi"])
+@pytest.mark.parametrize("split_out", [2, 3, 9])
+def test_a_partitioned_side_with_other_partition_count_than_the_other_side_loses_no_rows(
+        pdf, npartitions, scheduler, how, limit, split_out, monkeypatch):
+    """An aggregate split into fewer (or more) partitions than the side it meets: the adaptive
+    join has the aggregate's partition count, and on the broadcast path each of its outputs
+    probes every partition of the other side that falls to it. (Output j probed only the other
+    side's partition j: TPC-H q4 at SF10, 16 orders partitions against 8 of an aggregate, lost half
+    its orders.)"""
+    monkeypatch.setattr(join_module, "BROADCAST_BYTES", 0)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_BYTES", limit)
+    monkeypatch.setattr(join_module, "ADAPTIVE_SHARED_MAX", limit)
+    ddf = frames.from_pandas(pdf, npartitions=7)
+    per_key = frames.from_pandas(pdf, npartitions=npartitions).groupby("k", sort=False, as_index=False).agg(
+        total=("x", "sum"), split_out=split_out)
+    few = per_key[per_key.total > 0]
+    got = ddf[["k", "y"]].merge(few, on="k", how=how)
+    pk = pdf.groupby("k", as_index=False).agg(total=("x", "sum"))
+    pk = pk[pk.total > 0]
+    exp = pdf[["k", "y"]][pdf.k.isin(pk.k)] if how == "leftsemi" else pdf[["k", "y"]].merge(pk, on="k", how=how)
+    assert_eq(got, exp, check_order=False, check_index=False, check_dtype=False, scheduler=scheduler)
+    (join,) = _nodes(got._node, Join)
+    assert join._copartitioned() == (False, True) and join.choose_strategy() == "adaptive"
+    assert got._node.npartitions == split_out
+
+
 @pytest.mark.parametrize("how", ["inner", "left", "leftsemi"])
 def test_a_join_with_an_adaptive_joins_output_is_decided_at_run_time(pdf, npartitions, scheduler, how, monkeypatch):
     """An adaptive join's output is as unsure as the guess that made it adaptive: a join over it is

@@ -629,7 +629,7 @@ class Join(Node):
         out = []
         for j in range(n):
             key = (self.name, j)
-            graph[key] = Task(_adaptive_part, decision, j, _own_part(lkeys, probed["l"], j), _own_part(rkeys, probed["r"], j),
+            graph[key] = Task(_adaptive_part, decision, j, _own_parts(lkeys, probed["l"], j, n), _own_parts(rkeys, probed["r"], j, n),
                               whole["l"], whole["r"],
                               buckets["l"][j] if "l" in buckets else None, buckets["r"][j] if "r" in buckets else None,
                               spec, self.left.schema, self.right.schema, task_budget())
@@ -726,12 +726,14 @@ def _build_if(tables: list[pa.Table], schema: pa.Schema, decision: str, spec: Jo
     return build_side(tables, schema, spec, side) if decision == f"broadcast_{side}" else None
 
 
-def _own_part(keys: list, probed: list | None, j: int) -> Ref | None:
-    """What output ``j`` of an adaptive join reads of one side besides its buckets: the side's
-    partition ``j`` when it is kept as it is, else what its split task ``j`` probed (None unless
-    the other side was broadcast)."""
+def _own_parts(keys: list, probed: list | None, j: int, n: int) -> list[Ref]:
+    """What output ``j`` of ``n`` of an adaptive join reads of one side besides its buckets: the
+    side's partition ``j`` when it is kept as it is (it then has ``n``), else what its split tasks
+    ``j``, ``j + n``, ... probed (nothing unless the other side was broadcast). A side with more
+    partitions than the join's outputs (16 orders partitions against an aggregate's 8) has each
+    of them probed into some output."""
     source = keys if probed is None else probed
-    return Ref(source[j]) if j < len(source) else None
+    return [Ref(source[i]) for i in range(j, len(source), n)]
 
 
 def _split_or_probe(table: pa.Table, decision: str, keys: tuple[str, ...], n: int, other_built, spec: JoinSpec,
@@ -756,29 +758,30 @@ def _bucket_if(split: "list[pa.Table] | pa.Table | None", j: int) -> pa.Table | 
     return split[j] if isinstance(split, list) else None
 
 
-def _adaptive_part(decision: str, j: int, left: pa.Table | None, right: pa.Table | None, left_all, right_all,
+def _adaptive_part(decision: str, j: int, left: list[pa.Table | None], right: list[pa.Table | None], left_all, right_all,
                    left_buckets: list | None, right_buckets: list | None, spec: JoinSpec, left_schema: pa.Schema,
                    right_schema: pa.Schema, budget: int | None = None) -> pa.Table:
     """Output partition ``j`` of an adaptive join, on the path ``decision`` chose (splits None: that
-    side is already partitioned on its keys, its partition ``j`` is bucket ``j``). A side with
-    buckets was probed by its split task when the other side is broadcast: ``left``/``right`` is
-    then already the joined partition."""
+    side is already partitioned on its keys, its partition ``j`` is bucket ``j``). ``left`` and
+    ``right`` are a side's own parts (``_own_parts``); a side with buckets was probed by its split
+    tasks when the other side is broadcast: its own parts are then already joined."""
     if decision == "broadcast_right":
         return _probed(right_all, left, left_buckets is not None, left_schema, spec, "right")
     if decision == "broadcast_left":
         return _probed(left_all, right, right_buckets is not None, right_schema, spec, "left")
-    lpart = left if left_buckets is None else concat_tables(left_buckets, left_schema)
-    rpart = right if right_buckets is None else concat_tables(right_buckets, right_schema)
+    lpart = concat_tables(left, left_schema) if left_buckets is None else concat_tables(left_buckets, left_schema)
+    rpart = concat_tables(right, right_schema) if right_buckets is None else concat_tables(right_buckets, right_schema)
     return join_tables(lpart, rpart, spec, budget)
 
 
-def _probed(built, own: pa.Table | None, already: bool, own_schema: pa.Schema, spec: JoinSpec, side: str) -> pa.Table:
-    """An adaptive join's output partition on a broadcast path: the other side's partition
-    ``own`` probed against ``built`` (``side``: the broadcast one), unless its split task already
-    did (``already``); a missing partition probes as empty."""
-    if already and own is not None:
-        return own
-    return join_built(built, own if own is not None else own_schema.empty_table(), spec, side)
+def _probed(built, own: list[pa.Table | None], already: bool, own_schema: pa.Schema, spec: JoinSpec, side: str) -> pa.Table:
+    """An adaptive join's output partition on a broadcast path: the other side's parts ``own``
+    probed against ``built`` (``side``: the broadcast one), unless its split tasks already did
+    (``already``); no parts probe as an empty partition."""
+    done = [t for t in own if t is not None]
+    if already and done:
+        return concat_tables(done)
+    return join_built(built, concat_tables(done, own_schema), spec, side)
 
 
 def _broadcastable(small: float, small_partitions: int, big: float, big_partitions: int, shared_build: bool) -> bool:
