@@ -39,6 +39,7 @@ from frames.patterns import exchange, tree_reduce
 from frames.dataframe.expr.pushdown import AggregateRewrites
 from frames.dataframe.expr.shuffle import hash_split
 from frames.dataframe.expr.direct_group import direct_group
+from frames.dataframe.expr.run_group import run_group
 from frames.dataframe.expr.gathered import gathered_value
 from frames.dataframe.expr.spill import over_budget, partitioned_merge, task_budget
 
@@ -187,8 +188,10 @@ class _Plan:
 
 def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
     if keys:
-        direct = direct_group(table, keys, aggs)  # integer keys of a small range: no hash table
-        return direct if direct is not None else table.group_by(keys, use_threads=False).aggregate(aggs)
+        grouped = run_group(table, keys, aggs)  # keys in order (data stored sorted): no hash table
+        if grouped is None:
+            grouped = direct_group(table, keys, aggs)  # integer keys of a small range: no hash table
+        return grouped if grouped is not None else table.group_by(keys, use_threads=False).aggregate(aggs)
     if not any(a[1] == "list" for a in aggs):
         return table.group_by(keys, use_threads=False).aggregate(aggs)
     # Arrow has no global "list" aggregation: the one group's list is the whole column
