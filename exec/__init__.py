@@ -62,10 +62,11 @@ from exec.diagnostics import Profiler, ProgressBar, visualize
 from exec.errors import ConfigError, MemoryLimitError, SchedulerError, SqlEngineError
 from exec.graph import FusedTask, MissingKeyError, Ref, Task, cull, dependencies, dependents, fuse, toposort
 from exec.schedulers import get, get_scheduler, register_scheduler, shutdown
+from exec.store import repeatable
 
 __all__ = [
     "Callback", "ConfigError", "FusedTask", "MemoryLimitError", "MissingKeyError", "Profiler", "ProgressBar", "Ref",
     "ResultTransferError", "SchedulerError", "SqlEngineError", "Task", "TaskError", "WorkerDiedError", "config", "cull",
     "dependencies", "dependents", "fuse", "get", "get_async", "get_scheduler", "register_scheduler",
-    "shutdown", "toposort", "visualize",
+    "repeatable", "shutdown", "toposort", "visualize",
 ]

@@ -23,7 +23,7 @@ from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
 from exec.memory import Held, task_started
 from exec.order import priorities
-from exec.store import Handle, Stored, sizeof, store, unstore_all
+from exec.store import Handle, Recompute, Stored, sizeof, store, unstore_all
 
 Key = Hashable
 _worker_state = threading.local()
@@ -58,7 +58,7 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = N
     ``(key, ok, value_or_exception, traceback_text, start, end)`` (``time.perf_counter`` seconds,
     which on the supported platforms is a system-wide clock, so process workers' times line up).
     Inputs that are ``Stored`` (spilled, or left in shared memory by a process worker) are loaded
-    here, in the worker. With ``share_dir`` (a process worker's batch), results of at least
+    here, in the worker, and ``Recompute`` ones (let go under a memory limit) made again. With ``share_dir`` (a process worker's batch), results of at least
     ``_SHARE_BYTES`` are written there and come back as ``Stored`` handles instead of through the pipe.
     """
     out = []
@@ -70,8 +70,8 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = N
             task_started(key)
             try:
                 for v in data.values():
-                    if type(v) is Stored:
-                        data = {d: v.load() if type(v) is Stored else v for d, v in data.items()}
+                    if type(v) in _LOADED_HERE:
+                        data = {d: v.load() if type(v) in _LOADED_HERE else v for d, v in data.items()}
                         break
                 value = task.execute(data)
                 data = None
@@ -300,7 +300,7 @@ def get_async(
                         heapq.heappush(ready, (priority[u], u))
             outcomes = value = None  # let go of results the loop no longer needs
             if results.over():
-                results.spill(wait)
+                results.spill(wait, graph)
         errored = False
         return unstore_all([results[k] for k in keys])
     except KeyboardInterrupt:
@@ -345,6 +345,7 @@ def _discard(outcomes: Sequence[tuple]) -> None:
 
 
 _NO_DATA: dict = {}
+_LOADED_HERE = (Stored, Recompute)  # inputs a task's worker brings into its own memory before it runs
 _SHARE_BYTES = 1 << 20  # a process worker's result this big stays in /dev/shm; smaller ones take the pipe
 _BATCH_SECONDS = 1e-3  # the work one batch of cheap tasks should hold
 

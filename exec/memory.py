@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from typing import Any, Callable, Hashable, Iterable
 
-from exec.store import Handle, remove_directory, sizeof, store
+from exec.store import Handle, recompute_handle, remove_directory, sizeof, store
 
 Key = Hashable
 _TARGET = 0.8  # a spill brings the bytes held down to this share of what may be held (no spill per result)
@@ -27,7 +27,8 @@ _TARGET = 0.8  # a spill brings the bytes held down to this share of what may be
 # while; with all of the limit for held results, TPC-H q5 at SF10 under 2 GB held 2.0 GB and peaked
 # at 4.1 GB resident.
 _HELD_SHARE = 0.5
-_ROOTS_SHARE = 0.35  # past this share of the limit, tasks without inputs wait (``Held.crowded``)
+_ROOTS_SHARE = 0.35
+_SPILL_MIN_BYTES = 1 << 12  # smaller results stay: a file for a 32-byte sum frees nothing worth its write  # past this share of the limit, tasks without inputs wait (``Held.crowded``)
 
 
 class Held:
@@ -104,24 +105,39 @@ class Held:
         the broadcast, and spilled 235 MB after every task."""
         return self.in_ram + _reserved > _ROOTS_SHARE * self.limit
 
-    def spill(self, wait: Callable[[Key], tuple[bool, int]]) -> None:
+    def spill(self, wait: Callable[[Key], tuple[bool, int]], graph: dict | None = None) -> None:
         """Spill results until the bytes in RAM are under the target. ``wait(key)`` is (whether
         one use of it is left, how many inputs its soonest user still waits for): a result several
         tasks still read (a join's broadcast side) goes last, as each of them would load a copy of
-        it (and a broadcast index rebuild its hash table); then those needed later, largest first."""
+        it (and a broadcast index rebuild its hash table); then those needed later, largest first.
+        A result whose task in ``graph`` is ``repeatable`` with all it reads (a local Parquet piece,
+        a renaming projection of one) and whose users still wait on something else goes first, and
+        is not written but let go (``Recompute``)."""
         target = _TARGET * _HELD_SHARE * self.limit - _reserved
         candidates = [k for k, v in self.values.items()
-                      if _in_ram(v) and not self.busy[k] and k not in self._unspillable and self.sizes[k] > 0]
+                      if _in_ram(v) and not self.busy[k] and k not in self._unspillable and self.sizes[k] >= _SPILL_MIN_BYTES]
+        repeat = {}
+        if graph is not None:
+            for k in candidates:
+                handle = recompute_handle(k, graph, self.sizes[k], getattr(self.values[k], "num_rows", None))
+                if handle is not None:
+                    repeat[k] = handle
 
         def rank(k: Key) -> tuple:
             last_use, waiting = wait(k)
-            return last_use, waiting > 0, self.sizes[k]
+            return k in repeat and waiting > 0, last_use, waiting > 0, self.sizes[k]
 
         candidates.sort(key=rank, reverse=True)
         for key in candidates:
             if self.in_ram <= target:
                 break
             value = self.values[key]
+            if key in repeat:
+                if isinstance(value, Handle):  # a worker's copy, a /dev/shm file
+                    value.delete()
+                self.values[key] = repeat[key]
+                self.in_ram -= self.sizes[key]
+                continue
             try:
                 spilled = value.moved_to(self.directory()) if isinstance(value, Handle) else store(value, self.directory(), self.sizes[key])
             except Exception:  # not picklable (or the disk is full): it stays in memory
@@ -131,7 +147,6 @@ class Held:
             self.in_ram -= self.sizes[key]
             self.spilled_bytes += self.sizes[key]
         _release_unused()
-
 
     def directory(self) -> str:
         if self._dir is None:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Hashable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from exec import Ref, Task
+from exec import Ref, Task, repeatable
 from frames.dataframe.convert import take_rows
 from frames.errors import DataTypeError
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode, memoized
@@ -52,6 +52,13 @@ def _with_scalars(func: Callable, table: pa.Table, exprs: Any, scalars: list[pa.
     return func(table, exprs)
 
 
+def _renames_only(args: tuple) -> bool:
+    """Whether a ``project_table`` task only selects and renames columns (``exec.repeatable``:
+    made again from its scan rather than spilled)."""
+    return all(type(e) is Col for _, e in args[1])
+
+
+@repeatable(when=_renames_only)
 def project_table(table: pa.Table, exprs: tuple[tuple[str, ScalarExpr], ...]) -> pa.Table:
     """The projection's columns over ``table``; a function call that appears in several of them
     (or twice in one) is computed once: TPC-H q1's ``l_extendedprice * (1 - l_discount)`` is a

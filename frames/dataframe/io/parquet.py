@@ -18,7 +18,7 @@ from typing import Any, Hashable, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from exec import Ref, Task
+from exec import Ref, Task, repeatable
 from frames.dataframe.convert import engine_schema, nan_to_null_table, normalize_table
 from frames.errors import ColumnNotFoundError, DataSourceError
 from frames.dataframe.expr.blockwise import filter_table
@@ -322,7 +322,8 @@ class ParquetScan(Scan):
         for i, piece in enumerate(self.pieces):
             key = (self.name, i)
             task_piece = replace(piece)  # a fresh copy: statistics decoded for pruning do not travel with the task
-            lowering.graph[key] = Task(read_piece, None if local else self.fs, task_piece, file_cols, dict(self.partition_fields), needed,
+            head = (read_local_piece,) if local else (read_piece, self.fs)
+            lowering.graph[key] = Task(*head, task_piece, file_cols, dict(self.partition_fields), needed,
                                        self.filter, out_schema, self.dictionary_outputs, runtime, self.nan_is_null)
             keys.append(key)
         return keys
@@ -448,6 +449,14 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
     if not dictionary:
         return table
     return normalize_table(table, [c for c in table.column_names if c not in encoded]) if encoded else normalize_table(table)
+
+
+@repeatable
+def read_local_piece(*args: Any) -> pa.Table:
+    """``read_piece`` of a local file: read again under a memory limit rather than spilled (the
+    file is on this machine's disk already; its columns decode in about the time a spill file
+    takes to write and load). A remote file (S3) is spilled: reading it again costs a download."""
+    return read_piece(None, *args)
 
 
 def _runtime_row_groups(piece: Piece, runtime: list[tuple[str, Any, bool]]) -> Piece:
