@@ -120,3 +120,18 @@ def test_projection_computes_a_repeated_call_once(monkeypatch):
     assert len(calls) == 2  # disc once, charge once
     # literals equal in Python (1 == 1.0) but of other types are not the same computation
     assert out.column("int").type == pa.int64() and out.column("float").type == pa.float64()
+
+
+@pytest.mark.parametrize("predicate", [
+    conjunction([call("eq", Col("mode"), Lit("AIR")), call("gt", Col("x"), Lit(40))]),  # narrows by indices
+    call("gt", Col("x"), Lit(10)),  # one mask
+    conjunction([Lit(False), call("gt", Col("x"), Lit(10))]),  # a constant false conjunct
+], ids=["indices", "mask", "false"])
+def test_filter_keeps_only_the_columns_asked_for(predicate):
+    """A scan's filter-only columns are dropped before the rows are cut down (``keep``), with
+    the same rows and columns as filtering everything and selecting after."""
+    table = _table(5)
+    keep = ["x", "name"]
+    got = filter_table(table, predicate, dictionary_evaluate, keep=keep)
+    want = filter_table(table, predicate, dictionary_evaluate).select(keep)
+    assert got.column_names == keep and got.equals(want)

@@ -91,9 +91,12 @@ def _structure(expr: ScalarExpr) -> tuple:
     return ("node", id(expr))  # CASE, CAST: computed once each, never matched with another
 
 
-def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | None = None) -> pa.Table:
+def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | None = None,
+                 keep: list[str] | None = None) -> pa.Table:
     """The rows of ``table`` where ``predicate`` is true; ``evaluate(expr, table)`` computes masks
-    when given (a scan's dictionary-aware evaluation).
+    when given (a scan's dictionary-aware evaluation). ``keep``: only these columns come out (a
+    scan's columns that only its filter reads are not cut down with the rest; in TPC-H q19 they
+    were two of six columns, chunked dictionaries whose gather is the dearest).
 
     The conjuncts of an AND go cheapest first (see ``_conjunct_cost``). Once the rows still in are
     at most half of those the last conjunct saw, later conjuncts see only those rows, and only the
@@ -114,7 +117,7 @@ def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | No
             if not (pa.types.is_boolean(mask.type) or pa.types.is_null(mask.type)):
                 raise DataTypeError(f"filter condition {part!r} is {mask.type}, not boolean")
             if not mask.as_py():
-                return table.slice(0, 0)
+                return (table if keep is None else table.select(keep)).slice(0, 0)
             continue
         if not pa.types.is_boolean(mask.type):
             raise DataTypeError(f"filter condition {part!r} is {mask.type}, not boolean")
@@ -124,6 +127,8 @@ def filter_table(table: pa.Table, predicate: ScalarExpr, evaluate: Callable | No
             kept = pc.indices_nonzero(pc.fill_null(pending, False))
             rows = kept if rows is None else rows.take(kept)
             pending = None
+    if keep is not None:
+        table = table.select(keep)
     if rows is not None:
         table = take_rows(table, rows)
     return table if pending is None else filter_columns(table, pending)

@@ -444,7 +444,7 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
         if mask is not None:
             table = table.filter(pa.array(mask))
     if predicate is not None:
-        table = filter_table(table, predicate, dictionary_evaluate if dictionary else None)
+        table = filter_table(table, predicate, dictionary_evaluate if dictionary else None, keep=out_schema.names)
     table = table.select(out_schema.names)
     if not dictionary:
         return table
