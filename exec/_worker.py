@@ -188,9 +188,10 @@ class SpillReport:
 
 def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int | None) -> tuple:
     """``exec.core.run_batch`` on a batch whose inputs may be kept here; with ``keep``, results of
-    at least that many bytes stay in ``store`` and travel as ``Kept``."""
+    at least that many bytes stay in ``store`` and travel as ``Kept``, smaller tables as
+    ``Pickled`` (the parent passes them on without unpickling them)."""
     from exec import core
-    from exec.store import sizeof
+    from exec.store import Pickled, _is_table, sizeof
 
     if keep is None:
         return core.run_batch(batch, share_dir)
@@ -203,6 +204,8 @@ def run_kept(store: WorkerStore, batch: list, share_dir: str | None, keep: int |
             nbytes = sizeof(value)
             if nbytes >= keep:
                 value = store.keep(value, nbytes)
+            elif _is_table(value):  # not other objects: a callback's posttask still sees them as they are
+                value = Pickled.of(value, nbytes)
         kept.append((key, ok, value, tb, t0, t1))
     return worker, kept
 

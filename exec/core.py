@@ -23,7 +23,7 @@ from exec.errors import MemoryLimitError, OperationalError, SqlEngineError
 from exec.graph import MissingKeyError, Task
 from exec.memory import Held, task_started
 from exec.order import priorities
-from exec.store import Handle, Recompute, Stored, sizeof, store, unstore_all
+from exec.store import Handle, Pickled, Recompute, Stored, sizeof, store, unstore_all
 
 Key = Hashable
 _worker_state = threading.local()
@@ -58,7 +58,8 @@ def run_batch(batch: Sequence[tuple[Key, Task, dict]], share_dir: str | None = N
     ``(key, ok, value_or_exception, traceback_text, start, end)`` (``time.perf_counter`` seconds,
     which on the supported platforms is a system-wide clock, so process workers' times line up).
     Inputs that are ``Stored`` (spilled, or left in shared memory by a process worker) are loaded
-    here, in the worker, and ``Recompute`` ones (let go under a memory limit) made again. With ``share_dir`` (a process worker's batch), results of at least
+    here, in the worker, ``Pickled`` ones (a process worker's small result) unpickled, and
+    ``Recompute`` ones (let go under a memory limit) made again. With ``share_dir`` (a process worker's batch), results of at least
     ``_SHARE_BYTES`` are written there and come back as ``Stored`` handles instead of through the pipe.
     """
     out = []
@@ -345,7 +346,7 @@ def _discard(outcomes: Sequence[tuple]) -> None:
 
 
 _NO_DATA: dict = {}
-_LOADED_HERE = (Stored, Recompute)  # inputs a task's worker brings into its own memory before it runs
+_LOADED_HERE = (Stored, Recompute, Pickled)  # inputs a task's worker brings into its own memory before it runs
 _SHARE_BYTES = 1 << 20  # a process worker's result this big stays in /dev/shm; smaller ones take the pipe
 _BATCH_SECONDS = 1e-3  # the work one batch of cheap tasks should hold
 
