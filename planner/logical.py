@@ -391,7 +391,7 @@ class Sort(SortRewrites, LogicalPlan):
     def to_frames(self, child: FramesNode) -> FramesNode:
         from frames.dataframe.expr.sort import Sort as FSort
 
-        return FSort(child, self.keys, self.limit)
+        return FSort(child, self.keys, self.limit, gather_small=True)  # the answer is one table anyway
 
     def describe(self) -> str:
         head = "TopK" if self.limit is not None else "Sort"

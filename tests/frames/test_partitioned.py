@@ -36,6 +36,33 @@ def pdf() -> pd.DataFrame:
     })
 
 
+@pytest.fixture(autouse=True)
+def _split_however_small(monkeypatch):
+    """These tests are about split aggregations: their small frames must not merge in one tree
+    (``SMALL_INPUT_BYTES``; ``test_a_small_input_merges_in_one_tree`` covers that rule)."""
+    from frames.dataframe.expr import aggregate
+
+    monkeypatch.setattr(aggregate, "SMALL_INPUT_BYTES", 0)
+
+
+def test_a_small_input_merges_in_one_tree(pdf, monkeypatch, npartitions, scheduler):
+    """An input estimated within ``SMALL_INPUT_BYTES`` (TPC-H q4's 52k rows for 5 groups at SF1)
+    merges its partials in one tree, not ``n x split_out`` pieces; not under a memory limit (the
+    split merges spill); the answer is pandas' either way."""
+    import exec
+    from frames.dataframe.expr import aggregate
+
+    monkeypatch.setattr(aggregate, "SMALL_INPUT_BYTES", 4 << 20)
+    ddf = frames.from_pandas(pdf, npartitions=npartitions)
+    got = ddf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), n=("x", "count"))
+    assert got._node.npartitions == 1
+    exp = pdf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), n=("x", "count"))
+    assert_eq(got, exp, check_order=False, check_dtype=False, scheduler=scheduler)
+    with exec.config.set(memory_limit="1GB"):
+        limited = ddf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"))
+        assert limited._node.npartitions == min(npartitions, aggregate.SPLIT_OUT_MIN)
+
+
 def _nodes(node, kind):
     found = [node] if isinstance(node, kind) else []
     for child in node.inputs():
@@ -306,3 +333,26 @@ def test_partial_results_merge_into_coarser_groups(pdf, npartitions, scheduler):
         pd.testing.assert_frame_equal(got, exp, check_exact=False)
     with pytest.raises(InvalidArgumentError, match="merge from partial"):
         Aggregate(child, ("k",), (AggSpec("u", "count_distinct", "x"),), partial_out=True)
+
+
+def test_a_small_sql_order_by_sorts_in_one_task(pdf, npartitions, scheduler, monkeypatch):
+    """SQL's ORDER BY over an input estimated within ``GATHER_SORT_BYTES`` sorts it in one task
+    (TPC-H's final sorts of a few rows were 89 tasks over 8 partitions); past it, or under a
+    memory limit, the sort stays range-partitioned; DuckDB's order either way."""
+    duckdb = pytest.importorskip("duckdb")
+    import sqlengine
+    from frames.dataframe.expr import sort as sort_module
+
+    ctx = sqlengine.Context()
+    ctx.register("t", frames.from_pandas(pdf, npartitions=npartitions))
+    query = "SELECT k, s, x FROM t ORDER BY x DESC, k, s NULLS FIRST"
+    t = pdf  # noqa: F841 (read by DuckDB's replacement scan)
+    want = duckdb.sql(query).df()
+    for gather, limit in ((1 << 30, None), (0, None), (1 << 30, "1GB")):
+        monkeypatch.setattr(sort_module, "GATHER_SORT_BYTES", gather)
+        with exec.config.set(memory_limit=limit, scheduler=scheduler):
+            frame = ctx.sql(query)
+            (node,) = _nodes(frame._node, sort_module.Sort)
+            assert node.npartitions == (1 if gather and limit is None else npartitions)
+            got = frame.compute()
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)

@@ -114,6 +114,7 @@ _PAIRED = {"covar_pop", "covar_samp", "corr"}
 
 GROUPS_PER_SPLIT = 15  # input partitions per output partition of a one-key aggregation (dask-expr's)
 SPLIT_OUT_MIN = 8  # ...but at least this many outputs (or one per input, if fewer): parallel merges
+SMALL_INPUT_BYTES = 4 << 20  # an input estimated this small merges its partials in one tree (TPC-H q4 at SF1: 96 tasks for 5 groups)
 
 
 def merges_from_partials(func: str) -> bool:
@@ -488,7 +489,8 @@ class Aggregate(AggregateRewrites, UnaryNode):
     output is hash-partitioned on the keys (a join on them shuffles only its other side). The
     default (None) splits a grouped, unsorted aggregation of ``n`` input partitions into
     ``ceil(n * len(keys) / GROUPS_PER_SPLIT)`` (dask-expr's rule), but no fewer than
-    ``SPLIT_OUT_MIN`` (or ``n``, if smaller): a single merge of 1.5M groups
+    ``SPLIT_OUT_MIN`` (or ``n``, if smaller), and one for an input estimated within
+    ``SMALL_INPUT_BYTES`` when no memory limit is set: a single merge of 1.5M groups
     (TPC-H q21, q18) was a serial step of 0.3-0.6 s, and the single-partition result was then
     broadcast whole to every partition of the join after it; but as many outputs as inputs made
     ``n * n`` pieces, for TPC-H q1's four groups at SF10 too (60 x 60, and as many for the sort
@@ -545,6 +547,10 @@ class Aggregate(AggregateRewrites, UnaryNode):
         part = self.child.partitioning
         if part is not None and set(part) <= set(self.keys):
             return n  # each partition aggregates on its own (``_partition_local``)
+        if task_budget() is None and self.child.estimated_bytes() <= SMALL_INPUT_BYTES:
+            # the partials merge in a tree: no n x split_out pieces for a few groups (not under a
+            # memory limit: the split merges spill, one merge of everything must hold it all)
+            return 1
         return min(n, max(SPLIT_OUT_MIN, math.ceil(n * len(self.keys) / GROUPS_PER_SPLIT)))
 
     @cached_property
