@@ -140,6 +140,20 @@ def test_results_stay_on_their_worker_and_dependents_run_there(pool):
     assert set(_kept_anywhere(pool).values()) == {0}
 
 
+def test_small_tables_reach_the_parent_pickled_and_go_on_as_they_came(pool):
+    """A result table under ``KEEP_BYTES`` comes back as ``Pickled`` (rows and size known without
+    unpickling it), a job handed it reads the table, and other small results come as they are."""
+    from exec.store import Pickled, unstore_all
+
+    first = pool.submit(run_batch, [("t", Task(_table, 1, 100), {}), ("n", Task(len, [1, 2]), {})], keep=KEEP_BYTES).result(timeout=60)
+    small, count = first[1][0][2], first[1][1][2]
+    assert type(small) is Pickled and small.num_rows == 100 and small.nbytes == _table(1, 100).nbytes
+    assert count == 2  # not a table: by value
+    second = pool.submit(run_batch, [("s", Task(_total, Ref("t")), {"t": small})], keep=KEEP_BYTES).result(timeout=60)
+    assert second[1][0][2] == _total(_table(1, 100))
+    assert unstore_all([small])[0].equals(_table(1, 100))
+
+
 def test_inputs_from_two_workers_meet_in_one(pool):
     jobs = [pool.submit(run_batch, [(("t", i), Task(_table, i), {})], keep=KEEP_BYTES) for i in range(2)]
     refs = [j.result(timeout=60)[1][0][2] for j in jobs]
