@@ -27,8 +27,8 @@ _TARGET = 0.8  # a spill brings the bytes held down to this share of what may be
 # while; with all of the limit for held results, TPC-H q5 at SF10 under 2 GB held 2.0 GB and peaked
 # at 4.1 GB resident.
 _HELD_SHARE = 0.5
-_ROOTS_SHARE = 0.35
-_SPILL_MIN_BYTES = 1 << 12  # smaller results stay: a file for a 32-byte sum frees nothing worth its write  # past this share of the limit, tasks without inputs wait (``Held.crowded``)
+_ROOTS_SHARE = 0.35  # past this share of the limit, tasks without inputs wait (``Held.crowded``)
+_SPILL_MIN_BYTES = 1 << 12  # smaller results stay: a file for a 32-byte sum frees nothing worth its write
 
 
 class Held:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -115,3 +116,20 @@ def take_rows(table: pa.Table, indices) -> pa.Table:
     if not isinstance(indices, (pa.Array, pa.ChunkedArray)):
         indices = pa.array(indices)
     return pa.Table.from_arrays([c.take(indices) for c in table.columns], schema=table.schema)
+
+
+def decimal_words(chunk: pa.Array) -> np.ndarray:
+    """A decimal128 array's values as ``(low, high)`` int64 pairs, shape ``(n, 2)``, without a
+    copy: a value fits 64 bits when its high word is its low word's sign (always, up to 18 digits),
+    and the low word is then the whole unscaled integer. NULLs' slots hold whatever they hold."""
+    words = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[2 * chunk.offset:2 * (chunk.offset + len(chunk))]
+    return words.reshape(-1, 2)
+
+
+def decimal_from_int64(unscaled: np.ndarray, kind: pa.DataType, null: np.ndarray | None = None) -> pa.Array:
+    """The decimal128 array of type ``kind`` with these unscaled integers (``null``: where NULL)."""
+    words = np.empty((len(unscaled), 2), np.int64)
+    words[:, 0] = unscaled
+    np.right_shift(unscaled, 63, out=words[:, 1])  # the high word: the low word's sign
+    validity = None if null is None else pa.array(~null).buffers()[1]
+    return pa.Array.from_buffers(kind, len(unscaled), [validity, pa.py_buffer(words)])

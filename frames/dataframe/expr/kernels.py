@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from frames.dataframe.convert import decimal_words
 from frames.errors import DataTypeError, InvalidArgumentError
 
 
@@ -170,8 +171,7 @@ def _decimal_chunk_to_float(arr: pa.Array) -> pa.Array:
         return pa.array([], pa.float64())
     if t.bit_width != 128 or t.precision > 18 or t.scale > 22 or arr.buffers()[1] is None:
         return pc.cast(pc.cast(arr, pa.string()), pa.float64())  # wide decimals: through their exact text
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + n)]
-    unscaled = words[0::2]  # |value| < 10**18: the low word is the whole two's-complement value
+    unscaled = decimal_words(arr)[:, 0]  # |value| < 10**18: the low word is the whole two's-complement value
     out = unscaled.astype(np.float64) / (10.0 ** t.scale)
     inexact = np.flatnonzero(np.abs(unscaled) >= _EXACT_INT) if t.precision > 15 else ()  # 10**15 < 2**53
     if len(inexact):

@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from frames.dataframe.convert import decimal_from_int64, decimal_words
+
 _SUM_OPTIONS = pc.ScalarAggregateOptions(skip_nulls=True, min_count=1)  # Arrow's default sum
 MIN_ROWS = 1024  # fewer rows: Arrow's own aggregation is as quick
 SAMPLE = 256  # leading rows checked for order before all of them
@@ -71,22 +73,14 @@ def _integers(values: pa.ChunkedArray) -> np.ndarray | None:
     for chunk in values.chunks:
         if len(chunk) == 0:
             continue
-        words = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[2 * chunk.offset:2 * (chunk.offset + len(chunk))]
-        low, high = words[0::2], words[1::2]
+        words = decimal_words(chunk)
+        low, high = words[:, 0], words[:, 1]
         if t.precision > 18 and not np.array_equal(high, low >> 63):
             return None  # some value needs more than 64 bits
         if chunk.null_count:
             low = np.where(np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False)), low, 0)
         lows.append(low)
     return np.concatenate(lows) if lows else np.empty(0, np.int64)
-
-
-def _decimal_array(unscaled: np.ndarray, kind: pa.DataType, mask: np.ndarray | None) -> pa.Array:
-    words = np.empty((len(unscaled), 2), np.int64)
-    words[:, 0] = unscaled
-    np.right_shift(unscaled, 63, out=words[:, 1])  # the high word: the low word's sign
-    validity = None if mask is None else pa.array(~mask).buffers()[1]
-    return pa.Array.from_buffers(kind, len(unscaled), [validity, pa.py_buffer(words)])
 
 
 def _sum(values: pa.ChunkedArray, starts: np.ndarray, valid_counts: np.ndarray | None) -> pa.Array | None:
@@ -104,7 +98,7 @@ def _sum(values: pa.ChunkedArray, starts: np.ndarray, valid_counts: np.ndarray |
         return None  # the sum of a run might not fit 64 bits
     sums = np.add.reduceat(data, starts)
     if pa.types.is_decimal128(t):
-        return _decimal_array(sums, pa.decimal128(38, t.scale), mask)
+        return decimal_from_int64(sums, pa.decimal128(38, t.scale), mask)
     return pa.array(sums, pa.int64(), mask=mask)
 
 
@@ -120,7 +114,7 @@ def _extreme(values: pa.ChunkedArray, starts: np.ndarray, func: str) -> pa.Array
         return pa.array(reduce(data, starts)).cast(t) if data is not None else None
     if pa.types.is_decimal128(t):
         data = _integers(values)
-        return _decimal_array(reduce(data, starts), t, None) if data is not None else None
+        return decimal_from_int64(reduce(data, starts), t, None) if data is not None else None
     return None
 
 
