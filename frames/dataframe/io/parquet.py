@@ -452,11 +452,14 @@ def read_piece(fs, piece: Piece, file_cols: list[str], partition_types: dict, ne
 
 
 @repeatable
-def read_local_piece(*args: Any) -> pa.Table:
+def read_local_piece(piece: Piece, *args: Any) -> pa.Table:
     """``read_piece`` of a local file: read again under a memory limit rather than spilled (the
     file is on this machine's disk already; its columns decode in about the time a spill file
-    takes to write and load). A remote file (S3) is spilled: reading it again costs a download."""
-    return read_piece(None, *args)
+    takes to write and load). A remote file (S3) is spilled: reading it again costs a download.
+    A file changed since planning is an error, never rows of two versions in one answer."""
+    if piece.footer_key is not None:
+        _check_unchanged(piece.footer_key)
+    return read_piece(None, piece, *args)
 
 
 def _runtime_row_groups(piece: Piece, runtime: list[tuple[str, Any, bool]]) -> Piece:
@@ -559,6 +562,19 @@ def _cached_footer(key: tuple) -> pq.FileMetaData:
     if meta is not None:
         return meta
     path = key[0]
+    _check_unchanged(key)
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException) as exc:
+        raise DataSourceError(f"{path!r} is not a readable Parquet file: {exc}") from None
+    _remember_footer(key, meta)
+    return meta
+
+
+def _check_unchanged(key: tuple) -> None:
+    """A ``DataSourceError`` unless the local file ``key`` names still has that size and
+    modification time: the row groups a task was given may no longer exist."""
+    path = key[0]
     try:
         now = _footer_key(path)
     except OSError as exc:
@@ -566,12 +582,6 @@ def _cached_footer(key: tuple) -> pq.FileMetaData:
     if now != key:
         raise DataSourceError(f"Parquet file {path!r} changed after the query was planned "
                               f"(size {key[1]} -> {now[1]}, mtime_ns {key[2]} -> {now[2]}): run it again")
-    try:
-        meta = pq.ParquetFile(path).metadata
-    except (OSError, pa.ArrowException) as exc:
-        raise DataSourceError(f"{path!r} is not a readable Parquet file: {exc}") from None
-    _remember_footer(key, meta)
-    return meta
 
 
 def _piece_with_cached_footer(path, row_groups, num_rows, nbytes, partition, dictionary_columns, footer_key) -> Piece:

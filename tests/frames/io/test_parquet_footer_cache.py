@@ -51,6 +51,19 @@ def test_changed_file_is_an_error_naming_it(tmp_path):
         pickle.loads(data)
 
 
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_a_file_changed_before_its_pieces_are_read_is_an_error_in_any_process(tmp_path, scheduler):
+    """Every read of a local piece (the first, or again instead of a spill) checks the file is the
+    one planned: in this process too, where the footer is at hand, an answer never mixes rows of
+    two versions of the file."""
+    path = str(tmp_path / "t.parquet")
+    _write(path)
+    frame = fd.read_parquet(path)
+    _write(path, n=40_000, seed=1)
+    with pytest.raises(DataSourceError, match="t.parquet.*changed"):
+        frame.compute(scheduler=scheduler)
+
+
 def test_remote_pieces_keep_their_footer(tmp_path):
     piece = P.Piece("memory://x.parquet", (0,), 1, 1, (), meta=None)
     assert pickle.loads(dumps(piece)) == piece
