@@ -45,7 +45,7 @@ def _split_however_small(monkeypatch):
     monkeypatch.setattr(aggregate, "SMALL_INPUT_BYTES", 0)
 
 
-def test_a_small_input_merges_in_one_tree(pdf, monkeypatch, npartitions, scheduler):
+def test_a_small_input_merges_in_one_tree(pdf, monkeypatch, npartitions, any_scheduler):
     """An input estimated within ``SMALL_INPUT_BYTES`` (TPC-H q4's 52k rows for 5 groups at SF1)
     merges its partials in one tree, not ``n x split_out`` pieces; not under a memory limit (the
     split merges spill); the answer is pandas' either way."""
@@ -57,7 +57,7 @@ def test_a_small_input_merges_in_one_tree(pdf, monkeypatch, npartitions, schedul
     got = ddf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), n=("x", "count"))
     assert got._node.npartitions == 1
     exp = pdf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"), n=("x", "count"))
-    assert_eq(got, exp, check_order=False, check_dtype=False, scheduler=scheduler)
+    assert_eq(got, exp, check_order=False, check_dtype=False, scheduler=any_scheduler)
     with exec.config.set(memory_limit="1GB"):
         limited = ddf.groupby(["k", "s"], sort=False, dropna=False).agg(total=("x", "sum"))
         assert limited._node.npartitions == min(npartitions, aggregate.SPLIT_OUT_MIN)
@@ -263,6 +263,13 @@ def test_a_partitioned_side_with_other_partition_count_than_the_other_side_loses
     assert got._node.npartitions == split_out
 
 
+@pytest.mark.parametrize("limit", [0, 10**9], ids=["split", "broadcast"])
+def test_a_partitioned_side_with_fewer_partitions_loses_no_rows_on_a_cluster(pdf, dask_client, limit, monkeypatch):
+    """The same join on a distributed LocalCluster with worker processes."""
+    test_a_partitioned_side_with_other_partition_count_than_the_other_side_loses_no_rows(
+        pdf, 3, dask_client, "inner", limit, 2, monkeypatch)
+
+
 @pytest.mark.parametrize("how", ["inner", "left", "leftsemi"])
 def test_a_join_with_an_adaptive_joins_output_is_decided_at_run_time(pdf, npartitions, scheduler, how, monkeypatch):
     """An adaptive join's output is as unsure as the guess that made it adaptive: a join over it is
@@ -335,7 +342,7 @@ def test_partial_results_merge_into_coarser_groups(pdf, npartitions, scheduler):
         Aggregate(child, ("k",), (AggSpec("u", "count_distinct", "x"),), partial_out=True)
 
 
-def test_a_small_sql_order_by_sorts_in_one_task(pdf, npartitions, scheduler, monkeypatch):
+def test_a_small_sql_order_by_sorts_in_one_task(pdf, npartitions, any_scheduler, monkeypatch):
     """SQL's ORDER BY over an input estimated within ``GATHER_SORT_BYTES`` sorts it in one task
     (TPC-H's final sorts of a few rows were 89 tasks over 8 partitions); past it, or under a
     memory limit, the sort stays range-partitioned; DuckDB's order either way."""
@@ -350,7 +357,7 @@ def test_a_small_sql_order_by_sorts_in_one_task(pdf, npartitions, scheduler, mon
     want = duckdb.sql(query).df()
     for gather, limit in ((1 << 30, None), (0, None), (1 << 30, "1GB")):
         monkeypatch.setattr(sort_module, "GATHER_SORT_BYTES", gather)
-        with exec.config.set(memory_limit=limit, scheduler=scheduler):
+        with exec.config.set(memory_limit=limit, scheduler=any_scheduler):
             frame = ctx.sql(query)
             (node,) = _nodes(frame._node, sort_module.Sort)
             assert node.npartitions == (1 if gather and limit is None else npartitions)
