@@ -39,6 +39,7 @@ from frames.patterns import exchange, tree_reduce
 from frames.dataframe.expr.pushdown import AggregateRewrites
 from frames.dataframe.expr.shuffle import hash_split
 from frames.dataframe.expr.direct_group import direct_group
+from frames.dataframe.expr.fixed_width import hash_group
 from frames.dataframe.expr.run_group import run_group
 from frames.dataframe.expr.gathered import gathered_value
 from frames.dataframe.expr.spill import over_budget, partitioned_merge, task_budget
@@ -192,7 +193,7 @@ def _group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
         grouped = run_group(table, keys, aggs)  # keys in order (data stored sorted): no hash table
         if grouped is None:
             grouped = direct_group(table, keys, aggs)  # integer keys of a small range: no hash table
-        return grouped if grouped is not None else table.group_by(keys, use_threads=False).aggregate(aggs)
+        return grouped if grouped is not None else hash_group(table, keys, aggs)  # string keys of one width as fixed-size binary
     if not any(a[1] == "list" for a in aggs):
         return table.group_by(keys, use_threads=False).aggregate(aggs)
     # Arrow has no global "list" aggregation: the one group's list is the whole column
@@ -285,7 +286,7 @@ def _few_rows_per_group(table: pa.Table, plan: _Plan) -> bool:
         return False
     sampled = min(SAMPLE_ROWS, n // 4)
     sample = _unified_keys(table.slice(0, sampled).select(list(plan.keys)), plan.keys)
-    groups = sample.group_by(list(plan.keys), use_threads=False).aggregate([]).num_rows
+    groups = hash_group(sample, list(plan.keys), []).num_rows
     return estimated_groups(groups, sampled, n) > ROW_PARTIALS_ABOVE * n
 
 

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from exec import Ref, Task
 from frames.dataframe.convert import concat_tables, take_rows
+from frames.dataframe.expr.fixed_width import hash_group
 from frames.dataframe.expr.node import Lowering, Node, UnaryNode
 from frames.patterns import tree_reduce
 
@@ -31,7 +32,7 @@ def drop_duplicate_rows(tables: list[pa.Table], subset: tuple[str, ...], keep: s
             aggs.append((_COUNT, "sum"))
         else:
             aggs.append(([], "count_all"))
-    grouped = work.group_by(list(subset), use_threads=False).aggregate(aggs)
+    grouped = hash_group(work, list(subset), aggs)
     picked = np.sort(np.asarray(grouped.column(f"__row_{aggs[0][1]}").to_numpy(), dtype=np.int64))
     out = take_rows(table, picked)
     if keep == "none":
