@@ -230,8 +230,7 @@ def list_sort(lists, descending: bool = False):
         values, starts, lengths, valid = _layout(_lists(l, n))
         parent = np.repeat(np.arange(n), lengths)
         key = pa.table({"p": pa.array(parent), "v": values})
-        order = pc.sort_indices(key, sort_keys=[("p", "ascending"), ("v", "descending" if descending else "ascending")],
-                                null_placement="at_end")
+        order = pc.sort_indices(key, sort_keys=[("p", "ascending", "at_end"), ("v", "descending" if descending else "ascending", "at_end")])
         return _rebuild(values, np.asarray(order, dtype=np.int64), lengths, valid)
     return _scalar_result([lists], run)
 
