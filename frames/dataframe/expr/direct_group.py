@@ -61,16 +61,16 @@ def _slots(table: pa.Table, keys: list[str]):
         if total > limit:
             return None
         ranges.append((lo or 0, span, nulls))
-    ids = np.zeros(rows, dtype=np.int64)
+    ids = None
     stride = 1
     for k, (lo, span, nulls) in zip(keys, ranges):
         column = table.column(k)
-        digits = np.asarray(pc.fill_null(column, lo).to_numpy(), dtype=np.int64) - lo
+        digits = np.subtract((pc.fill_null(column, lo) if nulls else column).to_numpy(), lo, dtype=np.int64)
         if nulls:
             digits[np.asarray(column.is_null().to_numpy())] = span - 1
-        ids += digits * stride
+        ids = digits if ids is None else ids + digits * stride
         stride *= max(span, 1)
-    return ids, ranges, total
+    return ids, ranges, total  # keys is never empty (_supported)
 
 
 def direct_group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table | None:
@@ -103,8 +103,9 @@ def direct_group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table | Non
             out[f"{column}_count"] = pa.array(counts[present], pa.int64())
             continue
         kind = values.type
-        data = np.asarray(pc.fill_null(values, 0).to_numpy(), dtype=np.float64 if pa.types.is_float64(kind) else np.int64)
-        if not pa.types.is_float64(kind) and len(data) and float(np.abs(data).max()) * len(data) >= EXACT:
+        # no copies on the way: np.bincount reads the weights as float64 whatever their type
+        data = (pc.fill_null(values, 0) if values.null_count else values).to_numpy()
+        if not pa.types.is_float64(kind) and len(data) and max(-float(data.min()), float(data.max())) * len(data) >= EXACT:
             return None
         sums = np.bincount(ids, weights=data, minlength=total)[present]
         target = pa.float64() if pa.types.is_float64(kind) else pa.int64()
