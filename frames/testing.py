@@ -57,6 +57,7 @@ def assert_eq(actual: Any, expected: Any, check_order: bool = True, check_index:
         if hasattr(e, "__float__") and not isinstance(e, (str, bytes)):
             import math
 
-            assert math.isclose(float(a), float(e), rel_tol=1e-9, abs_tol=1e-12), f"{a!r} != {e!r}"
+            both_missing = math.isnan(float(a)) and math.isnan(float(e))  # as pandas' asserts: NaN equals NaN
+            assert both_missing or math.isclose(float(a), float(e), rel_tol=1e-9, abs_tol=1e-12), f"{a!r} != {e!r}"
         else:
             assert a == e, f"{a!r} != {e!r}"

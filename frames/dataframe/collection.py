@@ -1272,14 +1272,9 @@ class DataFrame(_Frame):
         return self._reduce("all")
 
     def sem(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
-        """Each numeric column's standard error of the mean."""
-        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
-        if not numeric_only and len(cols) != len(self.columns):
-            raise DataTypeError("sem needs numeric columns; pass numeric_only=True")
-        specs = tuple(AggSpec(f"s:{c}", "std", c, (("ddof", ddof),)) for c in cols) + tuple(AggSpec(f"n:{c}", "count", c) for c in cols)
-        node = Aggregate(Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols)), (), specs)
-        exprs = tuple((c, call("divide", Col(f"s:{c}"), call("sqrt", Col(f"n:{c}")))) for c in cols)
-        return Scalar(Project(node, exprs), kind="row")
+        """Each numeric column's standard error of the mean, std(ddof) / sqrt(count), as pandas
+        (the ``sem`` aggregate: one pass of counts, sums and sums of squares)."""
+        return self._reduce("sem", numeric_only, ddof=ddof)
 
     # -- reductions ---------------------------------------------------------------------------
     def _reduce(self, func: str, numeric_only: bool = False, **options: Any) -> "Scalar":
@@ -1449,7 +1444,7 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
         if pa.types.is_boolean(t):
             expr = Cast(expr, pa.int64())
         return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
-    if func in ("mean", "std", "var") and not _is_numeric(t):
+    if func in ("mean", "std", "var", "sem") and not _is_numeric(t):
         raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
     if func in ("any", "all") and _is_numeric(t) and not pa.types.is_boolean(t):
         expr = call("ne", expr, Lit(0))  # pandas: a number is true when not zero (Arrow's any takes booleans only)
@@ -1824,8 +1819,8 @@ class Series(_Frame):
     kurt = kurtosis
 
     def sem(self, ddof: int = 1) -> "Scalar":
-        """The standard error of the mean: std / sqrt(count)."""
-        return self.std(ddof=ddof) / self.count() ** 0.5
+        """The standard error of the mean: std(ddof) / sqrt(count), in one aggregation."""
+        return self._reduce("sem", ddof=ddof)
 
     @property
     def size(self) -> "Scalar":

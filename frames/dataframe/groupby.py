@@ -30,7 +30,7 @@ def _func_name(func: Any) -> str:
     name = _ALIASES.get(func, func)
     if name not in AGGREGATE_FUNCTIONS and name not in _ARG_EXTREMES:
         raise InvalidArgumentError(f"unsupported aggregation {func!r}; supported: sum, mean, count, size, min, max, nunique, std, var, "
-                                   "first, last, median, prod, any, all, idxmax, idxmin")
+                                   "sem, first, last, median, prod, any, all, idxmax, idxmin")
     return name
 
 
@@ -241,6 +241,11 @@ class GroupBy:
 
     def var(self, ddof: int = 1, numeric_only: bool = False):
         return self._simple("var", numeric_only, ddof=ddof)
+
+    def sem(self, ddof: int = 1, numeric_only: bool = False):
+        """Each group's standard error of the mean, std(ddof) / sqrt(count) as pandas: the
+        ``sem`` aggregate, merged from the same partials as ``std`` (no gathering)."""
+        return self._simple("sem", numeric_only, ddof=ddof)
 
     # -- two columns, and the best rows of each group ---------------------------------------------
     def corr(self, other: Series, method: str = "pearson", min_periods: int | None = None):

@@ -164,7 +164,7 @@ class Resampler:
     aggregate = agg
 
 
-for _func in ("sum", "mean", "count", "min", "max", "first", "last", "median", "std", "var", "nunique", "prod", "size"):
+for _func in ("sum", "mean", "count", "min", "max", "first", "last", "median", "std", "var", "sem", "nunique", "prod", "size"):
     setattr(Resampler, _func, (lambda func: lambda self: self._reduce(func))(_func))
 
 

@@ -279,5 +279,5 @@ def test_groupby_agg_named_idxmax_any_all(ddf, pdf, scheduler):
               scheduler=scheduler)
     assert_eq(ddf.groupby("k")[["y", "z"]].agg(["any", "all"]), pdf.groupby("k")[["y", "z"]].agg(["any", "all"]), scheduler=scheduler)
     assert_eq(ddf.groupby("k").y.idxmax(), pdf.groupby("k").y.idxmax(), scheduler=scheduler)
-    with pytest.raises(InvalidArgumentError, match="'sem'"):
-        ddf.groupby("k").y.agg("sem")
+    with pytest.raises(InvalidArgumentError, match="'skew'"):
+        ddf.groupby("k").y.agg("skew")

@@ -78,6 +78,7 @@ _PARTIALS: dict[str, tuple[tuple[str, str], ...]] = {
     "mean": (("sum", "sum"), ("count", "sum")),
     "var": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),
     "std": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),
+    "sem": (("count", "sum"), ("sum", "sum"), ("sumsq", "sum")),  # pandas' standard error of the mean: std / sqrt(count)
     "first": (("first", "first"),),
     "last": (("last", "last"),),
     # SQL's first / last (DuckDB's): the first row's value even when it is NULL
@@ -111,6 +112,7 @@ AGGREGATE_FUNCTIONS = frozenset(_PARTIALS) | frozenset(DISTINCT_FUNCTIONS)
 _GATHERED = {"median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "string_agg", "list",
              "bit_and", "bit_or", "bit_xor"}
 _PAIRED = {"covar_pop", "covar_samp", "corr"}
+_MOMENTS = {"var", "std", "sem"}  # from the count, sum and sum of squares (option "ddof")
 
 
 GROUPS_PER_SPLIT = 15  # input partitions per output partition of a one-key aggregation (dask-expr's)
@@ -144,7 +146,7 @@ def _partial_input(spec: AggSpec, kind: str, table: pa.Table) -> pa.Array | pa.C
                 "pair_yy": pc.multiply(y, y)}[kind]
     if kind == "gather_key":  # the second argument (arg_min's ordering, string_agg's ORDER BY)
         return table.column(spec.option("other")) if spec.option("other") else pa.nulls(len(values), pa.int8())
-    if spec.func in ("var", "std") and kind in ("sum", "sumsq"):
+    if spec.func in _MOMENTS and kind in ("sum", "sumsq"):
         values = pc.cast(values, pa.float64())
         if kind == "sumsq":
             values = pc.multiply(values, values)
@@ -236,7 +238,7 @@ def chunk(table: pa.Table, plan: _Plan) -> pa.Table:
     for i, spec in plan.regular:
         for j, (kind, _) in enumerate(_PARTIALS[spec.func]):
             counts_rows = kind == "count_all" or (kind == "count" and table.column(spec.column).null_count == 0)
-            what = ("count_all",) if counts_rows else (kind, spec.column, spec.func in ("var", "std") or (spec.func == "mean" and kind == "sum" and pa.types.is_integer(table.column(spec.column).type)))
+            what = ("count_all",) if counts_rows else (kind, spec.column, spec.func in _MOMENTS or (spec.func == "mean" and kind == "sum" and pa.types.is_integer(table.column(spec.column).type)))
             if kind.startswith(("pair_", "gather")) or kind in ("sum_int", "product"):
                 what = (kind, spec.column, spec.options)
             if what not in computed:
@@ -436,13 +438,15 @@ def _final_value(spec: AggSpec, parts: list) -> Any:
     if func == "mean":
         total, count = parts
         return pc.divide(pc.cast(total, pa.float64()), pc.cast(count, pa.float64()))
-    if func in ("var", "std"):
+    if func in _MOMENTS:
         count, total, sumsq = (pc.cast(p, pa.float64()) for p in parts)
         ddof = spec.option("ddof", 1)
         denom = pc.subtract(count, float(ddof))
         num = pc.subtract(sumsq, pc.divide(pc.multiply(total, total), count))
         var = pc.divide(pc.max_element_wise(num, 0.0), denom)
         var = pc.if_else(pc.greater(denom, 0.0), var, pa.scalar(None, pa.float64()))
+        if func == "sem":
+            return pc.divide(pc.sqrt(var), pc.sqrt(count))
         return pc.sqrt(var) if func == "std" else var
     if func == "count_if":
         return pc.cast(parts[0], pa.decimal128(38, 0))  # DuckDB: a HUGEINT, NULL for no rows
