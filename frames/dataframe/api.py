@@ -187,8 +187,9 @@ def _pandas_partition(parts: list, schema: pa.Schema) -> pa.Table:
 
 def from_delayed(dfs: Sequence[Any], meta: Any = None) -> DataFrame:
     """A frame with one partition per ``frames.Delayed`` computing a pandas DataFrame. Without
-    ``meta`` the first value is computed now to learn the columns (as Dask does)."""
-    from frames.dataframe.collection import _meta_schema
+    ``meta`` the first value is computed now to learn the columns (as Dask does); so it is when
+    meta declares ``object`` columns, to learn their types."""
+    from frames.dataframe.collection import _declared_objects, _meta_schema, _object_types
     from frames.dataframe.expr.sources import FromCollection
     from frames.delayed import Delayed
 
@@ -199,7 +200,10 @@ def from_delayed(dfs: Sequence[Any], meta: Any = None) -> DataFrame:
         meta = dfs[0].compute()
         if not isinstance(meta, pd.DataFrame):
             raise DataTypeError(f"from_delayed values must compute pandas DataFrames, the first gave {type(meta).__name__}")
-    schema = engine_schema(_meta_schema(meta.head(2) if isinstance(meta, pd.DataFrame) else meta)[0])
+    schema = _meta_schema(meta.head(2) if isinstance(meta, pd.DataFrame) else meta)[0]
+    if objects := _declared_objects(meta):  # meta's ``object`` columns: typed by the first value's
+        schema = _object_types(schema, objects, lambda: dfs[0].compute().head(1000))
+    schema = engine_schema(schema)
     parts = tuple((d.key,) for d in dfs)
     return DataFrame(FromCollection(_DelayedParts(dfs), parts, _pandas_partition, (schema,), schema))
 

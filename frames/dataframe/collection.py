@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from frames.base import Lazy, run
-from frames.dataframe.convert import arrow_to_pandas, concat_tables
-from frames.dataframe.dtypes import nonempty_sample, pandas_dtypes, to_arrow_type
+from frames.dataframe.convert import arrow_to_pandas, concat_tables, holds_null_type
+from frames.dataframe.dtypes import is_object_dtype, nonempty_sample, pandas_dtypes, to_arrow_type
 from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
 from frames.dataframe import tracking as _tracking
 from frames.dataframe.expr import optimize as _optimize
@@ -1525,6 +1525,21 @@ def _register_kernels() -> None:
     from frames.dataframe.convert import nan_to_null
 
     register("nan_to_null", nan_to_null)
+    register("python_map", _python_map)
+
+
+def _python_map(a: Any, fn: "_MapValues", type: pa.DataType, name: str = "__value__") -> Any:
+    """``fn`` (``Series.map`` / ``apply``'s Python function) of every value of ``a``, as ``type``
+    (``name``: the column's, for errors): the values to pandas as a partition's are, pandas'
+    ``map``, the result back to Arrow. Typing on an empty input calls nothing."""
+    from frames.dataframe.convert import pandas_to_arrow
+
+    if isinstance(a, pa.Scalar):
+        return _python_map(pa.array([a.as_py()], a.type), fn, type, name)[0]
+    if not len(a):
+        return pa.array([], type)
+    out = fn(arrow_to_pandas(pa.table({"__value__": a})))
+    return pandas_to_arrow(out, pa.schema([(name, type)]), where=fn.__name__).column(0)
 
 
 _register_kernels()
@@ -1971,14 +1986,38 @@ class Series(_Frame):
             return self._unary("map_values", keys=tuple(arg.keys()), values=tuple(arg.values()))
         if not callable(arg):
             raise InvalidArgumentError(f"map takes a dict or a function, not {type(arg).__name__}")
-        out = self.map_partitions(_MapValues(arg, na_action), meta=meta if meta is not None else None)
-        return out.rename(self._name)
+        if na_action not in (None, "ignore"):
+            raise InvalidArgumentError(f"map's na_action must be None or 'ignore', not {na_action!r}")
+        return self._map_values(_MapValues(arg, na_action), meta)
 
     def apply(self, func: Callable, meta: Any = None, args: tuple = (), **kwargs: Any) -> "Series":
         """``func`` of every value (pandas' ``Series.apply``), per partition."""
         if not callable(func):
             raise InvalidArgumentError(f"apply takes a function, not {type(func).__name__}")
-        return self.map_partitions(_MapValues(func, None, args, tuple(sorted(kwargs.items()))), meta=meta).rename(self._name)
+        return self._map_values(_MapValues(func, None, args, tuple(sorted(kwargs.items()))), meta)
+
+    def _map_values(self, fn: "_MapValues", meta: Any) -> "Series":
+        """``fn`` of every value as a column expression (the ``python_map`` kernel: pandas' ``map``
+        of each partition's values), so the result stays a column of this frame: ``assign``,
+        filters and other columns combine with it. Its type is meta's, or what ``fn`` gives on a
+        made-up sample (as ``map_partitions`` infers); meta's ``object`` is typed by the values
+        (``_object_types``). A function giving a frame per value (``apply`` returning Series) runs
+        as ``map_partitions``."""
+        value = self._value_name()
+        source = pa.schema([(value, self.arrow_type)])
+        if meta is None:
+            out = _infer_meta(fn, source, (), {})
+            if isinstance(out, pd.DataFrame):
+                return self.map_partitions(fn)
+            schema = _typed_like(_meta_schema(out)[0], source)
+        else:
+            schema, _, _ = _meta_schema(meta)
+            if len(schema) != 1:
+                raise InvalidArgumentError(f"{fn.__name__}: map's meta declares one column ((name, dtype) or a Series), got {schema.names}")
+            schema = _object_types(schema, _declared_objects(meta), lambda: fn(_sample_meta(source)),
+                                   lambda: fn(_first_rows(self._result_node()).iloc[:, -1:]))
+        field = schema.field(0)
+        return Series(self._node, call("python_map", self._expr, fn=fn, type=field.type, name=field.name), self._name, self._index)
 
     def tail(self, n: int = 5, compute: bool = True, scheduler: str | None = None):
         from frames.dataframe.expr.reshape import Tail
@@ -2505,9 +2544,13 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     if inferred:
         meta = _infer_meta(func, source.schema, args, kwargs)
     schema, is_series, series_name = _meta_schema(meta)
+    use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
     if inferred:
         schema = _typed_like(schema, source.schema)
-    use_info = "partition_info" in getattr(func, "__code__", type("c", (), {"co_varnames": ()})).co_varnames
+    elif objects := _declared_objects(meta):
+        extra = {"partition_info": {"number": 0, "npartitions": source.npartitions}} if use_info else {}
+        run = lambda part: func(part, *args, **kwargs, **extra)  # noqa: E731
+        schema = _object_types(schema, objects, lambda: run(_sample_meta(source.schema)), lambda: run(_first_rows(source)))
     node = MapPartitions(source, func, schema, tuple(args), tuple(sorted(kwargs.items())), pandas=True,
                          func_name=getattr(func, "__name__", "function"), partition_info=use_info)
     if is_series:
@@ -2539,12 +2582,12 @@ def _infer_meta(func: Callable, schema: pa.Schema, args: tuple, kwargs: dict):
     return out  # with its rows: Arrow types a new object column from its values
 
 
-def _typed_like(schema: pa.Schema, source: pa.Schema) -> pa.Schema:
+def _typed_like(schema: pa.Schema, source: pa.Schema, keep: Sequence[str] = ()) -> pa.Schema:
     """``schema`` with the NULL-typed columns (objects pandas held no value of) typed as the input
-    column of the same name."""
+    column of the same name, but those in ``keep`` (meta's declared ``object`` columns)."""
     fields = []
     for f in schema:
-        if pa.types.is_null(f.type) and f.name in source.names:
+        if pa.types.is_null(f.type) and f.name in source.names and f.name not in keep:
             f = pa.field(f.name, source.field(f.name).type)
         fields.append(f)
     return pa.schema(fields)
@@ -2559,10 +2602,66 @@ def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
     if isinstance(meta, pd.DataFrame):
         return pa.Table.from_pandas(meta, preserve_index=False).schema.remove_metadata(), False, None
     if isinstance(meta, dict):
-        return pa.schema([(str(k), to_arrow_type(v)) for k, v in meta.items()]), False, None
+        return pa.schema([(str(k), _meta_type(v)) for k, v in meta.items()]), False, None
     if isinstance(meta, tuple) and len(meta) == 2:
-        return pa.schema([(str(meta[0]), to_arrow_type(meta[1]))]), True, meta[0]
+        return pa.schema([(str(meta[0]), _meta_type(meta[1]))]), True, meta[0]
     if pd.api.types.is_scalar(meta) and meta is not None:  # a function giving one value per partition (len)
         t = pa.scalar(meta).type
         return pa.schema([("__value__", pa.int64() if pa.types.is_integer(t) else t)]), True, None
     raise InvalidArgumentError(f"meta must be a pandas DataFrame/Series, a dict of column to dtype or a pyarrow schema, not {type(meta).__name__}")
+
+
+def _meta_type(dtype: Any) -> pa.DataType:
+    """A dtype of ``meta=``'s dict or (name, dtype) forms; ``object`` is NULL-typed here, its type
+    found later from the values (``_object_types``)."""
+    return pa.null() if is_object_dtype(dtype) else to_arrow_type(dtype)
+
+
+def _declared_objects(meta: Any) -> tuple[str, ...]:
+    """The columns ``meta`` declares as Python objects, without values to type them by:
+    ``object`` / ``"O"`` / ``"object"`` in its dict or (name, dtype) forms, or an empty object column
+    of a pandas meta (Dask's ``meta={"l": object}``, ``meta=("l", object)``, ``pd.Series(dtype=object)``)."""
+    if isinstance(meta, dict):
+        return tuple(str(k) for k, v in meta.items() if is_object_dtype(v))
+    if isinstance(meta, tuple) and len(meta) == 2:
+        return (str(meta[0]),) if is_object_dtype(meta[1]) else ()
+    if isinstance(meta, pd.Series):
+        return ("__value__" if meta.name is None else str(meta.name),) if meta.dtype == object and meta.isna().all() else ()
+    if isinstance(meta, pd.DataFrame):
+        return tuple(str(c) for c, t in meta.dtypes.items() if t == object and meta[c].isna().all())
+    return ()
+
+
+def _object_types(schema: pa.Schema, objects: Sequence[str], *results: Callable[[], Any]) -> pa.Schema:
+    """``schema`` (a given meta's) with its ``objects`` columns typed as the function's values are.
+    Each of ``results`` gives one output of the function: on the made-up sample partition first
+    (as an inferred meta is found; nothing computed), then on the first rows of the input, computed
+    now (``_first_rows``: the first partition unless it is empty), as ``from_delayed`` computes its
+    first value without meta. A result that raises, or gives a column no values (or only empty
+    lists), leaves it to the next; a column no result types stays NULL-typed, and a partition that
+    gives it values is an error naming it (``convert.pandas_to_arrow``). Columns are matched by
+    position: a Series' name may differ from meta's."""
+    pending = [i for i, f in enumerate(schema) if f.name in objects and pa.types.is_null(f.type)]
+    fields = list(schema)
+    for result in results:
+        if not pending:
+            break
+        try:
+            found = _meta_schema(result())[0]
+        except Exception:  # user code on made-up or real values: the next result, or the check at compute time
+            continue
+        if len(found) != len(fields):
+            continue
+        for i in list(pending):
+            t = found.field(i).type
+            if not holds_null_type(t) or pa.types.is_null(fields[i].type):  # list<null> (only empty lists) until better is found
+                fields[i] = pa.field(fields[i].name, t)
+            if not holds_null_type(t):
+                pending.remove(i)
+    return pa.schema(fields)
+
+
+def _first_rows(node: Node, n: int = 1000) -> pd.DataFrame:
+    """The first ``n`` rows of ``node``, computed as ``head`` computes them (the first partition,
+    more only while those are empty or short), to type meta's ``object`` columns by real values."""
+    return DataFrame(node).head(n)

@@ -43,8 +43,21 @@ def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function
         try:
             table = table.cast(schema)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            untyped = [f.name for f, g in zip(schema, table.schema) if holds_null_type(f.type) and f.type != g.type]
+            if untyped:  # meta's ``object``, typed by no value when the graph was built
+                raise DataTypeError(f"{where} returned {table.schema.field(untyped[0]).type} values in column {untyped[0]!r}, which meta "
+                                    "declares as object and whose type no value showed when the graph was built (none on a made-up "
+                                    "sample nor in the first rows); declare its type in meta= (e.g. pa.list_(pa.float64()))") from None
             raise DataTypeError(f"{where} returned {table.schema} which does not match its meta {schema}: {exc}") from None
     return table
+
+
+def holds_null_type(t: pa.DataType) -> bool:
+    """NULL, or a nested type of NULLs (``list<null>``): what a meta ``object`` column is typed as
+    when only missing values or empty lists were seen."""
+    if pa.types.is_null(t):
+        return True
+    return pa.types.is_nested(t) and any(holds_null_type(t.field(j).type) for j in range(t.num_fields))
 
 
 def concat_tables(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table:

@@ -18,6 +18,17 @@ _NAMES = {
 }
 
 
+def is_object_dtype(dtype) -> bool:
+    """Whether ``dtype`` is pandas' "any Python object" (``object``, ``"O"``, ``"object"``,
+    ``np.dtype("O")``), which Dask's ``meta=`` uses for values of no fixed type (lists, dicts, mixed
+    text): the Arrow type is then found from the values (``collection._object_types``)."""
+    if dtype is object:
+        return True
+    if isinstance(dtype, str):
+        return dtype in ("O", "object")
+    return isinstance(dtype, np.dtype) and dtype == np.dtype("O")
+
+
 def to_arrow_type(dtype) -> pa.DataType:
     """Accept an Arrow type, a pandas/NumPy dtype or its name, or Python's int/float/str/bool."""
     if isinstance(dtype, pa.DataType):

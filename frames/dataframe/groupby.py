@@ -9,8 +9,8 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 import pyarrow as pa
 
-from frames.dataframe.collection import (DataFrame, Series, _is_numeric, _meta_schema, _reduction, _sample_meta,
-                                         _typed_like, map_partitions)
+from frames.dataframe.collection import (DataFrame, Series, _declared_objects, _is_numeric, _meta_schema, _object_types, _reduction,
+                                         _sample_meta, _typed_like, map_partitions)
 from frames.errors import DataTypeError, InvalidArgumentError
 from frames.dataframe.expr.aggregate import AGGREGATE_FUNCTIONS, Aggregate, AggSpec
 from frames.dataframe.expr.blockwise import Project
@@ -539,6 +539,7 @@ class GroupBy:
                 raise InvalidArgumentError(f"could not infer the output of groupby.apply({getattr(func, '__name__', func)!r}) by "
                                            f"running it on a sample group ({type(exc).__name__}: {exc}); pass meta=") from exc
             shape, out, index = None, None, list(self._keys)  # the shape is found on the data
+        sampled = out
         if meta is not None:
             given, is_series, _ = _meta_schema(meta)
             keys = _sample_meta(frame._node.schema)[list(index)] if out is None else out[list(index)]
@@ -547,7 +548,8 @@ class GroupBy:
             if shape is None:
                 shape = "scalar" if is_series else "frame_rows"
         spec.empty = out.iloc[:0]
-        schema = _typed_like(_meta_schema(out)[0], frame._node.schema)
+        schema, objects = _object_columns(_meta_schema(out)[0], meta, sampled)
+        schema = _typed_like(schema, frame._node.schema, keep=objects)
         result = map_partitions(spec, self._shuffled(), shape, meta=schema)
         if self._sort:  # groups in key order, as pandas (each group's rows keep theirs: the sort is stable)
             from frames.dataframe.expr.sort import Sort, SortKey
@@ -576,16 +578,29 @@ class GroupBy:
         except Exception as exc:
             raise InvalidArgumentError(f"could not infer the output of groupby.transform({getattr(func, '__name__', func)!r}) by "
                                        f"running it on a sample group ({type(exc).__name__}: {exc}); pass meta=") from exc
+        sampled = out
         if meta is not None:
             given, _, _ = _meta_schema(meta)
             out = pd.concat([out[["__row"]], given.empty_table().to_pandas()], axis=1)
         spec.empty = out.iloc[:0]
-        result = map_partitions(spec, grouped._shuffled(), meta=_typed_like(_meta_schema(out)[0], numbered._node.schema))
+        schema, objects = _object_columns(_meta_schema(out)[0], meta, sampled)
+        schema = _typed_like(schema, numbered._node.schema, keep=objects)
+        result = map_partitions(spec, grouped._shuffled(), meta=schema)
         ordered = Sort(result._node, (SortKey("__row", True),))
         values = [c for c in out.columns if c != "__row"]
         if self._series:
             return Series(ordered, Col(values[0]), self._selection[0])
         return DataFrame(Project(ordered, tuple((c, Col(c)) for c in values)))
+
+
+def _object_columns(schema: pa.Schema, meta: Any, sampled: pd.DataFrame | None) -> tuple[pa.Schema, tuple[str, ...]]:
+    """``schema`` with the columns ``meta`` declares ``object`` typed as on the sample group
+    (``sampled``: the function's result there, None when it failed), and those names, which must
+    not be typed like an input column of the same name (``_typed_like``'s ``keep``)."""
+    objects = _declared_objects(meta) if meta is not None else ()
+    if objects and sampled is not None:
+        schema = _object_types(schema, objects, lambda: sampled)
+    return schema, objects
 
 
 def _cast_columns(node, types: dict):

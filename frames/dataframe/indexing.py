@@ -258,7 +258,8 @@ def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, met
     """``map_partitions`` of a frame with an index: see ``WithIndex``. Whether the result keeps
     the index: with ``meta`` inferred, whether ``func``'s result on a sample has an index of the
     same names; with ``meta`` given, unless it is a single value or names an index as a column."""
-    from frames.dataframe.collection import DataFrame, Series, _infer_meta, _meta_schema, _typed_like
+    from frames.dataframe.collection import (DataFrame, Series, _declared_objects, _first_rows, _infer_meta, _meta_schema,
+                                             _object_types, _sample_meta, _typed_like)
 
     columns = frame._index
     labels = [label(c) for c in columns]
@@ -273,6 +274,10 @@ def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, met
     schema, is_series, series_name = _meta_schema(meta)
     if inferred:
         schema = _typed_like(schema, source.schema)
+    elif objects := _declared_objects(meta):  # typed by the values func gives (on a sample, else the first rows)
+        run = WithIndex(func, columns, False)
+        schema = _object_types(schema, objects, lambda: run(_sample_meta(source.schema), *args, **kwargs),
+                               lambda: run(_first_rows(source), *args, **kwargs))
     if keep:
         schema = pa.schema([source.schema.field(c) for c in columns] + list(schema))
     use_info = "partition_info" in getattr(getattr(func, "__code__", None), "co_varnames", ())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import frames
@@ -69,3 +70,73 @@ def test_sem_of_text_is_an_error(ddf):
         ddf.sem()
     with pytest.raises(DataTypeError, match="sem of column 't'"):
         ddf.groupby("k").t.sem()
+
+
+# -- object in meta -----------------------------------------------------------------------------
+def _pairs(v):
+    return None if v != v else [v] * (int(abs(v) * 10) % 3)  # missing, empty and longer lists
+
+
+_WORDS = {"a": ["x", "y"], "b": [], "c": ["z"], "d": ["x"], "e": ["y", "y", "z"]}
+
+
+@pytest.mark.parametrize("meta", [("l", object), ("l", "object"), ("l", "O"), ("l", np.dtype("O")), pd.Series([], dtype=object, name="l")])
+def test_meta_object_in_map_then_explode(ddf, pdf, scheduler, meta):
+    """Dask's ``meta=("l", object)``: the column's Arrow type is what the function gives (here on
+    the made-up sample), and the result is a column of the frame, so ``assign`` takes it."""
+    got = ddf.assign(l=ddf.x.map(_pairs, meta=meta))
+    expected = pdf.assign(l=pdf.x.map(_pairs))
+    assert got.l.arrow_type == pa.list_(pa.float64())
+    assert_eq(got.explode("l"), expected.explode("l").astype({"l": "float64"}), check_index=False, scheduler=scheduler)
+    assert_eq(got[got.y > 0].explode("l"), expected[expected.y > 0].explode("l").astype({"l": "float64"}), check_index=False,
+              scheduler=scheduler)
+    assert_eq(ddf.x.apply(_pairs, meta=meta).explode(), pdf.x.apply(_pairs).explode().astype("float64"), check_index=False,
+              scheduler=scheduler)
+
+
+def test_meta_object_typed_by_the_first_rows(ddf, pdf, scheduler):
+    """A function that fails on made-up values (a lookup) is typed by the first rows' values,
+    computed when the graph is built: the first partition, or more when those are empty."""
+    lookup = lambda s: _WORDS[s]  # noqa: E731 - KeyError on the sample's "foo"
+    got = ddf.k.map(lookup, na_action="ignore", meta=("k", object))
+    assert pa.types.is_list(got.arrow_type) and pa.types.is_string(got.arrow_type.value_type)
+    expected = pdf.k.map(lookup, na_action="ignore")
+    assert_eq(got.explode(), expected.explode().astype("str"), check_index=False, scheduler=scheduler)
+    few, pfew = ddf[ddf.y > 2], pdf[pdf.y > 2]  # the first partitions empty at 7 partitions
+    assert_eq(few.assign(w=few.k.map(lookup, na_action="ignore", meta=("w", object))).explode("w"),
+              pfew.assign(w=pfew.k.map(lookup, na_action="ignore")).explode("w").astype({"w": "str"}), check_index=False,
+              scheduler=scheduler)
+    words = lambda p: p.assign(w=p.k.map(lookup, na_action="ignore"))  # noqa: E731
+    parts = ddf[["k", "x"]].map_partitions(words, meta={"k": str, "x": float, "w": object})
+    assert_eq(parts.explode("w"), words(pdf[["k", "x"]]).explode("w").astype({"w": "str"}), check_index=False, scheduler=scheduler)
+    indexed, pindexed = ddf.set_index("t"), pdf.set_index("t")
+    assert_eq(indexed.map_partitions(words, meta=pd.DataFrame({"k": pd.Series([], dtype="str"), "x": pd.Series([], dtype=float),
+                                                                "y": pd.Series([], dtype=int), "b": pd.Series([], dtype=bool),
+                                                                "w": pd.Series([], dtype=object)})).explode("w"),
+              words(pindexed).explode("w").astype({"w": "str"}), scheduler=scheduler)
+
+
+def test_meta_object_in_groupby_apply_and_from_delayed(ddf, pdf, scheduler):
+    got = ddf.groupby("k").apply(lambda g: sorted(g.y.tolist()), meta=("l", object)).compute(scheduler=scheduler)
+    expected = pdf.groupby("k").apply(lambda g: sorted(g.y.tolist()))
+    assert got.map(list).to_dict() == expected.to_dict()
+    pairs = lambda s: s.map(lambda v: [v, v])  # noqa: E731 - meta's "x" must not be typed as the input's x (float)
+    keyed, pkeyed = ddf.dropna(subset=["k"]), pdf.dropna(subset=["k"])  # (frames' transform drops rows of missing keys)
+    assert_eq(keyed.groupby("k").y.transform(pairs, meta=("y", object)).explode(),
+              pkeyed.groupby("k").y.transform(pairs).explode().astype("int64"), check_index=False, scheduler=scheduler)
+    parts = [frames.delayed(lambda i: pd.DataFrame({"a": [list(range(i % 3))], "b": [i]}))(i) for i in (1, 0, 2)]
+    loaded = frames.from_delayed(parts, meta={"a": object, "b": int})  # typed by the first value, computed now
+    assert_eq(loaded.explode("a"), pd.DataFrame({"a": [0, np.nan, 0, 1], "b": [1, 0, 2, 2]}), check_index=False, scheduler=scheduler)
+    with pytest.raises(DataTypeError, match="column 'a', which meta declares as object"):  # the first value's lists all empty
+        frames.from_delayed(parts[1:], meta={"a": object, "b": int}).compute(scheduler=scheduler)
+
+
+def test_meta_object_errors(ddf):
+    with pytest.raises(DataTypeError, match="unknown dtype 'no-such-type'"):
+        ddf.x.map(_pairs, meta=("l", "no-such-type"))
+    with pytest.raises(InvalidArgumentError, match="one column"):
+        ddf.x.map(_pairs, meta={"a": object, "b": object})
+    late = frames.from_pandas(pd.DataFrame({"v": np.arange(1200.0)}), npartitions=3)  # no value in the first 1000 rows
+    mapped = late.v.map(lambda v: None if v < 1100 else [v], meta=("l", object))
+    with pytest.raises(DataTypeError, match="column 'l', which meta declares as object"):
+        mapped.compute(scheduler="sync")
