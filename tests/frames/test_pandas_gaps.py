@@ -123,10 +123,12 @@ def test_resample_calendar_frequencies(npartitions, tz):
         assert_eq(ddf.resample(rule).mean(), p.resample(rule).mean(), check_freq=False)
         assert_eq(ddf.x.resample(rule).count(), p.x.resample(rule).count(), check_freq=False)
     assert_eq(ddf.resample("ME", closed="right", label="right").y.max(), p.resample("ME").y.max(), check_freq=False)
-    with pytest.raises(InvalidArgumentError, match="closed='right'"):
-        ddf.resample("ME", closed="left")
-    with pytest.raises(InvalidArgumentError, match="multiples"):
-        ddf.resample("2MS")
+    assert_eq(ddf.resample("ME", closed="left").y.max(), p.resample("ME", closed="left").y.max(), check_freq=False)
+    assert_eq(ddf.resample("2MS").y.sum(), p.resample("2MS").y.sum(), check_freq=False)  # anchored at the first bin
+    with pytest.raises(InvalidArgumentError, match="closed= must be 'left' or 'right'"):
+        ddf.resample("ME", closed="middle")
+    with pytest.raises(InvalidArgumentError, match="'SME-15'"):
+        ddf.resample("SME")
 
 
 def test_rolling_time_windows(npartitions, scheduler):

@@ -140,3 +140,65 @@ def test_meta_object_errors(ddf):
     mapped = late.v.map(lambda v: None if v < 1100 else [v], meta=("l", object))
     with pytest.raises(DataTypeError, match="column 'l', which meta declares as object"):
         mapped.compute(scheduler="sync")
+
+
+# -- resample: multi-day, multiples, closed / label ---------------------------------------------
+def _timed(tz: str | None) -> pd.DataFrame:
+    """Rows over three months with a ten-day gap (empty bins), some exactly at midnight or on a bin
+    edge, NaN values and two missing timestamps; in Europe/Paris the range crosses March's DST."""
+    rng = np.random.default_rng(8)
+    seconds = np.concatenate([rng.integers(0, 30 * 86400, 40), rng.integers(40 * 86400, 90 * 86400, 40)])
+    t = pd.to_datetime("2024-02-27 05:17") + pd.to_timedelta(np.sort(seconds), unit="s")
+    t = t.append(pd.DatetimeIndex(["2024-03-01", "2024-03-31", "2024-04-01", "2024-03-10 23:59:59"])).astype("datetime64[us]")
+    t = t.tz_localize(tz, ambiguous=True, nonexistent="shift_forward") if tz else t
+    frame = pd.DataFrame({"t": t, "y": rng.integers(1, 4, len(t)), "x": np.where(rng.random(len(t)) < 0.2, np.nan, rng.normal(size=len(t)).round(3))})
+    frame.loc[[3, 50], "t"] = pd.NaT  # no bin, as pandas
+    return frame
+
+
+_RULES = ["2D", "3D", "7D", "D", "7h", "MS", "2MS", "ME", "2ME", "W", "2W-MON", "QS", "YE"]
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_resample_bins_as_pandas(npartitions, tz):
+    """Every rule with every ``closed`` / ``label``: bin labels, empty bins (also the leading and
+    trailing ones pandas lists for some choices) and the values."""
+    pdf = _timed(tz)
+    ddf, p = frames.from_pandas(pdf, npartitions).set_index("t"), pdf.set_index("t")
+    for rule in _RULES:
+        for closed, label in [(None, None), ("left", "left"), ("left", "right"), ("right", "left"), ("right", "right")]:
+            got, want = ddf.resample(rule, closed=closed, label=label), p.resample(rule, closed=closed, label=label)
+            assert_eq(got.y.sum(), want.y.sum(), check_freq=False)
+            assert_eq(got.mean(), want.mean(), check_freq=False)
+
+
+def test_resample_reductions_across_schedulers(npartitions, scheduler):
+    pdf = _timed("Europe/Paris")
+    ddf, p = frames.from_pandas(pdf, npartitions).set_index("t"), pdf.set_index("t")
+    run = {"check_freq": False, "scheduler": scheduler}
+    assert_eq(ddf.x.resample("2D").sum(), p.x.resample("2D").sum(), **run)  # the gap's bins: 0
+    assert_eq(ddf.resample("3D", closed="right").count(), p.resample("3D", closed="right").count(), **run)
+    assert_eq(ddf.resample("7D", label="right").size(), p.resample("7D", label="right").size(), **run)
+    assert_eq(ddf.y.resample("2W").prod(), p.y.resample("2W").prod(), **run)  # empty bins: 1
+    assert_eq(ddf.x.resample("2MS").sem(), p.x.resample("2MS").sem(), **run)
+    assert_eq(ddf.resample("5D").agg("max"), p.resample("5D").agg("max"), **run)
+    assert_eq(ddf["x"].resample("2D").median(), p["x"].resample("2D").median(), **run)
+    naive = _timed(None)
+    nddf, np_ = frames.from_pandas(naive, npartitions).set_index("t"), naive.set_index("t")
+    few, pfew = nddf[nddf.y > 2], np_[np_.y > 2]  # partitions without rows
+    assert_eq(few.x.resample("2D").mean(), pfew.x.resample("2D").mean(), **run)
+    assert_eq(nddf[nddf.y > 9].x.resample("2D").sum(), np_[np_.y > 9].x.resample("2D").sum(), **run)  # no rows at all
+
+
+def test_resample_refusals_name_the_frequency(ddf):
+    indexed = ddf.set_index("t")
+    with pytest.raises(InvalidArgumentError, match=r"'B' \(BusinessDay\) is not one of them"):
+        indexed.resample("B")
+    with pytest.raises(InvalidArgumentError, match=r"'SME-15' \(SemiMonthEnd\)"):
+        indexed.resample("SME")
+    with pytest.raises(InvalidArgumentError, match="not a frequency pandas knows"):
+        indexed.resample("2 fortnights")
+    with pytest.raises(InvalidArgumentError, match="label= must be 'left' or 'right'"):
+        indexed.resample("2D", label="centre")
+    with pytest.raises(InvalidArgumentError, match="datetime index"):
+        ddf.resample("2D")
