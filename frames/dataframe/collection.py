@@ -881,6 +881,8 @@ class DataFrame(_Frame):
             grouped = DataFrame(self._columns_node(keys)).groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)
             if not set(keys) & set(reset_names(self._index)):  # per-row results (cumsum, head, ...) keep the labels
                 grouped._labelled = self
+            else:
+                grouped._by_index = True  # grouped by the index itself: rows have no other labels to keep
             return grouped
         self._check_columns(keys)
         return GroupBy(self, keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed)

@@ -42,8 +42,9 @@ class GroupBy:
     rows count 0 and sum 0; their other aggregates are missing)."""
 
     def __init__(self, frame: DataFrame, keys: list[str], sort: bool, dropna: bool, as_index: bool, selection: list[str] | None = None,
-                 series: bool = False, observed: bool = True, labelled: DataFrame | None = None):
+                 series: bool = False, observed: bool = True, labelled: DataFrame | None = None, by_index: bool = False):
         self._frame = frame
+        self._by_index = by_index  # a key is the frame's index (``DataFrame.groupby``)
         self._labelled = labelled if labelled is not None else frame  # the frame with its index, for per-row results
         self._keys = keys
         self._sort = sort
@@ -57,7 +58,7 @@ class GroupBy:
         cols = [key] if isinstance(key, str) else list(key)
         self._frame._check_columns(cols)
         return GroupBy(self._frame, self._keys, self._sort, self._dropna, self._as_index, cols, isinstance(key, str), self._observed,
-                       self._labelled)
+                       self._labelled, self._by_index)
 
     def __getattr__(self, name: str) -> "GroupBy":
         if not name.startswith("_") and name in self._frame._node.schema.names:
@@ -507,6 +508,14 @@ class GroupBy:
             _check_int(i, "nth n")
         return self._rowwise("nth", n if isinstance(n, int) else tuple(ns), filters=True)
 
+    def rolling(self, window: int | str, min_periods: int | None = None, center: bool = False) -> "RollingGroupBy":
+        """Rolling windows within each group (pandas' ``groupby(k).rolling(window)``): ``window``
+        rows, or a fixed time span (``"2h"``) over a datetime index; the result is indexed by the
+        keys and each row's label (its index, or its position), groups in key order, as pandas
+        and Dask. Rows are hash-shuffled so each group lies in one partition (``_shuffled``, as
+        ``apply``) and pandas' grouped rolling runs once per partition."""
+        return RollingGroupBy(self, window, min_periods, center)
+
     # -- functions of whole groups ------------------------------------------------------------
     def _shuffled(self) -> DataFrame:
         from frames.dataframe.expr.shuffle import Shuffle
@@ -601,6 +610,152 @@ def _object_columns(schema: pa.Schema, meta: Any, sampled: pd.DataFrame | None) 
     if objects and sampled is not None:
         schema = _object_types(schema, objects, lambda: sampled)
     return schema, objects
+
+
+class RollingGroupBy:
+    """``df.groupby(keys).rolling(window)`` (also of selected columns): pandas' rolling reductions
+    within each group, whole groups gathered in one partition by the hash shuffle of
+    ``groupby.apply``, pandas' grouped rolling per partition (vectorized over its groups), then the
+    rows in pandas' order: groups by key (``sort=False``: by their first row), each group's rows in
+    input order, recovered from the rows' numbers."""
+
+    def __init__(self, grouped: GroupBy, window: Any, min_periods: int | None, center: bool):
+        from frames.dataframe.collection import _time_span
+
+        frame = grouped._labelled
+        if grouped._by_index:
+            raise InvalidArgumentError("groupby(<the index>).rolling is not supported: the rows' labels are the keys; "
+                                       "reset_index() first")
+        if isinstance(window, (str, pd.Timedelta, pd.DateOffset)) or hasattr(window, "total_seconds"):
+            window = _time_span(frame, window)  # a fixed span over a datetime index (checked)
+            if min_periods is not None:
+                _check_int(min_periods, "rolling min_periods")
+        else:
+            _check_int(window, "rolling window")
+            if window < 1:
+                raise InvalidArgumentError(f"rolling window must be a positive number of rows or a time span, got {window!r}")
+            if min_periods is not None:
+                _check_int(min_periods, "rolling min_periods")
+                if not 0 <= min_periods <= window:
+                    raise InvalidArgumentError(f"rolling min_periods={min_periods} must be between 0 and the window ({window})")
+        if not isinstance(center, bool):
+            raise InvalidArgumentError(f"rolling center must be True or False, got {center!r}")
+        values = grouped._selection or grouped._value_columns()
+        schema = grouped._frame._node.schema
+        for c in values:
+            if not _is_numeric(schema.field(c).type):
+                raise DataTypeError(f"groupby rolling needs numeric columns; {c!r} is {schema.field(c).type} (select the numeric ones)")
+        self._grouped, self._frame, self._values = grouped, frame, tuple(values)
+        self._window, self._min_periods, self._center = window, min_periods, center
+
+    def _agg(self, how: str, *args: Any, **kwargs: Any):
+        from frames.dataframe.expr.sort import Sort, SortKey
+        from frames.dataframe.indexing import label
+
+        grouped, frame = self._grouped, self._frame
+        keys = tuple(grouped._keys)
+        if frame._index:
+            node, labels = frame._node, tuple(frame._index)
+        else:  # no index: each row's position, pandas' default labels
+            node, position = frame._labelled()
+            labels = (position,)
+        names = tuple(label(c) if frame._index else None for c in labels)
+        needed = list(dict.fromkeys(keys + self._values + labels))
+        numbered, sample = _numbered(DataFrame(Project(node, tuple((c, Col(c)) for c in needed))))
+        spec = _GroupedRolling(keys, self._values, labels, names, grouped._series, grouped._sort, grouped._dropna,
+                               grouped._as_index, self._window, self._min_periods, self._center, how, args,
+                               tuple(sorted(kwargs.items())))
+        try:
+            meta = spec(sample)
+        except Exception as exc:
+            raise InvalidArgumentError(f"groupby rolling.{how} cannot run on these columns ({type(exc).__name__}: {exc})") from exc
+        spec.empty = meta.iloc[:0]
+        shuffled = GroupBy(numbered, list(keys), grouped._sort, grouped._dropna, True)._shuffled()
+        result = map_partitions(spec, shuffled, meta=_typed_like(_meta_schema(meta)[0], numbered._node.schema))
+        order = tuple(SortKey(k, True) for k in keys) if grouped._sort else (SortKey("__first", True),)
+        ordered = Sort(result._node, order + (SortKey("__row", True),))
+        index = tuple(spec.index_columns)
+        columns = [c for c in meta.columns if c not in index and c not in ("__row", "__first")]
+        out = Project(ordered, tuple((c, Col(c)) for c in list(index) + columns))
+        if spec.series_result:
+            return Series(out, Col(columns[0]), self._values[0], index)
+        return DataFrame(out, index)
+
+    def apply(self, func: Callable, raw: bool = False, args: tuple = (), kwargs: dict | None = None):
+        """``func`` of each window's values (``raw``: a NumPy array), per group."""
+        if not callable(func):
+            raise InvalidArgumentError(f"rolling apply takes a function, not {type(func).__name__}")
+        return self._agg("apply", func, raw=raw, args=tuple(args), kwargs=dict(kwargs or {}))
+
+    def agg(self, func: str):
+        if not isinstance(func, str) or func not in _ROLLING_REDUCTIONS:
+            raise InvalidArgumentError(f"groupby rolling.agg takes one of {', '.join(_ROLLING_REDUCTIONS)}, not {func!r}")
+        return self._agg(func)
+
+    aggregate = agg
+
+    def std(self, ddof: int = 1):
+        return self._agg("std", ddof=ddof)
+
+    def var(self, ddof: int = 1):
+        return self._agg("var", ddof=ddof)
+
+
+_ROLLING_REDUCTIONS = ("sum", "mean", "min", "max", "count", "median", "std", "var", "sem")
+for _how in ("sum", "mean", "min", "max", "count", "median", "sem"):
+    setattr(RollingGroupBy, _how, (lambda how: lambda self: self._agg(how))(_how))
+
+
+class _GroupedRolling:
+    """One partition's ``groupby(keys)[values].rolling(...).<how>()``, its rows' labels as the
+    partition's index, with each result row's ``__row`` number (and, for ``sort=False``, its
+    group's first, ``__first``). Each group lies whole in the partition; pandas gives the groups
+    in key order (``sort=False``: first appearance), each group's rows in partition order, which
+    ``ngroup`` reproduces without matching labels."""
+
+    empty: pd.DataFrame | None = None
+
+    def __init__(self, keys, values, labels, names, series, sort, dropna, as_index, window, min_periods, center, how, args, kwargs):
+        self.keys, self.values, self.labels, self.names = list(keys), list(values), list(labels), list(names)
+        self.series, self.sort, self.dropna, self.as_index = series, sort, dropna, as_index
+        self.window, self.min_periods, self.center = window, min_periods, center
+        self.how, self.args, self.kwargs = how, args, dict(kwargs)
+        self.index_columns: list[str] = []
+        self.series_result = False
+        self.__name__ = f"groupby-rolling-{how}"
+
+    def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
+        import numpy as np
+
+        from frames.dataframe.indexing import unnamed
+
+        if not len(pdf) and self.empty is not None:
+            return self.empty
+        if not pdf["__row"].is_monotonic_increasing:
+            pdf = pdf.sort_values("__row", kind="stable")
+        rows = pdf["__row"].to_numpy()
+        frame = pdf.drop(columns="__row").set_index(self.labels)
+        frame.index.names = self.names
+        grouped = frame.groupby(self.keys, sort=self.sort, dropna=self.dropna, as_index=self.as_index)
+        picked = grouped[self.values[0]] if self.series else grouped[self.values]
+        try:
+            result = getattr(picked.rolling(self.window, min_periods=self.min_periods, center=self.center), self.how)(*self.args, **self.kwargs)
+        except (ValueError, TypeError, pd.errors.DataError) as exc:
+            raise InvalidArgumentError(f"groupby rolling({self.window!r}).{self.how}: {exc}") from exc
+        groups = frame.groupby(self.keys, sort=self.sort, dropna=self.dropna).ngroup().to_numpy(dtype="float64")
+        kept = ~np.isnan(groups)
+        order = np.argsort(groups[kept], kind="stable")
+        self.series_result = isinstance(result, pd.Series)
+        out = result.to_frame(str(self.values[0])) if self.series_result else result
+        levels = [str(n) if n is not None else unnamed(i) for i, n in enumerate(out.index.names)]
+        self.index_columns = levels
+        out = out.copy(deep=False)
+        out.index = out.index.set_names(levels)
+        out = out.reset_index()
+        out["__row"] = rows[kept][order]
+        if not self.sort:  # groups by their first row
+            out["__first"] = out.groupby(groups[kept][order], sort=False)["__row"].transform("min").to_numpy()
+        return out
 
 
 def _cast_columns(node, types: dict):

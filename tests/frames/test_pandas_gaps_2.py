@@ -202,3 +202,56 @@ def test_resample_refusals_name_the_frequency(ddf):
         indexed.resample("2D", label="centre")
     with pytest.raises(InvalidArgumentError, match="datetime index"):
         ddf.resample("2D")
+
+
+# -- groupby().rolling() ------------------------------------------------------------------------
+def test_groupby_rolling_row_windows(ddf, pdf, scheduler):
+    """pandas' result: indexed by (key, the row's label), groups in key order, each group's rows in
+    input order; groups span partitions (a shuffle gathers them) and some hold one row or only NaN."""
+    run = {"scheduler": scheduler}
+    assert_eq(ddf.groupby("k").x.rolling(2).sum(), pdf.groupby("k").x.rolling(2).sum(), **run)
+    for how in ("sum", "mean", "min", "max", "count", "std", "var", "median"):
+        assert_eq(getattr(ddf.groupby("k").x.rolling(3, min_periods=1), how)(), getattr(pdf.groupby("k").x.rolling(3, min_periods=1), how)(),
+                  check_exact=False, **run)
+    assert_eq(ddf.groupby("k")[["x", "y"]].rolling(3).mean(), pdf.groupby("k")[["x", "y"]].rolling(3).mean(), **run)
+    assert_eq(ddf.groupby("k").y.rolling(4, center=True, min_periods=2).max(), pdf.groupby("k").y.rolling(4, center=True, min_periods=2).max(),
+              **run)
+    assert_eq(ddf.groupby("k", sort=False, dropna=False).x.rolling(2, min_periods=1).sum(),
+              pdf.groupby("k", sort=False, dropna=False).x.rolling(2, min_periods=1).sum(), **run)
+    assert_eq(ddf.groupby(["b", "k"]).y.rolling(2).agg("sum"), pdf.groupby(["b", "k"]).y.rolling(2).agg("sum"), **run)
+    assert_eq(ddf.groupby("y").x.rolling(2, min_periods=1).sum(), pdf.groupby("y").x.rolling(2, min_periods=1).sum(), **run)  # integer keys
+    assert_eq(ddf.groupby("k", as_index=False).x.rolling(2).sum(), pdf.groupby("k", as_index=False).x.rolling(2).sum(), **run)
+    spread = lambda a: a.max() - a.min()  # noqa: E731
+    assert_eq(ddf.groupby("k").x.rolling(3).apply(spread, raw=True), pdf.groupby("k").x.rolling(3).apply(spread, raw=True), **run)
+    assert_eq(ddf.groupby("k").y.rolling(3).std(ddof=0), pdf.groupby("k").y.rolling(3).std(ddof=0), **run)
+    few, pfew = ddf[ddf.y > 2], pdf[pdf.y > 2].reset_index(drop=True)  # frames numbers a filtered frame's rows afresh
+    assert_eq(few.groupby("k").x.rolling(2, min_periods=1).mean(), pfew.groupby("k").x.rolling(2, min_periods=1).mean(), **run)
+
+
+def test_groupby_rolling_time_windows(ddf, pdf, scheduler):
+    """A time span over the datetime index: each group's rows within the span up to each row."""
+    run = {"scheduler": scheduler}
+    indexed, p = ddf.set_index("t"), pdf.set_index("t")
+    assert_eq(indexed.groupby("k").x.rolling("2h").sum(), p.groupby("k").x.rolling("2h").sum(), **run)
+    assert_eq(indexed.groupby("k").x.rolling("1D", min_periods=2).mean(), p.groupby("k").x.rolling("1D", min_periods=2).mean(), **run)
+    assert_eq(indexed.groupby("k")[["x", "y"]].rolling("36h").max(), p.groupby("k")[["x", "y"]].rolling("36h").max(), **run)
+    assert_eq(indexed.groupby("k").y.rolling(pd.Timedelta("3D")).count(), p.groupby("k").y.rolling(pd.Timedelta("3D")).count(), **run)
+    assert_eq(indexed.groupby("k", dropna=False).x.rolling("12h").std(), p.groupby("k", dropna=False).x.rolling("12h").std(),
+              check_exact=False, **run)
+
+
+def test_groupby_rolling_errors(ddf):
+    with pytest.raises(InvalidArgumentError, match="window must be a positive"):
+        ddf.groupby("k").x.rolling(0)
+    with pytest.raises(InvalidArgumentError, match="min_periods=3 must be between 0 and the window"):
+        ddf.groupby("k").x.rolling(2, min_periods=3)
+    with pytest.raises(InvalidArgumentError, match="datetime index"):
+        ddf.groupby("k").x.rolling("2h")  # no datetime index
+    with pytest.raises(InvalidArgumentError, match="fixed span"):
+        ddf.set_index("t").groupby("k").x.rolling("MS")
+    with pytest.raises(DataTypeError, match="numeric columns; 't'"):
+        ddf.groupby("k").rolling(2)  # t is a datetime column (pandas raises DataError)
+    with pytest.raises(InvalidArgumentError, match="agg takes one of"):
+        ddf.groupby("k").x.rolling(2).agg("skew")
+    with pytest.raises(InvalidArgumentError, match="reset_index"):
+        ddf.set_index("t").groupby("t").x.rolling(2)
