@@ -1,6 +1,6 @@
 """``DataFrame.groupby``: pandas' grouped reductions on the tree-reduction Aggregate node, and
-``apply`` / ``transform`` running the user's function on whole groups (rows hash-shuffled so each
-group lies in one partition)."""
+``apply`` / ``transform`` / ``rolling`` running the user's function (or pandas' own) on whole groups
+(rows hash-shuffled so each group lies in one partition)."""
 
 from __future__ import annotations
 
@@ -720,8 +720,8 @@ class _GroupedRolling:
         self.series, self.sort, self.dropna, self.as_index = series, sort, dropna, as_index
         self.window, self.min_periods, self.center = window, min_periods, center
         self.how, self.args, self.kwargs = how, args, dict(kwargs)
-        self.index_columns: list[str] = []
-        self.series_result = False
+        self.index_columns: list[str] = []  # the result's index levels as columns, and whether it is a Series:
+        self.series_result = False  # found by the run on the sample partition, read when the graph is built
         self.__name__ = f"groupby-rolling-{how}"
 
     def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
