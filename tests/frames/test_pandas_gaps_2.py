@@ -38,10 +38,10 @@ def ddf(pdf, npartitions):
 
 
 # -- sem ----------------------------------------------------------------------------------------
-def test_groupby_sem(ddf, pdf, scheduler):
+def test_groupby_sem(ddf, pdf, any_scheduler):
     """``sem`` per group, as ``agg`` names and methods, beside other aggregates (sharing ``std``'s
     partials), with ``ddof``; a group of one value or none is missing, as pandas."""
-    run = {"scheduler": scheduler}
+    run = {"scheduler": any_scheduler}
     assert_eq(ddf.groupby("k").x.sem(), pdf.groupby("k").x.sem(), **run)
     assert_eq(ddf.groupby("k")[["x", "y", "b"]].sem(), pdf.groupby("k")[["x", "y", "b"]].sem(), **run)
     assert_eq(ddf.groupby("k").agg({"x": "sem"}), pdf.groupby("k").agg({"x": "sem"}), **run)
@@ -81,17 +81,17 @@ _WORDS = {"a": ["x", "y"], "b": [], "c": ["z"], "d": ["x"], "e": ["y", "y", "z"]
 
 
 @pytest.mark.parametrize("meta", [("l", object), ("l", "object"), ("l", "O"), ("l", np.dtype("O")), pd.Series([], dtype=object, name="l")])
-def test_meta_object_in_map_then_explode(ddf, pdf, scheduler, meta):
+def test_meta_object_in_map_then_explode(ddf, pdf, any_scheduler, meta):
     """Dask's ``meta=("l", object)``: the column's Arrow type is what the function gives (here on
     the made-up sample), and the result is a column of the frame, so ``assign`` takes it."""
     got = ddf.assign(l=ddf.x.map(_pairs, meta=meta))
     expected = pdf.assign(l=pdf.x.map(_pairs))
     assert got.l.arrow_type == pa.list_(pa.float64())
-    assert_eq(got.explode("l"), expected.explode("l").astype({"l": "float64"}), check_index=False, scheduler=scheduler)
+    assert_eq(got.explode("l"), expected.explode("l").astype({"l": "float64"}), check_index=False, scheduler=any_scheduler)
     assert_eq(got[got.y > 0].explode("l"), expected[expected.y > 0].explode("l").astype({"l": "float64"}), check_index=False,
-              scheduler=scheduler)
+              scheduler=any_scheduler)
     assert_eq(ddf.x.apply(_pairs, meta=meta).explode(), pdf.x.apply(_pairs).explode().astype("float64"), check_index=False,
-              scheduler=scheduler)
+              scheduler=any_scheduler)
 
 
 def test_meta_object_typed_by_the_first_rows(ddf, pdf, scheduler):
@@ -172,10 +172,10 @@ def test_resample_bins_as_pandas(npartitions, tz):
             assert_eq(got.mean(), want.mean(), check_freq=False)
 
 
-def test_resample_reductions_across_schedulers(npartitions, scheduler):
+def test_resample_reductions_across_schedulers(npartitions, any_scheduler):
     pdf = _timed("Europe/Paris")
     ddf, p = frames.from_pandas(pdf, npartitions).set_index("t"), pdf.set_index("t")
-    run = {"check_freq": False, "scheduler": scheduler}
+    run = {"check_freq": False, "scheduler": any_scheduler}
     assert_eq(ddf.x.resample("2D").sum(), p.x.resample("2D").sum(), **run)  # the gap's bins: 0
     assert_eq(ddf.resample("3D", closed="right").count(), p.resample("3D", closed="right").count(), **run)
     assert_eq(ddf.resample("7D", label="right").size(), p.resample("7D", label="right").size(), **run)
@@ -205,10 +205,10 @@ def test_resample_refusals_name_the_frequency(ddf):
 
 
 # -- groupby().rolling() ------------------------------------------------------------------------
-def test_groupby_rolling_row_windows(ddf, pdf, scheduler):
+def test_groupby_rolling_row_windows(ddf, pdf, any_scheduler):
     """pandas' result: indexed by (key, the row's label), groups in key order, each group's rows in
     input order; groups span partitions (a shuffle gathers them) and some hold one row or only NaN."""
-    run = {"scheduler": scheduler}
+    run = {"scheduler": any_scheduler}
     assert_eq(ddf.groupby("k").x.rolling(2).sum(), pdf.groupby("k").x.rolling(2).sum(), **run)
     for how in ("sum", "mean", "min", "max", "count", "std", "var", "median"):
         assert_eq(getattr(ddf.groupby("k").x.rolling(3, min_periods=1), how)(), getattr(pdf.groupby("k").x.rolling(3, min_periods=1), how)(),
