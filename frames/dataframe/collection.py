@@ -895,10 +895,32 @@ class DataFrame(_Frame):
 
     # -- pandas conveniences -----------------------------------------------------------------
     def apply(self, func: Callable, axis: int | str = 1, meta: Any = None, args: tuple = (), **kwargs: Any):
-        """``func`` of every row (``axis=1`` only, as Dask), per partition; ``meta`` as map_partitions'."""
+        """``func`` of every row (``axis=1`` only, as Dask); ``meta`` as map_partitions'. One value
+        per row is a column expression of this frame (the ``python_row_map`` kernel), so
+        ``df.assign(z=df.apply(f, axis=1))`` and filters by it work as in pandas; a function giving
+        a Series per row (a frame) runs as ``map_partitions``."""
         if axis not in (1, "columns"):
             raise InvalidArgumentError("DataFrame.apply supports axis=1 (rows) only, as Dask; use map_partitions or reductions for columns")
-        return self.map_partitions(_RowApply(func, args, tuple(sorted(kwargs.items()))), meta=meta)
+        if not callable(func):
+            raise InvalidArgumentError(f"apply takes a function, not {type(func).__name__}")
+        rows = _RowApply(func, args, tuple(sorted(kwargs.items())))
+        names = tuple(self._index) + tuple(self.columns)
+        source = pa.schema([self._node.schema.field(c) for c in self.columns])
+        if meta is None:
+            out = _infer_meta(rows, source, (), {})
+            if not isinstance(out, pd.Series):
+                return self.map_partitions(rows)
+            schema, name = _typed_like(_meta_schema(out)[0], source), None
+        else:
+            schema, is_series, name = _meta_schema(meta)
+            if not is_series:
+                return self.map_partitions(rows, meta=meta)
+            schema = _object_types(schema, _declared_objects(meta), lambda: rows(_sample_meta(source)),
+                                   lambda: rows(_first_rows(Project(self._node, tuple((c, Col(c)) for c in self.columns)))))
+        field = schema.field(0)
+        expr = call("python_row_map", *(Col(c) for c in names), fn=rows, names=names, index=tuple(self._index),
+                    type=field.type, name=field.name)
+        return Series(self._node, expr, name, self._index)
 
     @property
     def shape(self) -> tuple["Scalar", int]:
@@ -1434,23 +1456,33 @@ def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
-def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: dict) -> tuple[ScalarExpr, AggSpec]:
+def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: dict,
+               series: Hashable | None = None) -> tuple[ScalarExpr, AggSpec]:
     """The input and the aggregate for pandas' reduction ``func`` of a column: booleans sum as
     int64 (Arrow: uint64), a sum of no values is 0 (``min_count=0``; SQL's SUM gives NULL), text
-    sums by joining, as pandas; a column the reduction cannot take is an error naming it."""
+    sums by joining, as pandas; a column the reduction cannot take is an error naming it (or,
+    for a Series' reduction, the Series' name ``series``)."""
     if func == "sum":
         if _is_text(t):
             return expr, AggSpec(name, "string_agg", name, (("sep", ""),))
         if not _is_numeric(t):
-            raise DataTypeError(f"cannot sum column {name!r} ({t}); pass numeric_only=True to leave it out")
+            raise _not_reducible("sum", name, t, series)
         if pa.types.is_boolean(t):
             expr = Cast(expr, pa.int64())
         return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
-    if func in ("mean", "std", "var", "sem") and not _is_numeric(t):
-        raise DataTypeError(f"cannot take the {func} of column {name!r} ({t}); pass numeric_only=True to leave it out")
+    if func in ("mean", "std", "var", "sem", "median") and not _is_numeric(t):
+        raise _not_reducible(func, name, t, series)
     if func in ("any", "all") and _is_numeric(t) and not pa.types.is_boolean(t):
         expr = call("ne", expr, Lit(0))  # pandas: a number is true when not zero (Arrow's any takes booleans only)
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
+
+
+def _not_reducible(func: str, column: str, t: pa.DataType, series: Hashable | None) -> DataTypeError:
+    what = "sum" if func == "sum" else f"take the {func} of"
+    if series is not None:
+        shown = "a Series" if series == "__value__" else f"Series {series!r}"
+        return DataTypeError(f"cannot {what} {shown} of {t} values")
+    return DataTypeError(f"cannot {what} column {column!r} ({t}); pass numeric_only=True to leave it out")
 
 
 def _product_result(product: ScalarExpr, t: pa.DataType) -> ScalarExpr:
@@ -1528,6 +1560,7 @@ def _register_kernels() -> None:
 
     register("nan_to_null", nan_to_null)
     register("python_map", _python_map)
+    register("python_row_map", _python_row_map)
 
 
 def _python_map(a: Any, fn: "_MapValues", type: pa.DataType, name: str = "__value__") -> Any:
@@ -1544,6 +1577,27 @@ def _python_map(a: Any, fn: "_MapValues", type: pa.DataType, name: str = "__valu
     return pandas_to_arrow(out, pa.schema([(name, type)]), where=fn.__name__).column(0)
 
 
+def _python_row_map(*columns: Any, fn: "_RowApply", names: tuple[str, ...], index: tuple[str, ...], type: pa.DataType,
+                    name: str = "__value__") -> Any:
+    """``fn`` (``DataFrame.apply(axis=1)``'s) of every row of ``columns`` (named ``names``; the
+    first ``index`` of them the frame's index, restored as the pandas index so each row's
+    ``.name`` is its label), as ``type``. Typing on an empty input calls nothing."""
+    from frames.dataframe.convert import pandas_to_arrow
+
+    if all(isinstance(c, pa.Scalar) for c in columns):  # constants only: one row
+        return _python_row_map(*(pa.array([c.as_py()], c.type) for c in columns), fn=fn, names=names, index=index,
+                               type=type, name=name)[0]
+    length = next(len(c) for c in columns if not isinstance(c, pa.Scalar))
+    if not length:
+        return pa.array([], type)
+    arrays = [pa.repeat(c, length) if isinstance(c, pa.Scalar) else c for c in columns]
+    part = arrow_to_pandas(pa.table(dict(zip(names, arrays))))
+    out = fn(restore_index(part, index) if index else part)
+    if isinstance(out, pd.Series):
+        out = out.reset_index(drop=True)
+    return pandas_to_arrow(out, pa.schema([(name, type)]), where=fn.__name__).column(0)
+
+
 _register_kernels()
 
 
@@ -1556,7 +1610,10 @@ def _binary(op: str, reflected: bool = False):
             node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
         if reflected:
             a, b = b, a
-        expr = _pandas_operation(op, a, b)
+        if op == "add" and _is_text(self.arrow_type) and (isinstance(other, str) or (isinstance(other, Series) and _is_text(other.arrow_type))):
+            expr = call("concat", a, b)  # text + text joins, as pandas (missing stays missing)
+        else:
+            expr = _pandas_operation(op, a, b)
         name = self._name if not isinstance(other, Series) or other._name == self._name else None  # as pandas
         return Series(node, expr, name, index)
 
@@ -1881,7 +1938,8 @@ class Series(_Frame):
 
     # reductions
     def _reduce(self, func: str, **options: Any) -> "Scalar":
-        expr, spec = _reduction(self._expr, self.arrow_type, "__value__", func, options)
+        expr, spec = _reduction(self._expr, self.arrow_type, "__value__", func, options,
+                                series="__value__" if self._name is None else self._name)
         projected = Project(self._node, (("__value__", expr),))
         return Scalar(Aggregate(projected, (), (AggSpec("result", spec.func, "__value__", spec.options),)))
 
@@ -1972,6 +2030,8 @@ class Series(_Frame):
         partition) and needs no more memory than the summaries. A list of ``q`` gives a Series
         indexed by ``q``."""
         many, qs = _quantile_args(q)
+        if not _is_numeric(self.arrow_type):
+            raise _not_reducible("quantile", "__value__", self.arrow_type, "__value__" if self._name is None else self._name)
         projected = Project(self._node, (("__value__", Cast(self._expr, pa.float64())),))
         if _approximate(method):
             node: Node = ApproxQuantile(projected, ("__value__",), qs, many)

@@ -577,11 +577,13 @@ class GroupBy:
 
         if isinstance(func, str) and meta is None:  # pandas' own grouped transform, vectorized over the groups
             return self._rowwise("transform", func, *args, **kwargs)
-        frame = self._frame
+        frame = self._labelled  # the rows keep their labels, as in pandas
+        index = frame._index
         numbered, sample = _numbered(frame)
         grouped = GroupBy(numbered, self._keys, self._sort, self._dropna, True, self._selection or self._value_columns(), self._series)
         spec = _TransformSpec(tuple(self._keys), tuple(grouped._selection), self._dropna, self._series, func, args,
                               tuple(sorted(kwargs.items())))
+        spec.index = tuple(index)
         try:
             out = spec(sample)
         except Exception as exc:
@@ -590,16 +592,16 @@ class GroupBy:
         sampled = out
         if meta is not None:
             given, _, _ = _meta_schema(meta)
-            out = pd.concat([out[["__row"]], given.empty_table().to_pandas()], axis=1)
+            out = pd.concat([out[["__row", *index]], given.empty_table().to_pandas()], axis=1)
         spec.empty = out.iloc[:0]
         schema, objects = _object_columns(_meta_schema(out)[0], meta, sampled)
         schema = _typed_like(schema, numbered._node.schema, keep=objects)
         result = map_partitions(spec, grouped._shuffled(), meta=schema)
         ordered = Sort(result._node, (SortKey("__row", True),))
-        values = [c for c in out.columns if c != "__row"]
+        values = [c for c in out.columns if c != "__row" and c not in index]
         if self._series:
-            return Series(ordered, Col(values[0]), self._selection[0])
-        return DataFrame(Project(ordered, tuple((c, Col(c)) for c in values)))
+            return Series(ordered, Col(values[0]), self._selection[0], index)
+        return DataFrame(Project(ordered, tuple((c, Col(c)) for c in list(index) + values)), index)
 
 
 def _object_columns(schema: pa.Schema, meta: Any, sampled: pd.DataFrame | None) -> tuple[pa.Schema, tuple[str, ...]]:
@@ -936,15 +938,17 @@ def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 class _TransformSpec(_GroupFunction):
     empty: pd.DataFrame | None = None
+    index: tuple[str, ...] = ()  # the frame's index columns, carried beside the values by row number
     def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
         parts = []
         for _, group, values in self.groups(pdf):
             if isinstance(self.func, str):  # a reduction broadcast to the rows, or a pandas transform
                 result = getattr(values, self.func)(*self.args, **self.kwargs)
-                if isinstance(result, pd.Series) and not self.series and not result.index.equals(group.index):
-                    result = pd.DataFrame({c: [result[c]] * len(group) for c in result.index}, index=group.index)
             else:
                 result = self.func(values, *self.args, **self.kwargs)
+            if isinstance(result, pd.Series) and not self.series and not result.index.equals(group.index):
+                # one value per column (a reduction of the group's frame): broadcast to its rows, as pandas
+                result = pd.DataFrame({c: [result[c]] * len(group) for c in result.index}, index=group.index)
             if isinstance(result, pd.Series) and not self.series:
                 result = result.to_frame()
             if isinstance(result, pd.Series):
@@ -955,11 +959,26 @@ class _TransformSpec(_GroupFunction):
             result = result.copy()
             result["__row"] = group["__row"].to_numpy()
             parts.append(result.reset_index(drop=True))
+        missing = self.missing_key_rows(pdf)
+        if missing is not None and len(missing):  # pandas keeps them, their values missing
+            filler = self.empty.reindex(range(len(missing))) if self.empty is not None else pd.DataFrame(index=range(len(missing)))
+            filler["__row"] = missing
+            parts.append(filler)
         if not parts:
             return self.empty
         out = pd.concat(parts, ignore_index=True)
         out.columns = [str(c) for c in out.columns]
-        return out[["__row"] + [c for c in out.columns if c != "__row"]]
+        values = [c for c in out.columns if c != "__row" and c not in self.index]
+        if self.index:
+            labels = pdf.set_index("__row")[list(self.index)]
+            out = out.drop(columns=list(self.index), errors="ignore").join(labels, on="__row")
+        return out[["__row", *self.index, *values]]
+
+    def missing_key_rows(self, pdf: pd.DataFrame):
+        """The ``__row`` numbers of the rows no group holds (a missing key, ``dropna=True``)."""
+        if not self.dropna:
+            return None
+        return pdf["__row"][pdf[self.keys].isna().any(axis=1)].to_numpy()
 
 
 def _check_int(n: Any, what: str) -> None:
@@ -977,20 +996,20 @@ class _GroupedRows:
         self.__name__ = f"groupby-{method}"
 
     def __call__(self, pdf: pd.DataFrame) -> pd.DataFrame:
-        grouped = pdf.groupby(self.keys, sort=False, dropna=self.dropna)
+        source = pdf
+        if self.dropna:  # the rows no group holds are left out before pandas groups (pandas 3 fails on
+            present = pdf[self.keys].notna().all(axis=1)  # Arrow-backed keys that are all missing)
+            source = pdf if present.all() else pdf[present]
+        grouped = source.groupby(self.keys, sort=False, dropna=self.dropna)
         if self.values is None:  # a filter of whole rows
             return getattr(grouped, self.method)(*self.args, **self.kwargs).reset_index(drop=True)
-        if self.method == "cumcount":
-            out = grouped.cumcount(**self.kwargs).astype("int64").to_frame("__value__")
+        if self.method == "cumcount":  # rows of a missing key (dropna=True) have none: nullable
+            out = grouped.cumcount(**self.kwargs).astype("Int64").to_frame("__value__")
         else:
             out = getattr(grouped[list(self.values)], self.method)(*self.args, **self.kwargs)
-        out = out.reindex(pdf.index)  # dropna=False keeps every row; dropna=True drops missing keys' rows
-        if self.dropna:
-            keep = pdf[self.keys].notna().all(axis=1)
-            out, rows = out[keep], pdf["__row"][keep]
-        else:
-            rows = pdf["__row"]
-        out = out.reset_index(drop=True)
+        # every input row keeps its place, as in pandas: with dropna=True a missing key's row gets missing values
+        out = out.reindex(pdf.index).reset_index(drop=True)
+        rows = pdf["__row"]
         out.insert(0, "__row", rows.to_numpy())
         for i, c in enumerate(self.index):  # the frame's index columns, carried beside the values
             out.insert(1 + i, c, pdf.loc[rows.index, c].to_numpy())
