@@ -405,6 +405,11 @@ def _sort_by_keys(table: pa.Table, keys: tuple[str, ...]) -> pa.Table:
     return take_rows(table, pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys]))
 
 
+def concat_sorted(tables: list[pa.Table], keys: tuple[str, ...]) -> pa.Table:
+    """The finished groups of every merge bucket, in key order (a sorted aggregation's one output)."""
+    return _sort_by_keys(concat_tables(tables), keys)
+
+
 def finalize(partials: pa.Table, distinct_partials: list[pa.Table], plan: _Plan, schema: pa.Schema, sort: bool) -> pa.Table:
     partials = _sort_by_keys(partials, plan.keys) if (sort or distinct_partials) else partials
     n = partials.num_rows
@@ -544,9 +549,21 @@ class Aggregate(AggregateRewrites, UnaryNode):
                 raise InvalidArgumentError("split_out above 1 needs group keys and sort=False (sorted groups come in one partition)")
 
     def _npartitions(self) -> int:
+        if self.sort:  # sorted groups come in one partition (split_out above 1 is refused)
+            return 1
+        return self._merge_buckets()
+
+    @memoized
+    def _merge_buckets(self) -> int:
+        """How many hash buckets the partials merge in, in parallel (the output partitions, unless
+        sorted: a sorted aggregation whose groups gather values (median, quantiles, mode, lists:
+        their last step sorts every group's values, the heavy part) merges in as many buckets as an
+        unsorted one would, then sorts the finished groups in one task; any other sorted one merges in one tree)."""
         if self.split_out is not None:
             return self.split_out
-        if not self.keys or self.sort:
+        if not self.keys:
+            return 1
+        if self.sort and not any(a.func in _GATHERED for a in self.aggs):
             return 1
         n = self.child.npartitions
         part = self.child.partitioning
@@ -601,7 +618,12 @@ class Aggregate(AggregateRewrites, UnaryNode):
         if self._partition_local:
             return self._lower_local(lowering)
         if self.npartitions > 1:
-            return self._lower_split(lowering)
+            return self._lower_split(lowering, self.npartitions, self.name)
+        if self.sort and self._merge_buckets() > 1:
+            buckets = self._lower_split(lowering, self._merge_buckets(), self.name + "-bucket")
+            key = (self.name, 0)
+            lowering.graph[key] = Task(concat_sorted, [Ref(b) for b in buckets], self.keys)
+            return [key]
         plan = self._plan()
         src = lowering.keys(self.child)
         graph = lowering.graph
@@ -645,14 +667,13 @@ class Aggregate(AggregateRewrites, UnaryNode):
             keys.append(key)
         return keys
 
-    def _lower_split(self, lowering: Lowering) -> list[Hashable]:
-        """Partials hash-split on the keys; output partition ``j`` merges bucket ``j`` of every
+    def _lower_split(self, lowering: Lowering, n: int, name: str) -> list[Hashable]:
+        """Partials hash-split on the keys; output ``(name, j)`` of ``n`` merges bucket ``j`` of every
         partial and finalizes it (the count-distinct trees are split the same way, so bucket ``j``
         of each holds the same groups)."""
         plan = self._plan()
         src = lowering.keys(self.child)
         graph = lowering.graph
-        n = self.npartitions
 
         def split_level(chunk_name: str, func, *args) -> list[Hashable]:
             splits = []
@@ -673,7 +694,7 @@ class Aggregate(AggregateRewrites, UnaryNode):
             distinct.append(exchange(graph, f"{self.name}-dcombine{d}", splits, n, distinct_combine, plan, spec.column))
         keys = []
         for j in range(n):
-            key = (self.name, j)
+            key = (name, j)
             partials = Ref(regular[j]) if regular is not None else _empty_partials(plan, self.child.schema)
             graph[key] = self._last_step(partials, [Ref(keys_d[j]) for keys_d in distinct], plan, False)
             keys.append(key)
