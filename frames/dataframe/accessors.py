@@ -402,31 +402,41 @@ class DatetimeAccessor(_Accessor):
 
     @property
     def year(self):
-        return self._apply("year")
+        return self._field("year")
 
     @property
     def month(self):
-        return self._apply("month")
+        return self._field("month")
 
     @property
     def day(self):
-        return self._apply("day")
+        return self._field("day")
 
     @property
     def quarter(self):
-        return self._apply("quarter")
+        return self._field("quarter")
 
     @property
     def dayofweek(self):
-        return self._apply("day_of_week")
+        return self._field("day_of_week")
 
     @property
     def dayofyear(self):
-        return self._apply("day_of_year")
+        return self._field("day_of_year")
 
     @property
     def hour(self):
-        return self._apply("hour")
+        return self._field("hour")
+
+    def _field(self, func: str):
+        """A calendar or clock field as pandas types it (int32; Arrow gives int64)."""
+        from frames.dataframe.collection import Series
+        from frames.dataframe.expr.scalar import Cast
+        import pyarrow as pa
+
+        s = self._series
+        part = self._apply(func) if func not in ("microsecond", "nanosecond") else self._arrow(func)
+        return Series(s._node, Cast(part._expr, pa.int32()), s._name, s._index)
 
     def strftime(self, format: str):
         return self._apply("strftime", format=format)
@@ -454,10 +464,10 @@ class DatetimeAccessor(_Accessor):
                 return self._arrow(f"{how}_temporal", multiple=nanos // size, unit=unit)
         raise InvalidArgumentError(f"dt.{how}: unsupported frequency {freq!r}")
 
-    minute = property(lambda self: self._apply("minute"))
-    second = property(lambda self: self._apply("second"))
-    microsecond = property(lambda self: self._arrow("microsecond"))
-    nanosecond = property(lambda self: self._arrow("nanosecond"))
+    minute = property(lambda self: self._field("minute"))
+    second = property(lambda self: self._field("second"))
+    microsecond = property(lambda self: self._field("microsecond"))
+    nanosecond = property(lambda self: self._field("nanosecond"))
     weekday = dayofweek
     day_of_week = dayofweek
     day_of_year = dayofyear

@@ -874,7 +874,16 @@ class DataFrame(_Frame):
         """Group by columns, with pandas' arguments (``observed``: see ``frames.dataframe.groupby.GroupBy``)."""
         from frames.dataframe.groupby import GroupBy
 
-        keys = [_key_name(self, k) for k in ([by] if isinstance(by, (str, Series)) else list(by))]
+        given = [by] if isinstance(by, (str, Series)) else list(by)
+        computed = _computed_keys(self, given)
+        if computed:  # keys computed from this frame's columns (df.groupby(df.t.dt.hour)): grouped as added columns
+            extra = tuple(computed.values())
+            names = {n for n, _ in extra}
+            exprs = tuple((n, Col(n)) for n in self._node.schema.names if n not in names) + extra
+            framed = DataFrame(Project(self._node, exprs), self._index)
+            keys = [computed[i][0] if i in computed else k for i, k in enumerate(given)]
+            return framed.groupby(keys, sort=sort, dropna=dropna, as_index=as_index, observed=observed, group_keys=group_keys)
+        keys = [_key_name(self, k) for k in given]
         if self._index:
             from frames.dataframe.indexing import reset_names
 
@@ -1012,22 +1021,28 @@ class DataFrame(_Frame):
         per-partition percentile summaries instead (see ``Series.quantile``)."""
         if _approximate(percentiles_method):
             return self._describe_approximate(tuple(float(q) for q in percentiles))
-        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        types = {c: self._node.schema.field(c).type for c in self.columns}
+        cols = [c for c, t in types.items() if _is_numeric(t) and not pa.types.is_boolean(t)]
+        times = {c: t for c, t in types.items() if pa.types.is_timestamp(t) and t.tz is None}  # pandas leaves zoned ones out
+        cols += list(times)  # pandas describes numbers and instants; booleans and text apart (count/unique/top/freq)
+        cols = [c for c in self.columns if c in cols]
         if not cols:
-            raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
+            raise DataTypeError("describe needs a numeric or datetime column; frames does not describe text or "
+                                "boolean columns (pandas' count/unique/top/freq) yet")
         qs = tuple(float(q) for q in percentiles)
-        inputs = tuple((c, Cast(Col(c), pa.float64())) for c in cols)
+        inputs = tuple((c, Cast(Cast(Col(c), pa.int64()) if c in times else Col(c), pa.float64())) for c in cols)
         specs = []
         for i, c in enumerate(cols):
             specs += [AggSpec(f"{i}_count", "count", c), AggSpec(f"{i}_mean", "mean", c), AggSpec(f"{i}_std", "std", c),
                       AggSpec(f"{i}_min", "min", c), AggSpec(f"{i}_q", "quantile_cont", c, (("q", qs),)), AggSpec(f"{i}_max", "max", c)]
         labels = ["count", "mean", "std", "min"] + [f"{q * 100:g}%" for q in qs] + ["max"]
         return Scalar(Aggregate(Project(self._node, inputs), (), tuple(specs)), kind="table",
-                      post=_Described(tuple(cols), tuple(labels)))
+                      post=_Described(tuple(cols), tuple(labels), tuple(sorted(times.items()))))
 
     def _describe_approximate(self, qs: tuple[float, ...]) -> "Scalar":
-        """The moments' one-row aggregate and the approximate quantiles' one row, side by side."""
-        cols = [c for c in self.columns if _is_numeric(self._node.schema.field(c).type)]
+        """The moments' one-row aggregate and the approximate quantiles' one row, side by side
+        (numeric columns; booleans left out, as pandas)."""
+        cols = [c for c in self.columns if _is_numeric(t := self._node.schema.field(c).type) and not pa.types.is_boolean(t)]
         if not cols:
             raise DataTypeError("describe needs a numeric column; frames does not describe text columns yet")
         inputs = Project(self._node, tuple((c, Cast(Col(c), pa.float64())) for c in cols))
@@ -1405,6 +1420,30 @@ class DataFrame(_Frame):
         return self.to_array()
 
 
+def _computed_keys(frame: "DataFrame", keys: list) -> dict[int, tuple[str, ScalarExpr]]:
+    """The group-by keys that are Series computed from ``frame``'s columns (not a column as it
+    is), by position: the column each is grouped as and its expression. The column takes the
+    Series' name, which labels the result's index as in pandas; where a column of the frame
+    already has that name (``df.groupby(df.x // 10).x.mean()`` averages the original ``x``), the
+    key column's name is the index copy's (``indexing.COPY``), which still labels it ``x``; an
+    unnamed Series labels an unnamed level."""
+    from frames.dataframe.indexing import COPY, UNNAMED
+
+    out = {}
+    names = set(frame._node.schema.names)
+    for i, key in enumerate(keys):
+        if not isinstance(key, Series) or (isinstance(key._expr, Col) and key._expr.name in names
+                                           and _as_expr(key, frame._node, "a group-by key") == Col(key._expr.name)):
+            continue
+        expr = _as_expr(key, frame._node, "a group-by key")
+        if key._name is None:
+            name = f"{UNNAMED}{i}__"
+        else:
+            name = str(key._name) if str(key._name) not in names else COPY + str(key._name)
+        out[i] = (name, expr)
+    return out
+
+
 def _key_name(frame: "DataFrame", key: Any) -> Any:
     """A group-by key: a column name, or a column of ``frame`` given as a Series (``df.groupby(df.k)``)."""
     if isinstance(key, Series):
@@ -1607,7 +1646,7 @@ def _binary(op: str, reflected: bool = False):
             node, a, b = _same_base(self, other)
             index = self._index
         else:
-            node, a, b, index = self._node, self._expr, _as_expr(other, self._node), self._index
+            node, a, b, index = self._node, self._expr, _as_expr(_as_time(other, self.arrow_type, op), self._node), self._index
         if reflected:
             a, b = b, a
         if op == "add" and _is_text(self.arrow_type) and (isinstance(other, str) or (isinstance(other, Series) and _is_text(other.arrow_type))):
@@ -1619,6 +1658,23 @@ def _binary(op: str, reflected: bool = False):
 
     method.__name__ = f"__{op}__"
     return method
+
+
+def _as_time(value: Any, t: pa.DataType, op: str) -> Any:
+    """A text ``value`` compared with a timestamp column as the instant it spells, as pandas reads
+    ``df[df.t > "2024-02-01"]`` (in the column's time zone when the text names none); anything
+    else as it is. Text that is no instant is an error naming it."""
+    if not (isinstance(value, str) and pa.types.is_timestamp(t) and op in _COMPARISONS):
+        return value
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise DataTypeError(f"cannot compare a {t} column with {value!r}: not a date or time ({exc})") from None
+    if t.tz is not None:
+        stamp = stamp.tz_localize(t.tz) if stamp.tz is None else stamp.tz_convert(t.tz)
+    elif stamp.tz is not None:
+        raise DataTypeError(f"cannot compare a column without a time zone with {value!r}, which names one")
+    return pa.scalar(stamp, t)
 
 
 class Series(_Frame):
@@ -1690,6 +1746,15 @@ class Series(_Frame):
 
     def rename(self, name: Hashable) -> "Series":
         return Series(self._node, self._expr, name, self._index)
+
+    def reset_index(self, drop: bool = False, name: Hashable | None = None) -> "DataFrame | Series":
+        """The index as columns before the values (named ``name``, else the Series' own, else
+        ``0``), as pandas: ``groupby(k).x.mean().reset_index()``; ``drop=True``: the values alone.
+        A Series without a stored index (a default ``RangeIndex``) has no labels to turn into a
+        column: its frame is the values alone."""
+        if drop:
+            return Series(self._node, self._expr, self._name, ())
+        return self.to_frame(name).reset_index()
 
     # operators
     __add__ = _binary("add")
@@ -2415,8 +2480,8 @@ class _Modes:
 class _Described:
     """``describe()``'s pandas frame from its one row of aggregates."""
 
-    def __init__(self, columns: tuple[str, ...], labels: tuple[str, ...]):
-        self.columns, self.labels = columns, labels
+    def __init__(self, columns: tuple[str, ...], labels: tuple[str, ...], times: tuple = ()):
+        self.columns, self.labels, self.times = columns, labels, dict(times)
 
     def __call__(self, table: pa.Table) -> pd.DataFrame:
         row = table.to_pylist()[0]
@@ -2424,7 +2489,16 @@ class _Described:
         for i, c in enumerate(self.columns):
             qs = row[f"{i}_q"] or [None] * (len(self.labels) - 5)
             data[c] = [row[f"{i}_count"], row[f"{i}_mean"], row[f"{i}_std"], row[f"{i}_min"], *qs, row[f"{i}_max"]]
-        return pd.DataFrame(data, index=list(self.labels), dtype="float64")
+        out = pd.DataFrame(data, index=list(self.labels), dtype="float64")
+        if not self.times:
+            return out
+        # as pandas with instants: their statistics are instants (std none), std is the last row
+        order = [label for label in self.labels if label != "std"] + ["std"]
+        out = out.loc[order]
+        for c, t in self.times.items():
+            values = [pd.Timestamp(int(round(v)), unit=t.unit, tz=t.tz) if v is not None and v == v else pd.NaT for v in out[c]]
+            out[c] = pd.Series([int(out.at["count", c])] + values[1:-1] + [float("nan")], index=out.index, dtype=object)
+        return out
 
 
 def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, partition_info: dict) -> pa.Table:

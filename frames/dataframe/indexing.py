@@ -67,7 +67,10 @@ def restore_index(pdf: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``pdf`` with its index columns made the pandas index, under their pandas names."""
     if not columns:
         return pdf
+    kept = pdf[columns[0]].dtype
     pdf = pdf.set_index(list(columns))
+    if len(columns) == 1 and pdf.index.dtype != kept:  # set_index widens int32 labels to int64; groupby keeps them
+        pdf.index = pd.Index(pdf.index, dtype=kept)
     pdf.index.names = [label(c) for c in columns]
     return pdf
 

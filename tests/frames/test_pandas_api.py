@@ -56,8 +56,9 @@ def test_groupby_row_filters_and_more(ddf, pdf):
     assert_eq(ddf.groupby("k").s.value_counts(normalize=True), pdf.groupby("k").s.value_counts(normalize=True), check_order=False)
     assert_eq(ddf.assign(b=ddf.y > 0).groupby("k").b.any(), pdf.assign(b=pdf.y > 0).groupby("k").b.any())
     assert_eq(ddf.groupby("k").apply(lambda g: g.y.sum()), pdf.groupby("k")[["s", "x", "y", "t"]].apply(lambda g: g.y.sum()))
-    with pytest.raises(InvalidArgumentError, match="columns of the frame"):
-        ddf.groupby(ddf.y + 1)
+    assert_eq(ddf.groupby(ddf.y // 2).x.sum(), pdf.groupby(pdf.y // 2).x.sum())  # a computed key, as pandas
+    with pytest.raises(InvalidArgumentError, match="different DataFrame"):
+        ddf.groupby(frames.from_pandas(pdf, npartitions=2).y + 1)
 
 
 def test_groupby_per_row_methods_keep_the_index(pdf, npartitions):

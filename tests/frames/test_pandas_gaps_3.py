@@ -124,3 +124,67 @@ def test_text_series_reduction_names_the_series(ddf, method):
     assert "__value__" not in str(caught.value)
     with pytest.raises(frames.errors.DataTypeError, match="cannot take the mean of a Series"):
         (ddf.k + "x").rename(None).mean()
+
+
+# -- what the Dask DataFrame tutorial does with flights ----------------------------------------------
+@pytest.fixture(scope="module")
+def flights() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 300
+    return pd.DataFrame({
+        "Date": pd.date_range("2024-01-01", periods=n, freq="97min"),
+        "Origin": pd.Series(rng.choice(["EWR", "JFK", "LGA"], n), dtype="str"),
+        "DepDelay": np.where(rng.random(n) < 0.1, np.nan, rng.normal(5, 20, n).round(2)),
+        "Distance": rng.integers(100, 3000, n),
+        "Cancelled": rng.random(n) < 0.1,
+    })
+
+
+@pytest.fixture
+def dflights(flights, npartitions):
+    return frames.from_pandas(flights, npartitions=npartitions)
+
+
+def test_groupby_a_computed_series(dflights, flights, any_scheduler):
+    """A key computed from the frame's columns groups as pandas does, its name labelling the
+    index; a key named like a column leaves that column's values alone."""
+    d, p, run = dflights, flights, {"scheduler": any_scheduler}
+    assert_eq(d.groupby(d.Date.dt.hour).DepDelay.mean(), p.groupby(p.Date.dt.hour).DepDelay.mean(), **run)
+    assert_eq(d.groupby(d.Distance // 1000).Distance.mean(), p.groupby(p.Distance // 1000).Distance.mean(), **run)
+    assert_eq(d.groupby(["Origin", d.Distance // 1000]).size(), p.groupby(["Origin", p.Distance // 1000]).size(), **run)
+    bucket = (d.Distance // 1000).rename(None)
+    assert_eq(d.groupby(bucket).DepDelay.max(), p.groupby((p.Distance // 1000).rename(None)).DepDelay.max(), **run)
+    assert_eq(d.groupby(d.Distance // 1000).sum(numeric_only=True), p.groupby(p.Distance // 1000).sum(numeric_only=True), **run)
+    assert_eq(d.groupby(d.Origin.str.lower()).Distance.agg(["min", "max"]), p.groupby(p.Origin.str.lower()).Distance.agg(["min", "max"]), **run)
+    other = frames.from_pandas(p, npartitions=2)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="different DataFrame"):
+        d.groupby(other.Distance // 1000)
+
+
+def test_grouped_series_reset_index(dflights, flights):
+    assert_eq(dflights.groupby("Origin").Distance.mean().reset_index(), flights.groupby("Origin").Distance.mean().reset_index())
+    assert_eq(dflights.groupby("Origin").Distance.mean().reset_index(name="m"), flights.groupby("Origin").Distance.mean().reset_index(name="m"))
+    got = dflights.groupby("Origin").Distance.mean().reset_index(drop=True)
+    assert_eq(got, flights.groupby("Origin").Distance.mean().reset_index(drop=True))
+
+
+def test_timestamps_compare_with_text(dflights, flights, any_scheduler):
+    d, p, run = dflights, flights, {"scheduler": any_scheduler}
+    assert_eq(d[d.Date > "2024-01-10"], p[p.Date > "2024-01-10"].reset_index(drop=True), **run)
+    assert_eq(d[d.Date.between("2024-01-05", "2024-01-09 12:00")], p[p.Date.between("2024-01-05", "2024-01-09 12:00")].reset_index(drop=True), **run)
+    assert_eq(d.Date != "2024-01-01 01:37", p.Date != "2024-01-01 01:37", **run)
+    zoned = p.assign(Date=p.Date.dt.tz_localize("America/New_York"))
+    dz = frames.from_pandas(zoned, npartitions=3)
+    assert_eq(dz[dz.Date < "2024-01-03"], zoned[zoned.Date < "2024-01-03"].reset_index(drop=True), **run)
+    assert_eq(dz[dz.Date < "2024-01-03T00:00Z"], zoned[zoned.Date < "2024-01-03T00:00Z"].reset_index(drop=True), **run)
+    with pytest.raises(frames.errors.DataTypeError, match="'soon'"):
+        d[d.Date > "soon"]
+
+
+def test_describe_takes_instants_and_leaves_booleans_out(dflights, flights):
+    assert_eq(dflights.describe(), flights.describe())
+    assert_eq(dflights[["Date", "Distance"]].describe(percentiles=[0.1, 0.9]), flights[["Date", "Distance"]].describe(percentiles=[0.1, 0.9]))
+    zoned = flights.assign(Date=flights.Date.dt.tz_localize("UTC"))
+    assert_eq(frames.from_pandas(zoned, npartitions=2).describe(), zoned.describe())  # pandas leaves zoned instants out
+    with pytest.raises(frames.errors.DataTypeError, match="boolean"):
+        dflights[["Cancelled"]].describe()
