@@ -240,18 +240,27 @@ class StringAccessor(_Accessor):
         return self._pandas("translate", table)
 
     def __getitem__(self, key):
-        """``s.str[i]`` (a character) or ``s.str[a:b]`` (a slice), as pandas."""
+        """``s.str[i]`` (a character, or of lists after ``split`` an element) or ``s.str[a:b]``
+        (a slice), as pandas."""
         if isinstance(key, slice):
             return self.slice(key.start, key.stop, key.step)
-        return self._pandas("get", key)
+        return self.get(key)
 
     def cat(self, others=None, sep: str | None = None, na_rep: str | None = None):
         """Without ``others``: all values joined by ``sep`` (a lazy Scalar, missing values left
         out unless ``na_rep`` stands in for them), as pandas."""
         from frames.errors import InvalidArgumentError
 
-        if others is not None:
-            raise InvalidArgumentError("str.cat(others=...) is not supported; add the Series (s + sep + t)")
+        if others is not None:  # element-wise with other Series of the frame: missing where any is, unless na_rep
+            from frames.dataframe.collection import Series
+
+            parts = [self._series] + (list(others) if isinstance(others, (list, tuple)) else [others])
+            if not all(isinstance(p, Series) for p in parts[1:]):
+                raise InvalidArgumentError("str.cat(others=...) takes Series of this frame (or a list of them)")
+            joined = parts[0] if na_rep is None else parts[0].fillna(na_rep)
+            for p in parts[1:]:
+                joined = (joined + sep if sep else joined) + (p if na_rep is None else p.fillna(na_rep))
+            return joined.rename(self._series.name)
         s = self._series if na_rep is None else self._series.fillna(na_rep)
         from frames.dataframe.collection import Scalar
         from frames.dataframe.expr.aggregate import Aggregate, AggSpec

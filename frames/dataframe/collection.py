@@ -489,6 +489,18 @@ class DataFrame(_Frame):
     def columns(self) -> pd.Index:
         return pd.Index([c for c in self._node.schema.names if c not in self._index])
 
+    @columns.setter
+    def columns(self, names: Sequence[Hashable]) -> None:
+        """``df.columns = [...]``: every column renamed by position, as pandas (``__setitem__``'s
+        kind of change of this frame object)."""
+        names = [str(n) for n in names]
+        current = list(self.columns)
+        if len(names) != len(current):
+            raise InvalidArgumentError(f"the frame has {len(current)} columns, {len(names)} names were given")
+        if len(set(names)) != len(names) or set(names) & set(self._index):
+            raise InvalidArgumentError(f"column names must be unique and not the index's: {names}")
+        self._node = self.rename(columns=dict(zip(current, names)))._node
+
     @property
     def dtypes(self) -> pd.Series:
         from frames.dataframe.categorical import categorical_columns
@@ -1329,11 +1341,65 @@ class DataFrame(_Frame):
             specs.append(spec)
         return Scalar(Aggregate(Project(self._node, tuple(inputs)), (), tuple(specs)), kind="row")
 
-    def sum(self, numeric_only: bool = False) -> "Scalar":
-        return self._reduce("sum", numeric_only)
+    def agg(self, func: str | Sequence[str] | dict) -> "Scalar":
+        """pandas' ``DataFrame.agg`` of reduction names: one name gives a value per column (a
+        Series), a list a frame indexed by the names, a dict ``{column: name or [names]}`` only
+        those (a Series when every column has one name). All in one aggregation."""
+        if isinstance(func, str):
+            return self._reduce(func)
+        if isinstance(func, dict):
+            self._check_columns(list(func))
+            wanted = {str(c): ([f] if isinstance(f, str) else list(f)) for c, f in func.items()}
+            flat = all(isinstance(f, str) for f in func.values())
+        elif isinstance(func, (list, tuple)):
+            wanted, flat = {c: list(func) for c in self.columns}, False
+        else:
+            raise InvalidArgumentError("DataFrame.agg takes a reduction's name, a list of names or a {column: name(s)} dict")
+        inputs, specs, cells = [], [], []
+        for c, names in wanted.items():
+            for f in names:
+                if not isinstance(f, str):
+                    raise InvalidArgumentError(f"DataFrame.agg takes reductions by name, got {f!r}")
+                out = f"{len(specs)}"
+                expr, spec = _reduction(Col(c), self._node.schema.field(c).type, out, f, {})
+                inputs.append((out, expr))
+                specs.append(spec)
+                cells.append((c, f, out))
+        return Scalar(Aggregate(Project(self._node, tuple(inputs)), (), tuple(specs)), kind="table",
+                      post=_AggByName(tuple(cells), flat))
 
-    def mean(self, numeric_only: bool = False) -> "Scalar":
-        return self._reduce("mean", numeric_only)
+    aggregate = agg
+
+    def sum(self, axis: int | str | None = 0, numeric_only: bool = False) -> "Scalar | Series":
+        return self._row_reduce("sum", numeric_only) if _rows_axis(axis) else self._reduce("sum", numeric_only)
+
+    def mean(self, axis: int | str | None = 0, numeric_only: bool = False) -> "Scalar | Series":
+        return self._row_reduce("mean", numeric_only) if _rows_axis(axis) else self._reduce("mean", numeric_only)
+
+    def _row_reduce(self, func: str, numeric_only: bool) -> "Series":
+        """``axis=1``: one value per row over its columns (Dask's and pandas'), as a column
+        expression; missing values (NaN too) are skipped: a row without any sums to 0, its mean
+        and extremes are missing, as pandas."""
+        types = {c: self._node.schema.field(c).type for c in self.columns}
+        cols = [c for c, t in types.items() if _is_numeric(t)]
+        if not numeric_only and len(cols) != len(types):
+            bad = next(c for c in types if c not in cols)
+            raise DataTypeError(f"cannot take the {func} across a row of column {bad!r} ({types[bad]}); pass numeric_only=True")
+        if not cols:
+            raise DataTypeError(f"{func}(axis=1) needs a numeric column")
+        values = [call("nan_to_null", Cast(Col(c), pa.int64()) if pa.types.is_boolean(types[c]) else Col(c)) for c in cols]
+        if func in ("min", "max"):
+            expr = call("row_extreme", *values, least=func == "min")
+        else:
+            counted = balanced("add", [Cast(call("is_not_null", v), pa.int64()) for v in values])
+            total = balanced("add", [call("fill_null", v, Lit(0)) for v in values])
+            if func == "count":
+                expr = counted
+            elif func == "sum":
+                expr = total
+            else:
+                expr = call("divide", Cast(total, pa.float64()), call("nan_to_null", Cast(counted, pa.float64())))
+        return Series(self._node, expr, None, self._index)
 
     def std(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
         return self._reduce("std", numeric_only, ddof=ddof)
@@ -1341,14 +1407,14 @@ class DataFrame(_Frame):
     def var(self, ddof: int = 1, numeric_only: bool = False) -> "Scalar":
         return self._reduce("var", numeric_only, ddof=ddof)
 
-    def min(self, numeric_only: bool = False) -> "Scalar":
-        return self._reduce("min", numeric_only)
+    def min(self, axis: int | str | None = 0, numeric_only: bool = False) -> "Scalar | Series":
+        return self._row_reduce("min", numeric_only) if _rows_axis(axis) else self._reduce("min", numeric_only)
 
-    def max(self, numeric_only: bool = False) -> "Scalar":
-        return self._reduce("max", numeric_only)
+    def max(self, axis: int | str | None = 0, numeric_only: bool = False) -> "Scalar | Series":
+        return self._row_reduce("max", numeric_only) if _rows_axis(axis) else self._reduce("max", numeric_only)
 
-    def count(self) -> "Scalar":
-        return self._reduce("count")
+    def count(self, axis: int | str | None = 0, numeric_only: bool = False) -> "Scalar | Series":
+        return self._row_reduce("count", True) if _rows_axis(axis) else self._reduce("count")
 
     def __len__(self) -> int:
         return int(Scalar(Aggregate(self._node, (), (AggSpec("n", "count_all"),))).compute())
@@ -1511,9 +1577,32 @@ def _reduction(expr: ScalarExpr, t: pa.DataType, name: str, func: str, options: 
         return expr, AggSpec(name, "sum", name, (("min_count", options.get("min_count", 0)),))
     if func in ("mean", "std", "var", "sem", "median") and not _is_numeric(t):
         raise _not_reducible(func, name, t, series)
+    if func == "count_distinct" and pa.types.is_floating(t):
+        # NaN is a missing value in pandas, not one more distinct value; -0.0 is 0.0 (+ 0.0 makes it so)
+        expr = call("nan_to_null", call("add", expr, Lit(0.0)))
     if func in ("any", "all") and _is_numeric(t) and not pa.types.is_boolean(t):
         expr = call("ne", expr, Lit(0))  # pandas: a number is true when not zero (Arrow's any takes booleans only)
     return expr, AggSpec(name, func, name, tuple(sorted(options.items())))
+
+
+def _rows_axis(axis: int | str | None) -> bool:
+    """Whether a frame reduction's ``axis`` asks for one value per row (1 / "columns")."""
+    if axis in (0, "index", None):
+        return False
+    if axis in (1, "columns"):
+        return True
+    raise InvalidArgumentError(f"axis must be 0 / 'index' or 1 / 'columns', not {axis!r}")
+
+
+def _row_extreme(*args: Any, least: bool) -> Any:
+    """The least (``least``) or greatest value across a row's columns, missing ones skipped."""
+    import pyarrow.compute as pc
+
+    from frames.dataframe.expr.kernels import common_type, cast_value
+
+    target = common_type([a.type for a in args])
+    values = [cast_value(a, target) for a in args]
+    return (pc.min_element_wise if least else pc.max_element_wise)(*values, skip_nulls=True)
 
 
 def _not_reducible(func: str, column: str, t: pa.DataType, series: Hashable | None) -> DataTypeError:
@@ -1600,6 +1689,8 @@ def _register_kernels() -> None:
     register("nan_to_null", nan_to_null)
     register("python_map", _python_map)
     register("python_row_map", _python_row_map)
+    register("numpy_ufunc", _numpy_ufunc)
+    register("row_extreme", _row_extreme)
 
 
 def _python_map(a: Any, fn: "_MapValues", type: pa.DataType, name: str = "__value__") -> Any:
@@ -1614,6 +1705,35 @@ def _python_map(a: Any, fn: "_MapValues", type: pa.DataType, name: str = "__valu
         return pa.array([], type)
     out = fn(arrow_to_pandas(pa.table({"__value__": a})))
     return pandas_to_arrow(out, pa.schema([(name, type)]), where=fn.__name__).column(0)
+
+
+def _numpy_ufunc(*args: Any, ufunc: str) -> Any:
+    """NumPy's ``ufunc`` (by name: ``np.log(df.x)``) of Arrow values, vectorized. The result's
+    type is the ufunc's on the inputs' NumPy types, whatever the values (an empty partition and
+    one with missing ints agree); a missing input, or a NaN out (``log(-1)``), is missing, as
+    pandas counts NaN."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    fn = getattr(np, ufunc)
+    if all(isinstance(a, pa.Scalar) for a in args):
+        return _numpy_ufunc(*(pa.array([a.as_py()], a.type) for a in args), ufunc=ufunc)[0]
+    length = next(len(a) for a in args if not isinstance(a, pa.Scalar))
+    values, missing = [], np.zeros(length, dtype=bool)
+    for a in args:
+        if isinstance(a, pa.Scalar):
+            values.append(np.asarray(a.as_py(), dtype=a.type.to_pandas_dtype()))
+            continue
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        if a.null_count:
+            missing |= np.asarray(a.is_null().to_numpy(zero_copy_only=False))
+            a = pc.fill_null(a, pa.scalar(0, a.type) if not pa.types.is_boolean(a.type) else False)
+        values.append(a.to_numpy(zero_copy_only=False))
+    with np.errstate(all="ignore"):
+        out = fn(*values)
+    if out.dtype.kind == "f":
+        missing |= np.isnan(out)
+    return pa.array(out, mask=missing if missing.any() else None)
 
 
 def _python_row_map(*columns: Any, fn: "_RowApply", names: tuple[str, ...], index: tuple[str, ...], type: pa.DataType,
@@ -1805,6 +1925,25 @@ class Series(_Frame):
 
     def _unary(self, op: str, **options: Any) -> "Series":
         return Series(self._node, call(op, self._expr, **options), self._name, self._index)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> "Series":
+        """``np.log(df.x)``, ``np.maximum(df.x, 0)``, ``np.hypot(df.x, df.y)``: NumPy's ufunc as a
+        column expression (the ``numpy_ufunc`` kernel), lazy as Dask's."""
+        if method != "__call__" or kwargs or not all(isinstance(i, Series) or pd.api.types.is_scalar(i) for i in inputs):
+            return NotImplemented
+        if not all(_is_numeric(i.arrow_type) for i in inputs if isinstance(i, Series)):
+            raise DataTypeError(f"numpy.{ufunc.__name__} takes numeric Series")
+        if len(inputs) > 2:
+            return NotImplemented
+        node, index = self._node, self._index
+        if len(inputs) == 2 and all(isinstance(i, Series) for i in inputs):
+            node, a, b = _same_base(*inputs)
+            exprs = [a, b]
+        else:
+            exprs = [i._expr if isinstance(i, Series) else Lit(i) for i in inputs]
+        names = {i._name for i in inputs if isinstance(i, Series)}
+        name = names.pop() if len(names) == 1 else None  # pandas keeps a name the Series share
+        return Series(node, call("numpy_ufunc", *exprs, ufunc=ufunc.__name__), name, self._index)
 
     def __neg__(self) -> "Series":
         return self._unary("negate")
@@ -2025,6 +2164,18 @@ class Series(_Frame):
 
     def nunique(self) -> "Scalar":
         return self._reduce("count_distinct")
+
+    def agg(self, func: str | Sequence[str]) -> "Scalar":
+        """pandas' ``Series.agg`` of reduction names: one name gives its value, a list a Series
+        of them indexed by the names (one aggregation)."""
+        if isinstance(func, str):
+            return getattr(self, func)() if func in ("median", "quantile", "prod", "std", "var", "sem") else self._reduce(func)
+        frame = self.to_frame("__value__")
+        out = frame.agg({"__value__": list(func)})
+        out._post = _AggByName(out._post.cells, False, series=self._name)
+        return out
+
+    aggregate = agg
 
     def prod(self) -> "Scalar":
         """The product of the values (int64 for integers and booleans, else float64; 1 for none, as pandas)."""
@@ -2477,6 +2628,30 @@ class _Modes:
         return pd.DataFrame(out)
 
 
+class _AggByName:
+    """``DataFrame.agg`` / ``Series.agg``'s pandas result from its one row of (column, function)
+    cells: a Series by column (``flat``), a Series by function (``series``: its name), else a
+    frame indexed by function, NaN where a column has no such cell, as pandas."""
+
+    def __init__(self, cells: tuple[tuple[str, str, str], ...], flat: bool, series: Hashable | None = "__frame__"):
+        self.cells, self.flat, self.series = cells, flat, series
+
+    def __call__(self, table: pa.Table) -> Any:
+        row = arrow_to_pandas(table).iloc[0] if table.num_rows else pd.Series(dtype=float)
+        if not self.flat and self.series == "__frame__":  # each cell in its own type (a row of pandas' upcasts)
+            row = {k: arrow_to_pandas(table.select([k])).iloc[0, 0] for k in table.column_names} if table.num_rows else {}
+        if self.flat:
+            return pd.Series({c: row[out] for c, _, out in self.cells})
+        if self.series != "__frame__":
+            return pd.Series({f: row[out] for _, f, out in self.cells}, name=self.series)
+        columns = list(dict.fromkeys(c for c, _, _ in self.cells))
+        funcs = list(dict.fromkeys(f for _, f, _ in self.cells))
+        by_column: dict[str, dict[str, Any]] = {c: {} for c in columns}
+        for c, f, cell in self.cells:
+            by_column[c][f] = row[cell]
+        return pd.DataFrame({c: pd.Series(v) for c, v in by_column.items()}, index=funcs, columns=columns)  # ints stay ints
+
+
 class _Described:
     """``describe()``'s pandas frame from its one row of aggregates."""
 
@@ -2513,6 +2688,22 @@ def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, pa
 
 def _column_bytes(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array([table.column(c).nbytes], pa.int64()) for c in columns})
+
+
+class _OfSeries:
+    """``func`` of a Series' partition: the one value column of its frame as a pandas Series
+    under the Series' name (the index, when there is one, already restored)."""
+
+    def __init__(self, func: Callable, name: Hashable):
+        self.func, self.name = func, name
+        self.__name__ = getattr(func, "__name__", "function")
+        if hasattr(func, "__code__"):  # ``partition_info`` is passed when ``func`` asks for it
+            self.__code__ = func.__code__
+
+    def __call__(self, part: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        values = part.iloc[:, -1]
+        values.name = self.name
+        return self.func(values, *args, **kwargs)
 
 
 class _RowApply:
@@ -2670,6 +2861,8 @@ def map_partitions(func: Callable, obj: DataFrame | Series, *args: Any, meta: An
     """Run ``func`` on every partition of ``obj`` (pandas in, pandas out)."""
     if not callable(func):
         raise InvalidArgumentError(f"map_partitions needs a function, got {type(func).__name__}")
+    if isinstance(obj, Series):  # its partitions reach ``func`` as pandas Series, as Dask's
+        func = _OfSeries(func, obj.name)
     frame = obj if isinstance(obj, DataFrame) else obj.to_frame()
     if frame._index:  # partitions reach ``func`` with their index (``indexing.map_with_index``)
         from frames.dataframe.indexing import map_with_index

@@ -188,3 +188,93 @@ def test_describe_takes_instants_and_leaves_booleans_out(dflights, flights):
     assert_eq(frames.from_pandas(zoned, npartitions=2).describe(), zoned.describe())  # pandas leaves zoned instants out
     with pytest.raises(frames.errors.DataTypeError, match="boolean"):
         dflights[["Cancelled"]].describe()
+
+
+# -- more of the tutorial: row-wise reductions, NumPy ufuncs, agg, text lists -------------------------
+@pytest.fixture(scope="module")
+def mixed() -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    n = 40
+    x = rng.normal(0, 3, n).round(1)
+    x[[1, 9]] = np.nan
+    x[[2, 3]] = [0.0, -0.0]  # one distinct value for pandas
+    return pd.DataFrame({
+        "x": x,
+        "y": rng.integers(-4, 9, n),
+        "b": rng.random(n) < 0.5,
+        "t": pd.Series(rng.choice(["N1 A", "N2 B", "N3", None], n), dtype="str"),
+        "s": pd.Series(rng.choice(["p", "q"], n), dtype="str"),
+    })
+
+
+@pytest.fixture
+def dmixed(mixed, npartitions):
+    return frames.from_pandas(mixed, npartitions=npartitions)
+
+
+def test_nunique_counts_neither_nan_nor_signed_zero(dmixed, mixed, any_scheduler):
+    run = {"scheduler": any_scheduler}
+    assert dmixed.x.nunique().compute(**run) == mixed.x.nunique()
+    assert_eq(dmixed[["x", "y"]].nunique(), mixed[["x", "y"]].nunique(), **run)
+    assert_eq(dmixed.groupby("s").x.nunique(), mixed.groupby("s").x.nunique(), **run)
+
+
+@pytest.mark.parametrize("func", ["sum", "mean", "min", "max", "count"])
+def test_reductions_across_rows(dmixed, mixed, func, any_scheduler):
+    cols = ["x", "y", "b"]
+    assert_eq(getattr(dmixed[cols], func)(axis=1), getattr(mixed[cols], func)(axis=1), scheduler=any_scheduler)
+    assert_eq(dmixed.assign(r=getattr(dmixed[["x", "y"]], func)(axis="columns")),
+              mixed.assign(r=getattr(mixed[["x", "y"]], func)(axis="columns")), scheduler=any_scheduler)
+
+
+def test_reductions_across_rows_refuse_text(dmixed):
+    with pytest.raises(frames.errors.DataTypeError, match="'t'"):
+        dmixed.sum(axis=1)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="axis"):
+        dmixed.sum(axis=2)
+
+
+def test_numpy_ufuncs_are_columns(dmixed, mixed, any_scheduler):
+    run = {"scheduler": any_scheduler}
+    with np.errstate(all="ignore"):
+        assert_eq(np.log(dmixed.x), np.log(mixed.x), **run)
+        assert_eq(np.sqrt(dmixed.y.abs()) + dmixed.x, np.sqrt(mixed.y.abs()) + mixed.x, **run)
+        assert_eq(np.maximum(dmixed.x, 0), np.maximum(mixed.x, 0), **run)
+        assert_eq(np.hypot(dmixed.x, dmixed.y), np.hypot(mixed.x, mixed.y), **run)
+        assert_eq(dmixed.assign(e=np.exp(dmixed.y)), mixed.assign(e=np.exp(mixed.y)), **run)
+        assert_eq(np.abs(dmixed.y), np.abs(mixed.y), **run)
+    with pytest.raises(frames.errors.DataTypeError, match="numeric"):
+        np.log(dmixed.s)
+
+
+def test_agg_of_frames_and_series(dmixed, mixed, any_scheduler):
+    run = {"scheduler": any_scheduler}
+    num = ["x", "y"]
+    assert_eq(dmixed[num].agg(["min", "max", "mean"]), mixed[num].agg(["min", "max", "mean"]), **run)
+    assert_eq(dmixed.agg({"x": "mean", "y": "max"}), mixed.agg({"x": "mean", "y": "max"}), **run)
+    assert_eq(dmixed.agg({"x": ["mean", "sum"], "y": "max"}), mixed.agg({"x": ["mean", "sum"], "y": "max"}), **run)
+    assert_eq(dmixed.y.agg(["min", "max", "mean"]), mixed.y.agg(["min", "max", "mean"]), **run)
+    assert dmixed.y.agg("sum").compute(**run) == mixed.y.agg("sum")
+    assert dmixed.x.agg("median").compute(**run) == mixed.x.agg("median")
+
+
+def test_text_lists_cat_and_series_partitions(dmixed, mixed, any_scheduler):
+    run = {"scheduler": any_scheduler}
+    # pandas' elements of object lists are object; frames' are text (str)
+    assert_eq(dmixed.t.str.split().str[0], mixed.t.str.split().str[0], check_dtype=False, **run)
+    assert_eq(dmixed.t.str.split().str[1], mixed.t.str.split().str[1], check_dtype=False, **run)
+    assert_eq(dmixed.s.str[0], mixed.s.str[0], **run)
+    assert_eq(dmixed.s.str.cat(dmixed.t, sep="-"), mixed.s.str.cat(mixed.t, sep="-"), **run)
+    assert_eq(dmixed.s.str.cat([dmixed.t, dmixed.s], sep="/", na_rep="?"), mixed.s.str.cat([mixed.t, mixed.s], sep="/", na_rep="?"), **run)
+    # a Series' partitions reach map_partitions as pandas Series, as Dask's
+    assert_eq(dmixed.y.map_partitions(lambda s: s.clip(upper=3)), mixed.y.clip(upper=3), **run)
+    assert dmixed.y.map_partitions(lambda s: type(s).__name__, meta=("n", object)).compute(**run).unique().tolist() == ["Series"]
+
+
+def test_columns_can_be_renamed_by_assignment(dmixed, mixed):
+    d, p = dmixed.copy() if hasattr(dmixed, "copy") else dmixed[list(dmixed.columns)], mixed.copy()
+    d.columns = ["A", "B", "C", "D", "E"]
+    p.columns = ["A", "B", "C", "D", "E"]
+    assert_eq(d, p)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="5 columns"):
+        d.columns = ["A"]
