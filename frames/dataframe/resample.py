@@ -179,21 +179,24 @@ class Resampler:
         schema = pa.schema([f for f in node.schema if f.name not in (_FIRST, _LAST)])
         return MapPartitions(one, fill, schema, (), (), pandas=True, func_name="resample-bins")
 
-    def _reduce(self, func: str):
+    def _reduce(self, func: str, per_column: dict[str, str] | None = None):
+        """``func`` of every value column per bin (``per_column``: each named column's own)."""
         from frames.dataframe.collection import DataFrame, Series
         from frames.dataframe.expr.scalar import Col
         from frames.dataframe.groupby import _func_name
 
         grouped = self._grouped()
-        name = _func_name(func)
+        name = _func_name(func) if per_column is None else None
         values = [c for c in grouped._value_columns() if c != _TIME]
-        if name == "count_all":
+        if per_column is not None:
+            items = [(c, c, _func_name(f), {}) for c, f in per_column.items()]
+        elif name == "count_all":
             items = [("size", None, "count_all", {})]
         else:
             items = [(c, c, name, {}) for c in values]
         extremes = [(_FIRST, _TIME, "min", {}), (_LAST, _TIME, "max", {})]
         result = grouped._aggregate(items + extremes, series=False)
-        node = self._finish(result, {out: func for out, _, _, _ in items})
+        node = self._finish(result, {out: (per_column or {}).get(out, func) for out, _, _, _ in items})
         index = (self._column,)
         if self._series:
             return Series(node, Col(items[0][0]), self._obj.name, index)
@@ -202,10 +205,17 @@ class Resampler:
         return DataFrame(node, index, result._column_labels)
 
     def agg(self, func: Any):
-        """One reduction's name, as the methods (``agg("sum")``)."""
+        """One reduction's name, as the methods (``agg("sum")``), or of a frame one per column
+        (``agg({"x": "mean", "n": "sum"})``: those columns, as pandas)."""
         if isinstance(func, str):
             return self._reduce(func)
-        raise InvalidArgumentError("resample.agg takes one reduction's name; call the methods for several")
+        if isinstance(func, dict) and not self._series and all(isinstance(f, str) for f in func.values()):
+            self._obj._check_columns(list(func))
+            if any(f in ("size", "count_all") for f in func.values()):
+                raise InvalidArgumentError("resample.agg: 'size' counts rows, not a column's values; call .size()")
+            return self._reduce("per column", {str(c): f for c, f in func.items()})
+        raise InvalidArgumentError("resample.agg takes one reduction's name, or of a frame a {column: name} dict; "
+                                   "call the methods for several")
 
     aggregate = agg
 

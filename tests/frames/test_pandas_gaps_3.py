@@ -278,3 +278,17 @@ def test_columns_can_be_renamed_by_assignment(dmixed, mixed):
     assert_eq(d, p)
     with pytest.raises(frames.errors.InvalidArgumentError, match="5 columns"):
         d.columns = ["A"]
+
+
+def test_resample_agg_per_column(npartitions, any_scheduler):
+    """``resample(rule).agg({column: name})``: each column its own reduction, empty bins as pandas."""
+    rng = np.random.default_rng(2)
+    stamps = pd.to_datetime("2024-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 6 * 86400, 60)), unit="s")
+    p = pd.DataFrame({"x": rng.normal(0, 1, 60).round(2), "n": rng.integers(0, 5, 60)}, index=pd.Index(stamps, name="t"))
+    p = p[(p.index < "2024-01-03") | (p.index >= "2024-01-04")]  # an empty day
+    d = frames.from_pandas(p, npartitions=npartitions)
+    run = {"scheduler": any_scheduler, "check_freq": False}
+    for rule, spec in (("1D", {"x": "mean", "n": "sum"}), ("12h", {"n": "max"}), ("1D", {"x": "count", "n": "first"})):
+        assert_eq(d.resample(rule).agg(spec), p.resample(rule).agg(spec), **run)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="dict"):
+        d.resample("1D").agg(["sum", "mean"])
