@@ -292,3 +292,29 @@ def test_resample_agg_per_column(npartitions, any_scheduler):
         assert_eq(d.resample(rule).agg(spec), p.resample(rule).agg(spec), **run)
     with pytest.raises(frames.errors.InvalidArgumentError, match="dict"):
         d.resample("1D").agg(["sum", "mean"])
+
+
+def test_signed_zero_keys_are_one_value(npartitions, any_scheduler):
+    """-0.0 and 0.0 are one key for grouping, distinct values and duplicates (pandas), and one
+    group in SQL (DuckDB); rounding small negatives makes -0.0 in real data."""
+    import pyarrow as pa
+
+    p = pd.DataFrame({"k": [0.0, -0.0, 1.0, np.nan, -0.0, 1.0], "x": [1, 2, 3, 4, 5, 6]})
+    d = frames.from_pandas(p, npartitions=npartitions)
+    run = {"scheduler": any_scheduler}
+    assert_eq(d.groupby("k").x.sum(), p.groupby("k").x.sum(), **run)
+    assert_eq(d.groupby("k", dropna=False).x.count(), p.groupby("k", dropna=False).x.count(), **run)
+    assert_eq(d.k.value_counts(), p.k.value_counts(), check_order=False, **run)
+    assert_eq(d.drop_duplicates(subset=["k"]), p.drop_duplicates(subset=["k"]).reset_index(drop=True), **run)
+    assert sorted(d.k.dropna().unique().compute(**run).tolist()) == [0.0, 1.0]
+
+    duckdb = pytest.importorskip("duckdb")
+    import sqlengine
+
+    signed = pa.table({"k": pa.array([0.0, -0.0, 1.0, None, -0.0], pa.float64()), "x": [1, 2, 3, 4, 5]})
+    ctx = sqlengine.Context()
+    ctx.register("signed", signed)
+    query = "SELECT k, count(*) AS c, sum(x) AS s FROM signed GROUP BY k ORDER BY k NULLS LAST"
+    con = duckdb.connect()
+    con.register("signed", signed)
+    assert ctx.sql(query).to_arrow().to_pylist() == [dict(zip(("k", "c", "s"), r)) for r in con.execute(query).fetchall()]

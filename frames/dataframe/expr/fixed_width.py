@@ -89,11 +89,16 @@ def _restored(column: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray:
 
 def hash_group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
     """``table.group_by(keys, use_threads=False).aggregate(aggs)``, string keys of one width hashed
-    as fixed-size binary (module docstring); the answer's keys have their own types."""
+    as fixed-size binary (module docstring); the answer's keys have their own types. Float keys
+    group -0.0 with 0.0 (Arrow hashes their bits apart; pandas and DuckDB count them one value,
+    as the shuffle's hash does)."""
     viewed = {}
     aggregated = {c for a in aggs for c in ([a[0]] if isinstance(a[0], str) else a[0])}
     for k in dict.fromkeys(keys):
         if k in aggregated or table.schema.get_field_index(k) < 0:  # read by an aggregation too, or a repeated name
+            continue
+        if pa.types.is_floating(table.schema.field(k).type):
+            table = table.set_column(table.schema.get_field_index(k), k, pc.add(table.column(k), 0.0))  # -0.0 + 0.0 is 0.0
             continue
         fixed = _as_fixed(table.column(k))
         if fixed is not None:
