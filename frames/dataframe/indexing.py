@@ -235,8 +235,10 @@ class WithIndex:
     Dask's ``map_partitions``) or dropped. ``keep=None`` gives ``func``'s result as it is (to
     infer the meta)."""
 
-    def __init__(self, func: Any, columns: tuple[str, ...], keep: bool | None, value: str | None = None):
+    def __init__(self, func: Any, columns: tuple[str, ...], keep: bool | None, value: str | None = None,
+                 out_index: tuple[str, ...] | None = None):
         self.func, self.columns, self.keep, self.value = func, columns, keep, value
+        self.out_index = columns if out_index is None else out_index  # the kept index's column names
         self.__name__ = getattr(func, "__name__", "function")
 
     def __call__(self, part: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
@@ -253,7 +255,7 @@ class WithIndex:
         if isinstance(out, pd.Series):
             out = out.to_frame(self.value)
         out = out.copy(deep=False)
-        out.index = out.index.set_names(list(self.columns))
+        out.index = out.index.set_names(list(self.out_index))
         return out.reset_index()
 
 
@@ -281,16 +283,18 @@ def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, met
         run = WithIndex(func, columns, False)
         schema = _object_types(schema, objects, lambda: run(_sample_meta(source.schema), *args, **kwargs),
                                lambda: run(_first_rows(source), *args, **kwargs))
-    if keep:
-        schema = pa.schema([source.schema.field(c) for c in columns] + list(schema))
+    out_index = columns
+    if keep:  # a result column named as the index (a Series named like it) leaves the index its copy's name
+        out_index = tuple(COPY + label(c) if label(c) in schema.names else c for c in columns)
+        schema = pa.schema([source.schema.field(c).with_name(o) for c, o in zip(columns, out_index)] + list(schema))
     use_info = "partition_info" in getattr(getattr(func, "__code__", None), "co_varnames", ())
     value = schema.names[-1] if is_series else None
-    node: Node = MapPartitions(source, WithIndex(func, columns, keep, value), schema, tuple(args),
+    node: Node = MapPartitions(source, WithIndex(func, columns, keep, value, out_index), schema, tuple(args),
                                tuple(sorted(kwargs.items())), pandas=True, func_name=getattr(func, "__name__", "function"),
                                partition_info=use_info)
-    index = columns if keep else ()
+    index = out_index if keep else ()
     if keep and (found := known(frame)) is not None:
-        node = divided(node, columns[0], found)
+        node = divided(node, out_index[0], found)
     if is_series:
         return Series(node, Col(value), series_name, index)
     return DataFrame(node, index)

@@ -236,6 +236,20 @@ def test_map_partitions_sees_and_keeps_the_index(pdf, npartitions, any_scheduler
     assert_eq(got.map_partitions(len).sum(), len(pdf))
 
 
+def test_map_partitions_result_named_like_the_index(pdf, npartitions, any_scheduler):
+    """A result column (or a Series) named as the index keeps both, as pandas: the index is held
+    under its copy's name (``indexing.COPY``), not lost to a name clash."""
+    expected = _indexed(pdf)
+    got = frames.from_pandas(pdf, npartitions).set_index("k")
+    doubled = got.map_partitions(lambda d: pd.Series(d.index * 2, index=d.index, name="k"))
+    assert doubled.name == "k" and doubled.known_divisions
+    assert_eq(doubled, pd.Series(expected.index * 2, index=expected.index, name="k"), scheduler=any_scheduler)
+    with_k = got.map_partitions(lambda d: d.assign(k=d.index + 1))
+    assert_eq(with_k, expected.assign(k=expected.index + 1), scheduler=any_scheduler)
+    assert with_k.k.sum().compute(scheduler=any_scheduler) == (expected.index.to_numpy() + 1).sum()
+    assert_eq(with_k.loc[5:20], expected.assign(k=expected.index + 1).loc[5:20], scheduler=any_scheduler)
+
+
 def test_sorted_parquet_keeps_partition_positions_under_filters(tmp_path, scheduler):
     """A filter reaching a Parquet scan drops the pieces that cannot match; divisions, loc's
     partition choice and partitions[i] count positions, so they must not see pieces vanish."""
