@@ -20,14 +20,14 @@ import pandas as pd
 import pyarrow as pa
 
 from frames.base import Lazy, run
-from frames.dataframe.convert import arrow_to_pandas, concat_tables, holds_null_type
+from frames.dataframe.convert import arrow_to_pandas, concat_tables, holds_null_type, labelled_categories
 from frames.dataframe.dtypes import is_object_dtype, nonempty_sample, pandas_dtypes, to_arrow_type
 from frames.errors import ColumnNotFoundError, DataTypeError, InvalidArgumentError
 from frames.dataframe import tracking as _tracking
 from frames.dataframe.expr import optimize as _optimize
 from frames.dataframe.expr.aggregate import Aggregate, AggSpec
 from frames.dataframe.expr.approx_quantile import ApproxQuantile
-from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project
+from frames.dataframe.expr.blockwise import Filter, MapPartitions, Project, ZipColumns, partition_root
 from frames.dataframe.expr.join import Join
 from frames.dataframe.expr.node import Node, build_graph, build_graphs
 from frames.dataframe.expr.reshape import Concat, Limit, Repartition
@@ -78,16 +78,41 @@ def _as_expr(value: Any, node: Node, what: str = "value") -> ScalarExpr:
     return Lit(value)
 
 
+def _expressible(series: "Series", node: Node) -> bool:
+    """Whether ``_as_expr`` can state ``series`` over ``node``."""
+    try:
+        _as_expr(series, node)
+    except InvalidArgumentError:
+        return False
+    return True
+
+
 def _same_base(a: "Series", b: "Series") -> tuple[Node, ScalarExpr, ScalarExpr]:
     if a._node is b._node:
         return a._node, a._expr, b._expr
     base_a, ea = _lift(a._node, a._expr)
     base_b, eb = _lift(b._node, b._expr)
     if base_a is not base_b:
-        raise InvalidArgumentError(
-            "cannot combine columns of different DataFrames (rows cannot be aligned without an index); merge the frames first"
-        )
+        zipped = _zipped(a._node, b)
+        if zipped is None:
+            raise InvalidArgumentError(
+                "cannot combine columns of different DataFrames (rows cannot be aligned without an index); merge the frames first"
+            )
+        return zipped[0], a._expr, zipped[1]
     return base_a, ea, eb
+
+
+def _zipped(node: Node, series: "Series") -> tuple[Node, ScalarExpr] | None:
+    """``node`` with ``series``' values beside its columns, partition by partition, when both come
+    from the same partitions through per-partition steps (``blockwise.partition_root``: a
+    ``map_partitions`` result of the frame): the zipped node and the values' column in it; None
+    when they do not."""
+    if partition_root(node) is not partition_root(series._node) or node.npartitions != series._node.npartitions:
+        return None
+    name = f"__zip_{series._node.token}__"
+    while name in node.schema.names:
+        name += "_"
+    return ZipColumns(node, Project(series._node, ((name, series._expr),))), Col(name)
 
 
 def _compute_head(out: "_Frame", scheduler: str | None) -> Any:
@@ -609,15 +634,22 @@ class DataFrame(_Frame):
             from frames.dataframe.indexing import index_aside
 
             return index_aside(self, columns).assign(**columns)
-        exprs = {n: Col(n) for n in self._node.schema.names}  # over self._node
+        node = self._node
+        exprs = {n: Col(n) for n in node.schema.names}  # over node
         for name, value in columns.items():
             if callable(value) and not isinstance(value, (Series, ScalarExpr)):
-                frame = self._with(Project(self._node, tuple(exprs.items())))
+                frame = self._with(Project(node, tuple(exprs.items())))
                 value = value(frame)
                 if isinstance(value, Series) and value._node is frame._node:
                     exprs[name] = value._expr.substitute(exprs)
                     continue
-            exprs[name] = _as_expr(value, self._node, f"column {name!r}")
+            zipped = _zipped(node, value) if isinstance(value, Series) and not _expressible(value, node) else None
+            if zipped is not None:  # a map_partitions result of this frame, beside it
+                node, exprs[name] = zipped
+                continue
+            exprs[name] = _as_expr(value, node, f"column {name!r}")
+        if node is not self._node:
+            return self._with(Project(node, tuple(exprs.items())))
         updates = {n: e for n, e in exprs.items() if not (isinstance(e, Col) and e.name == n)}
         return self._with(self._project_all(updates))
 
@@ -2927,9 +2959,9 @@ def _meta_schema(meta: Any) -> tuple[pa.Schema, bool, Hashable]:
         return meta, False, None
     if isinstance(meta, pd.Series):
         name = meta.name if meta.name is not None else "__value__"
-        return pa.Table.from_pandas(meta.to_frame(str(name)), preserve_index=False).schema.remove_metadata(), True, meta.name
+        return labelled_categories(pa.Table.from_pandas(meta.to_frame(str(name)), preserve_index=False)).schema.remove_metadata(), True, meta.name
     if isinstance(meta, pd.DataFrame):
-        return pa.Table.from_pandas(meta, preserve_index=False).schema.remove_metadata(), False, None
+        return labelled_categories(pa.Table.from_pandas(meta, preserve_index=False)).schema.remove_metadata(), False, None
     if isinstance(meta, dict):
         return pa.schema([(str(k), _meta_type(v)) for k, v in meta.items()]), False, None
     if isinstance(meta, tuple) and len(meta) == 2:

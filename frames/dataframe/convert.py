@@ -32,7 +32,7 @@ def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function
     if not isinstance(obj, pd.DataFrame):
         raise DataTypeError(f"{where} returned {type(obj).__name__}, expected a pandas DataFrame or Series")
     try:
-        table = pa.Table.from_pandas(obj, preserve_index=False)
+        table = labelled_categories(pa.Table.from_pandas(obj, preserve_index=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise DataTypeError(f"{where} returned data Arrow cannot hold: {exc}") from None
     if schema is None:
@@ -49,6 +49,24 @@ def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function
                                     "declares as object and whose type no value showed when the graph was built (none on a made-up "
                                     "sample nor in the first rows); declare its type in meta= (e.g. pa.list_(pa.float64()))") from None
             raise DataTypeError(f"{where} returned {table.schema} which does not match its meta {schema}: {exc}") from None
+    return table
+
+
+def labelled_categories(table: pa.Table) -> pa.Table:
+    """``table`` with categoricals of extension values (``pd.cut``'s intervals) as categoricals of
+    their labels, in the same order: Arrow can neither group such values nor read them back
+    through IPC, the processes schedulers' transport ("Expected int index" from pandas' interval
+    type), so ``df.x.map_partitions(pd.cut, bins).value_counts()`` failed. The categories then
+    print as pandas prints them, as text rather than ``Interval`` objects."""
+    found = [i for i, f in enumerate(table.schema) if pa.types.is_dictionary(f.type) and isinstance(f.type.value_type, pa.ExtensionType)]
+    for i in found:
+        column = table.column(i)
+        chunks = []
+        for chunk in column.chunks:
+            labels = pa.array([None if v is None else str(v) for v in chunk.dictionary.to_pandas()], pa.string())
+            chunks.append(pa.DictionaryArray.from_arrays(chunk.indices, labels, ordered=column.type.ordered))
+        typed = pa.dictionary(column.type.index_type, pa.string(), column.type.ordered)
+        table = table.set_column(i, table.field(i).with_type(typed), pa.chunked_array(chunks, typed))
     return table
 
 

@@ -318,3 +318,45 @@ def test_signed_zero_keys_are_one_value(npartitions, any_scheduler):
     con = duckdb.connect()
     con.register("signed", signed)
     assert ctx.sql(query).to_arrow().to_pylist() == [dict(zip(("k", "c", "s"), r)) for r in con.execute(query).fetchall()]
+
+
+def test_map_partitions_column_beside_its_frame(pdf, ddf, any_scheduler):
+    """``df["b"] = df.y.map_partitions(f)`` and ``df.y + df.y.map_partitions(f)``: a column made
+    partition by partition from the frame sits beside it, row for row, as Dask assigns co-aligned
+    collections (it was refused: "cannot combine column from a different DataFrame")."""
+    run = {"scheduler": any_scheduler}
+    twice = lambda s: s * 2  # noqa: E731
+    got = ddf.assign(b=ddf.y.map_partitions(twice))
+    assert_eq(got, pdf.assign(b=pdf.y * 2), **run)
+    assert_eq(got[got.b > 0][["k", "b"]], pdf.assign(b=pdf.y * 2)[pdf.y > 0][["k", "b"]], check_index=False, **run)
+    assert_eq(got.b.sum(), (pdf.y * 2).sum(), **run)
+    assert_eq(ddf.y + ddf.y.map_partitions(twice), pdf.y * 3, **run)
+    assert_eq(ddf.y.map_partitions(twice) - ddf.x, pdf.y * 2 - pdf.x, **run)
+    rows = ddf.map_partitions(lambda d: d.x * 10 + d.l)  # a Series from the whole frame
+    assert_eq(ddf.assign(r=rows, s=lambda f: f.r + 1), pdf.assign(r=pdf.x * 10 + pdf.l, s=pdf.x * 10 + pdf.l + 1), **run)
+    copy = frames.from_pandas(pdf, ddf.npartitions)
+    copy["b"] = copy.y.map_partitions(twice)
+    assert_eq(copy, pdf.assign(b=pdf.y * 2), **run)
+    with pytest.raises(frames.errors.DataTypeError, match="must keep each partition's rows"):
+        ddf.assign(b=ddf.y.map_partitions(lambda s: s[s > 0])).compute(**run)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="different DataFrame"):
+        ddf.assign(b=copy.y.map_partitions(twice))  # another frame's partitions: rows do not pair
+
+
+def test_cut_through_map_partitions(pdf, ddf, any_scheduler):
+    """``pd.cut`` per partition, then grouped (the tutorials' histogram): interval categories travel
+    as their labels, in pandas' order (Arrow can neither group pandas' interval type nor read it
+    back through IPC: "unhashable type: 'dict'", "Expected int index"); named bins are pandas'."""
+    run = {"scheduler": any_scheduler}
+    bins = [-3, -1, 0, 1, 3]
+    expected = pd.cut(pdf.y, bins)
+    binned = ddf.y.map_partitions(pd.cut, bins)
+    labelled = expected.cat.rename_categories([str(c) for c in expected.cat.categories])
+    assert_eq(binned, labelled, **run)
+    as_dict = lambda s: {str(k): v for k, v in s.items()}  # noqa: E731 - grouped categories come in the order found
+    assert as_dict(binned.value_counts().compute(**run)) == as_dict(labelled.value_counts()[lambda c: c > 0])
+    assert as_dict(ddf.assign(b=binned).groupby("b").x.sum().compute(**run)) == as_dict(
+        pdf.assign(b=labelled).groupby("b", observed=True).x.sum())
+    assert_eq(ddf.assign(b=ddf.y.map_partitions(pd.cut, bins, labels=False)), pdf.assign(b=pd.cut(pdf.y, bins, labels=False)), **run)
+    named = ddf.y.map_partitions(pd.cut, bins, labels=list("abcd"))
+    assert_eq(named, pd.cut(pdf.y, bins, labels=list("abcd")), **run)

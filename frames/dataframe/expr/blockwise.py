@@ -306,3 +306,56 @@ def apply_partition(func, table, args, kwargs, schema, pandas, info=None):
 
     result = func(arrow_to_pandas(table), *args, **kw)
     return pandas_to_arrow(result, schema, where=getattr(func, "__name__", "map_partitions function"))
+
+
+@dataclass(frozen=True, eq=False)
+class ZipColumns(Node):
+    """``left``'s columns then ``right``'s, partition ``i`` beside partition ``i``: a column made
+    by ``map_partitions`` over a frame, assigned back to it or combined with its columns
+    (``df["b"] = df.a.map_partitions(f)``), as Dask assigns co-aligned collections partition by
+    partition. Both come from the same partitions through per-partition steps only
+    (``partition_root``); rows pair by position, so a function that changed a partition's row
+    count is an error, never a silent shift."""
+
+    left: Node
+    right: Node
+
+    label = "zip-columns"
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def _schema(self) -> pa.Schema:
+        return pa.schema(list(self.left.schema) + list(self.right.schema))
+
+    def input_columns(self, required: set[str]) -> list[set[str]]:
+        names = self.left.schema.names
+        kept = {c for c in names if c in required} or set(names[:1])  # one column still counts the rows
+        return [kept, set(self.right.schema.names)]
+
+    def lower(self, lowering: Lowering) -> list[Hashable]:
+        keys = []
+        for i, (lk, rk) in enumerate(zip(lowering.keys(self.left), lowering.keys(self.right))):
+            key = (self.name, i)
+            lowering.graph[key] = Task(zip_partitions, Ref(lk), Ref(rk), i)
+            keys.append(key)
+        return keys
+
+    def describe(self) -> str:
+        return f"ZipColumns {', '.join(self.right.schema.names)}"
+
+
+def zip_partitions(left: pa.Table, right: pa.Table, i: int) -> pa.Table:
+    if left.num_rows != right.num_rows:
+        raise DataTypeError(f"partition {i}: a column made by map_partitions has {right.num_rows} rows where its frame has "
+                            f"{left.num_rows}; to combine with the frame's columns the function must keep each partition's rows")
+    return pa.Table.from_arrays(left.columns + right.columns, names=left.column_names + right.column_names)
+
+
+def partition_root(node: Node) -> Node:
+    """The node below ``node``'s per-partition steps (projections, pandas functions of
+    partitions, zips): two nodes with one root have the same partitions, row for row where the
+    functions keep rows."""
+    while isinstance(node, (Project, ZipColumns)) or (isinstance(node, MapPartitions) and node.pandas):
+        node = node.left if isinstance(node, ZipColumns) else node.child
+    return node
