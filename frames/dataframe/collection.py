@@ -34,7 +34,7 @@ from frames.dataframe.expr.reshape import Concat, Limit, Repartition
 from frames.dataframe.expr.scalar import Call, Case, Cast, Col, Lit, ScalarExpr, ScalarInput, balanced, call
 from frames.dataframe.expr.sort import Sort, SortKey
 from frames.dataframe.expr.sources import FromTables
-from frames.dataframe.indexing import restore_index
+from frames.dataframe.indexing import indexed_pandas, restore_index
 
 
 def _lift(node: Node, expr: ScalarExpr) -> tuple[Node, ScalarExpr]:
@@ -557,10 +557,10 @@ class DataFrame(_Frame):
         return iter(self.columns)
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.DataFrame:
-        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+        from frames.dataframe.categorical import categorical_columns
 
         table = concat_tables(list(results), self._optimized_schema())
-        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(self._node, table.column_names)), self._index)
+        pdf = indexed_pandas(table, self._index, categorical_columns(self._node, table.column_names))
         if self._column_labels:  # a name that would clash with a key's, or (column, function) pairs
             labels = [self._column_labels.get(c, c) for c in pdf.columns]
             if any(isinstance(label, tuple) for label in labels):
@@ -1875,11 +1875,11 @@ class Series(_Frame):
         return Project(self._node, tuple(exprs))
 
     def _finalize(self, results: Sequence[pa.Table]) -> pd.Series:
-        from frames.dataframe.categorical import categorical_columns, to_pandas_categoricals
+        from frames.dataframe.categorical import categorical_columns
 
         result = self._result_node()
         table = concat_tables(list(results), result.schema)
-        pdf = restore_index(to_pandas_categoricals(arrow_to_pandas(table), categorical_columns(result, table.column_names)), self._index)
+        pdf = indexed_pandas(table, self._index, categorical_columns(result, table.column_names))
         s = pdf[self._value_name()]
         s.name = self._name
         return s

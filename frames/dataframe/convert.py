@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from frames.errors import DataTypeError
 
@@ -20,6 +24,45 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
         columns = [to_float64(c) if pa.types.is_decimal(c.type) else c for c in table.columns]
         table = pa.Table.from_arrays(columns, schema=pa.schema([pa.field(f.name, pa.float64() if pa.types.is_decimal(f.type) else f.type) for f in table.schema]))
     return table.to_pandas()
+
+
+def arrow_multi_index(table: pa.Table, columns: Sequence[str], names: Sequence) -> pd.MultiIndex | None:
+    """``pdf.set_index(columns).index`` of ``table``'s pandas form, for two or more integer (no
+    missing value) or text key columns of many rows, made from Arrow's dictionary encoding of each
+    column (in parallel; text of one byte width hashed as fixed-size binary, ``fixed_width``) with
+    the levels sorted as pandas' factorize sorts them. h2o q10's six-key answer of 1e7 rows spent
+    1.25 s of its 5.2 in pandas' factorize. None when the columns are of other kinds."""
+    if len(columns) < 2 or table.num_rows < 100_000:
+        return None
+    for c in columns:
+        t = table.schema.field(c).type
+        if not ((pa.types.is_integer(t) and table.column(c).null_count == 0) or pa.types.is_string(t) or pa.types.is_large_string(t)):
+            return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(len(columns), os.cpu_count() or 1)) as pool:
+        levels_and_codes = list(pool.map(lambda c: _level_codes(table.column(c)), columns))
+    return pd.MultiIndex(levels=[lv for lv, _ in levels_and_codes], codes=[cd for _, cd in levels_and_codes],
+                         names=list(names), verify_integrity=False)
+
+
+def _level_codes(column: pa.ChunkedArray) -> tuple[pd.Index, np.ndarray]:
+    """One MultiIndex level (the distinct values, sorted) and each row's position in it (-1: missing)."""
+    from frames.dataframe.expr.fixed_width import as_fixed, from_fixed
+
+    fixed = as_fixed(column)
+    encoded = pc.dictionary_encode(fixed if fixed is not None else column).combine_chunks()
+    dictionary = encoded.dictionary if fixed is None else from_fixed(encoded.dictionary, column.type)
+    order = pc.sort_indices(dictionary).to_numpy()
+    n = len(order)
+    kind = np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32  # pandas' codes type: given so, not converted
+    rank = np.empty(n + 1, dtype=kind)  # the last slot: a missing value's code
+    rank[order] = np.arange(n, dtype=kind)
+    rank[n] = -1
+    indices = encoded.indices
+    codes = rank[(indices.fill_null(n) if indices.null_count else indices).to_numpy(zero_copy_only=False)]
+    level = arrow_to_pandas(pa.table({"level": dictionary.take(pa.array(order))})).iloc[:, 0]
+    return pd.Index(level), codes
 
 
 def pandas_to_arrow(obj, schema: pa.Schema | None = None, where: str = "function") -> pa.Table:

@@ -75,6 +75,21 @@ def restore_index(pdf: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return pdf
 
 
+def indexed_pandas(table: pa.Table, columns: Sequence[str], categoricals: dict) -> pd.DataFrame:
+    """What ``compute()`` gives of ``table``: pandas (``arrow_to_pandas``), ``categoricals``
+    (column: categories) made pandas categoricals, the index columns made the index; several
+    integer or text ones as a MultiIndex built from Arrow (``convert.arrow_multi_index``)."""
+    from frames.dataframe.categorical import to_pandas_categoricals
+    from frames.dataframe.convert import arrow_multi_index, arrow_to_pandas
+
+    index = None if set(columns) & set(categoricals) else arrow_multi_index(table, columns, [label(c) for c in columns])
+    if index is None:
+        return restore_index(to_pandas_categoricals(arrow_to_pandas(table), categoricals), columns)
+    pdf = to_pandas_categoricals(arrow_to_pandas(table.drop_columns(list(columns))), categoricals)
+    pdf.index = index
+    return pdf
+
+
 def partition_to_pandas(table: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
     """One partition as pandas with its index (``to_delayed``)."""
     from frames.dataframe.convert import arrow_to_pandas

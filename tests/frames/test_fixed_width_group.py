@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pytest
 
 import frames
-from frames.dataframe.expr.fixed_width import _as_fixed, hash_group
+from frames.dataframe.expr.fixed_width import as_fixed, hash_group
 from frames.testing import assert_eq
 from tests.frames.grouping import assert_matches_arrow
 
@@ -49,7 +49,7 @@ AGGS = [("x", "sum"), ("f", "sum"), ([], "count_all"), ("x", "min"), ("f", "max"
 @pytest.mark.parametrize("keys", [["a"], ["b"], ["a", "b"], ["b", "i", "a"]])
 def test_same_answer_as_arrow(keys, nulls):
     table = _table(len(keys), nulls)
-    assert all(_as_fixed(table.column(k)) is not None for k in keys if k != "i")  # the fixed path is taken
+    assert all(as_fixed(table.column(k)) is not None for k in keys if k != "i")  # the fixed path is taken
     assert_same_groups(hash_group(table, keys, AGGS), table.group_by(keys, use_threads=False).aggregate(AGGS), keys)
 
 
@@ -67,9 +67,9 @@ def test_chunked_sliced_and_other_string_types():
 
 def test_keys_of_several_widths_take_the_plain_path():
     mixed = pa.table({"k": ["ab", "abc", "ab", None, ""], "v": [1, 2, 3, 4, 5]})
-    assert _as_fixed(mixed.column("k")) is None
+    assert as_fixed(mixed.column("k")) is None
     other = pa.concat_tables([pa.table({"k": ["ab", "cd"], "v": [1, 2]}), pa.table({"k": ["abc"], "v": [3]})])
-    assert _as_fixed(other.column("k")) is None  # each chunk of one width, but not the same one
+    assert as_fixed(other.column("k")) is None  # each chunk of one width, but not the same one
     empties = pa.table({"k": ["", ""], "v": [1, 2]})
     only_nulls = pa.table({"k": pa.array([None, None], pa.string()), "v": [1, 2]})
     for t in (mixed, other, empties, only_nulls, mixed.slice(0, 0)):

@@ -390,3 +390,34 @@ def test_merge_and_groupby_on_columns_may_name_the_index(pdf, npartitions):
     indexed = frames.from_pandas(pdf, npartitions).set_index("k")
     assert_eq(indexed.merge(other, on="k")[["k", "a"]], expected[["k", "a"]], check_order=False, check_index=False)
     assert_eq(kept.groupby("k").a.sum(), pdf.groupby("k").a.sum())
+
+
+@pytest.mark.parametrize("chunks", [1, 7])
+def test_multi_index_from_arrow_is_pandas_set_index(chunks):
+    """``convert.arrow_multi_index`` (a many-row answer's MultiIndex from Arrow's dictionary
+    encoding) gives what ``set_index`` gives: values, level order and types, codes types, missing
+    text as -1; other key kinds go to pandas."""
+    import pyarrow as pa
+
+    from frames.dataframe.convert import arrow_multi_index, arrow_to_pandas
+
+    rng = np.random.default_rng(3)
+    n = 140_000
+    text = rng.choice(np.array(["b", "a", "ccc", None], dtype=object), n)
+    table = pa.table({
+        "i8": pa.array(rng.integers(-3, 3, n), pa.int8()), "i32": pa.array(rng.integers(0, 40_000, n), pa.int32()),
+        "i64": pa.array(rng.integers(-10**12, 10**12, n)), "s": pa.array(text, pa.string()),
+        "w": pa.array([f"k{v:05d}" for v in rng.integers(0, 300, n)], pa.large_string()),  # one width: hashed as fixed binary
+        "f": rng.random(n), "v": rng.random(n),
+    })
+    table = pa.Table.from_batches(table.to_batches(max_chunksize=-(-n // chunks)))
+    for keys in (["i8", "s"], ["w", "i32", "i64"], ["s", "w"]):
+        got = arrow_multi_index(table, keys, keys)
+        expected = arrow_to_pandas(table).set_index(keys).index
+        assert got is not None and got.equals(expected) and list(got.names) == keys
+        assert [lv.dtype for lv in got.levels] == [lv.dtype for lv in expected.levels]
+        assert all(a.tolist() == b.tolist() for a, b in zip(got.levels, expected.levels))
+        assert [c.dtype for c in got.codes] == [c.dtype for c in expected.codes]
+        assert all((a == b).all() for a, b in zip(got.codes, expected.codes))
+    assert arrow_multi_index(table, ["f", "s"], ["f", "s"]) is None  # floats: pandas' own
+    assert arrow_multi_index(table.slice(0, 1000), ["i8", "s"], ["i8", "s"]) is None  # few rows: pandas' own

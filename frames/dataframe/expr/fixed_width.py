@@ -54,7 +54,7 @@ def _fixed_chunk(chunk: pa.Array) -> pa.Array | None:
     return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(chunk), [validity, data], null_count=-1)
 
 
-def _as_fixed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+def as_fixed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """A string or binary column whose chunks each hold values of one width, all chunks the same
     width, as fixed-size binary; otherwise None."""
     if column.type not in _OFFSETS:
@@ -71,7 +71,7 @@ def _as_fixed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     return pa.chunked_array(fixed, fixed[0].type)
 
 
-def _from_fixed(array: pa.Array, type_: pa.DataType) -> pa.Array:
+def from_fixed(array: pa.Array, type_: pa.DataType) -> pa.Array:
     """A fixed-size binary chunk back as ``type_`` (string or binary): its bytes, offsets of its stride."""
     width, n = array.type.byte_width, len(array)
     offset_type = _OFFSETS[type_]
@@ -84,7 +84,7 @@ def _from_fixed(array: pa.Array, type_: pa.DataType) -> pa.Array:
 
 
 def _restored(column: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray:
-    return pa.chunked_array([_from_fixed(c, type_) for c in column.chunks], type_)
+    return pa.chunked_array([from_fixed(c, type_) for c in column.chunks], type_)
 
 
 def hash_group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
@@ -100,7 +100,7 @@ def hash_group(table: pa.Table, keys: list[str], aggs: list) -> pa.Table:
         if pa.types.is_floating(table.schema.field(k).type):
             table = table.set_column(table.schema.get_field_index(k), k, pc.add(table.column(k), 0.0))  # -0.0 + 0.0 is 0.0
             continue
-        fixed = _as_fixed(table.column(k))
+        fixed = as_fixed(table.column(k))
         if fixed is not None:
             viewed[k] = table.schema.field(k).type
             table = table.set_column(table.schema.get_field_index(k), k, fixed)
