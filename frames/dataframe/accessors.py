@@ -312,22 +312,34 @@ class StringAccessor(_Accessor):
         return self._apply("rstrip", chars=to_strip)
 
     def split(self, pat: str | None = None, n: int = -1, expand: bool = False, regex: bool | None = None):
-        """Lists of the parts (Arrow lists; pandas holds Python lists). ``expand=True`` is not supported:
-        the number of columns would depend on the data."""
-        from frames.errors import InvalidArgumentError
-
+        """Lists of the parts (Arrow lists; pandas holds Python lists). ``expand=True`` with ``n``
+        gives a DataFrame of the parts, columns "0" to str(n) (``_expanded``)."""
         if expand:
-            raise InvalidArgumentError("str.split(expand=True) is not supported: the columns would depend on the data; split, then .str.get")
+            return self._expanded("split", pat, n, lambda: self.split(pat, n, regex=regex))
         if pat is None:
             return self._apply("split_whitespace", reverse=False, limit=-1 if n is None or n < 0 else int(n))
         return self._apply("split", pattern=pat, n=n, regex=bool(regex) if regex is not None else (pat is not None and len(pat) > 1))
 
-    def rsplit(self, pat: str | None = None, n: int = -1, expand: bool = False):
-        """``split`` from the right: at most ``n`` splits counted from the end (lists, as ``split``)."""
+    def _expanded(self, how: str, pat: str | None, n: int, parts):
+        """``str.split/rsplit(expand=True)``: one column per part, missing where a value has
+        fewer, as Dask's (which also needs ``n``): always ``n + 1`` columns, where pandas gives only
+        as many as the most parts any value has."""
+        from frames.dataframe.collection import DataFrame
+        from frames.dataframe.expr.blockwise import Project
         from frames.errors import InvalidArgumentError
 
+        if n is None or isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InvalidArgumentError(f"str.{how}(expand=True) needs n= (a positive number of splits, as in Dask): "
+                                       "the number of columns must be known before the data is read")
+        lists = parts()
+        exprs = tuple((str(i), lists.str.get(i)._expr) for i in range(n + 1))
+        s = self._series
+        return DataFrame(Project(lists._node, tuple((c, _col(c)) for c in s._index) + exprs), s._index)
+
+    def rsplit(self, pat: str | None = None, n: int = -1, expand: bool = False):
+        """``split`` from the right: at most ``n`` splits counted from the end (lists, as ``split``)."""
         if expand:
-            raise InvalidArgumentError("str.rsplit(expand=True) is not supported: the columns would depend on the data; rsplit, then .str.get")
+            return self._expanded("rsplit", pat, n, lambda: self.rsplit(pat, n))
         if pat is None:
             return self._apply("split_whitespace", reverse=True, limit=-1 if n is None or n < 0 else int(n))
         return self._arrow("split_pattern", pattern=pat, max_splits=None if n is None or n < 0 else int(n), reverse=True)

@@ -2197,6 +2197,13 @@ class Series(_Frame):
     def nunique(self) -> "Scalar":
         return self._reduce("count_distinct")
 
+    def memory_usage(self, index: bool = True, deep: bool = False) -> "Scalar":
+        """Bytes of the values as Arrow holds them, summed over the partitions (``DataFrame.memory_usage``'s)."""
+        projected = Project(self._node, (("__value__", self._expr),))
+        node = MapPartitions(projected, _column_bytes, pa.schema([pa.field("__value__", pa.int64())]), (("__value__",),), (),
+                             pandas=False, func_name="memory_usage")
+        return Scalar(Aggregate(node, (), (AggSpec("result", "sum", "__value__", (("min_count", 0),)),)))
+
     def agg(self, func: str | Sequence[str]) -> "Scalar":
         """pandas' ``Series.agg`` of reduction names: one name gives its value, a list a Series
         of them indexed by the names (one aggregation)."""

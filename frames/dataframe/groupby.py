@@ -566,7 +566,8 @@ class GroupBy:
             result = DataFrame(Sort(result._node, tuple(SortKey(k, True) for k in self._keys)))
         if shape in _SERIES_SHAPES:
             value = [c for c in out.columns if c not in index][0]
-            return Series(result._node, Col(value), None if value == "__value__" else value, tuple(index))
+            name = value if value != "__value__" else self._selection[0] if self._series and self._selection else None
+            return Series(result._node, Col(value), name, tuple(index))  # a column's groups: its name, as pandas
         return DataFrame(result._node, tuple(index))
 
     def transform(self, func: Callable | str, *args: Any, meta: Any = None, **kwargs: Any):

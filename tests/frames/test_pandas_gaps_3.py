@@ -360,3 +360,33 @@ def test_cut_through_map_partitions(pdf, ddf, any_scheduler):
     assert_eq(ddf.assign(b=ddf.y.map_partitions(pd.cut, bins, labels=False)), pdf.assign(b=pd.cut(pdf.y, bins, labels=False)), **run)
     named = ddf.y.map_partitions(pd.cut, bins, labels=list("abcd"))
     assert_eq(named, pd.cut(pdf.y, bins, labels=list("abcd")), **run)
+
+
+def test_neighbour_columns_beside_their_frame(pdf, ddf, any_scheduler):
+    """``df.assign(z=df.y.shift(1))``, ``df.y - df.y.rolling(3).mean()``: columns reading the
+    partitions before (prefix scans) keep each partition's rows, so they pair with the frame's."""
+    run = {"scheduler": any_scheduler}
+    assert_eq(ddf.assign(z=ddf.y.shift(1), c=ddf.x.cumsum()), pdf.assign(z=pdf.y.shift(1), c=pdf.x.cumsum()), **run)
+    assert_eq(ddf.y - ddf.y.rolling(3).mean(), pdf.y - pdf.y.rolling(3).mean(), **run)
+    copy = frames.from_pandas(pdf, ddf.npartitions)
+    copy["d"] = copy.x.diff()
+    assert_eq(copy[copy.d > 0], pdf.assign(d=pdf.x.diff())[pdf.x.diff() > 0], check_index=False, **run)
+
+
+def test_tutorial_odds_and_ends(pdf, ddf, any_scheduler):
+    """A column's grouped apply keeps the column's name; ``str.split(n=, expand=True)`` (Dask's
+    form: n + 1 columns); ``Series.memory_usage``."""
+    run = {"scheduler": any_scheduler}
+    spread = lambda s: s.max() - s.min()  # noqa: E731
+    got = ddf.groupby("k").y.apply(spread)
+    assert got.name == "y"
+    assert_eq(got, pdf.groupby("k").y.apply(spread), **run)
+    text = pd.Series(["a b c", "d e", None, "f", "g h i j"] * 4, dtype="str")
+    parts = frames.from_pandas(text.to_frame("s"), ddf.npartitions).s
+    for how, n in (("split", 1), ("split", 2), ("rsplit", 1)):
+        expected = getattr(text.str, how)(" ", n=n, expand=True)
+        expected.columns = [str(c) for c in expected.columns]  # frames names columns by text
+        assert_eq(getattr(parts.str, how)(" ", n=n, expand=True), expected, **run)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="needs n="):
+        parts.str.split(" ", expand=True)
+    assert ddf.x.memory_usage().compute(**run) == ddf.memory_usage().compute(**run)["x"] > 0

@@ -170,6 +170,7 @@ class Project(ProjectRewrites, UnaryNode):
     exprs: tuple[tuple[str, ScalarExpr], ...]
 
     label = "project"
+    keeps_partitions = True
 
     def _schema(self) -> pa.Schema:
         # A plain column keeps its input type: typing it on an empty table of the whole input, once
@@ -279,6 +280,10 @@ class MapPartitions(UnaryNode):
 
     label = "map-partitions"
 
+    @property
+    def keeps_partitions(self) -> bool:
+        return self.pandas  # a user's function: rows paired by position, a changed count an error (ZipColumns)
+
     def _schema(self) -> pa.Schema:
         return self.out_schema
 
@@ -321,6 +326,7 @@ class ZipColumns(Node):
     right: Node
 
     label = "zip-columns"
+    keeps_partitions = True
 
     def inputs(self) -> tuple[Node, ...]:
         return (self.left, self.right)
@@ -353,9 +359,9 @@ def zip_partitions(left: pa.Table, right: pa.Table, i: int) -> pa.Table:
 
 
 def partition_root(node: Node) -> Node:
-    """The node below ``node``'s per-partition steps (projections, pandas functions of
-    partitions, zips): two nodes with one root have the same partitions, row for row where the
-    functions keep rows."""
-    while isinstance(node, (Project, ZipColumns)) or (isinstance(node, MapPartitions) and node.pandas):
-        node = node.left if isinstance(node, ZipColumns) else node.child
+    """The node below ``node``'s per-partition steps (``Node.keeps_partitions``: projections,
+    pandas functions of partitions, zips, prefix scans): two nodes with one root have the same
+    partitions, row for row where the functions keep rows."""
+    while node.keeps_partitions:
+        node = node.inputs()[0]
     return node

@@ -56,6 +56,10 @@ class Node(Rewritable):
     token: int = field(default_factory=_new_token, init=False, repr=False)
 
     label = "node"
+    # Partition i of the output holds partition i's rows of the first input, in order (projections,
+    # pandas functions of partitions, scans carrying their neighbours' rows): what
+    # ``blockwise.partition_root`` walks down to pair columns of one frame made different ways.
+    keeps_partitions = False
 
     def inputs(self) -> tuple["Node", ...]:
         return ()

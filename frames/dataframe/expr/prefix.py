@@ -32,6 +32,7 @@ class PrefixScan(UnaryNode):
     back_step: Callable[[Any, pd.DataFrame], Any] | None = None  # the chain from the end: emit gets (state, back)
 
     label = "prefix-scan"
+    keeps_partitions = True
 
     def _schema(self) -> pa.Schema:
         return self.out_schema
