@@ -22,7 +22,8 @@ def _normalize(obj: Any, check_order: bool, check_index: bool):
     if check_index:
         names = list(frame.index.names)
         frame = frame.reset_index()
-    frame = frame.sort_values(list(frame.columns), kind="stable", na_position="last").reset_index(drop=True)
+    keys = [c for c in frame.columns if not _unhashable(frame[c])]  # lists and arrays cannot be sorted by
+    frame = frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True) if keys else frame
     if check_index and names != [None]:
         frame = frame.set_index(names)
     elif check_index:
@@ -32,6 +33,12 @@ def _normalize(obj: Any, check_order: bool, check_index: bool):
         series.name = obj.name
         return series
     return frame
+
+
+def _unhashable(column: pd.Series) -> bool:
+    if column.dtype != object:
+        return False
+    return any(not isinstance(v, (str, bytes, int, float, bool, type(None))) and getattr(v, "__hash__", None) is None for v in column)
 
 
 def assert_eq(actual: Any, expected: Any, check_order: bool = True, check_index: bool = True,

@@ -118,9 +118,30 @@ def _split_whitespace(a, reverse: bool = False, limit: int = -1):
     return pa.array([None if v is None else split(v, None, limit) for v in a.to_pylist()], type=pa.large_list(pa.large_string()))
 
 
+def _round_half_even(a, multiple: int = 1, unit: str = "second", nanos: int = 1):
+    """pandas' ``dt.round``: to the nearest multiple of the frequency (``nanos``), a value halfway
+    going to the even multiple (counted from the epoch, in wall time); Arrow's ``round_temporal``
+    takes halves up (12:30 to the hour: pandas 12:00, Arrow 13:00)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    step = nanos // {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[a.type.unit]
+    if step <= 1:
+        return a  # the values are already whole multiples
+    down = pc.floor_temporal(a, multiple=multiple, unit=unit)
+    up = pc.ceil_temporal(a, multiple=multiple, unit=unit)
+    ints = lambda t: pc.cast(t, pa.int64())  # noqa: E731 - the instants, in the column's unit
+    below, above = pc.subtract(ints(a), ints(down)), pc.subtract(ints(up), ints(a))
+    wall = pc.local_timestamp(down) if a.type.tz else down
+    odd = pc.equal(pc.bit_wise_and(pc.divide(ints(wall), step), 1), 1)
+    take_up = pc.or_(pc.less(above, below), pc.and_(pc.equal(above, below), odd))
+    return pc.if_else(take_up, up, down)
+
+
 def _register() -> None:
     from frames.dataframe.expr.kernels import register
 
+    register("round_half_even", _round_half_even)
     register("split_whitespace", _split_whitespace)
     register("findall", _findall)
     register("arrow", _arrow)
@@ -481,6 +502,8 @@ class DatetimeAccessor(_Accessor):
             raise InvalidArgumentError(f"dt.{how} needs a fixed frequency such as 'D', 'h' or '15min', not {freq!r}") from exc
         for unit, size in (("day", 86_400 * 10**9), ("hour", 3600 * 10**9), ("minute", 60 * 10**9), ("second", 10**9),
                            ("millisecond", 10**6), ("microsecond", 10**3), ("nanosecond", 1)):
+            if nanos % size == 0 and how == "round":
+                return self._apply("round_half_even", multiple=nanos // size, unit=unit, nanos=nanos)
             if nanos % size == 0:
                 return self._arrow(f"{how}_temporal", multiple=nanos // size, unit=unit)
         raise InvalidArgumentError(f"dt.{how}: unsupported frequency {freq!r}")

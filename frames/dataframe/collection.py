@@ -901,9 +901,11 @@ class DataFrame(_Frame):
     def limit(self, n: int, offset: int = 0) -> "DataFrame":
         return self._with(Limit(self._node, n, offset))
 
-    def drop_duplicates(self, subset: str | Sequence[str] | None = None, keep: str = "first") -> "DataFrame":
+    def drop_duplicates(self, subset: str | Sequence[str] | None = None, keep: str = "first", split_out: Any = None,
+                        ignore_index: bool = False) -> "DataFrame":
         """The first (``keep="last"``: last) whole row of each distinct ``subset`` (default: all
-        columns), in input order; ``keep=False`` drops every row whose subset repeats."""
+        columns), in input order; ``keep=False`` drops every row whose subset repeats.
+        ``split_out`` (Dask's output partition count) is accepted and left to the engine."""
         if keep not in ("first", "last", False):
             raise InvalidArgumentError(f"drop_duplicates keep={keep!r} is not one of 'first', 'last', False")
         from frames.dataframe.expr.dedup import DropDuplicates
@@ -1147,6 +1149,36 @@ class DataFrame(_Frame):
         bad = [c for c in self.columns if not _is_numeric(self._node.schema.field(c).type)]
         if bad:
             raise DataTypeError(f"{what} needs numeric columns; {bad[0]!r} is {self._node.schema.field(bad[0]).type}")
+
+    def random_split(self, frac: Sequence[float], random_state: int | None = None, shuffle: bool = False) -> list["DataFrame"]:
+        """The rows dealt at random into ``len(frac)`` frames of about those shares, as Dask's:
+        each row goes to one, drawn per partition with a seed from ``random_state`` (the same
+        seed, the same split); every frame keeps its rows' order (``shuffle=True`` is refused)."""
+        import numpy as np
+
+        shares = [float(f) for f in frac] if isinstance(frac, (list, tuple)) else None
+        if not shares or any(f < 0 for f in shares) or not np.isclose(sum(shares), 1.0):
+            raise InvalidArgumentError(f"random_split frac must be a list of shares summing to 1, got {frac!r}")
+        if shuffle:
+            raise InvalidArgumentError("random_split(shuffle=True) is not supported: each split keeps its rows' order")
+        seed = int(np.random.default_rng(random_state).integers(2**62))
+        schema = pa.schema(list(self._node.schema) + [pa.field("__split__", pa.int8())])
+        dealt = MapPartitions(self._node, _deal_partition, schema, (tuple(shares), seed), (), pandas=False,
+                              func_name="random_split", partition_info=True)
+        keep = tuple((n, Col(n)) for n in self._node.schema.names)
+        return [self._with(Project(Filter(dealt, call("eq", Col("__split__"), Lit(i))), keep)) for i in range(len(shares))]
+
+    def shuffle(self, on: str | Sequence[str], npartitions: int | None = None) -> "DataFrame":
+        """The rows hash-partitioned on the columns ``on`` (equal keys in one partition), into
+        ``npartitions`` (default: as many as now), as Dask's ``shuffle``."""
+        from frames.dataframe.expr.shuffle import Shuffle
+
+        keys = [on] if isinstance(on, str) else list(on)
+        self._check_columns(keys)
+        target = self.npartitions if npartitions is None else npartitions
+        if not isinstance(target, int) or target < 1:
+            raise InvalidArgumentError(f"npartitions must be a positive integer, got {npartitions!r}")
+        return self._with(Shuffle(self._node, tuple(keys), target))
 
     def sample(self, frac: float, replace: bool = False, random_state: int | None = None) -> "DataFrame":
         """About ``frac`` of the rows: each partition samples ``round(frac * rows)`` of its own
@@ -2197,6 +2229,11 @@ class Series(_Frame):
     def nunique(self) -> "Scalar":
         return self._reduce("count_distinct")
 
+    def nunique_approx(self) -> "Scalar":
+        """The number of distinct values, counted exactly (Dask estimates it with HyperLogLog;
+        a hash count per partition merged by key is what frames' ``nunique`` already does)."""
+        return self.nunique()
+
     def memory_usage(self, index: bool = True, deep: bool = False) -> "Scalar":
         """Bytes of the values as Arrow holds them, summed over the partitions (``DataFrame.memory_usage``'s)."""
         projected = Project(self._node, (("__value__", self._expr),))
@@ -2723,6 +2760,15 @@ def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, pa
     from frames.dataframe.convert import take_rows
 
     return take_rows(table, rng.choice(table.num_rows, size=k, replace=replace))
+
+
+def _deal_partition(table: pa.Table, shares: tuple[float, ...], seed: int, partition_info: dict) -> pa.Table:
+    """``random_split``: each row's split, drawn with the partition's own seed."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, partition_info["number"]])
+    dealt = rng.choice(len(shares), size=table.num_rows, p=np.asarray(shares) / sum(shares)).astype(np.int8)
+    return table.append_column("__split__", pa.array(dealt))
 
 
 def _column_bytes(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:

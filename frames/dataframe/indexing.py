@@ -326,6 +326,25 @@ def _label_value(value: Any, t: pa.DataType) -> Any:
     return value
 
 
+def _string_span(value: Any, t: pa.DataType) -> tuple[Any, Any] | None:
+    """The first and last instants a date string names on a datetime (or date) index, as pandas'
+    partial string indexing reads it: ``loc["2024-01-02"]`` is that whole day, ``loc["2024-01"]``
+    the month, and a slice ``"2024-01-02":"2024-01-05"`` ends with the last day's last instant.
+    None when ``value`` is no such string."""
+    if not (isinstance(value, str) and (pa.types.is_timestamp(t) or pa.types.is_date(t))):
+        return None
+    try:
+        period = pd.Period(value)
+    except (ValueError, TypeError):
+        return None
+    lo, hi = period.start_time, period.end_time
+    if pa.types.is_date(t):
+        return lo.date(), hi.date()
+    if t.tz is not None:
+        lo, hi = lo.tz_localize(t.tz), hi.tz_localize(t.tz)
+    return lo.to_pydatetime(warn=False), hi.floor("us").to_pydatetime(warn=False)
+
+
 class LocIndexer:
     """``obj.loc[...]``: by a label, a label slice (both ends included, as pandas), a list of
     labels or a boolean Series; ``loc[rows, columns]`` also selects columns. With known divisions
@@ -350,10 +369,15 @@ class LocIndexer:
         t = obj._node.schema.field(column).type
         divs = known(obj)
         col = Col(column)
+        span = _string_span(key, t)
+        if span is not None:  # a date string: the period it names (pandas' partial string indexing)
+            key = slice(*span)
         if isinstance(key, slice):
             if key.step is not None:
                 raise InvalidArgumentError("loc slices take no step")
-            lo, hi = _label_value(key.start, t), _label_value(key.stop, t)
+            start, stop = _string_span(key.start, t), _string_span(key.stop, t)
+            lo = start[0] if start is not None else _label_value(key.start, t)
+            hi = stop[1] if stop is not None else _label_value(key.stop, t)
             parts = [call("ge", col, Lit(lo))] if lo is not None else []
             parts += [call("le", col, Lit(hi))] if hi is not None else []
             pred = parts[0] if len(parts) == 1 else call("and", *parts) if parts else None

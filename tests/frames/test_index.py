@@ -421,3 +421,18 @@ def test_multi_index_from_arrow_is_pandas_set_index(chunks):
         assert all((a == b).all() for a, b in zip(got.codes, expected.codes))
     assert arrow_multi_index(table, ["f", "s"], ["f", "s"]) is None  # floats: pandas' own
     assert arrow_multi_index(table.slice(0, 1000), ["i8", "s"], ["i8", "s"]) is None  # few rows: pandas' own
+
+
+def test_loc_by_date_strings_is_partial_string_indexing(npartitions, any_scheduler):
+    """``loc["2024-01-02"]`` is that whole day (it matched only midnight: no rows), ``loc["2024-01"]``
+    the month, and a slice's string end includes its whole period, as pandas and Dask read them;
+    on a zoned index the strings are wall times in its zone."""
+    n = 400
+    pdf = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, freq="137min").as_unit("us"), "x": np.arange(n)})
+    for frame in (pdf, pdf.assign(t=pdf.t.dt.tz_localize("Europe/Paris"))):
+        got, expected = frames.from_pandas(frame, npartitions).set_index("t"), frame.set_index("t")
+        for key in ("2024-01-02", "2024-01", "2024-01-03 10"):
+            assert_eq(got.loc[key], expected.loc[key], scheduler=any_scheduler)
+        for key in (slice("2024-01-02", "2024-01-05"), slice("2024-01-02 10:00", "2024-01-04"), slice(None, "2024-01-03")):
+            assert_eq(got.loc[key], expected.loc[key], scheduler=any_scheduler)
+        assert_eq(got.x.loc["2024-01-04"], expected.x.loc["2024-01-04"], scheduler=any_scheduler)

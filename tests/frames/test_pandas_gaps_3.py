@@ -390,3 +390,34 @@ def test_tutorial_odds_and_ends(pdf, ddf, any_scheduler):
     with pytest.raises(frames.errors.InvalidArgumentError, match="needs n="):
         parts.str.split(" ", expand=True)
     assert ddf.x.memory_usage().compute(**run) == ddf.memory_usage().compute(**run)["x"] > 0
+
+
+def test_dt_round_halves_to_even(npartitions, any_scheduler):
+    """``dt.round`` takes a value halfway to the even multiple, as pandas (Arrow's
+    ``round_temporal`` takes halves up: 00:30 to the hour was 01:00 where pandas gives 00:00)."""
+    stamps = pd.Series(pd.date_range("2023-12-31 22:00", periods=200, freq="15min").as_unit("us"))
+    extra = pd.Series(pd.to_datetime([None, "1969-12-31 23:30", "1969-12-31 22:30", "2024-01-01 00:00:00.5"], format="ISO8601")).astype("datetime64[us]")
+    pdf = pd.DataFrame({"t": pd.concat([stamps, extra], ignore_index=True)})
+    for frame in (pdf, pdf.assign(t=pdf.t.dt.tz_localize("Europe/Paris"))):
+        got = frames.from_pandas(frame, npartitions)
+        for freq in ("h", "30min", "D", "2h", "s"):
+            assert_eq(got.t.dt.round(freq), frame.t.dt.round(freq), scheduler=any_scheduler)
+
+
+def test_dask_partitioned_odds_and_ends(pdf, ddf, any_scheduler):
+    """Dask's ``random_split`` (every row in one split, the same seed the same split),
+    ``shuffle(on)`` (equal keys in one partition), ``nunique_approx``, ``drop_duplicates(split_out=)``."""
+    run = {"scheduler": any_scheduler}
+    first, second = ddf.random_split([0.6, 0.4], random_state=3)
+    a, b = first.compute(**run), second.compute(**run)
+    assert len(a) + len(b) == len(pdf) and sorted(a.l.tolist() + b.l.tolist()) == sorted(pdf.l.tolist())
+    assert first.compute(**run).equals(a) and ddf.random_split([0.6, 0.4], random_state=3)[0].compute(**run).equals(a)
+    shuffled = ddf.shuffle("k", npartitions=2)
+    assert shuffled.npartitions == 2
+    assert_eq(shuffled, pdf, check_order=False, check_index=False, **run)
+    keys_per_part = [set(part.k.dropna()) for part in (shuffled.partitions[i].compute(**run) for i in range(2))]
+    assert not (keys_per_part[0] & keys_per_part[1])
+    assert ddf.k.nunique_approx().compute(**run) == pdf.k.nunique()
+    assert_eq(ddf.drop_duplicates(subset=["k"], split_out=2), pdf.drop_duplicates(subset=["k"]), check_index=False, **run)
+    with pytest.raises(frames.errors.InvalidArgumentError, match="summing to 1"):
+        ddf.random_split([0.5, 0.2])
