@@ -102,17 +102,53 @@ def read_parquet(path: str | Sequence[str], columns: Sequence[str] | None = None
     from frames.dataframe.io import read_parquet_node
     from frames.dataframe.indexing import parquet_divisions
 
-    if calculate_divisions and index is None:
+    if calculate_divisions and not index:
         raise InvalidArgumentError("calculate_divisions=True needs index= (the column the files are sorted by)")
-    if index is not None and columns is not None and index not in columns:
+    if index and columns is not None and index not in columns:
         columns = [index, *columns]
     node = read_parquet_node(path, columns=columns, filters=filters, storage_options=storage_options, **kwargs)
     node = replace(node, nan_is_null=True)  # pandas' missing value; SQL reads keep NaN a number
-    if index is None:
+    if index is False:
         return DataFrame(node)
+    if index is None:
+        found = _pandas_index_columns(node)
+        if not found:
+            return DataFrame(node)
+        if columns is not None:
+            node = replace(node, read_columns=tuple(dict.fromkeys([*found, *columns])))
+        return DataFrame(_index_first(node, found), found)
     frame = DataFrame(node)
     frame._check_columns([index])
     return DataFrame(parquet_divisions(node, index) if calculate_divisions else node, (index,))
+
+
+def _pandas_index_columns(node) -> tuple[str, ...]:
+    """The index columns pandas' metadata in the first file names (what ``pandas.to_parquet`` and
+    Dask's ``to_parquet`` write for an index that is not a plain range), when all are columns of
+    the files: the index pandas and Dask give back on reading (``index=None``, Dask's default)."""
+    import json
+
+    pieces = node.all_pieces
+    meta = pieces[0].meta.metadata if pieces and pieces[0].meta is not None else None
+    if not meta or b"pandas" not in meta:
+        return ()
+    try:
+        named = json.loads(meta[b"pandas"]).get("index_columns") or []
+    except (ValueError, AttributeError):
+        return ()
+    columns = node.full_schema().names
+    if not named or not all(isinstance(c, str) and c in columns for c in named):
+        return ()  # a range index (a dict), or columns not in the files
+    return tuple(named)
+
+
+def _index_first(node, index: tuple[str, ...]):
+    """``node`` with the index columns first, as pandas' frames are written (index last in the file)."""
+    from frames.dataframe.expr.blockwise import Project
+    from frames.dataframe.expr.scalar import Col
+
+    names = node.schema.names
+    return Project(node, tuple((c, Col(c)) for c in [*index, *(n for n in names if n not in index)]))
 
 
 def read_csv(path: str | Sequence[str], blocksize: int | str | None = "64MB", **kwargs: Any) -> DataFrame:

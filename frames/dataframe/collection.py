@@ -1513,7 +1513,15 @@ class DataFrame(_Frame):
 
         if engine not in ("auto", "pyarrow"):
             raise InvalidArgumentError(f"engine={engine!r}: frames writes Parquet with pyarrow ('auto' or 'pyarrow')")
-        to_parquet(self._node_to_write(index if write_index is None else write_index), path, **kwargs)
+        from frames.dataframe.indexing import label as index_label
+
+        node = self._node_to_write(index if write_index is None else write_index)
+        written = [n for n in (index_label(c) for c in self._index) if n is not None and n in node.schema.names and n not in self.columns]
+        if written and len(written) == len(self._index) and (index if write_index is None else write_index) is not False:
+            # pandas' metadata names the index columns, so pandas, Dask and frames read the index back
+            empty = arrow_to_pandas(node.schema.empty_table()).set_index(written)
+            kwargs["pandas_metadata"] = pa.Schema.from_pandas(empty, preserve_index=True).metadata[b"pandas"]
+        to_parquet(node, path, **kwargs)
 
     def to_csv(self, path: str, index: bool | None = None, **kwargs: Any) -> None:
         """Write CSV: one file (``path`` ending in .csv, .csv.gz, ..., or ``single_file=True``) or a

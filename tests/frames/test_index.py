@@ -221,7 +221,31 @@ def test_writers_write_the_index_as_a_column(pdf, tmp_path):
     back = pd.read_parquet(tmp_path / "kept")
     assert sorted(back.columns) == sorted(pdf.columns) and len(back) == len(pdf)
     frames.from_pandas(pdf, 3).set_index("k").to_parquet(str(tmp_path / "named"))
-    assert list(pd.read_parquet(tmp_path / "named").columns)[0] == "k"
+    import pyarrow.parquet as pq
+
+    assert pq.read_schema(tmp_path / "named" / "part.0.parquet").names[0] == "k"  # the index, a column first
+    assert_eq(pd.read_parquet(tmp_path / "named"), _indexed(pdf), check_order=False)  # pandas' metadata: read back as the index
+
+
+def test_read_parquet_takes_the_index_pandas_metadata_names(pdf, tmp_path, scheduler):
+    """A file pandas or Dask wrote with an index (pandas' schema metadata names it) reads back
+    with that index, as ``dd.read_parquet`` (``index=None``) and ``pd.read_parquet`` give it;
+    ``index=False`` keeps it a column; frames' own indexed writes round-trip the same way."""
+    expected = _indexed(pdf)
+    expected.to_parquet(tmp_path / "pandas.parquet")
+    pdf.set_index(["k", "s"]).to_parquet(tmp_path / "multi.parquet")
+    dd.from_pandas(expected, npartitions=3).to_parquet(str(tmp_path / "dask"))
+    frames.from_pandas(pdf, 3).set_index("k").to_parquet(str(tmp_path / "frames"))
+    for written in ("pandas.parquet", "dask", "frames"):
+        got = frames.read_parquet(str(tmp_path / written))
+        assert got._index == ("k",)
+        assert_eq(got, pd.read_parquet(tmp_path / written), check_order=False, check_dtype=written != "dask", scheduler=scheduler)
+        assert_eq(got, dd.read_parquet(str(tmp_path / written)).compute(), check_order=False, check_dtype=False, scheduler=scheduler)
+    assert_eq(frames.read_parquet(str(tmp_path / "multi.parquet")), pd.read_parquet(tmp_path / "multi.parquet"), scheduler=scheduler)
+    assert_eq(frames.read_parquet(str(tmp_path / "pandas.parquet"), columns=["a"]), expected[["a"]], scheduler=scheduler)
+    assert "k" in frames.read_parquet(str(tmp_path / "pandas.parquet"), index=False).columns
+    pdf.to_parquet(tmp_path / "plain.parquet")  # a range index: nothing to make an index of
+    assert frames.read_parquet(str(tmp_path / "plain.parquet"))._index == ()
 
 
 def test_map_partitions_sees_and_keeps_the_index(pdf, npartitions, any_scheduler):

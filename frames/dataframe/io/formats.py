@@ -73,6 +73,7 @@ def _open(fs, path: str, compression: str | None):
 class ParquetFormat:
     compression: str = "snappy"  # a pyarrow codec name (see ``parquet_compression``)
     row_group_size: int | None = None
+    pandas_metadata: bytes | None = None  # pandas' b"pandas" schema metadata: which columns are the index
     name = "parquet"
     extensions = (".parquet",)
 
@@ -81,6 +82,8 @@ class ParquetFormat:
         return ".parquet"
 
     def write(self, fs, table: pa.Table, path: str) -> int:
+        if self.pandas_metadata is not None:
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"pandas": self.pandas_metadata})
         with fs.open(path, "wb") as f:
             pq.write_table(table, f, compression=self.compression, row_group_size=self.row_group_size)
         return table.num_rows

@@ -225,10 +225,11 @@ _SHARED = """``overwrite``: an existing file is replaced atomically; an existing
 def to_parquet(node: Node, path: str, compression: str | None = "snappy", overwrite: bool | str = False,
                storage_options: dict | None = None, scheduler: Any = None, single_file: bool | None = None,
                name_function: Callable[[int], str] | None = None, partition_on: Sequence[str] | str | None = None,
-               row_group_size: int | None = None) -> None:
+               row_group_size: int | None = None, pandas_metadata: bytes | None = None) -> None:
     """Write ``node`` as one Parquet file (``path`` ending in .parquet, or ``single_file=True``) or a
-    directory of parts named ``part.{i}.parquet`` (or ``name_function(i)``)."""
-    fmt = ParquetFormat(parquet_compression(compression), row_group_size)
+    directory of parts named ``part.{i}.parquet`` (or ``name_function(i)``); ``pandas_metadata``:
+    pandas' schema metadata naming the index columns, for pandas and Dask to read them back so."""
+    fmt = ParquetFormat(parquet_compression(compression), row_group_size, pandas_metadata if partition_on is None else None)
     write(node, path, fmt, overwrite, single_file, partition_on, name_function, "part.", storage_options, scheduler)
 
 
