@@ -143,7 +143,8 @@ def semantic(query: exp.Expression, schema: dict, dialect: str) -> exp.Expressio
             # looking at a sampling clause: the sample would move below the derived table's WHERE
             # or be dropped
             skipped = skipped | {"merge_subqueries", "eliminate_subqueries"}
-        rest = [_with_duckdb_literals(r) if r.__name__ == "annotate_types" else r for r in RULES[at + 1:] if r.__name__ not in skipped]
+        wrapped = {"annotate_types": _with_duckdb_literals, "canonicalize": _keeping_computed_casts}
+        rest = [wrapped[r.__name__](r) if r.__name__ in wrapped else r for r in RULES[at + 1:] if r.__name__ not in skipped]
         return _apply(unnested, rest, options)
     except OptimizeError as exc:
         text = str(exc)
@@ -164,6 +165,24 @@ def _with_duckdb_literals(annotate):
 
     annotate_types.__wrapped__ = annotate  # so _parameters sees annotate's arguments
     return annotate_types
+
+@functools.cache
+def _keeping_computed_casts(canonicalize):
+    """sqlglot's ``canonicalize``, which drops a cast to the type sqlglot infers its operand has,
+    kept from dropping casts of computed values: sqlglot's inferred type is not always the
+    engine's (``CAST(sum(y) AS BIGINT)``: sqlglot infers BIGINT for the sum, DuckDB and we a
+    HUGEINT, so the answer came back a 38-digit decimal). Casts of columns and literals, whose
+    types sqlglot takes from the schema, may still go."""
+    def canonicalize_keeping_casts(expression, **options):
+        for cast in expression.find_all(exp.Cast):
+            if not isinstance(cast.this, (exp.Column, exp.Literal)):
+                cast.this.type = None  # unknown to remove_redundant_casts: the cast stays
+        return canonicalize(expression, **options)
+
+    canonicalize_keeping_casts.__name__ = "canonicalize"
+    canonicalize_keeping_casts.__wrapped__ = canonicalize  # so _parameters sees canonicalize's arguments
+    return canonicalize_keeping_casts
+
 
 def _name_subquery_columns(query: exp.Expression, dialect: str) -> exp.Expression:
     """An unaliased scalar subquery in a SELECT list is named by its text, as DuckDB names it

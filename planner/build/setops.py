@@ -22,6 +22,8 @@ class SetOperationBuilder:
         each side (``row_number`` over all columns) and compare (row, copy number) pairs: INTERSECT
         ALL keeps min(m, n) copies, EXCEPT ALL max(m - n, 0). ORDER BY / LIMIT of the whole operation apply last."""
         left, right = self.query(q.left, ctes), self.query(q.right, ctes)
+        if q.args.get("by_name"):
+            left, right = _by_name(left, right)
         if len(left.schema) != len(right.schema):
             raise SqlColumnCountError(len(left.schema), len(right.schema))
         distinct = q.args.get("distinct", True) is not False
@@ -66,3 +68,15 @@ class SetOperationBuilder:
         if limit is not None or offset:
             node = Limit(node, limit, offset)
         return node
+
+
+def _by_name(left: Node, right: Node) -> tuple[Node, Node]:
+    """DuckDB's ``UNION [ALL] BY NAME``: columns paired by name (case-insensitively), the left's
+    first in its order, then those only the right has; a side without a column gives NULLs."""
+    lnames, rnames = left.schema.names, right.schema.names
+    folded = {n.casefold(): n for n in rnames}
+    known = {n.casefold() for n in lnames}
+    names = list(lnames) + [n for n in rnames if n.casefold() not in known]
+    left = Project(left, tuple((n, Col(n) if n in lnames else Lit(None)) for n in names))
+    right = Project(right, tuple((n, Col(folded[n.casefold()]) if n.casefold() in folded else Lit(None)) for n in names))
+    return left, right

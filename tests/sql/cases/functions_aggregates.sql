@@ -13,3 +13,6 @@ SELECT string_agg(s, ', ' ORDER BY n DESC) AS a, string_agg(CAST(n AS VARCHAR), 
 SELECT g, count_if(x > 2) AS ci, bool_and(x > 2) AS ba, bool_or(x > 4) AS bo, approx_count_distinct(n) AS acd FROM ag GROUP BY g ORDER BY g;
 SELECT count_if(x > 2) AS ci, median(x) AS m, mode(x) AS mo, arg_min(s, x) AS am, string_agg(s, ',') AS sa, corr(x, y) AS c, covar_samp(x, y) AS cs FROM ag WHERE g > 10;
 SELECT g, count(*) AS c, median(x) AS m FROM ag GROUP BY g HAVING median(x) > 2 ORDER BY g;
+-- a cast of a sum to BIGINT or INTEGER is that type, as in DuckDB (sqlglot inferred BIGINT for the sum and dropped the cast as redundant: the answer was a HUGEINT)
+SELECT g, sum(n)::BIGINT AS s, CAST(sum(n) AS INTEGER) AS i, sum(n)::BIGINT * 1000000000000 AS big FROM ag GROUP BY g ORDER BY g;
+SELECT CAST(sum(n) OVER (PARTITION BY g) AS BIGINT) AS w FROM ag ORDER BY w NULLS FIRST;
