@@ -175,6 +175,15 @@ class ExpressionTranslator:
             return Case(((call("eq", v, t(e.expression)), Lit(None)),), v)
         if isinstance(e, exp.Interval):
             return self._interval_value(e)
+        if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Identifier):  # s.a: a struct's field
+            return call("sql_struct_extract", t(e.this), field=e.expression.name)
+        if isinstance(e, exp.StructExtract):
+            field = t(e.expression)
+            if not (isinstance(field, Lit) and isinstance(field.value, str)):
+                raise UnsupportedFeatureError("struct_extract with a field name that is not a constant text")
+            return call("sql_struct_extract", t(e.this), field=field.value)
+        if isinstance(e, exp.Struct):
+            return self._struct(e)
         if isinstance(e, exp.TryCast):
             return call("sql_try_cast", t(e.this), to=arrow_type(e.to))
         if isinstance(e, exp.Cast):
@@ -222,6 +231,23 @@ class ExpressionTranslator:
         if isinstance(e, exp.Window):
             raise UnsupportedFeatureError("window functions (OVER ...)")
         raise UnsupportedFeatureError(f"the expression {e.sql()[:60]!r} ({type(e).__name__})")
+
+    def _struct(self, e: exp.Struct) -> ScalarExpr:
+        """``{'a': x, 'b': y}`` / ``struct_pack(a := x)``: a struct of named fields."""
+        names, values = [], []
+        for item in e.expressions:
+            if isinstance(item, (exp.PropertyEQ, exp.Slice)) and item.this is not None:
+                key = item.this
+                names.append(key.name if isinstance(key, (exp.Identifier, exp.Column)) else str(self.translate(key).value))
+                values.append(self.translate(item.expression))
+            elif isinstance(item, exp.Alias):
+                names.append(item.alias)
+                values.append(self.translate(item.this))
+            else:
+                raise UnsupportedFeatureError(f"a struct without field names ({e.sql()}); name each field: {{'a': 1}}")
+        if len(set(n.casefold() for n in names)) != len(names):
+            raise DataTypeError(f"the struct {e.sql()} names a field twice")
+        return call("sql_struct_pack", *values, names=tuple(names))
 
     def _cast(self, value: ScalarExpr, to: exp.DataType) -> ScalarExpr:
         target = arrow_type(to)

@@ -249,6 +249,8 @@ def _bracket(t: Translate, e: exp.Bracket) -> ScalarExpr:
     if len(e.expressions) != 1:
         raise UnsupportedFeatureError(f"indexing with several subscripts ({e.sql()})")
     index, base = e.expressions[0], e.args.get("offset") or 0  # base: the dialect's first position
+    if isinstance(index, exp.Literal) and index.is_string:  # s['a']: a struct's field
+        return call("sql_struct_extract", t(e.this), field=index.this)
 
     def position(x: exp.Expression) -> ScalarExpr:  # as a 1-based position (DuckDB's)
         value = t(x)

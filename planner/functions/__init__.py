@@ -27,7 +27,7 @@ process imports it when it unpickles a call to one of these (the kernel refers t
 
 The families of SQL functions live in submodules, each registering its kernels: ``dates``
 (date_part, date_trunc, date_diff, ...), ``strings`` (substring, lpad, regexp_*, ...), ``numbers``
-(log, gcd, ...). Their translation from sqlglot's calls is ``planner.function_calls``.
+(log, gcd, ...), ``structs`` (struct_pack, field access). Their translation from sqlglot's calls is ``planner.function_calls``.
 """
 
 from __future__ import annotations
@@ -363,4 +363,4 @@ register("sql_not_distinct", _not_distinct)
 register("sql_typed_divide", _typed_divide)
 register("sql_octet_length", lambda a: pc.cast(pc.binary_length(pc.cast(a, pa.binary())), pa.int64()))
 
-from planner.functions import dates, lists, numbers, strings  # noqa: E402,F401 - register their kernels
+from planner.functions import dates, lists, numbers, strings, structs  # noqa: E402,F401 - register their kernels

@@ -82,6 +82,8 @@ def duckdb_type(t: pa.DataType) -> str:
         return duckdb_type(t.value_type)
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return duckdb_type(t.value_type) + "[]"
+    if pa.types.is_struct(t):
+        return "STRUCT(" + ", ".join(f"{f.name} {duckdb_type(f.type)}" for f in t) + ")"
     return _DUCKDB_NAMES.get(str(t), str(t))
 
 
