@@ -2017,6 +2017,23 @@ class Series(_Frame):
         name = names.pop() if len(names) == 1 else None  # pandas keeps a name the Series share
         return Series(node, call("numpy_ufunc", *exprs, ufunc=ufunc.__name__), name, self._index)
 
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """``np.where(df.x > 0, "pos", "neg")`` (values or Series of the same frame) as a lazy
+        column, as tutorials write it; other NumPy functions run as NumPy would without the
+        override (``np.sum(s)`` calls ``s.sum()``)."""
+        import numpy as np
+
+        if func is np.where and len(args) == 3 and not kwargs and isinstance(args[0], Series):
+            cond, x, y = args
+            if isinstance(x, Series):
+                return x.where(cond, y).rename(None)
+            if isinstance(y, Series):
+                return y.mask(cond, x).rename(None)
+            if not (pd.api.types.is_scalar(x) and pd.api.types.is_scalar(y)):
+                raise InvalidArgumentError("np.where over a lazy Series takes values or Series of the same frame")
+            return Series(cond._node, call("if_else", cond._expr, Lit(x), Lit(y)), None, cond._index)
+        return func._implementation(*args, **kwargs)
+
     def __neg__(self) -> "Series":
         return self._unary("negate")
 
@@ -2219,16 +2236,20 @@ class Series(_Frame):
         projected = Project(self._node, (("__value__", expr),))
         return Scalar(Aggregate(projected, (), (AggSpec("result", spec.func, "__value__", spec.options),)))
 
-    def sum(self) -> "Scalar":
+    def sum(self, axis: Any = None, skipna: bool = True, **kwargs: Any) -> "Scalar":
+        _series_reduction("sum", axis, skipna, kwargs)
         return self._reduce("sum")
 
-    def mean(self) -> "Scalar":
+    def mean(self, axis: Any = None, skipna: bool = True, **kwargs: Any) -> "Scalar":
+        _series_reduction("mean", axis, skipna, kwargs)
         return self._reduce("mean")
 
-    def min(self) -> "Scalar":
+    def min(self, axis: Any = None, skipna: bool = True, **kwargs: Any) -> "Scalar":
+        _series_reduction("min", axis, skipna, kwargs)
         return self._reduce("min")
 
-    def max(self) -> "Scalar":
+    def max(self, axis: Any = None, skipna: bool = True, **kwargs: Any) -> "Scalar":
+        _series_reduction("max", axis, skipna, kwargs)
         return self._reduce("max")
 
     def count(self) -> "Scalar":
@@ -2266,10 +2287,12 @@ class Series(_Frame):
         agg = Aggregate(Project(self._node, (("__value__", Cast(self._expr, pa.float64())),)), (), (AggSpec("result", "product", "__value__"),))
         return Scalar(Project(agg, (("result", _product_result(Col("result"), self.arrow_type)),)))
 
-    def std(self, ddof: int = 1) -> "Scalar":
+    def std(self, axis: Any = None, skipna: bool = True, ddof: int = 1, **kwargs: Any) -> "Scalar":
+        _series_reduction("std", axis, skipna, kwargs)
         return self._reduce("std", ddof=ddof)
 
-    def var(self, ddof: int = 1) -> "Scalar":
+    def var(self, axis: Any = None, skipna: bool = True, ddof: int = 1, **kwargs: Any) -> "Scalar":
+        _series_reduction("var", axis, skipna, kwargs)
         return self._reduce("var", ddof=ddof)
 
     def any(self) -> "Scalar":
@@ -2768,6 +2791,18 @@ def _sample_partition(table: pa.Table, frac: float, replace: bool, seed: int, pa
     from frames.dataframe.convert import take_rows
 
     return take_rows(table, rng.choice(table.num_rows, size=k, replace=replace))
+
+
+def _series_reduction(name: str, axis: Any, skipna: bool, kwargs: dict) -> None:
+    """The arguments pandas' and NumPy's calls give a Series reduction (``np.sum(s)`` passes
+    ``axis=None, out=None``): a Series has one axis, missing values are skipped."""
+    if axis not in (None, 0, "index"):
+        raise InvalidArgumentError(f"Series.{name}: a Series has one axis (0), not axis={axis!r}")
+    if skipna is not True:
+        raise InvalidArgumentError(f"Series.{name}(skipna=False) is not supported: missing values are skipped")
+    extra = {k: v for k, v in kwargs.items() if not (v is None or (k == "numeric_only" and v is False) or (k == "keepdims" and v is False))}
+    if extra:
+        raise InvalidArgumentError(f"Series.{name} does not take {', '.join(sorted(extra))}")
 
 
 def _deal_partition(table: pa.Table, shares: tuple[float, ...], seed: int, partition_info: dict) -> pa.Table:

@@ -421,3 +421,20 @@ def test_dask_partitioned_odds_and_ends(pdf, ddf, any_scheduler):
     assert_eq(ddf.drop_duplicates(subset=["k"], split_out=2), pdf.drop_duplicates(subset=["k"]), check_index=False, **run)
     with pytest.raises(frames.errors.InvalidArgumentError, match="summing to 1"):
         ddf.random_split([0.5, 0.2])
+
+
+def test_numpy_functions_on_series(pdf, ddf, any_scheduler):
+    """``np.where(df.y > 0, "pos", "neg")`` is a lazy column of the frame (it raised "the truth
+    value of a lazy Series is ambiguous"); ``np.sum/mean/max/std(s)`` call the Series' reductions
+    with NumPy's arguments (``axis=None, out=None``, which they refused); ``skipna=True`` is taken."""
+    run = {"scheduler": any_scheduler}
+    assert_eq(ddf.assign(s=np.where(ddf.y > 0, "pos", "neg")), pdf.assign(s=np.where(pdf.y > 0, "pos", "neg")), **run)
+    assert_eq(ddf.assign(s=np.where(ddf.y > 0, ddf.x, 0)), pdf.assign(s=np.where(pdf.y > 0, pdf.x, 0)), **run)
+    assert_eq(ddf.assign(s=np.where(ddf.y > 0, -1, ddf.x)), pdf.assign(s=np.where(pdf.y > 0, -1, pdf.x)), **run)
+    assert np.sum(ddf.x).compute(**run) == np.sum(pdf.x)
+    assert np.isclose(np.mean(ddf.y).compute(**run), np.mean(pdf.y))
+    assert np.isclose(np.std(ddf.y).compute(**run), np.std(pdf.y))  # NumPy's ddof=0
+    assert np.max(ddf.x).compute(**run) == pdf.x.max()
+    assert ddf.y.sum(skipna=True).compute(**run) == pytest.approx(pdf.y.sum())
+    with pytest.raises(frames.errors.InvalidArgumentError, match="skipna=False"):
+        ddf.y.sum(skipna=False)
