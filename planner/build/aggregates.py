@@ -226,13 +226,13 @@ def grouping_sets(group) -> list[list[exp.Expression]] | None:
     plain, sets = [], None
     for e in group.expressions:
         if isinstance(e, exp.Rollup):
-            items = list(e.expressions)
+            items = [x.unnest() for x in e.expressions]  # (y > 0), as an alias expands to, is y > 0
             new = [items[:i] for i in range(len(items), -1, -1)]
         elif isinstance(e, exp.Cube):
-            items = list(e.expressions)
+            items = [x.unnest() for x in e.expressions]
             new = [list(c) for r in range(len(items), -1, -1) for c in itertools.combinations(items, r)]
         elif isinstance(e, exp.GroupingSets):
-            new = [list(x.expressions) if isinstance(x, exp.Tuple) else [x.unnest()] for x in e.expressions]
+            new = [[y.unnest() for y in x.expressions] if isinstance(x, exp.Tuple) else [x.unnest()] for x in e.expressions]
         else:
             plain.append(e)
             continue

@@ -25,3 +25,7 @@ SELECT k, sum(n) AS s FROM g GROUP BY k ORDER BY s DESC NULLS LAST, k;
 SELECT sum(n) * 2 + 1 AS t, max(v) - min(v) AS spread FROM g;
 SELECT avg(n) AS a FROM g;
 SELECT k, bool_or(v > 5) AS any_big FROM g GROUP BY k;
+-- a grouping-set key naming a parenthesized select alias groups by the expression it names (it failed: "column 'n' must appear in the GROUP BY clause")
+SELECT k, (n > 1) AS big, count(*) AS c FROM g GROUP BY CUBE (k, big) ORDER BY k NULLS LAST, big NULLS LAST, c;
+SELECT (n > 1) AS big, sum(v) AS s FROM g GROUP BY ROLLUP (big) ORDER BY big NULLS LAST;
+SELECT (n > 1) AS big, k, count(*) AS c FROM g GROUP BY GROUPING SETS ((big, k), (big), ()) ORDER BY big NULLS LAST, k NULLS LAST, c;
