@@ -78,15 +78,6 @@ def _as_expr(value: Any, node: Node, what: str = "value") -> ScalarExpr:
     return Lit(value)
 
 
-def _expressible(series: "Series", node: Node) -> bool:
-    """Whether ``_as_expr`` can state ``series`` over ``node``."""
-    try:
-        _as_expr(series, node)
-    except InvalidArgumentError:
-        return False
-    return True
-
-
 def _same_base(a: "Series", b: "Series") -> tuple[Node, ScalarExpr, ScalarExpr]:
     if a._node is b._node:
         return a._node, a._expr, b._expr
@@ -643,11 +634,13 @@ class DataFrame(_Frame):
                 if isinstance(value, Series) and value._node is frame._node:
                     exprs[name] = value._expr.substitute(exprs)
                     continue
-            zipped = _zipped(node, value) if isinstance(value, Series) and not _expressible(value, node) else None
-            if zipped is not None:  # a map_partitions result of this frame, beside it
-                node, exprs[name] = zipped
-                continue
-            exprs[name] = _as_expr(value, node, f"column {name!r}")
+            try:
+                exprs[name] = _as_expr(value, node, f"column {name!r}")
+            except InvalidArgumentError:
+                zipped = _zipped(node, value) if isinstance(value, Series) else None
+                if zipped is None:
+                    raise
+                node, exprs[name] = zipped  # a map_partitions result of this frame, beside it
         if node is not self._node:
             return self._with(Project(node, tuple(exprs.items())))
         updates = {n: e for n, e in exprs.items() if not (isinstance(e, Col) and e.name == n)}
@@ -1515,9 +1508,10 @@ class DataFrame(_Frame):
             raise InvalidArgumentError(f"engine={engine!r}: frames writes Parquet with pyarrow ('auto' or 'pyarrow')")
         from frames.dataframe.indexing import label as index_label
 
-        node = self._node_to_write(index if write_index is None else write_index)
+        index = index if write_index is None else write_index
+        node = self._node_to_write(index)
         written = [n for n in (index_label(c) for c in self._index) if n is not None and n in node.schema.names and n not in self.columns]
-        if written and len(written) == len(self._index) and (index if write_index is None else write_index) is not False:
+        if written and len(written) == len(self._index) and index is not False:
             # pandas' metadata names the index columns, so pandas, Dask and frames read the index back
             empty = arrow_to_pandas(node.schema.empty_table()).set_index(written)
             kwargs["pandas_metadata"] = pa.Schema.from_pandas(empty, preserve_index=True).metadata[b"pandas"]
