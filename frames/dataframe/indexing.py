@@ -319,7 +319,10 @@ def map_with_index(frame: "DataFrame", func: Any, args: tuple, kwargs: dict, met
 def _label_value(value: Any, t: pa.DataType) -> Any:
     """A label as the index column's kind of value (a date string for a datetime index)."""
     if isinstance(value, str) and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
-        stamp = pd.Timestamp(value)
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            raise InvalidArgumentError(f"loc label {value!r} is not a date or time, which the index ({t}) holds") from None
         return stamp.date() if pa.types.is_date(t) else stamp.to_pydatetime()
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()

@@ -227,7 +227,7 @@ def test_writers_write_the_index_as_a_column(pdf, tmp_path):
     assert_eq(pd.read_parquet(tmp_path / "named"), _indexed(pdf), check_order=False)  # pandas' metadata: read back as the index
 
 
-def test_read_parquet_takes_the_index_pandas_metadata_names(pdf, tmp_path, scheduler):
+def test_read_parquet_takes_the_index_pandas_metadata_names(pdf, tmp_path, any_scheduler):
     """A file pandas or Dask wrote with an index (pandas' schema metadata names it) reads back
     with that index, as ``dd.read_parquet`` (``index=None``) and ``pd.read_parquet`` give it;
     ``index=False`` keeps it a column; frames' own indexed writes round-trip the same way."""
@@ -239,10 +239,10 @@ def test_read_parquet_takes_the_index_pandas_metadata_names(pdf, tmp_path, sched
     for written in ("pandas.parquet", "dask", "frames"):
         got = frames.read_parquet(str(tmp_path / written))
         assert got._index == ("k",)
-        assert_eq(got, pd.read_parquet(tmp_path / written), check_order=False, check_dtype=written != "dask", scheduler=scheduler)
-        assert_eq(got, dd.read_parquet(str(tmp_path / written)).compute(), check_order=False, check_dtype=False, scheduler=scheduler)
-    assert_eq(frames.read_parquet(str(tmp_path / "multi.parquet")), pd.read_parquet(tmp_path / "multi.parquet"), scheduler=scheduler)
-    assert_eq(frames.read_parquet(str(tmp_path / "pandas.parquet"), columns=["a"]), expected[["a"]], scheduler=scheduler)
+        assert_eq(got, pd.read_parquet(tmp_path / written), check_order=False, check_dtype=written != "dask", scheduler=any_scheduler)
+        assert_eq(got, dd.read_parquet(str(tmp_path / written)).compute(), check_order=False, check_dtype=False, scheduler=any_scheduler)
+    assert_eq(frames.read_parquet(str(tmp_path / "multi.parquet")), pd.read_parquet(tmp_path / "multi.parquet"), scheduler=any_scheduler)
+    assert_eq(frames.read_parquet(str(tmp_path / "pandas.parquet"), columns=["a"]), expected[["a"]], scheduler=any_scheduler)
     assert "k" in frames.read_parquet(str(tmp_path / "pandas.parquet"), index=False).columns
     pdf.to_parquet(tmp_path / "plain.parquet")  # a range index: nothing to make an index of
     assert frames.read_parquet(str(tmp_path / "plain.parquet"))._index == ()
@@ -460,3 +460,7 @@ def test_loc_by_date_strings_is_partial_string_indexing(npartitions, any_schedul
         for key in (slice("2024-01-02", "2024-01-05"), slice("2024-01-02 10:00", "2024-01-04"), slice(None, "2024-01-03")):
             assert_eq(got.loc[key], expected.loc[key], scheduler=any_scheduler)
         assert_eq(got.x.loc["2024-01-04"], expected.x.loc["2024-01-04"], scheduler=any_scheduler)
+        with pytest.raises(InvalidArgumentError, match="'notadate' is not a date"):
+            got.loc["notadate"]
+        with pytest.raises(InvalidArgumentError, match="'bogus' is not a date"):
+            got.loc["2024-01-02":"bogus"]
